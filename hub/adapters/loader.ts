@@ -1,0 +1,75 @@
+// Built-in and third-party adapters are loaded the same way: a module whose default export is defineAdapter(...).
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import type { AdapterDefinition } from '../sdk/adapter.ts';
+import { LifelineError } from '../sdk/errors.ts';
+import { builtinAdapters } from '../../adapters/index.ts';
+import { createAjv, fieldErrors, type FieldError } from '../schemas.ts';
+
+const idPattern = /^[a-z][a-z0-9_]*$/;
+
+/** Check a module's default export is an adapter definition; say what is wrong if not. */
+export function assertAdapter(mod: unknown, from: string): AdapterDefinition {
+  const def = (mod as { default?: unknown })?.default ?? mod;
+  const d = def as Partial<AdapterDefinition>;
+  const problems: string[] = [];
+  if (!d || typeof d !== 'object') problems.push('no default export');
+  else {
+    const m = d.manifest;
+    if (!m) problems.push('no manifest');
+    else {
+      if (!idPattern.test(m.id ?? '')) problems.push(`manifest.id "${m.id}" must be snake_case`);
+      if (!/^\d+\.\d+\.\d+/.test(m.version ?? '')) problems.push('manifest.version must be semver');
+      if (!m.configSchema || typeof m.configSchema !== 'object') problems.push('manifest.configSchema missing');
+    }
+    if (typeof d.create !== 'function') problems.push('create is not a function');
+  }
+  if (problems.length) throw new LifelineError('ADAPTER_INVALID', `${from}: not an adapter (${problems.join('; ')}); default-export defineAdapter({ manifest, create })`);
+  return def as AdapterDefinition;
+}
+
+/** Import a plugin by path (relative to baseDir) or npm package name (resolved from baseDir). */
+export async function importPlugin(spec: string, baseDir: string): Promise<AdapterDefinition> {
+  let url: string;
+  if (spec.startsWith('.') || isAbsolute(spec)) url = pathToFileURL(resolve(baseDir, spec)).href;
+  else {
+    try { url = pathToFileURL(createRequire(resolve(baseDir, 'noop.js')).resolve(spec)).href; }
+    catch { url = spec; }
+  }
+  let mod: unknown;
+  try { mod = await import(url); }
+  catch (cause) { throw new LifelineError('ADAPTER_NOT_FOUND', `plugin "${spec}" could not be loaded: ${(cause as Error).message}`, { cause, stage: 'config' }); }
+  return assertAdapter(mod, spec);
+}
+
+/** All adapters available to this config: built-ins plus plugins (a plugin may not reuse an id). */
+export async function resolveAdapters(ids: string[], plugins: string[], baseDir: string): Promise<Map<string, AdapterDefinition>> {
+  const available = new Map<string, AdapterDefinition>();
+  for (const spec of plugins) {
+    const def = await importPlugin(spec, baseDir);
+    if (available.has(def.manifest.id) || def.manifest.id in builtinAdapters) {
+      throw new LifelineError('ADAPTER_INVALID', `plugin "${spec}" uses adapter id "${def.manifest.id}", which is already taken`);
+    }
+    available.set(def.manifest.id, def);
+  }
+  const out = new Map<string, AdapterDefinition>();
+  for (const id of ids) {
+    let def = available.get(id);
+    if (!def && builtinAdapters[id]) def = assertAdapter(await builtinAdapters[id](), `built-in ${id}`);
+    if (!def) throw new LifelineError('ADAPTER_NOT_FOUND', `adapters.${id}: no built-in adapter or plugin has id "${id}" (built-ins: ${Object.keys(builtinAdapters).join(', ') || 'none yet'})`, { details: { path: `/adapters/${id}` } });
+    out.set(id, def);
+  }
+  return out;
+}
+
+/** Validate (and default) each adapter's config block against its own schema; paths point into the config file. */
+export function validateAdapterConfigs(defs: Map<string, AdapterDefinition>, blocks: Record<string, unknown>): FieldError[] {
+  const ajv = createAjv({ useDefaults: true });
+  const errors: FieldError[] = [];
+  for (const [id, def] of defs) {
+    const validate = ajv.compile({ ...def.manifest.configSchema, $id: undefined });
+    if (!validate(blocks[id])) errors.push(...fieldErrors(validate.errors, `/adapters/${id}`));
+  }
+  return errors;
+}

@@ -1,0 +1,36 @@
+// API keys: only their sha256 is configured; a request's key is hashed and looked up.
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { LifelineError } from '../sdk/errors.ts';
+
+export type Scope = 'read' | 'ingest' | 'admin';
+export type RouteScope = Scope | 'public';
+
+export interface ApiKeyEntry { name: string; hash: string; scopes: Scope[] }
+export interface Principal { name: string; scopes: Set<Scope> }
+
+export const hashKey = (key: string) => `sha256:${createHash('sha256').update(key, 'utf8').digest('hex')}`;
+export const generateKey = () => `llh_${randomBytes(24).toString('base64url')}`;
+
+export class KeyRing {
+  private readonly byHash = new Map<string, Principal>();
+  constructor(keys: ApiKeyEntry[]) {
+    for (const k of keys) this.byHash.set(k.hash, { name: k.name, scopes: new Set(k.scopes) });
+  }
+  get size() { return this.byHash.size; }
+
+  /** The key's holder, if the request carries a known key. */
+  authenticate(req: FastifyRequest): Principal {
+    const h = req.headers.authorization;
+    const key = h?.startsWith('Bearer ') ? h.slice(7).trim() : (req.headers['x-api-key'] as string | undefined);
+    if (!key) throw new LifelineError('AUTH_MISSING', 'send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`');
+    const p = this.byHash.get(hashKey(key));
+    if (!p) throw new LifelineError('AUTH_INVALID', 'this API key is not configured (api.keys)');
+    return p;
+  }
+}
+
+/** admin may do everything; read and ingest only their own routes. */
+export function allows(p: Principal, need: Scope): boolean {
+  return p.scopes.has('admin') || p.scopes.has(need);
+}

@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import type { SqlDriver } from '../store/driver.ts';
+import type { RegistryService } from '../registry/service.ts';
+import type { Ingest } from '../pipeline/ingest.ts';
+import type { HubMetrics } from '../metrics.ts';
+import type { RouteScope, Principal } from './auth.ts';
+import type { AdapterHealth } from '../sdk/adapter.ts';
+
+/** What route files get from the hub. */
+export interface ApiDeps {
+  db: SqlDriver;
+  registry: RegistryService;
+  ingest: Ingest;
+  metrics: HubMetrics;
+  timezone: string;
+  adapterHealth: () => Promise<Record<string, AdapterHealth>>;
+}
+
+export type RouteModule = (app: FastifyInstance, deps: ApiDeps) => void;
+
+declare module 'fastify' {
+  interface FastifyContextConfig { scope?: RouteScope }
+  interface FastifyRequest { principal?: Principal }
+}

@@ -1,0 +1,112 @@
+import { Readable } from 'node:stream';
+import type { RouteModule } from '../context.ts';
+import type { SourceReading } from '../../../schemas/generated/types.ts';
+import { LifelineError } from '../../sdk/errors.ts';
+import { validator, fieldErrors } from '../../schemas.ts';
+import { decodeIngestBatch } from '../protobuf.ts';
+import { queryObservations, queryLatest } from '../../store/observations.ts';
+import { presentObservation } from '../present.ts';
+import { toFilter, encodeCursor, type ObservationQuery } from '../query.ts';
+
+const filterProps = {
+  site: { type: 'string', description: 'Site code(s), comma-separated.' },
+  device: { type: 'string', description: 'Device code(s), comma-separated.' },
+  point: { type: 'string', description: 'Point code(s), comma-separated.' },
+  indicator: { type: 'string', description: 'Indicator code(s), comma-separated.' },
+  domain: { $ref: 'lifeline:domain#' },
+  kind: { $ref: 'lifeline:observation-kind#' },
+  from: { type: 'string', description: 'Inclusive start: ISO 8601 (without offset: the hub zone) or epoch ms.' },
+  to: { type: 'string', description: 'Exclusive end, same forms as from.' },
+};
+
+const ingestResult = {
+  type: 'object',
+  properties: {
+    accepted: { type: 'integer' }, duplicates: { type: 'integer' }, quarantined: { type: 'integer' },
+    results: { type: 'array', items: { type: 'object', properties: { outcome: { type: 'string', enum: ['accepted', 'duplicate', 'quarantined'] }, id: { type: 'string' }, flags: { type: 'array', items: { type: 'string' } }, reason: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } } },
+  },
+};
+
+const observations: RouteModule = (app, deps) => {
+  const validateBatch = validator<{ records: SourceReading[] }>('lifeline:ingest-batch');
+
+  app.post('/v1/observations', {
+    config: { scope: 'ingest' },
+    // Validated below with the hub's own ajv (no type coercion), for JSON and protobuf alike.
+    validatorCompiler: () => () => true,
+    schema: {
+      tags: ['ingest'],
+      summary: 'Ingest a batch of source readings (JSON, or protobuf lifeline.v1.IngestBatch). 200 only after commit.',
+      body: { $ref: 'lifeline:ingest-batch#' },
+      response: { 200: ingestResult },
+    },
+  }, async (req) => {
+    const body = Buffer.isBuffer(req.body) ? decodeIngestBatch(req.body) : req.body;
+    if (!validateBatch(body)) {
+      const errors = fieldErrors(validateBatch.errors);
+      deps.metrics.batches.inc({ result: 'invalid' });
+      throw new LifelineError('INGEST_INVALID', `${errors[0]!.path} ${errors[0]!.message}; nothing from this batch was stored`, { details: { path: errors[0]!.path, errors: errors.slice(0, 50) } });
+    }
+    const res = await deps.ingest('http', body.records, { trusted: true });
+    deps.metrics.batches.inc({ result: 'committed' });
+    return res;
+  });
+
+  app.get<{ Querystring: ObservationQuery }>('/v1/observations', {
+    config: { scope: 'read' },
+    schema: {
+      tags: ['data'],
+      summary: 'Stored observations in (time, id) order. JSON pages with next_cursor, or all matching rows as NDJSON (format=ndjson or Accept: application/x-ndjson).',
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: {
+          ...filterProps,
+          cursor: { type: 'string', description: 'next_cursor of the previous page.' },
+          limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 },
+          format: { type: 'string', enum: ['json', 'ndjson'], default: 'json' },
+        },
+      },
+      response: { 200: { type: 'object', properties: { data: { type: 'array', items: { $ref: 'lifeline:observation#' } }, next_cursor: { type: ['string', 'null'] } } } },
+    },
+  }, async (req, reply) => {
+    const reg = deps.registry.registry;
+    const filter = toFilter(req.query, reg, deps.timezone);
+    const ndjson = req.query.format === 'ndjson' || (req.headers.accept ?? '').includes('application/x-ndjson');
+    if (ndjson) {
+      async function* stream() {
+        let after = filter.after;
+        for (;;) {
+          const rows = await queryObservations(deps.db, { ...filter, after, limit: 5000 });
+          if (!rows.length) return;
+          yield rows.map((r) => JSON.stringify(presentObservation(r, reg))).join('\n') + '\n';
+          const last = rows[rows.length - 1]!;
+          after = { timeMs: last.time.getTime(), id: last.id };
+          if (rows.length < 5000) return;
+        }
+      }
+      return reply.type('application/x-ndjson').send(Readable.from(stream()));
+    }
+    const limit = req.query.limit ?? 1000;
+    const rows = await queryObservations(deps.db, { ...filter, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { data: page.map((r) => presentObservation(r, reg)), next_cursor: rows.length > limit && last ? encodeCursor(last.time.getTime(), last.id) : null };
+  });
+
+  app.get<{ Querystring: ObservationQuery }>('/v1/observations/latest', {
+    config: { scope: 'read' },
+    schema: {
+      tags: ['data'],
+      summary: 'The newest observation of each matching point (kind rtd unless given).',
+      querystring: { type: 'object', additionalProperties: false, properties: filterProps },
+      response: { 200: { type: 'object', properties: { data: { type: 'array', items: { $ref: 'lifeline:observation#' } } } } },
+    },
+  }, async (req) => {
+    const reg = deps.registry.registry;
+    const { after: _after, ...filter } = toFilter(req.query, reg, deps.timezone);
+    const rows = await queryLatest(deps.db, filter);
+    return { data: rows.map((r) => presentObservation(r, reg)) };
+  });
+};
+
+export default observations;

@@ -1,0 +1,24 @@
+// /health (liveness, public), /ready (store + adapters, public), /metrics (Prometheus, read scope).
+import type { RouteModule } from '../context.ts';
+
+const ops: RouteModule = (app, deps) => {
+  app.get('/health', { config: { scope: 'public' }, schema: { tags: ['ops'], summary: 'Liveness: the process answers.' } }, async () => ({ status: 'ok' }));
+
+  app.get('/ready', { config: { scope: 'public' }, schema: { tags: ['ops'], summary: 'Readiness: the store answers and no adapter is down.' } }, async (_req, reply) => {
+    let store = 'ok';
+    try { await deps.db.query('SELECT 1'); } catch { store = 'down'; }
+    const adapters = await deps.adapterHealth();
+    const ready = store === 'ok' && Object.values(adapters).every((a) => a.status !== 'down');
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', store, adapters });
+  });
+
+  app.get('/metrics', { config: { scope: 'read' }, schema: { tags: ['ops'], summary: 'Prometheus metrics.' } }, async (_req, reply) => {
+    const reg = deps.registry.registry;
+    deps.metrics.registrySize.set({ kind: 'sites' }, reg.sites.size);
+    deps.metrics.registrySize.set({ kind: 'devices' }, reg.devices.size);
+    deps.metrics.registrySize.set({ kind: 'points' }, reg.points.size);
+    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+};
+
+export default ops;

@@ -1,0 +1,60 @@
+import type { RouteModule } from '../context.ts';
+import type { SourceReading } from '../../../schemas/generated/types.ts';
+import { queryQuarantine } from '../../store/observations.ts';
+import { LifelineError } from '../../sdk/errors.ts';
+
+const quarantine: RouteModule = (app, deps) => {
+  app.get<{ Querystring: { reason?: string; cursor?: string; limit?: number; all?: boolean } }>('/v1/quarantine', {
+    config: { scope: 'read' },
+    schema: {
+      tags: ['quarantine'], summary: 'Records the pipeline could not store, with the reason (open ones unless all=true).',
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: {
+          reason: { type: 'string', description: 'Error code, e.g. UNKNOWN_POINT.' },
+          cursor: { type: 'string', pattern: '^[0-9]+$', description: 'next_cursor of the previous page.' },
+          limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 },
+          all: { type: 'boolean', default: false, description: 'Include entries already replayed.' },
+        },
+      },
+      response: { 200: { type: 'object', properties: { data: { type: 'array', items: { $ref: 'lifeline:quarantine-entry#' } }, next_cursor: { type: ['string', 'null'] } } } },
+    },
+  }, async (req) => {
+    const limit = req.query.limit ?? 1000;
+    const rows = await queryQuarantine(deps.db, { reason: req.query.reason, afterId: req.query.cursor, limit: limit + 1, includeReplayed: req.query.all });
+    const page = rows.slice(0, limit);
+    return {
+      data: page.map((r) => ({ ...r, received_at: r.received_at.toISOString(), replayed_at: r.replayed_at?.toISOString() ?? null })),
+      next_cursor: rows.length > limit ? page[page.length - 1]!.id : null,
+    };
+  });
+
+  app.post<{ Body: { reason?: string; ids?: string[]; limit?: number } }>('/v1/quarantine/replay', {
+    config: { scope: 'admin' },
+    schema: {
+      tags: ['quarantine'], summary: 'Run open quarantine entries through the pipeline again (e.g. after registering their points). Entries that now store are marked replayed.',
+      body: {
+        type: 'object', additionalProperties: false,
+        properties: { reason: { type: 'string' }, ids: { type: 'array', items: { type: 'string', pattern: '^[0-9]+$' }, maxItems: 10000 }, limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } },
+      },
+      response: { 200: { type: 'object', properties: { examined: { type: 'integer' }, stored: { type: 'integer' }, still_quarantined: { type: 'integer' } } } },
+    },
+  }, async (req) => {
+    const b = req.body ?? {};
+    const rows = (await queryQuarantine(deps.db, { reason: b.reason, limit: b.limit ?? 1000 })).filter((r) => !b.ids || b.ids.includes(r.id));
+    let stored = 0;
+    const byAdapter = new Map<string, typeof rows>();
+    for (const r of rows) byAdapter.set(r.adapter, [...(byAdapter.get(r.adapter) ?? []), r]);
+    for (const [adapter, list] of byAdapter) {
+      const res = await deps.ingest(adapter, list.map((r) => r.record as SourceReading), { replay: true });
+      const done = list.filter((_, i) => res.results[i]!.outcome !== 'quarantined').map((r) => r.id);
+      if (done.length) await deps.db.query('UPDATE quarantine SET replayed_at = now() WHERE id = ANY($1::bigint[])', [done]);
+      stored += done.length;
+    }
+    req.log.info({ audit: true, by: req.principal?.name, examined: rows.length, stored }, 'quarantine replayed');
+    if (b.ids && rows.length === 0) throw new LifelineError('REGISTRY_NOT_FOUND', 'none of those ids is an open quarantine entry');
+    return { examined: rows.length, stored, still_quarantined: rows.length - stored };
+  });
+};
+
+export default quarantine;

@@ -1,0 +1,78 @@
+// The fastify app: auth by route scope, typed errors, OpenAPI from schemas/ at /docs.
+import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { loadSchemas } from '../schemas.ts';
+import { LifelineError, isLifelineError } from '../sdk/errors.ts';
+import { KeyRing, allows, type ApiKeyEntry } from './auth.ts';
+import type { ApiDeps } from './context.ts';
+import observations from './routes/observations.ts';
+import indicators from './routes/indicators.ts';
+import registry from './routes/registry.ts';
+import quarantine from './routes/quarantine.ts';
+import ops from './routes/ops.ts';
+
+export interface ApiOptions {
+  keys: ApiKeyEntry[];
+  bodyLimit: number;
+  logger: unknown;
+  version: string;
+}
+
+export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyInstance> {
+  // Per-request log lines are off: at ingest rates they would dominate; errors and audits are logged explicitly.
+  const app = Fastify({ loggerInstance: o.logger as FastifyBaseLogger, bodyLimit: o.bodyLimit, logController: new LogController({ disableRequestLogging: true }) });
+  const keys = new KeyRing(o.keys);
+
+  for (const s of loadSchemas()) app.addSchema(s);
+  app.addContentTypeParser(['application/x-protobuf', 'application/protobuf', 'application/octet-stream'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (req) => {
+    const scope = req.routeOptions.config?.scope;
+    // The API description holds no data, so like /health it is public.
+    if (scope === 'public' || req.routeOptions.url?.startsWith('/docs')) return;
+    const p = keys.authenticate(req);
+    req.principal = p;
+    // Unknown routes still need a key (no probing), but answer 404 once authenticated.
+    if (scope && !allows(p, scope)) throw new LifelineError('AUTH_FORBIDDEN', `this route needs the "${scope}" scope; key "${p.name}" has ${[...p.scopes].join(', ')}`);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: {}, retryable: false });
+  });
+
+  app.setErrorHandler((err: FastifyError | LifelineError, req, reply) => {
+    if (isLifelineError(err)) {
+      if (err.httpStatus >= 500) req.log.error({ err, code: err.code }, err.message);
+      if (err.retryAfterMs) reply.header('retry-after', Math.ceil(err.retryAfterMs / 1000));
+      return reply.code(err.httpStatus).send(err.toJSON());
+    }
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      const where = fe.validationContext ?? 'request';
+      const first = fe.validation[0]!;
+      const path = `/${where}${first.instancePath}${first.keyword === 'additionalProperties' ? '/' + String((first.params as { additionalProperty?: string }).additionalProperty) : ''}`;
+      const code = req.routeOptions.url === '/v1/observations' && req.method === 'POST' ? 'INGEST_INVALID' : 'QUERY_INVALID';
+      return reply.code(400).send({ code, message: `${path} ${first.message ?? 'is invalid'}`, details: { path }, retryable: false });
+    }
+    if (fe.statusCode && fe.statusCode < 500) {
+      const code = fe.statusCode === 415 ? 'INGEST_UNSUPPORTED_MEDIA' : 'INGEST_INVALID';
+      return reply.code(fe.statusCode).send({ code, message: fe.message, details: {}, retryable: false });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send({ code: 'INTERNAL', message: 'internal error; see the hub log', details: {}, retryable: true });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'lifeline-hub API', version: o.version, description: 'Urban lifeline data hub: ingest, registry and pull API. Every route except /health, /ready and /docs needs an API key (Authorization: Bearer <key> or X-API-Key).' },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' }, bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }, { bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.title ?? json.$id ?? `def-${i}`).replace(/[^A-Za-z0-9_.-]/g, '_') },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+
+  for (const m of [ops, indicators, registry, observations, quarantine]) m(app, deps);
+  return app;
+}

@@ -1,0 +1,88 @@
+// `lifeline` command line.
+import { parseArgs } from 'node:util';
+import { loadConfig, sampleConfigPath, type LoadedConfig } from '../config/load.ts';
+import { startHub, hubVersion } from '../hub.ts';
+import { loadCatalogue } from '../registry/catalogue.ts';
+import { hashKey } from '../api/auth.ts';
+import { isLifelineError } from '../sdk/errors.ts';
+
+const usage = `lifeline ${hubVersion} — urban lifeline data hub
+
+Usage:
+  lifeline start [--config FILE]      run the hub (no config: embedded store in ./data and a sample registry)
+  lifeline check-config FILE          validate a config file; errors name the offending path
+  lifeline indicators [--domain D] [--json]
+                                      print the indicator catalogue
+  lifeline hash-key KEY               print the hash to put in api.keys[].hash
+  lifeline --version | --help
+
+Environment: DATABASE_URL (PostgreSQL instead of the embedded store), PORT, HOST, LIFELINE_DATA_DIR,
+LOG_LEVEL, LIFELINE_API_KEY (the key to accept when api.keys is empty).`;
+
+async function start(args: string[]) {
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
+  const loaded: LoadedConfig = loadConfig(values.config ?? sampleConfigPath);
+  if (!values.config) loaded.baseDir = process.cwd(); // sample's data_dir (./data) is relative to where you run it
+  const hub = await startHub(loaded);
+  const c = loaded.config;
+  const store = c.store.url ? `PostgreSQL ${c.store.url.replace(/\/\/[^@]*@/, '//***@')}` : `PGlite in ${c.data_dir}`;
+  const shown = hub.url.replace('0.0.0.0', '127.0.0.1');
+  process.stderr.write(`\nlifeline-hub ${hubVersion} listening on ${shown}  (store: ${store}; config: ${values.config ?? 'built-in sample'})\n`);
+  process.stderr.write(`  API docs: ${shown}/docs   health: ${shown}/health\n`);
+  if (hub.bootstrapKey) {
+    process.stderr.write(`  No api.keys configured: API key for this run (all scopes): ${hub.bootstrapKey}\n`);
+    process.stderr.write(`  Try: curl -H 'Authorization: Bearer ${hub.bootstrapKey}' ${shown}/v1/sites\n\n`);
+  }
+  let stopping = false;
+  const stop = async (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    hub.logger.info({ signal: sig }, 'stopping');
+    await hub.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function checkConfig(args: string[]) {
+  if (!args[0]) throw new Error('usage: lifeline check-config FILE');
+  const loaded = loadConfig(args[0]);
+  const r = loaded.config.registry;
+  console.log(`${loaded.source}: OK (${r.sites.length} sites, ${r.devices.length} devices, ${r.points.length} points, ${Object.keys(loaded.config.adapters).length} adapters)`);
+}
+
+function indicators(args: string[]) {
+  const { values } = parseArgs({ args, options: { domain: { type: 'string' }, json: { type: 'boolean' } } });
+  const list = loadCatalogue().filter((i) => !values.domain || i.domain === values.domain);
+  if (values.json) { console.log(JSON.stringify(list, null, 2)); return; }
+  const rows = list.map((i) => [i.code, i.unit, i.range ? `${i.range.min ?? ''}..${i.range.max ?? ''}` : '', i.resolution?.toString() ?? '', `${i.name.zh} / ${i.name.en}`]);
+  const head = ['code', 'unit', 'range', 'resolution', 'name'];
+  const w = head.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k]!.length)));
+  const line = (r: string[]) => r.map((x, k) => (k < r.length - 1 ? x.padEnd(w[k]!) : x)).join('  ');
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+  console.log(`\n${list.length} indicators`);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'start': return await start(rest);
+      case 'check-config': return checkConfig(rest);
+      case 'indicators': return indicators(rest);
+      case 'hash-key':
+        if (!rest[0]) throw new Error('usage: lifeline hash-key KEY');
+        console.log(hashKey(rest[0]));
+        return;
+      case '--version': case '-v': console.log(hubVersion); return;
+      case undefined: case '--help': case '-h': case 'help': console.log(usage); return;
+      default: console.error(`unknown command "${cmd}"\n\n${usage}`); process.exitCode = 2;
+    }
+  } catch (e) {
+    if (isLifelineError(e)) console.error(`error ${e.code}: ${e.message}`);
+    else console.error(`error: ${(e as Error).message}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,138 @@
+// Composition root: store → migrations → catalogue → registry → pipeline → adapters → API.
+import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import pino, { type Logger } from 'pino';
+import type { LoadedConfig } from './config/load.ts';
+import type { SqlDriver } from './store/driver.ts';
+import { openPglite } from './store/pglite.ts';
+import { openPostgres } from './store/postgres.ts';
+import { migrate } from './store/migrate.ts';
+import { readCheckpoint } from './store/observations.ts';
+import { catalogueByCode } from './registry/catalogue.ts';
+import { RegistryService } from './registry/service.ts';
+import { createIngest, type Ingest } from './pipeline/ingest.ts';
+import { createMetrics } from './metrics.ts';
+import { buildApi } from './api/server.ts';
+import { generateKey, hashKey, type ApiKeyEntry } from './api/auth.ts';
+import { resolveAdapters, validateAdapterConfigs } from './adapters/loader.ts';
+import type { AdapterContext, AdapterHealth, AdapterInstance } from './sdk/adapter.ts';
+import { LifelineError } from './sdk/errors.ts';
+import type { FastifyInstance } from 'fastify';
+
+export const hubVersion: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+export interface Hub {
+  url: string;
+  app: FastifyInstance;
+  db: SqlDriver;
+  registry: RegistryService;
+  ingest: Ingest;
+  logger: Logger;
+  /** Set when no keys were configured: the key made (or taken from LIFELINE_API_KEY) for this run. */
+  bootstrapKey?: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  clock?: { now(): number };
+  /** Do not listen (tests use app.inject). */
+  listen?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function openStore(loaded: LoadedConfig): Promise<SqlDriver> {
+  const c = loaded.config;
+  try {
+    return c.store.url ? await openPostgres(c.store.url, c.store.pool_size) : await openPglite(resolve(loaded.baseDir, c.data_dir, 'pglite'));
+  } catch (cause) {
+    const where = c.store.url ? c.store.url.replace(/\/\/[^@]*@/, '//***@') : resolve(loaded.baseDir, c.data_dir);
+    throw new LifelineError('STORE_UNAVAILABLE', `cannot open the store at ${where}: ${(cause as Error).message}`, { cause, stage: 'store' });
+  }
+}
+
+export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): Promise<Hub> {
+  const c = loaded.config;
+  const env = opts.env ?? process.env;
+  const logger = opts.logger ?? pino({ level: c.log.level });
+  const clock = opts.clock ?? { now: () => Date.now() };
+
+  // Adapters first: a bad adapter config must stop the hub before it touches the store.
+  const adapterDefs = await resolveAdapters(Object.keys(c.adapters), c.plugins, loaded.baseDir);
+  const adapterErrors = validateAdapterConfigs(adapterDefs, c.adapters);
+  if (adapterErrors.length) throw new LifelineError('CONFIG_INVALID', `${loaded.source}:\n${adapterErrors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`, { details: { errors: adapterErrors } });
+
+  const db = await openStore(loaded);
+  const applied = await migrate(db);
+  if (applied.length) logger.info({ migrations: applied }, 'store migrated');
+  const registry = new RegistryService(db, catalogueByCode());
+  await registry.reload();
+  await registry.apply(c.registry);
+
+  const metrics = createMetrics();
+  const ingest = createIngest({
+    db, registry: () => registry.registry, metrics, clock, timezone: c.timezone,
+    futureToleranceMs: c.ingest.future_tolerance_s * 1000, lateAfterMs: c.ingest.late_after_s * 1000,
+  });
+
+  const abort = new AbortController();
+  const instances = new Map<string, AdapterInstance>();
+  for (const [id, def] of adapterDefs) {
+    const log = logger.child({ adapter: id });
+    const ctx: AdapterContext = {
+      name: id,
+      ingest: (batch, o) => ingest(id, batch, o),
+      checkpoint: (key) => readCheckpoint(db, id, key),
+      registry: { devicesFor: (p) => registry.registry.devicesFor(p), findDevice: (p, k) => registry.registry.findDevice(p, k) },
+      logger: log,
+      metrics: {
+        received: (n = 1) => metrics.adapterEvents.inc({ adapter: id, event: 'received', error_type: '' }, n),
+        sent: (n = 1) => metrics.adapterEvents.inc({ adapter: id, event: 'sent', error_type: '' }, n),
+        error: (t, n = 1) => metrics.adapterEvents.inc({ adapter: id, event: 'error', error_type: t }, n),
+        dropped: (n = 1) => metrics.adapterEvents.inc({ adapter: id, event: 'dropped', error_type: '' }, n),
+      },
+      signal: abort.signal, clock, timezone: c.timezone, dataDir: resolve(loaded.baseDir, c.data_dir),
+    };
+    instances.set(id, await def.create(c.adapters[id] as never, ctx));
+  }
+
+  let keys: ApiKeyEntry[] = c.api.keys;
+  let bootstrapKey: string | undefined;
+  if (!keys.length) {
+    bootstrapKey = env.LIFELINE_API_KEY || generateKey();
+    keys = [{ name: 'bootstrap', hash: hashKey(bootstrapKey), scopes: ['read', 'ingest', 'admin'] }];
+  }
+
+  const app = await buildApi({
+    db, registry, ingest, metrics, timezone: c.timezone,
+    adapterHealth: async () => {
+      const out: Record<string, AdapterHealth> = {};
+      for (const [id, a] of instances) {
+        try { out[id] = await a.health(); } catch (e) { out[id] = { status: 'down', detail: { error: (e as Error).message } }; }
+      }
+      return out;
+    },
+  }, { keys, bodyLimit: c.server.body_limit_bytes, logger, version: hubVersion });
+
+  for (const [id, a] of instances) {
+    await a.start();
+    logger.info({ adapter: id }, 'adapter started');
+  }
+
+  let url = '';
+  if (opts.listen !== false) url = await app.listen({ host: c.server.host, port: c.server.port });
+  else await app.ready();
+
+  let stopped = false;
+  return {
+    url, app, db, registry, ingest, logger, bootstrapKey,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      abort.abort();
+      for (const [id, a] of instances) await a.stop().catch((e) => logger.error({ adapter: id, err: e }, 'adapter stop failed'));
+      await app.close();
+      await db.close();
+    },
+  };
+}

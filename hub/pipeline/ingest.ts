@@ -1,0 +1,77 @@
+// ctx.ingest(): prepare, commit in one transaction, then report each record's outcome.
+import type { SourceReading } from '../../schemas/generated/types.ts';
+import type { IngestOptions, IngestResult, RecordOutcome } from '../sdk/adapter.ts';
+import { LifelineError } from '../sdk/errors.ts';
+import { validator, fieldErrors } from '../schemas.ts';
+import type { SqlDriver } from '../store/driver.ts';
+import { commitBatch } from '../store/observations.ts';
+import type { Registry } from '../registry/registry.ts';
+import { prepare, type PrepareOptions } from './prepare.ts';
+import type { HubMetrics } from '../metrics.ts';
+
+export interface PipelineDeps {
+  db: SqlDriver;
+  registry: () => Registry;
+  metrics?: HubMetrics;
+  clock: { now(): number };
+  timezone: string;
+  futureToleranceMs: number;
+  lateAfterMs: number;
+}
+
+export type Ingest = (adapter: string, batch: SourceReading[], opts?: IngestOptions & { trusted?: boolean; replay?: boolean }) => Promise<IngestResult>;
+
+export function createIngest(d: PipelineDeps): Ingest {
+  const validate = validator<SourceReading>('lifeline:source-reading');
+  return async (adapter, batch, opts = {}) => {
+    const receivedAtMs = d.clock.now();
+    const po: PrepareOptions = { receivedAtMs, timezone: opts.timezone ?? d.timezone, futureToleranceMs: d.futureToleranceMs, lateAfterMs: d.lateAfterMs };
+    // Records from the HTTP route were schema-checked as a batch already; adapters' are checked here one by one.
+    const invalid = new Map<number, { path: string; message: string }>();
+    let records = batch;
+    if (!opts.trusted) {
+      records = batch.map((r, i) => {
+        if (validate(r)) return r;
+        const e = fieldErrors(validate.errors)[0]!;
+        invalid.set(i, e);
+        return { point: '\u0000invalid', time: 0 } as SourceReading;
+      });
+    }
+    const p = prepare(records, d.registry(), po);
+    for (const [i, e] of invalid) {
+      const slot = p.slots[i]!;
+      if ('quarantine' in slot) p.quarantine[slot.quarantine] = { reason: 'INVALID_RECORD', message: `${e.path} ${e.message}`, field: e.path, record: batch[i] };
+    }
+    const started = performance.now();
+    let inserted: Map<string, string>;
+    try {
+      inserted = await commitBatch(d.db, { adapter, receivedAtMs, rows: p.rows, quarantine: opts.replay ? [] : p.quarantine, checkpoint: opts.checkpoint });
+    } catch (cause) {
+      d.metrics?.commitFailures.inc({ adapter });
+      throw new LifelineError('STORE_COMMIT_FAILED', 'the batch could not be committed and was rolled back; nothing from it was stored', { cause, stage: 'store' });
+    }
+    d.metrics?.commitSeconds.observe((performance.now() - started) / 1000);
+
+    const results: RecordOutcome[] = new Array(batch.length);
+    let accepted = 0, duplicates = 0, quarantined = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const s = p.slots[i]!;
+      if ('quarantine' in s) {
+        const q = p.quarantine[s.quarantine]!;
+        results[i] = q.field ? { outcome: 'quarantined', reason: q.reason, message: q.message, field: q.field } : { outcome: 'quarantined', reason: q.reason, message: q.message };
+        quarantined++;
+        continue;
+      }
+      const row = 'row' in s ? s.row : s.duplicateOf;
+      const id = 'row' in s ? inserted.get(p.keys[row]!) : undefined;
+      if (id === undefined) { results[i] = { outcome: 'duplicate' }; duplicates++; }
+      else { results[i] = { outcome: 'accepted', id, flags: p.rows[row]!.flags }; accepted++; }
+    }
+    if (d.metrics) {
+      if (accepted) d.metrics.records.inc({ adapter, outcome: 'accepted' }, accepted);
+      if (duplicates) d.metrics.records.inc({ adapter, outcome: 'duplicate' }, duplicates);
+      if (quarantined) d.metrics.records.inc({ adapter, outcome: 'quarantined' }, quarantined);
+    }
+    return { accepted, duplicates, quarantined, results };
+  };
+}

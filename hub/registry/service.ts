@@ -1,0 +1,110 @@
+// Registry changes: validated as a whole (schema + cross references), written to the store, then the
+// in-memory registry is rebuilt. Config-file registries are applied the same way on start.
+import type { Site, Device, Point, Indicator } from '../../schemas/generated/types.ts';
+import type { SqlDriver, Queryable } from '../store/driver.ts';
+import { LifelineError } from '../sdk/errors.ts';
+import { validator, fieldErrors } from '../schemas.ts';
+import { checkRegistry, type RegistryDocs } from './check.ts';
+import { Registry } from './registry.ts';
+
+export type EntityKind = 'sites' | 'devices' | 'points';
+const schemaOf: Record<EntityKind, string> = { sites: 'lifeline:site', devices: 'lifeline:device', points: 'lifeline:point' };
+
+async function upsertSites(tx: Queryable, sites: Site[]) {
+  for (const s of sites) {
+    await tx.query('INSERT INTO site (code, doc) VALUES ($1, $2::jsonb) ON CONFLICT (code) DO UPDATE SET doc = excluded.doc, updated_at = now()', [s.code, JSON.stringify(s)]);
+  }
+}
+async function upsertDevices(tx: Queryable, devices: Device[]) {
+  for (const d of devices) {
+    await tx.query(`INSERT INTO device (code, site_id, doc) SELECT $1, id, $3::jsonb FROM site WHERE code = $2
+      ON CONFLICT (code) DO UPDATE SET site_id = excluded.site_id, doc = excluded.doc, updated_at = now()`, [d.code, d.site, JSON.stringify(d)]);
+  }
+}
+async function upsertPoints(tx: Queryable, points: Point[]) {
+  for (const p of points) {
+    await tx.query(`INSERT INTO point (code, device_id, indicator, doc) SELECT $1, id, $3, $4::jsonb FROM device WHERE code = $2
+      ON CONFLICT (code) DO UPDATE SET device_id = excluded.device_id, indicator = excluded.indicator, doc = excluded.doc, updated_at = now()`,
+    [p.code, p.device, p.indicator, JSON.stringify(p)]);
+  }
+}
+
+export class RegistryService {
+  registry!: Registry;
+  private listeners: Array<(r: Registry) => void> = [];
+
+  constructor(private readonly db: SqlDriver, private readonly catalogue: Map<string, Indicator>) {}
+
+  async reload(): Promise<Registry> {
+    this.registry = await Registry.load(this.db, this.catalogue);
+    for (const l of this.listeners) l(this.registry);
+    return this.registry;
+  }
+
+  onChange(fn: (r: Registry) => void) { this.listeners.push(fn); }
+
+  /** Upsert a whole registry (the config file's) after checking it together with what the store has. */
+  async apply(docs: RegistryDocs): Promise<void> {
+    const merged = mergeDocs(this.registry?.docs() ?? { sites: [], devices: [], points: [] }, docs);
+    const errors = checkRegistry(merged, this.catalogue);
+    if (errors.length) throw new LifelineError('REGISTRY_INVALID', `registry: ${errors[0]!.path} ${errors[0]!.message}`, { details: { errors } });
+    await this.db.transaction(async (tx) => {
+      await upsertSites(tx, docs.sites); await upsertDevices(tx, docs.devices); await upsertPoints(tx, docs.points);
+    });
+    await this.reload();
+  }
+
+  /** Create or replace one entity (admin API). */
+  async put(kind: EntityKind, code: string, body: unknown): Promise<unknown> {
+    const validate = validator(schemaOf[kind]);
+    const doc = { ...(body as object), code } as Site & Device & Point;
+    if (!validate(doc)) {
+      const e = fieldErrors(validate.errors)[0]!;
+      throw new LifelineError('REGISTRY_INVALID', `${e.path} ${e.message}`, { details: { path: e.path, errors: fieldErrors(validate.errors) } });
+    }
+    const current = this.registry.docs();
+    const list = current[kind] as Array<{ code: string }>;
+    const next = { ...current, [kind]: list.some((x) => x.code === code) ? list.map((x) => (x.code === code ? doc : x)) : [...list, doc] };
+    const errors = checkRegistry(next as RegistryDocs, this.catalogue, '');
+    const mine = errors.filter((e) => e.path.startsWith(`/${kind}/${(next[kind] as Array<{ code: string }>).findIndex((x) => x.code === code)}/`));
+    if (mine.length) throw new LifelineError('REGISTRY_INVALID', mine[0]!.message, { details: { path: mine[0]!.path.replace(/^\/\w+\/\d+/, ''), errors: mine } });
+    if (errors.length) throw new LifelineError('REGISTRY_CONFLICT', errors[0]!.message, { details: { errors } });
+    await this.db.transaction(async (tx) => {
+      if (kind === 'sites') await upsertSites(tx, [doc]);
+      else if (kind === 'devices') await upsertDevices(tx, [doc]);
+      else await upsertPoints(tx, [doc]);
+    });
+    await this.reload();
+    return doc;
+  }
+
+  /** Delete one entity; refused while anything refers to it (devices, points, stored observations). */
+  async remove(kind: EntityKind, code: string): Promise<void> {
+    const r = this.registry;
+    const entry = kind === 'sites' ? r.sites.get(code) : kind === 'devices' ? r.devices.get(code) : r.points.get(code);
+    if (!entry) throw new LifelineError('REGISTRY_NOT_FOUND', `no ${kind.slice(0, -1)} "${code}"`);
+    const refs =
+      kind === 'sites' ? [...r.devices.values()].filter((d) => d.site.code === code).map((d) => `device ${d.code}`)
+      : kind === 'devices' ? [...r.points.values()].filter((p) => p.device.code === code).map((p) => `point ${p.code}`)
+      : [];
+    if (refs.length) throw new LifelineError('REGISTRY_CONFLICT', `${kind.slice(0, -1)} "${code}" is still used by ${refs.slice(0, 5).join(', ')}${refs.length > 5 ? ' …' : ''}`);
+    if (kind === 'points') {
+      const used = await this.db.query('SELECT 1 FROM observation WHERE point_id = $1 LIMIT 1', [entry.id]);
+      if (used.rows.length) throw new LifelineError('REGISTRY_CONFLICT', `point "${code}" has stored observations; it cannot be deleted (reassign or keep it)`);
+    }
+    const table = kind === 'sites' ? 'site' : kind === 'devices' ? 'device' : 'point';
+    await this.db.query(`DELETE FROM ${table} WHERE id = $1`, [entry.id]);
+    await this.reload();
+  }
+}
+
+function mergeDocs(base: RegistryDocs, over: RegistryDocs): RegistryDocs {
+  const merge = <T extends { code: string }>(a: T[], b: T[]) => {
+    const m = new Map(a.map((x) => [x.code, x]));
+    for (const x of b) m.set(x.code, x);
+    return [...m.values()];
+  };
+  // Config entries first so that check paths point into the config file.
+  const first = <T extends { code: string }>(a: T[], b: T[]) => [...b, ...merge(a, b).filter((x) => !b.some((y) => y.code === x.code))];
+  return { sites: first(base.sites, over.sites), devices: first(base.devices, over.devices), points: first(base.points, over.points) };
+}

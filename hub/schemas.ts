@@ -1,0 +1,74 @@
+// Loads every JSON Schema in schemas/json into one ajv instance: the single source of truth for
+// validators (here), TypeScript types (scripts/gen-types.ts) and the OpenAPI document (hub/api).
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+// Both packages are CJS with a `default` property; unwrap whichever shape the loader hands us.
+const Ajv = AjvModule.default ?? AjvModule;
+type AddFormats = (ajv: InstanceType<typeof Ajv>) => unknown;
+const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
+
+export const schemaDir = fileURLToPath(new URL('../schemas/json/', import.meta.url));
+
+export type JsonSchema = Record<string, unknown> & { $id: string; title?: string };
+
+let cache: JsonSchema[] | undefined;
+
+/** All hub schemas, in file order. */
+export function loadSchemas(): JsonSchema[] {
+  cache ??= readdirSync(schemaDir)
+    .filter((f) => f.endsWith('.schema.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(schemaDir, f), 'utf8')) as JsonSchema);
+  return cache;
+}
+
+export function schemaById(id: string): JsonSchema {
+  const s = loadSchemas().find((x) => x.$id === id);
+  if (!s) throw new Error(`no schema ${id}`);
+  return s;
+}
+
+/** A fresh ajv with every hub schema registered (useDefaults fills config defaults). */
+export function createAjv(opts: { useDefaults?: boolean; coerceTypes?: boolean } = {}) {
+  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: opts.useDefaults ?? false, coerceTypes: opts.coerceTypes ?? false });
+  addFormats(ajv);
+  for (const s of loadSchemas()) ajv.addSchema(s);
+  return ajv;
+}
+
+const shared = createAjv();
+const compiled = new Map<string, ValidateFunction>();
+
+export function validator<T = unknown>(id: string): ValidateFunction<T> {
+  let v = compiled.get(id);
+  if (!v) {
+    v = shared.getSchema(id);
+    if (!v) throw new Error(`no schema ${id}`);
+    compiled.set(id, v);
+  }
+  return v as ValidateFunction<T>;
+}
+
+export interface FieldError { path: string; message: string }
+
+/** ajv errors as `{ path, message }` with JSON-pointer paths a person can follow. */
+export function fieldErrors(errors: ErrorObject[] | null | undefined, prefix = ''): FieldError[] {
+  const out: FieldError[] = [];
+  for (const e of errors ?? []) {
+    let path = prefix + e.instancePath;
+    if (e.keyword === 'required') path += `/${(e.params as { missingProperty: string }).missingProperty}`;
+    if (e.keyword === 'additionalProperties') path += `/${(e.params as { additionalProperty: string }).additionalProperty}`;
+    let message = e.message ?? 'is invalid';
+    if (e.keyword === 'enum') message += `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    if (e.keyword === 'required') message = 'is required';
+    if (e.keyword === 'additionalProperties') message = 'is not a known field';
+    out.push({ path: path || '/', message });
+  }
+  // oneOf produces one error per branch plus a summary; keep distinct lines only
+  const seen = new Set<string>();
+  return out.filter((x) => (seen.has(x.path + x.message) ? false : (seen.add(x.path + x.message), true)));
+}

@@ -1,0 +1,10 @@
+/**
+ * The lifeline-hub SDK: the only surface adapters and publishers may import.
+ * @packageDocumentation
+ */
+export * from './adapter.ts';
+export * from './publisher.ts';
+export * from './errors.ts';
+export type {
+  SourceReading, Observation, ObservationKind, SourceFlag, QualityFlag, Indicator, Site, Device, Point, Domain,
+} from '../../schemas/generated/types.ts';

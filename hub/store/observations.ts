@@ -1,0 +1,155 @@
+// Committing batches and reading observations back. The SQL is plain PostgreSQL, shared by PGlite.
+import type { Queryable, SqlDriver } from './driver.ts';
+import { identityKey, type ObservationRow, type QuarantineRow } from './rows.ts';
+
+const INSERT_BATCH = `
+WITH ins AS (
+  INSERT INTO observation (point_id, device_id, site_id, indicator, kind, time, value, avg, min, max, cou, unit,
+                           source_flag, flags, warnings, adapter, message_id, received_at, raw_value, raw_unit)
+  SELECT u.p, u.d, u.s, u.i, u.k, to_timestamp(u.t / 1000.0), u.v, u.a, u.mn, u.mx, u.c, u.un, u.sf,
+         CASE WHEN u.f = '' THEN '{}'::text[] ELSE string_to_array(u.f, ',') END,
+         CASE WHEN u.w = '' THEN '{}'::text[] ELSE string_to_array(u.w, ',') END,
+         $19, u.m, to_timestamp($20 / 1000.0), u.rv, u.ru
+  FROM unnest($1::int[], $2::int[], $3::int[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::float8[],
+              $9::float8[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::text[], $15::text[],
+              $16::text[], $17::float8[], $18::text[])
+       AS u(p, d, s, i, k, t, v, a, mn, mx, c, un, sf, f, w, m, rv, ru)
+  ON CONFLICT (point_id, kind, time) DO NOTHING
+  RETURNING id, point_id, kind, time
+), ob AS (
+  INSERT INTO outbox (topic, ref_ids, count)
+  SELECT 'observation', array_agg(id ORDER BY id), count(*) FROM ins HAVING count(*) > 0
+)
+SELECT id::text AS id, point_id, kind, (extract(epoch FROM time) * 1000)::float8 AS t FROM ins`;
+
+const INSERT_QUARANTINE = `
+INSERT INTO quarantine (received_at, adapter, reason, message, field, record)
+SELECT to_timestamp($1 / 1000.0), $2, u.r, u.m, u.f, u.rec::jsonb
+FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(r, m, f, rec)`;
+
+const UPSERT_CHECKPOINT = `
+INSERT INTO adapter_checkpoint (adapter, key, value) VALUES ($1, $2, $3::jsonb)
+ON CONFLICT (adapter, key) DO UPDATE SET value = excluded.value, updated_at = now()`;
+
+export interface CommitInput {
+  adapter: string;
+  receivedAtMs: number;
+  rows: ObservationRow[];
+  quarantine: QuarantineRow[];
+  checkpoint?: { key: string; value: unknown };
+}
+
+/** Column arrays for unnest(): one round trip per batch whatever its size. */
+export function observationParams(rows: ObservationRow[], adapter: string, receivedAtMs: number): unknown[] {
+  const n = rows.length;
+  const cols = Array.from({ length: 18 }, () => new Array<unknown>(n));
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    cols[0]![i] = r.pointId; cols[1]![i] = r.deviceId; cols[2]![i] = r.siteId; cols[3]![i] = r.indicator;
+    cols[4]![i] = r.kind; cols[5]![i] = r.timeMs; cols[6]![i] = r.value; cols[7]![i] = r.avg;
+    cols[8]![i] = r.min; cols[9]![i] = r.max; cols[10]![i] = r.cou; cols[11]![i] = r.unit;
+    cols[12]![i] = r.sourceFlag; cols[13]![i] = r.flags.join(','); cols[14]![i] = r.warnings.join(',');
+    cols[15]![i] = r.messageId; cols[16]![i] = r.rawValue; cols[17]![i] = r.rawUnit;
+  }
+  return [...cols, adapter, receivedAtMs];
+}
+
+/**
+ * Commit observations (dedup by identity), their outbox entry, quarantined records and the adapter's
+ * checkpoint in ONE transaction. Returns the store id of each newly inserted observation by identity key.
+ */
+export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Map<string, string>> {
+  return db.transaction(async (tx) => {
+    const inserted = new Map<string, string>();
+    if (input.rows.length) {
+      const res = await tx.query<{ id: string; point_id: number; kind: string; t: number }>(INSERT_BATCH, observationParams(input.rows, input.adapter, input.receivedAtMs));
+      for (const r of res.rows) inserted.set(identityKey(r.point_id, r.kind, Math.round(r.t)), r.id);
+    }
+    if (input.quarantine.length) await insertQuarantine(tx, input.adapter, input.receivedAtMs, input.quarantine);
+    if (input.checkpoint) await tx.query(UPSERT_CHECKPOINT, [input.adapter, input.checkpoint.key, JSON.stringify(input.checkpoint.value)]);
+    return inserted;
+  });
+}
+
+async function insertQuarantine(tx: Queryable, adapter: string, receivedAtMs: number, q: QuarantineRow[]) {
+  await tx.query(INSERT_QUARANTINE, [
+    receivedAtMs, adapter,
+    q.map((x) => x.reason), q.map((x) => x.message), q.map((x) => x.field), q.map((x) => JSON.stringify(x.record ?? null)),
+  ]);
+}
+
+export async function readCheckpoint(db: Queryable, adapter: string, key: string): Promise<unknown> {
+  const r = await db.query<{ value: unknown }>('SELECT value FROM adapter_checkpoint WHERE adapter = $1 AND key = $2', [adapter, key]);
+  return r.rows[0]?.value;
+}
+
+export interface ObservationFilter {
+  pointIds?: number[];
+  deviceIds?: number[];
+  siteIds?: number[];
+  indicators?: string[];
+  kind?: string;
+  fromMs?: number;
+  toMs?: number;
+  /** exclusive lower bound (time, id) for cursor pagination */
+  after?: { timeMs: number; id: string };
+  limit: number;
+}
+
+export interface StoredObservationRow {
+  id: string; point_id: number; device_id: number; site_id: number; indicator: string; kind: string; time: Date;
+  value: number | null; avg: number | null; min: number | null; max: number | null; cou: number | null; unit: string;
+  source_flag: string; flags: string[]; warnings: string[]; adapter: string; message_id: string | null; received_at: Date;
+  raw_value: number | null; raw_unit: string | null;
+}
+
+const COLUMNS = `id::text AS id, point_id, device_id, site_id, indicator, kind, time, value, avg, min, max, cou, unit,
+  source_flag, flags, warnings, adapter, message_id, received_at, raw_value, raw_unit`;
+
+function where(f: Omit<ObservationFilter, 'limit' | 'after'>, params: unknown[]): string[] {
+  const w: string[] = [];
+  const add = (sql: (n: string) => string, v: unknown) => { params.push(v); w.push(sql(`$${params.length}`)); };
+  if (f.pointIds) add((n) => `point_id = ANY(${n}::int[])`, f.pointIds);
+  if (f.deviceIds) add((n) => `device_id = ANY(${n}::int[])`, f.deviceIds);
+  if (f.siteIds) add((n) => `site_id = ANY(${n}::int[])`, f.siteIds);
+  if (f.indicators) add((n) => `indicator = ANY(${n}::text[])`, f.indicators);
+  if (f.kind) add((n) => `kind = ${n}`, f.kind);
+  if (f.fromMs !== undefined) add((n) => `time >= to_timestamp(${n} / 1000.0)`, f.fromMs);
+  if (f.toMs !== undefined) add((n) => `time < to_timestamp(${n} / 1000.0)`, f.toMs);
+  return w;
+}
+
+/** A page of observations in (time, id) order. */
+export async function queryObservations(db: Queryable, f: ObservationFilter): Promise<StoredObservationRow[]> {
+  const params: unknown[] = [];
+  const w = where(f, params);
+  if (f.after) {
+    params.push(f.after.timeMs, f.after.id);
+    w.push(`(time, id) > (to_timestamp($${params.length - 1} / 1000.0), $${params.length}::bigint)`);
+  }
+  params.push(f.limit);
+  const sql = `SELECT ${COLUMNS} FROM observation ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY time, id LIMIT $${params.length}`;
+  return (await db.query<StoredObservationRow>(sql, params)).rows;
+}
+
+/** The newest observation of each point (of one kind, rtd by default). */
+export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'limit' | 'after'>): Promise<StoredObservationRow[]> {
+  const params: unknown[] = [];
+  const w = where({ ...f, kind: f.kind ?? 'rtd' }, params);
+  const sql = `SELECT DISTINCT ON (point_id) ${COLUMNS} FROM observation WHERE ${w.join(' AND ')} ORDER BY point_id, time DESC, id DESC`;
+  return (await db.query<StoredObservationRow>(sql, params)).rows;
+}
+
+export interface QuarantineQuery { reason?: string; afterId?: string; limit: number; includeReplayed?: boolean }
+
+export async function queryQuarantine(db: Queryable, q: QuarantineQuery) {
+  const params: unknown[] = [];
+  const w: string[] = [];
+  if (!q.includeReplayed) w.push('replayed_at IS NULL');
+  if (q.reason) { params.push(q.reason); w.push(`reason = $${params.length}`); }
+  if (q.afterId) { params.push(q.afterId); w.push(`id > $${params.length}::bigint`); }
+  params.push(q.limit);
+  const sql = `SELECT id::text AS id, received_at, adapter, reason, message, field, record, replayed_at FROM quarantine
+    ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY id LIMIT $${params.length}`;
+  return (await db.query<{ id: string; received_at: Date; adapter: string; reason: string; message: string; field: string | null; record: unknown; replayed_at: Date | null }>(sql, params)).rows;
+}

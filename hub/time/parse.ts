@@ -1,0 +1,51 @@
+// Source times → epoch ms. Times with an offset are absolute; times without one are wall-clock in a zone.
+const withOffset = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:?\d{2})$/;
+const naive = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?$/;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const offsetCache = new Map<string, number>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** Offset of `zone` from UTC at instant `ms`, in ms. Cached per zone and quarter hour. */
+export function zoneOffsetMs(zone: string, ms: number): number {
+  const key = `${zone}|${Math.floor(ms / 900_000)}`;
+  let off = offsetCache.get(key);
+  if (off === undefined) {
+    const p = Object.fromEntries(formatter(zone).formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+    const asUtc = Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!);
+    off = asUtc - Math.floor(ms / 1000) * 1000;
+    if (offsetCache.size > 100_000) offsetCache.clear();
+    offsetCache.set(key, off);
+  }
+  return off;
+}
+
+export function isValidZone(zone: string): boolean {
+  try { formatter(zone); return true; } catch { return false; }
+}
+
+/** Parse an ISO 8601 / RFC 3339 time or epoch ms; wall-clock times are read in `zone`. NaN when invalid. */
+export function parseTime(input: string | number, zone: string): number {
+  if (typeof input === 'number') return Number.isFinite(input) ? Math.trunc(input) : Number.NaN;
+  if (withOffset.test(input)) {
+    const ms = Date.parse(input.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+    return ms;
+  }
+  const m = naive.exec(input);
+  if (!m) return Number.NaN;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '0'] = m;
+  if (+mo! < 1 || +mo! > 12 || +d! < 1 || +d! > 31 || +h > 23 || +mi > 59 || +s > 60) return Number.NaN;
+  const wall = Date.UTC(+y!, +mo! - 1, +d!, +h, +mi, +s, Math.round(Number(`0.${frac}`) * 1000));
+  // First guess with the offset at the wall time, then correct once for DST edges.
+  let utc = wall - zoneOffsetMs(zone, wall);
+  utc = wall - zoneOffsetMs(zone, utc);
+  return utc;
+}

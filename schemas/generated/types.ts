@@ -1,0 +1,592 @@
+// generated — do not edit. Source: schemas/json/*.schema.json; run `npm run gen`.
+/* eslint-disable */
+
+/**
+ * A live alarm (the seed's real-time alarm table: 站名, 所属企业, 站址, 报警设备, 报警时间, 最新报警时间, 报警次数, 报警类型).
+ */
+export interface Alarm {
+  id: string;
+  /**
+   * Site code (站名 via the registry).
+   */
+  site: string;
+  /**
+   * Device code (报警设备).
+   */
+  device: string;
+  point: string;
+  indicator: string;
+  /**
+   * 1 red (most severe), 2 orange, 3 yellow, 4 blue.
+   */
+  level: number;
+  /**
+   * Alarm type (报警类型), snake_case: over_upper_limit, under_lower_limit, rate_of_change, device_fault, offline …
+   */
+  type: string;
+  /**
+   * 报警时间.
+   */
+  first_time: string;
+  /**
+   * 最新报警时间.
+   */
+  latest_time: string;
+  /**
+   * 报警次数.
+   */
+  count: number;
+  peak_value?: number | null;
+  state: "active" | "acknowledged" | "closed";
+  history?: {
+    at: string;
+    action: "raised" | "repeated" | "acknowledged" | "closed";
+    by?: string;
+    note?: string;
+  }[];
+}
+
+/**
+ * A registry code: letters, digits, and . _ : - ; starts with a letter or digit.
+ */
+export type Code = string;
+
+/**
+ * The hub's YAML configuration file. Each adapter's own schema is composed in under `adapters.<id>` at load time.
+ */
+export interface Config {
+  /**
+   * Where the embedded store (PGlite) and the hub's own files live.
+   */
+  data_dir?: string;
+  /**
+   * IANA zone for source times that carry no offset.
+   */
+  timezone?: string;
+  /**
+   * The HTTP API server.
+   */
+  server?: {
+    /**
+     * Listen address.
+     */
+    host?: string;
+    /**
+     * Listen port (0 = any free port).
+     */
+    port?: number;
+    /**
+     * Largest request body accepted.
+     */
+    body_limit_bytes?: number;
+  };
+  /**
+   * Where observations are committed. Without `url` (and without DATABASE_URL) the embedded PGlite store in data_dir is used.
+   */
+  store?: {
+    /**
+     * PostgreSQL connection URL; the DATABASE_URL environment variable overrides it.
+     */
+    url?: string;
+    /**
+     * PostgreSQL connections.
+     */
+    pool_size?: number;
+  };
+  log?: {
+    /**
+     * pino log level.
+     */
+    level?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  };
+  ingest?: {
+    /**
+     * A reading timed further ahead of its receipt than this is flagged future_time.
+     */
+    future_tolerance_s?: number;
+    /**
+     * An rtd reading older than this at receipt is flagged late (0 disables).
+     */
+    late_after_s?: number;
+  };
+  api?: {
+    /**
+     * API keys, stored hashed. Make a hash with `lifeline hash-key`. Send the key as `Authorization: Bearer <key>` or `X-API-Key: <key>`.
+     */
+    keys?: {
+      /**
+       * Who holds the key (shown in logs and audit).
+       */
+      name: string;
+      /**
+       * sha256 of the key, as printed by `lifeline hash-key`.
+       */
+      hash: string;
+      /**
+       * read: pull data; ingest: push data; admin: edit the registry (and everything read and ingest may).
+       *
+       * @minItems 1
+       */
+      scopes: ["read" | "ingest" | "admin", ...("read" | "ingest" | "admin")[]];
+    }[];
+  };
+  /**
+   * Sites, devices and points. Applied on start (upsert by code); entities created through the admin API are kept.
+   */
+  registry?: {
+    sites?: Site[];
+    devices?: Device[];
+    points?: Point[];
+  };
+  /**
+   * Third-party adapters: a file path (relative to the config file) or an npm package name, each default-exporting defineAdapter(...).
+   */
+  plugins?: string[];
+  /**
+   * Adapters to run, keyed by adapter id; each value is that adapter's config (validated against its own schema).
+   */
+  adapters?: {
+    [k: string]: {};
+  };
+}
+
+/**
+ * A device (monitoring instrument, data collector, PLC) at a site, with its identity in each protocol it speaks.
+ */
+export interface Device {
+  /**
+   * Stable device code.
+   */
+  code: Code;
+  /**
+   * Code of the site it belongs to.
+   */
+  site: Code;
+  /**
+   * Display name (报警设备).
+   */
+  name?: string;
+  /**
+   * Manufacturer.
+   */
+  vendor?: string;
+  /**
+   * Model.
+   */
+  model?: string;
+  /**
+   * IANA zone for this device's times without an offset; defaults to the adapter's, then the hub's.
+   */
+  timezone?: string;
+  /**
+   * How each protocol names this device. `key` must be unique per protocol across devices.
+   */
+  identities?: {
+    /**
+     * Adapter id (hj212, modbus_tcp, opc_ua, json_mqtt, json_http, sql_poll, or a plugin's).
+     */
+    protocol: string;
+    /**
+     * Identity in that protocol: HJ 212 MN, `host:port/unit` for Modbus, topic, row key …
+     */
+    key: string;
+    [k: string]: unknown;
+  }[];
+  tags?: {
+    [k: string]: string;
+  };
+}
+
+/**
+ * Lifeline domain: gas (燃气), water supply (供水), drainage (排水), heating (热力), bridge (桥梁).
+ */
+export type Domain = "gas" | "water" | "drainage" | "heating" | "bridge";
+
+/**
+ * One monitored quantity of the catalogue (监测指标): what it measures, its canonical unit and the spec a reading is validated against.
+ */
+export interface Indicator {
+  /**
+   * Stable dotted code `domain.quantity`, never reused.
+   */
+  code: string;
+  domain: Domain;
+  /**
+   * The monitored object (监测对象) the seed's table lists this indicator under.
+   */
+  object: {
+    zh: string;
+    en: string;
+  };
+  /**
+   * Human name in Chinese and English.
+   */
+  name: {
+    zh: string;
+    en: string;
+  };
+  /**
+   * The physical quantity, snake_case (pressure, flow_rate, level, concentration, ...).
+   */
+  quantity: string;
+  /**
+   * number: a measured value; event: a detection/alarm event (e.g. intrusion recognised on video), value 1 = detected; media: a video/image stream the hub only references.
+   */
+  value_type: "number" | "event" | "media";
+  /**
+   * Canonical unit as a UCUM case-sensitive code. Every stored value of this indicator is in this unit.
+   */
+  unit: string;
+  /**
+   * Valid measuring range in the canonical unit, where the seed gives one. Values outside are stored with the `out_of_range` flag.
+   */
+  range?: {
+    min?: number;
+    max?: number;
+  };
+  /**
+   * Smallest step the instrument resolves, in the canonical unit, where the seed gives an absolute one.
+   */
+  resolution?: number;
+  /**
+   * Accuracy as the seed states it (e.g. ±1.5%FS), kept as text.
+   */
+  accuracy?: string;
+  /**
+   * The seed's full technical requirement text (监测技术指标要求), verbatim Chinese.
+   */
+  requirements?: string;
+  /**
+   * Standards the seed cites for this table (e.g. GB 50028, CJJ/T 146).
+   */
+  standards: string[];
+  /**
+   * For combustible-gas concentrations: the lower explosive limit in %VOL used to convert %LEL readings (methane: 5).
+   */
+  lel_percent_vol?: number;
+  /**
+   * Where in the seed this row comes from, e.g. 表1.
+   */
+  source_table?: string;
+}
+
+/**
+ * Body of POST /v1/observations: a batch of source readings, committed in one transaction.
+ */
+export interface IngestBatch {
+  /**
+   * @minItems 1
+   * @maxItems 10000
+   */
+  records: [SourceReading, ...SourceReading[]];
+}
+
+/**
+ * rtd: instant value; min / hour / day: aggregate over that interval (HJ 212 2051 / 2061 / 2031), with avg/min/max/cou.
+ */
+export type ObservationKind = "rtd" | "min" | "hour" | "day";
+
+/**
+ * A stored, standardized observation: registered point, canonical unit, quality flags and where it came from. Identity for dedup: point + kind + time.
+ */
+export interface Observation {
+  /**
+   * Store id (64-bit, as a decimal string).
+   */
+  id: string;
+  /**
+   * Point code.
+   */
+  point: string;
+  /**
+   * Device code.
+   */
+  device: string;
+  /**
+   * Site code.
+   */
+  site: string;
+  /**
+   * Indicator code.
+   */
+  indicator: string;
+  domain: Domain;
+  kind: ObservationKind;
+  /**
+   * Measurement instant, UTC.
+   */
+  time: string;
+  /**
+   * Value in the indicator's canonical unit (null when the source flagged it unavailable).
+   */
+  value: number | null;
+  avg?: number | null;
+  min?: number | null;
+  max?: number | null;
+  cou?: number | null;
+  /**
+   * Canonical UCUM unit of the indicator.
+   */
+  unit: string;
+  quality: {
+    source_flag: SourceFlag;
+    /**
+     * The hub's own findings.
+     */
+    flags: QualityFlag[];
+    /**
+     * Deviations a lenient decoder accepted.
+     */
+    warnings?: string[];
+  };
+  source: {
+    /**
+     * Adapter instance that received it (`http` for native ingest).
+     */
+    adapter: string;
+    message_id?: string | null;
+    received_at: string;
+    /**
+     * Value as received, before unit conversion.
+     */
+    raw_value?: number | null;
+    /**
+     * Unit as received.
+     */
+    raw_unit?: string | null;
+  };
+}
+
+/**
+ * A measuring point (测点): one indicator measured by one device, and how the source names it.
+ */
+export interface Point {
+  /**
+   * Stable point code.
+   */
+  code: Code;
+  /**
+   * Code of the device that measures it.
+   */
+  device: Code;
+  /**
+   * Indicator code from the catalogue.
+   */
+  indicator: string;
+  name?: string;
+  /**
+   * Source field on the device (HJ 212 factor code, register name, JSON key). Unique per device.
+   */
+  field?: string;
+  /**
+   * Unit the source reports in when a reading carries none (UCUM code, or %{LEL} for combustible gas). Defaults to the indicator's unit.
+   */
+  source_unit?: string;
+  /**
+   * Lower explosive limit in %VOL for %{LEL} → %{vol} conversion; overrides the indicator's (methane 5).
+   */
+  lel_percent_vol?: number;
+  tags?: {
+    [k: string]: string;
+  };
+}
+
+/**
+ * A finding the hub adds to an observation: unit_converted (value converted from the source unit), out_of_range (outside the indicator's valid range), finer_than_resolution (more precise than the indicator's resolution), future_time (time ahead of receipt beyond tolerance), late (older than the configured lateness).
+ */
+export type QualityFlag = "unit_converted" | "out_of_range" | "finer_than_resolution" | "future_time" | "late";
+
+/**
+ * A record the pipeline could not store as an observation, kept with the reason so it can be fixed (e.g. register the point) and replayed.
+ */
+export interface QuarantineEntry {
+  id: string;
+  received_at: string;
+  adapter: string;
+  /**
+   * Stable error code, e.g. UNKNOWN_POINT.
+   */
+  reason: string;
+  message: string;
+  /**
+   * Path of the offending field in the record, when there is one.
+   */
+  field?: string | null;
+  /**
+   * The source reading as received.
+   */
+  record: {};
+  replayed_at?: string | null;
+}
+
+/**
+ * A monitored site or object (监测对象/站点): a pipe section, station, manhole, bridge.
+ */
+export interface Site {
+  /**
+   * Stable site code (站点编码).
+   */
+  code: Code;
+  /**
+   * Site name (站名).
+   */
+  name: string;
+  domain: Domain;
+  /**
+   * Owning enterprise (所属企业).
+   */
+  enterprise?: string;
+  /**
+   * Address (站址).
+   */
+  address?: string;
+  /**
+   * WGS84 position. Convert CGCS2000 (≈WGS84 at metre level) and GCJ-02 inputs before registering; `crs` records what the source used.
+   */
+  location?: {
+    /**
+     * Latitude, degrees (WGS84).
+     */
+    lat: number;
+    /**
+     * Longitude, degrees (WGS84).
+     */
+    lon: number;
+    /**
+     * Reference system the coordinates were surveyed in.
+     */
+    crs?: "WGS84" | "CGCS2000" | "GCJ-02";
+  };
+  /**
+   * Free key/value labels.
+   */
+  tags?: {
+    [k: string]: string;
+  };
+}
+
+/**
+ * HJ 212 data flag as the source reported it: N normal, F stopped, M maintenance, S manual, D fault, C calibration, T over limit, B communication abnormal.
+ */
+export type SourceFlag = "N" | "F" | "M" | "S" | "D" | "C" | "T" | "B";
+
+/**
+ * One reading as the source said it: its own identifiers and units. Adapters hand these to ctx.ingest(); POST /v1/observations accepts them as `records`. Identify the point either by `point` (hub point code) or by a device (`device` code, or `identity` protocol+key) plus the source `field`.
+ */
+export interface SourceReading {
+  /**
+   * Hub point code (测点编码), when the source already knows it.
+   */
+  point?: string;
+  /**
+   * Hub device code; used with `field`.
+   */
+  device?: string;
+  /**
+   * The device's identity in a protocol (HJ 212 MN, Modbus host:port/unit, MQTT topic, …); used with `field` when the device code is not known.
+   */
+  identity?: {
+    /**
+     * Adapter id of the protocol.
+     */
+    protocol: string;
+    /**
+     * The device's key in that protocol.
+     */
+    key: string;
+  };
+  /**
+   * Source field name (HJ 212 factor code, register name, JSON key) of the point on that device.
+   */
+  field?: string;
+  /**
+   * When the value was measured (data time, not receive time).
+   */
+  time: string | number;
+  kind?: ObservationKind;
+  /**
+   * The instant value (rtd) or, for aggregates, the average when `avg` is absent. null only with a non-N flag.
+   */
+  value?: number | null;
+  /**
+   * Aggregate average (min/hour/day kinds).
+   */
+  avg?: number;
+  /**
+   * Aggregate minimum.
+   */
+  min?: number;
+  /**
+   * Aggregate maximum.
+   */
+  max?: number;
+  /**
+   * Aggregate cumulative amount (HJ 212 -Cou), not unit-converted.
+   */
+  cou?: number;
+  /**
+   * Source unit as a UCUM code (or %{LEL}); defaults to the point's source_unit, then to the indicator's unit.
+   */
+  unit?: string;
+  flag?: SourceFlag;
+  /**
+   * Source message id (HJ 212 QN, MQTT message id, row id) kept for tracing.
+   */
+  message_id?: string;
+  /**
+   * Lenient-decoder deviations the adapter accepted (snake_case codes), stored on the observation.
+   *
+   * @maxItems 16
+   */
+  warnings?:
+    | []
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string]
+    | [string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [string, string, string, string, string, string, string, string, string, string, string, string, string, string]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ]
+    | [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+      ];
+}

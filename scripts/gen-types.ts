@@ -1,0 +1,38 @@
+// Generates schemas/generated/types.ts from schemas/json/*.schema.json.
+// `npm run gen`; a test fails when the committed file is stale.
+import { writeFileSync } from 'node:fs';
+import { compile } from 'json-schema-to-typescript';
+import { loadSchemas, type JsonSchema } from '../hub/schemas.ts';
+
+const typeName = (id: string) =>
+  id.replace(/^lifeline:/, '').split(/[-_]/).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+
+/** Replace `$ref: lifeline:x` with a reference to the generated type X so each type is emitted once. */
+function localise(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(localise);
+  if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    if (typeof o.$ref === 'string' && o.$ref.startsWith('lifeline:')) {
+      const { $ref, ...rest } = o;
+      return { ...rest, tsType: typeName($ref as string) };
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, localise(v)]));
+  }
+  return node;
+}
+
+export async function generateTypes(): Promise<string> {
+  const parts = ['// generated — do not edit. Source: schemas/json/*.schema.json; run `npm run gen`.\n/* eslint-disable */\n'];
+  for (const s of loadSchemas()) {
+    const schema = localise({ ...s, title: typeName(s.$id) }) as JsonSchema;
+    delete (schema as Record<string, unknown>).$id;
+    parts.push(await compile(schema as never, typeName(s.$id), { bannerComment: '', additionalProperties: false, declareExternallyReferenced: true, format: true }));
+  }
+  return parts.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const out = new URL('../schemas/generated/types.ts', import.meta.url);
+  writeFileSync(out, await generateTypes());
+  console.log(`wrote ${out.pathname}`);
+}
