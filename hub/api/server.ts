@@ -4,7 +4,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { loadSchemas } from '../schemas.ts';
 import { LifelineError, isLifelineError } from '../sdk/errors.ts';
-import { KeyRing, allows, type ApiKeyEntry } from './auth.ts';
+import { KeyRing, allows, type ApiKeyEntry, type RouteScope } from './auth.ts';
+
+export interface RouteInfo { method: string; url: string; scope?: RouteScope }
+
+declare module 'fastify' {
+  interface FastifyInstance { lifelineRoutes: RouteInfo[] }
+}
 import type { ApiDeps } from './context.ts';
 import observations from './routes/observations.ts';
 import indicators from './routes/indicators.ts';
@@ -23,6 +29,12 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
   // Per-request log lines are off: at ingest rates they would dominate; errors and audits are logged explicitly.
   const app = Fastify({ loggerInstance: o.logger as FastifyBaseLogger, bodyLimit: o.bodyLimit, logController: new LogController({ disableRequestLogging: true }) });
   const keys = new KeyRing(o.keys);
+  // Every route with the scope it needs: the auth test walks this list, so a new route cannot escape it.
+  const routes: RouteInfo[] = [];
+  app.decorate('lifelineRoutes', routes);
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push({ method: m, url: r.url, scope: (r.config as { scope?: RouteScope } | undefined)?.scope });
+  });
 
   for (const s of loadSchemas()) app.addSchema(s);
   app.addContentTypeParser(['application/x-protobuf', 'application/protobuf', 'application/octet-stream'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));

@@ -1,0 +1,121 @@
+// One store suite, two engines (MQTT.js abstract_store style): the builder opens a fresh, empty store.
+import type { Test } from 'tap';
+import type { SqlDriver } from '../driver.ts';
+import { migrate } from '../migrate.ts';
+import { commitBatch, queryObservations, queryLatest, queryQuarantine, readCheckpoint } from '../observations.ts';
+import type { ObservationRow } from '../rows.ts';
+import { RegistryService } from '../../registry/service.ts';
+import { catalogueByCode } from '../../registry/catalogue.ts';
+
+const T0 = Date.UTC(2026, 10, 25, 2, 0, 0);
+
+function row(pointId: number, deviceId: number, siteId: number, i: number, over: Partial<ObservationRow> = {}): ObservationRow {
+  return {
+    pointId, deviceId, siteId, indicator: 'water.pipe_pressure', kind: 'rtd', timeMs: T0 + i * 60_000, value: 0.1 + i / 1000,
+    avg: null, min: null, max: null, cou: null, unit: 'MPa', sourceFlag: 'N', flags: i % 2 ? ['unit_converted'] : [], warnings: [],
+    messageId: `m${i}`, rawValue: null, rawUnit: null, ...over,
+  };
+}
+
+export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
+  let db: SqlDriver;
+  let reg: RegistryService;
+  let p1: { id: number; dev: number; site: number };
+  let p2: { id: number; dev: number; site: number };
+
+  t.before(async () => {
+    db = await open();
+    t.same(await migrate(db), ['001_init.sql'], 'fresh store gets the migration');
+    t.same(await migrate(db), [], 'migrations are applied once');
+    reg = new RegistryService(db, catalogueByCode());
+    await reg.reload();
+    await reg.apply({
+      sites: [{ code: 'S1', name: 'site one', domain: 'water' }],
+      devices: [{ code: 'D1', site: 'S1' }, { code: 'D2', site: 'S1' }],
+      points: [{ code: 'P1', device: 'D1', indicator: 'water.pipe_pressure' }, { code: 'P2', device: 'D2', indicator: 'water.pipe_pressure' }],
+    });
+    const e1 = reg.registry.points.get('P1')!, e2 = reg.registry.points.get('P2')!;
+    p1 = { id: e1.id, dev: e1.device.id, site: e1.device.site.id };
+    p2 = { id: e2.id, dev: e2.device.id, site: e2.device.site.id };
+  });
+  t.teardown(async () => { await db.close(); });
+
+  t.test('commit writes observations, one outbox row, quarantine and checkpoint together', async (t) => {
+    const rows = Array.from({ length: 100 }, (_, i) => row(p1.id, p1.dev, p1.site, i));
+    const ids = await commitBatch(db, {
+      adapter: 'test', receivedAtMs: T0 + 1e7, rows,
+      quarantine: [{ reason: 'UNKNOWN_POINT', message: 'nope', field: '/point', record: { point: 'X', time: 1 } }],
+      checkpoint: { key: 'cursor', value: { id: 100 } },
+    });
+    t.equal(ids.size, 100, 'every row inserted and its id returned');
+    const ob = await db.query<{ count: number; n: number }>('SELECT count, cardinality(ref_ids) AS n FROM outbox');
+    t.same(ob.rows, [{ count: 100, n: 100 }], 'one outbox row naming all 100');
+    t.same(await readCheckpoint(db, 'test', 'cursor'), { id: 100 });
+    const q = await queryQuarantine(db, { limit: 10 });
+    t.equal(q.length, 1);
+    t.equal(q[0]!.reason, 'UNKNOWN_POINT');
+    t.same(q[0]!.record, { point: 'X', time: 1 });
+  });
+
+  t.test('dedup on point+kind+time: a second commit of the same rows inserts nothing and adds no outbox row', async (t) => {
+    const rows = Array.from({ length: 100 }, (_, i) => row(p1.id, p1.dev, p1.site, i, { value: 9 }));
+    const ids = await commitBatch(db, { adapter: 'test', receivedAtMs: T0 + 2e7, rows, quarantine: [] });
+    t.equal(ids.size, 0);
+    const n = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation');
+    t.equal(n.rows[0]!.n, '100');
+    const ob = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM outbox');
+    t.equal(ob.rows[0]!.n, '1');
+    const first = await queryObservations(db, { pointIds: [p1.id], limit: 1 });
+    t.equal(first[0]!.value, 0.1, 'first write wins');
+    // same time, other kind is a different observation
+    const hour = await commitBatch(db, { adapter: 'test', receivedAtMs: T0, rows: [row(p1.id, p1.dev, p1.site, 0, { kind: 'hour', avg: 1, min: 0.5, max: 2, cou: 10 })], quarantine: [] });
+    t.equal(hour.size, 1);
+  });
+
+  t.test('a failing statement rolls the whole batch back', async (t) => {
+    const before = (await db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation')).rows[0]!.n;
+    const rows = [row(p2.id, p2.dev, p2.site, 500)];
+    await t.rejects(commitBatch(db, {
+      adapter: 'test', receivedAtMs: T0, rows,
+      // NUL is not allowed in PostgreSQL text: the quarantine insert fails after the observations were written
+      quarantine: [{ reason: 'X\u0000', message: 'm', field: null, record: {} }],
+    }));
+    const after = (await db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation')).rows[0]!.n;
+    t.equal(after, before, 'no observation of the failed batch remains');
+    t.same(await queryObservations(db, { pointIds: [p2.id], limit: 10 }), []);
+  });
+
+  t.test('queries: filters, (time,id) cursor pages, latest per point', async (t) => {
+    await commitBatch(db, { adapter: 'test', receivedAtMs: T0, rows: Array.from({ length: 30 }, (_, i) => row(p2.id, p2.dev, p2.site, i, { value: i })), quarantine: [] });
+    const all: string[] = [];
+    let after: { timeMs: number; id: string } | undefined;
+    for (;;) {
+      const page = await queryObservations(db, { pointIds: [p2.id], after, limit: 7 });
+      if (!page.length) break;
+      all.push(...page.map((r) => String(r.value)));
+      const last = page[page.length - 1]!;
+      after = { timeMs: last.time.getTime(), id: last.id };
+    }
+    t.same(all, Array.from({ length: 30 }, (_, i) => String(i)), 'pages cover every row once, in time order');
+    const window = await queryObservations(db, { pointIds: [p2.id], fromMs: T0 + 10 * 60_000, toMs: T0 + 20 * 60_000, limit: 100 });
+    t.same(window.map((r) => r.value), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19], 'from inclusive, to exclusive');
+    t.equal((await queryObservations(db, { siteIds: [p2.site], kind: 'hour', limit: 100 })).length, 1);
+    t.equal((await queryObservations(db, { indicators: ['gas.pipe_pressure'], limit: 100 })).length, 0);
+    const latest = await queryLatest(db, {});
+    t.same(latest.map((r) => [r.point_id, r.value]).sort(), [[p1.id, 0.1 + 99 / 1000], [p2.id, 29]].sort(), 'latest rtd per point');
+    const r0 = window[0]!;
+    t.ok(r0.time instanceof Date && r0.received_at instanceof Date, 'times come back as Date');
+    t.same(r0.flags, [], 'empty flags array');
+    t.same((await queryObservations(db, { pointIds: [p2.id], limit: 2 }))[1]!.flags, ['unit_converted'], 'flags array round-trips');
+  });
+
+  t.test('registry persists and refuses to delete what is referenced', async (t) => {
+    await t.rejects(reg.remove('devices', 'D1'), { code: 'REGISTRY_CONFLICT' });
+    await t.rejects(reg.remove('points', 'P1'), { code: 'REGISTRY_CONFLICT' }, 'point with observations');
+    await reg.put('points', 'P3', { device: 'D2', indicator: 'water.leak_noise', field: 'noise' });
+    await reg.remove('points', 'P3');
+    t.notOk(reg.registry.points.has('P3'));
+    await t.rejects(reg.put('points', 'P4', { device: 'D2', indicator: 'water.nope' }), { code: 'REGISTRY_INVALID' });
+    await t.rejects(reg.put('points', 'P4', { device: 'D2', indicator: 'water.pipe_pressure', source_unit: 'm' }), { code: 'REGISTRY_INVALID', message: /cannot convert/ });
+  });
+}
