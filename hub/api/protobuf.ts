@@ -5,7 +5,8 @@ import type { SourceReading } from '../../schemas/generated/types.ts';
 import { LifelineError } from '../sdk/errors.ts';
 
 const protoPath = fileURLToPath(new URL('../../schemas/proto/lifeline/v1/observation.proto', import.meta.url));
-const root = protobuf.loadSync(protoPath);
+// keepCase: field names stay snake_case, as in the JSON form.
+const root = new protobuf.Root().loadSync(protoPath, { keepCase: true });
 export const IngestBatchType = root.lookupType('lifeline.v1.IngestBatch');
 
 /** Decode a protobuf IngestBatch into the JSON form the schema validates. */
