@@ -1,0 +1,56 @@
+// Every route × every scope. The route list comes from the app itself, so a new route is covered
+// (and must declare its scope) without editing this test.
+import t from 'tap';
+import { startTestHub, auth, KEYS } from './helpers/hub.ts';
+
+const { hub, cleanup } = await startTestHub('pglite');
+t.teardown(cleanup);
+const routes = hub.app.lifelineRoutes.filter((r) => !r.url.startsWith('/docs'));
+
+t.ok(routes.length >= 20, `found ${routes.length} routes`);
+for (const r of routes) t.ok(r.scope, `${r.method} ${r.url} declares a scope`);
+t.same(routes.filter((r) => r.scope === 'public').map((r) => r.url).sort(), ['/health', '/ready'], 'only health routes are public (and /docs)');
+
+const keyScopes: Record<keyof typeof KEYS, string[]> = { read: ['read'], ingest: ['ingest'], admin: ['admin'], all: ['read', 'ingest'] };
+const allowed = (have: string[], need: string) => have.includes('admin') || have.includes(need);
+
+for (const r of routes) {
+  const url = r.url.replace(':code', 'WS-001-P1');
+  t.test(`${r.method} ${r.url}`, async (t) => {
+    const send = (headers: Record<string, string>) => hub.app.inject({ method: r.method as 'GET', url, headers, payload: r.method === 'GET' || r.method === 'DELETE' ? undefined : {} });
+    if (r.scope === 'public') {
+      t.not((await send({})).statusCode, 401);
+      return;
+    }
+    const none = await send({});
+    t.equal(none.statusCode, 401, 'no key');
+    t.equal(none.json().code, 'AUTH_MISSING');
+    const wrong = await send(auth('not-a-key'));
+    t.equal(wrong.statusCode, 401, 'unknown key');
+    t.equal(wrong.json().code, 'AUTH_INVALID');
+    const viaHeader = await send({ 'x-api-key': 'not-a-key' });
+    t.equal(viaHeader.json().code, 'AUTH_INVALID', 'X-API-Key is read too');
+    for (const [k, scopes] of Object.entries(keyScopes)) {
+      // DELETE with an allowed key would really delete: use a code that does not exist
+      const target = r.method === 'DELETE' ? url.replace('WS-001-P1', 'NO-SUCH') : url;
+      const res = await hub.app.inject({ method: r.method as 'GET', url: target, headers: auth(KEYS[k as keyof typeof KEYS]), payload: r.method === 'GET' || r.method === 'DELETE' ? undefined : {} });
+      if (allowed(scopes, r.scope!)) t.not(res.statusCode, 403, `${k} key may (${res.statusCode})`) && t.not(res.statusCode, 401);
+      else { t.equal(res.statusCode, 403, `${k} key may not`); t.equal(res.json().code, 'AUTH_FORBIDDEN'); }
+    }
+  });
+}
+
+t.test('/docs is public and documents the schemas', async (t) => {
+  const res = await hub.app.inject({ url: '/docs/json' });
+  t.equal(res.statusCode, 200);
+  const doc = res.json();
+  t.ok(doc.paths['/v1/observations'].post, 'ingest documented');
+  for (const name of ['Observation', 'SourceReading', 'Site', 'Device', 'Point', 'Indicator', 'QuarantineEntry']) t.ok(doc.components.schemas[name], `${name} schema from schemas/`);
+});
+
+t.test('unknown routes need a key, then 404', async (t) => {
+  t.equal((await hub.app.inject({ url: '/v1/nope' })).statusCode, 401);
+  const res = await hub.app.inject({ url: '/v1/nope', headers: auth(KEYS.read) });
+  t.equal(res.statusCode, 404);
+  t.equal(res.json().code, 'NOT_FOUND');
+});
