@@ -1,0 +1,75 @@
+import t from 'tap';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { loadConfig, sampleConfigPath, validateConfigDoc } from '../load.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'lifeline-cfg-'));
+const write = (name: string, text: string) => { const f = join(dir, name); writeFileSync(f, text); return f; };
+const bin = new URL('../../../bin/lifeline.js', import.meta.url).pathname;
+
+t.test('the sample config is valid and gets defaults', async (t) => {
+  const { config } = loadConfig(sampleConfigPath, {});
+  t.equal(config.server.port, 8080);
+  t.equal(config.timezone, 'Asia/Shanghai');
+  t.equal(config.store.url, undefined, 'embedded store by default');
+  t.same(config.api.keys, []);
+  t.ok(config.registry.points.length >= 5);
+});
+
+t.test('env overrides', async (t) => {
+  const { config } = loadConfig(sampleConfigPath, { DATABASE_URL: 'postgres://x@h/db', PORT: '9999', LIFELINE_DATA_DIR: '/var/x' });
+  t.equal(config.store.url, 'postgres://x@h/db');
+  t.equal(config.server.port, 9999);
+  t.equal(config.data_dir, '/var/x');
+});
+
+t.test('errors name the offending path', async (t) => {
+  const cases: Array<[unknown, string, RegExp]> = [
+    [{ server: { port: 'eighty' } }, '/server/port', /integer/],
+    [{ colour: 1 }, '/colour', /not a known field/],
+    [{ timezone: 'Mars/Base' }, '/timezone', /IANA/],
+    [{ api: { keys: [{ name: 'a', hash: 'plain', scopes: ['read'] }] } }, '/api/keys/0/hash', /pattern/],
+    [{ api: { keys: [{ name: 'a', hash: 'sha256:' + '0'.repeat(64), scopes: ['root'] }] } }, '/api/keys/0/scopes/0', /read, ingest, admin/],
+    [{ registry: { sites: [{ code: 'S', name: 's', domain: 'water' }], devices: [{ code: 'D', site: 'S' }], points: [{ code: 'P', device: 'D', indicator: 'water.nope' }] } }, '/registry/points/0/indicator', /catalogue/],
+    [{ registry: { sites: [{ code: 'S', name: 's', domain: 'water' }], devices: [{ code: 'D', site: 'T' }] } }, '/registry/devices/0/site', /not registered/],
+    [{ registry: { sites: [{ code: 'S', name: 's', domain: 'water' }], devices: [{ code: 'D', site: 'S' }], points: [{ code: 'P', device: 'D', indicator: 'water.pipe_pressure', source_unit: 'm/s' }] } }, '/registry/points/0/source_unit', /cannot convert/],
+    [{ registry: { sites: [{ code: 'S', name: 's', domain: 'water' }], devices: [{ code: 'D', site: 'S', identities: [{ protocol: 'hj212', key: '1' }] }, { code: 'E', site: 'S', identities: [{ protocol: 'hj212', key: '1' }] }] } }, '/registry/devices/1/identities/0/key', /already/],
+    [{ registry: { sites: [{ code: 'S', name: 's', domain: 'rivers' }] } }, '/registry/sites/0/domain', /gas, water/],
+  ];
+  for (const [doc, path, msg] of cases) {
+    const errors = validateConfigDoc(doc);
+    const hit = errors.find((e) => e.path === path);
+    t.ok(hit, `${path} reported (got ${JSON.stringify(errors)})`);
+    if (hit) t.match(hit.message, msg);
+  }
+});
+
+t.test('lifeline check-config', async (t) => {
+  const good = spawnSync(process.execPath, [bin, 'check-config', sampleConfigPath], { encoding: 'utf8' });
+  t.equal(good.status, 0, good.stderr);
+  t.match(good.stdout, /OK \(5 sites, 6 devices, 6 points/);
+  const f = write('bad.yaml', 'server:\n  port: -1\nregistry:\n  points:\n    - { code: P, device: NOPE, indicator: gas.pipe_pressure }\n');
+  const bad = spawnSync(process.execPath, [bin, 'check-config', f], { encoding: 'utf8' });
+  t.equal(bad.status, 1);
+  t.match(bad.stderr, /CONFIG_INVALID/);
+  t.match(bad.stderr, /\/server\/port/);
+  const syntax = spawnSync(process.execPath, [bin, 'check-config', write('syntax.yaml', 'server: [\n')], { encoding: 'utf8' });
+  t.equal(syntax.status, 1);
+  t.match(syntax.stderr, /YAML syntax/);
+  const missing = spawnSync(process.execPath, [bin, 'check-config', join(dir, 'nope.yaml')], { encoding: 'utf8' });
+  t.match(missing.stderr, /CONFIG_NOT_FOUND/);
+});
+
+t.test('lifeline indicators prints the catalogue', async (t) => {
+  const r = spawnSync(process.execPath, [bin, 'indicators', '--domain', 'water'], { encoding: 'utf8' });
+  t.equal(r.status, 0);
+  t.match(r.stdout, /water\.pipe_pressure\s+MPa\s+0\.\.2\.5/);
+  t.match(r.stdout, /water\.hydrant_flow\s+m3\/h\s+1\.8\.\.180/);
+  t.notMatch(r.stdout, /gas\./);
+  const json = JSON.parse(spawnSync(process.execPath, [bin, 'indicators', '--json'], { encoding: 'utf8' }).stdout) as unknown[];
+  t.equal(json.length, 49);
+  const hk = spawnSync(process.execPath, [bin, 'hash-key', 'test'], { encoding: 'utf8' });
+  t.equal(hk.stdout.trim(), 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08');
+});
