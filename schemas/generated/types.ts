@@ -415,7 +415,9 @@ export interface QuarantineEntry {
   /**
    * The source reading as received.
    */
-  record: {};
+  record: {
+    [k: string]: unknown;
+  };
   replayed_at?: string | null;
 }
 
