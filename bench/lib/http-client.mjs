@@ -34,6 +34,7 @@ async function runPhase({ url, key, bodies, records, concurrency, progressMs }) 
   let next = 0, batches = 0, accepted = 0, duplicates = 0, quarantined = 0, sent = 0;
   let failure;
   const started = performance.now();
+  const elu0 = performance.eventLoopUtilization();
   let lastProgress = started;
 
   async function lane() {
@@ -73,9 +74,10 @@ async function runPhase({ url, key, bodies, records, concurrency, progressMs }) 
 
   await Promise.all(Array.from({ length: concurrency }, lane));
   const elapsedMs = performance.now() - started;
+  const clientElu = performance.eventLoopUtilization(elu0).utilization;
   latencies.sort((a, b) => a - b);
   return {
-    error: failure, batches, sent, accepted, duplicates, quarantined, elapsedMs,
+    error: failure, batches, sent, accepted, duplicates, quarantined, elapsedMs, clientElu,
     latencyMs: { p50: pct(latencies, 0.5), p95: pct(latencies, 0.95), max: latencies[latencies.length - 1] ?? 0 },
   };
 }
