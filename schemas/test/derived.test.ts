@@ -3,6 +3,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { generateTypes } from '../../scripts/gen-types.ts';
 import { schemaById, loadSchemas, createAjv } from '../../hub/schemas.ts';
+import type { SourceReading } from '../generated/types.ts';
 import { IngestBatchType, decodeIngestBatch, encodeIngestBatch } from '../../hub/api/protobuf.ts';
 
 t.test('schemas/generated/types.ts is what npm run gen writes', async (t) => {
@@ -19,14 +20,14 @@ t.test('every schema compiles and has a title and description', async (t) => {
 });
 
 t.test('the protobuf SourceReading carries exactly the JSON schema fields', async (t) => {
-  const json = Object.keys((schemaById('lifeline:source-reading') as { properties: Record<string, unknown> }).properties).sort();
+  const json = Object.keys((schemaById('lifeline:source-reading') as unknown as { properties: Record<string, unknown> }).properties).sort();
   const reading = IngestBatchType.lookupType('lifeline.v1.SourceReading');
   const proto = Object.keys(reading.fields).map((f) => (f === 'time_ms' ? 'time' : f));
   t.same([...new Set(proto)].sort(), json);
 });
 
 t.test('protobuf round trip', async (t) => {
-  const batch = { records: [
+  const batch: { records: SourceReading[] } = { records: [
     { point: 'P', time: '2026-11-25T10:00:00+08:00', value: 1.5, unit: 'kPa', flag: 'N' as const, message_id: 'QN1' },
     { device: 'D', field: 'w01018', time: 1764036000000, kind: 'hour' as const, avg: 2, min: 1, max: 3, cou: 7, warnings: ['crc_low_byte_first'] },
     { identity: { protocol: 'hj212', key: 'MN' }, field: 'f', time: 1, value: null },

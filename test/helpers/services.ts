@@ -13,7 +13,7 @@ export async function postgresUp(): Promise<boolean> {
 export function needService(t: Tap.Test, name: string, up: boolean): boolean {
   if (up) return true;
   if (process.env.CI === 'true') { t.fail(`${name} is required in CI but not reachable`); return false; }
-  t.skip(`${name} not reachable`);
+  t.plan(0, `${name} not reachable: skipped`);
   return false;
 }
 
