@@ -61,6 +61,12 @@ for (const store of ['pglite', 'postgres'] as const) {
       const notJson = await app.inject({ method: 'POST', url: '/v1/observations', headers: { ...auth(KEYS.ingest), 'content-type': 'application/json' }, payload: '{"records": [' });
       t.equal(notJson.statusCode, 400);
       t.equal(notJson.json().code, 'INGEST_INVALID');
+      const huge = await app.inject({ method: 'POST', url: '/v1/observations', headers: { ...auth(KEYS.ingest), 'content-type': 'application/json' }, payload: '{"records":[' + '{"point":"WS-001-P1","time":0,"value":1},'.repeat(450_000) + ']}' });
+      t.equal(huge.statusCode, 413);
+      t.equal(huge.json().code, 'PAYLOAD_TOO_LARGE');
+      const badBody = await app.inject({ method: 'POST', url: '/v1/quarantine/replay', headers: { ...auth(KEYS.admin), 'content-type': 'application/json' }, payload: '{"limit": "lots"}' });
+      t.match(badBody.json(), { code: 'BODY_INVALID' });
+      t.equal(badBody.statusCode, 400);
     });
 
     await t.test('retransmission is acknowledged again and stored once', async (t) => {

@@ -1,5 +1,5 @@
 // The fastify app: auth by route scope, typed errors, OpenAPI from schemas/ at /docs.
-import Fastify, { LogController, type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyRequest, type FastifyInstance, type FastifyError, type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { loadSchemas } from '../schemas.ts';
@@ -24,6 +24,8 @@ export interface ApiOptions {
   logger: unknown;
   version: string;
 }
+
+const isIngest = (req: FastifyRequest) => req.method === 'POST' && req.routeOptions.url === '/v1/observations';
 
 export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyInstance> {
   // Per-request log lines are off: at ingest rates they would dominate; errors and audits are logged explicitly.
@@ -64,11 +66,11 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
       const where = fe.validationContext ?? 'request';
       const first = fe.validation[0]!;
       const path = `/${where}${first.instancePath}${first.keyword === 'additionalProperties' ? '/' + String((first.params as { additionalProperty?: string }).additionalProperty) : ''}`;
-      const code = req.routeOptions.url === '/v1/observations' && req.method === 'POST' ? 'INGEST_INVALID' : 'QUERY_INVALID';
+      const code = isIngest(req) ? 'INGEST_INVALID' : where === 'body' ? 'BODY_INVALID' : 'QUERY_INVALID';
       return reply.code(400).send({ code, message: `${path} ${first.message ?? 'is invalid'}`, details: { path }, retryable: false });
     }
     if (fe.statusCode && fe.statusCode < 500) {
-      const code = fe.statusCode === 415 ? 'INGEST_UNSUPPORTED_MEDIA' : 'INGEST_INVALID';
+      const code = fe.statusCode === 415 ? 'INGEST_UNSUPPORTED_MEDIA' : fe.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : isIngest(req) ? 'INGEST_INVALID' : 'BODY_INVALID';
       return reply.code(fe.statusCode).send({ code, message: fe.message, details: {}, retryable: false });
     }
     req.log.error({ err }, 'unhandled error');

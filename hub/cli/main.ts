@@ -4,7 +4,8 @@ import { loadConfig, sampleConfigPath, type LoadedConfig } from '../config/load.
 import { startHub, hubVersion } from '../hub.ts';
 import { loadCatalogue } from '../registry/catalogue.ts';
 import { hashKey } from '../api/auth.ts';
-import { isLifelineError } from '../sdk/errors.ts';
+import { isLifelineError, LifelineError } from '../sdk/errors.ts';
+import { resolveAdapters, validateAdapterConfigs } from '../adapters/loader.ts';
 
 const usage = `lifeline ${hubVersion} — urban lifeline data hub
 
@@ -45,9 +46,13 @@ async function start(args: string[]) {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-function checkConfig(args: string[]) {
+async function checkConfig(args: string[]) {
   if (!args[0]) throw new Error('usage: lifeline check-config FILE');
   const loaded = loadConfig(args[0]);
+  // Adapters too: the same checks `start` makes before it touches the store.
+  const defs = await resolveAdapters(Object.keys(loaded.config.adapters), loaded.config.plugins, loaded.baseDir);
+  const errors = validateAdapterConfigs(defs, loaded.config.adapters);
+  if (errors.length) throw new LifelineError('CONFIG_INVALID', `${loaded.source}: ${errors.length} problem(s):\n${errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
   const r = loaded.config.registry;
   console.log(`${loaded.source}: OK (${r.sites.length} sites, ${r.devices.length} devices, ${r.points.length} points, ${Object.keys(loaded.config.adapters).length} adapters)`);
 }
@@ -70,7 +75,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     switch (cmd) {
       case 'start': return await start(rest);
-      case 'check-config': return checkConfig(rest);
+      case 'check-config': return await checkConfig(rest);
       case 'indicators': return indicators(rest);
       case 'hash-key':
         if (!rest[0]) throw new Error('usage: lifeline hash-key KEY');

@@ -72,10 +72,19 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
 
 /** DATABASE_URL, PORT, HOST, LIFELINE_DATA_DIR override the file (twelve-factor). */
 export function applyEnv(c: HubConfig, env: NodeJS.ProcessEnv): HubConfig {
+  const bad = (name: string, why: string) => new LifelineError('CONFIG_INVALID', `environment ${name}=${JSON.stringify(env[name])}: ${why}`, { details: { path: `env:${name}` }, stage: 'config' });
   if (env.DATABASE_URL) c.store.url = env.DATABASE_URL;
-  if (env.PORT) c.server.port = Number(env.PORT);
+  if (env.PORT) {
+    const port = Number(env.PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad('PORT', 'must be an integer 0–65535');
+    c.server.port = port;
+  }
   if (env.HOST) c.server.host = env.HOST;
   if (env.LIFELINE_DATA_DIR) c.data_dir = env.LIFELINE_DATA_DIR;
-  if (env.LOG_LEVEL) c.log.level = env.LOG_LEVEL as HubConfig['log']['level'];
+  if (env.LOG_LEVEL) {
+    const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+    if (!levels.includes(env.LOG_LEVEL)) throw bad('LOG_LEVEL', `must be one of ${levels.join(', ')}`);
+    c.log.level = env.LOG_LEVEL as HubConfig['log']['level'];
+  }
   return c;
 }

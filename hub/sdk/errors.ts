@@ -11,6 +11,8 @@ export const HubErrorCodes = {
   ADAPTER_NOT_FOUND: { status: 400, retryable: false, meaning: 'An adapter named in `adapters` is neither built in nor provided by a plugin.' },
   ADAPTER_INVALID: { status: 400, retryable: false, meaning: 'A plugin module does not default-export a valid defineAdapter(...) result.' },
   INGEST_INVALID: { status: 400, retryable: false, meaning: 'An ingest batch is malformed; nothing from it was stored.' },
+  BODY_INVALID: { status: 400, retryable: false, meaning: 'A request body (other than an ingest batch) is not valid JSON or does not match the route\'s body schema.' },
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false, meaning: 'The request body is larger than server.body_limit_bytes.' },
   INGEST_UNSUPPORTED_MEDIA: { status: 415, retryable: false, meaning: 'The request body is neither JSON nor protobuf.' },
   UNKNOWN_POINT: { status: 422, retryable: false, meaning: 'A reading names a point (or device + field) that is not registered; it was quarantined.' },
   UNKNOWN_DEVICE: { status: 422, retryable: false, meaning: 'A reading names a device or protocol identity that is not registered; it was quarantined.' },

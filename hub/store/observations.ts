@@ -140,7 +140,7 @@ export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'lim
   return (await db.query<StoredObservationRow>(sql, params)).rows;
 }
 
-export interface QuarantineQuery { reason?: string; afterId?: string; limit: number; includeReplayed?: boolean }
+export interface QuarantineQuery { reason?: string; afterId?: string; ids?: string[]; limit: number; includeReplayed?: boolean }
 
 export async function queryQuarantine(db: Queryable, q: QuarantineQuery) {
   const params: unknown[] = [];
@@ -148,6 +148,7 @@ export async function queryQuarantine(db: Queryable, q: QuarantineQuery) {
   if (!q.includeReplayed) w.push('replayed_at IS NULL');
   if (q.reason) { params.push(q.reason); w.push(`reason = $${params.length}`); }
   if (q.afterId) { params.push(q.afterId); w.push(`id > $${params.length}::bigint`); }
+  if (q.ids) { params.push(q.ids); w.push(`id = ANY($${params.length}::bigint[])`); }
   params.push(q.limit);
   const sql = `SELECT id::text AS id, received_at, adapter, reason, message, field, record, replayed_at FROM quarantine
     ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY id LIMIT $${params.length}`;

@@ -32,17 +32,22 @@ export function isValidZone(zone: string): boolean {
   try { formatter(zone); return true; } catch { return false; }
 }
 
+/** Date.parse and Date.UTC roll 2026-02-30 over to March; a source that sends it is wrong, not early. */
+function realDate(y: number, m: number, d: number): boolean {
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
 /** Parse an ISO 8601 / RFC 3339 time or epoch ms; wall-clock times are read in `zone`. NaN when invalid. */
 export function parseTime(input: string | number, zone: string): number {
   if (typeof input === 'number') return Number.isFinite(input) ? Math.trunc(input) : Number.NaN;
   if (withOffset.test(input)) {
-    const ms = Date.parse(input.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-    return ms;
+    if (!realDate(+input.slice(0, 4), +input.slice(5, 7), +input.slice(8, 10))) return Number.NaN;
+    return Date.parse(input.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
   }
   const m = naive.exec(input);
   if (!m) return Number.NaN;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '0'] = m;
-  if (+mo! < 1 || +mo! > 12 || +d! < 1 || +d! > 31 || +h > 23 || +mi > 59 || +s > 60) return Number.NaN;
+  if (!realDate(+y!, +mo!, +d!) || +h > 23 || +mi > 59 || +s > 59) return Number.NaN;
   const wall = Date.UTC(+y!, +mo! - 1, +d!, +h, +mi, +s, Math.round(Number(`0.${frac}`) * 1000));
   // First guess with the offset at the wall time, then correct once for DST edges.
   let utc = wall - zoneOffsetMs(zone, wall);

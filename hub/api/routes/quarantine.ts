@@ -41,7 +41,8 @@ const quarantine: RouteModule = (app, deps) => {
     },
   }, async (req) => {
     const b = req.body ?? {};
-    const rows = (await queryQuarantine(deps.db, { reason: b.reason, limit: b.limit ?? 1000 })).filter((r) => !b.ids || b.ids.includes(r.id));
+    const rows = await queryQuarantine(deps.db, { reason: b.reason, ids: b.ids, limit: b.limit ?? 1000 });
+    if (b.ids && rows.length === 0) throw new LifelineError('REGISTRY_NOT_FOUND', 'none of those ids is an open quarantine entry');
     let stored = 0;
     const byAdapter = new Map<string, typeof rows>();
     for (const r of rows) byAdapter.set(r.adapter, [...(byAdapter.get(r.adapter) ?? []), r]);
@@ -52,7 +53,6 @@ const quarantine: RouteModule = (app, deps) => {
       stored += done.length;
     }
     req.log.info({ audit: true, by: req.principal?.name, examined: rows.length, stored }, 'quarantine replayed');
-    if (b.ids && rows.length === 0) throw new LifelineError('REGISTRY_NOT_FOUND', 'none of those ids is an open quarantine entry');
     return { examined: rows.length, stored, still_quarantined: rows.length - stored };
   });
 };

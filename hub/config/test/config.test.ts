@@ -23,6 +23,8 @@ t.test('env overrides', async (t) => {
   t.equal(config.store.url, 'postgres://x@h/db');
   t.equal(config.server.port, 9999);
   t.equal(config.data_dir, '/var/x');
+  t.throws(() => loadConfig(sampleConfigPath, { PORT: 'abc' }), { code: 'CONFIG_INVALID', message: /PORT/ });
+  t.throws(() => loadConfig(sampleConfigPath, { LOG_LEVEL: 'loud' }), { code: 'CONFIG_INVALID', message: /LOG_LEVEL/ });
 });
 
 t.test('errors name the offending path', async (t) => {
