@@ -2,8 +2,8 @@
 import type { Queryable, SqlDriver } from './driver.ts';
 import { identityKey, type ObservationRow, type QuarantineRow } from './rows.ts';
 
-const INSERT_BATCH = `
-WITH ins AS (
+/** The plain batch insert of observations (bench/ingest measures the raw store rate with exactly this). */
+export const INSERT_OBSERVATIONS = `
   INSERT INTO observation (point_id, device_id, site_id, indicator, kind, time, value, avg, min, max, cou, unit,
                            source_flag, flags, warnings, adapter, message_id, received_at, raw_value, raw_unit)
   SELECT u.p, u.d, u.s, u.i, u.k, to_timestamp(u.t / 1000.0), u.v, u.a, u.mn, u.mx, u.c, u.un, u.sf,
@@ -14,7 +14,11 @@ WITH ins AS (
               $9::float8[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::text[], $15::text[],
               $16::text[], $17::float8[], $18::text[])
        AS u(p, d, s, i, k, t, v, a, mn, mx, c, un, sf, f, w, m, rv, ru)
-  ON CONFLICT (point_id, kind, time) DO NOTHING
+  ON CONFLICT (point_id, kind, time) DO NOTHING`;
+
+// The same insert, plus the batch's outbox row, in one statement: one round trip per batch.
+const INSERT_BATCH = `
+WITH ins AS (${INSERT_OBSERVATIONS}
   RETURNING id, point_id, kind, time
 ), ob AS (
   INSERT INTO outbox (topic, ref_ids, count)
