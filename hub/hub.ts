@@ -68,6 +68,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   const registry = new RegistryService(db, catalogueByCode());
   await registry.reload();
   await registry.apply(c.registry);
+  await registry.follow((e) => logger.error({ err: e }, 'registry reload failed'));
 
   const metrics = createMetrics();
   const ingest = createIngest({

@@ -116,6 +116,10 @@ for (const store of ['pglite', 'postgres'] as const) {
       t.same(nd.body.trim().split('\n').map((l) => JSON.parse(l).value), records.map((r) => r.value));
       const badCursor = await app.inject({ url: '/v1/observations?cursor=zzz', headers: auth(KEYS.read) });
       t.match(badCursor.json(), { code: 'QUERY_INVALID', details: { path: '/cursor' } });
+      const typo = await app.inject({ url: '/v1/observations?sites=WS-001', headers: auth(KEYS.read) });
+      t.match(typo.json(), { code: 'QUERY_INVALID', details: { path: '/sites' }, message: /not a known parameter/ }, 'a misspelt filter is an error, not "everything"');
+      const badKind = await app.inject({ url: '/v1/observations?kind=week', headers: auth(KEYS.read) });
+      t.match(badKind.json(), { code: 'QUERY_INVALID', details: { path: '/kind' } });
       const badSite = await app.inject({ url: '/v1/observations?site=NOPE', headers: auth(KEYS.read) });
       t.match(badSite.json(), { code: 'QUERY_INVALID', details: { path: '/site' } });
       const domain = (await app.inject({ url: '/v1/observations?domain=bridge&from=2026-11-01T00:00:10Z&to=2026-11-01T00:00:12Z', headers: auth(KEYS.read) })).json().data;
@@ -123,12 +127,22 @@ for (const store of ['pglite', 'postgres'] as const) {
     });
 
     await t.test('quarantine replay after registering the point', async (t) => {
+      // First replay while still unregistered: nothing stored, entry stays open; replay with no body works.
+      const wrongUnit = await app.inject({ method: 'POST', url: '/v1/observations', headers: auth(KEYS.ingest), payload: { records: [{ point: 'WS-404-P9', time: '2026-11-25T12:00:00+08:00', value: 1, unit: 'm' }] } });
+      t.match(wrongUnit.json(), { quarantined: 1 });
+      const early = await app.inject({ method: 'POST', url: '/v1/quarantine/replay', headers: auth(KEYS.admin) });
+      t.equal(early.statusCode, 200, early.body);
+      t.match(early.json(), { stored: 0 });
+      const notFound = await app.inject({ method: 'POST', url: '/v1/quarantine/replay', headers: auth(KEYS.admin), payload: { ids: ['999999'] } });
+      t.equal(notFound.statusCode, 404);
       const put = await app.inject({ method: 'PUT', url: '/v1/devices/WS-404', headers: auth(KEYS.admin), payload: { site: 'WS-001' } });
       t.equal(put.statusCode, 200, put.body);
       t.equal((await app.inject({ method: 'PUT', url: '/v1/points/WS-404-P9', headers: auth(KEYS.admin), payload: { device: 'WS-404', indicator: 'water.pipe_pressure' } })).statusCode, 200);
       const r = await app.inject({ method: 'POST', url: '/v1/quarantine/replay', headers: auth(KEYS.admin), payload: { reason: 'UNKNOWN_POINT' } });
-      t.match(r.json(), { examined: 1, stored: 1, still_quarantined: 0 });
-      t.equal((await app.inject({ url: '/v1/quarantine', headers: auth(KEYS.read) })).json().data.length, 0, 'no open entries left');
+      t.match(r.json(), { examined: 2, stored: 1, still_quarantined: 1 });
+      const open = (await app.inject({ url: '/v1/quarantine', headers: auth(KEYS.read) })).json().data;
+      t.equal(open.length, 1, 'one entry still open');
+      t.match(open[0], { reason: 'UNIT_INCOMPATIBLE', field: '/unit', record: { unit: 'm' } }, 'with the reason it fails for now');
       t.equal((await app.inject({ url: '/v1/observations?point=WS-404-P9', headers: auth(KEYS.read) })).json().data.length, 1);
     });
 
@@ -142,6 +156,11 @@ for (const store of ['pglite', 'postgres'] as const) {
       t.same(asReader.identities, [{ protocol: 'hj212', key: '88888880000001' }]);
       const asAdmin = (await app.inject({ url: '/v1/devices/WS-001-PT', headers: auth(KEYS.admin) })).json();
       t.equal(asAdmin.identities[0].pw, '123456');
+      const dupField = await app.inject({ method: 'PUT', url: '/v1/points/X2', headers: auth(KEYS.admin), payload: { device: 'WS-001-PT', indicator: 'water.pipe_pressure', field: 'e01201' } });
+      t.equal(dupField.statusCode, 409, 'a second point for the same device field is a conflict');
+      t.equal(dupField.json().code, 'REGISTRY_CONFLICT');
+      const dupIdentity = await app.inject({ method: 'PUT', url: '/v1/devices/X3', headers: auth(KEYS.admin), payload: { site: 'WS-001', identities: [{ protocol: 'hj212', key: '88888880000001' }] } });
+      t.equal(dupIdentity.statusCode, 409, 'a second device with the same MN is a conflict');
       const del = await app.inject({ method: 'DELETE', url: '/v1/sites/WS-001', headers: auth(KEYS.admin) });
       t.equal(del.statusCode, 409);
       t.equal(del.json().code, 'REGISTRY_CONFLICT');

@@ -29,7 +29,11 @@ const isIngest = (req: FastifyRequest) => req.method === 'POST' && req.routeOpti
 
 export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyInstance> {
   // Per-request log lines are off: at ingest rates they would dominate; errors and audits are logged explicitly.
-  const app = Fastify({ loggerInstance: o.logger as FastifyBaseLogger, bodyLimit: o.bodyLimit, logController: new LogController({ disableRequestLogging: true }) });
+  const app = Fastify({
+    loggerInstance: o.logger as FastifyBaseLogger, bodyLimit: o.bodyLimit, logController: new LogController({ disableRequestLogging: true }),
+    // removeAdditional would silently drop a misspelt filter (?sites=…) and return everything: reject it instead.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  });
   const keys = new KeyRing(o.keys);
   // Every route with the scope it needs: the auth test walks this list, so a new route cannot escape it.
   const routes: RouteInfo[] = [];
@@ -65,9 +69,10 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
     if (fe.validation) {
       const where = fe.validationContext ?? 'request';
       const first = fe.validation[0]!;
-      const path = `/${where}${first.instancePath}${first.keyword === 'additionalProperties' ? '/' + String((first.params as { additionalProperty?: string }).additionalProperty) : ''}`;
+      const path = `${where === 'querystring' ? '' : `/${where}`}${first.instancePath}${first.keyword === 'additionalProperties' ? '/' + String((first.params as { additionalProperty?: string }).additionalProperty) : ''}`;
       const code = isIngest(req) ? 'INGEST_INVALID' : where === 'body' ? 'BODY_INVALID' : 'QUERY_INVALID';
-      return reply.code(400).send({ code, message: `${path} ${first.message ?? 'is invalid'}`, details: { path }, retryable: false });
+      const message = first.keyword === 'additionalProperties' ? `is not a known ${where === 'querystring' ? 'parameter' : 'field'}` : first.message ?? 'is invalid';
+      return reply.code(400).send({ code, message: `${path} ${message}`, details: { path }, retryable: false });
     }
     if (fe.statusCode && fe.statusCode < 500) {
       const code = fe.statusCode === 415 ? 'INGEST_UNSUPPORTED_MEDIA' : fe.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : isIngest(req) ? 'INGEST_INVALID' : 'BODY_INVALID';

@@ -7,6 +7,8 @@ import { validator, fieldErrors } from '../schemas.ts';
 import { checkRegistry, type RegistryDocs } from './check.ts';
 import { Registry } from './registry.ts';
 
+const CHANNEL = 'lifeline_registry';
+
 export type EntityKind = 'sites' | 'devices' | 'points';
 const schemaOf: Record<EntityKind, string> = { sites: 'lifeline:site', devices: 'lifeline:device', points: 'lifeline:point' };
 
@@ -41,6 +43,17 @@ export class RegistryService {
     return this.registry;
   }
 
+  /** Follow edits made by other hub instances on the same PostgreSQL (no-op on PGlite). */
+  async follow(onError: (e: unknown) => void): Promise<void> {
+    await this.db.listen?.(CHANNEL, () => { this.reload().catch(onError); });
+  }
+
+  /** After a local change: reload here, tell the other instances. */
+  private async changed(): Promise<void> {
+    await this.reload();
+    if (this.db.kind === 'postgres') await this.db.query(`NOTIFY ${CHANNEL}`);
+  }
+
   onChange(fn: (r: Registry) => void) { this.listeners.push(fn); }
 
   /** Upsert a whole registry (the config file's) after checking it together with what the store has. */
@@ -51,7 +64,7 @@ export class RegistryService {
     await this.db.transaction(async (tx) => {
       await upsertSites(tx, docs.sites); await upsertDevices(tx, docs.devices); await upsertPoints(tx, docs.points);
     });
-    await this.reload();
+    await this.changed();
   }
 
   /** Create or replace one entity (admin API). */
@@ -64,17 +77,22 @@ export class RegistryService {
     }
     const current = this.registry.docs();
     const list = current[kind] as Array<{ code: string }>;
-    const next = { ...current, [kind]: list.some((x) => x.code === code) ? list.map((x) => (x.code === code ? doc : x)) : [...list, doc] };
-    const errors = checkRegistry(next as RegistryDocs, this.catalogue, '');
-    const mine = errors.filter((e) => e.path.startsWith(`/${kind}/${(next[kind] as Array<{ code: string }>).findIndex((x) => x.code === code)}/`));
-    if (mine.length) throw new LifelineError('REGISTRY_INVALID', mine[0]!.message, { details: { path: mine[0]!.path.replace(/^\/\w+\/\d+/, ''), errors: mine } });
-    if (errors.length) throw new LifelineError('REGISTRY_CONFLICT', errors[0]!.message, { details: { errors } });
+    const next = { ...current, [kind]: list.some((x) => x.code === code) ? list.map((x) => (x.code === code ? doc : x)) : [...list, doc] } as RegistryDocs;
+    // Only problems this change introduces count (the stored registry was consistent before it).
+    const before = new Set(checkRegistry(current, this.catalogue, '').map((e) => e.message));
+    const introduced = checkRegistry(next, this.catalogue, '').filter((e) => !before.has(e.message));
+    const index = (next[kind] as Array<{ code: string }>).findIndex((x) => x.code === code);
+    const own = (e: { path: string }) => e.path.startsWith(`/${kind}/${index}/`);
+    const invalid = introduced.find((e) => e.kind === 'invalid' && own(e));
+    if (invalid) throw new LifelineError('REGISTRY_INVALID', invalid.message, { details: { path: invalid.path.replace(/^\/\w+\/\d+/, ''), errors: introduced } });
+    const conflict = introduced.find((e) => e.kind === 'conflict') ?? introduced[0];
+    if (conflict) throw new LifelineError('REGISTRY_CONFLICT', conflict.message, { details: { errors: introduced } });
     await this.db.transaction(async (tx) => {
       if (kind === 'sites') await upsertSites(tx, [doc]);
       else if (kind === 'devices') await upsertDevices(tx, [doc]);
       else await upsertPoints(tx, [doc]);
     });
-    await this.reload();
+    await this.changed();
     return doc;
   }
 
@@ -94,7 +112,7 @@ export class RegistryService {
     }
     const table = kind === 'sites' ? 'site' : kind === 'devices' ? 'device' : 'point';
     await this.db.query(`DELETE FROM ${table} WHERE id = $1`, [entry.id]);
-    await this.reload();
+    await this.changed();
   }
 }
 

@@ -10,4 +10,9 @@ export interface SqlDriver extends Queryable {
   /** Run fn in one transaction; commit when it resolves, roll back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * Be told when another process sends NOTIFY on `channel` (PostgreSQL only: hub instances sharing one
+   * database learn about registry edits). Absent for PGlite, which one process owns.
+   */
+  listen?(channel: string, onNotify: () => void): Promise<void>;
 }

@@ -4,7 +4,7 @@ import type { SqlDriver } from './driver.ts';
 
 const dir = fileURLToPath(new URL('./migrations/', import.meta.url));
 
-/** Apply pending migrations in name order, each in its own transaction; safe with concurrent hubs (advisory lock). */
+/** Apply pending migrations in name order, all in one transaction (all or nothing); safe with concurrent hubs (advisory lock). */
 export async function migrate(db: SqlDriver): Promise<string[]> {
   const applied: string[] = [];
   await db.exec('CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');

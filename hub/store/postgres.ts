@@ -7,6 +7,8 @@ export async function openPostgres(url: string, poolSize = 8): Promise<SqlDriver
   pool.on('error', () => { /* a broken idle client is dropped by the pool; queries report their own errors */ });
   const c = await pool.connect(); // fail fast when the server is unreachable
   c.release();
+  let listener: pg.Client | undefined;
+  let closed = false;
   return {
     kind: 'postgres',
     query: (sql, params) => pool.query(sql, params as unknown[]) as never,
@@ -25,6 +27,23 @@ export async function openPostgres(url: string, poolSize = 8): Promise<SqlDriver
         client.release();
       }
     },
-    async close() { await pool.end(); },
+    async listen(channel, onNotify) {
+      // A dedicated connection: pooled clients cannot hold a LISTEN. Reconnects after a server restart.
+      const connect = async (): Promise<void> => {
+        const client = new pg.Client({ connectionString: url });
+        listener = client;
+        client.on('notification', (m) => { if (m.channel === channel) onNotify(); });
+        client.on('error', () => { if (!closed) setTimeout(() => void connect().catch(() => undefined), 1000); });
+        await client.connect();
+        await client.query(`LISTEN ${channel}`);
+        onNotify(); // changes made while we were not listening
+      };
+      await connect();
+    },
+    async close() {
+      closed = true;
+      await listener?.end().catch(() => undefined);
+      await pool.end();
+    },
   };
 }

@@ -31,6 +31,7 @@ const quarantine: RouteModule = (app, deps) => {
 
   app.post<{ Body: { reason?: string; ids?: string[]; limit?: number } }>('/v1/quarantine/replay', {
     config: { scope: 'admin' },
+    preValidation: async (req) => { req.body ??= {}; }, // no body = replay the oldest open entries
     schema: {
       tags: ['quarantine'], summary: 'Run open quarantine entries through the pipeline again (e.g. after registering their points). Entries that now store are marked replayed.',
       body: {
@@ -50,6 +51,13 @@ const quarantine: RouteModule = (app, deps) => {
       const res = await deps.ingest(adapter, list.map((r) => r.record as SourceReading), { replay: true });
       const done = list.filter((_, i) => res.results[i]!.outcome !== 'quarantined').map((r) => r.id);
       if (done.length) await deps.db.query('UPDATE quarantine SET replayed_at = now() WHERE id = ANY($1::bigint[])', [done]);
+      // Entries that still fail keep their place, with today's reason (it may have changed, e.g. point now known but unit wrong).
+      const still = list.map((r, i) => ({ r, o: res.results[i]! })).filter((x) => x.o.outcome === 'quarantined');
+      if (still.length) {
+        await deps.db.query(`UPDATE quarantine q SET reason = u.reason, message = u.message, field = u.field
+          FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS u(id, reason, message, field) WHERE q.id = u.id`,
+        [still.map((x) => x.r.id), ...(['reason', 'message', 'field'] as const).map((k) => still.map((x) => (x.o as Record<string, string | undefined>)[k] ?? null))]);
+      }
       stored += done.length;
     }
     req.log.info({ audit: true, by: req.principal?.name, examined: rows.length, stored }, 'quarantine replayed');
