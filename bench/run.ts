@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
+import { BenchUsageError } from './lib/errors.ts';
 
 const dir = fileURLToPath(new URL('./', import.meta.url));
 
@@ -52,6 +53,11 @@ async function main(): Promise<number> {
 main().then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
+    if (err instanceof BenchUsageError) {
+      console.error(err.message);
+      process.exitCode = 2;
+      return;
+    }
     console.error(err instanceof Error ? (err.stack ?? err.message) : err);
     process.exitCode = 1;
   },

@@ -77,12 +77,3 @@ export function cpuSince(a: Snapshot, withPostgres: boolean): CpuReport {
   if (r.machineCores !== undefined) r.otherCores = Math.max(0, r.machineCores - r.processCores - (r.postgresCores ?? 0));
   return r;
 }
-
-export function describeCpu(r: CpuReport, mainLabel: string): string {
-  const c = (x: number) => x.toFixed(2);
-  const parts = [`this process ${c(r.processCores)} (${mainLabel} event loop ${(100 * r.mainElu).toFixed(0)}% busy)`];
-  if (r.postgresCores !== undefined) parts.push(`postgres ${c(r.postgresCores)}`);
-  if (r.otherCores !== undefined) parts.push(`other processes ${c(r.otherCores)}`);
-  const machine = r.machineCores !== undefined ? `${c(r.machineCores)} of ${r.cores} cores busy: ` : '';
-  return `cpu: ${machine}${parts.join(', ')}`;
-}

@@ -30,6 +30,9 @@ function sourceUnitOf(r: SourceReading, p: PointEntry): string {
   return r.unit ?? p.doc.source_unit ?? p.indicator.unit;
 }
 
+const cvOf = (conv: Conversion, x: number | undefined | null) => (x === undefined || x === null ? null : applyConversion(conv, x));
+const outsideOf = (range: { min?: number; max?: number }, x: number | null) => x !== null && ((range.min !== undefined && x < range.min) || (range.max !== undefined && x > range.max));
+
 export function prepare(batch: SourceReading[], registry: Registry, o: PrepareOptions): Prepared {
   const rows: ObservationRow[] = [];
   const keys: string[] = [];
@@ -56,22 +59,20 @@ export function prepare(batch: SourceReading[], registry: Registry, o: PrepareOp
     let raw = r.value ?? null;
     if (raw === null && kind !== 'rtd' && r.avg !== undefined) raw = r.avg;
     if (raw === null && flag === 'N') { quarantineAs(i, 'MISSING_VALUE', 'a reading with flag N needs `value` (or `avg` for aggregates)', '/value'); continue; }
-    if ((raw !== null && !Number.isFinite(raw)) || [r.avg, r.min, r.max, r.cou].some((x) => x !== undefined && !Number.isFinite(x))) {
+    if ((raw !== null && !Number.isFinite(raw)) || (r.avg !== undefined && !Number.isFinite(r.avg)) || (r.min !== undefined && !Number.isFinite(r.min)) || (r.max !== undefined && !Number.isFinite(r.max)) || (r.cou !== undefined && !Number.isFinite(r.cou))) {
       quarantineAs(i, 'INVALID_RECORD', 'values must be finite numbers', '/value'); continue;
     }
 
     const unit = sourceUnitOf(r, p);
     const conv: Conversion | LifelineError = unit === ind.unit ? { scale: 1, offset: 0, converts: false } : conversion(unit, ind.unit, p.doc.lel_percent_vol ?? ind.lel_percent_vol);
     if (conv instanceof LifelineError) { quarantineAs(i, conv.code, conv.message, '/unit'); continue; }
-    const cv = (x: number | undefined | null) => (x === undefined || x === null ? null : applyConversion(conv, x));
 
-    const value = cv(raw);
+    const value = cvOf(conv, raw);
     const flags: string[] = [];
     if (conv.converts) flags.push('unit_converted');
     const range = ind.range;
     if (range) {
-      const outside = (x: number | null) => x !== null && ((range.min !== undefined && x < range.min) || (range.max !== undefined && x > range.max));
-      if (outside(value) || outside(cv(r.min)) || outside(cv(r.max))) flags.push('out_of_range');
+      if (outsideOf(range, value) || outsideOf(range, cvOf(conv, r.min)) || outsideOf(range, cvOf(conv, r.max))) flags.push('out_of_range');
     }
     if (ind.resolution && value !== null && kind === 'rtd') {
       const steps = value / ind.resolution;
@@ -88,7 +89,7 @@ export function prepare(batch: SourceReading[], registry: Registry, o: PrepareOp
     keys.push(key);
     rows.push({
       pointId: p.id, deviceId: p.device.id, siteId: p.device.site.id, indicator: ind.code, kind, timeMs,
-      value, avg: cv(r.avg), min: cv(r.min), max: cv(r.max), cou: r.cou ?? null, unit: ind.unit,
+      value, avg: cvOf(conv, r.avg), min: cvOf(conv, r.min), max: cvOf(conv, r.max), cou: r.cou ?? null, unit: ind.unit,
       sourceFlag: flag, flags, warnings: r.warnings ?? [], messageId: r.message_id ?? null,
       rawValue: conv.converts ? raw : null, rawUnit: conv.converts ? unit : null,
     });

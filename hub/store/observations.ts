@@ -24,7 +24,9 @@ WITH ins AS (${INSERT_OBSERVATIONS}
   INSERT INTO outbox (topic, ref_ids, count)
   SELECT 'observation', array_agg(id ORDER BY id), count(*) FROM ins HAVING count(*) > 0
 )
-SELECT id::text AS id, point_id, kind, (extract(epoch FROM time) * 1000)::float8 AS t FROM ins`;
+SELECT array_agg(ins.id ORDER BY x.n)::text AS ids
+FROM unnest($1::int[], $5::text[], $6::float8[]) WITH ORDINALITY AS x(p, k, t, n)
+LEFT JOIN ins ON ins.point_id = x.p AND ins.kind = x.k AND ins.time = to_timestamp(x.t / 1000.0)`;
 
 const INSERT_QUARANTINE = `
 INSERT INTO quarantine (received_at, adapter, reason, message, field, record)
@@ -43,6 +45,30 @@ export interface CommitInput {
   checkpoint?: { key: string; value: unknown };
 }
 
+/** PostgreSQL array literals built here: pg's generic array encoding (prepareValue/escapeElement per element) costs more. */
+function numArray(a: unknown[]): string {
+  let s = '{';
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (i) s += ',';
+    s += v === null || v === undefined ? 'NULL' : String(v);
+  }
+  return s + '}';
+}
+const needsEscape = /["\\]/;
+function textArray(a: unknown[]): string {
+  let s = '{';
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (i) s += ',';
+    if (v === null || v === undefined) { s += 'NULL'; continue; }
+    const t = String(v);
+    s += needsEscape.test(t) ? '"' + t.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"' : '"' + t + '"';
+  }
+  return s + '}';
+}
+const TEXT_COLS = new Set([3, 4, 11, 12, 13, 14, 15, 17]);
+
 /** Column arrays for unnest(): one round trip per batch whatever its size. */
 export function observationParams(rows: ObservationRow[], adapter: string, receivedAtMs: number): unknown[] {
   const n = rows.length;
@@ -55,7 +81,7 @@ export function observationParams(rows: ObservationRow[], adapter: string, recei
     cols[12]![i] = r.sourceFlag; cols[13]![i] = r.flags.join(','); cols[14]![i] = r.warnings.join(',');
     cols[15]![i] = r.messageId; cols[16]![i] = r.rawValue; cols[17]![i] = r.rawUnit;
   }
-  return [...cols, adapter, receivedAtMs];
+  return [...cols.map((c, j) => (TEXT_COLS.has(j) ? textArray(c) : numArray(c))), adapter, receivedAtMs];
 }
 
 /**
@@ -66,8 +92,12 @@ export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Ma
   return db.transaction(async (tx) => {
     const inserted = new Map<string, string>();
     if (input.rows.length) {
-      const res = await tx.query<{ id: string; point_id: number; kind: string; t: number }>(INSERT_BATCH, observationParams(input.rows, input.adapter, input.receivedAtMs));
-      for (const r of res.rows) inserted.set(identityKey(r.point_id, r.kind, Math.round(r.t)), r.id);
+      const res = await tx.query<{ ids: string }>(INSERT_BATCH, observationParams(input.rows, input.adapter, input.receivedAtMs));
+      // One bigint[] aligned with input.rows: the new id, or NULL where the identity already existed.
+      const ids = res.rows[0]!.ids.slice(1, -1).split(',');
+      for (let i = 0; i < ids.length; i++) {
+        if (ids[i] !== 'NULL') { const r = input.rows[i]!; inserted.set(identityKey(r.pointId, r.kind, r.timeMs), ids[i]!); }
+      }
     }
     if (input.quarantine.length) await insertQuarantine(tx, input.adapter, input.receivedAtMs, input.quarantine);
     if (input.checkpoint) await tx.query(UPSERT_CHECKPOINT, [input.adapter, input.checkpoint.key, JSON.stringify(input.checkpoint.value)]);

@@ -72,6 +72,19 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     t.equal(hour.size, 1);
   });
 
+  t.test('text values survive array encoding whatever they contain', async (t) => {
+    const nasty = ['a"b,c\\d{e} f', 'NULL', '', '中文,逗号', "it's"];
+    const rows = nasty.map((m, i) => row(p2.id, p2.dev, p2.site, 1000 + i, { messageId: m, rawUnit: m, rawValue: i + 0.5, value: i === 0 ? null : 1e-7 * i }));
+    const ids = await commitBatch(db, { adapter: 'a"dapter', receivedAtMs: T0, rows, quarantine: [] });
+    t.equal(ids.size, nasty.length);
+    const back = await queryObservations(db, { pointIds: [p2.id], fromMs: T0 + 1000 * 60_000, limit: 10 });
+    t.same(back.map((r) => r.message_id), nasty);
+    t.same(back.map((r) => r.raw_unit), nasty);
+    t.same(back.map((r) => r.value), [null, 1e-7, 2e-7, 3e-7, 4e-7]);
+    t.equal(back[0]!.adapter, 'a"dapter');
+    await db.query('DELETE FROM observation WHERE point_id = $1', [p2.id]);
+  });
+
   t.test('a failing statement rolls the whole batch back', async (t) => {
     const before = (await db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation')).rows[0]!.n;
     const rows = [row(p2.id, p2.dev, p2.site, 500)];
