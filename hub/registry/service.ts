@@ -12,23 +12,24 @@ const CHANNEL = 'lifeline_registry';
 export type EntityKind = 'sites' | 'devices' | 'points';
 const schemaOf: Record<EntityKind, string> = { sites: 'lifeline:site', devices: 'lifeline:device', points: 'lifeline:point' };
 
+// One statement per kind whatever the count: a city registry has thousands of points.
 async function upsertSites(tx: Queryable, sites: Site[]) {
-  for (const s of sites) {
-    await tx.query('INSERT INTO site (code, doc) VALUES ($1, $2::jsonb) ON CONFLICT (code) DO UPDATE SET doc = excluded.doc, updated_at = now()', [s.code, JSON.stringify(s)]);
-  }
+  if (!sites.length) return;
+  await tx.query(`INSERT INTO site (code, doc) SELECT e->>'code', e FROM jsonb_array_elements($1::jsonb) AS e
+    ON CONFLICT (code) DO UPDATE SET doc = excluded.doc, updated_at = now()`, [JSON.stringify(sites)]);
 }
 async function upsertDevices(tx: Queryable, devices: Device[]) {
-  for (const d of devices) {
-    await tx.query(`INSERT INTO device (code, site_id, doc) SELECT $1, id, $3::jsonb FROM site WHERE code = $2
-      ON CONFLICT (code) DO UPDATE SET site_id = excluded.site_id, doc = excluded.doc, updated_at = now()`, [d.code, d.site, JSON.stringify(d)]);
-  }
+  if (!devices.length) return;
+  await tx.query(`INSERT INTO device (code, site_id, doc)
+    SELECT e->>'code', s.id, e FROM jsonb_array_elements($1::jsonb) AS e JOIN site s ON s.code = e->>'site'
+    ON CONFLICT (code) DO UPDATE SET site_id = excluded.site_id, doc = excluded.doc, updated_at = now()`, [JSON.stringify(devices)]);
 }
 async function upsertPoints(tx: Queryable, points: Point[]) {
-  for (const p of points) {
-    await tx.query(`INSERT INTO point (code, device_id, indicator, doc) SELECT $1, id, $3, $4::jsonb FROM device WHERE code = $2
-      ON CONFLICT (code) DO UPDATE SET device_id = excluded.device_id, indicator = excluded.indicator, doc = excluded.doc, updated_at = now()`,
-    [p.code, p.device, p.indicator, JSON.stringify(p)]);
-  }
+  if (!points.length) return;
+  await tx.query(`INSERT INTO point (code, device_id, indicator, doc)
+    SELECT e->>'code', d.id, e->>'indicator', e FROM jsonb_array_elements($1::jsonb) AS e JOIN device d ON d.code = e->>'device'
+    ON CONFLICT (code) DO UPDATE SET device_id = excluded.device_id, indicator = excluded.indicator, doc = excluded.doc, updated_at = now()`,
+  [JSON.stringify(points)]);
 }
 
 export class RegistryService {
