@@ -7,7 +7,6 @@ import type { SqlDriver } from './store/driver.ts';
 import { openPglite } from './store/pglite.ts';
 import { openPostgres } from './store/postgres.ts';
 import { migrate } from './store/migrate.ts';
-import { readCheckpoint } from './store/observations.ts';
 import { catalogueByCode } from './registry/catalogue.ts';
 import { RegistryService } from './registry/service.ts';
 import { createIngest, type Ingest } from './pipeline/ingest.ts';
@@ -15,7 +14,8 @@ import { createMetrics } from './metrics.ts';
 import { buildApi } from './api/server.ts';
 import { generateKey, hashKey, type ApiKeyEntry } from './api/auth.ts';
 import { resolveAdapters, validateAdapterConfigs } from './adapters/loader.ts';
-import type { AdapterContext, AdapterHealth, AdapterInstance } from './sdk/adapter.ts';
+import type { AdapterHealth, AdapterInstance } from './sdk/adapter.ts';
+import { createAdapterContext } from './adapters/context.ts';
 import { LifelineError } from './sdk/errors.ts';
 import type { FastifyInstance } from 'fastify';
 
@@ -79,21 +79,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   const abort = new AbortController();
   const instances = new Map<string, AdapterInstance>();
   for (const [id, def] of adapterDefs) {
-    const log = logger.child({ adapter: id });
-    const ctx: AdapterContext = {
-      name: id,
-      ingest: (batch, o) => ingest(id, batch, o),
-      checkpoint: (key) => readCheckpoint(db, id, key),
-      registry: { devicesFor: (p) => registry.registry.devicesFor(p), findDevice: (p, k) => registry.registry.findDevice(p, k) },
-      logger: log,
-      metrics: {
-        received: (n = 1) => metrics.adapterEvents.inc({ adapter: id, event: 'received', error_type: '' }, n),
-        sent: (n = 1) => metrics.adapterEvents.inc({ adapter: id, event: 'sent', error_type: '' }, n),
-        error: (t, n = 1) => metrics.adapterEvents.inc({ adapter: id, event: 'error', error_type: t }, n),
-        dropped: (n = 1) => metrics.adapterEvents.inc({ adapter: id, event: 'dropped', error_type: '' }, n),
-      },
-      signal: abort.signal, clock, timezone: c.timezone, dataDir: resolve(loaded.baseDir, c.data_dir),
-    };
+    const ctx = createAdapterContext(id, { db, registry, ingest, metrics, logger, signal: abort.signal, clock, timezone: c.timezone, dataDir: resolve(loaded.baseDir, c.data_dir) });
     instances.set(id, await def.create(c.adapters[id] as never, ctx));
   }
 

@@ -29,8 +29,8 @@ export function assertAdapter(mod: unknown, from: string): AdapterDefinition {
   return def as AdapterDefinition;
 }
 
-/** Import a plugin by path (relative to baseDir) or npm package name (resolved from baseDir). */
-export async function importPlugin(spec: string, baseDir: string): Promise<AdapterDefinition> {
+/** Import a module by path (relative to baseDir) or npm package name (resolved from baseDir); its default export. */
+export async function importModule(spec: string, baseDir: string): Promise<unknown> {
   let url: string;
   if (spec.startsWith('.') || isAbsolute(spec)) url = pathToFileURL(resolve(baseDir, spec)).href;
   else {
@@ -40,7 +40,12 @@ export async function importPlugin(spec: string, baseDir: string): Promise<Adapt
   let mod: unknown;
   try { mod = await import(url); }
   catch (cause) { throw new LifelineError('ADAPTER_NOT_FOUND', `plugin "${spec}" could not be loaded: ${(cause as Error).message}`, { cause, stage: 'config' }); }
-  return assertAdapter(mod, spec);
+  return (mod as { default?: unknown })?.default ?? mod;
+}
+
+/** Import a plugin and check it is an adapter. */
+export async function importPlugin(spec: string, baseDir: string): Promise<AdapterDefinition> {
+  return assertAdapter(await importModule(spec, baseDir), spec);
 }
 
 /** All adapters available to this config: built-ins plus plugins (a plugin may not reuse an id). */

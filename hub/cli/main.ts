@@ -1,5 +1,7 @@
 // `lifeline` command line.
 import { parseArgs } from 'node:util';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { loadConfig, sampleConfigPath, type LoadedConfig } from '../config/load.ts';
 import { startHub, hubVersion } from '../hub.ts';
 import { loadCatalogue } from '../registry/catalogue.ts';
@@ -15,6 +17,8 @@ Usage:
   lifeline indicators [--domain D] [--json]
                                       print the indicator catalogue
   lifeline hash-key KEY               print the hash to put in api.keys[].hash
+  lifeline conformance MODULE [--config FILE] [--json] [--out FILE]
+                                      certify an adapter (path or npm name); exit 1 when a clause fails
   lifeline --version | --help
 
 Environment: DATABASE_URL (PostgreSQL instead of the embedded store), PORT, HOST, LIFELINE_DATA_DIR,
@@ -70,6 +74,19 @@ function indicators(args: string[]) {
   console.log(`\n${list.length} indicators`);
 }
 
+async function conformance(args: string[]) {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } } });
+  if (!positionals[0]) throw new Error('usage: lifeline conformance MODULE [--config FILE] [--json] [--out FILE]');
+  const { runConformance, toMarkdown } = await import('../../conformance/index.ts');
+  // --config: YAML or JSON with the adapter's `config` and the `registry` its readings refer to.
+  const opts = values.config ? (parse(readFileSync(values.config, 'utf8')) as Record<string, never>) : {};
+  const report = await runConformance(positionals[0], { ...opts, baseDir: process.cwd() });
+  const text = values.json ? JSON.stringify(report, null, 2) : toMarkdown(report);
+  if (values.out) writeFileSync(values.out, text);
+  console.log(text);
+  if (report.failed) process.exitCode = 1;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   try {
@@ -77,6 +94,7 @@ export async function main(argv: string[]): Promise<void> {
       case 'start': return await start(rest);
       case 'check-config': return await checkConfig(rest);
       case 'indicators': return indicators(rest);
+      case 'conformance': return await conformance(rest);
       case 'hash-key':
         if (!rest[0]) throw new Error('usage: lifeline hash-key KEY');
         console.log(hashKey(rest[0]));

@@ -1,0 +1,38 @@
+// The AdapterContext the hub hands each adapter instance (also used by the conformance kit).
+import type { Logger } from 'pino';
+import type { AdapterContext } from '../sdk/adapter.ts';
+import type { SqlDriver } from '../store/driver.ts';
+import type { RegistryService } from '../registry/service.ts';
+import type { Ingest } from '../pipeline/ingest.ts';
+import type { HubMetrics } from '../metrics.ts';
+import { readCheckpoint } from '../store/observations.ts';
+
+export interface ContextDeps {
+  db: SqlDriver;
+  registry: RegistryService;
+  ingest: Ingest;
+  metrics: HubMetrics;
+  logger: Logger;
+  signal: AbortSignal;
+  clock: { now(): number };
+  timezone: string;
+  dataDir: string;
+}
+
+export function createAdapterContext(id: string, d: ContextDeps): AdapterContext {
+  const event = (event: string, n: number, errorType = '') => d.metrics.adapterEvents.inc({ adapter: id, event, error_type: errorType }, n);
+  return {
+    name: id,
+    ingest: (batch, o) => d.ingest(id, batch, o),
+    checkpoint: (key) => readCheckpoint(d.db, id, key),
+    registry: { devicesFor: (p) => d.registry.registry.devicesFor(p), findDevice: (p, k) => d.registry.registry.findDevice(p, k) },
+    logger: d.logger.child({ adapter: id }),
+    metrics: {
+      received: (n = 1) => event('received', n),
+      sent: (n = 1) => event('sent', n),
+      error: (t, n = 1) => event('error', n, t),
+      dropped: (n = 1) => event('dropped', n),
+    },
+    signal: d.signal, clock: d.clock, timezone: d.timezone, dataDir: d.dataDir,
+  };
+}
