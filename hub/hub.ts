@@ -46,6 +46,7 @@ export async function openStore(loaded: LoadedConfig): Promise<SqlDriver> {
   try {
     return c.store.url ? await openPostgres(c.store.url, c.store.pool_size) : await openPglite(resolve(loaded.baseDir, c.data_dir, 'pglite'));
   } catch (cause) {
+    if (cause instanceof LifelineError) throw cause;
     const where = c.store.url ? c.store.url.replace(/\/\/[^@]*@/, '//***@') : resolve(loaded.baseDir, c.data_dir);
     throw new LifelineError('STORE_UNAVAILABLE', `cannot open the store at ${where}: ${(cause as Error).message}`, { cause, stage: 'store' });
   }
@@ -107,8 +108,19 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   }
 
   let url = '';
-  if (opts.listen !== false) url = await app.listen({ host: c.server.host, port: c.server.port });
-  else await app.ready();
+  try {
+    if (opts.listen !== false) url = await app.listen({ host: c.server.host, port: c.server.port });
+    else await app.ready();
+  } catch (cause) {
+    abort.abort();
+    for (const a of instances.values()) await a.stop().catch(() => undefined);
+    await app.close().catch(() => undefined);
+    await db.close();
+    if ((cause as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new LifelineError('CONFIG_INVALID', `port ${c.server.port} on ${c.server.host} is already in use: stop what uses it or set server.port / PORT`, { cause, details: { path: '/server/port' } });
+    }
+    throw cause;
+  }
 
   let stopped = false;
   return {

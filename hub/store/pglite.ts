@@ -1,17 +1,47 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlDriver, Queryable } from './driver.ts';
+import { LifelineError } from '../sdk/errors.ts';
 
-/** Embedded PostgreSQL (WASM). `dir` undefined → in memory (tests). */
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; } };
+
+/**
+ * PGlite has no lock of its own, and two processes on one data directory corrupt it: take a pid lock file.
+ * A lock left by a process that no longer runs (SIGKILL, power loss) is taken over.
+ */
+function lock(dir: string): () => void {
+  const file = join(dir, 'lifeline.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => { try { unlinkSync(file); } catch { /* already gone */ } };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(file, 'utf8'));
+      if (pid && pid !== process.pid && alive(pid)) {
+        throw new LifelineError('STORE_UNAVAILABLE', `another hub (pid ${pid}) is using the embedded store in ${dir}; stop it, or give this one its own data_dir`, { retryable: false });
+      }
+      unlinkSync(file); // stale
+    }
+  }
+  throw new LifelineError('STORE_UNAVAILABLE', `cannot lock ${file}`);
+}
+
+/** Embedded PostgreSQL (WASM). `dir` undefined → in memory (tests, conformance kit). */
 export async function openPglite(dir?: string): Promise<SqlDriver> {
-  if (dir) mkdirSync(dir, { recursive: true });
-  const db = await PGlite.create(dir ? { dataDir: dir } : {});
+  let unlock = () => {};
+  if (dir) { mkdirSync(dir, { recursive: true }); unlock = lock(dir); }
+  let db: PGlite;
+  try { db = await PGlite.create(dir ? { dataDir: dir } : {}); } catch (e) { unlock(); throw e; }
   const q: Queryable['query'] = async (sql, params) => db.query(sql, params) as never;
   return {
     kind: 'pglite',
     query: q,
     async exec(sql) { await db.exec(sql); },
     transaction: (fn) => db.transaction((tx) => fn({ query: (sql, params) => tx.query(sql, params) as never })),
-    async close() { if (!db.closed) await db.close(); },
+    async close() { if (!db.closed) await db.close(); unlock(); },
   };
 }
