@@ -5,6 +5,10 @@ import { startTestHub, auth, KEYS } from './helpers/hub.ts';
 import { acked } from './fixtures/echo-adapter/index.ts';
 import { resolveAdapters, validateAdapterConfigs, assertAdapter } from '../hub/adapters/loader.ts';
 import { readCheckpoint } from '../hub/store/observations.ts';
+import { runConformance } from '../conformance/index.ts';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const fixtureDir = new URL('./fixtures/', import.meta.url).pathname;
 const readings = [
@@ -45,6 +49,25 @@ t.test('adapter ingests through ctx, acks after commit, checkpoint in the same t
   t.same(q.map((e: { adapter: string; reason: string }) => [e.adapter, e.reason]), [['echo_feed', 'UNKNOWN_POINT'], ['echo_feed', 'INVALID_TIME']]);
   await hub.stop();
   await hub.stop(); // idempotent
+});
+
+t.test('a plugin given by npm package name loads the same way', async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'lifeline-npm-'));
+  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  const pkg = join(base, 'node_modules', 'lifeline-adapter-tick');
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'lifeline-adapter-tick', version: '0.1.0', type: 'module', main: 'index.js' }));
+  // Plain JavaScript, as a vendor would publish it; defineAdapter is only a typed identity, so a literal works too.
+  writeFileSync(join(pkg, 'index.js'), `export default {
+    manifest: { id: 'tick', version: '0.1.0', title: 'Tick', description: 'Test package.', direction: 'poll', stability: 'development',
+      configSchema: { $id: 'lifeline:adapter/tick', type: 'object', properties: { every_ms: { type: 'integer', default: 1000, description: 'Period.', examples: [1000] } } } },
+    create(config, ctx) { return { async start() {}, async stop() {}, health: () => ({ status: 'ok', detail: { every_ms: config.every_ms } }) }; },
+  };\n`);
+  const defs = await resolveAdapters(['tick'], ['lifeline-adapter-tick'], base);
+  t.equal(defs.get('tick')!.manifest.title, 'Tick');
+  t.same(validateAdapterConfigs(defs, { tick: {} }), [], 'defaults fill the block');
+  const report = await runConformance(defs.get('tick')!);
+  t.equal(report.failed, 0, 'and it passes the conformance kit');
 });
 
 t.test('an invalid record from an adapter is quarantined, not a crash', async (t) => {
