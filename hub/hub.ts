@@ -93,6 +93,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
 
   const app = await buildApi({
     db, registry, ingest, metrics, timezone: c.timezone,
+    adapters: () => new Map([...instances].map(([id, instance]) => [id, { manifest: adapterDefs.get(id)!.manifest, instance }])),
     adapterHealth: async () => {
       const out: Record<string, AdapterHealth> = {};
       for (const [id, a] of instances) {

@@ -4,7 +4,7 @@ import type { RegistryService } from '../registry/service.ts';
 import type { Ingest } from '../pipeline/ingest.ts';
 import type { HubMetrics } from '../metrics.ts';
 import type { RouteScope, Principal } from './auth.ts';
-import type { AdapterHealth } from '../sdk/adapter.ts';
+import type { AdapterHealth, AdapterInstance, AdapterManifest } from '../sdk/adapter.ts';
 
 /** What route files get from the hub. */
 export interface ApiDeps {
@@ -14,6 +14,7 @@ export interface ApiDeps {
   metrics: HubMetrics;
   timezone: string;
   adapterHealth: () => Promise<Record<string, AdapterHealth>>;
+  adapters: () => Map<string, { manifest: AdapterManifest; instance: AdapterInstance }>;
 }
 
 export type RouteModule = (app: FastifyInstance, deps: ApiDeps) => void;

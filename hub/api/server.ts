@@ -17,6 +17,7 @@ import indicators from './routes/indicators.ts';
 import registry from './routes/registry.ts';
 import quarantine from './routes/quarantine.ts';
 import ops from './routes/ops.ts';
+import adapters from './routes/adapters.ts';
 
 export interface ApiOptions {
   keys: ApiKeyEntry[];
@@ -92,6 +93,6 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  for (const m of [ops, indicators, registry, observations, quarantine]) m(app, deps);
+  for (const m of [ops, indicators, registry, observations, quarantine, adapters]) m(app, deps);
   return app;
 }

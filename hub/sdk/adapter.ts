@@ -114,6 +114,12 @@ export interface AdapterInstance {
   start(): Promise<void>;
   stop(): Promise<void>;
   health(): AdapterHealth | Promise<AdapterHealth>;
+  /**
+   * A command to a device through this adapter (manifest.capabilities.commands), from
+   * `POST /v1/adapters/<id>/commands` (admin scope, audited). Validate the request and throw a
+   * LifelineError with a stable code when it is wrong; resolve with the device's answer.
+   */
+  command?(request: unknown): Promise<unknown>;
 }
 
 /** @category Adapter */

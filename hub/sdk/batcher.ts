@@ -1,0 +1,73 @@
+// Group commit for adapters with many small sources (one TCP frame = a few readings): readings from many
+// callers are committed in one ingest call, and each caller's promise resolves after THAT commit with its
+// own outcomes, so "acknowledge after commit" holds per caller while the store sees large batches.
+import type { SourceReading } from '../../schemas/generated/types.ts';
+import type { IngestResult, IngestOptions } from './adapter.ts';
+
+/** @category Adapter */
+export interface BatcherOptions {
+  /** Commit when this many readings are waiting (default 1000). */
+  maxRecords?: number;
+  /** …or when the oldest has waited this long (default 10 ms). */
+  maxWaitMs?: number;
+}
+
+interface Waiting { batch: SourceReading[]; resolve(r: IngestResult): void; reject(e: unknown): void }
+
+/**
+ * Wrap ctx.ingest so that concurrent calls share transactions. Calls with options (checkpoints, zones)
+ * bypass the batcher. At most one commit is in flight; calls arriving meanwhile form the next batch.
+ * @category Adapter
+ */
+export function createIngestBatcher(
+  ingest: (batch: SourceReading[], options?: IngestOptions) => Promise<IngestResult>,
+  opts: BatcherOptions = {},
+): (batch: SourceReading[], options?: IngestOptions) => Promise<IngestResult> {
+  const maxRecords = opts.maxRecords ?? 1000;
+  const maxWaitMs = opts.maxWaitMs ?? 10;
+  let queue: Waiting[] = [];
+  let queued = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> | undefined;
+
+  const flush = (): void => {
+    if (timer) { clearTimeout(timer); timer = undefined; }
+    if (inFlight || !queue.length) return;
+    const take = queue;
+    queue = []; queued = 0;
+    inFlight = (async () => {
+      try {
+        const all = take.flatMap((w) => w.batch);
+        const res = await ingest(all);
+        let at = 0;
+        for (const w of take) {
+          const results = res.results.slice(at, at + w.batch.length);
+          at += w.batch.length;
+          w.resolve({
+            accepted: results.filter((r) => r.outcome === 'accepted').length,
+            duplicates: results.filter((r) => r.outcome === 'duplicate').length,
+            quarantined: results.filter((r) => r.outcome === 'quarantined').length,
+            results,
+          });
+        }
+      } catch (e) {
+        for (const w of take) w.reject(e);
+      } finally {
+        inFlight = undefined;
+        if (queued >= maxRecords) flush();
+        else if (queue.length) timer = setTimeout(flush, maxWaitMs);
+      }
+    })();
+  };
+
+  return (batch, options) => {
+    if (options) return ingest(batch, options);
+    if (!batch.length) return Promise.resolve({ accepted: 0, duplicates: 0, quarantined: 0, results: [] });
+    return new Promise<IngestResult>((resolve, reject) => {
+      queue.push({ batch, resolve, reject });
+      queued += batch.length;
+      if (queued >= maxRecords) flush();
+      else timer ??= setTimeout(flush, maxWaitMs);
+    });
+  };
+}
