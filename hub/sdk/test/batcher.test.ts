@@ -1,0 +1,32 @@
+// Group commit: many concurrent callers, few transactions, each caller gets its own outcomes after commit.
+import t from 'tap';
+import { createIngestBatcher } from '../batcher.ts';
+import { startTestHub } from '../../../test/helpers/hub.ts';
+
+const { hub, cleanup } = await startTestHub('pglite');
+t.teardown(cleanup);
+let calls = 0;
+const ingest = createIngestBatcher((batch, o) => { calls++; return hub.ingest('batcher', batch, o); }, { maxRecords: 100, maxWaitMs: 20 });
+
+t.test('concurrent callers share commits and get their own results', async (t) => {
+  const callers = Array.from({ length: 60 }, (_, i) => ingest([
+    { point: 'WS-001-P1', time: Date.UTC(2026, 0, 1) + i * 1000, value: 0.3 },
+    ...(i % 10 === 0 ? [{ point: 'NOPE', time: Date.UTC(2026, 0, 1), value: 1 }] : []),
+  ]));
+  const results = await Promise.all(callers);
+  t.ok(calls <= 3, `60 callers committed in ${calls} transactions`);
+  results.forEach((r, i) => {
+    t.equal(r.results.length, i % 10 === 0 ? 2 : 1);
+    t.equal(r.accepted, 1);
+    t.equal(r.quarantined, i % 10 === 0 ? 1 : 0);
+  });
+  const n = await hub.db.query<{ n: string }>("SELECT count(*)::text AS n FROM observation WHERE adapter = 'batcher'");
+  t.equal(n.rows[0]!.n, '60', 'committed before the promises resolved');
+});
+
+t.test('a failed commit rejects every caller of that batch; later batches work', async (t) => {
+  const broken = createIngestBatcher(async () => { throw new Error('store down'); });
+  await t.rejects(Promise.all([broken([{ point: 'WS-001-P1', time: 1, value: 1 }]), broken([{ point: 'WS-001-P1', time: 2, value: 1 }])]), /store down/);
+  const r = await ingest([{ point: 'WS-001-P1', time: Date.UTC(2026, 0, 2), value: 0.3 }]);
+  t.equal(r.accepted, 1);
+});
