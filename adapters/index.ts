@@ -2,5 +2,6 @@
 import type { AdapterDefinition } from '../hub/sdk/index.ts';
 
 export const builtinAdapters: Record<string, () => Promise<{ default: AdapterDefinition<never> }>> = {
-  // hj212, modbus_tcp, opc_ua, json_mqtt, json_http, sql_poll register here as they land.
+  hj212: () => import('./hj212/index.ts') as never,
+  // modbus_tcp, opc_ua, json_mqtt, json_http, sql_poll register here as they land.
 };

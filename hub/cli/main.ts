@@ -1,7 +1,7 @@
 // `lifeline` command line.
 import { parseArgs } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { loadConfig, sampleConfigPath, type LoadedConfig } from '../config/load.ts';
 import { startHub, hubVersion } from '../hub.ts';
 import { loadCatalogue } from '../registry/catalogue.ts';
@@ -17,6 +17,10 @@ Usage:
   lifeline indicators [--domain D] [--json]
                                       print the indicator catalogue
   lifeline hash-key KEY               print the hash to put in api.keys[].hash
+  lifeline hj212 decode FRAME [--strict] [--crc hj212|modbus|modbus_le]
+                                      decode one HJ 212 frame: JSON, or the typed error with its byte offset
+  lifeline sim hj212 --devices N --interval S --target HOST:PORT [--duration S] [--registry-out FILE]
+                                      simulated HJ 212 stations sending to a hub (FILE: their registry, YAML)
   lifeline conformance MODULE [--config FILE] [--json] [--out FILE]
                                       certify an adapter (path or npm name); exit 1 when a clause fails
   lifeline --version | --help
@@ -87,6 +91,41 @@ async function conformance(args: string[]) {
   if (report.failed) process.exitCode = 1;
 }
 
+async function hj212(args: string[]) {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { strict: { type: 'boolean' }, crc: { type: 'string' } } });
+  if (positionals[0] !== 'decode' || positionals[1] === undefined) throw new Error("usage: lifeline hj212 decode '##0101QN=…&&1C80' [--strict] [--crc modbus_le]");
+  const { decodeCommand } = await import('../../adapters/hj212/decode-cli.ts');
+  const r = decodeCommand(positionals[1], { mode: values.strict ? 'strict' : 'lenient', crc: values.crc as never });
+  (r.ok ? console.log : console.error)(r.output);
+  if (!r.ok) process.exitCode = 1;
+}
+
+async function sim(args: string[]) {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
+    devices: { type: 'string', default: '10' }, interval: { type: 'string', default: '30' }, target: { type: 'string', default: '127.0.0.1:9212' },
+    duration: { type: 'string' }, 'registry-out': { type: 'string' }, prefix: { type: 'string', default: 'SIM' },
+  } });
+  if (positionals[0] !== 'hj212') throw new Error('usage: lifeline sim hj212 --devices N --interval S --target HOST:PORT [--duration S] [--registry-out FILE]');
+  const devices = Number(values.devices), interval = Number(values.interval);
+  const [host, port] = [values.target!.replace(/:\d+$/, ''), Number(values.target!.split(':').pop())];
+  if (!Number.isInteger(devices) || devices < 1) throw new Error('--devices: a positive integer');
+  if (!(interval > 0)) throw new Error('--interval: seconds > 0');
+  if (!Number.isInteger(port)) throw new Error('--target: HOST:PORT');
+  const { simStations, simRegistry } = await import('../../adapters/hj212/sim/stations.ts');
+  if (values['registry-out']) {
+    writeFileSync(values['registry-out'], stringify({ registry: simRegistry(simStations(devices, values.prefix)) }));
+    console.log(`wrote the registry of ${devices} simulated stations to ${values['registry-out']} (add it to your config's registry)`);
+    if (!values.duration && values.target === '127.0.0.1:9212' && !args.includes('--target')) return;
+  }
+  const { runSim } = await import('../../adapters/hj212/sim/run.ts');
+  console.log(`sim: ${devices} stations → ${host}:${port}, every ${interval} s${values.duration ? ` for ${values.duration} s` : ' (Ctrl-C to stop)'}`);
+  const st = await runSim({ devices, intervalS: interval, host, port, durationS: values.duration ? Number(values.duration) : undefined, prefix: values.prefix, log: (l) => console.log(l) });
+  const rtt = st.rtt.sort((a, b) => a - b);
+  const q = (p: number) => (rtt.length ? rtt[Math.min(rtt.length - 1, Math.floor(p * rtt.length))]!.toFixed(1) : '-');
+  console.log(`sim: ${st.sent} sent, ${st.acked} acknowledged (9014), ${st.failed} failed; round trip p50 ${q(0.5)} ms, p99 ${q(0.99)} ms`);
+  if (st.failed) process.exitCode = 1;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   try {
@@ -95,6 +134,8 @@ export async function main(argv: string[]): Promise<void> {
       case 'check-config': return await checkConfig(rest);
       case 'indicators': return indicators(rest);
       case 'conformance': return await conformance(rest);
+      case 'hj212': return await hj212(rest);
+      case 'sim': return await sim(rest);
       case 'hash-key':
         if (!rest[0]) throw new Error('usage: lifeline hash-key KEY');
         console.log(hashKey(rest[0]));

@@ -15,6 +15,8 @@ export interface DecodeOptions {
   crc?: CrcDialect;
   /** Text fallback when CP bytes are not valid UTF-8 (lenient only): 'gb18030' (covers GBK). */
   fallbackEncoding?: 'gb18030' | 'none';
+  /** Lenient only: accept a frame with no CRC at all (`…&&\r\n`, warning no_crc). Default false: it disables error detection. */
+  allowMissingCrc?: boolean;
 }
 
 /** One CP item group, e.g. w01018 with { Rtd: '12.5', Flag: 'N' } — values stay strings (the wire's own text). */
@@ -52,8 +54,10 @@ export interface Hj212Frame {
   cpText: string;
   /** Deviations accepted in lenient mode, snake_case codes (e.g. crc_modbus_le, bare_lf_trailer, duplicate_key). */
   warnings: string[];
-  /** Total bytes the frame occupied on the wire. */
+  /** Total bytes the frame occupied on the wire (sum over the packets for a reassembled frame). */
   byteLength: number;
+  /** Set on a frame the Reassembler merged from PNUM packets: each packet's QN, PNO and size, in PNO order. */
+  segments?: Array<{ qn?: string; pno: number; byteLength: number }>;
 }
 
 /** What build() takes. Items/fields are written in the given order; Flag is computed from version + ack + segmented. */
@@ -69,6 +73,8 @@ export interface BuildInput {
   pno?: number;
   /** Override the computed Flag (e.g. to reproduce a peer's frame exactly). */
   flag?: number;
+  /** Write no Flag field at all (the HJ/T 212-2005 9014 answer has none). */
+  omitFlag?: boolean;
   cp: { fields?: Record<string, string | number | null>; records?: Array<{ dataTime?: string; fields?: Record<string, string | number | null>; items?: Array<{ code: string; fields: Record<string, string | number | null> }> }> };
 }
 

@@ -1,0 +1,395 @@
+// decodeFrame: one complete frame's bytes → Hj212Frame, or a typed Hj212Error. Strict mode is the standard;
+// lenient mode accepts the deviations real devices send and lists each in `warnings` (docs/adapters/hj212.md).
+//
+// Hot path (a valid ASCII frame): one pass over the data segment computing the CRC (256-entry table) and
+// checking for non-ASCII bytes, one native latin1 slice into a string, then charCode scanning of the header
+// and CP with substring() for values. No regex, no split(), no TextDecoder.
+import type { DecodeOptions, Hj212Frame, Hj212Version } from './types.ts';
+import { CRC_DIALECTS, CRC_H, CRC_H2, CRC_TABLE, crc16, crcHex, hexDigit } from './crc.ts';
+import { Hj212Error } from './errors.ts';
+import { FAIL, NEED, locate, tail, tailAt } from './layout.ts';
+import { asciiSlice, firstInvalidUtf8, gb18030, utf8CharEnd, utf8OrUndefined, type TextEncoding } from './text.ts';
+import { deviate, fail, warn, type DecodeCtx } from './context.ts';
+import { parseCp, type CpData } from './cp.ts';
+import { MAX_DATA_FIELD, MAX_DATA_STANDARD, cnInfo, isKnownSt, versionOfFlag } from './tables.ts';
+
+const T = CRC_TABLE;
+const H = CRC_H;
+const H2 = CRC_H2;
+
+/** Largest data segment accepted under these options. */
+export function maxDataLengthFor(opts: Pick<DecodeOptions, 'mode' | 'maxDataLength'>): number {
+  return opts.mode === 'lenient'
+    ? Math.min(opts.maxDataLength ?? MAX_DATA_FIELD, MAX_DATA_FIELD)
+    : Math.min(opts.maxDataLength ?? MAX_DATA_STANDARD, MAX_DATA_STANDARD);
+}
+
+function frameError(code: ConstructorParameters<typeof Hj212Error>[0], message: string, offset: number, field?: string): Hj212Error {
+  return new Hj212Error(code, `${message} (byte ${offset})`, field === undefined ? { offset } : { offset, field });
+}
+
+/** Decodes exactly one frame (`##` … CRLF). Throws Hj212Error; never anything else. */
+export function decodeFrame(bytes: Uint8Array, opts: DecodeOptions): Hj212Frame {
+  const b = bytes;
+  const n = b.length;
+  const lenient = opts.mode === 'lenient';
+  const warnings: string[] = [];
+
+  // -- header "##LLLL"
+  if (n < 2 || b[0] !== 35 || b[1] !== 35) {
+    throw frameError('HJ212_BAD_HEADER', 'a frame must start with "##"', 0);
+  }
+  let L = 0;
+  for (let k = 2; k < 6; k++) {
+    const d = k < n ? b[k]! - 48 : -1;
+    if (d < 0 || d > 9) throw frameError('HJ212_BAD_HEADER', 'the 4 characters after "##" must be the decimal data-segment length (e.g. 0255)', Math.min(k, n), 'length');
+    L = L * 10 + d;
+  }
+  const max = maxDataLengthFor(opts);
+  if (L > max) {
+    throw frameError('HJ212_TOO_LONG', `the data segment is ${L} bytes; the limit is ${max}${lenient ? ' (maxDataLength)' : ' in strict mode (the standard allows 1024); lenient mode accepts up to maxDataLength with warning over_1024'}`, 2, 'length');
+  }
+  if (L > MAX_DATA_STANDARD) warnings.push('over_1024');
+
+  // -- where the data ends, CRC, trailer
+  let dataEnd = 6 + L;
+  let crcStart = dataEnd;
+  let crcLen = 4;
+  let sent = -1;
+  if (dataEnd + 6 === n && b[n - 2] === 13 && b[n - 1] === 10) {
+    const h0 = hexDigit(b[dataEnd]!), h1 = hexDigit(b[dataEnd + 1]!), h2 = hexDigit(b[dataEnd + 2]!), h3 = hexDigit(b[dataEnd + 3]!);
+    if ((h0 | h1 | h2 | h3) >= 0) sent = (h0 << 12) | (h1 << 8) | (h2 << 4) | h3;
+  }
+  if (sent < 0) {
+    // slow path: diagnose, or accept a lenient layout
+    const r = locate(b, 0, n, L, lenient, 6 + max);
+    if (r === NEED || r === FAIL) throw layoutError(b, L, lenient, r === NEED ? 'length' : tail.why, max);
+    if (r !== n) throw frameError('HJ212_BAD_TRAILER', `${n - r} byte(s) follow the frame's CRLF; pass exactly one frame`, r);
+    dataEnd = tail.dataEnd;
+    crcStart = tail.crcStart;
+    crcLen = tail.crcLen;
+    if (tail.lengthInChars) warnings.push('length_in_chars');
+    if (tail.trailerLen === 1) warnings.push('bare_lf_trailer');
+    if (crcLen > 0 && crcLen < 4) warnings.push('crc_unpadded');
+    sent = 0;
+    for (let k = 0; k < crcLen; k++) sent = (sent << 4) | hexDigit(b[crcStart + k]!);
+  }
+
+  // -- CRC (and ASCII check) in one pass
+  let r = 0xffff;
+  let hi = 0;
+  if (dataEnd > 6) {
+    let x = 0xff ^ b[6]!;
+    hi = b[6]!;
+    let i = 7;
+    for (; i + 1 < dataEnd; i += 2) {
+      const c1 = b[i]!, c2 = b[i + 1]!;
+      hi |= c1 | c2;
+      x = H2[(x << 8) | c1]! ^ c2;
+    }
+    if (i < dataEnd) { hi |= b[i]!; x = H[x]! ^ b[i]!; }
+    r = T[x]!;
+  }
+  if (crcLen === 0) {
+    if (!(lenient && opts.allowMissingCrc)) throw frameError('HJ212_CRC_MISMATCH', 'the frame has no CRC between the data segment and CRLF; lenient mode with allowMissingCrc accepts this with warning no_crc', crcStart, 'CRC');
+    warnings.push('no_crc');
+  } else if (sent !== r) {
+    const dialect = opts.crc ?? 'hj212';
+    if (lenient && dialect !== 'hj212' && crc16(b, 6, dataEnd, dialect) === sent) warnings.push(dialect === 'modbus' ? 'crc_modbus' : 'crc_modbus_le');
+    else throw crcError(b, dataEnd, crcStart, crcLen, r, sent, lenient, dialect);
+  }
+
+  // -- text
+  let text: string;
+  let enc: TextEncoding;
+  if (hi < 0x80) {
+    text = asciiSlice(b, 6, dataEnd);
+    enc = 'ascii';
+  } else {
+    const u = utf8OrUndefined(b, 6, dataEnd);
+    if (u !== undefined) {
+      text = u;
+      enc = 'utf8';
+    } else if (lenient && opts.fallbackEncoding !== 'none') {
+      text = gb18030(b, 6, dataEnd);
+      enc = 'gb18030';
+      warnings.push('gb18030_text');
+    } else {
+      const at = firstInvalidUtf8(b, 6, dataEnd);
+      throw frameError('HJ212_BAD_ENCODING', `the data segment is not valid UTF-8 (HJ 212-2017 §6.3)${lenient ? '' : '; lenient mode decodes it as GB18030 with warning gb18030_text'}`, at < 0 ? 6 : at);
+    }
+  }
+
+  const ctx: DecodeCtx = { lenient, warnings, text, base: 6, enc };
+  return parseDataSegment(ctx, n);
+}
+
+// Header keys: QN ST CN PW MN Flag PNUM PNO
+const K_QN = 0, K_ST = 1, K_CN = 2, K_PW = 3, K_MN = 4, K_FLAG = 5, K_PNUM = 6, K_PNO = 7;
+const KEY_NAMES = ['QN', 'ST', 'CN', 'PW', 'MN', 'Flag', 'PNUM', 'PNO'];
+
+function headerKey(t: string, s: number, e: number): number {
+  const n = e - s;
+  const a = t.charCodeAt(s), b = t.charCodeAt(s + 1);
+  if (n === 2) {
+    if (b === 78) { if (a === 81) return K_QN; if (a === 67) return K_CN; if (a === 77) return K_MN; }
+    else if (a === 83 && b === 84) return K_ST;
+    else if (a === 80 && b === 87) return K_PW;
+  } else if (n === 4) {
+    if (a === 70 && b === 108 && t.charCodeAt(s + 2) === 97 && t.charCodeAt(s + 3) === 103) return K_FLAG;
+    if (a === 80 && b === 78 && t.charCodeAt(s + 2) === 85 && t.charCodeAt(s + 3) === 77) return K_PNUM;
+  } else if (n === 3) {
+    if (a === 80 && b === 78 && t.charCodeAt(s + 2) === 79) return K_PNO;
+  }
+  return -1;
+}
+
+function headerKeyCaseless(key: string): number {
+  const u = key.toUpperCase();
+  for (let k = 0; k < KEY_NAMES.length; k++) if (KEY_NAMES[k]!.toUpperCase() === u) return k;
+  return -1;
+}
+
+const isDigits = (s: string, min: number, max: number) => {
+  if (s.length < min || s.length > max) return false;
+  for (let k = 0; k < s.length; k++) { const c = s.charCodeAt(k); if (c < 48 || c > 57) return false; }
+  return true;
+};
+
+function isUpperHex(s: string): boolean {
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70))) return false;
+  }
+  return true;
+}
+
+function isAlnum(s: string): boolean {
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k) | 0x20;
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 122))) return false;
+  }
+  return true;
+}
+
+/** Header fields and CP of a decoded data segment (ctx.text). */
+function parseDataSegment(ctx: DecodeCtx, byteLength: number): Hj212Frame {
+  const t = ctx.text;
+  const tl = t.length;
+  const vals: (string | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined];
+  const at = [0, 0, 0, 0, 0, 0, 0, 0];
+
+  const cpIdx = t.indexOf('CP=&&');
+  let headerEnd: number, cpS: number, cpE: number;
+  if (cpIdx < 0) {
+    deviate(ctx, 'no_cp', 'HJ212_BAD_CP', 'the data segment has no CP=&&…&& area', tl, 'CP');
+    headerEnd = cpS = cpE = tl;
+  } else {
+    headerEnd = cpIdx;
+    cpS = cpIdx + 5;
+    if (tl >= cpS + 2 && t.charCodeAt(tl - 1) === 38 && t.charCodeAt(tl - 2) === 38) cpE = tl - 2;
+    else {
+      deviate(ctx, 'cp_not_closed', 'HJ212_BAD_CP', 'the data segment must end with the && that closes CP=&&', tl, 'CP');
+      cpE = tl;
+    }
+    if (cpIdx > 0) {
+      const c = t.charCodeAt(cpIdx - 1);
+      if (c !== 59 && c !== 44) deviate(ctx, 'missing_separator', 'HJ212_BAD_FIELD', 'no ";" between the last header field and CP=', cpIdx, 'CP');
+    }
+  }
+
+  // -- header: unordered key=value list
+  let i = 0;
+  while (i < headerEnd) {
+    let c = t.charCodeAt(i);
+    if (c === 59 || c === 44) {
+      deviate(ctx, 'empty_entry', 'HJ212_BAD_FIELD', 'empty header entry (two separators in a row)', i);
+      i++;
+      continue;
+    }
+    const ks = i;
+    while (i < headerEnd) { c = t.charCodeAt(i); if (c === 61 || c === 59 || c === 44) break; i++; }
+    const ke = i;
+    if (i >= headerEnd || c !== 61) {
+      deviate(ctx, 'isolated_key', 'HJ212_BAD_FIELD', `header entry "${t.substring(ks, ke)}" has no "="`, ks);
+      if (i < headerEnd) i++;
+      continue;
+    }
+    i++;
+    const vs = i;
+    while (i < headerEnd) { c = t.charCodeAt(i); if (c === 59 || c === 44) break; i++; }
+    const ve = i;
+    if (i < headerEnd && c === 44) deviate(ctx, 'header_comma', 'HJ212_BAD_FIELD', 'header fields must be separated by ";", not ","', i);
+    i++;
+    let k = headerKey(t, ks, ke);
+    let value: string;
+    if (k >= 0 && (vs === ve || (t.charCodeAt(vs) > 32 && t.charCodeAt(ve - 1) > 32))) {
+      value = t.substring(vs, ve);
+    } else {
+      let key = t.substring(ks, ke);
+      value = t.substring(vs, ve);
+      const tk = key.trim(), tv = value.trim();
+      if (tk !== key || tv !== value) {
+        deviate(ctx, 'whitespace_trimmed', 'HJ212_BAD_FIELD', `whitespace around header field "${tk}"`, ks, tk);
+        key = tk;
+        value = tv;
+      }
+      if (k < 0) k = headerKey(key, 0, key.length);
+      if (k < 0) {
+        k = headerKeyCaseless(key);
+        if (k >= 0) deviate(ctx, 'header_key_case', 'HJ212_BAD_FIELD', `header field "${key}" must be spelt "${KEY_NAMES[k]}"`, ks, KEY_NAMES[k]);
+      }
+      if (k < 0) {
+        deviate(ctx, 'unknown_header_field', 'HJ212_BAD_FIELD', `unknown header field "${key}"`, ks, key);
+        continue;
+      }
+    }
+    if (vals[k] !== undefined) {
+      deviate(ctx, 'duplicate_key', 'HJ212_DUPLICATE_KEY', `header field ${KEY_NAMES[k]} occurs twice`, ks, KEY_NAMES[k]);
+    }
+    vals[k] = value;
+    at[k] = vs;
+  }
+
+  // -- CN, Flag, version
+  const cn = vals[K_CN];
+  if (cn === undefined) fail(ctx, 'HJ212_MISSING_FIELD', 'the frame has no CN (command code)', headerEnd, 'CN');
+  if (!isDigits(cn, 4, 4)) fail(ctx, 'HJ212_BAD_FIELD', `CN must be 4 digits, got "${cn}"`, at[K_CN]!, 'CN');
+
+  let flag: number | undefined;
+  const flagS = vals[K_FLAG];
+  if (flagS === undefined || flagS === '') {
+    deviate(ctx, 'no_flag', 'HJ212_MISSING_FIELD', 'the frame has no Flag', headerEnd, 'Flag');
+  } else {
+    if (!isDigits(flagS, 1, 3) || Number(flagS) > 255) fail(ctx, 'HJ212_BAD_FIELD', `Flag must be an integer 0–255, got "${flagS}"`, at[K_FLAG]!, 'Flag');
+    flag = Number(flagS);
+  }
+  const version: Hj212Version = versionOfFlag(flag);
+  if (version === 'unknown') deviate(ctx, 'unknown_version', 'HJ212_BAD_FIELD', `Flag=${flag} carries version bits ${flag! >>> 2}, which no known generation uses (0 = 2005, 1 = 2017, 2 = 2025)`, at[K_FLAG]!, 'Flag');
+  const info = cnInfo(cn, version);
+  if (info === undefined) deviate(ctx, 'unknown_cn', 'HJ212_BAD_FIELD', `CN ${cn} is not a command of HJ 212-${version === 'unknown' ? '2005/2017/2025' : version}`, at[K_CN]!, 'CN');
+  const v2005 = version === '2005';
+  const kind = info?.kind;
+
+  // -- QN, ST, PW, MN
+  const qn = vals[K_QN];
+  if (qn === undefined) {
+    // 2005: optional on uploads (对于上传数据 QN，PNO，PNUM 为可选项); answers carry it inside CP
+    if (!(v2005 && (kind === 'upload' || kind === 'answer'))) deviate(ctx, 'no_qn', 'HJ212_MISSING_FIELD', 'the frame has no QN', headerEnd, 'QN');
+  } else if (!isDigits(qn, 17, 17)) {
+    deviate(ctx, 'bad_qn', 'HJ212_BAD_FIELD', `QN must be 17 digits (YYYYMMDDhhmmsszzz), got "${qn}"`, at[K_QN]!, 'QN');
+  }
+  const st = vals[K_ST];
+  if (st === undefined) deviate(ctx, 'no_st', 'HJ212_MISSING_FIELD', 'the frame has no ST', headerEnd, 'ST');
+  else if (!isKnownSt(st, version)) deviate(ctx, 'unknown_st', 'HJ212_BAD_FIELD', `ST=${st} is not a system code of HJ 212 Table 5`, at[K_ST]!, 'ST');
+  const answer2005 = v2005 && cn === '9014';
+  const pw = vals[K_PW];
+  if (pw === undefined) { if (!answer2005) deviate(ctx, 'no_pw', 'HJ212_MISSING_FIELD', 'the frame has no PW', headerEnd, 'PW'); }
+  else if (pw.length > 6) deviate(ctx, 'long_pw', 'HJ212_BAD_FIELD', `PW is at most 6 characters, got ${pw.length}`, at[K_PW]!, 'PW');
+  const mn = vals[K_MN];
+  if (mn === undefined) { if (!answer2005) deviate(ctx, 'no_mn', 'HJ212_MISSING_FIELD', 'the frame has no MN', headerEnd, 'MN'); }
+  else if (v2005 ? !(mn.length === 14 && isAlnum(mn)) : !(mn.length === 24 && isUpperHex(mn))) {
+    deviate(ctx, 'bad_mn', 'HJ212_BAD_FIELD', v2005 ? `MN must be 14 letters or digits in HJ/T 212-2005, got "${mn}"` : `MN must be 24 hex digits (EPC-96), got "${mn}"`, at[K_MN]!, 'MN');
+  }
+
+  // -- segmentation
+  const segmented = flag !== undefined && (flag & 2) !== 0;
+  const pnumS = vals[K_PNUM], pnoS = vals[K_PNO];
+  let pnum: number | undefined, pno: number | undefined;
+  if (pnumS !== undefined) {
+    if (!isDigits(pnumS, 1, 4) || Number(pnumS) < 1) fail(ctx, 'HJ212_BAD_FIELD', `PNUM must be 1–9999, got "${pnumS}"`, at[K_PNUM]!, 'PNUM');
+    pnum = Number(pnumS);
+  }
+  if (pnoS !== undefined) {
+    if (!isDigits(pnoS, 1, 4) || Number(pnoS) < 1) fail(ctx, 'HJ212_BAD_FIELD', `PNO must be 1–9999, got "${pnoS}"`, at[K_PNO]!, 'PNO');
+    pno = Number(pnoS);
+  }
+  if (pnum !== undefined && pno !== undefined && pno > pnum) fail(ctx, 'HJ212_BAD_FIELD', `PNO ${pno} is greater than PNUM ${pnum}`, at[K_PNO]!, 'PNO');
+  if (segmented && (pnum === undefined || pno === undefined)) {
+    deviate(ctx, 'segment_without_pnum', 'HJ212_MISSING_FIELD', 'Flag has the D bit (segmented) but PNUM/PNO are missing', headerEnd, pnum === undefined ? 'PNUM' : 'PNO');
+  } else if (!segmented && (pnum !== undefined || pno !== undefined)) {
+    deviate(ctx, 'pnum_without_d', 'HJ212_BAD_FIELD', 'PNUM/PNO are present but Flag has no D bit', at[pnum !== undefined ? K_PNUM : K_PNO]!, 'Flag');
+  }
+
+  // -- CP
+  let cp: CpData;
+  let cpText: string;
+  if (cpS < cpE) {
+    cp = parseCp(ctx, cpS, cpE);
+    cpText = t.substring(cpS, cpE);
+  } else {
+    cp = { fields: {}, records: [] };
+    cpText = '';
+  }
+
+  return {
+    version,
+    qn,
+    st,
+    cn,
+    pw,
+    mn,
+    flag,
+    ackRequested: flag !== undefined && (flag & 1) !== 0,
+    segmented,
+    pnum,
+    pno,
+    cp,
+    cpText,
+    warnings: ctx.warnings,
+    byteLength,
+  };
+}
+
+/** Re-parses CP text on its own (reassembled raw-split segments). */
+export function decodeCpText(cpText: string, mode: 'strict' | 'lenient', warnings: string[] = []): CpData {
+  const ctx: DecodeCtx = { lenient: mode === 'lenient', warnings, text: cpText, base: 0, enc: 'utf8' };
+  return parseCp(ctx, 0, cpText.length);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Diagnostics (error path only)
+
+function layoutError(b: Uint8Array, L: number, lenient: boolean, why: '' | 'length' | 'crc' | 'trailer', max: number): Hj212Error {
+  const n = b.length;
+  const p = 6 + L;
+  if (why === 'trailer') {
+    const lf = p + 4 < n && b[p + 4] === 10;
+    return frameError('HJ212_BAD_TRAILER', lf && !lenient
+      ? 'the frame ends with LF only; HJ 212 requires CRLF; lenient mode accepts this with warning bare_lf_trailer'
+      : 'expected CRLF right after the 4 CRC digits', p + 4);
+  }
+  if (why === 'crc' && !lenient) {
+    let h = 0;
+    while (p + h < n && hexDigit(b[p + h]!) >= 0) h++;
+    return frameError('HJ212_CRC_MISMATCH', `the CRC must be 4 hex digits, zero-padded; got ${h}; lenient mode accepts this with warning crc_unpadded`, p, 'CRC');
+  }
+  // The declared length does not land on CRC + CRLF: say what the frame actually holds.
+  let actual = -1;
+  if (n >= 12 && b[n - 2] === 13 && b[n - 1] === 10) {
+    let ok = true;
+    for (let k = n - 6; k < n - 2; k++) if (hexDigit(b[k]!) < 0) ok = false;
+    if (ok) actual = n - 12;
+  }
+  let hint = '';
+  if (!lenient) {
+    const q = utf8CharEnd(b, 6, n, L, 6 + max + 1);
+    if (q > 0 && q !== p && tailAt(b, q, n, false) === n) hint = '; the length counts characters, not bytes: lenient mode accepts this with warning length_in_chars';
+  }
+  const holds = actual >= 0 ? `, but the data segment is ${actual} bytes` : p + 6 > n ? `, but the frame ends ${p + 6 - n} byte(s) early` : ', but CRC + CRLF do not follow it';
+  return frameError('HJ212_LENGTH_MISMATCH', `the length field says ${L} bytes${holds}${hint}`, 2, 'length');
+}
+
+function crcError(b: Uint8Array, dataEnd: number, crcStart: number, crcLen: number, computed: number, sent: number, lenient: boolean, dialect: string): Hj212Error {
+  const sentText = String.fromCharCode(...b.subarray(crcStart, crcStart + crcLen));
+  let hint = '';
+  for (const d of CRC_DIALECTS) {
+    if (d !== 'hj212' && crc16(b, 6, dataEnd, d) === sent) {
+      hint = lenient
+        ? `; it matches the ${d} dialect: configure crc: ${d} for this device`
+        : `; it matches the ${d} dialect, which only lenient mode accepts (crc: ${d}, warning crc_${d})`;
+    }
+  }
+  const expected = dialect !== 'hj212' && lenient ? `${crcHex(computed)} (hj212) or ${crcHex(crc16(b, 6, dataEnd, dialect as 'modbus'))} (${dialect})` : crcHex(computed);
+  return frameError('HJ212_CRC_MISMATCH', `CRC ${sentText} does not match the data segment: expected ${expected}${hint}`, crcStart, 'CRC');
+}

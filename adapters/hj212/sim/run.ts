@@ -1,0 +1,63 @@
+// `lifeline sim hj212`: N stations over real TCP, each sending uploads every interval and waiting for 9014.
+import { Hj212Client } from '../transport/client.ts';
+import { QnSource, wallTime14 } from '../transport/qn.ts';
+import { simStations, realtimeUpload, minuteUpload, type SimStation } from './stations.ts';
+
+export interface SimOptions {
+  devices: number;
+  intervalS: number;
+  host: string;
+  port: number;
+  durationS?: number;
+  zone?: string;
+  /** Every Nth frame carries a non-N data flag (default 20). */
+  flagEvery?: number;
+  /** Every Nth frame is a minute upload sent in two segments (default 10). */
+  segmentEvery?: number;
+  prefix?: string;
+  log?: (line: string) => void;
+}
+
+export interface SimStats { sent: number; acked: number; failed: number; rtt: number[] }
+
+export async function runSim(o: SimOptions): Promise<SimStats> {
+  const zone = o.zone ?? 'Asia/Shanghai';
+  const stats: SimStats = { sent: 0, acked: 0, failed: 0, rtt: [] };
+  const stations = simStations(o.devices, o.prefix);
+  const clock = { now: () => Date.now() };
+  const qns = new QnSource(clock, zone);
+  const zone14 = (ms: number) => wallTime14(ms, zone);
+  const until = o.durationS ? Date.now() + o.durationS * 1000 : Number.POSITIVE_INFINITY;
+  const flags = ['M', 'C', 'D', 'T'];
+  let stopping = false;
+  const stop = () => { stopping = true; };
+  process.once('SIGINT', stop);
+
+  const station = async (s: SimStation) => {
+    const client = new Hj212Client({ host: o.host, port: o.port, nextQn: () => qns.next(), timeoutMs: 10_000, retries: 3, maxDataLength: 1024 });
+    // Spread the stations over the interval so the load is even.
+    await new Promise((r) => setTimeout(r, (s.index / o.devices) * o.intervalS * 1000));
+    let n = 0;
+    while (!stopping && Date.now() < until) {
+      const t = Math.floor(Date.now() / 1000) * 1000;
+      n++;
+      const flag = o.flagEvery !== 0 && n % (o.flagEvery ?? 20) === 0 ? flags[n % flags.length] : undefined;
+      const segmented = o.segmentEvery !== 0 && n % (o.segmentEvery ?? 10) === 0;
+      const frame = segmented ? minuteUpload(s, Math.floor(t / 60_000) * 60_000, qns.next(), { flag, zone14 }) : realtimeUpload(s, t, qns.next(), { flag, zone14 });
+      stats.sent++;
+      try {
+        // A segmented minute upload: a small segment limit forces a split on record boundaries.
+        const r = await client.send(frame, segmented ? { maxDataLength: 400 } : {});
+        stats.acked++;
+        stats.rtt.push(r.roundTripMs);
+      } catch { stats.failed++; }
+      const next = t + o.intervalS * 1000 - Date.now();
+      if (next > 0) await new Promise((r) => setTimeout(r, next));
+    }
+    client.close();
+  };
+
+  const progress = setInterval(() => o.log?.(`sim: ${stats.sent} sent, ${stats.acked} acknowledged, ${stats.failed} failed`), 5000);
+  try { await Promise.all(stations.map(station)); } finally { clearInterval(progress); process.off('SIGINT', stop); }
+  return stats;
+}

@@ -1,0 +1,99 @@
+// Client side of HJ 212 (a station, or the hub forwarding to an upstream platform): send with the A flag,
+// wait for 9014 with the same QN, resend the same frame on timeout up to the retry count, reconnect.
+import net from 'node:net';
+import { LifelineError } from '../../../hub/sdk/index.ts';
+import type { BuildInput, Hj212Frame } from '../codec/types.ts';
+import { decodeFrame, encodeFrame, splitRecords, Framer } from '../codec/index.ts';
+
+export interface ClientOptions {
+  host: string;
+  port: number;
+  /** Answer timeout per attempt (the standard's OverTime; 10 s for cellular links). */
+  timeoutMs?: number;
+  /** Resends after the first attempt (the standard's ReCount, 3). */
+  retries?: number;
+  /** Longest data segment before a message is split on record boundaries. */
+  maxDataLength?: number;
+  /** Fresh QN for each segment of a split message. */
+  nextQn: () => string;
+  /** Frames the platform sends that are not answers (requests to the station). */
+  onRequest?: (frame: Hj212Frame) => void;
+}
+
+export interface SendReport { qns: string[]; attempts: number; roundTripMs: number }
+
+export class Hj212Client {
+  private socket?: net.Socket;
+  private connecting?: Promise<net.Socket>;
+  private framer = new Framer({ maxDataLength: 9999, mode: 'lenient' });
+  private readonly waiters = new Map<string, (f: Hj212Frame) => void>();
+  private closed = false;
+
+  constructor(private readonly o: ClientOptions) {}
+
+  private connect(): Promise<net.Socket> {
+    if (this.socket && !this.socket.destroyed) return Promise.resolve(this.socket);
+    this.connecting ??= new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect({ host: this.o.host, port: this.o.port });
+      s.setNoDelay(true);
+      s.once('connect', () => { this.socket = s; this.connecting = undefined; this.framer = new Framer({ maxDataLength: 9999, mode: 'lenient' }); resolve(s); });
+      s.once('error', (e) => { this.connecting = undefined; reject(e); });
+      s.on('data', (chunk) => {
+        for (const ev of this.framer.push(chunk)) {
+          if (ev.type !== 'frame') continue;
+          let f: Hj212Frame;
+          try { f = decodeFrame(ev.bytes, { mode: 'lenient' }); } catch { continue; }
+          const qn = f.qn ?? (f.cp.fields.QN as string | undefined);
+          const w = qn ? this.waiters.get(qn) : undefined;
+          if (w && (f.cn === '9014' || f.cn === '9013' || f.cn === '9011')) w(f);
+          else this.o.onRequest?.(f);
+        }
+      });
+      s.on('close', () => { if (this.socket === s) this.socket = undefined; });
+    });
+    return this.connecting;
+  }
+
+  /** Send raw bytes without waiting (simulators use it for malformed or unacknowledged frames). */
+  async write(bytes: Uint8Array): Promise<void> {
+    const s = await this.connect();
+    s.write(bytes);
+  }
+
+  /**
+   * Send a message (split on record boundaries when long), each part with the A flag; resolves when every
+   * part was answered 9014; rejects with COMMAND_TIMEOUT after the retries, with the socket error otherwise.
+   */
+  async send(input: BuildInput, opts: { maxDataLength?: number } = {}): Promise<SendReport> {
+    const parts = splitRecords({ ...input, ackRequested: true }, opts.maxDataLength ?? this.o.maxDataLength ?? 1024, () => this.o.nextQn());
+    const timeoutMs = this.o.timeoutMs ?? 10_000;
+    const retries = this.o.retries ?? 3;
+    const started = performance.now();
+    let attempts = 0;
+    for (const part of parts) {
+      const qn = part.qn!;
+      const bytes = encodeFrame(part);
+      let answered = false;
+      for (let attempt = 0; attempt <= retries && !answered && !this.closed; attempt++) {
+        attempts++;
+        const answer = new Promise<boolean>((resolve) => {
+          const t = setTimeout(() => { this.waiters.delete(qn); resolve(false); }, timeoutMs);
+          this.waiters.set(qn, () => { clearTimeout(t); this.waiters.delete(qn); resolve(true); });
+        });
+        try {
+          (await this.connect()).write(bytes);
+        } catch {
+          await new Promise((r) => setTimeout(r, Math.min(timeoutMs, 1000)));
+        }
+        answered = await answer;
+      }
+      if (!answered) throw new LifelineError('COMMAND_TIMEOUT', `no 9014 for QN ${qn} after ${retries + 1} attempts of ${timeoutMs} ms`);
+    }
+    return { qns: parts.map((p) => p.qn!), attempts, roundTripMs: performance.now() - started };
+  }
+
+  close() {
+    this.closed = true;
+    this.socket?.destroy();
+  }
+}

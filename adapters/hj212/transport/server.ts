@@ -1,0 +1,257 @@
+// TCP (or TLS) server for data collectors. Per connection: framer → decode → authorise → dispatch; uploads
+// are committed through a group-commit batcher and answered 9014 only after their commit.
+import net from 'node:net';
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { createIngestBatcher, LifelineError, type AdapterContext, type AdapterHealth, type Device } from '../../../hub/sdk/index.ts';
+import type { Hj212Config } from '../manifest.ts';
+import type { Hj212Frame, DecodeOptions, CrcDialect, BuildInput } from '../codec/types.ts';
+import { decodeFrame, encodeFrame, replyTo, Framer, Reassembler, qnRtnFor, Hj212Error } from '../codec/index.ts';
+import { frameToReadings, uploadCns } from '../map.ts';
+import { peekHeader } from './peek.ts';
+import { QnSource } from './qn.ts';
+import { PendingCommand, validateCommand, exchangeOf, type CommandResult } from './commands.ts';
+
+interface Identity { protocol: string; key: string; pw?: string; crc?: CrcDialect; mode?: 'strict' | 'lenient'; encoding?: 'gb18030' | 'none' }
+
+class Session {
+  readonly framer: Framer;
+  readonly queue: Uint8Array[] = [];
+  busy = false;
+  paused = false;
+  readonly mns = new Set<string>();
+  /** What this station last sent, to answer in its own dialect. */
+  last?: { version: Hj212Frame['version']; st?: string; pw?: string };
+  constructor(readonly socket: net.Socket, maxDataLength: number, mode: 'strict' | 'lenient') {
+    this.framer = new Framer({ maxDataLength, mode });
+  }
+}
+
+export class Hj212Server {
+  private server?: net.Server;
+  private readonly sessions = new Set<Session>();
+  private readonly perIp = new Map<string, number>();
+  private readonly byMn = new Map<string, Session>();
+  private readonly pending = new Set<PendingCommand>();
+  private readonly reassembler: Reassembler;
+  private readonly ingest: AdapterContext['ingest'];
+  private readonly qns: QnSource;
+  private readonly zone: string;
+  private expiryTimer?: NodeJS.Timeout;
+  private lastError?: string;
+  port = 0;
+
+  constructor(private readonly config: Hj212Config, private readonly ctx: AdapterContext) {
+    this.ingest = createIngestBatcher((batch, o) => ctx.ingest(batch, o), { maxRecords: 2000, maxWaitMs: 5 });
+    this.reassembler = new Reassembler({ expiryMs: config.segment_expiry_s * 1000 });
+    this.zone = config.timezone ?? ctx.timezone;
+    this.qns = new QnSource(ctx.clock, this.zone);
+  }
+
+  async start(): Promise<void> {
+    const onSocket = (s: net.Socket) => this.accept(s);
+    this.server = this.config.tls
+      ? tls.createServer({ cert: readFileSync(this.config.tls.cert), key: readFileSync(this.config.tls.key) }, onSocket)
+      : net.createServer(onSocket);
+    this.server.maxConnections = this.config.max_connections;
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.config.port, this.config.host, () => { this.server!.off('error', reject); resolve(); });
+    });
+    this.server.on('error', (e) => { this.lastError = e.message; this.ctx.logger.error({ err: e }, 'hj212 listener error'); });
+    this.port = (this.server.address() as net.AddressInfo).port;
+    this.expiryTimer = setInterval(() => {
+      for (const f of this.reassembler.expire(this.ctx.clock.now())) {
+        this.ctx.metrics.dropped();
+        this.ctx.logger.warn({ mn: f.mn, cn: f.cn, qn: f.qn }, 'incomplete segmented message expired; not acknowledged, the station will resend');
+      }
+    }, 5_000);
+    this.expiryTimer.unref();
+    this.ctx.logger.info({ port: this.port, tls: !!this.config.tls }, 'hj212 listening');
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.expiryTimer);
+    for (const p of this.pending) p.fail(new LifelineError('COMMAND_TIMEOUT', 'the hub is stopping'));
+    for (const s of this.sessions) s.socket.destroy();
+    if (this.server?.listening) await new Promise<void>((r) => this.server!.close(() => r()));
+    this.server = undefined;
+  }
+
+  health(): AdapterHealth {
+    return {
+      status: this.server?.listening ? 'ok' : 'down',
+      detail: { port: this.port, connections: this.sessions.size, stations: this.byMn.size, ...(this.lastError ? { last_error: this.lastError } : {}) },
+    };
+  }
+
+  private identityOf(mn: string | undefined): { device?: Device; id?: Identity } {
+    if (!mn) return {};
+    const device = this.ctx.registry.findDevice('hj212', mn);
+    return { device, id: device?.identities?.find((i) => i.protocol === 'hj212' && i.key === mn) as Identity | undefined };
+  }
+
+  private accept(socket: net.Socket) {
+    const ip = socket.remoteAddress ?? '?';
+    const n = (this.perIp.get(ip) ?? 0) + 1;
+    if (n > this.config.max_connections_per_ip) {
+      this.ctx.metrics.error('too_many_connections_from_ip');
+      socket.destroy();
+      return;
+    }
+    this.perIp.set(ip, n);
+    const maxData = this.config.mode === 'strict' ? 1024 : this.config.max_data_length;
+    const session = new Session(socket, maxData, this.config.mode);
+    this.sessions.add(session);
+    socket.setNoDelay(true);
+    socket.setTimeout(this.config.idle_timeout_s * 1000, () => socket.destroy());
+    socket.on('data', (chunk) => {
+      for (const ev of session.framer.push(chunk)) {
+        if (ev.type === 'frame') session.queue.push(ev.bytes);
+        else { this.ctx.metrics.error(ev.error.code); this.ctx.logger.warn({ code: ev.error.code, offset: ev.error.details.offset, ip }, ev.error.message); }
+      }
+      if (session.queue.length >= this.config.max_pending_frames && !session.paused) { session.paused = true; socket.pause(); }
+      void this.drain(session);
+    });
+    socket.on('error', () => { /* reset by peer etc.: 'close' follows */ });
+    socket.on('close', () => {
+      this.sessions.delete(session);
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      if (left) this.perIp.set(ip, left); else this.perIp.delete(ip);
+      for (const mn of session.mns) if (this.byMn.get(mn) === session) this.byMn.delete(mn);
+    });
+  }
+
+  /** Frames of one connection are handled in order, one at a time. */
+  private async drain(s: Session) {
+    if (s.busy) return;
+    s.busy = true;
+    try {
+      while (s.queue.length && !s.socket.destroyed) {
+        await this.handle(s, s.queue.shift()!);
+        if (s.paused && s.queue.length < this.config.max_pending_frames / 2) { s.paused = false; s.socket.resume(); }
+      }
+    } finally { s.busy = false; }
+  }
+
+  private send(s: Session, input: BuildInput) {
+    if (!s.socket.destroyed) s.socket.write(encodeFrame(input));
+  }
+
+  private async handle(s: Session, bytes: Uint8Array) {
+    this.ctx.metrics.received();
+    const head = peekHeader(bytes);
+    const { device, id } = this.identityOf(head.mn);
+    const mode = id?.mode ?? this.config.mode;
+    const opts: DecodeOptions = { mode, maxDataLength: mode === 'strict' ? 1024 : this.config.max_data_length, crc: id?.crc ?? 'hj212', fallbackEncoding: id?.encoding ?? 'gb18030' };
+    let frame: Hj212Frame;
+    try {
+      frame = decodeFrame(bytes, opts);
+    } catch (e) {
+      const err = e as Hj212Error;
+      this.ctx.metrics.error(err.code ?? 'decode_failed');
+      this.ctx.logger.warn({ code: err.code, offset: err.details?.offset, mn: head.mn, cn: head.cn }, err.message);
+      // Answer what can be answered with the standard's code (9 = CRC error …), so the station knows why.
+      if (head.qn && head.mn && (head.flag === undefined || head.flag & 1)) {
+        this.send(s, replyTo({ version: (head.flag ?? 4) >> 2 === 0 ? '2005' : '2017', qn: head.qn, st: head.st, cn: head.cn ?? '0000', pw: head.pw, mn: head.mn, flag: head.flag, ackRequested: true, segmented: false, cp: { fields: {}, records: [] }, cpText: '', warnings: [], byteLength: 0 }, '9011', { QnRtn: err instanceof Hj212Error ? qnRtnFor(err) : 100 }));
+      }
+      return;
+    }
+    const mn = frame.mn ?? '';
+    if (mn) { s.mns.add(mn); this.byMn.set(mn, s); }
+    s.last = { version: frame.version, st: frame.st, pw: frame.pw };
+
+    if (!device && this.config.unknown_mn === 'reject') return this.refuse(s, frame, 4, 'unknown MN');
+    if (id?.pw !== undefined && frame.pw !== id.pw) return this.refuse(s, frame, 3, 'wrong PW');
+
+    for (const p of this.pending) if (p.request.mn === mn && p.open && p.offer(frame) && !uploadCns.has(frame.cn)) return;
+
+    const needsAnswer = frame.ackRequested || (frame.flag === undefined && this.config.ack_without_flag);
+    if (frame.cn === '9015' || frame.cn === '1013') { if (needsAnswer) this.send(s, replyTo(frame, '9013')); return; }
+    if (!uploadCns.has(frame.cn)) {
+      if (frame.ackRequested && !frame.cn.startsWith('90')) this.send(s, replyTo(frame, '9011', { QnRtn: 2 })); // not a request a platform serves
+      return;
+    }
+
+    // Segments in the standard's style (every part starts with DataTime) are stored and answered one by one,
+    // so stop-and-wait senders keep going. Raw-split parts (no DataTime) only make sense joined: they are held,
+    // and answered when the whole message is stored.
+    let toStore: Hj212Frame | undefined = frame;
+    let answer: Array<{ qn?: string }> = [frame];
+    if (frame.segmented && (frame.pnum ?? 1) > 1) {
+      const rawPart = frame.cp.records.length === 0 || frame.cp.records.some((r) => !r.dataTime);
+      let joined: Hj212Frame | undefined;
+      try { joined = this.reassembler.add(frame, this.ctx.clock.now()).frame; } catch (e) {
+        this.ctx.metrics.error((e as Hj212Error).code ?? 'reassembly_failed');
+        this.ctx.logger.warn({ mn, cn: frame.cn, code: (e as Hj212Error).code }, (e as Error).message);
+      }
+      if (rawPart) {
+        if (!joined) return;
+        toStore = joined;
+        answer = (joined.segments ?? []).filter((p) => p.qn !== undefined).map((p) => ({ qn: p.qn }));
+      } else if (joined?.warnings.includes('segment_raw_split')) {
+        // The last part completed a raw-split message whose first part was already stored: store the joined one.
+        toStore = joined;
+      }
+    }
+    const { readings, skipped } = frameToReadings(toStore!, mn);
+    for (const k of skipped) this.ctx.logger.warn({ mn, cn: frame.cn, qn: frame.qn, field: k.field }, k.reason);
+    try {
+      if (readings.length) await this.ingest(readings);
+    } catch (e) {
+      this.lastError = (e as Error).message;
+      this.ctx.metrics.error('store_commit_failed');
+      this.ctx.logger.error({ err: e, mn, qn: frame.qn }, 'upload not stored; not acknowledged (the station will resend)');
+      return;
+    }
+    this.ctx.metrics.sent(readings.length);
+    if (needsAnswer) for (const a of answer) this.send(s, replyTo({ ...frame, qn: a.qn }, '9014'));
+  }
+
+  private refuse(s: Session, frame: Hj212Frame, qnRtn: number, why: string) {
+    this.ctx.metrics.error(qnRtn === 3 ? 'wrong_pw' : 'unknown_mn');
+    this.ctx.logger.warn({ mn: frame.mn, ip: s.socket.remoteAddress }, `hj212 connection refused: ${why}`);
+    this.send(s, replyTo(frame, '9011', { QnRtn: qnRtn }));
+    s.socket.end();
+  }
+
+  /** POST /v1/adapters/hj212/commands { mn, cn, cp?, timeout_s?, retries? } */
+  async command(body: unknown): Promise<CommandResult & { complete: boolean }> {
+    const req = validateCommand(body);
+    const s = this.byMn.get(req.mn);
+    if (!s || s.socket.destroyed) throw new LifelineError('DEVICE_NOT_CONNECTED', `station ${req.mn} has no open connection`);
+    const { id } = this.identityOf(req.mn);
+    const qn = this.qns.next();
+    const p = new PendingCommand(req, qn);
+    this.pending.add(p);
+    const timeoutMs = (req.timeout_s ?? this.config.command_timeout_s) * 1000;
+    const retries = req.retries ?? this.config.command_retries;
+    const version = s.last?.version === '2005' || s.last?.version === '2025' ? s.last.version : '2017';
+    const frame: BuildInput = { version, qn, st: s.last?.st ?? '32', cn: req.cn, pw: id?.pw ?? s.last?.pw, mn: req.mn, ackRequested: true, cp: { fields: req.cp ?? {} } };
+    try {
+      for (let attempt = 0; attempt <= retries && !p.answered; attempt++) {
+        p.result.attempts = attempt + 1;
+        this.send(s, frame);
+        if (await settledWithin(p.done, timeoutMs)) break;
+      }
+      if (!p.answered) throw new LifelineError('COMMAND_TIMEOUT', `station ${req.mn} did not answer CN ${req.cn} (QN ${qn}) in ${retries + 1} × ${timeoutMs / 1000} s`);
+      // Answered: wait for the end of the exchange, as long as the station keeps sending within the timeout.
+      let seen = -1;
+      while (p.open && p.result.answers.length + (p.result.qn_rtn ?? 0) !== seen) {
+        seen = p.result.answers.length + (p.result.qn_rtn ?? 0);
+        await settledWithin(p.done, exchangeOf(req.cn) === 'request' ? timeoutMs * 3 : timeoutMs);
+      }
+      return { ...p.result, complete: !p.open };
+    } finally {
+      p.finish();
+      this.pending.delete(p);
+    }
+  }
+}
+
+function settledWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    p.then(() => { clearTimeout(t); resolve(true); }, () => { clearTimeout(t); resolve(true); });
+  });
+}
