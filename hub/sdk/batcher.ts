@@ -10,13 +10,15 @@ export interface BatcherOptions {
   maxRecords?: number;
   /** …or when the oldest has waited this long (default 10 ms). */
   maxWaitMs?: number;
+  /** Commits in flight at once (default 2: one fills while one commits; more helps a pooled PostgreSQL). */
+  concurrency?: number;
 }
 
 interface Waiting { batch: SourceReading[]; resolve(r: IngestResult): void; reject(e: unknown): void }
 
 /**
  * Wrap ctx.ingest so that concurrent calls share transactions. Calls with options (checkpoints, zones)
- * bypass the batcher. At most one commit is in flight; calls arriving meanwhile form the next batch.
+ * bypass the batcher. At most `concurrency` commits are in flight; calls arriving meanwhile form the next batch.
  * @category Adapter
  */
 export function createIngestBatcher(
@@ -25,17 +27,19 @@ export function createIngestBatcher(
 ): (batch: SourceReading[], options?: IngestOptions) => Promise<IngestResult> {
   const maxRecords = opts.maxRecords ?? 1000;
   const maxWaitMs = opts.maxWaitMs ?? 10;
+  const concurrency = opts.concurrency ?? 2;
   let queue: Waiting[] = [];
   let queued = 0;
   let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> | undefined;
+  let inFlight = 0;
 
   const flush = (): void => {
     if (timer) { clearTimeout(timer); timer = undefined; }
-    if (inFlight || !queue.length) return;
+    if (inFlight >= concurrency || !queue.length) return;
     const take = queue;
     queue = []; queued = 0;
-    inFlight = (async () => {
+    inFlight++;
+    void (async () => {
       try {
         const all = take.flatMap((w) => w.batch);
         const res = await ingest(all);
@@ -53,9 +57,9 @@ export function createIngestBatcher(
       } catch (e) {
         for (const w of take) w.reject(e);
       } finally {
-        inFlight = undefined;
+        inFlight--;
         if (queued >= maxRecords) flush();
-        else if (queue.length) timer = setTimeout(flush, maxWaitMs);
+        else if (queue.length) timer ??= setTimeout(flush, maxWaitMs);
       }
     })();
   };

@@ -42,7 +42,7 @@ export class Hj212Server {
   port = 0;
 
   constructor(private readonly config: Hj212Config, private readonly ctx: AdapterContext) {
-    this.ingest = createIngestBatcher((batch, o) => ctx.ingest(batch, o), { maxRecords: 2000, maxWaitMs: 5 });
+    this.ingest = createIngestBatcher((batch, o) => ctx.ingest(batch, o), { maxRecords: 2000, maxWaitMs: 5, concurrency: 4 });
     this.reassembler = new Reassembler({ expiryMs: config.segment_expiry_s * 1000 });
     this.zone = config.timezone ?? ctx.timezone;
     this.qns = new QnSource(ctx.clock, this.zone);
