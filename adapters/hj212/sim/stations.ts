@@ -15,18 +15,20 @@ export const simFactors = [
   { code: 'e05102', indicator: 'bridge.inclination', unit: 'deg', base: 0.05, swing: 0.01, digits: 4 },
 ] as const;
 
-export interface SimStation { index: number; mn: string; pw: string }
+export interface SimStation { index: number; /** registry code */ code: string; /** 24 hex digits, as HJ 212-2017 wants */ mn: string; pw: string }
 
 export function simStations(n: number, prefix = 'SIM'): SimStation[] {
-  return Array.from({ length: n }, (_, i) => ({ index: i, mn: `${prefix}${String(i + 1).padStart(8, '0')}`, pw: '123456' }));
+  return Array.from({ length: n }, (_, i) => ({
+    index: i, code: `${prefix}-${String(i + 1).padStart(5, '0')}`, mn: `4C4C4800${(i + 1).toString(16).toUpperCase().padStart(16, '0')}`, pw: '123456',
+  }));
 }
 
 /** The registry entries (sites, devices, points) for the stations, to put in a config file. */
 export function simRegistry(stations: SimStation[]) {
   return {
-    sites: stations.map((s) => ({ code: `${s.mn}-SITE`, name: `模拟站 ${s.index + 1}`, domain: 'water' as const, enterprise: '模拟企业' })),
-    devices: stations.map((s) => ({ code: s.mn, site: `${s.mn}-SITE`, name: 'HJ 212 数采仪 (simulated)', identities: [{ protocol: 'hj212', key: s.mn, pw: s.pw }] })),
-    points: stations.flatMap((s) => simFactors.map((f) => ({ code: `${s.mn}-${f.code}`, device: s.mn, indicator: f.indicator, field: f.code, source_unit: f.unit }))),
+    sites: stations.map((s) => ({ code: `${s.code}-SITE`, name: `模拟站 ${s.index + 1}`, domain: 'water' as const, enterprise: '模拟企业' })),
+    devices: stations.map((s) => ({ code: s.code, site: `${s.code}-SITE`, name: 'HJ 212 数采仪 (simulated)', identities: [{ protocol: 'hj212', key: s.mn, pw: s.pw }] })),
+    points: stations.flatMap((s) => simFactors.map((f) => ({ code: `${s.code}-${f.code}`, device: s.code, indicator: f.indicator, field: f.code, source_unit: f.unit }))),
   };
 }
 

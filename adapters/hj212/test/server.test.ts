@@ -6,6 +6,7 @@ import { startTestHub, auth, KEYS, type TestHub } from '../../../test/helpers/hu
 import { postgresUp, needService, PG_ADMIN_URL } from '../../../test/helpers/services.ts';
 import { encodeFrame, decodeFrame, Framer } from '../codec/index.ts';
 import type { BuildInput, Hj212Frame } from '../codec/types.ts';
+import { Hj212Client } from '../transport/client.ts';
 
 const MN = '88888880000001';
 const PW = '123456';
@@ -87,6 +88,19 @@ t.test('uploads: 9014 after commit, retransmissions stored once, chunking and co
   t.ok(await st.next((f) => f.qn === '20261125100200001'), 'first of a coalesced pair');
   t.ok(await st.next((f) => f.qn === '20261125100300001'), 'second of a coalesced pair');
   t.same((await stored(h)).map((r) => r.value), [0.32, 0.33, 0.34, 0.35]);
+});
+
+t.test('client transport: a long message split on record boundaries, each segment answered', async (t) => {
+  const h = await hj212Hub('pglite');
+  t.teardown(h.cleanup);
+  let n = 0;
+  const client = new Hj212Client({ host: '127.0.0.1', port: h.port, nextQn: () => `2026112511000000${n++}`, timeoutMs: 2000, retries: 1 });
+  t.teardown(() => client.close());
+  const records = Array.from({ length: 30 }, (_, i) => ({ dataTime: `2026112510${String(i).padStart(2, '0')}00`, items: [{ code: 'e01201', fields: { Rtd: (0.3 + i / 1000).toFixed(3), Flag: 'N' } }] }));
+  const report = await client.send({ version: '2017', qn: '20261125110000000', st: '32', cn: '2011', pw: PW, mn: MN, cp: { records } }, { maxDataLength: 300 });
+  t.ok(report.qns.length > 1, `split into ${report.qns.length} segments, each acknowledged`);
+  t.equal(new Set(report.qns).size, report.qns.length, 'each with its own QN');
+  t.equal((await stored(h)).length, 30, 'every record stored');
 });
 
 t.test('minute data, unknown MN, bad CRC, wrong PW', async (t) => {
