@@ -12,17 +12,23 @@ export interface DecodeCtx {
   enc: TextEncoding;
   /**
    * The same characters as numbers, for scanning: the frame bytes themselves for ASCII text (codes[k + d] is
-   * text[k], d = 6), or the text's UTF-16 units otherwise (d = 0). Typed-array reads are about twice as fast
-   * as charCodeAt; substrings are still taken from `text`.
+   * text[k], d = 6), or the text's UTF-16 units clamped to one byte otherwise (d = 0; every unit above 0xFF
+   * becomes 0x80, a plain character for the grammar). Typed-array reads are about twice as fast as
+   * charCodeAt; substrings are always taken from `text`.
    */
-  codes: Uint8Array | Uint16Array;
+  codes: Uint8Array;
   d: number;
+  /** codes are the exact characters (ASCII): runs of codes may be compared instead of strings. */
+  exact: boolean;
 }
 
-/** Scanning view of a string that did not come from bytes (reassembled CP text). */
-export function codesOf(text: string): Uint16Array {
-  const a = new Uint16Array(text.length);
-  for (let k = 0; k < text.length; k++) a[k] = text.charCodeAt(k);
+/** Scanning view of a decoded string (see DecodeCtx.codes). */
+export function codesOf(text: string): Uint8Array {
+  const a = new Uint8Array(text.length);
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    a[k] = c > 0xff ? 0x80 : c;
+  }
   return a;
 }
 

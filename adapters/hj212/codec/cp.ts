@@ -7,7 +7,12 @@
 // into its `fields` object at once by a constructor specialised for that suffix sequence (Rtd,Flag /
 // Avg,Min,Max,Cou,Flag …; object literal, cached), instead of one dynamic keyed store per value.
 import type { CpItem, CpRecord } from './types.ts';
-import { deviate, type DecodeCtx } from './context.ts';
+import { deviate as deviateImport, type DecodeCtx } from './context.ts';
+
+const deviate = deviateImport; // bound once (see parse.ts)
+
+/** Warnings the CP grammar raises (as opposed to frame and header warnings). */
+export const CP_WARNINGS: ReadonlySet<string> = new Set(['empty_entry', 'info_unterminated', 'isolated_key', 'whitespace_trimmed', 'empty_key', 'duplicate_key', 'trailing_separator']);
 
 export interface CpData { fields: Record<string, string | null>; records: CpRecord[] }
 
@@ -24,9 +29,13 @@ const MAX_CTORS = 512;
 type Ctor = (v: (string | null)[]) => Fields;
 const ctors = new Map<number, Ctor>();
 
+let lastPattern = -1;
+let lastCtor: Ctor | undefined;
+
 function ctorFor(pattern: number, n: number): Ctor | undefined {
+  if (pattern === lastPattern) return lastCtor;
   let c = ctors.get(pattern);
-  if (c !== undefined) return c;
+  if (c !== undefined) { lastPattern = pattern; lastCtor = c; return c; }
   if (ctors.size >= MAX_CTORS) return undefined;
   const names: string[] = [];
   for (let k = 0, p = pattern; k < n; k++, p = Math.floor(p / 32)) names.unshift(SUFFIXES[p % 32]!);
@@ -36,26 +45,26 @@ function ctorFor(pattern: number, n: number): Ctor | undefined {
   return c;
 }
 
-/** Suffix id of t[s, e): 0 when not one of SUFFIXES. */
-function suffixId(t: string, s: number, e: number): number {
+/** Suffix id of a[s, e): 0 when not one of SUFFIXES. */
+function suffixId(a: Uint8Array, t: string, d: number, s: number, e: number): number {
   const n = e - s;
-  const c = t.charCodeAt(s);
+  const c = a[s]!;
   if (n === 3) {
-    const c1 = t.charCodeAt(s + 1), c2 = t.charCodeAt(s + 2);
+    const c1 = a[s + 1]!, c2 = a[s + 2]!;
     if (c === 82 && c1 === 116 && c2 === 100) return 1; // Rtd
     if (c === 65 && c1 === 118 && c2 === 103) return 3; // Avg
     if (c === 77) { if (c1 === 105 && c2 === 110) return 4; if (c1 === 97 && c2 === 120) return 5; } // Min Max
     if (c === 67 && c1 === 111 && c2 === 117) return 6; // Cou
-  } else if (n === 4 && c === 70 && t.charCodeAt(s + 1) === 108 && t.charCodeAt(s + 2) === 97 && t.charCodeAt(s + 3) === 103) {
+  } else if (n === 4 && c === 70 && a[s + 1] === 108 && a[s + 2] === 97 && a[s + 3] === 103) {
     return 2; // Flag
   }
   if (n < 2 || n > 10) return 0;
-  return SUFFIX_ID.get(t.substring(s, e)) ?? 0;
+  return SUFFIX_ID.get(t.substring(s - d, e - d)) ?? 0;
 }
 
-function sameCode(t: string, s: number, e: number, code: string): boolean {
-  if (code.length !== e - s) return false;
-  for (let k = 0; k < code.length; k++) if (t.charCodeAt(s + k) !== code.charCodeAt(k)) return false;
+/** a[s, e) equals a[p, p + (e - s)) (compared from the end: factor codes differ in their last digits). */
+function sameRun(a: Uint8Array, s: number, e: number, p: number): boolean {
+  for (let k = e - 1, q = p + (e - 1 - s); k >= s; k--, q--) if (a[k] !== a[q]) return false;
   return true;
 }
 
@@ -68,169 +77,212 @@ function put(ctx: DecodeCtx, target: Fields, key: string, value: string | null, 
   else target[key] = value;
 }
 
-const isSep = (c: number) => c === 59 || c === 44;
 
-/** The item whose sub-values are being collected. */
-class Open {
-  item: CpItem | undefined = undefined;
-  /** collecting into vals (fast) or storing into item.fields (generic) */
-  fast = true;
-  pattern = 0;
-  mask = 0;
-  n = 0;
-  readonly vals: (string | null)[] = [];
+/** Character classes for the scanning loops: 0 plain, 1 '=', 2 separator (; ,), 3 '-', 4 whitespace/control. */
+const CLS = /* @__PURE__ */ (() => {
+  const t = new Uint8Array(256);
+  for (let c = 0; c <= 32; c++) t[c] = 4;
+  t[61] = 1;
+  t[59] = 2;
+  t[44] = 2;
+  t[45] = 3;
+  return t;
+})();
 
-  close(): void {
-    const item = this.item;
-    if (item === undefined) return;
-    if (this.fast) item.fields = this.materialize();
-    this.item = undefined;
-  }
-
-  /** The collected values as an object (keeps wire order). */
-  materialize(): Fields {
-    const n = this.n;
-    const c = ctorFor(this.pattern, n);
-    if (c !== undefined) return c(this.vals);
-    const f: Fields = {};
-    for (let k = n - 1, p = this.pattern; k >= 0; k--, p = Math.floor(p / 32)) this.tmp[k] = SUFFIXES[p % 32]!;
-    for (let k = 0; k < n; k++) f[this.tmp[k]!] = this.vals[k]!;
-    return f;
-  }
-  private readonly tmp: string[] = [];
+/** An item's collected values (suffix ids packed in `pattern`, 5 bits each) as its fields object, wire order. */
+function build(pattern: number, n: number, vals: (string | null)[]): Fields {
+  const c = ctorFor(pattern, n);
+  if (c !== undefined) return c(vals);
+  const names: string[] = [];
+  for (let k = 0, p = pattern; k < n; k++, p = Math.floor(p / 32)) names.unshift(SUFFIXES[p % 32]!);
+  const f: Fields = {};
+  for (let k = 0; k < n; k++) f[names[k]!] = vals[k]!;
+  return f;
 }
 
-/** Parses ctx.text[s, e) (the text between `CP=&&` and `&&`). */
+// Scratch state, reused across calls (parseCp is synchronous and not re-entrant).
+const VALS: (string | null)[] = [];
+const SEEN = new Int32Array(8);
+
+/** Parses the CP text between `CP=&&` and `&&`: ctx.codes[s, e) (ctx.text[s - d, e - d)). */
 export function parseCp(ctx: DecodeCtx, s: number, e: number): CpData {
   const t = ctx.text;
+  const a = ctx.codes;
+  const d = ctx.d;
+  const exact = ctx.exact;
   const fields: Fields = {};
   const records: CpRecord[] = [];
-  const open = new Open();
   let rec: CpRecord | undefined;
+  // The open item: its sub-values are collected in VALS while its entries are contiguous (`fast`), then
+  // turned into its fields object at once; otherwise stored into item.fields one by one.
+  let item: CpItem | undefined;
+  let fast = false;
+  let pattern = 0, mask = 0, n = 0;
+  let codeAt = -1, codeLen = 0; // where the open item's code is in `a` (exact codes only)
+  const vals = VALS;
+  // Which item codes the current record may already hold (256-bit filter over a hash of the code): a new
+  // code whose bit is clear cannot be a non-contiguous repeat, so the item list is not searched.
+  const seen = SEEN;
+  seen.fill(0);
   let i = s;
   while (i < e) {
-    let c = t.charCodeAt(i);
-    if (isSep(c)) {
-      deviate(ctx, 'empty_entry', 'HJ212_BAD_CP', 'empty CP entry (two separators in a row, or a separator right after CP=&&)', i, 'CP');
-      i++;
-      continue;
-    }
-    // key
+    // -- key
     const ks = i;
     let dash = -1;
     let ws = false;
-    while (i < e) {
-      c = t.charCodeAt(i);
-      if (c === 61 || c === 59 || c === 44) break;
-      if (c === 45) dash = i;
-      else if (c <= 32) ws = true;
-      i++;
+    let k = 0;
+    let id = -1; // suffix id, once known
+    let same = false; // the key starts with the open item's code and '-'
+    let scan = true;
+    if (codeAt >= 0) {
+      // fast path for the next entry of the open item: compare its code instead of scanning it, and
+      // recognise `Rtd=` / `Flag=` directly
+      const p = i + codeLen;
+      if (p < e && a[p] === 45 && sameRun(a, i, p, codeAt)) {
+        same = true;
+        dash = p;
+        i = p + 1;
+        if (i + 3 < e && a[i + 3] === 61) {
+          const s3 = suffixId(a, t, d, i, i + 3);
+          if (s3 > 0) { id = s3; i += 3; k = 1; scan = false; }
+        } else if (i + 4 < e && a[i + 4] === 61 && a[i] === 70 && a[i + 1] === 108 && a[i + 2] === 97 && a[i + 3] === 103) {
+          id = 2; i += 4; k = 1; scan = false;
+        }
+      }
+    }
+    if (scan) {
+      while (i < e) {
+        k = CLS[a[i]!]!;
+        if (k === 0) { i++; continue; }
+        if (k === 3) { dash = i; i++; continue; }
+        if (k === 4) { ws = true; i++; continue; }
+        break;
+      }
+      if (same && dash !== ks + codeLen) { same = false; id = -1; }
     }
     const ke = i;
+    if (ke === ks && k === 2) {
+      deviate(ctx, 'empty_entry', 'HJ212_BAD_CP', 'empty CP entry (two separators in a row, or a separator right after CP=&&)', i - d, 'CP');
+      i++;
+      continue;
+    }
+    // -- value
     let vs = i, ve = i;
     let isolated = false;
-    if (i < e && c === 61) {
+    if (i < e && k === 1) {
       i++;
       vs = i;
-      if (i + 1 < e && t.charCodeAt(i) === 47 && t.charCodeAt(i + 1) === 47) {
+      if (a[i] === 47 && i + 1 < e && a[i + 1] === 47) {
         // `//…//`: opaque up to a `//` followed by a separator or the end of CP
-        let j = t.indexOf('//', i + 2);
-        while (j >= 0 && j + 2 < e && !isSep(t.charCodeAt(j + 2))) j = t.indexOf('//', j + 1);
-        if (j >= 0 && j + 2 <= e) {
-          i = j + 2;
+        let j = t.indexOf('//', i + 2 - d);
+        while (j >= 0 && j + 2 + d < e && CLS[a[j + 2 + d]!] !== 2) j = t.indexOf('//', j + 1);
+        if (j >= 0 && j + 2 + d <= e) {
+          i = j + 2 + d;
         } else {
-          deviate(ctx, 'info_unterminated', 'HJ212_BAD_CP', 'a `//…//` value is not closed by `//` before a separator or the end of CP', vs, 'CP');
-          while (i < e && !isSep(t.charCodeAt(i))) i++;
+          deviate(ctx, 'info_unterminated', 'HJ212_BAD_CP', 'a `//…//` value is not closed by `//` before a separator or the end of CP', vs - d, 'CP');
+          while (i < e && CLS[a[i]!] !== 2) i++;
         }
       } else {
-        while (i < e && !isSep(t.charCodeAt(i))) i++;
+        while (i < e && CLS[a[i]!] !== 2) i++;
       }
       ve = i;
     } else {
       isolated = true;
-      deviate(ctx, 'isolated_key', 'HJ212_BAD_CP', `CP entry "${t.substring(ks, ke)}" has no "="`, ks, 'CP');
+      deviate(ctx, 'isolated_key', 'HJ212_BAD_CP', `CP entry "${t.substring(ks - d, ke - d)}" has no "="`, ks - d, 'CP');
     }
     // whitespace (the standard's own examples have some): strict rejects, lenient trims
     let code: string | undefined;
     let sub: string | undefined;
     let key: string | undefined;
-    if (ws || (vs < ve && (t.charCodeAt(vs) <= 32 || t.charCodeAt(ve - 1) <= 32))) {
-      deviate(ctx, 'whitespace_trimmed', 'HJ212_BAD_CP', 'whitespace around a CP key or value', ks, 'CP');
-      key = t.substring(ks, ke).trim();
-      const d = key.lastIndexOf('-');
-      if (d >= 0) { code = key.slice(0, d).trim(); sub = key.slice(d + 1).trim(); }
+    if (ws || (vs < ve && (a[vs]! <= 32 || a[ve - 1]! <= 32))) {
+      deviate(ctx, 'whitespace_trimmed', 'HJ212_BAD_CP', 'whitespace around a CP key or value', ks - d, 'CP');
+      key = t.substring(ks - d, ke - d).trim();
+      const kd = key.lastIndexOf('-');
+      same = false;
+      if (kd >= 0) { code = key.slice(0, kd).trim(); sub = key.slice(kd + 1).trim(); id = SUFFIX_ID.get(sub) ?? 0; }
       else dash = -1;
-      while (vs < ve && t.charCodeAt(vs) <= 32) vs++;
-      while (ve > vs && t.charCodeAt(ve - 1) <= 32) ve--;
+      while (vs < ve && a[vs]! <= 32) vs++;
+      while (ve > vs && a[ve - 1]! <= 32) ve--;
     }
-    const value = isolated || vs === ve ? null : t.substring(vs, ve);
+    const value = isolated || vs === ve ? null : t.substring(vs - d, ve - d);
 
-    if (dash < 0) {
-      key ??= t.substring(ks, ke);
+    if (dash >= 0) {
+      // -- item entry `code-sub`
+      if (code === undefined) {
+        code = same ? item!.code : t.substring(ks - d, dash - d);
+        if (id < 0) id = suffixId(a, t, d, dash + 1, ke);
+        if (id === 0) sub = t.substring(dash + 1 - d, ke - d);
+        if (dash === ks || dash + 1 === ke) deviate(ctx, 'empty_key', 'HJ212_BAD_CP', `CP key "${t.substring(ks - d, ke - d)}" has an empty factor code or suffix`, ks - d, 'CP');
+      } else if (code.length === 0 || sub!.length === 0) {
+        deviate(ctx, 'empty_key', 'HJ212_BAD_CP', `CP key "${key}" has an empty factor code or suffix`, ks - d, 'CP');
+      }
+      if (!same && (item === undefined || item.code !== code)) {
+        // another item: close the open one, then find (non-contiguous entries) or create this one
+        if (item !== undefined && fast) item.fields = build(pattern, n, vals);
+        if (rec === undefined) {
+          rec = { dataTime: undefined, fields: {}, items: [] };
+          records.push(rec);
+        }
+        const items = rec.items;
+        let hc = code.length;
+        if (exact && sub === undefined && key === undefined) for (let q = ks; q < dash; q++) hc = (Math.imul(hc, 31) + a[q]!) | 0;
+        else for (let q = 0; q < code.length; q++) hc = (Math.imul(hc, 31) + code.charCodeAt(q)) | 0;
+        const h8 = (hc ^ (hc >>> 8) ^ (hc >>> 16)) & 255;
+        let found: CpItem | undefined;
+        if ((seen[h8 >>> 5]! & (1 << (h8 & 31))) !== 0) {
+          for (let q = items.length - 1; q >= 0; q--) if (items[q]!.code === code) { found = items[q]; break; }
+        } else {
+          seen[h8 >>> 5] |= 1 << (h8 & 31);
+        }
+        if (found !== undefined) {
+          item = found;
+          fast = false;
+        } else {
+          item = { code, fields: null as unknown as Fields };
+          items.push(item);
+          fast = true;
+          pattern = 0;
+          mask = 0;
+          n = 0;
+        }
+        if (exact && key === undefined) { codeAt = ks; codeLen = dash - ks; } else codeAt = -1;
+      }
+      if (fast) {
+        const bit = id > 0 ? 1 << id : 0;
+        if (bit !== 0 && (mask & bit) === 0 && n < MAX_PATTERN) {
+          pattern = pattern * 32 + id;
+          mask |= bit;
+          vals[n++] = value;
+        } else {
+          item!.fields = build(pattern, n, vals);
+          fast = false;
+        }
+      }
+      if (!fast) put(ctx, item!.fields, id > 0 ? SUFFIXES[id]! : sub!, value, ks - d);
+    } else {
+      // -- plain field; DataTime opens a record
+      if (key === undefined) {
+        key = ke - ks === 8 && a[ks] === 68 && a[ks + 1] === 97 && a[ks + 2] === 116 && a[ks + 3] === 97 && a[ks + 4] === 84 &&
+          a[ks + 5] === 105 && a[ks + 6] === 109 && a[ks + 7] === 101 ? 'DataTime' : t.substring(ks - d, ke - d);
+      }
       if (key.length === 0) {
-        deviate(ctx, 'empty_key', 'HJ212_BAD_CP', 'CP entry with an empty key', ks, 'CP');
+        deviate(ctx, 'empty_key', 'HJ212_BAD_CP', 'CP entry with an empty key', ks - d, 'CP');
       } else if (key === 'DataTime') {
-        open.close();
+        if (item !== undefined && fast) item.fields = build(pattern, n, vals);
+        item = undefined;
+        codeAt = -1;
         rec = { dataTime: value ?? undefined, fields: {}, items: [] };
         records.push(rec);
+        seen.fill(0);
       } else {
-        put(ctx, rec ? rec.fields : fields, key, value, ks);
+        put(ctx, rec ? rec.fields : fields, key, value, ks - d);
       }
-    } else {
-      // item entry: code-sub
-      let id = 0;
-      if (code === undefined) {
-        if (open.item !== undefined && sameCode(t, ks, dash, open.item.code)) code = open.item.code;
-        else code = t.substring(ks, dash);
-        id = suffixId(t, dash + 1, ke);
-        sub = id > 0 ? SUFFIXES[id]! : t.substring(dash + 1, ke);
-      } else {
-        id = SUFFIX_ID.get(sub!) ?? 0;
-      }
-      if (code.length === 0 || sub!.length === 0) {
-        deviate(ctx, 'empty_key', 'HJ212_BAD_CP', `CP key "${t.substring(ks, ke)}" has an empty factor code or suffix`, ks, 'CP');
-      }
-      if (rec === undefined) {
-        rec = { dataTime: undefined, fields: {}, items: [] };
-        records.push(rec);
-      }
-      if (open.item === undefined || open.item.code !== code) {
-        open.close();
-        const items = rec.items;
-        let found: CpItem | undefined;
-        for (let k = items.length - 1; k >= 0; k--) if (items[k]!.code === code) { found = items[k]; break; }
-        if (found !== undefined) {
-          // the item's entries are not contiguous: store into its existing fields
-          open.item = found;
-          open.fast = false;
-        } else {
-          const item: CpItem = { code, fields: null as unknown as Fields };
-          items.push(item);
-          open.item = item;
-          open.fast = true;
-          open.pattern = 0;
-          open.mask = 0;
-          open.n = 0;
-        }
-      }
-      if (open.fast) {
-        const bit = id > 0 ? 1 << id : 0;
-        if (bit !== 0 && (open.mask & bit) === 0 && open.n < MAX_PATTERN) {
-          open.pattern = open.pattern * 32 + id;
-          open.mask |= bit;
-          open.vals[open.n++] = value;
-        } else {
-          open.item!.fields = open.materialize();
-          open.fast = false;
-        }
-      }
-      if (!open.fast) put(ctx, open.item!.fields, sub!, value, ks);
     }
     if (i < e) {
       i++; // separator
-      if (i === e) deviate(ctx, 'trailing_separator', 'HJ212_BAD_CP', 'CP ends with a separator before the closing &&', i - 1, 'CP');
+      if (i === e) deviate(ctx, 'trailing_separator', 'HJ212_BAD_CP', 'CP ends with a separator before the closing &&', i - 1 - d, 'CP');
     }
   }
-  open.close();
+  if (item !== undefined && fast) item.fields = build(pattern, n, vals);
   return { fields, records };
 }

@@ -59,3 +59,58 @@ export function qnRtnFor(error: unknown): number {
   if (byField !== undefined && (error.code === 'HJ212_BAD_FIELD' || error.code === 'HJ212_MISSING_FIELD' || error.code === 'HJ212_DUPLICATE_KEY')) return byField;
   return Hj212ErrorCodes[error.code]?.qnRtn ?? 100;
 }
+
+export interface Hj212WarningInfo {
+  /** The deviation lenient mode accepted. */
+  meaning: string;
+  /** What strict mode raises instead (null: not a deviation strict mode sees, e.g. an option or reassembly). */
+  strict: Hj212ErrorCode | null;
+  /** Which public implementations or captures do this (reference). */
+  seenIn: string;
+}
+
+/** Every warning lenient mode can record in Hj212Frame.warnings (documented in docs/adapters/hj212.md). */
+export const Hj212Warnings = {
+  // frame layout and CRC
+  over_1024: { meaning: 'data segment longer than 1024 bytes (up to maxDataLength)', strict: 'HJ212_TOO_LONG', seenIn: 'tonyxia rx.log (1623 bytes), srdgame sends up to 9800' },
+  length_in_chars: { meaning: 'the length field counts characters (UTF-16 units, or GB18030 characters), not bytes', strict: 'HJ212_LENGTH_MISMATCH', seenIn: 'xiaoyao9184, IceCoffee, caoyiliang UploadLogReq' },
+  bare_lf_trailer: { meaning: 'frame ends with LF only', strict: 'HJ212_BAD_TRAILER', seenIn: 'line-based senders; xiaoyao9184 does not check the trailer' },
+  crc_unpadded: { meaning: 'CRC written with fewer than 4 hex digits', strict: 'HJ212_CRC_MISMATCH', seenIn: 'guocay, liaogang, liruoyu (Integer.toHexString, {CRC:X2}); xiaoyao9184 issue #25' },
+  no_crc: { meaning: 'no CRC at all (only with allowMissingCrc)', strict: 'HJ212_CRC_MISMATCH', seenIn: 'reference §13.10' },
+  crc_modbus: { meaning: 'CRC-16/MODBUS, high byte first (device configured crc: modbus)', strict: 'HJ212_CRC_MISMATCH', seenIn: 'srdgame crc_serial.lua' },
+  crc_modbus_le: { meaning: 'CRC-16/MODBUS printed low byte first (device configured crc: modbus_le)', strict: 'HJ212_CRC_MISMATCH', seenIn: 'tonyxia rx.log, srdgame crc_serial_le.lua' },
+  gb18030_text: { meaning: 'data segment is not UTF-8; decoded as GB18030 (covers GBK)', strict: 'HJ212_BAD_ENCODING', seenIn: 'legacy devices; tonyxia converts GBK' },
+  // header
+  no_cp: { meaning: 'no CP=&&…&& area', strict: 'HJ212_BAD_CP', seenIn: '—' },
+  cp_not_closed: { meaning: 'data segment does not end with the && closing CP', strict: 'HJ212_BAD_CP', seenIn: 'xiaoyao9184 ALLOW_KEY_NOT_CLOSED' },
+  missing_separator: { meaning: 'no ";" before CP= (e.g. Flag=5CP=)', strict: 'HJ212_BAD_FIELD', seenIn: 'HJ 212-2017 examples' },
+  header_comma: { meaning: 'header fields separated by ","', strict: 'HJ212_BAD_FIELD', seenIn: 'HJ 212-2017 examples (QN=…534,ST=32)' },
+  header_key_case: { meaning: 'header key in another case (PNum, flag)', strict: 'HJ212_BAD_FIELD', seenIn: 'teafull (PNum)' },
+  unknown_header_field: { meaning: 'unknown key before CP (ignored)', strict: 'HJ212_BAD_FIELD', seenIn: '—' },
+  duplicate_header_field: { meaning: 'a header field twice (the last wins)', strict: 'HJ212_DUPLICATE_KEY', seenIn: '—' },
+  no_flag: { meaning: 'no Flag: read as 2005, A=0, D=0', strict: 'HJ212_MISSING_FIELD', seenIn: 'most 2005 devices (tonyxia rx.log, xiaoyao README)' },
+  unknown_version: { meaning: 'Flag version bits of no known generation', strict: 'HJ212_BAD_FIELD', seenIn: '—' },
+  unknown_cn: { meaning: 'CN not defined for the frame\'s generation', strict: 'HJ212_BAD_FIELD', seenIn: 'vendor commands' },
+  no_qn: { meaning: 'no QN where the generation requires one', strict: 'HJ212_MISSING_FIELD', seenIn: 'teafull, srdgame, caoyiliang (QN optional)' },
+  bad_qn: { meaning: 'QN not 17 digits', strict: 'HJ212_BAD_FIELD', seenIn: '—' },
+  no_st: { meaning: 'no ST', strict: 'HJ212_MISSING_FIELD', seenIn: '—' },
+  unknown_st: { meaning: 'ST not in Table 5 (nor A0–Z9)', strict: 'HJ212_BAD_FIELD', seenIn: 'ST=80 (zblzbl), 99 (flash520), 101 (tonyxia)' },
+  no_pw: { meaning: 'no PW', strict: 'HJ212_MISSING_FIELD', seenIn: '—' },
+  long_pw: { meaning: 'PW longer than 6 characters', strict: 'HJ212_BAD_FIELD', seenIn: 'IceCoffee demo (24-character keys)' },
+  no_mn: { meaning: 'no MN', strict: 'HJ212_MISSING_FIELD', seenIn: '—' },
+  bad_mn: { meaning: 'MN not 24 hex digits (2017/2025) or 14 letters/digits (2005)', strict: 'HJ212_BAD_FIELD', seenIn: 'MNs of 7–20 characters with - or _ (teafull, guocay, chenqi92)' },
+  segment_without_pnum: { meaning: 'D bit without PNUM/PNO (one packet)', strict: 'HJ212_MISSING_FIELD', seenIn: 'teafull-0367, 2005 Flag=3 requests' },
+  pnum_without_d: { meaning: 'PNUM/PNO without the D bit', strict: 'HJ212_BAD_FIELD', seenIn: 'guocay sample 6' },
+  // CP grammar
+  empty_entry: { meaning: 'two separators in a row', strict: 'HJ212_BAD_CP', seenIn: 'xiaoyao9184 IGNORE_INVAILD_SYMBOL' },
+  isolated_key: { meaning: 'CP entry without "=" (value null)', strict: 'HJ212_BAD_CP', seenIn: 'xiaoyao9184 ALLOW_ISOLATED_KEY' },
+  whitespace_trimmed: { meaning: 'whitespace around keys or values (trimmed)', strict: 'HJ212_BAD_CP', seenIn: 'HJ 212-2017 examples (CP=&& PolId, LA -Rtd)' },
+  empty_key: { meaning: 'empty key, factor code or suffix', strict: 'HJ212_BAD_CP', seenIn: '—' },
+  duplicate_key: { meaning: 'a CP key twice in one record (the last wins)', strict: 'HJ212_DUPLICATE_KEY', seenIn: 'guocay sample 3' },
+  trailing_separator: { meaning: 'CP ends with ";" or "," before &&', strict: 'HJ212_BAD_CP', seenIn: 'teafull-0367, xiaoyao9184 test frames' },
+  info_unterminated: { meaning: 'a //…// value without its closing //', strict: 'HJ212_BAD_CP', seenIn: '—' },
+  // reassembly
+  segment_raw_split: { meaning: 'packets split inside the CP text (joined and parsed again)', strict: null, seenIn: 'liruoyu Pack()' },
+} as const satisfies Record<string, Hj212WarningInfo>;
+
+export type Hj212WarningCode = keyof typeof Hj212Warnings;

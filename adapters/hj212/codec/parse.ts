@@ -5,23 +5,32 @@
 // checking for non-ASCII bytes, one native latin1 slice into a string, then charCode scanning of the header
 // and CP with substring() for values. No regex, no split(), no TextDecoder.
 import type { DecodeOptions, Hj212Frame, Hj212Version } from './types.ts';
-import { CRC_DIALECTS, CRC_H, CRC_H2, CRC_TABLE, crc16, crcHex, hexDigit } from './crc.ts';
+import { CRC_DIALECTS, crc16, crc16Hj212Scan as crcScanImport, crcHex, hexDigit as hexDigitImport } from './crc.ts';
 import { Hj212Error } from './errors.ts';
 import { FAIL, NEED, locate, tail, tailAt } from './layout.ts';
-import { asciiSlice, firstInvalidUtf8, gb18030, utf8CharEnd, utf8OrUndefined, type TextEncoding } from './text.ts';
-import { deviate, fail, warn, type DecodeCtx } from './context.ts';
-import { parseCp, type CpData } from './cp.ts';
-import { MAX_DATA_FIELD, MAX_DATA_STANDARD, cnInfo, isKnownSt, versionOfFlag } from './tables.ts';
+import { asciiSlice as asciiSliceImport, firstInvalidUtf8, gb18030, utf8CharEnd, utf8OrUndefined, type TextEncoding } from './text.ts';
+import { codesOf, deviate, fail, type DecodeCtx } from './context.ts';
+import { parseCp as parseCpImport, type CpData } from './cp.ts';
+import { MAX_DATA_FIELD, MAX_DATA_STANDARD, cnInfoByNumber as cnInfoImport, isKnownSt as isKnownStImport, versionOfFlag as versionOfFlagImport } from './tables.ts';
 
-const T = CRC_TABLE;
-const H = CRC_H;
-const H2 = CRC_H2;
+// Hot-path imports bound once: under a CommonJS-style loader (tsx) every use of an imported binding is a
+// getter call that V8 does not inline; local consts make these direct calls. (Harmless under native ESM.)
+const crc16Hj212Scan = crcScanImport;
+const hexDigit = hexDigitImport;
+const asciiSlice = asciiSliceImport;
+const parseCp = parseCpImport;
+const cnInfoByNumber = cnInfoImport;
+const isKnownSt = isKnownStImport;
+const versionOfFlag = versionOfFlagImport;
+const MAX_STD = MAX_DATA_STANDARD;
+const MAX_FIELD = MAX_DATA_FIELD;
+
 
 /** Largest data segment accepted under these options. */
 export function maxDataLengthFor(opts: Pick<DecodeOptions, 'mode' | 'maxDataLength'>): number {
   return opts.mode === 'lenient'
-    ? Math.min(opts.maxDataLength ?? MAX_DATA_FIELD, MAX_DATA_FIELD)
-    : Math.min(opts.maxDataLength ?? MAX_DATA_STANDARD, MAX_DATA_STANDARD);
+    ? Math.min(opts.maxDataLength ?? MAX_FIELD, MAX_FIELD)
+    : Math.min(opts.maxDataLength ?? MAX_STD, MAX_STD);
 }
 
 function frameError(code: ConstructorParameters<typeof Hj212Error>[0], message: string, offset: number, field?: string): Hj212Error {
@@ -49,7 +58,7 @@ export function decodeFrame(bytes: Uint8Array, opts: DecodeOptions): Hj212Frame 
   if (L > max) {
     throw frameError('HJ212_TOO_LONG', `the data segment is ${L} bytes; the limit is ${max}${lenient ? ' (maxDataLength)' : ' in strict mode (the standard allows 1024); lenient mode accepts up to maxDataLength with warning over_1024'}`, 2, 'length');
   }
-  if (L > MAX_DATA_STANDARD) warnings.push('over_1024');
+  if (L > MAX_STD) warnings.push('over_1024');
 
   // -- where the data ends, CRC, trailer
   let dataEnd = 6 + L;
@@ -76,20 +85,9 @@ export function decodeFrame(bytes: Uint8Array, opts: DecodeOptions): Hj212Frame 
   }
 
   // -- CRC (and ASCII check) in one pass
-  let r = 0xffff;
-  let hi = 0;
-  if (dataEnd > 6) {
-    let x = 0xff ^ b[6]!;
-    hi = b[6]!;
-    let i = 7;
-    for (; i + 1 < dataEnd; i += 2) {
-      const c1 = b[i]!, c2 = b[i + 1]!;
-      hi |= c1 | c2;
-      x = H2[(x << 8) | c1]! ^ c2;
-    }
-    if (i < dataEnd) { hi |= b[i]!; x = H[x]! ^ b[i]!; }
-    r = T[x]!;
-  }
+  const scan = crc16Hj212Scan(b, 6, dataEnd);
+  const r = scan & 0xffff;
+  const ascii = scan < 0x10000;
   if (crcLen === 0) {
     if (!(lenient && opts.allowMissingCrc)) throw frameError('HJ212_CRC_MISMATCH', 'the frame has no CRC between the data segment and CRLF; lenient mode with allowMissingCrc accepts this with warning no_crc', crcStart, 'CRC');
     warnings.push('no_crc');
@@ -102,7 +100,7 @@ export function decodeFrame(bytes: Uint8Array, opts: DecodeOptions): Hj212Frame 
   // -- text
   let text: string;
   let enc: TextEncoding;
-  if (hi < 0x80) {
+  if (ascii) {
     text = asciiSlice(b, 6, dataEnd);
     enc = 'ascii';
   } else {
@@ -120,7 +118,9 @@ export function decodeFrame(bytes: Uint8Array, opts: DecodeOptions): Hj212Frame 
     }
   }
 
-  const ctx: DecodeCtx = { lenient, warnings, text, base: 6, enc };
+  const ctx: DecodeCtx = enc === 'ascii'
+    ? { lenient, warnings, text, base: 6, enc, codes: b, d: 6, exact: true }
+    : { lenient, warnings, text, base: 6, enc, codes: codesOf(text), d: 0, exact: false };
   return parseDataSegment(ctx, n);
 }
 
@@ -128,18 +128,18 @@ export function decodeFrame(bytes: Uint8Array, opts: DecodeOptions): Hj212Frame 
 const K_QN = 0, K_ST = 1, K_CN = 2, K_PW = 3, K_MN = 4, K_FLAG = 5, K_PNUM = 6, K_PNO = 7;
 const KEY_NAMES = ['QN', 'ST', 'CN', 'PW', 'MN', 'Flag', 'PNUM', 'PNO'];
 
-function headerKey(t: string, s: number, e: number): number {
+function headerKey(a: Uint8Array, s: number, e: number): number {
   const n = e - s;
-  const a = t.charCodeAt(s), b = t.charCodeAt(s + 1);
+  const c0 = a[s], c1 = a[s + 1];
   if (n === 2) {
-    if (b === 78) { if (a === 81) return K_QN; if (a === 67) return K_CN; if (a === 77) return K_MN; }
-    else if (a === 83 && b === 84) return K_ST;
-    else if (a === 80 && b === 87) return K_PW;
+    if (c1 === 78) { if (c0 === 81) return K_QN; if (c0 === 67) return K_CN; if (c0 === 77) return K_MN; }
+    else if (c0 === 83 && c1 === 84) return K_ST;
+    else if (c0 === 80 && c1 === 87) return K_PW;
   } else if (n === 4) {
-    if (a === 70 && b === 108 && t.charCodeAt(s + 2) === 97 && t.charCodeAt(s + 3) === 103) return K_FLAG;
-    if (a === 80 && b === 78 && t.charCodeAt(s + 2) === 85 && t.charCodeAt(s + 3) === 77) return K_PNUM;
+    if (c0 === 70 && c1 === 108 && a[s + 2] === 97 && a[s + 3] === 103) return K_FLAG;
+    if (c0 === 80 && c1 === 78 && a[s + 2] === 85 && a[s + 3] === 77) return K_PNUM;
   } else if (n === 3) {
-    if (a === 80 && b === 78 && t.charCodeAt(s + 2) === 79) return K_PNO;
+    if (c0 === 80 && c1 === 78 && a[s + 2] === 79) return K_PNO;
   }
   return -1;
 }
@@ -150,25 +150,28 @@ function headerKeyCaseless(key: string): number {
   return -1;
 }
 
-const isDigits = (s: string, min: number, max: number) => {
-  if (s.length < min || s.length > max) return false;
-  for (let k = 0; k < s.length; k++) { const c = s.charCodeAt(k); if (c < 48 || c > 57) return false; }
-  return true;
-};
+/** The decimal number a[p, p + n) (1 ≤ n ≤ max digits), or -1. */
+function intAt(a: Uint8Array, p: number, n: number, max: number): number {
+  if (n < 1 || n > max) return -1;
+  let v = 0;
+  for (let k = p; k < p + n; k++) { const dgt = a[k]! - 48; if (dgt < 0 || dgt > 9) return -1; v = v * 10 + dgt; }
+  return v;
+}
 
-function isUpperHex(s: string): boolean {
-  for (let k = 0; k < s.length; k++) {
-    const c = s.charCodeAt(k);
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70))) return false;
-  }
+/** a[p, p + n) are all decimal digits, n within [min, max]. */
+function digitsAt(a: Uint8Array, p: number, n: number, min: number, max: number): boolean {
+  if (n < min || n > max) return false;
+  for (let k = p; k < p + n; k++) { const c = a[k]!; if (c < 48 || c > 57) return false; }
   return true;
 }
 
-function isAlnum(s: string): boolean {
-  for (let k = 0; k < s.length; k++) {
-    const c = s.charCodeAt(k) | 0x20;
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 122))) return false;
-  }
+function upperHexAt(a: Uint8Array, p: number, n: number): boolean {
+  for (let k = p; k < p + n; k++) { const c = a[k]!; if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70))) return false; }
+  return true;
+}
+
+function alnumAt(a: Uint8Array, p: number, n: number): boolean {
+  for (let k = p; k < p + n; k++) { const c = a[k]! | 0x20; if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 122))) return false; }
   return true;
 }
 
@@ -198,75 +201,80 @@ function parseDataSegment(ctx: DecodeCtx, byteLength: number): Hj212Frame {
     }
   }
 
-  // -- header: unordered key=value list
-  let i = 0;
-  while (i < headerEnd) {
-    let c = t.charCodeAt(i);
+  // -- header: unordered key=value list (scanned over ctx.codes; index i ↔ text index i - d)
+  const a = ctx.codes;
+  const d = ctx.d;
+  const hEnd = headerEnd + d;
+  let i = d;
+  while (i < hEnd) {
+    let c = a[i]!;
     if (c === 59 || c === 44) {
-      deviate(ctx, 'empty_entry', 'HJ212_BAD_FIELD', 'empty header entry (two separators in a row)', i);
+      deviate(ctx, 'empty_entry', 'HJ212_BAD_FIELD', 'empty header entry (two separators in a row)', i - d);
       i++;
       continue;
     }
     const ks = i;
-    while (i < headerEnd) { c = t.charCodeAt(i); if (c === 61 || c === 59 || c === 44) break; i++; }
+    while (i < hEnd) { c = a[i]!; if (c === 61 || c === 59 || c === 44) break; i++; }
     const ke = i;
-    if (i >= headerEnd || c !== 61) {
-      deviate(ctx, 'isolated_key', 'HJ212_BAD_FIELD', `header entry "${t.substring(ks, ke)}" has no "="`, ks);
-      if (i < headerEnd) i++;
+    if (i >= hEnd || c !== 61) {
+      deviate(ctx, 'isolated_key', 'HJ212_BAD_FIELD', `header entry "${t.substring(ks - d, ke - d)}" has no "="`, ks - d);
+      if (i < hEnd) i++;
       continue;
     }
     i++;
     const vs = i;
-    while (i < headerEnd) { c = t.charCodeAt(i); if (c === 59 || c === 44) break; i++; }
+    while (i < hEnd) { c = a[i]!; if (c === 59 || c === 44) break; i++; }
     const ve = i;
-    if (i < headerEnd && c === 44) deviate(ctx, 'header_comma', 'HJ212_BAD_FIELD', 'header fields must be separated by ";", not ","', i);
+    if (i < hEnd && c === 44) deviate(ctx, 'header_comma', 'HJ212_BAD_FIELD', 'header fields must be separated by ";", not ","', i - d);
     i++;
-    let k = headerKey(t, ks, ke);
+    let k = headerKey(a, ks, ke);
     let value: string;
-    if (k >= 0 && (vs === ve || (t.charCodeAt(vs) > 32 && t.charCodeAt(ve - 1) > 32))) {
-      value = t.substring(vs, ve);
+    let vp = vs;
+    if (k >= 0 && (vs === ve || (a[vs]! > 32 && a[ve - 1]! > 32))) {
+      value = t.substring(vs - d, ve - d);
     } else {
-      let key = t.substring(ks, ke);
-      value = t.substring(vs, ve);
-      const tk = key.trim(), tv = value.trim();
-      if (tk !== key || tv !== value) {
-        deviate(ctx, 'whitespace_trimmed', 'HJ212_BAD_FIELD', `whitespace around header field "${tk}"`, ks, tk);
-        key = tk;
-        value = tv;
-      }
-      if (k < 0) k = headerKey(key, 0, key.length);
+      let k0 = ks, k1 = ke, v1 = ve;
+      while (k0 < k1 && a[k0]! <= 32) k0++;
+      while (k1 > k0 && a[k1 - 1]! <= 32) k1--;
+      while (vp < v1 && a[vp]! <= 32) vp++;
+      while (v1 > vp && a[v1 - 1]! <= 32) v1--;
+      const key = t.substring(k0 - d, k1 - d);
+      value = t.substring(vp - d, v1 - d);
+      if (k0 !== ks || k1 !== ke || vp !== vs || v1 !== ve) deviate(ctx, 'whitespace_trimmed', 'HJ212_BAD_FIELD', `whitespace around header field "${key}"`, ks - d, key);
+      if (k < 0) k = headerKey(a, k0, k1);
       if (k < 0) {
         k = headerKeyCaseless(key);
-        if (k >= 0) deviate(ctx, 'header_key_case', 'HJ212_BAD_FIELD', `header field "${key}" must be spelt "${KEY_NAMES[k]}"`, ks, KEY_NAMES[k]);
+        if (k >= 0) deviate(ctx, 'header_key_case', 'HJ212_BAD_FIELD', `header field "${key}" must be spelt "${KEY_NAMES[k]}"`, ks - d, KEY_NAMES[k]);
       }
       if (k < 0) {
-        deviate(ctx, 'unknown_header_field', 'HJ212_BAD_FIELD', `unknown header field "${key}"`, ks, key);
+        deviate(ctx, 'unknown_header_field', 'HJ212_BAD_FIELD', `unknown header field "${key}"`, ks - d, key);
         continue;
       }
     }
     if (vals[k] !== undefined) {
-      deviate(ctx, 'duplicate_key', 'HJ212_DUPLICATE_KEY', `header field ${KEY_NAMES[k]} occurs twice`, ks, KEY_NAMES[k]);
+      deviate(ctx, 'duplicate_header_field', 'HJ212_DUPLICATE_KEY', `header field ${KEY_NAMES[k]} occurs twice`, ks - d, KEY_NAMES[k]);
     }
     vals[k] = value;
-    at[k] = vs;
+    at[k] = vp - d;
   }
 
   // -- CN, Flag, version
   const cn = vals[K_CN];
   if (cn === undefined) fail(ctx, 'HJ212_MISSING_FIELD', 'the frame has no CN (command code)', headerEnd, 'CN');
-  if (!isDigits(cn, 4, 4)) fail(ctx, 'HJ212_BAD_FIELD', `CN must be 4 digits, got "${cn}"`, at[K_CN]!, 'CN');
+  const cnNum = cn.length === 4 ? intAt(a, at[K_CN]! + d, 4, 4) : -1;
+  if (cnNum < 0) fail(ctx, 'HJ212_BAD_FIELD', `CN must be 4 digits, got "${cn}"`, at[K_CN]!, 'CN');
 
   let flag: number | undefined;
   const flagS = vals[K_FLAG];
   if (flagS === undefined || flagS === '') {
     deviate(ctx, 'no_flag', 'HJ212_MISSING_FIELD', 'the frame has no Flag', headerEnd, 'Flag');
   } else {
-    if (!isDigits(flagS, 1, 3) || Number(flagS) > 255) fail(ctx, 'HJ212_BAD_FIELD', `Flag must be an integer 0–255, got "${flagS}"`, at[K_FLAG]!, 'Flag');
-    flag = Number(flagS);
+    flag = intAt(a, at[K_FLAG]! + d, flagS.length, 3);
+    if (flag < 0 || flag > 255) fail(ctx, 'HJ212_BAD_FIELD', `Flag must be an integer 0–255, got "${flagS}"`, at[K_FLAG]!, 'Flag');
   }
   const version: Hj212Version = versionOfFlag(flag);
   if (version === 'unknown') deviate(ctx, 'unknown_version', 'HJ212_BAD_FIELD', `Flag=${flag} carries version bits ${flag! >>> 2}, which no known generation uses (0 = 2005, 1 = 2017, 2 = 2025)`, at[K_FLAG]!, 'Flag');
-  const info = cnInfo(cn, version);
+  const info = cnInfoByNumber(cnNum, version);
   if (info === undefined) deviate(ctx, 'unknown_cn', 'HJ212_BAD_FIELD', `CN ${cn} is not a command of HJ 212-${version === 'unknown' ? '2005/2017/2025' : version}`, at[K_CN]!, 'CN');
   const v2005 = version === '2005';
   const kind = info?.kind;
@@ -276,7 +284,7 @@ function parseDataSegment(ctx: DecodeCtx, byteLength: number): Hj212Frame {
   if (qn === undefined) {
     // 2005: optional on uploads (对于上传数据 QN，PNO，PNUM 为可选项); answers carry it inside CP
     if (!(v2005 && (kind === 'upload' || kind === 'answer'))) deviate(ctx, 'no_qn', 'HJ212_MISSING_FIELD', 'the frame has no QN', headerEnd, 'QN');
-  } else if (!isDigits(qn, 17, 17)) {
+  } else if (!digitsAt(a, at[K_QN]! + d, qn.length, 17, 17)) {
     deviate(ctx, 'bad_qn', 'HJ212_BAD_FIELD', `QN must be 17 digits (YYYYMMDDhhmmsszzz), got "${qn}"`, at[K_QN]!, 'QN');
   }
   const st = vals[K_ST];
@@ -288,7 +296,7 @@ function parseDataSegment(ctx: DecodeCtx, byteLength: number): Hj212Frame {
   else if (pw.length > 6) deviate(ctx, 'long_pw', 'HJ212_BAD_FIELD', `PW is at most 6 characters, got ${pw.length}`, at[K_PW]!, 'PW');
   const mn = vals[K_MN];
   if (mn === undefined) { if (!answer2005) deviate(ctx, 'no_mn', 'HJ212_MISSING_FIELD', 'the frame has no MN', headerEnd, 'MN'); }
-  else if (v2005 ? !(mn.length === 14 && isAlnum(mn)) : !(mn.length === 24 && isUpperHex(mn))) {
+  else if (v2005 ? !(mn.length === 14 && alnumAt(a, at[K_MN]! + d, 14)) : !(mn.length === 24 && upperHexAt(a, at[K_MN]! + d, 24))) {
     deviate(ctx, 'bad_mn', 'HJ212_BAD_FIELD', v2005 ? `MN must be 14 letters or digits in HJ/T 212-2005, got "${mn}"` : `MN must be 24 hex digits (EPC-96), got "${mn}"`, at[K_MN]!, 'MN');
   }
 
@@ -297,12 +305,12 @@ function parseDataSegment(ctx: DecodeCtx, byteLength: number): Hj212Frame {
   const pnumS = vals[K_PNUM], pnoS = vals[K_PNO];
   let pnum: number | undefined, pno: number | undefined;
   if (pnumS !== undefined) {
-    if (!isDigits(pnumS, 1, 4) || Number(pnumS) < 1) fail(ctx, 'HJ212_BAD_FIELD', `PNUM must be 1–9999, got "${pnumS}"`, at[K_PNUM]!, 'PNUM');
-    pnum = Number(pnumS);
+    pnum = intAt(a, at[K_PNUM]! + d, pnumS.length, 4);
+    if (pnum < 1) fail(ctx, 'HJ212_BAD_FIELD', `PNUM must be 1–9999, got "${pnumS}"`, at[K_PNUM]!, 'PNUM');
   }
   if (pnoS !== undefined) {
-    if (!isDigits(pnoS, 1, 4) || Number(pnoS) < 1) fail(ctx, 'HJ212_BAD_FIELD', `PNO must be 1–9999, got "${pnoS}"`, at[K_PNO]!, 'PNO');
-    pno = Number(pnoS);
+    pno = intAt(a, at[K_PNO]! + d, pnoS.length, 4);
+    if (pno < 1) fail(ctx, 'HJ212_BAD_FIELD', `PNO must be 1–9999, got "${pnoS}"`, at[K_PNO]!, 'PNO');
   }
   if (pnum !== undefined && pno !== undefined && pno > pnum) fail(ctx, 'HJ212_BAD_FIELD', `PNO ${pno} is greater than PNUM ${pnum}`, at[K_PNO]!, 'PNO');
   if (segmented && (pnum === undefined || pno === undefined)) {
@@ -315,7 +323,7 @@ function parseDataSegment(ctx: DecodeCtx, byteLength: number): Hj212Frame {
   let cp: CpData;
   let cpText: string;
   if (cpS < cpE) {
-    cp = parseCp(ctx, cpS, cpE);
+    cp = parseCp(ctx, cpS + d, cpE + d);
     cpText = t.substring(cpS, cpE);
   } else {
     cp = { fields: {}, records: [] };
@@ -343,7 +351,7 @@ function parseDataSegment(ctx: DecodeCtx, byteLength: number): Hj212Frame {
 
 /** Re-parses CP text on its own (reassembled raw-split segments). */
 export function decodeCpText(cpText: string, mode: 'strict' | 'lenient', warnings: string[] = []): CpData {
-  const ctx: DecodeCtx = { lenient: mode === 'lenient', warnings, text: cpText, base: 0, enc: 'utf8' };
+  const ctx: DecodeCtx = { lenient: mode === 'lenient', warnings, text: cpText, base: 0, enc: 'utf8', codes: codesOf(cpText), d: 0, exact: false };
   return parseCp(ctx, 0, cpText.length);
 }
 

@@ -8,6 +8,7 @@
 // characters) the CP texts are concatenated in PNO order and parsed again (warning segment_raw_split).
 import type { CpItem, CpRecord, Hj212Frame } from './types.ts';
 import { decodeCpText } from './parse.ts';
+import { CP_WARNINGS } from './cp.ts';
 
 export interface ReassemblerOptions {
   /** Drop an incomplete transfer this long after its last packet (srdgame uses 360 s). */
@@ -117,6 +118,8 @@ export class Reassembler {
       }
       cpText = parts.map((p) => p.cpText).filter((t) => t !== '').join(';');
     } else {
+      // the packets' own CP warnings describe cut text, not the joined CP: keep only the others, re-parse
+      for (let k = warnings.length - 1; k >= 0; k--) if (CP_WARNINGS.has(warnings[k]!)) warnings.splice(k, 1);
       cpText = parts.map((p) => p.cpText).join('');
       cp = decodeCpText(cpText, this.mode, warnings);
       if (!warnings.includes('segment_raw_split')) warnings.push('segment_raw_split');

@@ -121,14 +121,40 @@ export const CN_TABLE: readonly CnEntry[] = [
   { cn: '9015', zh: '心跳', en: 'heartbeat', kind: 'heartbeat', reply: '9013', versions: V25 },
 ];
 
-const CN_INDEX: ReadonlyMap<KnownVersion, ReadonlyMap<string, CnEntry>> = new Map(
-  KNOWN_VERSIONS.map((v) => [v, new Map(CN_TABLE.filter((e) => e.versions.includes(v)).map((e) => [e.cn, e]))]),
-);
+/** 4-digit code → number (-1 if not 4 digits): Smi map keys hash faster than fresh strings. */
+function cnNumber(cn: string): number {
+  if (cn.length !== 4) return -1;
+  let n = 0;
+  for (let k = 0; k < 4; k++) {
+    const dgt = cn.charCodeAt(k) - 48;
+    if (dgt < 0 || dgt > 9) return -1;
+    n = n * 10 + dgt;
+  }
+  return n;
+}
+
+/** Per generation: CN number → index in CN_TABLE (−1: not a command of that generation). */
+const CN_INDEX: Readonly<Record<KnownVersion, Int16Array>> = /* @__PURE__ */ (() => {
+  const mk = (v: KnownVersion) => {
+    const a = new Int16Array(10000).fill(-1);
+    CN_TABLE.forEach((e, i) => { if (e.versions.includes(v)) a[cnNumber(e.cn)] = i; });
+    return a;
+  };
+  return { '2005': mk('2005'), '2017': mk('2017'), '2025': mk('2025') };
+})();
 
 /** The CN's entry in a generation ('unknown' → the newest generation that defines it). */
 export function cnInfo(cn: string, version: Hj212Version): CnEntry | undefined {
-  if (version !== 'unknown') return CN_INDEX.get(version)!.get(cn);
-  return CN_INDEX.get('2025')!.get(cn) ?? CN_INDEX.get('2017')!.get(cn) ?? CN_INDEX.get('2005')!.get(cn);
+  return cnInfoByNumber(cnNumber(cn), version);
+}
+
+/** cnInfo for a CN already read as a number (0–9999; -1 → undefined). */
+export function cnInfoByNumber(n: number, version: Hj212Version): CnEntry | undefined {
+  if (n < 0 || n > 9999) return undefined;
+  let i: number;
+  if (version !== 'unknown') i = CN_INDEX[version][n]!;
+  else { i = CN_INDEX['2025'][n]!; if (i < 0) i = CN_INDEX['2017'][n]!; if (i < 0) i = CN_INDEX['2005'][n]!; }
+  return i < 0 ? undefined : CN_TABLE[i];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -159,20 +185,26 @@ export const ST_TABLE: readonly StEntry[] = [
   { st: '91', zh: '系统交互', en: 'system interaction', versions: VALL },
 ];
 
-const ST_INDEX: ReadonlyMap<KnownVersion, ReadonlySet<string>> = new Map(
-  KNOWN_VERSIONS.map((v) => [v, new Set(ST_TABLE.filter((e) => e.versions.includes(v)).map((e) => e.st))]),
-);
+/** Per generation: bit set for each Table 5 code, indexed by its two characters ('0'–'Z' each: 43 × 43). */
+const stIndex = (a: number, b: number) => (a >= 48 && a <= 90 && b >= 48 && b <= 90 ? (a - 48) * 43 + (b - 48) : -1);
+const ST_BITS = /* @__PURE__ */ (() => {
+  const t = new Uint8Array(43 * 43);
+  const bit: Record<KnownVersion, number> = { '2005': 1, '2017': 2, '2025': 4 };
+  for (const e of ST_TABLE) for (const v of e.versions) t[stIndex(e.st.charCodeAt(0), e.st.charCodeAt(1))] |= bit[v];
+  return t;
+})();
+const ST_BIT: Readonly<Record<Hj212Version, number>> = { '2005': 1, '2017': 2, '2025': 4, unknown: 4 };
 
 /**
  * Whether the standard allows this ST: a Table 5 code of the generation, or `A0`–`Z9` (2017 §6.6.2: letters
  * for systems not in the table). Field values such as 80, 99, 101 are not allowed (strict mode rejects them).
  */
 export function isKnownSt(st: string, version: Hj212Version): boolean {
-  if (st.length === 2) {
-    const a = st.charCodeAt(0), b = st.charCodeAt(1);
-    if (a >= 65 && a <= 90 && b >= 48 && b <= 57 && version !== '2005') return true;
-  }
-  return (ST_INDEX.get(version === 'unknown' ? '2025' : version) ?? ST_INDEX.get('2025')!).has(st);
+  if (st.length !== 2) return false;
+  const a = st.charCodeAt(0), b = st.charCodeAt(1);
+  if (a >= 65 && a <= 90 && b >= 48 && b <= 57 && version !== '2005') return true;
+  const i = stIndex(a, b);
+  return i >= 0 && (ST_BITS[i]! & ST_BIT[version]) !== 0;
 }
 
 // ---------------------------------------------------------------------------------------------------------
