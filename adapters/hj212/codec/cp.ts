@@ -29,6 +29,7 @@ const MAX_CTORS = 512;
 type Ctor = (v: (string | null)[]) => Fields;
 const ctors = new Map<number, Ctor>();
 
+let codegenOff = false;
 let lastPattern = -1;
 let lastCtor: Ctor | undefined;
 
@@ -40,7 +41,13 @@ function ctorFor(pattern: number, n: number): Ctor | undefined {
   const names: string[] = [];
   for (let k = 0, p = pattern; k < n; k++, p = Math.floor(p / 32)) names.unshift(SUFFIXES[p % 32]!);
   // Property names come from the fixed SUFFIXES list above, never from the wire.
-  c = new Function('v', `return {${names.map((s, i) => `${JSON.stringify(s)}:v[${i}]`).join(',')}}`) as Ctor;
+  if (codegenOff) return undefined;
+  try {
+    c = new Function('v', `return {${names.map((s, i) => `${JSON.stringify(s)}:v[${i}]`).join(',')}}`) as Ctor;
+  } catch {
+    codegenOff = true; // node --disallow-code-generation-from-strings: build objects one property at a time
+    return undefined;
+  }
   ctors.set(pattern, c);
   return c;
 }

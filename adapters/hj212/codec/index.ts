@@ -13,3 +13,4 @@ export { Framer, type FramerOptions } from './framer.ts';
 export { Reassembler, type ReassemblerOptions } from './segments.ts';
 export { dataTimeToIso, isoToDataTime } from './time.ts';
 export { unwrapInfo } from './info.ts';
+export { peekHeader, type PeekedHeader } from './peek.ts';

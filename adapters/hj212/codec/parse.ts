@@ -1,9 +1,10 @@
 // decodeFrame: one complete frame's bytes → Hj212Frame, or a typed Hj212Error. Strict mode is the standard;
 // lenient mode accepts the deviations real devices send and lists each in `warnings` (docs/adapters/hj212.md).
 //
-// Hot path (a valid ASCII frame): one pass over the data segment computing the CRC (256-entry table) and
-// checking for non-ASCII bytes, one native latin1 slice into a string, then charCode scanning of the header
-// and CP with substring() for values. No regex, no split(), no TextDecoder.
+// Hot path (a valid ASCII frame): one pass over the data segment computing the CRC (four independent chains,
+// crc.ts) and checking for non-ASCII bytes; one native latin1 slice into a string; then header and CP are
+// scanned over the frame's bytes themselves, with substring() of that string for values. No regex, no split(),
+// no TextDecoder. Everything unusual (lenient layouts, diagnostics, other encodings) is off this path.
 import type { DecodeOptions, Hj212Frame, Hj212Version } from './types.ts';
 import { CRC_DIALECTS, crc16, crc16Hj212Scan as crcScanImport, crcHex, hexDigit as hexDigitImport } from './crc.ts';
 import { Hj212Error } from './errors.ts';
@@ -24,7 +25,6 @@ const isKnownSt = isKnownStImport;
 const versionOfFlag = versionOfFlagImport;
 const MAX_STD = MAX_DATA_STANDARD;
 const MAX_FIELD = MAX_DATA_FIELD;
-
 
 /** Largest data segment accepted under these options. */
 export function maxDataLengthFor(opts: Pick<DecodeOptions, 'mode' | 'maxDataLength'>): number {
@@ -267,7 +267,8 @@ function parseDataSegment(ctx: DecodeCtx, byteLength: number): Hj212Frame {
   let flag: number | undefined;
   const flagS = vals[K_FLAG];
   if (flagS === undefined || flagS === '') {
-    deviate(ctx, 'no_flag', 'HJ212_MISSING_FIELD', 'the frame has no Flag', headerEnd, 'Flag');
+    // the HJ/T 212-2005 data answer has no Flag (ST=91;CN=9014;CP=&&QN=…;CN=…&&): that is the standard's own form
+    if (cnNum !== 9014) deviate(ctx, 'no_flag', 'HJ212_MISSING_FIELD', 'the frame has no Flag', headerEnd, 'Flag');
   } else {
     flag = intAt(a, at[K_FLAG]! + d, flagS.length, 3);
     if (flag < 0 || flag > 255) fail(ctx, 'HJ212_BAD_FIELD', `Flag must be an integer 0–255, got "${flagS}"`, at[K_FLAG]!, 'Flag');

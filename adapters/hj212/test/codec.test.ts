@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { LifelineError } from '../../../hub/sdk/errors.ts';
 import {
   CN_TABLE, Framer, Hj212Error, Hj212ErrorCodes, Hj212Warnings, PLAIN_CP_FIELDS, Reassembler, ST_TABLE, cnInfo, crc16, crc16Hj212,
-  crcHex, dataTimeToIso, decodeFrame, encodeFrame, flagFor, isoToDataTime, qnRtnFor, replyTo, splitRecords, unwrapInfo, versionOfFlag,
+  crcHex, dataTimeToIso, decodeFrame, encodeFrame, flagFor, isoToDataTime, peekHeader, qnRtnFor, replyTo, splitRecords, unwrapInfo, versionOfFlag,
   type BuildInput, type Hj212Frame, type KnownVersion,
 } from '../codec/index.ts';
 import { decodeCommand } from '../decode-cli.ts';
@@ -61,9 +61,17 @@ t.test('errors: Hj212Error, QnRtn per field', async (t) => {
 
 t.test('docs match code: error codes and warnings tables', async (t) => {
   const doc = readFileSync(new URL('../../../docs/adapters/hj212.md', import.meta.url), 'utf8');
-  const errors = [...doc.matchAll(/^\|\s*`(HJ212_[A-Z_]+)`\s*\|/gm)].map((m) => m[1]!);
+  /** First-column codes of the table whose header row starts with `| <first> |`. */
+  const column = (first: string) => {
+    const lines = doc.split('\n');
+    const at = lines.findIndex((l) => l.startsWith(`| ${first} |`));
+    const rows: string[] = [];
+    for (let i = at + 2; at >= 0 && i < lines.length && lines[i]!.startsWith('|'); i++) rows.push(/^\|\s*`([^`]+)`/.exec(lines[i]!)?.[1] ?? '');
+    return rows;
+  };
+  const errors = column('Code');
   t.same([...new Set(errors)].sort(), Object.keys(Hj212ErrorCodes).sort(), 'every error code has a row, and only those');
-  const warnings = [...doc.matchAll(/^\|\s*`([a-z0-9_]+)`\s*\|/gm)].map((m) => m[1]!);
+  const warnings = column('Warning');
   t.same([...new Set(warnings)].sort(), Object.keys(Hj212Warnings).sort(), 'every warning has a row, and only those');
 });
 
@@ -95,16 +103,18 @@ t.test('golden frames', async (t) => {
 // ------------------------------------------------------------------------------------------------------
 // Round trip: build → parse → equal
 
-const digits = (n: number) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`));
+const chars = (alphabet: string, min: number, max: number) => fc.array(fc.constantFrom(...alphabet), { minLength: min, maxLength: max }).map((a) => a.join(''));
+const digits = (n: number) => chars('0123456789', n, n);
 const value = fc.oneof(
-  fc.stringMatching(/^-?[0-9]{1,5}(\.[0-9]{1,4})?$/),
+  fc.tuple(fc.integer({ min: -9999, max: 99999 }), fc.nat(9999)).map(([a, b]) => `${a}.${b}`),
+  fc.integer({ min: 0, max: 99999 }).map(String),
   fc.constantFrom('N', 'F', 'M', 'S', 'D', 'C', 'T', 'B'),
   fc.constant(null),
-  fc.stringMatching(/^\/\/[^&]{1,20}\/\/$/).filter((s) => !s.slice(2, -2).includes('//') && !s.includes('&&')),
+  chars('abc XYZ;,=-_:中文日志#', 1, 16).map((x) => `//${x}//`),
 );
 const suffixes = ['Rtd', 'Flag', 'Avg', 'Min', 'Max', 'Cou', 'ZsAvg', 'EFlag', 'SampleTime', 'Info', 'ValidNum'];
 const itemArb = fc.record({
-  code: fc.stringMatching(/^[aw][0-9]{5}$/),
+  code: fc.tuple(fc.constantFrom('a', 'w'), digits(5)).map(([p, d]) => p + d),
   fields: fc.uniqueArray(fc.constantFrom(...suffixes), { minLength: 1, maxLength: 6 }).chain((subs) =>
     fc.tuple(...subs.map(() => value)).map((vals) => Object.fromEntries(subs.map((s, i) => [s, vals[i]!])))),
 });
@@ -114,7 +124,7 @@ const fieldsArb = fc.uniqueArray(fc.constantFrom(...plainKeys), { maxLength: 3 }
 const recordArb = fc.record({
   dataTime: digits(14),
   fields: fieldsArb,
-  items: fc.uniqueArray(itemArb, { maxLength: 8, selector: (i) => i.code }),
+  items: fc.uniqueArray(itemArb, { maxLength: 5, selector: (i) => i.code }),
 });
 const versionArb = fc.constantFrom<KnownVersion>('2005', '2017', '2025');
 const inputArb: fc.Arbitrary<BuildInput> = versionArb.chain((version) => fc.record({
@@ -122,10 +132,10 @@ const inputArb: fc.Arbitrary<BuildInput> = versionArb.chain((version) => fc.reco
   qn: digits(17),
   st: fc.constantFrom(...ST_TABLE.filter((s) => s.versions.includes(version)).map((s) => s.st)),
   cn: fc.constantFrom(...CN_TABLE.filter((c) => c.versions.includes(version) && c.cn !== '9014').map((c) => c.cn)),
-  pw: fc.stringMatching(/^[0-9A-Za-z]{1,6}$/),
-  mn: version === '2005' ? fc.stringMatching(/^[0-9A-Z]{14}$/) : fc.stringMatching(/^[0-9A-F]{24}$/),
+  pw: chars('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 1, 6),
+  mn: version === '2005' ? chars('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', 14, 14) : chars('0123456789ABCDEF', 24, 24),
   ackRequested: fc.boolean(),
-  cp: fc.record({ fields: fieldsArb, records: fc.array(recordArb, { maxLength: 3 }) }),
+  cp: fc.record({ fields: fieldsArb, records: fc.array(recordArb, { maxLength: 2 }) }),
 }));
 
 function expectedCp(input: BuildInput): Hj212Frame['cp'] {
@@ -140,12 +150,12 @@ function expectedCp(input: BuildInput): Hj212Frame['cp'] {
 t.test('round trip: encodeFrame → decodeFrame (strict) gives back the input', async (t) => {
   fc.assert(fc.property(inputArb, (input) => {
     const bytes = encodeFrame(input);
+    fc.pre(bytes.length <= 12 + 1024);
     const f = decodeFrame(bytes, { mode: 'strict', maxDataLength: 1024 });
-    t.same(f.warnings, []);
-    return f.version === input.version && f.qn === input.qn && f.st === input.st && f.cn === input.cn && f.pw === input.pw &&
+    return f.warnings.length === 0 && f.version === input.version && f.qn === input.qn && f.st === input.st && f.cn === input.cn && f.pw === input.pw &&
       f.mn === input.mn && f.ackRequested === input.ackRequested && f.byteLength === bytes.length &&
       JSON.stringify(f.cp) === JSON.stringify(expectedCp(input));
-  }).beforeEach(() => undefined), { numRuns: 400, examples: [] });
+  }), { numRuns: 400 });
   t.pass('400 random frames');
 });
 
@@ -182,10 +192,11 @@ t.test('fuzz: random bytes and mutated frames through Framer and decodeFrame', a
     }
   };
   const started = performance.now();
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), fc.constantFrom<'strict' | 'lenient'>('strict', 'lenient'), (b, mode) => { check(b, mode); }), { numRuns: 300 });
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), fc.constantFrom<'strict' | 'lenient'>('strict', 'lenient'), (b, mode) => { check(b, mode); }), { numRuns: 1000 });
   const mutation = fc.record({
     base: fc.constantFrom(...valid),
-    edits: fc.array(fc.record({ at: fc.nat(), kind: fc.constantFrom('flip', 'delete', 'insert', 'dup'), byte: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 4 }),
+    edits: fc.array(fc.record({ at: fc.nat(), kind: fc.constantFrom('flip', 'delete', 'insert', 'dup'),
+      byte: fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(...Buffer.from('#;,=&/- \r\n0123456789ACFabf\u4e2d'))) }), { minLength: 1, maxLength: 4 }),
     mode: fc.constantFrom<'strict' | 'lenient'>('strict', 'lenient'),
   });
   fc.assert(fc.property(mutation, ({ base, edits, mode }) => {
@@ -198,7 +209,7 @@ t.test('fuzz: random bytes and mutated frames through Framer and decodeFrame', a
       else b.splice(at, 0, ...b.slice(at, at + 7));
     }
     check(Uint8Array.from(b), mode);
-  }), { numRuns: 600 });
+  }), { numRuns: 2000 });
   t.ok(performance.now() - started < 20_000, 'no hang');
   t.ok(decoded > 0 && rejected > 0, `mutated frames both decoded (${decoded}) and rejected (${rejected})`);
   // emitted warnings are all registered
@@ -289,7 +300,7 @@ t.test('splitRecords + Reassembler: a long history in ≤ 1024-byte packets and 
   const input: BuildInput = {
     qn: '20160801085857534', st: '32', cn: '2061', pw: '123456', mn: MN, ackRequested: true,
     cp: { fields: { BeginTime: '20160801000000' }, records: Array.from({ length: 24 }, (_, h) => ({
-      dataTime: `201608010${String(h).padStart(2, '0').slice(0, 1)}${String(h).padStart(2, '0').slice(1)}0000`.slice(0, 14),
+      dataTime: `20160801${String(h).padStart(2, '0')}0000`,
       items: codes.map((c, i) => ({ code: c, fields: { Avg: (h * 1.5 + i).toFixed(2), Flag: 'N' } })),
     })) },
   };
@@ -310,12 +321,12 @@ t.test('splitRecords + Reassembler: a long history in ≤ 1024-byte packets and 
 
   // one record too big for a packet: split on item boundaries, DataTime repeated
   const wide: BuildInput = { qn: '20160801085857534', st: '32', cn: '2011', pw: '123456', mn: MN, cp: { records: [{ dataTime: '20160801085800', items: Array.from({ length: 80 }, (_, i) => ({ code: `a${String(10000 + i)}`, fields: { Rtd: `${i}.25`, Flag: 'N' } })) }] } };
-  const wparts = splitRecords(wide, 512, (i) => `2016080108585753${i}`.slice(0, 17));
+  const wparts = splitRecords(wide, 512);
   t.ok(wparts.length > 2);
   const r2 = new Reassembler({ expiryMs: 1000 });
   const outs = wparts.map((p) => r2.add(decodeFrame(encodeFrame(p), { mode: 'strict', maxDataLength: 512 }), 0));
   t.same(outs.at(-1)!.frame!.cp, expectedCp(wide));
-  t.same(splitRecords(input, 9999), [input], 'fits: unchanged');
+  t.same(splitRecords(wide, 9999), [wide], 'fits: unchanged');
   t.throws(() => splitRecords({ ...wide, cp: { records: [{ dataTime: '20160801085800', items: [{ code: 'i11001', fields: { Info: `//${'x'.repeat(600)}//` } }] }] } }, 512), { code: 'HJ212_TOO_LONG' });
 
   // interleaved transfers from two devices, same CN and PNUM
@@ -325,12 +336,27 @@ t.test('splitRecords + Reassembler: a long history in ≤ 1024-byte packets and 
   for (let i = 0; i < a.length; i++) for (const p of [a[i]!, b[i]!]) { const o = r3.add(decodeFrame(encodeFrame(p), { mode: 'strict' }), 0); if (o.frame) done.push(o.frame); }
   t.same(done.map((f) => f.mn), ['A'.repeat(24), 'B'.repeat(24)]);
   t.same(done[1]!.cp, expectedCp(input));
+  // senders that repeat one QN for every packet, or send none (2005), in any order
+  for (const qnOf of [() => '20160801085857534', () => undefined]) {
+    const same = splitRecords({ ...input, qn: undefined }, 1024, qnOf);
+    const r5 = new Reassembler({ expiryMs: 1000 });
+    let got: Hj212Frame | undefined;
+    for (const p of [...same].reverse()) { const o = r5.add(decodeFrame(encodeFrame(p), { mode: 'lenient' }), 0); if (o.frame) got = o.frame; }
+    t.same(got?.cp, expectedCp(input), `packets with QN ${qnOf() ?? 'absent'} reassemble`);
+  }
   // expiry returns the packets of incomplete transfers
   const r4 = new Reassembler({ expiryMs: 100 });
   r4.add(frames[0]!, 0);
   r4.add(frames[1]!, 50);
   t.same(r4.expire(149), []);
   t.equal(r4.expire(150).length, 2);
+});
+
+t.test('peekHeader', async (t) => {
+  t.same(peekHeader(utf8(STANDARD.replace('1C80', '0000'))), { qn: '20160801085857223', st: '32', cn: '1062', pw: '100000', mn: MN, flag: 5 }, 'reads a frame whose CRC is wrong');
+  t.same(peekHeader(utf8('##0136ST=32;CN=2011;PW=123456;MN=LD130133000015;CP=&&DataTime=20160824003817&&')), { st: '32', cn: '2011', pw: '123456', mn: 'LD130133000015' });
+  t.same(peekHeader(utf8('##00')), {});
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (b) => { peekHeader(b); return true; }), { numRuns: 300 });
 });
 
 t.test('time', async (t) => {

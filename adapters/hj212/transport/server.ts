@@ -6,9 +6,8 @@ import { readFileSync } from 'node:fs';
 import { createIngestBatcher, LifelineError, type AdapterContext, type AdapterHealth, type Device } from '../../../hub/sdk/index.ts';
 import type { Hj212Config } from '../manifest.ts';
 import type { Hj212Frame, DecodeOptions, CrcDialect, BuildInput } from '../codec/types.ts';
-import { decodeFrame, encodeFrame, replyTo, Framer, Reassembler, qnRtnFor, Hj212Error } from '../codec/index.ts';
+import { decodeFrame, encodeFrame, replyTo, Framer, Reassembler, qnRtnFor, Hj212Error, peekHeader, versionOfFlag, cnInfo } from '../codec/index.ts';
 import { frameToReadings, uploadCns } from '../map.ts';
-import { peekHeader } from './peek.ts';
 import { QnSource } from './qn.ts';
 import { PendingCommand, validateCommand, exchangeOf, type CommandResult } from './commands.ts';
 
@@ -153,7 +152,7 @@ export class Hj212Server {
       this.ctx.logger.warn({ code: err.code, offset: err.details?.offset, mn: head.mn, cn: head.cn }, err.message);
       // Answer what can be answered with the standard's code (9 = CRC error …), so the station knows why.
       if (head.qn && head.mn && (head.flag === undefined || head.flag & 1)) {
-        this.send(s, replyTo({ version: (head.flag ?? 4) >> 2 === 0 ? '2005' : '2017', qn: head.qn, st: head.st, cn: head.cn ?? '0000', pw: head.pw, mn: head.mn, flag: head.flag, ackRequested: true, segmented: false, cp: { fields: {}, records: [] }, cpText: '', warnings: [], byteLength: 0 }, '9011', { QnRtn: err instanceof Hj212Error ? qnRtnFor(err) : 100 }));
+        this.send(s, replyTo({ version: versionOfFlag(head.flag), qn: head.qn, st: head.st, cn: head.cn ?? '0000', pw: head.pw, mn: head.mn, flag: head.flag, ackRequested: true, segmented: false, cp: { fields: {}, records: [] }, cpText: '', warnings: [], byteLength: 0 }, '9011', { QnRtn: err instanceof Hj212Error ? qnRtnFor(err) : 100 }));
       }
       return;
     }
@@ -166,7 +165,8 @@ export class Hj212Server {
 
     for (const p of this.pending) if (p.request.mn === mn && p.open && p.offer(frame) && !uploadCns.has(frame.cn)) return;
 
-    const needsAnswer = frame.ackRequested || (frame.flag === undefined && this.config.ack_without_flag);
+    // 2005 collectors often send no Flag: answer their uploads anyway (ack_without_flag), as the platforms they were built for did.
+    const needsAnswer = frame.ackRequested || (frame.flag === undefined && this.config.ack_without_flag && cnInfo(frame.cn, frame.version)?.reply === '9014');
     if (frame.cn === '9015' || frame.cn === '1013') { if (needsAnswer) this.send(s, replyTo(frame, '9013')); return; }
     if (!uploadCns.has(frame.cn)) {
       if (frame.ackRequested && !frame.cn.startsWith('90')) this.send(s, replyTo(frame, '9011', { QnRtn: 2 })); // not a request a platform serves
@@ -178,7 +178,7 @@ export class Hj212Server {
     // and answered when the whole message is stored.
     let toStore: Hj212Frame | undefined = frame;
     let answer: Array<{ qn?: string }> = [frame];
-    if (frame.segmented && (frame.pnum ?? 1) > 1) {
+    if ((frame.pnum ?? 1) > 1) { // PNUM/PNO without the D bit happens too (lenient warning pnum_without_d)
       const rawPart = frame.cp.records.length === 0 || frame.cp.records.some((r) => !r.dataTime);
       let joined: Hj212Frame | undefined;
       try { joined = this.reassembler.add(frame, this.ctx.clock.now()).frame; } catch (e) {
