@@ -194,3 +194,25 @@ t.test('a slow store delays the 9014 (acknowledged means stored)', async (t) => 
   t.ok(await st.next((f) => f.cn === '9014', 3000), '9014 once committed');
   t.equal((await stored(h)).length, 1);
 });
+
+t.test('unknown_mn: reject, and a 2005 upload without Flag answered the 2005 way', async (t) => {
+  const h = await hj212Hub('pglite', { unknown_mn: 'reject' });
+  t.teardown(h.cleanup);
+  const old = await Station.connect(h.port);
+  t.teardown(() => old.close());
+  // HJ/T 212-2005: no Flag, answered with ST=91;CN=9014 and the QN inside CP (ack_without_flag, default on).
+  old.send({ version: '2005', qn: '20261125100000401', st: '32', cn: '2011', pw: PW, mn: MN, omitFlag: true, cp: { records: [{ dataTime: '20261125100000', items: [{ code: 'e01201', fields: { Rtd: 0.3, Flag: 'N' } }] }] } } as BuildInput);
+  const ack = await old.next((f) => f.cn === '9014');
+  t.ok(ack, '2005 upload without Flag acknowledged');
+  t.equal(ack!.cp.fields.QN, '20261125100000401', 'QN inside CP, as 2005 answers it');
+  t.equal((await stored(h)).length, 1);
+
+  const stranger = await Station.connect(h.port);
+  t.teardown(() => stranger.close());
+  stranger.send(upload('20261125100000402', { e01201: 0.3 }, { mn: '010000A8900016F000169DC9' }));
+  const nak = await stranger.next((f) => f.cn === '9011');
+  t.equal(nak?.cp.fields.QnRtn, '4', 'QnRtn 4: MN error');
+  await stranger.next(() => false, 1000);
+  t.ok(stranger.closed, 'then closed');
+  t.equal((await h.hub.app.inject({ url: '/v1/quarantine', headers: auth(KEYS.read) })).json().data.length, 0, 'nothing kept from a rejected MN');
+});
