@@ -216,3 +216,21 @@ t.test('unknown_mn: reject, and a 2005 upload without Flag answered the 2005 way
   t.ok(stranger.closed, 'then closed');
   t.equal((await h.hub.app.inject({ url: '/v1/quarantine', headers: auth(KEYS.read) })).json().data.length, 0, 'nothing kept from a rejected MN');
 });
+
+t.test('TLS', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const tls = await import('node:tls');
+  const dir = mkdtempSync(`${tmpdir()}/hj212-tls-`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  const h = await hj212Hub('pglite', { tls: { cert: `${dir}/cert.pem`, key: `${dir}/key.pem` } });
+  t.teardown(h.cleanup);
+  const socket = tls.connect({ host: '127.0.0.1', port: h.port, rejectUnauthorized: false });
+  await new Promise((r, j) => { socket.once('secureConnect', r); socket.once('error', j); });
+  const st = new Station(socket);
+  t.teardown(() => st.close());
+  st.send(upload('20261125100000501', { e01201: 0.3 }));
+  t.ok(await st.next((f) => f.cn === '9014'), '9014 over TLS');
+  t.equal((await stored(h)).length, 1);
+});
