@@ -1,0 +1,17 @@
+// Catalogue checks over every built-in adapter (zigbee-herdsman-converters style).
+import t from 'tap';
+import { existsSync } from 'node:fs';
+import { builtinAdapters } from '../adapters/index.ts';
+import { assertAdapter } from '../hub/adapters/loader.ts';
+
+const ids = Object.keys(builtinAdapters);
+t.ok(ids.length >= 1, `${ids.length} built-in adapter(s)`);
+for (const id of ids) {
+  t.test(id, async (t) => {
+    const def = assertAdapter(await builtinAdapters[id]!(), id);
+    t.equal(def.manifest.id, id, 'registered under its own id');
+    t.match(id, /^[a-z][a-z0-9_]*$/, 'snake_case');
+    t.ok(existsSync(new URL(`../docs/adapters/${id}.md`, import.meta.url)), `docs/adapters/${id}.md exists`);
+    t.ok(existsSync(new URL(`../adapters/${id}/test/conformance.test.ts`, import.meta.url)), 'runs the conformance kit in its tests');
+  });
+}
