@@ -11,7 +11,7 @@ export { runConformance, allClauses, type ConformanceReport, type ConformanceOpt
 export { toMarkdown } from './report/markdown.ts';
 
 /** One tap assertion per clause (MQTT.js abstractTest style): call it from an adapter's own tests. */
-export async function conformanceSuite(t: Test, target: string | AdapterDefinition, opts: ConformanceOptions = {}) {
+export async function conformanceSuite(t: Test, target: string | AdapterDefinition<never>, opts: ConformanceOptions = {}) {
   const report = await runConformance(target, opts);
   for (const r of report.results) t.equal(r.status, 'pass', `${r.id} ${r.title}: ${r.message}`);
   return report;

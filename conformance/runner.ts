@@ -44,7 +44,7 @@ function defaultConfig(def: AdapterDefinition): Record<string, unknown> {
   return out;
 }
 
-export async function runConformance(target: string | AdapterDefinition, opts: ConformanceOptions = {}): Promise<ConformanceReport> {
+export async function runConformance(target: string | AdapterDefinition<never>, opts: ConformanceOptions = {}): Promise<ConformanceReport> {
   // Only the shape needed to run clauses is required here; the clauses judge the rest (the hub's loader is stricter).
   const adapter = (typeof target === 'string' ? await importModule(target, opts.baseDir ?? process.cwd()) : target) as AdapterDefinition;
   if (!adapter?.manifest?.configSchema || typeof adapter.create !== 'function') {
