@@ -5,8 +5,6 @@ import { dataTimeToIso } from './codec/time.ts';
 
 /** Upload CNs that carry measurements, and the observation kind each one is. */
 export const uploadKinds: Record<string, ObservationKind> = { '2011': 'rtd', '2021': 'rtd', '2051': 'min', '2061': 'hour', '2031': 'day', '2041': 'day' };
-/** CNs a collector sends as uploads (answered with 9014 when the A flag is set). */
-export const uploadCns = new Set(['2011', '2021', '2031', '2041', '2051', '2061', '2081', '3015', '3019', '3020', '2013', '2052', '2062', '2111']);
 
 const hubFlags = new Set(['N', 'F', 'M', 'S', 'D', 'C', 'T', 'B']);
 /** HJ/T 212-2005 P (power failure) has no 2017 letter: the instrument is not running, F. */

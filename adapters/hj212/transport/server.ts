@@ -7,7 +7,10 @@ import { createIngestBatcher, LifelineError, type AdapterContext, type AdapterHe
 import type { Hj212Config } from '../manifest.ts';
 import type { Hj212Frame, DecodeOptions, CrcDialect, BuildInput } from '../codec/types.ts';
 import { decodeFrame, encodeFrame, replyTo, Framer, Reassembler, qnRtnFor, Hj212Error, peekHeader, versionOfFlag, cnInfo } from '../codec/index.ts';
-import { frameToReadings, uploadCns } from '../map.ts';
+import { frameToReadings } from '../map.ts';
+
+/** Uploads are the CNs the codec's table answers with 9014 (per version: 2005 alarm records, 2025 additions …). */
+const isUpload = (f: Hj212Frame) => cnInfo(f.cn, f.version)?.reply === '9014';
 import { QnSource } from './qn.ts';
 import { PendingCommand, validateCommand, exchangeOf, type CommandResult } from './commands.ts';
 
@@ -163,12 +166,12 @@ export class Hj212Server {
     if (!device && this.config.unknown_mn === 'reject') return this.refuse(s, frame, 4, 'unknown MN');
     if (id?.pw !== undefined && frame.pw !== id.pw) return this.refuse(s, frame, 3, 'wrong PW');
 
-    for (const p of this.pending) if (p.request.mn === mn && p.open && p.offer(frame) && !uploadCns.has(frame.cn)) return;
+    for (const p of this.pending) if (p.request.mn === mn && p.open && p.offer(frame) && !isUpload(frame)) return;
 
     // 2005 collectors often send no Flag: answer their uploads anyway (ack_without_flag), as the platforms they were built for did.
-    const needsAnswer = frame.ackRequested || (frame.flag === undefined && this.config.ack_without_flag && cnInfo(frame.cn, frame.version)?.reply === '9014');
+    const needsAnswer = frame.ackRequested || (frame.flag === undefined && this.config.ack_without_flag && isUpload(frame));
     if (frame.cn === '9015' || frame.cn === '1013') { if (needsAnswer) this.send(s, replyTo(frame, '9013')); return; }
-    if (!uploadCns.has(frame.cn)) {
+    if (!isUpload(frame)) {
       if (frame.ackRequested && !frame.cn.startsWith('90')) this.send(s, replyTo(frame, '9011', { QnRtn: 2 })); // not a request a platform serves
       return;
     }
