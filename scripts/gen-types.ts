@@ -1,8 +1,9 @@
-// Generates schemas/generated/types.ts from schemas/json/*.schema.json.
+// Generates schemas/generated/types.ts from schemas/json/*.schema.json, and the docs' config tables from the adapters' schemas.
 // `npm run gen`; a test fails when the committed file is stale.
 import { writeFileSync } from 'node:fs';
 import { compile } from 'json-schema-to-typescript';
 import { loadSchemas, type JsonSchema } from '../hub/schemas.ts';
+import { writeConfigTables } from './config-table.ts';
 
 const typeName = (id: string) =>
   id.replace(/^lifeline:/, '').split(/[-_]/).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
@@ -35,4 +36,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const out = new URL('../schemas/generated/types.ts', import.meta.url);
   writeFileSync(out, await generateTypes());
   console.log(`wrote ${out.pathname}`);
+  for (const page of writeConfigTables(new URL('../', import.meta.url))) console.log(`wrote the config table of ${page}`);
 }

@@ -42,10 +42,11 @@ export function createIngest(d: PipelineDeps): Ingest {
       const slot = p.slots[i]!;
       if ('quarantine' in slot) p.quarantine[slot.quarantine] = { reason: 'INVALID_RECORD', message: `${e.path} ${e.message}`, field: e.path, record: batch[i] };
     }
+    const rejectedRows = (opts.rejected ?? []).map((r) => ({ reason: r.reason, message: r.message, field: r.field ?? null, record: r.record as SourceReading }));
     const started = performance.now();
     let inserted: Map<string, string>;
     try {
-      inserted = await commitBatch(d.db, { adapter, receivedAtMs, rows: p.rows, quarantine: opts.replay ? [] : p.quarantine, checkpoint: opts.checkpoint });
+      inserted = await commitBatch(d.db, { adapter, receivedAtMs, rows: p.rows, quarantine: opts.replay ? [] : rejectedRows.length ? p.quarantine.concat(rejectedRows) : p.quarantine, checkpoint: opts.checkpoint });
     } catch (cause) {
       d.metrics?.commitFailures.inc({ adapter });
       throw new LifelineError('STORE_COMMIT_FAILED', 'the batch could not be committed and was rolled back; nothing from it was stored', { cause, stage: 'store' });
@@ -71,7 +72,8 @@ export function createIngest(d: PipelineDeps): Ingest {
       if (accepted) d.metrics.records.inc({ adapter, outcome: 'accepted' }, accepted);
       if (duplicates) d.metrics.records.inc({ adapter, outcome: 'duplicate' }, duplicates);
       if (quarantined) d.metrics.records.inc({ adapter, outcome: 'quarantined' }, quarantined);
+      if (rejectedRows.length) d.metrics.records.inc({ adapter, outcome: 'rejected' }, rejectedRows.length);
     }
-    return { accepted, duplicates, quarantined, results };
+    return { accepted, duplicates, quarantined, rejected: rejectedRows.length, results };
   };
 }

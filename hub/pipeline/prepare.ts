@@ -58,7 +58,8 @@ export function prepare(batch: SourceReading[], registry: Registry, o: PrepareOp
     const flag = r.flag ?? 'N';
     let raw = r.value ?? null;
     if (raw === null && kind !== 'rtd' && r.avg !== undefined) raw = r.avg;
-    if (raw === null && flag === 'N') { quarantineAs(i, 'MISSING_VALUE', 'a reading with flag N needs `value` (or `avg` for aggregates)', '/value'); continue; }
+    const quality = r.quality ?? 'good';
+    if (raw === null && flag === 'N' && quality !== 'bad') { quarantineAs(i, 'MISSING_VALUE', 'a reading with flag N needs `value` (or `avg` for aggregates)', '/value'); continue; }
     if ((raw !== null && !Number.isFinite(raw)) || (r.avg !== undefined && !Number.isFinite(r.avg)) || (r.min !== undefined && !Number.isFinite(r.min)) || (r.max !== undefined && !Number.isFinite(r.max)) || (r.cou !== undefined && !Number.isFinite(r.cou))) {
       quarantineAs(i, 'INVALID_RECORD', 'values must be finite numbers', '/value'); continue;
     }
@@ -69,6 +70,7 @@ export function prepare(batch: SourceReading[], registry: Registry, o: PrepareOp
 
     const value = cvOf(conv, raw);
     const flags: string[] = [];
+    if (quality !== 'good') flags.push(quality);
     if (conv.converts) flags.push('unit_converted');
     const range = ind.range;
     if (range) {

@@ -39,6 +39,8 @@ export interface IngestResult {
   accepted: number;
   duplicates: number;
   quarantined: number;
+  /** How many `rejected` inputs were written to quarantine with the batch. */
+  rejected: number;
   /** Same order and length as the batch. */
   results: RecordOutcome[];
 }
@@ -52,6 +54,24 @@ export interface IngestOptions {
   checkpoint?: { key: string; value: unknown };
   /** Zone for times without an offset (default: the device's, then the hub's). */
   timezone?: string;
+  /**
+   * Raw inputs that could not even become a SourceReading (a payload a mapping could not read, an SQL
+   * row with a bad column). They are written to the quarantine IN THE SAME TRANSACTION as the batch and
+   * its checkpoint, so a cursor never moves past an input that was neither stored nor quarantined.
+   */
+  rejected?: RejectedInput[];
+}
+
+/** An input kept in quarantine instead of stored. @category Adapter */
+export interface RejectedInput {
+  /** The raw input (payload, row), as JSON. */
+  record: unknown;
+  /** Stable UPPER_SNAKE code, e.g. `MAPPING_FAILED`, `ROW_INVALID`. */
+  reason: string;
+  /** What is wrong, for a person. */
+  message: string;
+  /** JSON pointer (or expression name) of the offending part. */
+  field?: string;
 }
 
 /** Minimal structured logger (pino-compatible). @category Adapter */

@@ -2,7 +2,7 @@
 // callers are committed in one ingest call, and each caller's promise resolves after THAT commit with its
 // own outcomes, so "acknowledge after commit" holds per caller while the store sees large batches.
 import type { SourceReading } from '../../schemas/generated/types.ts';
-import type { IngestResult, IngestOptions } from './adapter.ts';
+import type { IngestResult, IngestOptions, RejectedInput } from './adapter.ts';
 
 /** @category Adapter */
 export interface BatcherOptions {
@@ -14,11 +14,11 @@ export interface BatcherOptions {
   concurrency?: number;
 }
 
-interface Waiting { batch: SourceReading[]; resolve(r: IngestResult): void; reject(e: unknown): void }
+interface Waiting { batch: SourceReading[]; rejected?: RejectedInput[]; resolve(r: IngestResult): void; reject(e: unknown): void }
 
 /**
- * Wrap ctx.ingest so that concurrent calls share transactions. Calls with options (checkpoints, zones)
- * bypass the batcher. At most `concurrency` commits are in flight; calls arriving meanwhile form the next batch.
+ * Wrap ctx.ingest so that concurrent calls share transactions. Calls with checkpoints or zones bypass the
+ * batcher; `rejected` inputs ride along with the shared transaction. At most `concurrency` commits are in flight; calls arriving meanwhile form the next batch.
  * @category Adapter
  */
 export function createIngestBatcher(
@@ -42,7 +42,8 @@ export function createIngestBatcher(
     void (async () => {
       try {
         const all = take.flatMap((w) => w.batch);
-        const res = await ingest(all);
+        const rejected = take.flatMap((w) => w.rejected ?? []);
+        const res = await ingest(all, rejected.length ? { rejected } : undefined);
         let at = 0;
         for (const w of take) {
           const results = res.results.slice(at, at + w.batch.length);
@@ -51,6 +52,7 @@ export function createIngestBatcher(
             accepted: results.filter((r) => r.outcome === 'accepted').length,
             duplicates: results.filter((r) => r.outcome === 'duplicate').length,
             quarantined: results.filter((r) => r.outcome === 'quarantined').length,
+            rejected: w.rejected?.length ?? 0,
             results,
           });
         }
@@ -65,11 +67,12 @@ export function createIngestBatcher(
   };
 
   return (batch, options) => {
-    if (options) return ingest(batch, options);
-    if (!batch.length) return Promise.resolve({ accepted: 0, duplicates: 0, quarantined: 0, results: [] });
+    const rejected = options?.rejected?.length ? options.rejected : undefined;
+    if (options && (options.checkpoint || options.timezone)) return ingest(batch, options);
+    if (!batch.length && !rejected) return Promise.resolve({ accepted: 0, duplicates: 0, quarantined: 0, rejected: 0, results: [] });
     return new Promise<IngestResult>((resolve, reject) => {
-      queue.push({ batch, resolve, reject });
-      queued += batch.length;
+      queue.push({ batch, rejected, resolve, reject });
+      queued += batch.length + (rejected?.length ?? 0);
       if (queued >= maxRecords) flush();
       else timer ??= setTimeout(flush, maxWaitMs);
     });

@@ -392,9 +392,10 @@ export interface Point {
 }
 
 /**
- * A finding the hub adds to an observation: unit_converted (value converted from the source unit), out_of_range (outside the indicator's valid range), finer_than_resolution (more precise than the indicator's resolution), future_time (time ahead of receipt beyond tolerance), late (older than the configured lateness).
+ * A finding the hub adds to an observation: unit_converted (value converted from the source unit), out_of_range (outside the indicator's valid range), finer_than_resolution (more precise than the indicator's resolution), future_time (time ahead of receipt beyond tolerance), late (older than the configured lateness), uncertain (the source marked the value uncertain), bad (the source marked the value bad or could not read it; the value is null or not to be trusted).
  */
-export type QualityFlag = "unit_converted" | "out_of_range" | "finer_than_resolution" | "future_time" | "late";
+export type QualityFlag =
+  "unit_converted" | "out_of_range" | "finer_than_resolution" | "future_time" | "late" | "uncertain" | "bad";
 
 /**
  * A record the pipeline could not store as an observation, kept with the reason so it can be fixed (e.g. register the point) and replayed.
@@ -507,7 +508,7 @@ export interface SourceReading {
   time: string | number;
   kind?: ObservationKind;
   /**
-   * The instant value (rtd) or, for aggregates, the average when `avg` is absent. null only with a non-N flag.
+   * The instant value (rtd) or, for aggregates, the average when `avg` is absent. null only with a non-N flag or quality `bad`.
    */
   value?: number | null;
   /**
@@ -531,6 +532,10 @@ export interface SourceReading {
    */
   unit?: string;
   flag?: SourceFlag;
+  /**
+   * The source's own verdict on this value (OPC UA status family, a Modbus read that failed, a sensor-fault sentinel). `uncertain` keeps the value and adds the quality flag `uncertain`; `bad` adds the flag `bad` and allows `value: null` whatever the source flag. Put the specific status in `warnings` (e.g. `modbus_timeout`, `opcua_bad_sensor_failure`).
+   */
+  quality?: "good" | "uncertain" | "bad";
   /**
    * Source message id (HJ 212 QN, MQTT message id, row id) kept for tracing.
    */

@@ -83,3 +83,18 @@ t.test('duplicates within a batch: first wins', async (t) => {
   t.equal(p.rows.length, 2);
   t.same(p.slots, [{ row: 0 }, { duplicateOf: 0 }, { row: 1 }]);
 });
+
+t.test('source quality: uncertain keeps the value, bad allows null, good adds nothing', async (t) => {
+  const p = run([
+    { point: 'P', time: now, value: 0.5, quality: 'uncertain', warnings: ['opcua_uncertain_last_usable_value'] },
+    { point: 'P', time: now + 1000, value: null, quality: 'bad', flag: 'B', warnings: ['modbus_timeout'] },
+    { point: 'P', time: now + 2000, value: null, quality: 'bad', warnings: ['sensor_fault_sentinel'] },
+    { point: 'P', time: now + 3000, value: 0.5, quality: 'good' },
+    { point: 'P', time: now + 4000, value: null, quality: 'uncertain' },
+  ]);
+  t.same(p.rows.map((r) => [r.value, r.flags, r.sourceFlag]), [
+    [0.5, ['uncertain'], 'N'], [null, ['bad'], 'B'], [null, ['bad'], 'N'], [0.5, [], 'N'],
+  ]);
+  t.same(p.rows[1]!.warnings, ['modbus_timeout'], 'the specific status is kept as a warning');
+  t.same(p.quarantine.map((q) => q.reason), ['MISSING_VALUE'], 'uncertain is not a licence for a null value');
+});

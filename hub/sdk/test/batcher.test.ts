@@ -30,3 +30,15 @@ t.test('a failed commit rejects every caller of that batch; later batches work',
   const r = await ingest([{ point: 'WS-001-P1', time: Date.UTC(2026, 0, 2), value: 0.3 }]);
   t.equal(r.accepted, 1);
 });
+
+t.test('rejected inputs ride along: quarantined in the same commit, counted per caller', async (t) => {
+  const before = calls;
+  const [a, b] = await Promise.all([
+    ingest([{ point: 'WS-001-P1', time: Date.UTC(2026, 0, 3), value: 0.3 }], { rejected: [{ record: { raw: 'x' }, reason: 'MAPPING_FAILED', message: 'no device id', field: '/deviceId' }] }),
+    ingest([], { rejected: [{ record: 'not json', reason: 'PAYLOAD_INVALID', message: 'not JSON' }] }),
+  ]);
+  t.equal(calls - before, 1, 'one transaction for both callers');
+  t.same([a.accepted, a.rejected, b.accepted, b.rejected], [1, 1, 0, 1]);
+  const q = await hub.db.query<{ reason: string; field: string | null; record: unknown }>("SELECT reason, field, record FROM quarantine WHERE adapter = 'batcher' AND reason IN ('MAPPING_FAILED', 'PAYLOAD_INVALID') ORDER BY id");
+  t.same(q.rows, [{ reason: 'MAPPING_FAILED', field: '/deviceId', record: { raw: 'x' } }, { reason: 'PAYLOAD_INVALID', field: null, record: 'not json' }]);
+});
