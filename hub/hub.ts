@@ -18,6 +18,8 @@ import type { AdapterHealth, AdapterInstance } from './sdk/adapter.ts';
 import { createAdapterContext } from './adapters/context.ts';
 import { LifelineError } from './sdk/errors.ts';
 import type { FastifyInstance } from 'fastify';
+import { resolvePublish } from './delivery/targets.ts';
+import { createDelivery, type DeliveryEngine } from './delivery/engine.ts';
 
 export const hubVersion: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -30,6 +32,8 @@ export interface Hub {
   logger: Logger;
   /** Set when no keys were configured: the key made (or taken from LIFELINE_API_KEY) for this run. */
   bootstrapKey?: string;
+  /** Upstream delivery (publish.targets); inert when none are configured. */
+  publish: DeliveryEngine;
   stop(): Promise<void>;
 }
 
@@ -62,6 +66,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   const adapterDefs = await resolveAdapters(Object.keys(c.adapters), c.plugins, loaded.baseDir);
   const adapterErrors = validateAdapterConfigs(adapterDefs, c.adapters);
   if (adapterErrors.length) throw new LifelineError('CONFIG_INVALID', `${loaded.source}:\n${adapterErrors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`, { details: { errors: adapterErrors } });
+  const publishSettings = await resolvePublish(c.publish, loaded.baseDir, env);
 
   const db = await openStore(loaded);
   const applied = await migrate(db);
@@ -77,10 +82,12 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
     futureToleranceMs: c.ingest.future_tolerance_s * 1000, lateAfterMs: c.ingest.late_after_s * 1000,
   });
 
+  const publish = await createDelivery(publishSettings, { db, registry, metrics, logger, clock });
   const abort = new AbortController();
   const instances = new Map<string, AdapterInstance>();
+  const adapterRoutes: NonNullable<Parameters<typeof createAdapterContext>[1]['routes']> = [];
   for (const [id, def] of adapterDefs) {
-    const ctx = createAdapterContext(id, { db, registry, ingest, metrics, logger, signal: abort.signal, clock, timezone: c.timezone, dataDir: resolve(loaded.baseDir, c.data_dir) });
+    const ctx = createAdapterContext(id, { db, registry, ingest, metrics, logger, signal: abort.signal, clock, timezone: c.timezone, dataDir: resolve(loaded.baseDir, c.data_dir), routes: adapterRoutes });
     instances.set(id, await def.create(c.adapters[id] as never, ctx));
   }
 
@@ -94,6 +101,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   const app = await buildApi({
     db, registry, ingest, metrics, timezone: c.timezone,
     adapters: () => new Map([...instances].map(([id, instance]) => [id, { manifest: adapterDefs.get(id)!.manifest, instance }])),
+    publish: publish.targets().length ? publish : undefined,
     adapterHealth: async () => {
       const out: Record<string, AdapterHealth> = {};
       for (const [id, a] of instances) {
@@ -101,12 +109,13 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
       }
       return out;
     },
-  }, { keys, bodyLimit: c.server.body_limit_bytes, logger, version: hubVersion });
+  }, { keys, bodyLimit: c.server.body_limit_bytes, logger, version: hubVersion, adapterRoutes });
 
   for (const [id, a] of instances) {
     await a.start();
     logger.info({ adapter: id }, 'adapter started');
   }
+  await publish.start();
 
   let url = '';
   try {
@@ -114,8 +123,10 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
     else await app.ready();
   } catch (cause) {
     abort.abort();
+    await publish.stop().catch(() => undefined);
     for (const a of instances.values()) await a.stop().catch(() => undefined);
     await app.close().catch(() => undefined);
+    registry.close();
     await db.close();
     if ((cause as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new LifelineError('CONFIG_INVALID', `port ${c.server.port} on ${c.server.host} is already in use: stop what uses it or set server.port / PORT`, { cause, details: { path: '/server/port' } });
@@ -125,13 +136,15 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
 
   let stopped = false;
   return {
-    url, app, db, registry, ingest, logger, bootstrapKey,
+    url, app, db, registry, ingest, logger, bootstrapKey, publish,
     async stop() {
       if (stopped) return;
       stopped = true;
       abort.abort();
       for (const [id, a] of instances) await a.stop().catch((e) => logger.error({ adapter: id, err: e }, 'adapter stop failed'));
+      await publish.stop().catch((e) => logger.error({ err: e }, 'publish stop failed'));
       await app.close();
+      registry.close();
       await db.close();
     },
   };

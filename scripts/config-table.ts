@@ -47,7 +47,7 @@ const MARK = /(<!-- config:start -->\n)[\s\S]*?(\n<!-- config:end -->)/;
 
 /** Docs pages with a config block, and the schema each is generated from. */
 export function configPages(root: URL): { page: URL; schema: URL }[] {
-  const out: { page: URL; schema: URL }[] = [];
+  const out: { page: URL; schema: URL }[] = [{ page: new URL('docs/config.md', root), schema: new URL('schemas/json/config.schema.json', root) }];
   for (const dir of ['docs/adapters/', 'docs/publishers/']) {
     const d = new URL(dir, root);
     if (!existsSync(d)) continue;

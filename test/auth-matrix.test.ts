@@ -3,7 +3,8 @@
 import t from 'tap';
 import { startTestHub, auth, KEYS } from './helpers/hub.ts';
 
-const { hub, cleanup } = await startTestHub('pglite');
+// Adapters that serve routes on the hub's server are configured so their routes are walked too.
+const { hub, cleanup } = await startTestHub('pglite', (c) => { Object.assign(c.adapters, { json_http: { profiles: { gas: { mapping: 'flat-reading' } } } }); });
 t.teardown(cleanup);
 const routes = hub.app.lifelineRoutes.filter((r) => !r.url.startsWith('/docs'));
 

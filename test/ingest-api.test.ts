@@ -146,6 +146,15 @@ for (const store of ['pglite', 'postgres'] as const) {
       t.equal((await app.inject({ url: '/v1/observations?point=WS-404-P9', headers: auth(KEYS.read) })).json().data.length, 1);
     });
 
+    await t.test('inputs an adapter rejected (not readings) are not replayed and keep their reason', async (t) => {
+      const res = await hub.ingest('vendor_feed', [], { rejected: [{ record: { profile: 'p', input: { deviceId: null } }, reason: 'MAPPING_NO_DEVICE', message: 'no device id', field: '/deviceId' }] });
+      t.equal(res.rejected, 1);
+      const r = await app.inject({ method: 'POST', url: '/v1/quarantine/replay', headers: auth(KEYS.admin), payload: { reason: 'MAPPING_NO_DEVICE' } });
+      t.match(r.json(), { examined: 1, stored: 0, still_quarantined: 0, not_replayable: 1 });
+      const open = (await app.inject({ url: '/v1/quarantine?reason=MAPPING_NO_DEVICE', headers: auth(KEYS.read) })).json().data;
+      t.match(open, [{ reason: 'MAPPING_NO_DEVICE', field: '/deviceId', adapter: 'vendor_feed' }], 'still open, reason unchanged');
+    });
+
     await t.test('registry admin: invalid body names the field; secrets hidden from read keys', async (t) => {
       const bad = await app.inject({ method: 'PUT', url: '/v1/points/X1', headers: auth(KEYS.admin), payload: { device: 'WS-001-PT', indicator: 'water.pipe_pressure', source_unit: 12 } });
       t.equal(bad.statusCode, 400);

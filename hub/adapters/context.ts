@@ -1,6 +1,6 @@
 // The AdapterContext the hub hands each adapter instance (also used by the conformance kit).
 import type { Logger } from 'pino';
-import type { AdapterContext } from '../sdk/adapter.ts';
+import type { AdapterContext, AdapterHttpRoute } from '../sdk/adapter.ts';
 import type { SqlDriver } from '../store/driver.ts';
 import type { RegistryService } from '../registry/service.ts';
 import type { Ingest } from '../pipeline/ingest.ts';
@@ -17,6 +17,8 @@ export interface ContextDeps {
   clock: { now(): number };
   timezone: string;
   dataDir: string;
+  /** Collects the HTTP routes adapters declare (the hub registers them before it listens). */
+  routes?: { adapter: string; route: AdapterHttpRoute }[];
 }
 
 export function createAdapterContext(id: string, d: ContextDeps): AdapterContext {
@@ -34,5 +36,6 @@ export function createAdapterContext(id: string, d: ContextDeps): AdapterContext
       dropped: (n = 1) => event('dropped', n),
     },
     signal: d.signal, clock: d.clock, timezone: d.timezone, dataDir: d.dataDir,
+    http: { route: (route) => { d.routes?.push({ adapter: id, route }); } },
   };
 }

@@ -5,6 +5,7 @@ import type { Ingest } from '../pipeline/ingest.ts';
 import type { HubMetrics } from '../metrics.ts';
 import type { RouteScope, Principal } from './auth.ts';
 import type { AdapterHealth, AdapterInstance, AdapterManifest } from '../sdk/adapter.ts';
+import type { DeliveryEngine } from '../delivery/engine.ts';
 
 /** What route files get from the hub. */
 export interface ApiDeps {
@@ -15,6 +16,8 @@ export interface ApiDeps {
   timezone: string;
   adapterHealth: () => Promise<Record<string, AdapterHealth>>;
   adapters: () => Map<string, { manifest: AdapterManifest; instance: AdapterInstance }>;
+  /** Upstream delivery (absent when no publish targets are configured). */
+  publish?: DeliveryEngine;
 }
 
 export type RouteModule = (app: FastifyInstance, deps: ApiDeps) => void;

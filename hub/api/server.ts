@@ -18,12 +18,16 @@ import registry from './routes/registry.ts';
 import quarantine from './routes/quarantine.ts';
 import ops from './routes/ops.ts';
 import adapters from './routes/adapters.ts';
+import publish from './routes/publish.ts';
+import { registerAdapterRoutes, type AdapterRoute } from './adapter-routes.ts';
 
 export interface ApiOptions {
   keys: ApiKeyEntry[];
   bodyLimit: number;
   logger: unknown;
   version: string;
+  /** Routes adapters declared with ctx.http.route(). */
+  adapterRoutes?: AdapterRoute[];
 }
 
 const isIngest = (req: FastifyRequest) => req.method === 'POST' && req.routeOptions.url === '/v1/observations';
@@ -50,6 +54,7 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
     const scope = req.routeOptions.config?.scope;
     // The API description holds no data, so like /health it is public.
     if (scope === 'public' || req.routeOptions.url?.startsWith('/docs')) return;
+    if (req.routeOptions.config?.adapterAuth?.(req) === 'none') return; // the adapter verifies it (e.g. a webhook signature)
     const p = keys.authenticate(req);
     req.principal = p;
     // Unknown routes still need a key (no probing), but answer 404 once authenticated.
@@ -93,6 +98,7 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  for (const m of [ops, indicators, registry, observations, quarantine, adapters]) m(app, deps);
+  for (const m of [ops, indicators, registry, observations, quarantine, adapters, publish]) m(app, deps);
+  await registerAdapterRoutes(app, o.adapterRoutes ?? []);
   return app;
 }

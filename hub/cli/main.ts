@@ -21,6 +21,22 @@ Usage:
                                       decode one HJ 212 frame: JSON, or the typed error with its byte offset
   lifeline sim hj212 --devices N --interval S --target HOST:PORT [--duration S] [--registry-out FILE]
                                       simulated HJ 212 stations sending to a hub (FILE: their registry, YAML)
+  lifeline sqlpoll init-schema --url DB_URL [--table NAME] [--print]
+                                      create the standard intermediate table (PostgreSQL, MySQL/MariaDB);
+                                      --print (with --driver postgres|mysql instead of --url): print its DDL
+  lifeline sim modbus [--devices N] [--port P] [--port-count K] [--profile NAMES] [--registry-out FILE]
+                                      simulated Modbus TCP devices (faults on cue); FILE: hub config for them
+  lifeline sim opcua [--port 4840] [--items N] [--registry-out FILE] [--accept-clients] [--allow-none]
+                                      OPC UA simulator (secure; user lifeline/lifeline-sim); FILE: hub config for it
+  lifeline opcua pki list|trust|reject [CERT|THUMBPRINT] [--data-dir DIR]
+                                      the hub's OPC UA certificates and trust lists (<data-dir>/pki)
+  lifeline opcua browse opc.tcp://… [--root NODEID] [--depth N] [--out FILE]
+                                      draft OPC UA items (YAML) from a server's address space
+  lifeline mapping test PROFILE PAYLOAD.json [--vars k=v,...] [--json]
+                                      the readings a JSON payload maps to with a mapping profile, or why not
+  lifeline mapping list               the shipped mapping profiles
+  lifeline publish status|dead-letters|replay|pause|resume [TARGET] [--config FILE | --url URL --key KEY]
+                                      upstream delivery: backlog, lag, dead letters; replay, pause, resume
   lifeline conformance MODULE [--config FILE] [--json] [--out FILE]
                                       certify an adapter (path or npm name); exit 1 when a clause fails
   lifeline --version | --help
@@ -61,6 +77,7 @@ async function checkConfig(args: string[]) {
   const defs = await resolveAdapters(Object.keys(loaded.config.adapters), loaded.config.plugins, loaded.baseDir);
   const errors = validateAdapterConfigs(defs, loaded.config.adapters);
   if (errors.length) throw new LifelineError('CONFIG_INVALID', `${loaded.source}: ${errors.length} problem(s):\n${errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
+  await (await import('../delivery/targets.ts')).resolvePublish(loaded.config.publish, loaded.baseDir, process.env); // publish targets too
   const r = loaded.config.registry;
   console.log(`${loaded.source}: OK (${r.sites.length} sites, ${r.devices.length} devices, ${r.points.length} points, ${Object.keys(loaded.config.adapters).length} adapters)`);
 }
@@ -101,6 +118,8 @@ async function hj212(args: string[]) {
 }
 
 async function sim(args: string[]) {
+  if (args[0] === 'opcua') { await (await import('../../adapters/opc_ua/sim/cli.ts')).simCommand(args.slice(1)); return; }
+  if (args[0] === 'modbus') { await (await import('../../adapters/modbus_tcp/sim/cli.ts')).simModbus(args.slice(1)); return; }
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
     devices: { type: 'string', default: '10' }, interval: { type: 'string', default: '30' }, target: { type: 'string', default: '127.0.0.1:9212' },
     duration: { type: 'string' }, 'registry-out': { type: 'string' }, prefix: { type: 'string', default: 'SIM' },
@@ -135,7 +154,11 @@ export async function main(argv: string[]): Promise<void> {
       case 'indicators': return indicators(rest);
       case 'conformance': return await conformance(rest);
       case 'hj212': return await hj212(rest);
+      case 'mapping': { const r = await (await import('../mapping/cli.ts')).mappingCommand(rest); (r.ok ? console.log : console.error)(r.output); if (!r.ok) process.exitCode = 1; return; }
       case 'sim': return await sim(rest);
+      case 'publish': process.exitCode = await (await import('../delivery/cli.ts')).publishCommand(rest); return;
+      case 'opcua': return await (await import('../../adapters/opc_ua/cli.ts')).opcuaCommand(rest);
+      case 'sqlpoll': process.exitCode = await (await import('../../adapters/sql_poll/cli.ts')).sqlpollCommand(rest); return;
       case 'hash-key':
         if (!rest[0]) throw new Error('usage: lifeline hash-key KEY');
         console.log(hashKey(rest[0]));

@@ -46,8 +46,14 @@ export class RegistryService {
 
   /** Follow edits made by other hub instances on the same PostgreSQL (no-op on PGlite). */
   async follow(onError: (e: unknown) => void): Promise<void> {
-    await this.db.listen?.(CHANNEL, () => { this.reload().catch(onError); });
+    await this.db.listen?.(CHANNEL, () => {
+      if (!this.closed) this.reload().catch((e) => { if (!this.closed) onError(e); });
+    });
   }
+
+  /** Stop following (before the store closes: a late notice must not reload from a closed pool). */
+  close(): void { this.closed = true; }
+  private closed = false;
 
   /** After a local change: reload here, tell the other instances. */
   private async changed(): Promise<void> {

@@ -98,6 +98,55 @@ export interface RegistryView {
   findDevice(protocol: string, key: string): Device | undefined;
 }
 
+/** A request to an adapter's HTTP route. @category Adapter */
+export interface AdapterHttpRequest {
+  params: Record<string, string>;
+  query: Record<string, string | string[] | undefined>;
+  /** Lower-case header names. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The exact bytes received (what an HMAC signature covers). */
+  rawBody: Buffer;
+  /** rawBody parsed as JSON, or undefined when it is empty or not JSON (then `bodyError` says why). */
+  body: unknown;
+  bodyError?: string;
+  /** The API key holder, when the route was authenticated by the hub (auth 'ingest'). */
+  principal?: string;
+}
+
+/** What an adapter's HTTP handler answers. Throw a LifelineError for an error answer. @category Adapter */
+export interface AdapterHttpResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * An HTTP route an adapter serves on the hub's own server (e.g. vendor webhooks).
+ * @category Adapter
+ */
+export interface AdapterHttpRoute {
+  method: 'GET' | 'POST' | 'PUT';
+  /** fastify path under /v1/, with `:params`, e.g. `/v1/ingest/:profile`. */
+  url: string;
+  /** Largest body accepted, bytes (413 PAYLOAD_TOO_LARGE beyond; default: server.body_limit_bytes). */
+  bodyLimit?: number;
+  /**
+   * Who may call it. `ingest`: the hub requires an API key with the ingest scope before the handler runs.
+   * `none`: the handler authenticates the request itself (e.g. an HMAC signature); the route is listed as public.
+   * A function decides per request from its params/headers (e.g. per webhook profile; the route is listed
+   * with the ingest scope): it runs before the body is read, and should answer 'ingest' for anything unknown.
+   */
+  auth: 'ingest' | 'none' | ((req: { params: Record<string, string>; headers: Record<string, string | string[] | undefined> }) => 'ingest' | 'none');
+  /** One line for the API docs. */
+  summary?: string;
+  handler(req: AdapterHttpRequest): Promise<AdapterHttpResponse>;
+}
+
+/** Serving HTTP on the hub's server. Call `route()` in create(); routes open when the hub listens. @category Adapter */
+export interface AdapterHttp {
+  route(route: AdapterHttpRoute): void;
+}
+
 /**
  * What the hub gives an adapter instance.
  * @category Adapter
@@ -120,6 +169,8 @@ export interface AdapterContext {
   timezone: string;
   /** The hub's data directory (for files an adapter keeps, e.g. certificates). */
   dataDir: string;
+  /** HTTP routes on the hub's own server (register them in create()). */
+  http: AdapterHttp;
 }
 
 /** Health an adapter reports. @category Adapter */

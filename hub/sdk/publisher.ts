@@ -1,6 +1,6 @@
 // The publisher contract (push upstream). Same shape as adapters; the delivery engine that drives it
 // (outbox → batches → retries/backoff → dead-letter) is built on this in the publishing work.
-import type { Observation } from '../../schemas/generated/types.ts';
+import type { Observation, ObservationKind } from '../../schemas/generated/types.ts';
 import type { AdapterLogger, AdapterMetrics, AdapterHealth, AdapterStability } from './adapter.ts';
 
 /** @category Publisher */
@@ -32,6 +32,39 @@ export type PublishOutcome =
   | { status: 'retry'; reason: string; retryAfterMs?: number }
   | { status: 'permanent'; reason: string; response?: unknown };
 
+/**
+ * What a history read selects: one kind, a time range, optionally narrowed by registry codes (an absent
+ * list does not filter; several lists must all match).
+ * @category Publisher
+ */
+export interface HistoryQuery {
+  /** Site codes. */
+  sites?: string[];
+  /** Device codes. */
+  devices?: string[];
+  /** Point codes. */
+  points?: string[];
+  /** Indicator codes (`gas.pressure`). */
+  indicators?: string[];
+  kind: ObservationKind;
+  /** Inclusive start (observation time). */
+  from: Date;
+  /** Inclusive end: an upstream platform's EndTime names the last record it wants. */
+  to: Date;
+  /** Observations per yielded page (default 500). */
+  pageSize?: number;
+}
+
+/**
+ * Read-only access to stored observations, for targets that answer an upstream platform's requests for
+ * historical data (HJ 212 补传). Pages come in (time, id) order; the next page is read only when the
+ * previous one was consumed (keyset pagination, so a long range never sits in memory at once).
+ * @category Publisher
+ */
+export interface HistoryReader {
+  read(q: HistoryQuery): AsyncIterable<Observation[]>;
+}
+
 /** @category Publisher */
 export interface PublisherContext {
   name: string;
@@ -39,6 +72,8 @@ export interface PublisherContext {
   metrics: AdapterMetrics;
   signal: AbortSignal;
   clock: { now(): number };
+  /** The store's observations, when the hub provides them to this publisher (absent: history unavailable). */
+  history?: HistoryReader;
 }
 
 /** @category Publisher */

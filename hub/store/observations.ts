@@ -137,7 +137,7 @@ export interface StoredObservationRow {
   raw_value: number | null; raw_unit: string | null;
 }
 
-const COLUMNS = `id::text AS id, point_id, device_id, site_id, indicator, kind, time, value, avg, min, max, cou, unit,
+export const COLUMNS = `id::text AS id, point_id, device_id, site_id, indicator, kind, time, value, avg, min, max, cou, unit,
   source_flag, flags, warnings, adapter, message_id, received_at, raw_value, raw_unit`;
 
 function where(f: Omit<ObservationFilter, 'limit' | 'after'>, params: unknown[]): string[] {

@@ -32,7 +32,7 @@ export async function openPostgres(url: string, poolSize = 8): Promise<SqlDriver
       const connect = async (): Promise<void> => {
         const client = new pg.Client({ connectionString: url });
         listener = client;
-        client.on('notification', (m) => { if (m.channel === channel) onNotify(); });
+        client.on('notification', (m) => { if (m.channel === channel && !closed) onNotify(); });
         client.on('error', () => { if (!closed) setTimeout(() => void connect().catch(() => undefined), 1000); });
         await client.connect();
         await client.query(`LISTEN ${channel}`);

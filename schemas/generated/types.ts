@@ -143,6 +143,107 @@ export interface Config {
    */
   plugins?: string[];
   /**
+   * Push stored observations to upstream platforms (docs/publishing.md). Each target gets its own ordered stream of batches with retries, backoff and a dead-letter list.
+   */
+  publish?: {
+    /**
+     * embedded: drain the store's outbox in this process; bullmq: share the work between hub processes through BullMQ on Redis. Default: bullmq when redis_url (or REDIS_URL) is set, else embedded.
+     */
+    driver?: "embedded" | "bullmq";
+    /**
+     * Redis for the bullmq driver; the REDIS_URL environment variable overrides it.
+     */
+    redis_url?: string;
+    /**
+     * BullMQ key prefix in Redis (one per hub cluster sharing a Redis).
+     */
+    key_prefix?: string;
+    /**
+     * How often an idle target looks for new outbox entries.
+     */
+    poll_ms?: number;
+    /**
+     * Third-party target types: a file path (relative to the config file) or an npm package name, each default-exporting definePublisher(...).
+     */
+    plugins?: string[];
+    /**
+     * Targets by name (snake_case or kebab-case); each is one upstream platform.
+     */
+    targets?: {
+      [k: string]: {
+        /**
+         * Publisher id: http_push, hj212_upstream, mqtt_publish, or a plugin's id.
+         */
+        type: string;
+        /**
+         * false: configured but neither batched nor sent; enabled again, it carries on from where it stopped in the outbox.
+         */
+        enabled?: boolean;
+        /**
+         * Where a target seen for the first time starts: earliest = everything in the store's outbox (nothing stored is skipped); latest = only what is committed from now on.
+         */
+        start?: "earliest" | "latest";
+        /**
+         * Which observations this target receives; absent lists mean all. Lists combine with AND.
+         */
+        filter?: {
+          /**
+           * Only these domains.
+           */
+          domains?: Domain[];
+          /**
+           * Only these site codes.
+           */
+          sites?: string[];
+          /**
+           * Only these indicator codes.
+           */
+          indicators?: string[];
+          /**
+           * Only these kinds (rtd, min, hour, day).
+           */
+          kinds?: ObservationKind[];
+        };
+        batch?: {
+          /**
+           * Most observations in one batch.
+           */
+          max_size?: number;
+          /**
+           * A smaller batch is sent once its oldest observation has waited this long.
+           */
+          max_wait_ms?: number;
+        };
+        retry?: {
+          /**
+           * Wait before the first retry.
+           */
+          initial_ms?: number;
+          /**
+           * Longest backoff between attempts (a target's Retry-After is honoured even when longer, up to 1 h).
+           */
+          max_ms?: number;
+          /**
+           * Each wait is the previous one times this.
+           */
+          multiplier?: number;
+          /**
+           * Attempts before the batch is dead-lettered.
+           */
+          max_attempts?: number;
+          /**
+           * Random spread of each wait, as a fraction (0.2 = ±20%).
+           */
+          jitter?: number;
+        };
+        /**
+         * The target type's own settings (validated against its schema at start).
+         */
+        config?: {};
+      };
+    };
+  };
+  /**
    * Adapters to run, keyed by adapter id; each value is that adapter's config (validated against its own schema).
    */
   adapters?: {
@@ -279,6 +380,159 @@ export interface IngestBatch {
    * @maxItems 10000
    */
   records: [SourceReading, ...SourceReading[]];
+}
+
+/**
+ * A declarative mapping from a vendor's JSON payload to SourceReadings (used by the json_http and json_mqtt adapters; test one with `lifeline mapping test`). Keys named `*_expr`, and `records`, `value`, `each`, `device`, `key` and `time.expr`, are JSONata expressions; the other string keys are literals. See docs/mapping.md.
+ */
+export interface MappingProfile {
+  /**
+   * Profile name (default: the file name without extension).
+   */
+  name?: string;
+  /**
+   * What payloads this profile reads (vendor, product, example).
+   */
+  description?: string;
+  /**
+   * JSONata expression giving the list of records (one per reading or per device) in a payload; each is the context of the keys below. Default `$`: the payload is one record. $senml($) resolves a SenML pack.
+   */
+  records?: string;
+  /**
+   * JSONata expression giving the hub device code. Use this, `identity`, or per-value `point`.
+   */
+  device?: string;
+  /**
+   * The device's identity in a protocol (registered on the device as identities: [{protocol, key}]).
+   */
+  identity?: {
+    /**
+     * Protocol of the identity (literal; default: the adapter's id, e.g. json_http or json_mqtt).
+     */
+    protocol?: string;
+    /**
+     * JSONata expression giving the device's key (numbers are turned into strings).
+     */
+    key: string;
+  };
+  time?: Time;
+  /**
+   * Source message id kept for tracing (e.g. msgId).
+   */
+  message_id_expr?: string;
+  /**
+   * The values of a record: fixed entries (field + value) and/or dynamic ones (`each`).
+   *
+   * @minItems 1
+   * @maxItems 256
+   */
+  values: [Value, ...Value[]];
+  /**
+   * Vendor unit spelling → UCUM code, applied to every unit (e.g. %LEL → %{LEL}, ℃ → Cel). Unmapped units pass through.
+   */
+  unit_map?: {
+    [k: string]: string;
+  };
+  /**
+   * Example payload files (relative to the profile) for docs and `lifeline mapping test`.
+   */
+  examples?: string[];
+}
+/**
+ * The record's time. Absent: the time the payload was received (warning time_from_receipt).
+ */
+export interface Time {
+  /**
+   * JSONata expression giving the time (a number or a string).
+   */
+  expr: string;
+  /**
+   * auto (number: epoch ms when > 1e11, else epoch seconds; numeric string: the same; other strings: ISO 8601), iso8601, epoch_ms, epoch_s (fractions allowed), or a pattern of YYYY MM DD HH mm ss SSS (and Z for an offset such as +08:00 / +0800 / Z) with any other characters taken literally.
+   */
+  format?: string;
+  /**
+   * IANA zone for wall-clock times without an offset (default: the adapter's, then the hub's timezone).
+   */
+  zone?: string;
+}
+/**
+ * One value (or, with `each`, one value per item of a list) of the record.
+ */
+export interface Value {
+  /**
+   * Optional JSONata expression giving a list; the entry then yields one value per item, evaluated with the item as $ (and the record as $record). Use it for arrays of {code, value, unit} and name-keyed objects ($entries(obj) gives [{key, value}]).
+   */
+  each?: string;
+  /**
+   * Source field name (literal): what a point's `field` matches.
+   */
+  field?: string;
+  /**
+   * Source field name, computed.
+   */
+  field_expr?: string;
+  /**
+   * Hub point code (literal), when the payload is keyed by point rather than device + field.
+   */
+  point?: string;
+  /**
+   * Hub point code, computed.
+   */
+  point_expr?: string;
+  /**
+   * JSONata expression giving the value: a number, a numeric string, or a boolean (1/0). Nothing or null: the entry is skipped when `optional`, else a MAPPING_BAD_VALUE failure.
+   */
+  value: string;
+  /**
+   * Source unit (literal) as the vendor writes it; `unit_map` then turns it into UCUM. Absent: the point's source_unit.
+   */
+  unit?: string;
+  /**
+   * Source unit, computed (empty result: no unit).
+   */
+  unit_expr?: string;
+  /**
+   * Observation kind (default rtd).
+   */
+  kind?: ObservationKind;
+  /**
+   * Source flag (literal).
+   */
+  flag?: SourceFlag;
+  /**
+   * Source flag, computed (N F M S D C T B).
+   */
+  flag_expr?: string;
+  /**
+   * Source quality (literal).
+   */
+  quality?: "good" | "uncertain" | "bad";
+  /**
+   * Source quality, computed: good | uncertain | bad.
+   */
+  quality_expr?: string;
+  time?: Time1;
+  /**
+   * A missing (or null) value is skipped instead of reported as a failure.
+   */
+  optional?: boolean;
+}
+/**
+ * This value's own time, when it differs from the record's.
+ */
+export interface Time1 {
+  /**
+   * JSONata expression giving the time (a number or a string).
+   */
+  expr: string;
+  /**
+   * auto (number: epoch ms when > 1e11, else epoch seconds; numeric string: the same; other strings: ISO 8601), iso8601, epoch_ms, epoch_s (fractions allowed), or a pattern of YYYY MM DD HH mm ss SSS (and Z for an offset such as +08:00 / +0800 / Z) with any other characters taken literally.
+   */
+  format?: string;
+  /**
+   * IANA zone for wall-clock times without an offset (default: the adapter's, then the hub's timezone).
+   */
+  zone?: string;
 }
 
 /**

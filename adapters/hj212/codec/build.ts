@@ -1,7 +1,7 @@
 // Frames out: encodeFrame (BuildInput → bytes), replyTo (the standard's 9011/9012/9013/9014 answers, 2005 and
 // 2017/2025 variants) and splitRecords (segmentation on record boundaries with PNUM/PNO and the D bit).
-import type { BuildInput, Hj212Frame } from './types.ts';
-import { crc16Hj212, crcHex } from './crc.ts';
+import type { BuildInput, CrcDialect, Hj212Frame } from './types.ts';
+import { crc16, crc16Hj212, crcHex } from './crc.ts';
 import { Hj212Error } from './errors.ts';
 import { MAX_DATA_FIELD, MAX_DATA_STANDARD, flagFor } from './tables.ts';
 
@@ -118,9 +118,10 @@ const DIGITS = '0123456789';
 /**
  * One frame: `##` + zero-padded byte length + data segment (UTF-8) + uppercase CRC + CRLF. Flag is the
  * version bits + D (when pnum/pno are given) + A, unless `flag` overrides it. Throws Hj212Error (BAD_FIELD,
- * TOO_LONG above 9999 bytes; use splitRecords to stay within the standard's 1024).
+ * TOO_LONG above 9999 bytes; use splitRecords to stay within the standard's 1024). `opts.crc` writes the CRC
+ * in another dialect (default the standard's, hj212) for a peer that expects one.
  */
-export function encodeFrame(input: BuildInput): Uint8Array {
+export function encodeFrame(input: BuildInput, opts: { crc?: CrcDialect } = {}): Uint8Array {
   const data = Buffer.from(dataSegmentOf(input), 'utf8');
   const L = data.length;
   if (L > MAX_DATA_FIELD) throw new Hj212Error('HJ212_TOO_LONG', `data segment of ${L} bytes does not fit the 4-digit length field; split it with splitRecords`, { offset: 2, field: 'length' });
@@ -132,7 +133,7 @@ export function encodeFrame(input: BuildInput): Uint8Array {
   out[4] = DIGITS.charCodeAt(Math.floor(L / 10) % 10);
   out[5] = DIGITS.charCodeAt(L % 10);
   out.set(data, 6);
-  const crc = crcHex(crc16Hj212(data, 0, L));
+  const crc = crcHex(opts.crc && opts.crc !== 'hj212' ? crc16(data, 0, L, opts.crc) : crc16Hj212(data, 0, L));
   for (let k = 0; k < 4; k++) out[6 + L + k] = crc.charCodeAt(k);
   out[L + 10] = 13;
   out[L + 11] = 10;

@@ -1,8 +1,9 @@
 // Client side of HJ 212 (a station, or the hub forwarding to an upstream platform): send with the A flag,
 // wait for 9014 with the same QN, resend the same frame on timeout up to the retry count, reconnect.
 import net from 'node:net';
+import tls from 'node:tls';
 import { LifelineError } from '../../../hub/sdk/index.ts';
-import type { BuildInput, Hj212Frame } from '../codec/types.ts';
+import type { BuildInput, CrcDialect, Hj212Frame } from '../codec/types.ts';
 import { decodeFrame, encodeFrame, splitRecords, Framer } from '../codec/index.ts';
 
 export interface ClientOptions {
@@ -18,6 +19,15 @@ export interface ClientOptions {
   nextQn: () => string;
   /** Frames the platform sends that are not answers (requests to the station). */
   onRequest?: (frame: Hj212Frame) => void;
+  /** CRC dialect written on frames and expected on answers (default the standard's, hj212). */
+  crc?: CrcDialect;
+  /** Connect with TLS (these options) instead of plain TCP. */
+  tls?: tls.ConnectionOptions;
+  /** Give up a connection attempt after this long (default timeoutMs). */
+  connectTimeoutMs?: number;
+  /** Told when a connection opens / closes (an upstream publisher reconnects with backoff). */
+  onConnect?: () => void;
+  onClose?: () => void;
 }
 
 export interface SendReport { qns: string[]; attempts: number; roundTripMs: number }
@@ -34,24 +44,39 @@ export class Hj212Client {
   private connect(): Promise<net.Socket> {
     if (this.socket && !this.socket.destroyed) return Promise.resolve(this.socket);
     this.connecting ??= new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect({ host: this.o.host, port: this.o.port });
+      const s: net.Socket = this.o.tls ? tls.connect({ ...this.o.tls, host: this.o.host, port: this.o.port }) : net.connect({ host: this.o.host, port: this.o.port });
       s.setNoDelay(true);
-      s.once('connect', () => { this.socket = s; this.connecting = undefined; this.framer = new Framer({ maxDataLength: 9999, mode: 'lenient' }); resolve(s); });
-      s.once('error', (e) => { this.connecting = undefined; reject(e); });
+      const limit = setTimeout(() => s.destroy(new Error(`connect to ${this.o.host}:${this.o.port} timed out`)), this.o.connectTimeoutMs ?? this.o.timeoutMs ?? 10_000);
+      s.once(this.o.tls ? 'secureConnect' : 'connect', () => {
+        clearTimeout(limit);
+        if (this.closed) { s.destroy(); this.connecting = undefined; reject(new Error('client closed')); return; }
+        this.socket = s; this.connecting = undefined; this.framer = new Framer({ maxDataLength: 9999, mode: 'lenient' }); resolve(s); this.o.onConnect?.();
+      });
+      s.once('error', (e) => { clearTimeout(limit); this.connecting = undefined; reject(e); });
       s.on('data', (chunk) => {
         for (const ev of this.framer.push(chunk)) {
           if (ev.type !== 'frame') continue;
           let f: Hj212Frame;
-          try { f = decodeFrame(ev.bytes, { mode: 'lenient' }); } catch { continue; }
+          try { f = decodeFrame(ev.bytes, { mode: 'lenient', crc: this.o.crc }); } catch { continue; }
           const qn = f.qn ?? (f.cp.fields.QN as string | undefined);
           const w = qn ? this.waiters.get(qn) : undefined;
           if (w && (f.cn === '9014' || f.cn === '9013' || f.cn === '9011')) w(f);
           else this.o.onRequest?.(f);
         }
       });
-      s.on('close', () => { if (this.socket === s) this.socket = undefined; });
+      s.on('close', () => { clearTimeout(limit); if (this.socket === s) { this.socket = undefined; this.o.onClose?.(); } });
     });
     return this.connecting;
+  }
+
+  /** Open the connection now (rejects when the peer is unreachable); a no-op when already open. */
+  async open(): Promise<void> {
+    await this.connect();
+  }
+
+  /** Whether a connection is open right now. */
+  get connected(): boolean {
+    return this.socket !== undefined && !this.socket.destroyed;
   }
 
   /** Send raw bytes without waiting (simulators use it for malformed or unacknowledged frames). */
@@ -72,7 +97,7 @@ export class Hj212Client {
     let attempts = 0;
     for (const part of parts) {
       const qn = part.qn!;
-      const bytes = encodeFrame(part);
+      const bytes = encodeFrame(part, { crc: this.o.crc });
       let answered = false;
       for (let attempt = 0; attempt <= retries && !answered && !this.closed; attempt++) {
         attempts++;

@@ -2,6 +2,9 @@ import type { RouteModule } from '../context.ts';
 import type { SourceReading } from '../../../schemas/generated/types.ts';
 import { queryQuarantine } from '../../store/observations.ts';
 import { LifelineError } from '../../sdk/errors.ts';
+import { validator } from '../../schemas.ts';
+
+const isReading = validator<SourceReading>('lifeline:source-reading');
 
 const quarantine: RouteModule = (app, deps) => {
   app.get<{ Querystring: { reason?: string; cursor?: string; limit?: number; all?: boolean } }>('/v1/quarantine', {
@@ -38,7 +41,7 @@ const quarantine: RouteModule = (app, deps) => {
         type: 'object', additionalProperties: false,
         properties: { reason: { type: 'string' }, ids: { type: 'array', items: { type: 'string', pattern: '^[0-9]+$' }, maxItems: 10000 }, limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } },
       },
-      response: { 200: { type: 'object', properties: { examined: { type: 'integer' }, stored: { type: 'integer' }, still_quarantined: { type: 'integer' } } } },
+      response: { 200: { type: 'object', properties: { examined: { type: 'integer' }, stored: { type: 'integer' }, still_quarantined: { type: 'integer' }, not_replayable: { type: 'integer', description: 'Entries that are raw inputs an adapter rejected (not readings): left as they are; fix the source or its mapping.' } } } },
     },
   }, async (req) => {
     const b = req.body ?? {};
@@ -46,7 +49,13 @@ const quarantine: RouteModule = (app, deps) => {
     if (b.ids && rows.length === 0) throw new LifelineError('REGISTRY_NOT_FOUND', 'none of those ids is an open quarantine entry');
     let stored = 0;
     const byAdapter = new Map<string, typeof rows>();
-    for (const r of rows) byAdapter.set(r.adapter, [...(byAdapter.get(r.adapter) ?? []), r]);
+    // Inputs an adapter rejected before they were readings (a payload its mapping could not read, a bad SQL
+    // row) cannot be replayed through the pipeline: they stay as they are, with their own reason.
+    let notReplayable = 0;
+    for (const r of rows) {
+      if (!isReading(r.record)) { notReplayable++; continue; }
+      byAdapter.set(r.adapter, [...(byAdapter.get(r.adapter) ?? []), r]);
+    }
     for (const [adapter, list] of byAdapter) {
       const res = await deps.ingest(adapter, list.map((r) => r.record as SourceReading), { replay: true });
       const done = list.filter((_, i) => res.results[i]!.outcome !== 'quarantined').map((r) => r.id);
@@ -60,8 +69,8 @@ const quarantine: RouteModule = (app, deps) => {
       }
       stored += done.length;
     }
-    req.log.info({ audit: true, by: req.principal?.name, examined: rows.length, stored }, 'quarantine replayed');
-    return { examined: rows.length, stored, still_quarantined: rows.length - stored };
+    req.log.info({ audit: true, by: req.principal?.name, examined: rows.length, stored, not_replayable: notReplayable }, 'quarantine replayed');
+    return { examined: rows.length, stored, still_quarantined: rows.length - stored - notReplayable, not_replayable: notReplayable };
   });
 };
 

@@ -1,0 +1,44 @@
+// Batch bodies: JSON envelope or protobuf lifeline.v1.ObservationBatch; and the request signature.
+import { createHmac } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+import type { Observation, PublishBatch } from '../../hub/sdk/index.ts';
+
+const protoPath = fileURLToPath(new URL('../../schemas/proto/lifeline/v1/observation.proto', import.meta.url));
+let batchType: protobuf.Type | undefined;
+/** lifeline.v1.ObservationBatch (loaded on first use; keepCase: snake_case fields as in the JSON form). */
+export function observationBatchType(): protobuf.Type {
+  batchType ??= new protobuf.Root().loadSync(protoPath, { keepCase: true }).lookupType('lifeline.v1.ObservationBatch');
+  return batchType;
+}
+
+export const jsonBody = (b: PublishBatch): Buffer => Buffer.from(JSON.stringify({ idempotency_key: b.idempotencyKey, observations: b.observations }));
+
+const opt = <T>(v: T | null | undefined) => (v === null || v === undefined ? undefined : v);
+
+function toProto(o: Observation) {
+  return {
+    id: o.id, point: o.point, device: o.device, site: o.site, indicator: o.indicator, domain: o.domain, kind: o.kind,
+    time_ms: Date.parse(o.time), value: opt(o.value), avg: opt(o.avg), min: opt(o.min), max: opt(o.max), cou: opt(o.cou),
+    unit: o.unit, source_flag: o.quality.source_flag, flags: o.quality.flags, warnings: o.quality.warnings ?? [],
+    adapter: o.source.adapter, message_id: opt(o.source.message_id), received_at_ms: Date.parse(o.source.received_at),
+    raw_value: opt(o.source.raw_value), raw_unit: opt(o.source.raw_unit),
+  };
+}
+
+export function protobufBody(b: PublishBatch): Buffer {
+  const T = observationBatchType();
+  return Buffer.from(T.encode(T.fromObject({ idempotency_key: b.idempotencyKey, observations: b.observations.map(toProto) })).finish());
+}
+
+/** Decode a protobuf batch back to plain objects (receivers, tests). */
+export function decodeProtobufBody(buf: Uint8Array): { idempotency_key: string; observations: Array<Record<string, unknown>> } {
+  const T = observationBatchType();
+  return T.toObject(T.decode(buf), { longs: Number, defaults: true, arrays: true }) as never;
+}
+
+/** `<algo>=<hex>` of HMAC(secret, `<timestamp>.<body>`). */
+export function sign(algorithm: 'hmac-sha256' | 'hmac-sm3', secret: string, timestamp: string, body: Uint8Array): string {
+  const algo = algorithm === 'hmac-sm3' ? 'sm3' : 'sha256';
+  return `${algo}=${createHmac(algo, secret).update(`${timestamp}.`).update(body).digest('hex')}`;
+}

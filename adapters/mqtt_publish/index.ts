@@ -1,0 +1,120 @@
+// mqtt_publish: observations as JSON to an MQTT broker. A batch is `ok` once every publish was acknowledged
+// (PUBACK for QoS 1, PUBCOMP for QoS 2); disconnection, timeout or a transient broker refusal → `retry`.
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
+import { definePublisher, type Observation, type PublishBatch, type PublishOutcome, type PublisherContext } from '../../hub/sdk/index.ts';
+import { manifest, type MqttPublishConfig } from './manifest.ts';
+import { compileTopic } from './topic.ts';
+
+/** MQTT 5 reason codes a retry cannot cure (the message or its topic is refused as such). */
+const PERMANENT_REASONS = new Set([0x87 /* not authorized */, 0x90 /* topic name invalid */, 0x99 /* payload format invalid */]);
+
+export function withDefaults(c: Partial<MqttPublishConfig> & Pick<MqttPublishConfig, 'url'>): MqttPublishConfig {
+  return { protocol_version: 5, topic: 'lifeline/{domain}/{site}/{point}', payload: 'observation', qos: 1, retain: false, timeout_s: 10, connect_timeout_s: 5, reconnect_s: 2, keepalive_s: 30, ...c };
+}
+
+interface Message { topic: string; payload: string; key: string }
+
+class MqttPublisher {
+  private client?: MqttClient;
+  private readonly topicOf: (o: Observation) => string;
+  private lastError?: string;
+  private stopped = false;
+  private readonly stats = { messages_acked: 0 };
+
+  constructor(private readonly cfg: MqttPublishConfig, private readonly ctx: PublisherContext) {
+    this.topicOf = compileTopic(cfg.topic);
+  }
+
+  async start() {
+    const c = this.cfg;
+    const opts: IClientOptions = {
+      clientId: c.client_id ?? `lifeline-${this.ctx.name}-${randomBytes(4).toString('hex')}`,
+      username: c.username, password: c.password, protocolVersion: c.protocol_version, keepalive: c.keepalive_s,
+      reconnectPeriod: c.reconnect_s * 1000, connectTimeout: c.connect_timeout_s * 1000, clean: true,
+      ca: c.tls?.ca ? readFileSync(c.tls.ca) : undefined, cert: c.tls?.cert ? readFileSync(c.tls.cert) : undefined,
+      key: c.tls?.key ? readFileSync(c.tls.key) : undefined, rejectUnauthorized: c.tls?.reject_unauthorized ?? true,
+    };
+    const client = mqtt.connect(c.url, opts);
+    this.client = client;
+    client.on('connect', () => { this.lastError = undefined; this.ctx.logger.info({ url: c.url }, 'connected to the broker'); });
+    client.on('error', (e) => { this.lastError = e.message; this.ctx.metrics.error('connect_failed'); });
+    client.on('close', () => { if (!this.stopped) this.lastError ??= 'connection closed'; });
+  }
+
+  private messages(batch: PublishBatch): Message[] {
+    if (this.cfg.payload === 'observation') {
+      return batch.observations.map((o) => ({ topic: this.topicOf(o), payload: JSON.stringify(o), key: `${batch.idempotencyKey}/${o.id}` }));
+    }
+    const byTopic = new Map<string, Observation[]>();
+    for (const o of batch.observations) {
+      const t = this.topicOf(o);
+      let list = byTopic.get(t);
+      if (!list) byTopic.set(t, (list = []));
+      list.push(o);
+    }
+    let i = 0;
+    return [...byTopic].map(([topic, observations]) => ({ topic, payload: JSON.stringify({ idempotency_key: batch.idempotencyKey, observations }), key: `${batch.idempotencyKey}/${i++}` }));
+  }
+
+  private waitConnected(client: MqttClient): Promise<boolean> {
+    if (client.connected) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => { clearTimeout(t); client.off('connect', onConnect); resolve(ok); };
+      const onConnect = () => done(true);
+      const t = setTimeout(() => done(false), this.cfg.connect_timeout_s * 1000);
+      client.on('connect', onConnect);
+    });
+  }
+
+  async send(batch: PublishBatch): Promise<PublishOutcome> {
+    const client = this.client;
+    if (!client || this.stopped) return { status: 'retry', reason: 'publisher is not running' };
+    if (!batch.observations.length) return { status: 'ok' };
+    if (!(await this.waitConnected(client))) {
+      return { status: 'retry', reason: `broker ${this.cfg.url} unreachable: ${this.lastError ?? 'not connected'}` };
+    }
+    const msgs = this.messages(batch);
+    const base: IClientPublishOptions = { qos: this.cfg.qos, retain: this.cfg.retain };
+    let timer: NodeJS.Timeout | undefined;
+    let onClose: (() => void) | undefined;
+    const interrupted = new Promise<PublishOutcome>((resolve) => {
+      timer = setTimeout(() => resolve({ status: 'retry', reason: `no acknowledgement within ${this.cfg.timeout_s} s` }), this.cfg.timeout_s * 1000);
+      onClose = () => resolve({ status: 'retry', reason: `disconnected from ${this.cfg.url} before every message was acknowledged` });
+      client.once('close', onClose);
+    });
+    const published = Promise.all(msgs.map((m) => client.publishAsync(m.topic, m.payload, this.cfg.protocol_version === 5
+      ? { ...base, properties: { contentType: 'application/json', payloadFormatIndicator: true, userProperties: { 'idempotency-key': batch.idempotencyKey, 'message-key': m.key } } }
+      : base).then(() => { this.stats.messages_acked++; })))
+      .then((): PublishOutcome => ({ status: 'ok' }))
+      .catch((e: Error & { code?: number }): PublishOutcome => {
+        const reason = `broker refused a publish: ${e.message}`;
+        return typeof e.code === 'number' && PERMANENT_REASONS.has(e.code) ? { status: 'permanent', reason, response: { reason_code: e.code } } : { status: 'retry', reason };
+      });
+    const out = await Promise.race([published, interrupted]);
+    clearTimeout(timer);
+    client.off('close', onClose!);
+    published.catch(() => undefined);
+    if (out.status === 'ok') this.ctx.metrics.sent(batch.observations.length);
+    else { this.lastError = out.reason; this.ctx.metrics.error(out.status === 'retry' ? 'publish_retry' : 'publish_refused'); }
+    return out;
+  }
+
+  health() {
+    const connected = this.client?.connected ?? false;
+    return { status: connected ? 'ok' as const : 'down' as const, detail: { connected, url: this.cfg.url, last_error: this.lastError, ...this.stats } };
+  }
+
+  async stop() {
+    this.stopped = true;
+    const c = this.client;
+    this.client = undefined;
+    await c?.endAsync(true).catch(() => undefined);
+  }
+}
+
+export default definePublisher<MqttPublishConfig>({
+  manifest,
+  create: (config, ctx) => new MqttPublisher(withDefaults(config), ctx),
+});

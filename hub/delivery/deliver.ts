@@ -1,0 +1,85 @@
+// One delivery attempt of a target's head batch, the same for both drivers: load the batch's observations (in
+// time order), call the publisher, record the outcome in the store (done / retry at next_at / dead).
+import type { Logger } from 'pino';
+import type { SqlDriver } from '../store/driver.ts';
+import type { RegistryService } from '../registry/service.ts';
+import type { HubMetrics } from '../metrics.ts';
+import type { PublisherInstance, PublishOutcome } from '../sdk/publisher.ts';
+import { COLUMNS, type StoredObservationRow } from '../store/observations.ts';
+import { presentObservation } from '../api/present.ts';
+import { backoffMs, type TargetSpec } from './targets.ts';
+import { markDead, markDone, markRetry, nextBatch, type BatchRow } from './store.ts';
+import type { Observation } from '../../schemas/generated/types.ts';
+
+export interface DeliverDeps {
+  db: SqlDriver;
+  registry: RegistryService;
+  metrics: HubMetrics;
+  logger: Logger;
+}
+
+export interface Target {
+  spec: TargetSpec;
+  publisher: PublisherInstance;
+  /** The next batch's observations, read while the current one is being sent. */
+  prefetch?: { id: string; observations: Promise<Observation[] | undefined> };
+}
+
+export type AttemptResult = 'done' | 'retry' | 'dead' | 'stale';
+/** What the store said comes next, read in the same round trip as marking a batch done. */
+export type Next = { paused: boolean; head?: BatchRow };
+
+/** Observations of a batch as the API shows them, ordered by time (so by time within each point). */
+export async function loadBatch(d: DeliverDeps, ids: string[]) {
+  const rows = (await d.db.query<StoredObservationRow>(`SELECT ${COLUMNS} FROM observation WHERE id = ANY($1::bigint[]) ORDER BY observation.time, observation.id`, [ids])).rows;
+  const reg = d.registry.registry;
+  return rows.map((r) => presentObservation(r, reg));
+}
+
+export async function attempt(d: DeliverDeps, t: Target, b: BatchRow, onNext?: (n: Next) => void): Promise<AttemptResult> {
+  const { spec } = t;
+  const pre = t.prefetch?.id === b.id ? await t.prefetch.observations : undefined;
+  const observations = pre ?? await loadBatch(d, b.ids);
+  // Read the next batch while this one travels (hides a store round trip per batch).
+  t.prefetch = { id: '', observations: Promise.resolve(undefined) };
+  const slot = t.prefetch;
+  slot.observations = nextBatch(d.db, spec.name, b.id).then(async (n) => {
+    if (!n) return undefined;
+    slot.id = n.id;
+    return loadBatch(d, n.ids);
+  }).catch(() => undefined);
+  let outcome: PublishOutcome;
+  const started = performance.now();
+  if (!observations.length) outcome = { status: 'ok' }; // every observation of it was deleted meanwhile: nothing to send
+  else {
+    try {
+      outcome = await t.publisher.send({ idempotencyKey: b.idempotency_key, attempt: b.attempt + 1, observations });
+    } catch (e) {
+      // A publisher that throws instead of classifying: treat as retryable unless it says it is permanent.
+      const err = e as { retryable?: boolean; retryAfterMs?: number; message?: string };
+      outcome = err.retryable === false ? { status: 'permanent', reason: err.message ?? String(e) } : { status: 'retry', reason: err.message ?? String(e), retryAfterMs: err.retryAfterMs };
+    }
+  }
+  const m = d.metrics;
+  m.publishAttempts.inc({ target: spec.name, outcome: outcome.status });
+  m.publishSendSeconds.observe({ target: spec.name }, (performance.now() - started) / 1000);
+  if (outcome.status === 'ok') {
+    const { updated, next } = await markDone(d.db, b);
+    if (!updated) return 'stale';
+    onNext?.(next);
+    m.publishDelivered.inc({ target: spec.name }, observations.length);
+    return 'done';
+  }
+  const attemptNo = b.attempt + 1;
+  if (outcome.status === 'permanent' || attemptNo >= spec.retry.maxAttempts) {
+    const reason = outcome.status === 'permanent' ? outcome.reason : `gave up after ${attemptNo} attempts; last: ${outcome.reason}`;
+    if (!(await markDead(d.db, b, reason, outcome.status === 'permanent' ? outcome.response : undefined))) return 'stale';
+    m.publishDeadLettered.inc({ target: spec.name });
+    d.logger.warn({ target: spec.name, batch: b.id, idempotency_key: b.idempotency_key, attempts: attemptNo, reason }, 'batch dead-lettered');
+    return 'dead';
+  }
+  const delay = backoffMs(spec.retry, attemptNo, outcome.retryAfterMs);
+  if (!(await markRetry(d.db, b, outcome.reason, delay))) return 'stale';
+  d.logger.info({ target: spec.name, batch: b.id, attempt: attemptNo, retry_in_ms: delay, reason: outcome.reason }, 'delivery failed; will retry');
+  return 'retry';
+}

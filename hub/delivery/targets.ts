@@ -1,0 +1,99 @@
+// Targets from config: resolve each target's type (built-in or plugin publisher), validate its own config
+// against the publisher's schema (errors name the path into the config file), fill the engine's defaults.
+import type { Config } from '../../schemas/generated/types.ts';
+import type { PublisherDefinition } from '../sdk/publisher.ts';
+import { LifelineError } from '../sdk/errors.ts';
+import { importModule } from '../adapters/loader.ts';
+import { builtinPublishers } from '../../adapters/index.ts';
+import { createAjv, fieldErrors, type FieldError } from '../schemas.ts';
+
+type TargetConfig = NonNullable<NonNullable<Config['publish']>['targets']>[string];
+
+export interface TargetFilter { domains?: string[]; sites?: string[]; indicators?: string[]; kinds?: string[] }
+
+/** One target with every default filled in. */
+export interface TargetSpec {
+  name: string;
+  type: string;
+  enabled: boolean;
+  start: 'earliest' | 'latest';
+  filter: TargetFilter;
+  batch: { maxSize: number; maxWaitMs: number };
+  retry: { initialMs: number; maxMs: number; multiplier: number; maxAttempts: number; jitter: number };
+  config: Record<string, unknown>;
+  def: PublisherDefinition<never>;
+}
+
+export interface PublishSettings {
+  driver: 'embedded' | 'bullmq';
+  redisUrl?: string;
+  keyPrefix: string;
+  pollMs: number;
+  targets: TargetSpec[];
+}
+
+const idPattern = /^[a-z][a-z0-9_]*$/;
+
+/** Check a module's default export is a publisher definition; say what is wrong if not. */
+export function assertPublisher(mod: unknown, from: string): PublisherDefinition<never> {
+  const d = ((mod as { default?: unknown })?.default ?? mod) as Partial<PublisherDefinition>;
+  const problems: string[] = [];
+  if (!d || typeof d !== 'object') problems.push('no default export');
+  else {
+    const m = d.manifest;
+    if (!m) problems.push('no manifest');
+    else {
+      if (!idPattern.test(m.id ?? '')) problems.push(`manifest.id "${m.id}" must be snake_case`);
+      if (!/^\d+\.\d+\.\d+/.test(m.version ?? '')) problems.push('manifest.version must be semver');
+      if (!m.configSchema || typeof m.configSchema !== 'object') problems.push('manifest.configSchema missing');
+    }
+    if (typeof d.create !== 'function') problems.push('create is not a function');
+  }
+  if (problems.length) throw new LifelineError('PUBLISH_TARGET_INVALID', `${from}: not a publisher (${problems.join('; ')}); default-export definePublisher({ manifest, create })`);
+  return d as PublisherDefinition<never>;
+}
+
+/** Resolve and validate `publish` from the config; throws CONFIG_INVALID (every problem, by path) or PUBLISH_TARGET_INVALID (a bad plugin). */
+export async function resolvePublish(publish: Config['publish'], baseDir: string, env: NodeJS.ProcessEnv): Promise<PublishSettings> {
+  const p = publish ?? {};
+  const plugins = new Map<string, PublisherDefinition<never>>();
+  for (const spec of p.plugins ?? []) {
+    const def = assertPublisher(await importModule(spec, baseDir), spec);
+    if (plugins.has(def.manifest.id) || def.manifest.id in builtinPublishers) {
+      throw new LifelineError('PUBLISH_TARGET_INVALID', `publish plugin "${spec}" uses publisher id "${def.manifest.id}", which is already taken`);
+    }
+    plugins.set(def.manifest.id, def);
+  }
+  const ajv = createAjv({ useDefaults: true });
+  const errors: FieldError[] = [];
+  const targets: TargetSpec[] = [];
+  for (const [name, t] of Object.entries(p.targets ?? {}) as Array<[string, TargetConfig]>) {
+    let def = plugins.get(t.type);
+    if (!def && builtinPublishers[t.type]) def = assertPublisher(await builtinPublishers[t.type]!(), `built-in ${t.type}`);
+    if (!def) {
+      errors.push({ path: `/publish/targets/${name}/type`, message: `no built-in publisher or publish plugin has id "${t.type}" (built-ins: ${Object.keys(builtinPublishers).join(', ')})` });
+      continue;
+    }
+    const config = (t.config ?? {}) as Record<string, unknown>;
+    const validate = ajv.compile({ ...def.manifest.configSchema, $id: undefined });
+    if (!validate(config)) errors.push(...fieldErrors(validate.errors, `/publish/targets/${name}/config`));
+    const b = t.batch ?? {}, r = t.retry ?? {};
+    targets.push({
+      name, type: t.type, enabled: t.enabled ?? true, start: t.start ?? 'earliest', filter: (t.filter ?? {}) as TargetFilter, config, def,
+      batch: { maxSize: b.max_size ?? 500, maxWaitMs: b.max_wait_ms ?? 1000 },
+      retry: { initialMs: r.initial_ms ?? 5000, maxMs: r.max_ms ?? 30000, multiplier: r.multiplier ?? 1.5, maxAttempts: r.max_attempts ?? 20, jitter: r.jitter ?? 0.2 },
+    });
+  }
+  if (errors.length) throw new LifelineError('CONFIG_INVALID', `publish: ${errors.length} problem(s):\n${errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`, { details: { errors } });
+  const redisUrl = env.REDIS_URL || p.redis_url;
+  const driver = p.driver ?? (redisUrl ? 'bullmq' : 'embedded');
+  if (driver === 'bullmq' && !redisUrl) throw new LifelineError('CONFIG_INVALID', 'publish.driver is bullmq but neither publish.redis_url nor REDIS_URL is set', { details: { path: '/publish/redis_url' } });
+  return { driver, redisUrl, keyPrefix: p.key_prefix ?? 'lifeline', pollMs: p.poll_ms ?? 200, targets };
+}
+
+/** Backoff before attempt n+1 after n failed attempts (n ≥ 1), with ±jitter; a target's Retry-After wins when given. */
+export function backoffMs(r: TargetSpec['retry'], attempt: number, retryAfterMs?: number, random = Math.random): number {
+  if (retryAfterMs !== undefined && retryAfterMs >= 0) return Math.min(retryAfterMs, 3_600_000);
+  const base = Math.min(r.maxMs, r.initialMs * r.multiplier ** Math.max(0, attempt - 1));
+  return Math.max(0, Math.round(base * (1 + r.jitter * (2 * random() - 1))));
+}

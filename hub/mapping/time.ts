@@ -1,0 +1,66 @@
+// Reading a mapped time: auto | iso8601 | epoch_ms | epoch_s | a token pattern (YYYY MM DD HH mm ss SSS Z).
+import { parseTime, zoneOffsetMs } from '../time/parse.ts';
+
+export type TimeReader = (raw: unknown, zone: string) => number | string; // epoch ms, or why not
+
+const numeric = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+const tokens: Record<string, string> = { YYYY: '(\\d{4})', MM: '(\\d{2})', DD: '(\\d{2})', HH: '(\\d{2})', mm: '(\\d{2})', ss: '(\\d{2})', SSS: '(\\d{1,9})', Z: '(Z|z|[+-]\\d{2}:?\\d{2})' };
+
+const show = (raw: unknown) => (typeof raw === 'string' ? JSON.stringify(raw) : String(JSON.stringify(raw) ?? raw));
+
+function asNumber(raw: unknown): number | undefined {
+  if (typeof raw === 'number' && Number.isFinite(raw)) return raw;
+  if (typeof raw === 'string' && numeric.test(raw)) return Number(raw);
+  return undefined;
+}
+
+/** Compile a format once; throws Error(message) for a bad pattern. */
+export function timeReader(format: string): TimeReader {
+  switch (format) {
+    case 'epoch_ms': return (raw) => { const n = asNumber(raw); return n === undefined ? `${show(raw)} is not epoch milliseconds` : Math.trunc(n); };
+    case 'epoch_s': return (raw) => { const n = asNumber(raw); return n === undefined ? `${show(raw)} is not epoch seconds` : Math.round(n * 1000); };
+    case 'iso8601': return (raw, zone) => {
+      const ms = typeof raw === 'string' ? parseTime(raw.trim(), zone) : Number.NaN;
+      return Number.isNaN(ms) ? `${show(raw)} is not an ISO 8601 date-time` : ms;
+    };
+    case 'auto': return (raw, zone) => {
+      const n = asNumber(raw);
+      if (n !== undefined) return n > 1e11 ? Math.trunc(n) : Math.round(n * 1000);
+      const ms = typeof raw === 'string' ? parseTime(raw.trim(), zone) : Number.NaN;
+      return Number.isNaN(ms) ? `${show(raw)} is neither epoch seconds/milliseconds nor ISO 8601` : ms;
+    };
+    default: return patternReader(format);
+  }
+}
+
+function patternReader(format: string): TimeReader {
+  const order: string[] = [];
+  let re = '';
+  for (let i = 0; i < format.length;) {
+    const tok = ['YYYY', 'SSS', 'MM', 'DD', 'HH', 'mm', 'ss', 'Z'].find((t) => format.startsWith(t, i));
+    if (tok) { order.push(tok); re += tokens[tok]; i += tok.length; } else { re += format[i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); i++; }
+  }
+  for (const need of ['YYYY', 'MM', 'DD']) if (!order.includes(need)) throw new Error(`time format "${format}" needs ${need} (or use auto, iso8601, epoch_ms, epoch_s)`);
+  if (new Set(order).size !== order.length) throw new Error(`time format "${format}" repeats a token`);
+  const rx = new RegExp(`^${re}$`);
+  return (raw, zone) => {
+    const s = typeof raw === 'number' && Number.isInteger(raw) ? String(raw) : raw;
+    const m = typeof s === 'string' ? rx.exec(s.trim()) : null;
+    if (!m) return `${show(raw)} does not match the time format "${format}"`;
+    const p: Record<string, string> = {};
+    order.forEach((t, k) => { p[t] = m[k + 1]!; });
+    const [y, mo, d, h, mi, sec] = [+p.YYYY!, +p.MM!, +p.DD!, +(p.HH ?? 0), +(p.mm ?? 0), +(p.ss ?? 0)];
+    const ms = p.SSS ? Math.round(Number(`0.${p.SSS}`) * 1000) : 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate() || h > 23 || mi > 59 || sec > 59) return `${show(raw)} is not a real date-time`;
+    const wall = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
+    if (p.Z) {
+      if (p.Z === 'Z' || p.Z === 'z') return wall;
+      const z = p.Z.replace(':', '');
+      const off = (z[0] === '-' ? -1 : 1) * (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5))) * 60_000;
+      return wall - off;
+    }
+    let utc = wall - zoneOffsetMs(zone, wall);
+    utc = wall - zoneOffsetMs(zone, utc);
+    return utc;
+  };
+}
