@@ -17,7 +17,7 @@ import { freshDatabase } from '../test/helpers/services.ts';
 import { cpuSnapshot, cpuSince } from './lib/cpu.ts';
 import { Profiler, summarize, type CpuProfile } from './lib/profile.ts';
 
-const usage = 'npm run bench -- modbus [--devices 1000] [--ports 50] [--seconds 40] [--warmup 8] [--interval-ms 1000] [--store pglite|postgres] [--profile]';
+const usage = 'npm run bench -- modbus [--devices 1000] [--ports 50] [--seconds 40] [--warmup 8] [--interval-ms 1000] [--store pglite|postgres] [--batch N] [--profile]';
 const POINTS = 20;
 const mib = (b: number) => `${(b / 1024 ** 2).toFixed(0)} MiB`;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -70,7 +70,7 @@ function printProfile(p: CpuProfile) {
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: {
     devices: { type: 'string', default: '1000' }, ports: { type: 'string', default: '50' }, seconds: { type: 'string', default: '40' },
-    warmup: { type: 'string', default: '8' }, 'interval-ms': { type: 'string', default: '1000' }, store: { type: 'string', default: 'pglite' }, profile: { type: 'boolean' }, help: { type: 'boolean' },
+    warmup: { type: 'string', default: '8' }, 'interval-ms': { type: 'string', default: '1000' }, store: { type: 'string', default: 'pglite' }, profile: { type: 'boolean' }, batch: { type: 'string' }, help: { type: 'boolean' },
   } });
   if (values.help) { console.log(usage); return; }
   const devices = Number(values.devices), ports = Number(values.ports), seconds = Number(values.seconds), warmup = Number(values.warmup);
@@ -94,7 +94,7 @@ export async function run(args: string[]): Promise<void> {
     c.api.keys = [];
     if (db) c.store.url = db.url;
     const mb = (c.adapters as Record<string, Record<string, unknown>>).modbus_tcp!;
-    Object.assign(mb, { timeout_ms: 3000, retries: 0 });
+    Object.assign(mb, { timeout_ms: 3000, retries: 0, ...(values.batch ? { batch_max_records: Number(values.batch) } : {}) });
     const t0 = performance.now();
     hub = await startHub(loaded, { listen: false, logger: pino({ level: 'warn' }), env: {} });
     console.log(`hub started in ${((performance.now() - t0) / 1000).toFixed(1)} s (${c.registry.devices.length} devices, ${c.registry.points.length} points); warm-up ${warmup} s, then ${seconds} s measured`);

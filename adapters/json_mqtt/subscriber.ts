@@ -105,6 +105,10 @@ export class JsonMqttSubscriber {
     };
     this.state = 'connecting';
     const client = mqtt.connect(b.url, options);
+    if (typeof (client as unknown as { _sendPacket?: unknown })._sendPacket !== 'function') {
+      client.end(true);
+      throw new LifelineError('INTERNAL', 'the installed MQTT.js has no _sendPacket(): json_mqtt cannot acknowledge after commit with it (tested with mqtt 5.16)');
+    }
     this.client = client;
     client.handleMessage = (packet, callback) => this.onPublish(client, packet, callback);
     client.on('connect', (connack) => this.onConnect(client, connack));

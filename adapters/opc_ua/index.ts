@@ -84,7 +84,11 @@ export default defineAdapter<OpcUaConfig>({
       },
       health(): AdapterHealth {
         if (pkiError) return { status: 'down', detail: { pki_dir: pkiDir, last_error: { code: 'OPCUA_PKI_FAILED', message: pkiError } } };
-        if (!pkiReady) return { status: 'degraded', detail: { pki_dir: pkiDir, state: 'connecting', note: 'opening the PKI (creating the hub certificate on first start)' } };
+        if (!pkiReady) {
+          return { status: 'degraded', detail: { pki_dir: pkiDir, note: 'opening the PKI (creating the hub certificate on first start)', committed, in_flight: inFlight,
+            endpoints: config.endpoints.map((e) => ({ key: e.key, url: e.url, security: `${e.security_mode}/${e.security_policy}`, state: 'connecting', reconnections: 0, values: 0,
+              items: { configured: e.items.length, monitored: 0, unresolved: 0 } })) } };
+        }
         const eps = endpoints.map((e) => e.health());
         const bad = eps.some((e) => e.state !== 'connected' || e.items.unresolved > 0);
         return {

@@ -34,7 +34,7 @@ export function bullmqDriver(d: DeliverDeps, targets: Target[], o: { redisUrl: s
   let wasDown = false;
   let lastReconcile = 0;
 
-  async function process(job: Job<{ batchId: string }>, token?: string): Promise<string> {
+  async function processJob(job: Job<{ batchId: string }>, token?: string): Promise<string> {
     const t = byName.get(job.queueName.replace(/^publish-/, ''))!;
     const upTo = BigInt(job.data.batchId);
     let sent = 0;
@@ -95,7 +95,7 @@ export function bullmqDriver(d: DeliverDeps, targets: Target[], o: { redisUrl: s
         const q = new Queue(name, { connection: qconn, prefix: o.prefix });
         q.on('error', (e) => d.logger.debug({ err: e.message, target: t.spec.name }, 'bullmq queue error'));
         queues.set(t.spec.name, q);
-        const w = new Worker(name, process, { connection: wconn, prefix: o.prefix, concurrency: 1, lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 1000, autorun: true });
+        const w = new Worker(name, processJob, { connection: wconn, prefix: o.prefix, concurrency: 1, lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 1000, autorun: true });
         w.on('error', (e) => d.logger.debug({ err: e.message, target: t.spec.name }, 'bullmq worker error'));
         w.on('failed', (job, e) => d.logger.warn({ err: e.message, target: t.spec.name, job: job?.id }, 'publish job failed'));
         workers.push(w);

@@ -27,13 +27,17 @@ export function embeddedDriver(d: DeliverDeps, targets: Target[], pollMs: number
   async function run(t: Target): Promise<void> {
     const name = t.spec.name;
     const waker = wakers.get(name)!;
-    let leaseAt = 0;
     let known: Next | undefined; // from the last markDone: saves a round trip per batch
+    // The lease is renewed in the background, so a long attempt (up to the publisher's timeout) keeps it.
+    const shared = d.db.kind === 'postgres';
+    let held = false;
+    const renew = async () => { held = await takeLease(d.db, name, owner, LEASE_MS).catch(() => false); };
+    const timer = shared ? setInterval(() => { if (held) void renew(); }, LEASE_MS / 3) : undefined;
     while (!abort.signal.aborted) {
       try {
-        if (d.db.kind === 'postgres' && Date.now() - leaseAt > LEASE_MS / 3) {
-          if (!(await takeLease(d.db, name, owner, LEASE_MS))) { leaseAt = 0; await waker.sleep(LEASE_MS / 3, abort.signal); continue; }
-          leaseAt = Date.now();
+        if (shared && !held) {
+          await renew();
+          if (!held) { await waker.sleep(LEASE_MS / 3, abort.signal); continue; }
         }
         if (stale.delete(name)) known = undefined; // resumed, paused or replayed meanwhile: ask the store
         const { paused, head } = known ?? await headOrPaused(d.db, name);
@@ -48,7 +52,8 @@ export function embeddedDriver(d: DeliverDeps, targets: Target[], pollMs: number
         await waker.sleep(1000, abort.signal);
       }
     }
-    if (d.db.kind === 'postgres') await dropLease(d.db, name, owner).catch(() => undefined);
+    clearInterval(timer);
+    if (shared) await dropLease(d.db, name, owner).catch(() => undefined);
   }
 
   return {

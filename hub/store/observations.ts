@@ -137,6 +137,7 @@ export interface StoredObservationRow {
   raw_value: number | null; raw_unit: string | null;
 }
 
+// `id` is output as text: ORDER BY must name observation.id (a bare `id` would sort the text alias: 1, 10, 2 …).
 export const COLUMNS = `id::text AS id, point_id, device_id, site_id, indicator, kind, time, value, avg, min, max, cou, unit,
   source_flag, flags, warnings, adapter, message_id, received_at, raw_value, raw_unit`;
 
@@ -162,7 +163,7 @@ export async function queryObservations(db: Queryable, f: ObservationFilter): Pr
     w.push(`(time, id) > (to_timestamp($${params.length - 1} / 1000.0), $${params.length}::bigint)`);
   }
   params.push(f.limit);
-  const sql = `SELECT ${COLUMNS} FROM observation ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY time, id LIMIT $${params.length}`;
+  const sql = `SELECT ${COLUMNS} FROM observation ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY time, observation.id LIMIT $${params.length}`;
   return (await db.query<StoredObservationRow>(sql, params)).rows;
 }
 
@@ -170,7 +171,7 @@ export async function queryObservations(db: Queryable, f: ObservationFilter): Pr
 export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'limit' | 'after'>): Promise<StoredObservationRow[]> {
   const params: unknown[] = [];
   const w = where({ ...f, kind: f.kind ?? 'rtd' }, params);
-  const sql = `SELECT DISTINCT ON (point_id) ${COLUMNS} FROM observation WHERE ${w.join(' AND ')} ORDER BY point_id, time DESC, id DESC`;
+  const sql = `SELECT DISTINCT ON (point_id) ${COLUMNS} FROM observation WHERE ${w.join(' AND ')} ORDER BY point_id, time DESC, observation.id DESC`;
   return (await db.query<StoredObservationRow>(sql, params)).rows;
 }
 
@@ -185,6 +186,6 @@ export async function queryQuarantine(db: Queryable, q: QuarantineQuery) {
   if (q.ids) { params.push(q.ids); w.push(`id = ANY($${params.length}::bigint[])`); }
   params.push(q.limit);
   const sql = `SELECT id::text AS id, received_at, adapter, reason, message, field, record, replayed_at FROM quarantine
-    ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY id LIMIT $${params.length}`;
+    ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY quarantine.id LIMIT $${params.length}`;
   return (await db.query<{ id: string; received_at: Date; adapter: string; reason: string; message: string; field: string | null; record: unknown; replayed_at: Date | null }>(sql, params)).rows;
 }

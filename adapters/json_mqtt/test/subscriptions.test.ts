@@ -8,8 +8,8 @@ import { needService } from '../../../test/helpers/services.ts';
 import { validateAdapterConfigs } from '../../../hub/adapters/loader.ts';
 import type { AdapterDefinition, SourceReading } from '../../../hub/sdk/index.ts';
 import jsonMqtt from '../index.ts';
-import { mosquittoAvailable, privateBroker, connect, until } from './fixtures/broker.ts';
-import { topicProfile } from './fixtures/setup.ts';
+import { mosquittoAvailable, mosquittoUp, privateBroker, connect, until, SYSTEM_BROKER } from './fixtures/broker.ts';
+import { memoryContext, topicProfile, uniquePrefix } from './fixtures/setup.ts';
 
 t.test('a downgraded subscription is reported', async (t) => {
   if (!needService(t, 'mosquitto binary', mosquittoAvailable())) return;
@@ -38,4 +38,22 @@ t.test('a downgraded subscription is reported', async (t) => {
   await pub.endAsync();
   await until(() => got.length === 1, 5000, 'reading on the granted subscription');
   t.match(got[0], { identity: { protocol: 'json_mqtt', key: 'dev-1' }, field: 'level', value: 1 }, 'messages still delivered (at QoS 0)');
+});
+
+t.test('non_json: drop and empty payloads are acknowledged and counted, not stored', async (t) => {
+  if (!needService(t, 'Mosquitto', await mosquittoUp())) return;
+  const prefix = uniquePrefix('drop');
+  const clientId = `lt-${prefix.split('/')[1]}`;
+  const { ctx, got } = memoryContext();
+  const a = await jsonMqtt.create({ broker: { url: SYSTEM_BROKER, client_id: clientId, reject_unauthorized: true, protocol_version: 5, clean: true, session_expiry_s: 0, keepalive: 60, reconnect_period_ms: 500, connect_timeout_ms: 5000 }, subscriptions: [{ topic: `${prefix}/{device}/up`, profile: topicProfile, qos: 1 }], max_payload_bytes: 1000, non_json: 'drop', max_in_flight: 10, batch_max_records: 100, batch_max_wait_ms: 5 } as never, ctx);
+  t.teardown(() => a.stop());
+  await a.start();
+  const pub = await connect(SYSTEM_BROKER, { protocolVersion: 5 });
+  await pub.publishAsync(`${prefix}/dev-1/up`, 'not json', { qos: 1 });
+  await pub.publishAsync(`${prefix}/dev-1/up`, '', { qos: 1 });
+  await pub.publishAsync(`${prefix}/dev-1/up`, JSON.stringify({ ts: 2, data: [{ code: 'p', value: 3 }] }), { qos: 1 });
+  await pub.endAsync();
+  const d = await until(async () => { const h = await a.health(); return (h.detail!.messages as number) >= 3 && h.detail!.unacknowledged === 0 ? h.detail! : undefined; }, 5000, 'handled');
+  t.match(d, { messages: 3, dropped: 1, empty: 1, rejected: 0 }, 'counted');
+  t.same(got.map((r) => r.field), ['p'], 'only the JSON reading reached ingest');
 });

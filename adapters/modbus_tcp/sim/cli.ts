@@ -27,7 +27,7 @@ export async function simModbus(args: string[]): Promise<void> {
   const devices = Number(values.devices);
   if (!Number.isInteger(devices) || devices < 1) throw new Error(`--devices: a positive integer\n${simUsage}`);
   const base = Number(values.port), count = Number(values['port-count']);
-  const ports = values.ports ? values.ports.split(',').map(Number) : Array.from({ length: count }, (_, i) => base + i);
+  const ports = values.ports ? values.ports.split(',').map(Number) : Array.from({ length: count }, (_, i) => (base === 0 ? 0 : base + i)); // --port 0: any free ports
   if (ports.some((p) => !Number.isInteger(p) || p < 0 || p > 65535)) throw new Error(`--port/--ports: TCP ports\n${simUsage}`);
   if (Math.ceil(devices / ports.length) > 247) throw new Error(`${devices} devices need at least ${Math.ceil(devices / 247)} ports (247 unit ids per port): raise --port-count`);
   const profiles = (values.profile ?? 'water_pressure_transmitter,electromagnetic_flow_meter,heating_rtu').split(',').map((s) => s.trim()).filter(Boolean);

@@ -25,7 +25,7 @@ t.test('polled readings are stored, converted to the indicator unit', async (t) 
   await waitFor('observations of every registered point', async () => {
     for (const p of reg.points) if (!(await obs(p.code)).length) return false;
     return true;
-  }, 10_000);
+  }, 30_000);
   const [p] = await obs('MBT-0001-pressure');
   t.match(p, { unit: 'MPa', source: { adapter: 'modbus_tcp', raw_unit: 'kPa' } });
   t.ok(p!.value >= 0.3 && p!.value <= 0.4, `350±40 kPa → ${p!.value} MPa`);
@@ -40,7 +40,7 @@ t.test('polled readings are stored, converted to the indicator unit', async (t) 
 t.test('a silent unit is stored as quality bad, flag B, value null', async (t) => {
   sim.setBehaviour(0, { silent: true });
   t.teardown(() => sim.setBehaviour(0, {}));
-  await waitFor('a bad observation', async () => (await obs('MBT-0001-pressure')).some((o) => o.value === null), 5000);
+  await waitFor('a bad observation', async () => (await obs('MBT-0001-pressure')).some((o) => o.value === null), 20_000);
   const bad = (await obs('MBT-0001-pressure')).find((o) => o.value === null)!;
   t.match(bad.quality, { source_flag: 'B', warnings: ['modbus_timeout'] });
   t.ok((bad.quality.flags as string[]).includes('bad'), `flags ${bad.quality.flags}`);
@@ -51,7 +51,7 @@ t.test('a silent unit is stored as quality bad, flag B, value null', async (t) =
 t.test('commands: admin only, written value read back', async (t) => {
   const key = `127.0.0.1:${sim.devices[2]!.port}/3`;
   const body = { device: 'MBT-0003', point: 'pressure_setpoint', value: 1.3 };
-  await waitFor('connected', async () => ((await h.hub.app.inject({ url: '/v1/adapters', headers: auth(KEYS.read) })).json().data.find((a: { name: string }) => a.name === 'modbus_tcp').health.detail.devices as Array<{ key: string; connected: boolean }>).find((d) => d.key === key)!.connected);
+  await waitFor('connected', async () => ((await h.hub.app.inject({ url: '/v1/adapters', headers: auth(KEYS.read) })).json().data.find((a: { name: string }) => a.name === 'modbus_tcp').health.detail.devices as Array<{ key: string; connected: boolean }>).find((d) => d.key === key)!.connected, 20_000);
   const forbidden = await h.hub.app.inject({ method: 'POST', url: '/v1/adapters/modbus_tcp/commands', headers: auth(KEYS.read), payload: body });
   t.equal(forbidden.statusCode, 403);
   // The hub device code (found through the registry identity) or host:port/unit.

@@ -14,8 +14,9 @@ import { fakeCtx, waitFor, testDefaults } from './fixtures/ctx.ts';
 import type { ByteOrder } from '../codec/types.ts';
 
 const run = promisify(execFile);
-const PY = '/usr/bin/python3';
-const pymodbusUp = spawnSync(PY, ['-c', 'import pymodbus'], { stdio: 'ignore' }).status === 0;
+// Debian's python3-pymodbus lives in the system interpreter (a pyenv `python3` on PATH may not see it).
+const PY = ['/usr/bin/python3', 'python3'].find((py) => spawnSync(py, ['-c', 'import pymodbus'], { stdio: 'ignore' }).status === 0);
+const pymodbusUp = PY !== undefined;
 const mbpollUp = spawnSync('mbpoll', ['-V'], { stdio: 'ignore' }).error === undefined;
 
 t.test('our adapter polls a pymodbus server: every type × order decodes to the golden value', async (t) => {
@@ -39,7 +40,7 @@ t.test('our adapter polls a pymodbus server: every type × order decodes to the 
   points.push({ name: 'di_1', function: 'discrete_inputs', address: 1, type: 'bool' });
   expected.set('di_1', 1);
 
-  const py = spawn(PY, [fileURLToPath(new URL('./fixtures/pymodbus_server.py', import.meta.url))], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const py = spawn(PY!, [fileURLToPath(new URL('./fixtures/pymodbus_server.py', import.meta.url))], { stdio: ['pipe', 'pipe', 'pipe'] });
   t.teardown(() => { py.stdin.end(); py.kill(); });
   py.stdin.write(JSON.stringify({ unit: 7, holding, input: [0, 0, 0, 0xe979, 0x42f6], coils, discrete: [0, 1] }) + '\n');
   const port = await new Promise<number>((resolve, reject) => {

@@ -44,21 +44,22 @@ t.test('a unit that stops answering does not stall the others; exceptions and se
   t.teardown(() => sim.stop());
   const f = fakeCtx();
   const c = simAdapterConfig(sim.devices, { intervalMs: 100 });
-  const inst = await modbus.create(cfg({ ...c, timeout_ms: 150, retries: 1 } as never), f.ctx);
+  // A silent unit costs 2 × 300 ms per poll (timeout, one retry): a neighbour stalled by it would show gaps ≥ 600 ms.
+  const inst = await modbus.create(cfg({ ...c, timeout_ms: 300, retries: 1 } as never), f.ctx);
   sim.setBehaviour(1, { silent: true });
   // Device 2 reports the sentinel -9999 for its pressure (float32 CDAB).
   sim.devices[2]!.image.set('holding_registers', 0, encodeRegisters(-9999, { type: 'float32', order: 'CDAB' }));
   const t0 = Date.now();
   await inst.start();
   t.teardown(() => inst.stop());
-  await new Promise((r) => setTimeout(r, 1200));
+  await new Promise((r) => setTimeout(r, 2000));
   const key = (i: number) => `${sim.devices[i]!.host}:${sim.devices[i]!.port}/${sim.devices[i]!.unitId}`;
   const of = (i: number) => f.readings().filter((r) => r.identity?.key === key(i));
   const good = of(0).filter((r) => r.quality === undefined);
-  t.ok(good.length >= 8, `healthy unit polled on schedule while its neighbour is silent (${good.length} polls in 1.2 s at 100 ms)`);
+  t.ok(good.length >= 14, `healthy unit polled on schedule while its neighbour is silent (${good.length} polls in 2 s at 100 ms)`);
   const times = good.map((r) => r.time as number);
   const gaps = times.slice(1).map((x, k) => x - times[k]!);
-  t.ok(Math.max(...gaps) < 250, `no poll of the healthy unit waited for the silent one (max gap ${Math.max(...gaps)} ms)`);
+  t.ok(Math.max(...gaps) < 400, `no poll of the healthy unit waited for the silent one (max gap ${Math.max(...gaps)} ms)`);
   t.ok(times[0]! - t0 < 300, 'first poll right after start');
   const silent = of(1);
   t.ok(silent.length >= 2, 'the silent unit still produces readings');

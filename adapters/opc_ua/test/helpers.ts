@@ -37,14 +37,14 @@ export async function startSim(t: Tap.Test, opts: SimOptions): Promise<OpcUaSim>
   return sim;
 }
 
-export interface HubOptions { pkiDir: string; endpoint?: Record<string, unknown>; items?: Array<Record<string, unknown>>; extra?: Record<string, unknown> }
+export interface HubOptions { pkiDir: string; endpoint?: Record<string, unknown>; items?: Array<Record<string, unknown>>; extra?: Record<string, unknown>; moreEndpoints?: Array<Record<string, unknown>> }
 
 /** A hub (PGlite) whose opc_ua adapter subscribes to the simulator, and whose registry knows its points. */
 export async function startOpcHub(t: Tap.Test, sim: OpcUaSim, o: HubOptions): Promise<TestHub> {
   const gen = simRegistry(sim.items, { url: sim.url, user: DEFAULT_USER });
   const ep = { ...gen.adapters.opc_ua.endpoints[0]!, publishing_interval_ms: 200, sampling_interval_ms: 200, ...(o.items ? { items: o.items } : {}), ...o.endpoint };
   const h = await startTestHub('pglite', (c) => {
-    c.adapters = { opc_ua: { endpoints: [ep], pki_dir: o.pkiDir, reconnect_initial_delay_ms: 200, reconnect_max_delay_ms: 1000, retry_unresolved_s: 1, batch_max_wait_ms: 10, ...o.extra } };
+    c.adapters = { opc_ua: { endpoints: [ep, ...(o.moreEndpoints ?? []).map((m) => ({ ...ep, ...m }))], pki_dir: o.pkiDir, reconnect_initial_delay_ms: 200, reconnect_max_delay_ms: 1000, retry_unresolved_s: 1, batch_max_wait_ms: 10, ...o.extra } };
     c.registry.sites.push(...gen.registry.sites as never[]);
     c.registry.devices.push(...gen.registry.devices as never[]);
     c.registry.points.push(...gen.registry.points as never[]);
