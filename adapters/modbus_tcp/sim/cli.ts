@@ -57,12 +57,14 @@ export async function simModbus(args: string[]): Promise<void> {
   for (const d of sim.devices) byPort.set(d.port, (byPort.get(d.port) ?? 0) + 1);
   console.log(`sim: ${devices} Modbus TCP devices (${profiles.join(', ')}) on ${values.host} ports ${[...byPort.keys()].join(', ')} (unit ids 1…${Math.max(...byPort.values())} per port)${values.duration ? ` for ${values.duration} s` : ' (Ctrl-C to stop)'}`);
   const progress = setInterval(() => console.log(`sim: ${[...sim.servers.values()].reduce((n, s) => n + s.requests, 0)} requests answered`), 10_000);
+  let until: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve) => {
     const done = () => resolve();
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
-    if (values.duration) setTimeout(done, Number(values.duration) * 1000);
+    if (values.duration) until = setTimeout(done, Number(values.duration) * 1000);
   });
+  clearTimeout(until);
   clearInterval(progress); clearInterval(drop);
   await sim.stop();
   console.log(`sim: stopped after ${[...sim.servers.values()].reduce((n, s) => n + s.requests, 0)} requests`);

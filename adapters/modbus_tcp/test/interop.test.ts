@@ -43,12 +43,13 @@ t.test('our adapter polls a pymodbus server: every type × order decodes to the 
   const py = spawn(PY!, [fileURLToPath(new URL('./fixtures/pymodbus_server.py', import.meta.url))], { stdio: ['pipe', 'pipe', 'pipe'] });
   t.teardown(() => { py.stdin.end(); py.kill(); });
   py.stdin.write(JSON.stringify({ unit: 7, holding, input: [0, 0, 0, 0xe979, 0x42f6], coils, discrete: [0, 1] }) + '\n');
+  let startTimer: NodeJS.Timeout | undefined;
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     py.stdout.on('data', (d) => { out += d; const m = /READY (\d+)/.exec(out); if (m) resolve(Number(m[1])); });
     py.once('exit', (c) => reject(new Error(`pymodbus server exited (${c})`)));
-    setTimeout(() => reject(new Error('pymodbus server did not start')), 10_000);
-  });
+    startTimer = setTimeout(() => reject(new Error('pymodbus server did not start')), 10_000);
+  }).finally(() => clearTimeout(startTimer));
   const f = fakeCtx();
   const inst = await modbus.create({ ...testDefaults, timeout_ms: 2000, interval_ms: 60_000, devices: [{ host: '127.0.0.1', port, unit_id: 7, points, writes: true }] } as never, f.ctx);
   await inst.start();
