@@ -29,7 +29,7 @@ t.test('points are merged into as few requests as the protocol allows (counted a
     { name: 'c', function: 'coils', address: 3, type: 'bool' }, { name: 'c2', function: 'coils', address: 9, type: 'bool' },
   ];
   const f = fakeCtx();
-  const inst = await modbus.create(cfg({ interval_ms: 10_000, devices: [{ host: '127.0.0.1', port, unit_id: 1, points: points as never }] }), f.ctx);
+  const inst = await modbus.create(cfg({ interval_ms: 10_000, timeout_ms: 2000, devices: [{ host: '127.0.0.1', port, unit_id: 1, points: points as never }] }), f.ctx);
   await inst.start();
   t.teardown(() => inst.stop());
   await waitFor('first poll', () => f.readings().length >= 7);
@@ -84,7 +84,7 @@ t.test('PLC power cycle: health shows the device down, polling resumes by itself
   const sim = await runModbusSim({ devices: 2, portCount: 2, profiles: ['heating_rtu'], updateMs: 0 });
   t.teardown(() => sim.stop());
   const f = fakeCtx();
-  const inst = await modbus.create(cfg({ ...simAdapterConfig(sim.devices, { intervalMs: 100 }) } as never), f.ctx);
+  const inst = await modbus.create(cfg({ ...simAdapterConfig(sim.devices, { intervalMs: 100 }), timeout_ms: 1000 } as never), f.ctx);
   await inst.start();
   t.teardown(() => inst.stop());
   const port = sim.devices[0]!.port;
@@ -113,7 +113,7 @@ t.test('writes: encoded like the point is decoded, disabled unless allowed, type
   const f = fakeCtx();
   const c = simAdapterConfig(sim.devices, { intervalMs: 5000 });
   c.devices[0] = { ...c.devices[0]!, writes: true } as never;
-  const inst = await modbus.create(cfg(c as never), f.ctx);
+  const inst = await modbus.create(cfg({ ...c, timeout_ms: 2000 } as never), f.ctx);
   await inst.start();
   t.teardown(() => inst.stop());
   await waitFor('connected', async () => ((await inst.health()).detail!.devices as Array<{ connected: boolean }>).every((d) => d.connected));

@@ -28,7 +28,7 @@ t.test('sim modbus --registry-out: a config that polls it; --silent and --except
   const keys = cfg.registry.devices.map((d: { identities: Array<{ key: string }> }) => d.identities[0]!.key);
   t.match(keys[0], /^127\.0\.0\.1:[1-9]\d*\/1$/, 'the real port, not 0');
   const f = fakeCtx();
-  const inst = await modbus.create({ ...testDefaults, ...cfg.adapters.modbus_tcp, interval_ms: 100 }, f.ctx);
+  const inst = await modbus.create({ ...testDefaults, ...cfg.adapters.modbus_tcp, interval_ms: 100, timeout_ms: 1000 }, f.ctx);
   await inst.start();
   t.teardown(() => inst.stop());
   const of = (k: string) => f.readings().filter((r) => r.identity?.key === k);
