@@ -21,9 +21,6 @@ Usage:
                                       decode one HJ 212 frame: JSON, or the typed error with its byte offset
   lifeline sim hj212 --devices N --interval S --target HOST:PORT [--duration S] [--registry-out FILE]
                                       simulated HJ 212 stations sending to a hub (FILE: their registry, YAML)
-  lifeline sqlpoll init-schema --url DB_URL [--table NAME] [--print]
-                                      create the standard intermediate table (PostgreSQL, MySQL/MariaDB);
-                                      --print (with --driver postgres|mysql instead of --url): print its DDL
   lifeline sim modbus [--devices N] [--port P] [--port-count K] [--profile NAMES] [--registry-out FILE]
                                       simulated Modbus TCP devices (faults on cue); FILE: hub config for them
   lifeline sim opcua [--port 4840] [--items N] [--registry-out FILE] [--accept-clients] [--allow-none]
@@ -35,14 +32,17 @@ Usage:
   lifeline mapping test PROFILE PAYLOAD.json [--vars k=v,...] [--json]
                                       the readings a JSON payload maps to with a mapping profile, or why not
   lifeline mapping list               the shipped mapping profiles
+  lifeline sqlpoll init-schema --url DB_URL [--table NAME] [--print]
+                                      create the standard intermediate table (PostgreSQL, MySQL/MariaDB);
+                                      --print (with --driver postgres|mysql instead of --url): print its DDL
   lifeline publish status|dead-letters|replay|pause|resume [TARGET] [--config FILE | --url URL --key KEY]
                                       upstream delivery: backlog, lag, dead letters; replay, pause, resume
   lifeline conformance MODULE [--config FILE] [--json] [--out FILE]
                                       certify an adapter (path or npm name); exit 1 when a clause fails
   lifeline --version | --help
 
-Environment: DATABASE_URL (PostgreSQL instead of the embedded store), PORT, HOST, LIFELINE_DATA_DIR,
-LOG_LEVEL, LIFELINE_API_KEY (the key to accept when api.keys is empty).`;
+Environment: DATABASE_URL (PostgreSQL instead of the embedded store), REDIS_URL (BullMQ delivery), PORT, HOST,
+LIFELINE_DATA_DIR, LOG_LEVEL, LIFELINE_API_KEY (the key to accept when api.keys is empty).`;
 
 async function start(args: string[]) {
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
