@@ -1,31 +1,15 @@
 // Acknowledged means stored: SIGKILL the hub right after a 2xx, restart it, find every acknowledged observation.
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { hashKey } from '../hub/api/auth.ts';
 import { postgresUp, needService, freshDatabase } from './helpers/services.ts';
+import { launchHub } from './helpers/child-hub.ts';
 
-const bin = new URL('../bin/lifeline.js', import.meta.url).pathname;
 const KEY = 'durability-key';
-
-async function launch(configFile: string, env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string; exited: Promise<unknown> }> {
-  const proc = spawn(process.execPath, [bin, 'start', '--config', configFile], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not start in 30 s:\n${err}`)), 30_000);
-    proc.stderr!.on('data', (d) => {
-      err += d;
-      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(err);
-      if (m) { clearTimeout(timer); resolve(m[1]!); }
-    });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`hub exited ${code}:\n${err}`)); });
-  });
-  proc.removeAllListeners('exit');
-  return { proc, url, exited: new Promise((r) => proc.once('exit', r)) };
-}
+const launch = (configFile: string, env: NodeJS.ProcessEnv) => launchHub(configFile, env, 30_000);
 
 for (const store of ['pglite', 'postgres'] as const) {
   t.test(`${store}: SIGKILL right after a 2xx loses nothing acknowledged`, async (t) => {

@@ -9,10 +9,9 @@ import { createAjv, fieldErrors, type FieldError } from '../schemas.ts';
 
 const idPattern = /^[a-z][a-z0-9_]*$/;
 
-/** Check a module's default export is an adapter definition; say what is wrong if not. */
-export function assertAdapter(mod: unknown, from: string): AdapterDefinition {
-  const def = (mod as { default?: unknown })?.default ?? mod;
-  const d = def as Partial<AdapterDefinition>;
+/** What is wrong with a module's default export as a definition (adapter or publisher): empty when nothing. */
+export function definitionProblems(def: unknown): string[] {
+  const d = def as Partial<AdapterDefinition> | undefined;
   const problems: string[] = [];
   if (!d || typeof d !== 'object') problems.push('no default export');
   else {
@@ -25,6 +24,13 @@ export function assertAdapter(mod: unknown, from: string): AdapterDefinition {
     }
     if (typeof d.create !== 'function') problems.push('create is not a function');
   }
+  return problems;
+}
+
+/** Check a module's default export is an adapter definition; say what is wrong if not. */
+export function assertAdapter(mod: unknown, from: string): AdapterDefinition {
+  const def = (mod as { default?: unknown })?.default ?? mod;
+  const problems = definitionProblems(def);
   if (problems.length) throw new LifelineError('ADAPTER_INVALID', `${from}: not an adapter (${problems.join('; ')}); default-export defineAdapter({ manifest, create })`);
   return def as AdapterDefinition;
 }

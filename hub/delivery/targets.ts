@@ -3,7 +3,7 @@
 import type { Config } from '../../schemas/generated/types.ts';
 import type { PublisherDefinition } from '../sdk/publisher.ts';
 import { LifelineError } from '../sdk/errors.ts';
-import { importModule } from '../adapters/loader.ts';
+import { importModule, definitionProblems } from '../adapters/loader.ts';
 import { builtinPublishers } from '../../adapters/index.ts';
 import { createAjv, fieldErrors, type FieldError } from '../schemas.ts';
 
@@ -32,23 +32,10 @@ export interface PublishSettings {
   targets: TargetSpec[];
 }
 
-const idPattern = /^[a-z][a-z0-9_]*$/;
-
 /** Check a module's default export is a publisher definition; say what is wrong if not. */
 export function assertPublisher(mod: unknown, from: string): PublisherDefinition<never> {
-  const d = ((mod as { default?: unknown })?.default ?? mod) as Partial<PublisherDefinition>;
-  const problems: string[] = [];
-  if (!d || typeof d !== 'object') problems.push('no default export');
-  else {
-    const m = d.manifest;
-    if (!m) problems.push('no manifest');
-    else {
-      if (!idPattern.test(m.id ?? '')) problems.push(`manifest.id "${m.id}" must be snake_case`);
-      if (!/^\d+\.\d+\.\d+/.test(m.version ?? '')) problems.push('manifest.version must be semver');
-      if (!m.configSchema || typeof m.configSchema !== 'object') problems.push('manifest.configSchema missing');
-    }
-    if (typeof d.create !== 'function') problems.push('create is not a function');
-  }
+  const d = (mod as { default?: unknown })?.default ?? mod;
+  const problems = definitionProblems(d);
   if (problems.length) throw new LifelineError('PUBLISH_TARGET_INVALID', `${from}: not a publisher (${problems.join('; ')}); default-export definePublisher({ manifest, create })`);
   return d as PublisherDefinition<never>;
 }

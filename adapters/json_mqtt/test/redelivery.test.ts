@@ -1,7 +1,7 @@
 // At least once, end to end: a message whose commit failed, or whose hub died before the commit, is
 // delivered again by the broker (persistent session, no PUBACK) and stored exactly once.
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { LifelineError, type AdapterContext, type AdapterDefinition } from '../.
 import jsonMqtt from '../index.ts';
 import { mosquittoUp, connect, until, SYSTEM_BROKER } from './fixtures/broker.ts';
 import { addRegistry, observations, topicProfile, uniquePrefix } from './fixtures/setup.ts';
+import { launchHub } from '../../../test/helpers/child-hub.ts';
 
 const up = await mosquittoUp();
 const pgUp = await postgresUp();
@@ -82,20 +83,8 @@ t.test('store down: nothing acknowledged, the broker redelivers after reconnecti
 });
 
 // ---- A hub process SIGKILLed while its commits hang: the messages it had received come again.
-const bin = new URL('../../../bin/lifeline.js', import.meta.url).pathname;
 const KEY = 'json-mqtt-key';
-
-async function launch(cfg: string, env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string; exited: Promise<unknown> }> {
-  const proc = spawn(process.execPath, [bin, 'start', '--config', cfg], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not start in 60 s:\n${err}`)), 60_000);
-    proc.stderr!.on('data', (d) => { err += d; const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(err); if (m) { clearTimeout(timer); resolve(m[1]!); } });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`hub exited ${code}:\n${err}`)); });
-  });
-  proc.removeAllListeners('exit');
-  return { proc, url, exited: new Promise((r) => proc.once('exit', r)) };
-}
+const launch = (cfg: string, env: NodeJS.ProcessEnv) => launchHub(cfg, env);
 
 t.test('hub SIGKILLed before its commit: the broker redelivers, every reading stored exactly once', async (t) => {
   if (!needService(t, 'Mosquitto', up)) return;
