@@ -87,7 +87,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   const instances = new Map<string, AdapterInstance>();
   const adapterRoutes: NonNullable<Parameters<typeof createAdapterContext>[1]['routes']> = [];
   for (const [id, def] of adapterDefs) {
-    const ctx = createAdapterContext(id, { db, registry, ingest, metrics, logger, signal: abort.signal, clock, timezone: c.timezone, dataDir: resolve(loaded.baseDir, c.data_dir), routes: adapterRoutes });
+    const ctx = createAdapterContext(id, { db, registry, ingest, metrics, logger, signal: abort.signal, clock, timezone: c.timezone, dataDir: resolve(loaded.baseDir, c.data_dir), configDir: resolve(loaded.baseDir), routes: adapterRoutes });
     instances.set(id, await def.create(c.adapters[id] as never, ctx));
   }
 

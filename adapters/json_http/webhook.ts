@@ -16,7 +16,7 @@ function configError(path: string, message: string, cause?: unknown): LifelineEr
   return new LifelineError('CONFIG_INVALID', `adapters.json_http${path.replaceAll('/', '.')}: ${message}`, { details: { path: `/adapters/json_http${path}` }, cause });
 }
 
-export function buildEndpoints(config: JsonHttpConfig, ctx: Pick<AdapterContext, 'timezone'>, env: NodeJS.ProcessEnv = process.env): Map<string, Endpoint> {
+export function buildEndpoints(config: JsonHttpConfig, ctx: Pick<AdapterContext, 'timezone'> & { configDir?: string }, env: NodeJS.ProcessEnv = process.env): Map<string, Endpoint> {
   const out = new Map<string, Endpoint>();
   for (const [name, raw] of Object.entries(config.profiles ?? {})) {
     const cfg = { auth: 'api_key', vars: {}, identity_protocol: 'json_http', body_limit_bytes: 1_048_576, ...(raw as Partial<EndpointConfig>) } as EndpointConfig;
@@ -24,7 +24,7 @@ export function buildEndpoints(config: JsonHttpConfig, ctx: Pick<AdapterContext,
     const opts = { name, timezone: cfg.timezone ?? ctx.timezone, protocol: cfg.identity_protocol };
     let profile: CompiledProfile;
     try {
-      profile = typeof cfg.mapping === 'object' ? compileProfile(cfg.mapping, opts) : loadProfile(cfg.mapping ?? name, undefined, opts);
+      profile = typeof cfg.mapping === 'object' ? compileProfile(cfg.mapping, opts) : loadProfile(cfg.mapping ?? name, ctx.configDir, opts);
     } catch (e) {
       throw configError(`${at}/mapping`, (e as Error).message, e);
     }

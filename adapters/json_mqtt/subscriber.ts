@@ -64,7 +64,7 @@ export class JsonMqttSubscriber {
       try {
         const opts = { protocol: 'json_mqtt', timezone: config.timezone ?? ctx.timezone };
         profile = typeof s.profile === 'string'
-          ? loadProfile(s.profile, undefined, opts)
+          ? loadProfile(s.profile, ctx.configDir, opts)
           : compileProfile(s.profile, { ...opts, name: `subscriptions/${i}` });
       } catch (e) {
         throw new LifelineError('CONFIG_INVALID', `${at(`subscriptions/${i}/profile`)}: ${(e as Error).message}`, { details: { path: at(`subscriptions/${i}/profile`) }, stage: 'config', cause: e });

@@ -3,6 +3,7 @@ import { manifest, type ModbusConfig } from './manifest.ts';
 import { resolvePoints } from './profile.ts';
 import { DevicePoller, type Ingest } from './transport/poller.ts';
 import { runCommand } from './commands.ts';
+import { resolve } from 'node:path';
 
 const HEALTH_LIST = 200;
 
@@ -17,7 +18,7 @@ export default defineAdapter<ModbusConfig>({
       const key = `${d.host}:${port}/${unit}`;
       if (seen.has(key)) throw new LifelineError('CONFIG_INVALID', `${where}: ${key} is listed twice`);
       seen.add(key);
-      const points = resolvePoints(d, where, config.profiles_dir);
+      const points = resolvePoints(d, where, config.profiles_dir && resolve(ctx.configDir, config.profiles_dir));
       return new DevicePoller({
         host: d.host, port, unitId: unit, device: d.device, points,
         intervalMs: d.interval_ms ?? config.interval_ms, timeoutMs: d.timeout_ms ?? config.timeout_ms, retries: d.retries ?? config.retries,

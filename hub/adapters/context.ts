@@ -17,6 +17,7 @@ export interface ContextDeps {
   clock: { now(): number };
   timezone: string;
   dataDir: string;
+  configDir: string;
   /** Collects the HTTP routes adapters declare (the hub registers them before it listens). */
   routes?: { adapter: string; route: AdapterHttpRoute }[];
 }
@@ -35,7 +36,7 @@ export function createAdapterContext(id: string, d: ContextDeps): AdapterContext
       error: (t, n = 1) => event('error', n, t),
       dropped: (n = 1) => event('dropped', n),
     },
-    signal: d.signal, clock: d.clock, timezone: d.timezone, dataDir: d.dataDir,
+    signal: d.signal, clock: d.clock, timezone: d.timezone, dataDir: d.dataDir, configDir: d.configDir,
     http: { route: (route) => { d.routes?.push({ adapter: id, route }); } },
   };
 }

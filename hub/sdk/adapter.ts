@@ -169,6 +169,8 @@ export interface AdapterContext {
   timezone: string;
   /** The hub's data directory (for files an adapter keeps, e.g. certificates). */
   dataDir: string;
+  /** Directory of the hub's config file: resolve relative paths in your config (profiles, certificates) against it. */
+  configDir: string;
   /** HTTP routes on the hub's own server (register them in create()). */
   http: AdapterHttp;
 }

@@ -33,3 +33,11 @@ t.test('signing content and encodings (known answers)', async (t) => {
   t.equal(sign({ algorithm: 'sm3', encoding: 'base64', prefix: 'sm3=' }, '0123456789abcdef0123', Buffer.from('{"a":1}')), `sm3=${KNOWN_SM3_B64}`);
 });
 
+
+t.test('a relative profile path is read from the config file\'s directory, not the working directory', async (t) => {
+  const configDir = new URL('./fixtures/', import.meta.url).pathname;
+  const eps = buildEndpoints({ profiles: { rows: { mapping: './positional-rows.yaml' } } } as unknown as JsonHttpConfig, { ...ctx, configDir }, {});
+  t.equal(eps.get('rows')!.profile.name.length > 0, true, 'loaded');
+  t.throws(() => buildEndpoints({ profiles: { rows: { mapping: './positional-rows.yaml' } } } as unknown as JsonHttpConfig, { ...ctx, configDir: '/nonexistent' }, {}),
+    { code: 'CONFIG_INVALID', message: /\/nonexistent\/positional-rows\.yaml does not exist/ });
+});

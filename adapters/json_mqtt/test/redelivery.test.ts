@@ -47,7 +47,7 @@ t.test('store down: nothing acknowledged, the broker redelivers after reconnecti
     registry: { devicesFor: () => [], findDevice: () => undefined },
     logger: pino({ level: 'silent' }),
     metrics: { received() {}, sent() {}, error() {}, dropped() {} },
-    signal: ac.signal, clock: { now: () => Date.now() }, timezone: 'Asia/Shanghai', dataDir: tmpdir(),
+    signal: ac.signal, clock: { now: () => Date.now() }, timezone: 'Asia/Shanghai', dataDir: tmpdir(), configDir: tmpdir(),
     http: { route() {} },
   };
   const config = { broker: { url: SYSTEM_BROKER, client_id: clientId }, subscriptions: [{ topic: `${prefix}/{device}`, profile: topicProfile }] };

@@ -23,7 +23,7 @@ t.test('a downgraded subscription is reported', async (t) => {
   const config = { broker: { url: broker.url, client_id: 'qos-test', clean: true }, subscriptions: [{ topic: 'allowed/{device}', profile: topicProfile }] };
   t.same(validateAdapterConfigs(new Map([['json_mqtt', jsonMqtt as unknown as AdapterDefinition]]), { json_mqtt: config }), []);
   const ctx = {
-    name: 'json_mqtt', timezone: 'Asia/Shanghai', dataDir: broker.dir, logger: pino({ level: 'silent' }), clock: { now: () => Date.now() },
+    name: 'json_mqtt', timezone: 'Asia/Shanghai', dataDir: broker.dir, configDir: broker.dir, logger: pino({ level: 'silent' }), clock: { now: () => Date.now() },
     metrics: { received() {}, sent() {}, error() {}, dropped() {} }, signal: new AbortController().signal,
     ingest: async (b: SourceReading[]) => { got.push(...b); return { accepted: b.length, duplicates: 0, quarantined: 0, rejected: 0, results: b.map(() => ({ outcome: 'accepted' as const, id: '1', flags: [] })) }; },
   } as never;
