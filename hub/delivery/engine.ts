@@ -10,7 +10,7 @@ import { LifelineError } from '../sdk/errors.ts';
 import type { PublishSettings, TargetSpec } from './targets.ts';
 import type { Target } from './deliver.ts';
 import { OutboxHorizon } from './horizon.ts';
-import { buildBatches, ensureTargets, targetStatus, setPaused, deadLetters, replayDead, pruneDone, type DeadLetterRow } from './store.ts';
+import { buildBatches, ensureTargets, targetStatus, setPaused, deadLetters, replayDead, pruneDone, pruneOutbox, type DeadLetterRow } from './store.ts';
 import { embeddedDriver, type Driver } from './embedded.ts';
 import { Waker } from './wait.ts';
 import { createHistoryReader } from './history.ts';
@@ -135,6 +135,20 @@ export async function createDelivery(s: PublishSettings, d: EngineDeps): Promise
     }
   }
 
+  // The outbox is a change feed, not the record (observations are): entries every target has read go after a while,
+  // and with no targets at all they would otherwise pile up for ever.
+  async function pruneLoop(): Promise<void> {
+    const w = new Waker();
+    await w.sleep(5000, abort.signal);
+    while (!abort.signal.aborted) {
+      try {
+        const n = await pruneOutbox(d.db, [...byName.keys()], s.outboxRetentionH * 3600);
+        if (n) logger.info({ deleted: n, retention_h: s.outboxRetentionH }, 'outbox entries read by every target pruned');
+      } catch (e) { if (!abort.signal.aborted) logger.warn({ err: e }, 'outbox pruning failed; trying again later'); }
+      await w.sleep(60_000, abort.signal);
+    }
+  }
+
   async function status(): Promise<TargetStatus[]> {
     const rows = await targetStatus(d.db, [...byName.keys()]);
     const deliveredNow = async (name: string) => {
@@ -166,6 +180,7 @@ export async function createDelivery(s: PublishSettings, d: EngineDeps): Promise
     driver: s.driver,
     targets: () => [...byName.keys()],
     async start() {
+      if (s.outboxRetentionH > 0) loops.push(pruneLoop());
       if (!targets.length) return;
       await ensureTargets(d.db, targets.map((t) => ({ name: t.spec.name, start: t.spec.start })));
       for (const v of (await d.metrics.publishDelivered.get()).values) deliveredBase.set(String(v.labels.target), v.value);

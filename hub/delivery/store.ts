@@ -155,6 +155,27 @@ export async function markDead(db: Queryable, b: BatchRow, reason: string, respo
   return r.rows.length > 0;
 }
 
+/**
+ * Delete outbox entries older than keepS that every one of `targets` has consumed (with no targets: every entry older
+ * than keepS), a bounded chunk at a time so a large backlog never holds a long lock. Returns how many went.
+ */
+export async function pruneOutbox(db: Queryable, targets: string[], keepS: number, chunk = 10_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const r = await db.query<{ n: string }>(`WITH gone AS (
+        DELETE FROM outbox WHERE id IN (
+          SELECT id FROM outbox
+          WHERE created_at < now() - $2 * interval '1 second'
+            AND ($3::int = 0 OR id <= (SELECT COALESCE(min(outbox_id), 0) FROM delivery_target WHERE target = ANY($1::text[])))
+          ORDER BY id LIMIT $4)
+        RETURNING 1)
+      SELECT count(*)::text AS n FROM gone`, [targets, keepS, targets.length, chunk]);
+    const n = Number(r.rows[0]!.n);
+    total += n;
+    if (n < chunk) return total;
+  }
+}
+
 /** Done batches are kept an hour (for status and duplicate checks), then forgotten. */
 export async function pruneDone(db: Queryable, keepS = 3600): Promise<void> {
   await db.query(`DELETE FROM delivery_batch WHERE state = 'done' AND done_at < now() - $1 * interval '1 second'`, [keepS]);

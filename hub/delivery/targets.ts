@@ -29,6 +29,8 @@ export interface PublishSettings {
   redisUrl?: string;
   keyPrefix: string;
   pollMs: number;
+  /** 0: keep the outbox forever. */
+  outboxRetentionH: number;
   targets: TargetSpec[];
 }
 
@@ -75,7 +77,7 @@ export async function resolvePublish(publish: Config['publish'], baseDir: string
   const redisUrl = env.REDIS_URL || p.redis_url;
   const driver = p.driver ?? (redisUrl ? 'bullmq' : 'embedded');
   if (driver === 'bullmq' && !redisUrl) throw new LifelineError('CONFIG_INVALID', 'publish.driver is bullmq but neither publish.redis_url nor REDIS_URL is set', { details: { path: '/publish/redis_url' } });
-  return { driver, redisUrl, keyPrefix: p.key_prefix ?? 'lifeline', pollMs: p.poll_ms ?? 200, targets };
+  return { driver, redisUrl, keyPrefix: p.key_prefix ?? 'lifeline', pollMs: p.poll_ms ?? 200, outboxRetentionH: p.outbox_retention_h ?? 24, targets };
 }
 
 /** Backoff before attempt n+1 after n failed attempts (n ≥ 1), with ±jitter; a target's Retry-After wins when given. */

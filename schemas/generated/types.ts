@@ -163,6 +163,10 @@ export interface Config {
      */
     poll_ms?: number;
     /**
+     * Outbox entries (the change feed targets read from; observations themselves are kept) are deleted once every configured target has consumed them and they are older than this; with no targets, once older than this. A target added later with start: earliest begins at the oldest entry left. 0 keeps them forever.
+     */
+    outbox_retention_h?: number;
+    /**
      * Third-party target types: a file path (relative to the config file) or an npm package name, each default-exporting definePublisher(...).
      */
     plugins?: string[];
