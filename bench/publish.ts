@@ -7,6 +7,7 @@
 // drains the body. Measured: the wall time until the target has every observation (drain) and the steady rate
 // between 10% and 90% of the backlog. Between drivers the delivery state is reset, the backlog reused.
 // bullmq: Redis from REDIS_URL (default redis://127.0.0.1:6379) under a unique key prefix, removed afterwards.
+// --outage-s N runs the outage scenario instead (bench/lib/publish-outage.ts): target down N s under live ingest.
 import { parseArgs } from 'node:util';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,15 +21,19 @@ import { loadConfig, sampleConfigPath } from '../hub/config/load.ts';
 import { startHub } from '../hub/hub.ts';
 import { BenchUsageError } from './lib/errors.ts';
 import { cpuSnapshot, cpuSince, type CpuReport } from './lib/cpu.ts';
+import { runOutage } from './lib/publish-outage.ts';
 
 const TARGET_RATE = 20_000;
 const TARGET_DRAIN_S = 120;
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
-const HELP = `usage: npm run bench -- publish [--driver embedded|bullmq|both] [--count N] [--batch N]
+const HELP = `usage: npm run bench -- publish [--driver embedded|bullmq|both] [--count N] [--batch N] [--outage-s N [--rate N]]
 
   --driver   drivers to measure (default both)
   --count    backlog size (default 1000000)
   --batch    observations per delivery batch (default 500)
+  --outage-s instead of the backlog: the target down N s (refused 2/3, 503 1/3) under live ingest, then up;
+             checks nothing lost, order kept (default 0 = backlog benchmark; default target settings)
+  --rate     live ingest for --outage-s, obs/s (default 3000)
 
 DATABASE_URL names a PostgreSQL server and a role that may CREATE DATABASE (default ${DEFAULT_PG_URL});
 REDIS_URL the Redis for the bullmq driver (default redis://127.0.0.1:6379; a unique key prefix, cleaned up).`;
@@ -58,7 +63,7 @@ async function target() {
 export async function run(args: string[]): Promise<void> {
   let values;
   try {
-    values = parseArgs({ args, options: { driver: { type: 'string', default: 'both' }, count: { type: 'string', default: '1000000' }, batch: { type: 'string', default: '500' }, help: { type: 'boolean', short: 'h' } } }).values;
+    values = parseArgs({ args, options: { driver: { type: 'string', default: 'both' }, count: { type: 'string', default: '1000000' }, batch: { type: 'string', default: '500' }, 'outage-s': { type: 'string', default: '0' }, rate: { type: 'string', default: '3000' }, help: { type: 'boolean', short: 'h' } } }).values;
   } catch (e) { throw new BenchUsageError(`${(e as Error).message}\n\n${HELP}`); }
   if (values.help) { console.log(HELP); return; }
   const drivers = values.driver === 'both' ? ['embedded', 'bullmq'] as const : values.driver === 'embedded' || values.driver === 'bullmq' ? [values.driver] : [];
@@ -67,9 +72,18 @@ export async function run(args: string[]): Promise<void> {
   const batch = Number(values.batch);
   if (!Number.isInteger(count) || count < 1000) throw new BenchUsageError('--count: an integer ≥ 1000');
   if (!Number.isInteger(batch) || batch < 1 || batch > 100_000) throw new BenchUsageError('--batch: 1–100000');
+  const outageS = Number(values['outage-s']), rate = Number(values.rate);
+  if (!Number.isFinite(outageS) || outageS < 0 || outageS > 3600) throw new BenchUsageError('--outage-s: 0–3600');
+  if (!Number.isInteger(rate) || rate < 1 || rate > 100_000) throw new BenchUsageError('--rate: 1–100000');
 
   const adminUrl = process.env.DATABASE_URL ?? DEFAULT_PG_URL;
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (outageS > 0) {
+    const probe = new pg.Client({ connectionString: adminUrl });
+    try { await probe.connect(); } catch (e) { throw new BenchUsageError(`PostgreSQL at ${adminUrl} is not reachable: ${(e as Error).message}`); } finally { await probe.end().catch(() => undefined); }
+    if (!(await runOutage({ outageS, rate, drivers: drivers as Array<'embedded' | 'bullmq'>, adminUrl, redisUrl }))) process.exitCode = 1;
+    return;
+  }
   const dbName = `lifeline_bench_pub_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   try { await admin.connect(); } catch (e) { throw new BenchUsageError(`PostgreSQL at ${adminUrl} is not reachable: ${(e as Error).message}`); }

@@ -51,7 +51,7 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => { process.exitCode = code; },
+  (code) => { process.exitCode = process.exitCode || code; }, // keep a bench's own exitCode (1 on FAIL)
   (err: unknown) => {
     if (err instanceof BenchUsageError) {
       console.error(err.message);

@@ -99,8 +99,8 @@ async function scenario(driver: 'embedded' | 'bullmq', o: OutageOptions): Promis
         await sleep(500);
       }
     })();
-    const progress = setInterval(() => log(`${at()}  ingested ${fmt(ing.accepted)}, target accepted ${fmt(tgt.accepted.reduce((n, d) => n + d.ids.length, 0))} (${tgt.requests} requests), status ${lastStatus.state} backlog ${fmt(lastStatus.backlog)} lag ${lastStatus.lag_seconds} s attempts ${lastStatus.attempts}${lastStatus.last_error ? ` (${lastStatus.last_error.slice(0, 60)})` : ''}`), 10_000);
     const ing = ingestor(h, o.rate);
+    const progress = setInterval(() => log(`${at()}  ingested ${fmt(ing.accepted)}, target accepted ${fmt(tgt.accepted.reduce((n, d) => n + d.ids.length, 0))} (${tgt.requests} requests), status ${lastStatus.state} backlog ${fmt(lastStatus.backlog)} lag ${lastStatus.lag_seconds} s attempts ${lastStatus.attempts}${lastStatus.last_error ? ` (${lastStatus.last_error.slice(0, 60)})` : ''}`), 10_000);
     try {
       await sleep(WARMUP_MS);
       await tgt.down();
