@@ -1,10 +1,11 @@
-// `lifeline sqlpoll init-schema`: create (or print) the standard intermediate table in PostgreSQL or MySQL/MariaDB.
+// `lifeline sqlpoll init-schema`: create (or print) the standard intermediate table in PostgreSQL, MySQL/MariaDB or SQL Server.
 import { parseArgs } from 'node:util';
 import { connect, redactUrl } from './db.ts';
-import { standardDdlText, standardDdl, STANDARD_TABLE, checkTableName, type Dialect } from './ddl.ts';
+import { standardDdlText, standardDdl, STANDARD_TABLE, checkTableName, DIALECTS, type Dialect } from './ddl.ts';
 
-export const SQLPOLL_USAGE = `usage: lifeline sqlpoll init-schema (--url DB_URL | --driver postgres|mysql --print) [--table NAME] [--print]
-  --url     postgres://user:pass@host:5432/db or mysql://user:pass@host:3306/db (MariaDB too)
+export const SQLPOLL_USAGE = `usage: lifeline sqlpoll init-schema (--url DB_URL | --driver postgres|mysql|mssql --print) [--table NAME] [--print]
+  --url     postgres://user:pass@host:5432/db, mysql://user:pass@host:3306/db (MariaDB too) or
+            mssql://user:pass@host:1433/db?encrypt=true&trustServerCertificate=false (SQL Server)
   --table   table name, optionally schema.table (default ${STANDARD_TABLE})
   --print   print the DDL instead of running it (no connection is made)`;
 
@@ -12,7 +13,8 @@ export function dialectOf(url: string): Dialect {
   const scheme = /^([a-z0-9+]+):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === 'postgres' || scheme === 'postgresql') return 'postgres';
   if (scheme === 'mysql' || scheme === 'mariadb') return 'mysql';
-  throw new Error(`--url: unsupported scheme "${scheme ?? url}" (postgres:// or mysql://; SQL Server is not supported yet)`);
+  if (scheme === 'mssql' || scheme === 'sqlserver') return 'mssql';
+  throw new Error(`--url: unsupported scheme "${scheme ?? url}" (postgres://, mysql:// or mssql://)`);
 }
 
 /** Runs the subcommand; returns the process exit code. Output goes through `out` (stdout) and `err` (stderr). */
@@ -26,8 +28,8 @@ export async function sqlpollCommand(args: string[], out = (s: string) => proces
   let dialect: Dialect;
   try {
     if (values.driver) {
-      if (values.driver !== 'postgres' && values.driver !== 'mysql') throw new Error(`--driver: postgres or mysql, not "${values.driver}"`);
-      dialect = values.driver;
+      if (!(DIALECTS as readonly string[]).includes(values.driver)) throw new Error(`--driver: postgres, mysql or mssql, not "${values.driver}"`);
+      dialect = values.driver as Dialect;
     } else if (values.url) dialect = dialectOf(values.url);
     else throw new Error('--url (or, with --print, --driver) is required');
   } catch (e) { err(`${(e as Error).message}\n${SQLPOLL_USAGE}\n`); return 2; }

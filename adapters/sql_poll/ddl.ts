@@ -1,7 +1,9 @@
 // The standard intermediate table (标准中间库): the one DDL that `lifeline sqlpoll init-schema` creates and prints,
 // and that docs/intermediate-database.md shows (a test checks the page against this file).
 
-export type Dialect = 'postgres' | 'mysql';
+export type Dialect = 'postgres' | 'mysql' | 'mssql';
+
+export const DIALECTS: readonly Dialect[] = ['postgres', 'mysql', 'mssql'];
 
 export const STANDARD_TABLE = 'lifeline_reading';
 
@@ -20,9 +22,28 @@ export function checkTableName(table: string): void {
 /** Index name for a (possibly schema-qualified) table: the unqualified name plus a suffix. */
 const indexName = (table: string, suffix: string) => `${table.split('.').pop()}_${suffix}`;
 
-/** CREATE TABLE (+ index) statements for the standard table, idempotent (IF NOT EXISTS). */
+/** CREATE TABLE (+ index) statements for the standard table, idempotent (IF NOT EXISTS / IF OBJECT_ID … IS NULL). */
 export function standardDdl(dialect: Dialect, table = STANDARD_TABLE): string[] {
   checkTableName(table);
+  if (dialect === 'mssql') {
+    const idx = indexName(table, 'created_at_idx');
+    return [
+      `IF OBJECT_ID(N'${table}', N'U') IS NULL
+CREATE TABLE ${table} (
+  id          BIGINT        IDENTITY(1,1) PRIMARY KEY,          -- increasing; the hub reads in id order
+  device_code NVARCHAR(128) NOT NULL,                           -- device code as registered in the hub (NVARCHAR: Chinese text is safe)
+  field_code  NVARCHAR(128) NOT NULL,                           -- indicator code (gas.pressure) or vendor code of the point
+  kind        NVARCHAR(8)   NOT NULL DEFAULT 'rtd',             -- rtd | min | hour | day
+  value       FLOAT         NULL,                               -- NULL only with a flag other than N
+  unit        NVARCHAR(32)  NULL,                               -- UCUM code (kPa, m3/h, Cel); NULL: the point's unit
+  data_time   DATETIME2(3)  NOT NULL,                           -- when it was measured, Beijing time (UTC+8) unless agreed otherwise
+  flag        CHAR(1)       NOT NULL DEFAULT 'N',               -- HJ 212 flag: N F M S D C T B
+  created_at  DATETIME2(3)  NOT NULL DEFAULT SYSDATETIME()      -- when the row was written (the server's clock)
+)`,
+      `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${idx}' AND object_id = OBJECT_ID(N'${table}'))
+CREATE INDEX ${idx} ON ${table} (created_at)`,
+    ];
+  }
   if (dialect === 'postgres') {
     return [
       `CREATE TABLE IF NOT EXISTS ${table} (

@@ -6,7 +6,7 @@ export const manifest: AdapterManifest = {
   id: 'sql_poll',
   version: '0.1.0',
   title: 'SQL intermediate database',
-  description: 'Polls enterprise intermediate databases (PostgreSQL, MySQL/MariaDB): a standard table or any query, exactly once by a cursor committed with its readings.',
+  description: 'Polls enterprise intermediate databases (PostgreSQL, MySQL/MariaDB, SQL Server): a standard table or any query, exactly once by a cursor committed with its readings.',
   direction: 'poll',
   stability: 'alpha',
   capabilities: { acknowledges: true, commands: false, history: true },

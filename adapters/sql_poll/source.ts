@@ -48,7 +48,7 @@ export function planOf(s: SourceConfig): Plan {
   return { from: `(${s.query.trim().replace(/;\s*$/, '')})`, id: s.tracking.id, time: s.tracking.time, settle, columns };
 }
 
-/** The page query after `cursor` (PostgreSQL `$n` or MySQL `?` placeholders) and its parameters. */
+/** The page query after `cursor` (PostgreSQL `$n`, MySQL `?` or SQL Server `@pN` placeholders) and its parameters. */
 export function pageQuery(conn: Pick<SqlConnection, 'dialect' | 'param' | 'quote'>, plan: Plan, cursor: Cursor | undefined, limit: number, settleMs: number): { sql: string; params: unknown[] } {
   const q = (c: string) => `q.${conn.quote(c)}`;
   const params: unknown[] = [];
@@ -64,9 +64,16 @@ export function pageQuery(conn: Pick<SqlConnection, 'dialect' | 'param' | 'quote
   if (plan.settle && settleMs > 0) {
     where.push(conn.dialect === 'postgres'
       ? `${q(plan.settle)} < now() - ${p(settleMs)} * interval '1 millisecond'`
-      : `${q(plan.settle)} < NOW(3) - INTERVAL ${p(settleMs * 1000)} MICROSECOND`);
+      : conn.dialect === 'mssql'
+        ? `${q(plan.settle)} < DATEADD(millisecond, -${p(settleMs)}, SYSDATETIME())`
+        : `${q(plan.settle)} < NOW(3) - INTERVAL ${p(settleMs * 1000)} MICROSECOND`);
   }
   const order = plan.time ? `${q(plan.time)}, ${q(plan.id)}` : q(plan.id);
+  if (conn.dialect === 'mssql') {
+    // T-SQL: TOP (n) instead of LIMIT; the page size as a parameter too.
+    const top = p(Math.trunc(limit));
+    return { sql: `SELECT TOP (${top}) q.* FROM ${from} q WHERE ${where.join(' AND ')} ORDER BY ${order}`, params };
+  }
   return { sql: `SELECT q.* FROM ${from} q WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${Math.trunc(limit)}`, params };
 }
 
@@ -153,7 +160,11 @@ export class SourcePoller {
           pending = undefined;
           if (!page.rows.length || this.stopped) break;
           const full = page.rows.length >= this.s.page_size;
-          if (full) pending = this.fetch(conn, page.next);
+          if (full) {
+            pending = this.fetch(conn, page.next);
+            // It may fail while the commit below is awaited: mark it handled now (it is still awaited, and rethrows, next round).
+            pending.catch(() => undefined);
+          }
           await this.commit(page, conn.sessionOffset);
           updateLag();
         }
@@ -234,7 +245,9 @@ export class SourcePoller {
     const q = (c: string) => `q.${conn.quote(c)}`;
     const from = this.plan.from.startsWith('(') ? this.plan.from : conn.quote(this.plan.from);
     const order = this.plan.time ? `${q(this.plan.time)} DESC, ${q(this.plan.id)} DESC` : `${q(this.plan.id)} DESC`;
-    const r = await conn.query(`SELECT q.* FROM ${from} q WHERE ${q(this.plan.id)} IS NOT NULL ORDER BY ${order} LIMIT 1`);
+    const r = await conn.query(conn.dialect === 'mssql'
+      ? `SELECT TOP (1) q.* FROM ${from} q WHERE ${q(this.plan.id)} IS NOT NULL ORDER BY ${order}`
+      : `SELECT q.* FROM ${from} q WHERE ${q(this.plan.id)} IS NOT NULL ORDER BY ${order} LIMIT 1`);
     const last = r.rows[0];
     if (!last) return; // empty: every row to come is new
     const c: Cursor = { id: String(last[this.plan.id]) };

@@ -20,24 +20,27 @@ const run = async (...args: string[]) => {
 };
 
 t.test('--print: the DDL, without connecting', async (t) => {
-  const [p, m, viaUrl] = await Promise.all([
+  const [p, m, ms, viaUrl] = await Promise.all([
     run('init-schema', '--driver', 'postgres', '--print'),
     run('init-schema', '--driver', 'mysql', '--print'),
+    run('init-schema', '--driver', 'mssql', '--print'),
     run('init-schema', '--url', 'mysql://nobody@127.0.0.1:1/nowhere', '--print', '--table', 'ent_readings'),
   ]);
   t.same([p.code, p.stdout], [0, standardDdlText('postgres')], 'PostgreSQL');
   t.same([m.code, m.stdout], [0, standardDdlText('mysql')], 'MySQL/MariaDB');
+  t.same([ms.code, ms.stdout], [0, standardDdlText('mssql')], 'SQL Server');
+  t.match(ms.stdout, /BIGINT +IDENTITY\(1,1\)/);
   t.same([viaUrl.code, viaUrl.stdout], [0, standardDdlText('mysql', 'ent_readings')], 'dialect from the URL scheme, own table name, no connection made');
   t.match(p.stdout, /bigserial/);
   t.match(m.stdout, /AUTO_INCREMENT/);
 });
 
 t.test('usage errors', async (t) => {
-  const [none, bad, mssql] = await Promise.all([run('init-schema'), run('init-schema', '--driver', 'postgres', '--print', '--table', 'x; DROP TABLE y'), run('init-schema', '--url', 'mssql://sa@h/db', '--print')]);
+  const [none, bad, oracle] = await Promise.all([run('init-schema'), run('init-schema', '--driver', 'postgres', '--print', '--table', 'x; DROP TABLE y'), run('init-schema', '--url', 'oracle://sa@h/db', '--print')]);
   t.equal(none.code, 2, 'no --url');
   t.equal(bad.code, 2, 'table name checked');
-  t.equal(mssql.code, 2, 'SQL Server: not supported yet');
-  t.match(mssql.stderr, /SQL Server is not supported yet/);
+  t.equal(oracle.code, 2, 'unsupported scheme');
+  t.match(oracle.stderr, /unsupported scheme "oracle" \(postgres:\/\/, mysql:\/\/ or mssql:\/\/\)/);
 });
 
 t.test('docs/intermediate-database.md shows exactly this DDL', async (t) => {
@@ -45,6 +48,7 @@ t.test('docs/intermediate-database.md shows exactly this DDL', async (t) => {
   const blocks = [...page.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]);
   t.ok(blocks.includes(standardDdlText('postgres')), 'PostgreSQL block = init-schema --driver postgres --print');
   t.ok(blocks.includes(standardDdlText('mysql')), 'MySQL block = init-schema --driver mysql --print');
+  t.ok(blocks.includes(standardDdlText('mssql')), 'SQL Server block = init-schema --driver mssql --print');
   for (const c of Object.values(STANDARD_COLUMNS)) t.match(page, new RegExp(`\\| \`${c}\` \\|`), `column ${c} explained`);
 });
 
