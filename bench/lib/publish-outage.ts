@@ -9,7 +9,7 @@
 // status, as GET /v1/publish/targets), time from target-up until everything ingested before it was delivered,
 // and until the status backlog was 0 after ingest stopped. Checks (the delivery tests' judge): every stored
 // observation delivered, per-point order of first delivery kept, re-deliveries only under the same idempotency key.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -25,6 +25,17 @@ const MIN_AFTER_UP_MS = 20_000;
 const DRAIN_TIMEOUT_MS = 300_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
+
+/** A target's default batch and retry settings, from the config schema (the single source of truth). */
+function targetDefaults() {
+  const schema = JSON.parse(readFileSync(new URL('../../schemas/json/config.schema.json', import.meta.url), 'utf8'));
+  const t = schema.properties.publish.properties.targets.additionalProperties.properties;
+  const d = (o: Record<string, { default: number }>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.default]));
+  const retry = d(t.retry.properties) as { initial_ms: number; max_ms: number; multiplier: number; max_attempts: number; jitter: number };
+  let giveUpMs = 0;
+  for (let n = 1; n < retry.max_attempts; n++) giveUpMs += Math.min(retry.max_ms, retry.initial_ms * retry.multiplier ** (n - 1));
+  return { batch: d(t.batch.properties) as { max_size: number; max_wait_ms: number }, retry, giveUpMs };
+}
 
 export interface OutageOptions { outageS: number; rate: number; drivers: readonly ('embedded' | 'bullmq')[]; adminUrl: string; redisUrl: string }
 
@@ -175,7 +186,9 @@ export async function runOutage(o: OutageOptions): Promise<boolean> {
   console.log(`publish --outage-s ${o.outageS}: live ingest ${fmt(o.rate)} obs/s over ${POINTS} points; target down ${o.outageS} s (refused ${(o.outageS * 2 / 3).toFixed(0)} s, then 503 ${(o.outageS / 3).toFixed(0)} s)`);
   for (const d of o.drivers) results.push(await scenario(d, o));
   console.log(`\npublish outage: ${o.outageS} s target outage under ${fmt(o.rate)} obs/s live ingest, PostgreSQL store, http_push with default settings`);
-  console.log('  (batch.max_size 500, max_wait_ms 1000; retry initial_ms 5000, ×1.5, max_ms 30000, jitter ±20%, max_attempts 20 → a batch is dead-lettered after ~8.6 min of failures)');
+  const { batch, retry, giveUpMs } = targetDefaults();
+  console.log(`  (batch.max_size ${batch.max_size}, max_wait_ms ${batch.max_wait_ms}; retry initial_ms ${retry.initial_ms}, ×${retry.multiplier}, max_ms ${retry.max_ms}, jitter ±${retry.jitter * 100}%, max_attempts ${retry.max_attempts}:`);
+  console.log(`   after target-up the next attempt can be up to ${((retry.max_ms * (1 + retry.jitter)) / 1000).toFixed(0)} s away; the head batch is dead-lettered after ~${(giveUpMs / 60_000).toFixed(1)} min of failures, so longer outages need a larger max_attempts)`);
   for (const r of results) {
     console.log(`${r.driver}:`);
     console.log(`  ingested during the outage ${fmt(r.duringOutage)}; backlog peak ${fmt(r.backlogPeak)}, lag peak ${r.lagPeak} s, head batch attempts ${r.maxAttempts}`);
