@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { Hj212Client } from '../adapters/hj212/transport/client.ts';
+import { spawnHub } from './lib/hub-process.ts';
 import { QnSource, wallTime14 } from '../adapters/hj212/transport/qn.ts';
 import { simStations, simRegistry, realtimeUpload, simFactors } from '../adapters/hj212/sim/stations.ts';
 import { encodeFrame } from '../adapters/hj212/codec/index.ts';
@@ -27,14 +28,7 @@ async function startHub(dir: string, url: string, stations: number): Promise<{ p
     adapters: { hj212: { host: '127.0.0.1', port: 0, max_connections: 20000, max_connections_per_ip: 20000, idle_timeout_s: 3600 } },
     registry: simRegistry(simStations(stations)),
   }));
-  const proc = spawn(process.execPath, [new URL('../bin/lifeline.js', import.meta.url).pathname, 'start', '--config', cfg], { env: { ...process.env, LIFELINE_API_KEY: 'bench', DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const api = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`hub did not start:\n${out}`)), 120_000);
-    const on = (d: Buffer) => { out += d; const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out); if (m) { clearTimeout(t); resolve(m[1]!); } };
-    proc.stdout!.on('data', on); proc.stderr!.on('data', on);
-    proc.once('exit', (c) => reject(new Error(`hub exited ${c}:\n${out}`)));
-  });
+  const { proc, api } = await spawnHub(cfg, { LIFELINE_API_KEY: 'bench', DATABASE_URL: '' });
   const list = await (await fetch(`${api}/v1/adapters`, { headers: { authorization: 'Bearer bench' } })).json() as { data: Array<{ name: string; health: { detail: { port: number } } }> };
   return { proc, api, port: list.data.find((a) => a.name === 'hj212')!.health.detail.port };
 }

@@ -8,6 +8,7 @@ import mqtt from 'mqtt';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { BenchUsageError } from './lib/errors.ts';
+import { spawnHub } from './lib/hub-process.ts';
 import { simDevice, simFields } from '../adapters/json_mqtt/sim/publish.ts';
 
 const TARGET = 20_000;
@@ -34,16 +35,7 @@ async function startHub(dir: string, url: string, cfg: object): Promise<{ proc: 
   const file = join(dir, 'hub.yaml');
   writeFileSync(file, stringify(cfg));
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []; // a .cpuprofile of the hub
-  const proc = spawn(process.execPath, [...prof, new URL('../bin/lifeline.js', import.meta.url).pathname, 'start', '--config', file], { env: { ...process.env, LIFELINE_API_KEY: KEY, DATABASE_URL: url }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const api = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`hub did not start:\n${out}`)), 120_000);
-    const on = (d: Buffer) => { out += d; const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out); if (m) { clearTimeout(t); resolve(m[1]!); } };
-    proc.stdout!.on('data', on); proc.stderr!.on('data', on);
-    proc.once('exit', (c) => reject(new Error(`hub exited ${c}:\n${out}`)));
-  });
-  proc.removeAllListeners('exit');
-  return { proc, api };
+  return spawnHub(file, { LIFELINE_API_KEY: KEY, DATABASE_URL: url }, prof);
 }
 
 export async function run(args: string[]): Promise<void> {

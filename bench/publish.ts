@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
 import { Redis } from 'ioredis';
-import { loadConfig, sampleConfigPath } from '../hub/config/load.ts';
+import { publishBenchConfig } from './lib/publish-hub.ts';
 import { startHub } from '../hub/hub.ts';
 import { BenchUsageError } from './lib/errors.ts';
 import { cpuSnapshot, cpuSince, type CpuReport } from './lib/cpu.ts';
@@ -95,15 +95,8 @@ export async function run(args: string[]): Promise<void> {
   const results: Array<{ driver: string; drainS: number; rate: number; steady: number; cpu: CpuReport }> = [];
   try {
     const config = (publish: boolean, driver: string) => {
-      const loaded = loadConfig(sampleConfigPath, {});
-      loaded.baseDir = dir;
+      const loaded = publishBenchConfig(dir, url);
       const c = loaded.config;
-      c.data_dir = dir; c.store.url = url; c.server.port = 0; c.server.host = '127.0.0.1'; c.log.level = 'silent';
-      c.registry = {
-        sites: [{ code: 'B', name: 'bench', domain: 'water' }],
-        devices: Array.from({ length: 10 }, (_, i) => ({ code: `BD${i}`, site: 'B' })),
-        points: Array.from({ length: 1000 }, (_, i) => ({ code: `BP${i}`, device: `BD${i % 10}`, indicator: 'water.pipe_pressure', field: `f${i}` })),
-      } as never;
       if (publish) {
         c.publish = { driver: driver as 'embedded', redis_url: redisUrl, key_prefix: prefix, poll_ms: 100,
           targets: { bench: { type: 'http_push', batch: { max_size: batch, max_wait_ms: 200 }, retry: { initial_ms: 200, max_ms: 2000 }, config: { url: tgt.url } } } };

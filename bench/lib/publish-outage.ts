@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
 import { Redis } from 'ioredis';
-import { loadConfig, sampleConfigPath } from '../../hub/config/load.ts';
+import { publishBenchConfig } from './publish-hub.ts';
 import { startHub, type Hub } from '../../hub/hub.ts';
 import { startTarget, judge, type TestTarget } from '../../hub/delivery/test/fixtures/target.ts';
 
@@ -83,15 +83,8 @@ async function scenario(driver: 'embedded' | 'bullmq', o: OutageOptions): Promis
   try {
     target = await startTarget();
     const tgt = target;
-    const loaded = loadConfig(sampleConfigPath, {});
-    loaded.baseDir = dir;
+    const loaded = publishBenchConfig(dir, url, POINTS);
     const c = loaded.config;
-    c.data_dir = dir; c.store.url = url; c.server.port = 0; c.server.host = '127.0.0.1'; c.log.level = 'silent';
-    c.registry = {
-      sites: [{ code: 'B', name: 'bench', domain: 'water' }],
-      devices: Array.from({ length: 10 }, (_, i) => ({ code: `BD${i}`, site: 'B' })),
-      points: Array.from({ length: POINTS }, (_, i) => ({ code: `BP${i}`, device: `BD${i % 10}`, indicator: 'water.pipe_pressure', field: `f${i}` })),
-    } as never;
     // Defaults for batch, retry and poll_ms: what a deployment that sets only the URL gets.
     c.publish = { driver, redis_url: o.redisUrl, key_prefix: prefix, targets: { up: { type: 'http_push', config: { url: tgt.url } } } } as never;
     hub = await startHub(loaded, { listen: false, logger: pino({ level: 'silent' }), env: {} });
