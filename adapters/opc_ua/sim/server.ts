@@ -4,7 +4,8 @@ import {
   OPCUAServer, OPCUACertificateManager, Subscription, MessageSecurityMode, SecurityPolicy, Variant, DataType, StatusCodes,
   type StatusCode, type UAVariable, type UAObject, type Namespace,
 } from 'node-opcua';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, copyFileSync } from 'node:fs';
+import { join, basename } from 'node:path';
 import { simItems, simValue, SIM_NAMESPACE, type SimItem } from './points.ts';
 
 export { SIM_NAMESPACE };
@@ -25,7 +26,17 @@ export interface SimOptions {
   user?: { username: string; password: string };
   /** Item names not created (a node that disappeared from the address space). */
   without?: string[];
+  /**
+   * Extra AnalogItem variables (with an EURange, so a percent deadband is accepted) under /Objects/Manual/<name>,
+   * NodeId `s=Manual.<name>`. Their values change only through setValue() (default: none).
+   */
+  manual?: ManualItem[];
 }
+
+export interface ManualItem { name: string; low: number; high: number; initial?: number }
+
+/** Folder of the user PKI (trusted user certificates for X.509 user tokens) inside the simulator's PKI folder. */
+export const userPkiDir = (pkiDir: string) => join(pkiDir, 'user');
 
 export const DEFAULT_USER = { username: 'lifeline', password: 'lifeline-sim' };
 
@@ -34,6 +45,8 @@ export class OpcUaSim {
   port: number;
   private server?: OPCUAServer;
   private cm?: OPCUACertificateManager;
+  private userCm?: OPCUACertificateManager;
+  private manualVars = new Map<string, UAVariable>();
   private vars = new Map<string, UAVariable>();
   private status = new Map<string, StatusCode>();
   private timer?: NodeJS.Timeout;
@@ -59,13 +72,16 @@ export class OpcUaSim {
       rootFolder: this.opts.pkiDir, automaticallyAcceptUnknownCertificate: !!this.opts.acceptUnknownCertificates, keySize: 2048,
     });
     await this.cm.initialize();
+    // X.509 user tokens are checked against a separate store: <pkiDir>/user (trusted/certs = accepted users).
+    this.userCm = new OPCUACertificateManager({ rootFolder: userPkiDir(this.opts.pkiDir), automaticallyAcceptUnknownCertificate: false });
+    await this.userCm.initialize();
     const user = this.opts.user ?? DEFAULT_USER;
     const modes = [MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt];
     const policies = [SecurityPolicy.Basic256Sha256, SecurityPolicy.Aes256_Sha256_RsaPss];
     if (this.opts.allowNone) { modes.unshift(MessageSecurityMode.None); policies.unshift(SecurityPolicy.None); }
     const server = new OPCUAServer({
       port: this.port, resourcePath: '/lifeline', hostname: '127.0.0.1', alternateHostname: ['127.0.0.1'],
-      serverCertificateManager: this.cm,
+      serverCertificateManager: this.cm, userCertificateManager: this.userCm,
       securityModes: modes, securityPolicies: policies,
       allowAnonymous: false,
       userManager: { isValidUser: (u: string, p: string) => u === user.username && p === user.password },
@@ -105,6 +121,18 @@ export class OpcUaSim {
       v.setValueFromSource(new Variant({ dataType: DataType.Double, value: simValue(i, now, it.base, it.swing) }), this.status.get(it.name) ?? StatusCodes.Good, new Date(now));
       this.vars.set(it.name, v);
     });
+    this.manualVars.clear();
+    if (this.opts.manual?.length) {
+      const folder = ns.addFolder(objects, { browseName: 'Manual', nodeId: 's=Manual' });
+      for (const m of this.opts.manual) {
+        const v = ns.addAnalogDataItem({
+          organizedBy: folder, browseName: m.name, nodeId: `s=Manual.${m.name}`, dataType: 'Double', minimumSamplingInterval: 100,
+          engineeringUnitsRange: { low: m.low, high: m.high },
+        });
+        v.setValueFromSource(new Variant({ dataType: DataType.Double, value: m.initial ?? m.low }), StatusCodes.Good, new Date(now));
+        this.manualVars.set(m.name, v);
+      }
+    }
     // A text variable (not a measurement): what the adapter does with values it cannot store.
     const first = folders.values().next().value;
     if (first) {
@@ -136,6 +164,23 @@ export class OpcUaSim {
     if (v && i >= 0) v.setValueFromSource(new Variant({ dataType: DataType.Double, value: simValue(i, Date.now(), this.items[i]!.base, this.items[i]!.swing) }), status, new Date());
   }
 
+  /** Set the value of a `manual` variable (it keeps it until the next call). */
+  setValue(name: string, value: number): void {
+    const v = this.manualVars.get(name);
+    if (!v) throw new Error(`no manual variable ${name}`);
+    v.setValueFromSource(new Variant({ dataType: DataType.Double, value }), StatusCodes.Good, new Date());
+  }
+
+  /** Accept a user certificate (PEM or DER file) for X.509 user-token logins, in the running server. */
+  async trustUser(certFile: string): Promise<void> {
+    const der = (await import('../pki.ts')).readCertificate(certFile).raw;
+    if (this.userCm) await this.userCm.trustCertificate(der);
+    else {
+      mkdirSync(join(userPkiDir(this.opts.pkiDir), 'trusted', 'certs'), { recursive: true });
+      copyFileSync(certFile, join(userPkiDir(this.opts.pkiDir), 'trusted', 'certs', basename(certFile)));
+    }
+  }
+
   /** Trust a client certificate (file or thumbprint prefix, e.g. from <pkiDir>/rejected) in the running server. */
   async trustClient(ref: string): Promise<void> {
     const { findCertificate } = await import('../pki.ts');
@@ -154,6 +199,7 @@ export class OpcUaSim {
     this.server = undefined;
     if (s) await s.shutdown(0);
     this.cm = undefined;
+    this.userCm = undefined;
   }
 
   /** Stop, then start again on the same port (a server restart: sessions and subscriptions are gone). */

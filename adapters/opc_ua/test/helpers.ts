@@ -37,7 +37,9 @@ export async function startSim(t: Tap.Test, opts: SimOptions): Promise<OpcUaSim>
   return sim;
 }
 
-export interface HubOptions { pkiDir: string; endpoint?: Record<string, unknown>; items?: Array<Record<string, unknown>>; extra?: Record<string, unknown>; moreEndpoints?: Array<Record<string, unknown>> }
+export interface HubOptions { pkiDir: string; endpoint?: Record<string, unknown>; items?: Array<Record<string, unknown>>; extra?: Record<string, unknown>; moreEndpoints?: Array<Record<string, unknown>>;
+  /** Extra points of the simulator's device (e.g. for `manual` variables): field, indicator, source unit. */
+  points?: Array<{ field: string; indicator: string; unit: string }> }
 
 /** A hub (PGlite) whose opc_ua adapter subscribes to the simulator, and whose registry knows its points. */
 export async function startOpcHub(t: Tap.Test, sim: OpcUaSim, o: HubOptions): Promise<TestHub> {
@@ -48,13 +50,15 @@ export async function startOpcHub(t: Tap.Test, sim: OpcUaSim, o: HubOptions): Pr
     c.registry.sites.push(...gen.registry.sites as never[]);
     c.registry.devices.push(...gen.registry.devices as never[]);
     c.registry.points.push(...gen.registry.points as never[]);
+    const dev = gen.registry.devices[0]!.code;
+    c.registry.points.push(...(o.points ?? []).map((p) => ({ code: `${dev}-${p.field}`, device: dev, indicator: p.indicator, field: p.field, source_unit: p.unit })) as never[]);
   });
   t.teardown(() => h.cleanup());
   return h;
 }
 
 export interface EndpointHealth {
-  key: string; state: string; outage_start?: string; last_error?: { code: string; message: string }; reconnections: number;
+  key: string; state: string; outage_start?: string; last_error?: { code: string; message: string }; reconnections: number; values: number;
   items: { configured: number; monitored: number; unresolved: number }; unresolved?: Array<{ name: string; code: string; reason: string }>;
 }
 
