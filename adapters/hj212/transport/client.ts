@@ -4,7 +4,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { LifelineError } from '../../../hub/sdk/index.ts';
 import type { BuildInput, CrcDialect, Hj212Frame } from '../codec/types.ts';
-import { decodeFrame, encodeFrame, splitRecords, Framer } from '../codec/index.ts';
+import { decodeFrame, encodeFrame, splitRecords, Framer, QN_RTN } from '../codec/index.ts';
 
 export interface ClientOptions {
   host: string;
@@ -87,7 +87,10 @@ export class Hj212Client {
 
   /**
    * Send a message (split on record boundaries when long), each part with the A flag; resolves when every
-   * part was answered 9014; rejects with COMMAND_TIMEOUT after the retries, with the socket error otherwise.
+   * part was answered 9014. Rejects with HJ212_UPLOAD_REFUSED when the peer answers a part with 9011 and a
+   * QnRtn other than 1 (wrong PW, MN, …), and with COMMAND_TIMEOUT after the retries (naming the last socket
+   * error when the peer could not be reached). Any other answer to the QN (9013, 9011 QnRtn=1) is not an
+   * acknowledgement of data: the part keeps waiting for its 9014.
    */
   async send(input: BuildInput, opts: { maxDataLength?: number } = {}): Promise<SendReport> {
     const parts = splitRecords({ ...input, ackRequested: true }, opts.maxDataLength ?? this.o.maxDataLength ?? 1024, () => this.o.nextQn());
@@ -99,20 +102,32 @@ export class Hj212Client {
       const qn = part.qn!;
       const bytes = encodeFrame(part, { crc: this.o.crc });
       let answered = false;
+      let socketError: string | undefined;
       for (let attempt = 0; attempt <= retries && !answered && !this.closed; attempt++) {
         attempts++;
-        const answer = new Promise<boolean>((resolve) => {
-          const t = setTimeout(() => { this.waiters.delete(qn); resolve(false); }, timeoutMs);
-          this.waiters.set(qn, () => { clearTimeout(t); this.waiters.delete(qn); resolve(true); });
+        const answer = new Promise<Hj212Frame | undefined>((resolve) => {
+          const t = setTimeout(() => { this.waiters.delete(qn); resolve(undefined); }, timeoutMs);
+          this.waiters.set(qn, (f) => {
+            const refused = f.cn === '9011' && String(f.cp.fields.QnRtn ?? '') !== '1';
+            if (f.cn !== '9014' && !refused) return;
+            clearTimeout(t); this.waiters.delete(qn); resolve(f);
+          });
         });
         try {
           (await this.connect()).write(bytes);
-        } catch {
+          socketError = undefined;
+        } catch (e) {
+          socketError = (e as Error).message;
           await new Promise((r) => setTimeout(r, Math.min(timeoutMs, 1000)));
         }
-        answered = await answer;
+        const f = await answer;
+        if (f?.cn === '9011') {
+          const code = Number(f.cp.fields.QnRtn);
+          throw new LifelineError('HJ212_UPLOAD_REFUSED', `the peer refused QN ${qn}: 9011 QnRtn=${f.cp.fields.QnRtn ?? '(none)'} (${QN_RTN[code]?.en ?? 'unknown code'})`, { details: { qn, qnRtn: f.cp.fields.QnRtn ?? null } });
+        }
+        answered = f !== undefined;
       }
-      if (!answered) throw new LifelineError('COMMAND_TIMEOUT', `no 9014 for QN ${qn} after ${retries + 1} attempts of ${timeoutMs} ms`);
+      if (!answered) throw new LifelineError('COMMAND_TIMEOUT', `no 9014 for QN ${qn} after ${retries + 1} attempts of ${timeoutMs} ms${socketError ? `; last connection error: ${socketError}` : ''}`);
     }
     return { qns: parts.map((p) => p.qn!), attempts, roundTripMs: performance.now() - started };
   }

@@ -50,6 +50,8 @@ export interface PlatformOptions {
   ackDelayMs?: number;
   /** Return true to not answer this frame (n = how many frames with this QN were received, 1 for the first). */
   withhold?: (f: PlatformFrame, n: number) => boolean;
+  /** Answer with this instead of 9014 (e.g. `CN=9011` + `QnRtn=3`), for refusals; undefined: the usual 9014. */
+  answer?: (f: PlatformFrame) => { cn: string; cp: string } | undefined;
   /** Accept then immediately close every connection. */
   refuse?: boolean;
   /** Serve TLS with this certificate and key (PEM). */
@@ -132,7 +134,8 @@ export class Platform {
     for (const l of this.listeners) l();
     // Flag bit 0 (A): the station asks for an answer. 9014 data answer: same QN, ST=91, Flag=4 (2017).
     if (!(f.flag & 1) || !f.crcOk || this.options.withhold?.(f, n)) return;
-    const answer = frame(`QN=${f.qn};ST=91;CN=9014;PW=${f.pw};MN=${f.mn};Flag=4;CP=&&&&`, this.options.crc);
+    const other = this.options.answer?.(f);
+    const answer = frame(`QN=${f.qn};ST=91;CN=${other?.cn ?? '9014'};PW=${f.pw};MN=${f.mn};Flag=4;CP=&&${other?.cp ?? ''}&&`, this.options.crc);
     const send = () => { if (!s.destroyed) { s.write(answer); this.acks.push(f.qn ?? ''); } };
     if (this.options.ackDelayMs) setTimeout(send, this.options.ackDelayMs); else send();
   }

@@ -86,6 +86,25 @@ t.test('no 9014 within timeout × (recount + 1) → retry; a retried batch resen
   t.equal(platform.frames[4]!.cp.DataTime, '20261125110100');
 });
 
+t.test('a 9011 refusal (wrong PW) is not an acknowledgement: retry naming the QnRtn; 9013 does not count as 9014 either', async (t) => {
+  let reply: ((f: { qn?: string }) => { cn: string; cp: string } | undefined) = () => ({ cn: '9011', cp: 'QnRtn=3' });
+  const platform = new Platform({ answer: (f) => reply(f) });
+  const port = await platform.start();
+  const p = await publisher.create(config(port), testContext());
+  t.teardown(async () => { await p.stop(); await platform.stop(); });
+  const batch = { idempotencyKey: 'b-refused', attempt: 1, observations: [obs({ ...P1, time: '2026-11-25T03:05:00.000Z' })] };
+  const refused = await p.send(batch);
+  t.equal(refused.status, 'retry', 'not ok: the platform stored nothing');
+  t.match(refused, { reason: /refused QN \d+: 9011 QnRtn=3 \(PW error\)/ });
+  t.equal(platform.frames.length, 1, 'a refusal is final for this attempt: no resend of the same QN');
+  reply = () => ({ cn: '9013', cp: '' });
+  const notice = await p.send({ ...batch, attempt: 2 });
+  t.equal(notice.status, 'retry', 'a 9013 answer leaves the frame unacknowledged');
+  t.match(notice, { reason: /no 9014 for QN/ });
+  reply = () => undefined;
+  t.same(await p.send({ ...batch, attempt: 3 }), { status: 'ok' }, 'the real 9014 completes it');
+});
+
 t.test('platform unreachable → retry at once with a backoff; it comes back → reconnect and ok', async (t) => {
   const platform = new Platform();
   const port = await platform.start();
