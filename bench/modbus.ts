@@ -49,7 +49,8 @@ function startSim(args: string[]): Promise<ChildProcess> {
   });
 }
 
-const stored = async (hub: Hub) => Number((await hub.db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation')).rows[0]!.n);
+// Good readings only: a failed read is stored too (value null, quality bad) but is not throughput.
+const stored = async (hub: Hub) => Number((await hub.db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation WHERE value IS NOT NULL')).rows[0]!.n);
 
 /** Where the hub's main thread went: the adapter (modbus-serial + adapters/modbus_tcp) against the rest. */
 function printProfile(p: CpuProfile) {
@@ -123,7 +124,7 @@ export async function run(args: string[]): Promise<void> {
     const quarantined = Number((await hub.db.query<{ n: string }>('SELECT count(*)::text AS n FROM quarantine')).rows[0]?.n ?? 0);
     const bad = Number((await hub.db.query<{ n: string }>("SELECT count(*)::text AS n FROM observation WHERE value IS NULL")).rows[0]?.n ?? 0);
     console.log(`polls: ${fmt((p1 - p0) / wall)}/s (target ${fmt((devices * 1000) / intervalMs)}/s) → ${fmt(((p1 - p0) * POINTS) / wall)} points/s read`);
-    console.log(`stored ${fmt(n1 - n0)} observations in ${wall.toFixed(1)} s; ${bad} with value null (failed reads), ${quarantined} quarantined; adapter health ${h?.status} (${h?.detail?.devices_down ?? '?'} devices down)`);
+    console.log(`stored ${fmt(n1 - n0)} good observations in ${wall.toFixed(1)} s; ${bad} with value null (failed reads), ${quarantined} quarantined; adapter health ${h?.status} (${h?.detail?.devices_down ?? '?'} devices down)`);
     console.log(`CPU: hub process ${(cpu.processCores * 100).toFixed(0)}% of one core (event loop busy ${(cpu.mainElu * 100).toFixed(0)}%)` +
       (cpu.postgresCores !== undefined ? `, postgres ${(cpu.postgresCores * 100).toFixed(0)}%` : '') + (cpu.otherCores !== undefined ? `, rest of the machine ${(cpu.otherCores * 100).toFixed(0)}% (simulator, other work)` : '') +
       `; RSS peak ${mib(rssPeak)}`);

@@ -13,7 +13,7 @@ export interface ItemTarget {
 
 /** What the mapper needs of a node-opcua DataValue. */
 export interface DataValueLike {
-  value?: { value: unknown } | null;
+  value?: { value: unknown; dataType?: number } | null;
   statusCode?: { value: number; name: string } | null;
   sourceTimestamp?: Date | null;
   serverTimestamp?: Date | null;
@@ -23,12 +23,18 @@ export interface DataValueLike {
 const MIN_TIME = Date.UTC(1601, 0, 2);
 const usable = (d: Date | null | undefined): d is Date => !!d && !Number.isNaN(d.getTime()) && d.getTime() > MIN_TIME;
 
+/** OPC UA built-in type id of Int64 (node-opcua's DataType.Int64): its high word is signed. */
+const INT64 = 8;
+
 /** A number from a Variant value: numbers, booleans (1/0), Int64/UInt64 ([high, low] words or bigint). */
-export function numeric(v: unknown): number | undefined {
+export function numeric(v: unknown, dataType?: number): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'bigint') return Number(v);
-  if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number') return v[0] * 2 ** 32 + v[1];
+  if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number') {
+    // node-opcua gives both words unsigned; an Int64's high word carries the sign.
+    return (dataType === INT64 ? v[0] | 0 : v[0]) * 2 ** 32 + v[1];
+  }
   return undefined;
 }
 
@@ -44,9 +50,17 @@ export function toReading(t: ItemTarget, dv: DataValueLike, receivedAt: number):
   else if (usable(dv.serverTimestamp)) { time = dv.serverTimestamp.getTime(); warnings.push('opcua_server_timestamp'); }
   else { time = receivedAt; warnings.push('opcua_receive_time'); }
   let value: number | null = null;
+  const raw = dv.value?.value;
+  if (st.quality !== 'bad' && typeof raw === 'number' && !Number.isFinite(raw)) {
+    // NaN / ±Infinity: the device says it has no usable value (as Modbus sentinels do), not an unsupported type.
+    const reading: SourceReading = {
+      ...(t.device ? { device: t.device } : { identity: { protocol: 'opc_ua', key: t.key } }),
+      field: t.field, time, kind: 'rtd', value: null, quality: 'bad', flag: 'D', warnings: [...warnings, 'non_finite_value'] as SourceReading['warnings'],
+    };
+    return { reading };
+  }
   if (st.quality !== 'bad') {
-    const raw = dv.value?.value;
-    const n = numeric(raw);
+    const n = numeric(raw, dv.value?.dataType);
     if (n === undefined) return { unsupported: raw === null || raw === undefined ? 'empty' : Array.isArray(raw) ? 'array' : typeof raw };
     value = n;
   }

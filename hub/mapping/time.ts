@@ -1,5 +1,5 @@
 // Reading a mapped time: auto | iso8601 | epoch_ms | epoch_s | a token pattern (YYYY MM DD HH mm ss SSS Z).
-import { parseTime, zoneOffsetMs } from '../time/parse.ts';
+import { parseTime, zoneOffsetMs, inTimeRange } from '../time/parse.ts';
 
 export type TimeReader = (raw: unknown, zone: string) => number | string; // epoch ms, or why not
 
@@ -14,8 +14,16 @@ function asNumber(raw: unknown): number | undefined {
   return undefined;
 }
 
-/** Compile a format once; throws Error(message) for a bad pattern. */
+/** Compile a format once; throws Error(message) for a bad pattern. A time outside 0001…9999 is a failure too. */
 export function timeReader(format: string): TimeReader {
+  const read = formatReader(format);
+  return (raw, zone) => {
+    const t = read(raw, zone);
+    return typeof t === 'number' && !inTimeRange(t) ? `${show(raw)} is outside the years 0001–9999 (format ${format})` : t;
+  };
+}
+
+function formatReader(format: string): TimeReader {
   switch (format) {
     case 'epoch_ms': return (raw) => { const n = asNumber(raw); return n === undefined ? `${show(raw)} is not epoch milliseconds` : Math.trunc(n); };
     case 'epoch_s': return (raw) => { const n = asNumber(raw); return n === undefined ? `${show(raw)} is not epoch seconds` : Math.round(n * 1000); };

@@ -42,7 +42,8 @@ export function createIngest(d: PipelineDeps): Ingest {
       const slot = p.slots[i]!;
       if ('quarantine' in slot) p.quarantine[slot.quarantine] = { reason: 'INVALID_RECORD', message: `${e.path} ${e.message}`, field: e.path, record: batch[i] };
     }
-    const rejectedRows = (opts.rejected ?? []).map((r) => ({ reason: r.reason, message: r.message, field: r.field ?? null, record: r.record as SourceReading }));
+    // An adapter's rejected input is kept even when the adapter described it badly: a missing reason must not fail the batch.
+    const rejectedRows = (opts.rejected ?? []).map((r) => ({ reason: typeof r.reason === 'string' && r.reason ? r.reason : 'REJECTED', message: String(r.message ?? ''), field: typeof r.field === 'string' ? r.field : null, record: r.record as SourceReading }));
     const started = performance.now();
     let inserted: Map<string, string>;
     try {

@@ -79,7 +79,7 @@ export function observationParams(rows: ObservationRow[], adapter: string, recei
     cols[4]![i] = r.kind; cols[5]![i] = r.timeMs; cols[6]![i] = r.value; cols[7]![i] = r.avg;
     cols[8]![i] = r.min; cols[9]![i] = r.max; cols[10]![i] = r.cou; cols[11]![i] = r.unit;
     cols[12]![i] = r.sourceFlag; cols[13]![i] = r.flags.join(','); cols[14]![i] = r.warnings.join(',');
-    cols[15]![i] = r.messageId; cols[16]![i] = r.rawValue; cols[17]![i] = r.rawUnit;
+    cols[15]![i] = r.messageId === null ? null : noNul(r.messageId); cols[16]![i] = r.rawValue; cols[17]![i] = r.rawUnit;
   }
   return [...cols.map((c, j) => (TEXT_COLS.has(j) ? textArray(c) : numArray(c))), adapter, receivedAtMs];
 }
@@ -105,10 +105,15 @@ export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Ma
   });
 }
 
+// PostgreSQL text and jsonb cannot hold U+0000, and quarantine is where such garbage arrives (a binary MQTT payload):
+// it is kept as U+FFFD rather than failing the whole batch it shares a transaction with.
+const noNul = (s: string | null) => (s === null ? null : s.replaceAll('\u0000', '\uFFFD'));
+const jsonNoNul = (v: unknown) => (JSON.stringify(v ?? null) ?? 'null').replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+
 async function insertQuarantine(tx: Queryable, adapter: string, receivedAtMs: number, q: QuarantineRow[]) {
   await tx.query(INSERT_QUARANTINE, [
     receivedAtMs, adapter,
-    q.map((x) => x.reason), q.map((x) => x.message), q.map((x) => x.field), q.map((x) => JSON.stringify(x.record ?? null)),
+    q.map((x) => noNul(x.reason)), q.map((x) => noNul(x.message)), q.map((x) => noNul(x.field)), q.map((x) => jsonNoNul(x.record)),
   ]);
 }
 

@@ -37,9 +37,18 @@ function realDate(y: number, m: number, d: number): boolean {
   return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 
-/** Parse an ISO 8601 / RFC 3339 time or epoch ms; wall-clock times are read in `zone`. NaN when invalid. */
+/** Earliest and latest instants the hub stores (0001-01-01 … 9999-12-31 UTC): what ISO 8601's four-digit year can
+ * say, and well inside both JavaScript's Date and PostgreSQL's timestamptz. */
+export const MIN_TIME_MS = new Date('0001-01-01T00:00:00.000Z').getTime();
+export const MAX_TIME_MS = new Date('9999-12-31T23:59:59.999Z').getTime();
+
+/** Whether epoch ms `ms` is an instant the hub can store. */
+export const inTimeRange = (ms: number): boolean => Number.isFinite(ms) && ms >= MIN_TIME_MS && ms <= MAX_TIME_MS;
+
+/** Parse an ISO 8601 / RFC 3339 time or epoch ms; wall-clock times are read in `zone`. NaN when invalid or outside
+ * 0001…9999 (a number like 1e17 is not a time any store can hold). */
 export function parseTime(input: string | number, zone: string): number {
-  if (typeof input === 'number') return Number.isFinite(input) ? Math.trunc(input) : Number.NaN;
+  if (typeof input === 'number') return inTimeRange(input) ? Math.trunc(input) : Number.NaN;
   if (withOffset.test(input)) {
     if (!realDate(+input.slice(0, 4), +input.slice(5, 7), +input.slice(8, 10))) return Number.NaN;
     return Date.parse(input.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));

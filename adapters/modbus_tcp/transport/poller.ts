@@ -7,6 +7,9 @@ import type { ProfilePoint } from '../profile.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { ModbusConnection } from './client.ts';
 
+/** Further commits of one poll's readings after a failed one (0.5, 1, 2 s apart). */
+const COMMIT_RETRIES = 3;
+
 export interface PollerOptions {
   host: string; port: number; unitId: number; device?: string;
   points: ProfilePoint[];
@@ -74,7 +77,7 @@ export class DevicePoller {
     clearTimeout(timer);
     if (late && !this.awaitingCommit) this.ctx.logger.warn({ device: this.key }, `poller did not stop within ${bound} ms`);
     // The last poll's readings are still committed (behind other devices' batches when the store is busy).
-    await Promise.race([this.loop!.then(() => this.inflight), new Promise((r) => { timer = setTimeout(r, 30_000); })]);
+    await Promise.race([(this.loop ?? Promise.resolve()).then(() => this.inflight), new Promise((r) => { timer = setTimeout(r, 30_000); })]);
     clearTimeout(timer);
   }
 
@@ -180,13 +183,21 @@ export class DevicePoller {
   private async deliver(batch: ModbusReading[]): Promise<void> {
     if (!batch.length) return;
     this.ctx.metrics.received(batch.length);
-    try {
-      const r = (await this.ingest(batch)) as { accepted?: number } | undefined;
-      this.ctx.metrics.sent(r?.accepted ?? batch.length);
-    } catch (e) {
-      this.ctx.metrics.error('ingest_failed');
-      this.ctx.metrics.dropped(batch.length);
-      this.ctx.logger.warn({ device: this.key, err: e }, 'commit of polled readings failed; they are lost (the next poll reads fresh values)');
+    // A poll cannot be asked for again, so a failed commit is retried (a store restart, a deadlock) before it is given up.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = (await this.ingest(batch)) as { accepted?: number } | undefined;
+        this.ctx.metrics.sent(r?.accepted ?? batch.length);
+        return;
+      } catch (e) {
+        this.ctx.metrics.error('ingest_failed');
+        if (attempt >= COMMIT_RETRIES || this.stopped) {
+          this.ctx.metrics.dropped(batch.length);
+          this.ctx.logger.warn({ device: this.key, err: e }, `commit of polled readings failed ${attempt + 1} times; they are dropped (the next poll reads fresh values)`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+      }
     }
   }
 }

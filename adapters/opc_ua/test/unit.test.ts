@@ -55,3 +55,11 @@ t.test('field names guessed from browse paths', async (t) => {
   t.equal(guessField('/Objects/Other/PT101.PV', taken), 'PT101_2', 'unique');
   t.equal(guessField('/Objects/2:Boiler/Supply Temp', taken), 'Supply_Temp');
 });
+
+t.test('Int64 words are signed, UInt64 words are not; NaN is a bad reading, not an unsupported type', async (t) => {
+  t.equal(numeric([0xffffffff, 0xfffffffb], 8), -5, 'Int64 −5 as node-opcua decodes it');
+  t.equal(numeric([0xffffffff, 0xfffffffb], 9), 0xffffffff * 2 ** 32 + 0xfffffffb, 'UInt64 stays unsigned');
+  const target = { key: 'sim', field: 'PT101' };
+  const r = toReading(target as never, { value: { value: Number.NaN, dataType: 11 }, statusCode: { value: 0, name: 'Good' }, sourceTimestamp: new Date(Date.UTC(2026, 10, 25)) }, Date.now());
+  t.match(r, { reading: { value: null, quality: 'bad', flag: 'D', warnings: ['non_finite_value'] } });
+});

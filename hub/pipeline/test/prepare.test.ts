@@ -98,3 +98,9 @@ t.test('source quality: uncertain keeps the value, bad allows null, good adds no
   t.same(p.rows[1]!.warnings, ['modbus_timeout'], 'the specific status is kept as a warning');
   t.same(p.quarantine.map((q) => q.reason), ['MISSING_VALUE'], 'uncertain is not a licence for a null value');
 });
+
+t.test('a time no store can hold (epoch 1e17, negative beyond year 1) is INVALID_TIME, not a failed commit', async (t) => {
+  const p = run([{ point: 'P', time: 1e17, value: 1 }, { point: 'P', time: -1e15, value: 1 }, { point: 'P', time: now, value: 0.5 }]);
+  t.same(p.quarantine.map((q) => [q.reason, q.field]), [['INVALID_TIME', '/time'], ['INVALID_TIME', '/time']]);
+  t.equal(p.rows.length, 1, 'the good reading of the same batch goes on');
+});

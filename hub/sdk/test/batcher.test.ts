@@ -42,3 +42,17 @@ t.test('rejected inputs ride along: quarantined in the same commit, counted per 
   const q = await hub.db.query<{ reason: string; field: string | null; record: unknown }>("SELECT reason, field, record FROM quarantine WHERE adapter = 'batcher' AND reason IN ('MAPPING_FAILED', 'PAYLOAD_INVALID') ORDER BY id");
   t.same(q.rows, [{ reason: 'MAPPING_FAILED', field: '/deviceId', record: { raw: 'x' } }, { reason: 'PAYLOAD_INVALID', field: null, record: 'not json' }]);
 });
+
+t.test('a NUL byte in a rejected input (a binary MQTT payload) does not fail the shared commit', async (t) => {
+  const [good, garbage] = await Promise.all([
+    ingest([{ point: 'WS-001-P1', time: Date.UTC(2026, 0, 4), value: 0.3 }]),
+    ingest([], { rejected: [{ record: { payload: 'ab\u0000cd', ['k\u0000']: 1 }, reason: 'MQTT_NOT_JSON', message: 'not JSON: \u0000', field: '/\u0000' }] }),
+    ingest([{ point: 'WS-001-P1', time: Date.UTC(2026, 0, 5), value: 0.3, message_id: 'qn\u00001' }]),
+  ]);
+  t.equal(good.accepted, 1, 'the good reading of the other caller is stored');
+  t.equal(garbage.rejected, 1);
+  const q = await hub.db.query<{ record: { payload: string }; message: string }>("SELECT record, message FROM quarantine WHERE reason = 'MQTT_NOT_JSON'");
+  t.same(q.rows, [{ record: { payload: 'ab\uFFFDcd', ['k\uFFFD']: 1 }, message: 'not JSON: \uFFFD' }], 'kept, with U+FFFD for the NUL');
+  const m = await hub.db.query<{ message_id: string }>("SELECT message_id FROM observation WHERE adapter = 'batcher' AND message_id IS NOT NULL");
+  t.same(m.rows, [{ message_id: 'qn\uFFFD1' }]);
+});

@@ -90,8 +90,8 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     const rows = [row(p2.id, p2.dev, p2.site, 500)];
     await t.rejects(commitBatch(db, {
       adapter: 'test', receivedAtMs: T0, rows,
-      // NUL is not allowed in PostgreSQL text: the quarantine insert fails after the observations were written
-      quarantine: [{ reason: 'X\u0000', message: 'm', field: null, record: {} }],
+      // reason is NOT NULL: the quarantine insert fails after the observations were written
+      quarantine: [{ reason: null as unknown as string, message: 'm', field: null, record: {} }],
     }));
     const after = (await db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation')).rows[0]!.n;
     t.equal(after, before, 'no observation of the failed batch remains');
