@@ -111,14 +111,14 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
     },
   }, { keys, bodyLimit: c.server.body_limit_bytes, logger, version: hubVersion, adapterRoutes });
 
-  for (const [id, a] of instances) {
-    await a.start();
-    logger.info({ adapter: id }, 'adapter started');
-  }
-  await publish.start();
-
   let url = '';
   try {
+    // Inside the try: an adapter or a publish target that fails to start must not leave the rest running.
+    for (const [id, a] of instances) {
+      await a.start();
+      logger.info({ adapter: id }, 'adapter started');
+    }
+    await publish.start();
     if (opts.listen !== false) url = await app.listen({ host: c.server.host, port: c.server.port });
     else await app.ready();
   } catch (cause) {

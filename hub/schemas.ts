@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { isValidZone } from './time/parse.ts';
 
 // Both packages are CJS with a `default` property; unwrap whichever shape the loader hands us.
 const Ajv = AjvModule.default ?? AjvModule;
@@ -36,6 +37,8 @@ export function schemaById(id: string): JsonSchema {
 export function createAjv(opts: { useDefaults?: boolean; coerceTypes?: boolean } = {}) {
   const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: opts.useDefaults ?? false, coerceTypes: opts.coerceTypes ?? false });
   addFormats(ajv);
+  // `format: iana-zone` on every timezone key: a misspelt zone is a config error at start, not a RangeError later.
+  ajv.addFormat('iana-zone', { type: 'string', validate: isValidZone });
   for (const s of loadSchemas()) ajv.addSchema(s);
   return ajv;
 }
@@ -66,6 +69,7 @@ export function fieldErrors(errors: ErrorObject[] | null | undefined, prefix = '
     if (e.keyword === 'enum') message += `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
     if (e.keyword === 'required') message = 'is required';
     if (e.keyword === 'additionalProperties') message = 'is not a known field';
+    if (e.keyword === 'format' && (e.params as { format: string }).format === 'iana-zone') message = 'is not an IANA time zone (e.g. Asia/Shanghai)';
     out.push({ path: path || '/', message });
   }
   // oneOf produces one error per branch plus a summary; keep distinct lines only

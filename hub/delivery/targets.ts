@@ -6,6 +6,7 @@ import { LifelineError } from '../sdk/errors.ts';
 import { importModule, definitionProblems } from '../adapters/loader.ts';
 import { builtinPublishers } from '../../adapters/index.ts';
 import { createAjv, fieldErrors, type FieldError } from '../schemas.ts';
+import { catalogueByCode } from '../registry/catalogue.ts';
 
 type TargetConfig = NonNullable<NonNullable<Config['publish']>['targets']>[string];
 
@@ -54,6 +55,7 @@ export async function resolvePublish(publish: Config['publish'], baseDir: string
     plugins.set(def.manifest.id, def);
   }
   const ajv = createAjv({ useDefaults: true });
+  const catalogue = catalogueByCode();
   const errors: FieldError[] = [];
   const targets: TargetSpec[] = [];
   for (const [name, t] of Object.entries(p.targets ?? {}) as Array<[string, TargetConfig]>) {
@@ -66,6 +68,10 @@ export async function resolvePublish(publish: Config['publish'], baseDir: string
     const config = (t.config ?? {}) as Record<string, unknown>;
     const validate = ajv.compile({ ...def.manifest.configSchema, $id: undefined });
     if (!validate(config)) errors.push(...fieldErrors(validate.errors, `/publish/targets/${name}/config`));
+    // A misspelt indicator would silently filter everything out, and the cursor moves past what a filter excludes.
+    (t.filter?.indicators ?? []).forEach((code, i) => {
+      if (!catalogue.has(code)) errors.push({ path: `/publish/targets/${name}/filter/indicators/${i}`, message: `"${code}" is not an indicator code (see lifeline indicators)` });
+    });
     const b = t.batch ?? {}, r = t.retry ?? {};
     targets.push({
       name, type: t.type, enabled: t.enabled ?? true, start: t.start ?? 'earliest', filter: (t.filter ?? {}) as TargetFilter, config, def,

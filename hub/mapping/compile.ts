@@ -51,6 +51,7 @@ export function compileProfile(profile: unknown, opts: CompileOptions = {}): Com
   const messageId = p.message_id_expr ? compileExpr(p.message_id_expr, '/message_id_expr') : undefined;
   const unitMap: Record<string, string> = p.unit_map ?? {};
   const zone = opts.timezone ?? 'Asia/Shanghai';
+  if (!isValidZone(zone)) throw new LifelineError('MAPPING_INVALID', `mapping profile "${name}": timezone "${zone}" is not an IANA time zone (e.g. Asia/Shanghai)`, { details: { path: '/timezone' } });
   const values: ValueSpec[] = (p.values as Record<string, unknown>[]).map((v, i) => {
     const at = `/values/${i}`;
     const spec: ValueSpec = {

@@ -14,4 +14,5 @@ await publisherConformance(t, hj212Upstream as never,
     [{ host: 'h', port: 9212, stations: [{ ...station, mn: 'a b' }] }, /mn/],
     [{ host: 'h', port: 9212, stations: [{ ...station, factors: {} }] }, /factors/],
     [{ host: 'h', port: 9212, version: '2020', stations: [station] }, /version/],
+    [{ host: 'h', port: 9212, stations: [{ ...station, site: undefined }] }, /site/], // a station covering nothing would send nothing
   ]);

@@ -75,3 +75,16 @@ t.test('lifeline indicators prints the catalogue', async (t) => {
   const hk = spawnSync(process.execPath, [bin, 'hash-key', 'test'], { encoding: 'utf8' });
   t.equal(hk.stdout.trim(), 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08');
 });
+
+t.test('a misspelt zone in an adapter block is a config error naming the key, not a RangeError later', async (t) => {
+  const { resolveAdapters, validateAdapterConfigs } = await import('../../adapters/loader.ts');
+  const defs = await resolveAdapters(['json_mqtt', 'sql_poll'], [], process.cwd());
+  const errors = validateAdapterConfigs(defs, {
+    json_mqtt: { broker: { url: 'mqtt://127.0.0.1:1883' }, subscriptions: [{ topic: 'x/{device}/up', profile: 'flat-reading' }], timezone: 'Asia/Shanghia' },
+    sql_poll: { sources: [{ name: 's', driver: 'postgres', url: 'postgres://127.0.0.1/x', timezone: 'Mars/Olympus' }] },
+  });
+  t.same(errors.map((e) => [e.path, e.message]), [
+    ['/adapters/json_mqtt/timezone', 'is not an IANA time zone (e.g. Asia/Shanghai)'],
+    ['/adapters/sql_poll/sources/0/timezone', 'is not an IANA time zone (e.g. Asia/Shanghai)'],
+  ]);
+});
