@@ -228,4 +228,5 @@ export async function run(args: string[]): Promise<void> {
   console.log(`\nsummary (${fmt(o.rows)} rows, page ${fmt(o.page)}; store PostgreSQL)`);
   console.log(`  ${'source'.padEnd(11)} ${'raw rows/s'.padStart(11)} ${'sql_poll rows/s'.padStart(16)} ${'ratio'.padStart(6)}  target ≥ ${TARGET * 100}%`);
   for (const r of results) console.log(`  ${r.source.padEnd(11)} ${fmt(r.raw).padStart(11)} ${fmt(r.poll).padStart(16)} ${pct(r.ratio).padStart(6)}  ${r.pass ? 'PASS' : 'FAIL'}`);
+  if (results.some((r) => !r.pass)) process.exitCode = 1;
 }

@@ -95,9 +95,10 @@ export class Webhooks {
     if (req.rawBody.length > e.cfg.body_limit_bytes) this.fail(e, new LifelineError('PAYLOAD_TOO_LARGE', `the body (${req.rawBody.length} bytes) is larger than this profile's body_limit_bytes (${e.cfg.body_limit_bytes})`));
     if (req.body === undefined) this.fail(e, new LifelineError('BODY_INVALID', `${req.bodyError ?? 'no JSON body'}; nothing was stored`));
 
-    const vars: Record<string, string> = { profile: name };
+    // Query parameters first, then the configured vars, then the endpoint's name: a caller cannot override what the hub sets.
+    const vars: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.query)) if (typeof v === 'string') vars[k] = v;
-    Object.assign(vars, e.cfg.vars);
+    Object.assign(vars, e.cfg.vars, { profile: name });
     const receivedAt = this.ctx.clock.now();
     const { readings, failures } = await e.profile.map({ payload: req.body, vars, receivedAt });
     this.ctx.metrics.received(readings.length + failures.length);
