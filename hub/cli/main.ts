@@ -33,8 +33,8 @@ Usage:
                                       the readings a JSON payload maps to with a mapping profile, or why not
   lifeline mapping list               the shipped mapping profiles
   lifeline sqlpoll init-schema --url DB_URL [--table NAME] [--print]
-                                      create the standard intermediate table (PostgreSQL, MySQL/MariaDB);
-                                      --print (with --driver postgres|mysql instead of --url): print its DDL
+                                      create the standard intermediate table (PostgreSQL, MySQL/MariaDB, SQL Server);
+                                      --print (with --driver postgres|mysql|mssql instead of --url): print its DDL
   lifeline publish status|dead-letters|replay|pause|resume [TARGET] [--config FILE | --url URL --key KEY]
                                       upstream delivery: backlog, lag, dead letters; replay, pause, resume
   lifeline conformance MODULE [--config FILE] [--json] [--out FILE]
