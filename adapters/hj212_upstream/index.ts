@@ -1,8 +1,7 @@
 // hj212_upstream: the hub as HJ 212 stations of an upstream platform. Live batches go out as 2011/2051/2061/2031
 // frames with the A flag, one per station + DataTime, each resent (same QN) until 9014 or the recount is spent;
 // the platform's history requests are answered from the store, paced, on the same connection.
-import { readFileSync } from 'node:fs';
-import { definePublisher, LifelineError, type PublishBatch, type PublishOutcome, type PublisherContext } from '../../hub/sdk/index.ts';
+import { definePublisher, LifelineError, readConfigFile, type PublishBatch, type PublishOutcome, type PublisherContext } from '../../hub/sdk/index.ts';
 import type { BuildInput, Hj212Frame } from '../hj212/codec/types.ts';
 import { cnInfo, encodeFrame, isHj212Error, replyTo } from '../hj212/codec/index.ts';
 import { Hj212Client } from '../hj212/transport/client.ts';
@@ -41,11 +40,12 @@ class Upstream {
   constructor(private readonly cfg: UpstreamConfig, private readonly ctx: PublisherContext) {
     this.qns = new QnSource(ctx.clock, cfg.timezone);
     const t = cfg.tls;
+    const at = `/publish/targets/${ctx.name}/config`;
     this.client = new Hj212Client({
       host: cfg.host, port: cfg.port, timeoutMs: cfg.timeout_s * 1000, retries: cfg.recount, maxDataLength: cfg.max_data_length,
       nextQn: () => this.qns.next(), crc: cfg.crc,
       tls: t ? {
-        ca: t.ca ? readFileSync(t.ca) : undefined, cert: t.cert ? readFileSync(t.cert) : undefined, key: t.key ? readFileSync(t.key) : undefined,
+        ca: t.ca ? readConfigFile(t.ca, `${at}/tls/ca`) : undefined, cert: t.cert ? readConfigFile(t.cert, `${at}/tls/cert`) : undefined, key: t.key ? readConfigFile(t.key, `${at}/tls/key`) : undefined,
         servername: t.servername, rejectUnauthorized: t.reject_unauthorized ?? true,
       } : undefined,
       onRequest: (f) => this.onRequest(f),

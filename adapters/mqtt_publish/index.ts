@@ -1,9 +1,8 @@
 // mqtt_publish: observations as JSON to an MQTT broker. A batch is `ok` once every publish was acknowledged
 // (PUBACK for QoS 1, PUBCOMP for QoS 2); disconnection, timeout or a transient broker refusal → `retry`.
-import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
-import { definePublisher, type Observation, type PublishBatch, type PublishOutcome, type PublisherContext } from '../../hub/sdk/index.ts';
+import { definePublisher, readConfigFile, type Observation, type PublishBatch, type PublishOutcome, type PublisherContext } from '../../hub/sdk/index.ts';
 import { manifest, type MqttPublishConfig } from './manifest.ts';
 import { compileTopic } from './topic.ts';
 
@@ -22,9 +21,15 @@ class MqttPublisher {
   private lastError?: string;
   private stopped = false;
   private readonly stats = { messages_acked: 0 };
+  private readonly files: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {};
 
   constructor(private readonly cfg: MqttPublishConfig, private readonly ctx: PublisherContext) {
     this.topicOf = compileTopic(cfg.topic);
+    // Read at create(): a wrong path stops the hub at start, naming the key.
+    for (const k of ['ca', 'cert', 'key'] as const) {
+      const file = cfg.tls?.[k];
+      if (file) this.files[k] = readConfigFile(file, `/publish/targets/${ctx.name}/config/tls/${k}`);
+    }
   }
 
   async start() {
@@ -33,8 +38,7 @@ class MqttPublisher {
       clientId: c.client_id ?? `lifeline-${this.ctx.name}-${randomBytes(4).toString('hex')}`,
       username: c.username, password: c.password, protocolVersion: c.protocol_version, keepalive: c.keepalive_s,
       reconnectPeriod: c.reconnect_s * 1000, connectTimeout: c.connect_timeout_s * 1000, clean: true,
-      ca: c.tls?.ca ? readFileSync(c.tls.ca) : undefined, cert: c.tls?.cert ? readFileSync(c.tls.cert) : undefined,
-      key: c.tls?.key ? readFileSync(c.tls.key) : undefined, rejectUnauthorized: c.tls?.reject_unauthorized ?? true,
+      ca: this.files.ca, cert: this.files.cert, key: this.files.key, rejectUnauthorized: c.tls?.reject_unauthorized ?? true,
     };
     const client = mqtt.connect(c.url, opts);
     this.client = client;

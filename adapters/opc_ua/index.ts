@@ -1,6 +1,6 @@
 // OPC UA adapter: one supervised client per endpoint, values group-committed through one ingest batcher.
-import { isAbsolute, join } from 'node:path';
-import { defineAdapter, createIngestBatcher, type SourceReading, type AdapterHealth, type RejectedInput } from '../../hub/sdk/index.ts';
+import { isAbsolute, join, resolve } from 'node:path';
+import { defineAdapter, createIngestBatcher, readConfigFile, LifelineError, type SourceReading, type AdapterHealth, type RejectedInput } from '../../hub/sdk/index.ts';
 import type { OPCUACertificateManager } from 'node-opcua';
 import { manifest, type OpcUaConfig } from './manifest.ts';
 
@@ -47,6 +47,18 @@ export default defineAdapter<OpcUaConfig>({
     const quarantine = (input: RejectedInput): void => {
       ctx.ingest([], { rejected: [input] }).catch((e: Error) => ctx.logger.warn({ err: e.message }, 'could not quarantine an OPC UA value'));
     };
+
+    // A user certificate is read at every connection; check it here so a wrong path stops the hub at start.
+    config.endpoints.forEach((e, i) => {
+      if (e.auth?.type !== 'certificate') return;
+      for (const k of ['certificate', 'private_key'] as const) {
+        const at = `/adapters/${ctx.name}/endpoints/${i}/auth/${k}`;
+        const file = e.auth[k];
+        if (!file) throw new LifelineError('CONFIG_INVALID', `${at}: auth type certificate needs ${k}`, { details: { path: at }, stage: 'config' });
+        readConfigFile(file, at, ctx.configDir);
+        e.auth[k] = resolve(ctx.configDir, file);
+      }
+    });
 
     let stopped = false;
     let pkiError: string | undefined;
