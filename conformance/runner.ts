@@ -67,7 +67,7 @@ export async function runConformance(target: string | AdapterDefinition<never>, 
   const newContext = () => {
     const a = new AbortController();
     aborts.push(a);
-    return createAdapterContext(adapter.manifest.id, { db, registry, ingest, metrics, logger, signal: a.signal, clock: { now: Date.now }, timezone: 'Asia/Shanghai', dataDir, configDir: opts.baseDir ?? process.cwd() });
+    return createAdapterContext(adapter.manifest.id, { db, registry, ingest, metrics, logger, signal: a.signal, clock: { now: Date.now }, timezone: 'Asia/Shanghai', dataDir, configDir: opts.baseDir ?? process.cwd(), routes: [] });
   };
 
   const results: ClauseResult[] = [];

@@ -110,6 +110,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
       return out;
     },
   }, { keys, bodyLimit: c.server.body_limit_bytes, logger, version: hubVersion, adapterRoutes });
+  Object.freeze(adapterRoutes);
 
   let url = '';
   try {

@@ -6,6 +6,7 @@ import type { RegistryService } from '../registry/service.ts';
 import type { Ingest } from '../pipeline/ingest.ts';
 import type { HubMetrics } from '../metrics.ts';
 import { readCheckpoint } from '../store/observations.ts';
+import { LifelineError } from '../sdk/errors.ts';
 
 export interface ContextDeps {
   db: SqlDriver;
@@ -37,6 +38,12 @@ export function createAdapterContext(id: string, d: ContextDeps): AdapterContext
       dropped: (n = 1) => event('dropped', n),
     },
     signal: d.signal, clock: d.clock, timezone: d.timezone, dataDir: d.dataDir, configDir: d.configDir,
-    http: { route: (route) => { d.routes?.push({ adapter: id, route }); } },
+    http: {
+      route: (route) => {
+        // Routes open when the hub listens; one declared later would never be served, so say so instead of a silent 404.
+        if (!d.routes || Object.isFrozen(d.routes)) throw new LifelineError('ADAPTER_INVALID', `adapter "${id}": ctx.http.route(${route.method} ${route.url}) must be called in create(), before the hub listens`);
+        d.routes.push({ adapter: id, route });
+      },
+    },
   };
 }

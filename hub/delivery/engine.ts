@@ -80,7 +80,6 @@ export async function createDelivery(s: PublishSettings, d: EngineDeps): Promise
   const builderWaker = new Waker();
   const caughtUp = new Map<string, string>(); // target → the horizon its cursor already reached
   const loops: Promise<void>[] = [];
-  const delivered = new Map<string, number>();
   const deliveredBase = new Map<string, number>();
 
   const need = (name: string): Target => {
@@ -172,7 +171,6 @@ export async function createDelivery(s: PublishSettings, d: EngineDeps): Promise
         delivered_since_start: await deliveredNow(r.target),
       });
     }
-    void delivered;
     return out;
   }
 

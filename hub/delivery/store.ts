@@ -96,12 +96,6 @@ const BATCH_COLS = `id::text AS id, target, state, observation_ids::text AS ids,
   (extract(epoch FROM next_at) * 1000)::float8 AS next_at_ms, GREATEST(0, extract(epoch FROM next_at - now()) * 1000)::float8 AS wait_ms, last_error`;
 const toBatch = (r: BatchRow & { ids: string | string[] }): BatchRow => ({ ...r, ids: typeof r.ids === 'string' ? parseIds(r.ids) : r.ids });
 
-/** The target's oldest undelivered batch: the only one that may be sent (one in flight per target, in order). */
-export async function headBatch(db: Queryable, target: string): Promise<BatchRow | undefined> {
-  const r = (await db.query<BatchRow>(`SELECT ${BATCH_COLS} FROM delivery_batch WHERE target = $1 AND state = 'pending' ORDER BY delivery_batch.id LIMIT 1`, [target])).rows[0];
-  return r && toBatch(r);
-}
-
 /** The head batch and the target's paused flag in one round trip (the send loops ask this once per batch). */
 export async function headOrPaused(db: Queryable, target: string): Promise<{ paused: boolean; head?: BatchRow }> {
   const r = (await db.query<BatchRow & { paused: boolean; id: string | null }>(`SELECT t.paused, b.* FROM delivery_target t
@@ -116,14 +110,6 @@ export async function headOrPaused(db: Queryable, target: string): Promise<{ pau
 export async function nextBatch(db: Queryable, target: string, afterId: string): Promise<BatchRow | undefined> {
   const r = (await db.query<BatchRow>(`SELECT ${BATCH_COLS} FROM delivery_batch WHERE target = $1 AND state = 'pending' AND id > $2::bigint ORDER BY delivery_batch.id LIMIT 1`, [target, afterId])).rows[0];
   return r && toBatch(r);
-}
-
-export async function batchState(db: Queryable, id: string): Promise<string | undefined> {
-  return (await db.query<{ state: string }>('SELECT state FROM delivery_batch WHERE id = $1::bigint', [id])).rows[0]?.state;
-}
-
-export async function isPaused(db: Queryable, target: string): Promise<boolean> {
-  return (await db.query<{ paused: boolean }>('SELECT paused FROM delivery_target WHERE target = $1', [target])).rows[0]?.paused ?? false;
 }
 
 /**

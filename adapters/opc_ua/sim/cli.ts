@@ -7,10 +7,11 @@ import { OpcUaSim, DEFAULT_USER } from './server.ts';
 import { simRegistry } from './points.ts';
 
 const usage = `usage: lifeline sim opcua [--port 4840] [--items N] [--interval-ms 1000] [--pki-dir DIR] [--allow-none]
-        [--accept-clients] [--user U --password P] [--registry-out FILE [--by-browse-path] [--data-dir DIR]] [--duration S]
+        [--accept-clients] [--user U --password P] [--registry-out FILE [--by-browse-path] [--data-dir DIR] [--sampling-ms MS]] [--duration S]
   --accept-clients   trust any client certificate (demo); otherwise trust the hub's in <pki-dir>/rejected → trusted
   --registry-out     write a hub config (data_dir, opc_ua adapter block, registry) for what the simulator serves, and
-                     trust the simulator's certificate in the hub's PKI (<data-dir>/pki, data-dir default: FILE's ./data)`;
+                     trust the simulator's certificate in the hub's PKI (<data-dir>/pki, data-dir default: FILE's ./data)
+  --sampling-ms      the sampling interval written into that config's items (default: the adapter's)`;
 
 export async function simCommand(args: string[], log: (l: string) => void = console.log): Promise<OpcUaSim | undefined> {
   const { values } = parseArgs({ args, options: {
