@@ -4,11 +4,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 const bin = new URL('../../bin/lifeline.js', import.meta.url).pathname;
 
 /** Start a hub process; resolves with its URL once it listens. `exited` resolves when the process ends. */
-export async function launchHub(configFile: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<{ proc: ChildProcess; url: string; exited: Promise<unknown> }> {
-  const proc = spawn(process.execPath, [bin, 'start', '--config', configFile], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
+export async function launchHub(configFile: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<{ proc: ChildProcess; url: string; exited: Promise<unknown> }> {
+  const proc = spawn(process.execPath, [...nodeArgs, bin, 'start', '--config', configFile], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not start in ${timeoutMs / 1000} s:\n${err}`)), timeoutMs);
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`hub did not start in ${timeoutMs / 1000} s:\n${err}`)); }, timeoutMs);
     proc.stderr!.on('data', (d) => {
       err += d;
       const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(err);
