@@ -7,6 +7,7 @@ import type { SqlDriver } from '../store/driver.ts';
 import { commitBatch } from '../store/observations.ts';
 import type { Registry } from '../registry/registry.ts';
 import { prepare, type PrepareOptions } from './prepare.ts';
+import { sanitiseRecords, storableQuarantine, storableCheckpoint } from './sanitise.ts';
 import type { HubMetrics } from '../metrics.ts';
 
 export interface PipelineDeps {
@@ -19,18 +20,30 @@ export interface PipelineDeps {
   lateAfterMs: number;
 }
 
-export type Ingest = (adapter: string, batch: SourceReading[], opts?: IngestOptions & { trusted?: boolean; replay?: boolean }) => Promise<IngestResult>;
+export interface InternalIngestOptions extends IngestOptions {
+  /** Records already checked against the SourceReading schema (the HTTP route checks the batch as a whole). */
+  trusted?: boolean;
+  /** Quarantine replay: nothing is quarantined again (the entries stay where they are). */
+  replay?: boolean;
+  /** Indexes of records whose text was sanitised before (a replayed quarantine entry): their observations keep the flag. */
+  sanitised?: ReadonlySet<number>;
+}
+
+export type Ingest = (adapter: string, batch: SourceReading[], opts?: InternalIngestOptions) => Promise<IngestResult>;
 
 export function createIngest(d: PipelineDeps): Ingest {
   const validate = validator<SourceReading>('lifeline:source-reading');
   return async (adapter, batch, opts = {}) => {
     const receivedAtMs = d.clock.now();
-    const po: PrepareOptions = { receivedAtMs, timezone: opts.timezone ?? d.timezone, futureToleranceMs: d.futureToleranceMs, lateAfterMs: d.lateAfterMs };
+    // Text first: everything below (validation, messages, quarantine records, the store) sees storable strings only.
+    const { records: input, changed: sanitised } = sanitiseRecords(batch);
+    for (const i of opts.sanitised ?? []) sanitised.add(i);
+    const po: PrepareOptions = { receivedAtMs, timezone: opts.timezone ?? d.timezone, futureToleranceMs: d.futureToleranceMs, lateAfterMs: d.lateAfterMs, sanitised };
     // Records from the HTTP route were schema-checked as a batch already; adapters' are checked here one by one.
     const invalid = new Map<number, { path: string; message: string }>();
-    let records = batch;
+    let records = input;
     if (!opts.trusted) {
-      records = batch.map((r, i) => {
+      records = input.map((r, i) => {
         if (validate(r)) return r;
         const e = fieldErrors(validate.errors)[0]!;
         invalid.set(i, e);
@@ -40,14 +53,15 @@ export function createIngest(d: PipelineDeps): Ingest {
     const p = prepare(records, d.registry(), po);
     for (const [i, e] of invalid) {
       const slot = p.slots[i]!;
-      if ('quarantine' in slot) p.quarantine[slot.quarantine] = { reason: 'INVALID_RECORD', message: `${e.path} ${e.message}`, field: e.path, record: batch[i] };
+      if ('quarantine' in slot) p.quarantine[slot.quarantine] = { reason: 'INVALID_RECORD', message: `${e.path} ${e.message}`, field: e.path, record: input[i], textSanitised: sanitised.has(i) };
     }
     // An adapter's rejected input is kept even when the adapter described it badly: a missing reason must not fail the batch.
-    const rejectedRows = (opts.rejected ?? []).map((r) => ({ reason: typeof r.reason === 'string' && r.reason ? r.reason : 'REJECTED', message: String(r.message ?? ''), field: typeof r.field === 'string' ? r.field : null, record: r.record as SourceReading }));
+    const rejectedRows = (opts.rejected ?? []).map((r) => ({ reason: typeof r.reason === 'string' && r.reason ? r.reason : 'REJECTED', message: String(r.message ?? ''), field: typeof r.field === 'string' ? r.field : null, record: r.record, textSanitised: false }));
+    const quarantine = opts.replay ? [] : (rejectedRows.length ? p.quarantine.concat(rejectedRows) : p.quarantine).map(storableQuarantine);
     const started = performance.now();
     let inserted: Map<string, string>;
     try {
-      inserted = await commitBatch(d.db, { adapter, receivedAtMs, rows: p.rows, quarantine: opts.replay ? [] : rejectedRows.length ? p.quarantine.concat(rejectedRows) : p.quarantine, checkpoint: opts.checkpoint });
+      inserted = await commitBatch(d.db, { adapter, receivedAtMs, rows: p.rows, quarantine, checkpoint: storableCheckpoint(opts.checkpoint) });
     } catch (cause) {
       d.metrics?.commitFailures.inc({ adapter });
       throw new LifelineError('STORE_COMMIT_FAILED', 'the batch could not be committed and was rolled back; nothing from it was stored', { cause, stage: 'store' });

@@ -14,6 +14,8 @@ export interface PrepareOptions {
   futureToleranceMs: number;
   /** 0 disables the late flag */
   lateAfterMs: number;
+  /** Indexes of records whose text was sanitised on arrival: their observation or quarantine entry is flagged. */
+  sanitised?: ReadonlySet<number>;
 }
 
 /** Per input record: an index into rows, a quarantine entry, or a duplicate within the batch. */
@@ -41,7 +43,7 @@ export function prepare(batch: SourceReading[], registry: Registry, o: PrepareOp
   const seen = new Map<string, number>();
   const quarantineAs = (i: number, reason: string, message: string, field: string | null) => {
     slots[i] = { quarantine: quarantine.length };
-    quarantine.push({ reason, message, field, record: batch[i] });
+    quarantine.push({ reason, message, field, record: batch[i], textSanitised: o.sanitised?.has(i) ?? false });
   };
 
   for (let i = 0; i < batch.length; i++) {
@@ -82,6 +84,7 @@ export function prepare(batch: SourceReading[], registry: Registry, o: PrepareOp
     }
     if (timeMs - o.receivedAtMs > o.futureToleranceMs) flags.push('future_time');
     else if (o.lateAfterMs > 0 && kind === 'rtd' && o.receivedAtMs - timeMs > o.lateAfterMs) flags.push('late');
+    if (o.sanitised?.has(i)) flags.push('text_sanitised');
 
     const key = identityKey(p.id, kind, timeMs);
     const prior = seen.get(key);

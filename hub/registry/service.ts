@@ -3,6 +3,7 @@
 import type { Site, Device, Point, Indicator } from '../../schemas/generated/types.ts';
 import type { SqlDriver, Queryable } from '../store/driver.ts';
 import { LifelineError } from '../sdk/errors.ts';
+import { findUnstorableText } from '../sdk/text.ts';
 import { validator, fieldErrors } from '../schemas.ts';
 import { checkRegistry, type RegistryDocs } from './check.ts';
 import { Registry } from './registry.ts';
@@ -30,6 +31,18 @@ async function upsertPoints(tx: Queryable, points: Point[]) {
     SELECT e->>'code', d.id, e->>'indicator', e FROM jsonb_array_elements($1::jsonb) AS e JOIN device d ON d.code = e->>'device'
     ON CONFLICT (code) DO UPDATE SET device_id = excluded.device_id, indicator = excluded.indicator, doc = excluded.doc, updated_at = now()`,
   [JSON.stringify(points)]);
+}
+
+/**
+ * Registry text is refused, not sanitised, when it holds NUL or a lone UTF-16 surrogate: it is curated by a person who
+ * can fix it, and a name silently changed to U+FFFD would be shown to every reader. (Readings are sanitised instead:
+ * their sender is a device that cannot be asked.)
+ */
+function refuseUnstorableText(doc: unknown, at = ''): void {
+  const bad = findUnstorableText(doc);
+  if (bad === undefined) return;
+  const path = at + bad;
+  throw new LifelineError('REGISTRY_INVALID', `${path} holds a NUL character or a lone UTF-16 surrogate, which the store cannot keep; send well-formed text`, { details: { path } });
 }
 
 export class RegistryService {
@@ -65,6 +78,7 @@ export class RegistryService {
 
   /** Upsert a whole registry (the config file's) after checking it together with what the store has. */
   async apply(docs: RegistryDocs): Promise<void> {
+    for (const kind of ['sites', 'devices', 'points'] as const) docs[kind].forEach((d, i) => refuseUnstorableText(d, `/${kind}/${i}`));
     const merged = mergeDocs(this.registry?.docs() ?? { sites: [], devices: [], points: [] }, docs);
     const errors = checkRegistry(merged, this.catalogue);
     if (errors.length) throw new LifelineError('REGISTRY_INVALID', `registry: ${errors[0]!.path} ${errors[0]!.message}`, { details: { errors } });
@@ -78,6 +92,7 @@ export class RegistryService {
   async put(kind: EntityKind, code: string, body: unknown): Promise<unknown> {
     const validate = validator(schemaOf[kind]);
     const doc = { ...(body as object), code } as Site & Device & Point;
+    refuseUnstorableText(doc);
     if (!validate(doc)) {
       const e = fieldErrors(validate.errors)[0]!;
       throw new LifelineError('REGISTRY_INVALID', `${e.path} ${e.message}`, { details: { path: e.path, errors: fieldErrors(validate.errors) } });

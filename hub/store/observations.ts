@@ -29,9 +29,9 @@ FROM unnest($1::int[], $5::text[], $6::float8[]) WITH ORDINALITY AS x(p, k, t, n
 LEFT JOIN ins ON ins.point_id = x.p AND ins.kind = x.k AND ins.time = to_timestamp(x.t / 1000.0)`;
 
 const INSERT_QUARANTINE = `
-INSERT INTO quarantine (received_at, adapter, reason, message, field, record)
-SELECT to_timestamp($1 / 1000.0), $2, u.r, u.m, u.f, u.rec::jsonb
-FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(r, m, f, rec)`;
+INSERT INTO quarantine (received_at, adapter, reason, message, field, record, text_sanitised)
+SELECT to_timestamp($1 / 1000.0), $2, u.r, u.m, u.f, u.rec::jsonb, u.ts
+FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[]) AS u(r, m, f, rec, ts)`;
 
 const UPSERT_CHECKPOINT = `
 INSERT INTO adapter_checkpoint (adapter, key, value) VALUES ($1, $2, $3::jsonb)
@@ -79,7 +79,7 @@ export function observationParams(rows: ObservationRow[], adapter: string, recei
     cols[4]![i] = r.kind; cols[5]![i] = r.timeMs; cols[6]![i] = r.value; cols[7]![i] = r.avg;
     cols[8]![i] = r.min; cols[9]![i] = r.max; cols[10]![i] = r.cou; cols[11]![i] = r.unit;
     cols[12]![i] = r.sourceFlag; cols[13]![i] = r.flags.join(','); cols[14]![i] = r.warnings.join(',');
-    cols[15]![i] = r.messageId === null ? null : noNul(r.messageId); cols[16]![i] = r.rawValue; cols[17]![i] = r.rawUnit;
+    cols[15]![i] = r.messageId; cols[16]![i] = r.rawValue; cols[17]![i] = r.rawUnit;
   }
   return [...cols.map((c, j) => (TEXT_COLS.has(j) ? textArray(c) : numArray(c))), adapter, receivedAtMs];
 }
@@ -105,15 +105,12 @@ export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Ma
   });
 }
 
-// PostgreSQL text and jsonb cannot hold U+0000, and quarantine is where such garbage arrives (a binary MQTT payload):
-// it is kept as U+FFFD rather than failing the whole batch it shares a transaction with.
-const noNul = (s: string | null) => (s === null ? null : s.replaceAll('\u0000', '\uFFFD'));
-const jsonNoNul = (v: unknown) => (JSON.stringify(v ?? null) ?? 'null').replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
-
+// Text arrives here storable: the pipeline (hub/pipeline/sanitise.ts) replaced NUL and lone surrogates, which text
+// and jsonb cannot hold, before the batch's transaction began.
 async function insertQuarantine(tx: Queryable, adapter: string, receivedAtMs: number, q: QuarantineRow[]) {
   await tx.query(INSERT_QUARANTINE, [
     receivedAtMs, adapter,
-    q.map((x) => noNul(x.reason)), q.map((x) => noNul(x.message)), q.map((x) => noNul(x.field)), q.map((x) => jsonNoNul(x.record)),
+    q.map((x) => x.reason), q.map((x) => x.message), q.map((x) => x.field), q.map((x) => JSON.stringify(x.record ?? null) ?? 'null'), q.map((x) => x.textSanitised),
   ]);
 }
 
@@ -190,7 +187,7 @@ export async function queryQuarantine(db: Queryable, q: QuarantineQuery) {
   if (q.afterId) { params.push(q.afterId); w.push(`id > $${params.length}::bigint`); }
   if (q.ids) { params.push(q.ids); w.push(`id = ANY($${params.length}::bigint[])`); }
   params.push(q.limit);
-  const sql = `SELECT id::text AS id, received_at, adapter, reason, message, field, record, replayed_at FROM quarantine
+  const sql = `SELECT id::text AS id, received_at, adapter, reason, message, field, record, text_sanitised, replayed_at FROM quarantine
     ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY quarantine.id LIMIT $${params.length}`;
-  return (await db.query<{ id: string; received_at: Date; adapter: string; reason: string; message: string; field: string | null; record: unknown; replayed_at: Date | null }>(sql, params)).rows;
+  return (await db.query<{ id: string; received_at: Date; adapter: string; reason: string; message: string; field: string | null; record: unknown; text_sanitised: boolean; replayed_at: Date | null }>(sql, params)).rows;
 }

@@ -26,6 +26,8 @@ export interface QuarantineRow {
   message: string;
   field: string | null;
   record: unknown;
+  /** Text in it held NUL or lone surrogates, stored as U+FFFD (hub/pipeline/sanitise.ts). */
+  textSanitised: boolean;
 }
 
 /** The key that identifies an observation for dedup. */

@@ -650,10 +650,17 @@ export interface Point {
 }
 
 /**
- * A finding the hub adds to an observation: unit_converted (value converted from the source unit), out_of_range (outside the indicator's valid range), finer_than_resolution (more precise than the indicator's resolution), future_time (time ahead of receipt beyond tolerance), late (older than the configured lateness), uncertain (the source marked the value uncertain), bad (the source marked the value bad or could not read it; the value is null or not to be trusted).
+ * A finding the hub adds to an observation: unit_converted (value converted from the source unit), out_of_range (outside the indicator's valid range), finer_than_resolution (more precise than the indicator's resolution), future_time (time ahead of receipt beyond tolerance), late (older than the configured lateness), uncertain (the source marked the value uncertain), bad (the source marked the value bad or could not read it; the value is null or not to be trusted), text_sanitised (a text field of the reading, e.g. message_id, held NUL or a lone UTF-16 surrogate, stored as U+FFFD).
  */
 export type QualityFlag =
-  "unit_converted" | "out_of_range" | "finer_than_resolution" | "future_time" | "late" | "uncertain" | "bad";
+  | "unit_converted"
+  | "out_of_range"
+  | "finer_than_resolution"
+  | "future_time"
+  | "late"
+  | "uncertain"
+  | "bad"
+  | "text_sanitised";
 
 /**
  * A record the pipeline could not store as an observation, kept with the reason so it can be fixed (e.g. register the point) and replayed.
@@ -677,6 +684,10 @@ export interface QuarantineEntry {
   record: {
     [k: string]: unknown;
   };
+  /**
+   * true when the entry's text (record, message or field) held NUL or lone UTF-16 surrogates, which PostgreSQL cannot store: they are kept as U+FFFD.
+   */
+  text_sanitised: boolean;
   replayed_at?: string | null;
 }
 

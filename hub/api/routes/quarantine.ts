@@ -57,7 +57,9 @@ const quarantine: RouteModule = (app, deps) => {
       byAdapter.set(r.adapter, [...(byAdapter.get(r.adapter) ?? []), r]);
     }
     for (const [adapter, list] of byAdapter) {
-      const res = await deps.ingest(adapter, list.map((r) => r.record as SourceReading), { replay: true });
+      // An entry whose text was sanitised on arrival stores an observation that keeps saying so.
+      const sanitised = new Set(list.flatMap((r, i) => (r.text_sanitised ? [i] : [])));
+      const res = await deps.ingest(adapter, list.map((r) => r.record as SourceReading), { replay: true, sanitised });
       const done = list.filter((_, i) => res.results[i]!.outcome !== 'quarantined').map((r) => r.id);
       if (done.length) await deps.db.query('UPDATE quarantine SET replayed_at = now() WHERE id = ANY($1::bigint[])', [done]);
       // Entries that still fail keep their place, with today's reason (it may have changed, e.g. point now known but unit wrong).

@@ -25,7 +25,7 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
 
   t.before(async () => {
     db = await open();
-    t.same(await migrate(db), ['001_init.sql', '002_delivery.sql'], 'fresh store gets the migrations, in order');
+    t.same(await migrate(db), ['001_init.sql', '002_delivery.sql', '003_text_sanitised.sql'], 'fresh store gets the migrations, in order');
     t.same(await migrate(db), [], 'migrations are applied once');
     reg = new RegistryService(db, catalogueByCode());
     await reg.reload();
@@ -44,7 +44,7 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     const rows = Array.from({ length: 100 }, (_, i) => row(p1.id, p1.dev, p1.site, i));
     const ids = await commitBatch(db, {
       adapter: 'test', receivedAtMs: T0 + 1e7, rows,
-      quarantine: [{ reason: 'UNKNOWN_POINT', message: 'nope', field: '/point', record: { point: 'X', time: 1 } }],
+      quarantine: [{ reason: 'UNKNOWN_POINT', message: 'nope', field: '/point', record: { point: 'X', time: 1 }, textSanitised: false }],
       checkpoint: { key: 'cursor', value: { id: 100 } },
     });
     t.equal(ids.size, 100, 'every row inserted and its id returned');
@@ -91,7 +91,7 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     await t.rejects(commitBatch(db, {
       adapter: 'test', receivedAtMs: T0, rows,
       // reason is NOT NULL: the quarantine insert fails after the observations were written
-      quarantine: [{ reason: null as unknown as string, message: 'm', field: null, record: {} }],
+      quarantine: [{ reason: null as unknown as string, message: 'm', field: null, record: {}, textSanitised: false }],
     }));
     const after = (await db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation')).rows[0]!.n;
     t.equal(after, before, 'no observation of the failed batch remains');

@@ -1,0 +1,92 @@
+// Text from outside made storable. PostgreSQL text and jsonb cannot hold U+0000, and jsonb refuses a lone UTF-16
+// surrogate (JSON.stringify writes it as a `\ud800` escape, which PostgreSQL rejects): one such string in a quarantined
+// record used to fail the whole batch it shared a transaction with. Both become U+FFFD, and the caller is told, so the
+// record can carry the flag `text_sanitised`.
+
+/** U+FFFD REPLACEMENT CHARACTER: what NUL and lone surrogates become. */
+export const REPLACEMENT = '\uFFFD';
+
+/** True when `s` can be stored as it is: well-formed UTF-16 and no NUL. */
+export function isStorableText(s: string): boolean {
+  return s.isWellFormed() && !s.includes('\u0000');
+}
+
+/** `s` with NUL and lone surrogates replaced by U+FFFD (the same string when there was nothing to replace). */
+export function cleanText(s: string): string {
+  return isStorableText(s) ? s : s.toWellFormed().replaceAll('\u0000', REPLACEMENT);
+}
+
+export interface Sanitised<T> {
+  value: T;
+  /** Something was replaced: the stored value differs from what arrived. */
+  changed: boolean;
+}
+
+/** One string, cleaned, and whether it had to be. */
+export function sanitiseText(s: string): Sanitised<string> {
+  const value = cleanText(s);
+  return { value, changed: value !== s };
+}
+
+/**
+ * A JSON-like value with every string (object keys included) cleaned, recursively. Unchanged values are returned
+ * as they are (no copy): this runs on every ingested record. Values nested deeper than MAX_DEPTH are replaced by
+ * the text TOO_DEEP: recursion that deep (here, in JSON.stringify, in PostgreSQL's jsonb parser) is a stack
+ * limit away from failing the batch, and no real record nests like that.
+ */
+export function sanitiseJson<T>(v: T): Sanitised<T> {
+  const value = clean(v, 0);
+  return { value: value as T, changed: value !== v };
+}
+
+/** Deeper than any real record, well inside what JSON.stringify and PostgreSQL's jsonb parser accept. */
+export const MAX_DEPTH = 64;
+export const TOO_DEEP = '\uFFFD(nested too deep)';
+
+function clean(v: unknown, depth: number): unknown {
+  if (typeof v === 'string') return cleanText(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (depth >= MAX_DEPTH) return TOO_DEEP;
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const c = clean(v[i], depth + 1);
+      if (c !== v[i]) (out ??= v.slice())[i] = c;
+    }
+    return out ?? v;
+  }
+  if (!isPlainObject(v)) return v; // Buffer, Date…: JSON.stringify turns them into clean text or numbers
+  const src = v as Record<string, unknown>;
+  const keys = Object.keys(src);
+  let changed = false;
+  const values = keys.map((k) => { const c = clean(src[k], depth + 1); if (c !== src[k] || !isStorableText(k)) changed = true; return c; });
+  if (!changed) return v;
+  // Rebuilt in the same key order; a cleaned key that collides with another gets more U+FFFD rather than overwrite it.
+  const out: Record<string, unknown> = {};
+  keys.forEach((k, i) => {
+    let ck = cleanText(k);
+    if (ck !== k) while (ck in src || ck in out) ck += REPLACEMENT;
+    // defineProperty: a key named __proto__ (JSON.parse makes it an own key) stays data, not a prototype.
+    Object.defineProperty(out, ck, { value: values[i], enumerable: true, writable: true, configurable: true });
+  });
+  return out;
+}
+
+function isPlainObject(v: object): boolean {
+  const p = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
+}
+
+/** The JSON pointer of the first string (or key) that is not storable, or undefined when all are. */
+export function findUnstorableText(v: unknown, path = '', depth = 0): string | undefined {
+  if (typeof v === 'string') return isStorableText(v) ? undefined : path || '/';
+  if (v === null || typeof v !== 'object') return undefined;
+  if (depth >= MAX_DEPTH) return path || '/';
+  for (const [k, x] of Object.entries(v)) {
+    const at = `${path}/${k.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if (!isStorableText(k)) return at;
+    const bad = findUnstorableText(x, at, depth + 1);
+    if (bad !== undefined) return bad;
+  }
+  return undefined;
+}
