@@ -100,7 +100,7 @@ export async function run(args: string[]): Promise<void> {
     hub = await startHub(loaded, { listen: false, logger: pino({ level: 'warn' }), env: {} });
     console.log(`hub started in ${((performance.now() - t0) / 1000).toFixed(1)} s (${c.registry.devices.length} devices, ${c.registry.points.length} points); warm-up ${warmup} s, then ${seconds} s measured`);
     await new Promise((r) => setTimeout(r, warmup * 1000));
-    const polls = async () => ((await hub!.app.inject({ url: '/ready' })).json() as { adapters?: Record<string, { detail?: { polls_total?: number } }> }).adapters?.modbus_tcp?.detail?.polls_total ?? 0;
+    const polls = async () => ((await hub!.app.inject({ url: '/v1/status', headers: { authorization: `Bearer ${hub!.bootstrapKey}` } })).json() as { adapters?: Record<string, { detail?: { polls_total?: number } }> }).adapters?.modbus_tcp?.detail?.polls_total ?? 0;
     const p0 = await polls();
     const n0 = await stored(hub);
     const profiler = values.profile ? new Profiler() : undefined;
@@ -119,7 +119,7 @@ export async function run(args: string[]): Promise<void> {
     const wall = (performance.now() - t1) / 1000;
     if (profiler) printProfile(await profiler.stop());
     const rate = (n1 - n0) / wall;
-    const health = (await hub.app.inject({ url: '/ready' })).json() as { adapters?: Record<string, { status: string; detail?: { devices_down?: number } }> };
+    const health = (await hub.app.inject({ url: '/v1/status', headers: { authorization: `Bearer ${hub.bootstrapKey}` } })).json() as { adapters?: Record<string, { status: string; detail?: { devices_down?: number } }> };
     const h = health.adapters?.modbus_tcp;
     const quarantined = Number((await hub.db.query<{ n: string }>('SELECT count(*)::text AS n FROM quarantine')).rows[0]?.n ?? 0);
     const bad = Number((await hub.db.query<{ n: string }>("SELECT count(*)::text AS n FROM observation WHERE value IS NULL")).rows[0]?.n ?? 0);

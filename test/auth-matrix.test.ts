@@ -41,6 +41,24 @@ for (const r of routes) {
   });
 }
 
+t.test('the scheme of Authorization is case-insensitive (RFC 7235)', async (t) => {
+  for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
+    const res = await hub.app.inject({ url: '/v1/sites', headers: { authorization: `${scheme} ${KEYS.read}` } });
+    t.equal(res.statusCode, 200, `${scheme} <key>`);
+  }
+  t.equal((await hub.app.inject({ url: '/v1/sites', headers: { authorization: `Basic ${KEYS.read}` } })).json().code, 'AUTH_MISSING', 'another scheme is no key');
+});
+
+t.test('/ready is a bare verdict; the details need a read key (/v1/status)', async (t) => {
+  const ready = await hub.app.inject({ url: '/ready' });
+  t.equal(ready.statusCode, 200);
+  t.same(ready.json(), { status: 'ready' }, 'no adapters, ports, profile names or counters in public');
+  t.equal((await hub.app.inject({ url: '/v1/status' })).statusCode, 401);
+  const status = await hub.app.inject({ url: '/v1/status', headers: auth(KEYS.read) });
+  t.equal(status.statusCode, 200);
+  t.match(status.json(), { status: 'ready', store: 'ok', adapters: { json_http: { status: 'ok', detail: { profiles: { gas: {} } } } } });
+});
+
 t.test('/docs is public and documents the schemas', async (t) => {
   const res = await hub.app.inject({ url: '/docs/json' });
   t.equal(res.statusCode, 200);

@@ -43,8 +43,9 @@ t.test('adapter ingests through ctx, acks after commit, checkpoint in the same t
   t.equal(await readCheckpoint(inst.db, 'echo_feed', 'position'), 5, 'position committed');
   const stored = (await hub.app.inject({ url: '/v1/observations?point=WS-001-P1', headers: auth(KEYS.read) })).json().data;
   t.same(stored.map((o: { value: number; source: { adapter: string } }) => [o.value, o.source.adapter]), [[0.31, 'echo_feed'], [0.32, 'echo_feed'], [0.34, 'echo_feed']]);
-  const ready = (await hub.app.inject({ url: '/ready' })).json();
-  t.match(ready, { status: 'ready', store: 'ok', adapters: { echo_feed: { status: 'ok' } } });
+  t.same((await hub.app.inject({ url: '/ready' })).json(), { status: 'ready' }, '/ready is the bare verdict');
+  const status = (await hub.app.inject({ url: '/v1/status', headers: auth(KEYS.read) })).json();
+  t.match(status, { status: 'ready', store: 'ok', adapters: { echo_feed: { status: 'ok' } } });
   const q = (await hub.app.inject({ url: '/v1/quarantine', headers: auth(KEYS.read) })).json().data;
   t.same(q.map((e: { adapter: string; reason: string }) => [e.adapter, e.reason]), [['echo_feed', 'UNKNOWN_POINT'], ['echo_feed', 'INVALID_TIME']]);
   await hub.stop();

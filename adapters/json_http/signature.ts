@@ -30,6 +30,10 @@ export function makeVerifier(profile: string, c: HmacConfig, secret: string): Ve
       ts = one(headers[tsHeader])?.trim();
       if (!ts) throw new LifelineError('SIGNATURE_MISSING', `profile "${profile}" needs the signing time (epoch seconds) in the ${c.timestamp_header} header`, { details: { header: c.timestamp_header } });
     }
+    // A timestamp that is not epoch seconds (or ms) is a sender's bug, not a replay: say so before anything else.
+    if (ts !== undefined && !/^\d{1,16}(\.\d{1,9})?$/.test(ts)) {
+      throw new LifelineError('SIGNATURE_TIMESTAMP_INVALID', `the ${c.timestamp_header} header ("${ts.slice(0, 40)}") is not the signing time as epoch seconds (e.g. ${Math.floor(nowMs / 1000)})`, { details: { header: c.timestamp_header } });
+    }
     const text = prefix && got.startsWith(prefix) ? got.slice(prefix.length) : got;
     const given = c.encoding === 'hex' ? (/^[0-9a-fA-F]*$/.test(text) ? Buffer.from(text, 'hex') : Buffer.alloc(0)) : Buffer.from(text, 'base64');
     const expected = createHmac(c.algorithm, secret).update(signedContent(rawBody, ts)).digest();
@@ -40,7 +44,7 @@ export function makeVerifier(profile: string, c: HmacConfig, secret: string): Ve
     }
     if (ts !== undefined) {
       const n = Number(ts);
-      const ms = !/^\d+(\.\d+)?$/.test(ts) ? Number.NaN : n > 1e11 ? n : n * 1000;
+      const ms = n > 1e11 ? n : n * 1000;
       if (!Number.isFinite(ms) || Math.abs(nowMs - ms) > c.max_skew_s * 1000) {
         throw new LifelineError('SIGNATURE_EXPIRED', `the signed ${c.timestamp_header} (${ts}) is more than ${c.max_skew_s} s from the hub's clock: send the current epoch seconds with each request`, { details: { header: c.timestamp_header } });
       }

@@ -12,6 +12,9 @@ export interface Principal { name: string; scopes: Set<Scope> }
 export const hashKey = (key: string) => `sha256:${createHash('sha256').update(key, 'utf8').digest('hex')}`;
 export const generateKey = () => `llh_${randomBytes(24).toString('base64url')}`;
 
+// RFC 7235 §2.1: the auth scheme is case-insensitive (`bearer`, `BEARER` are `Bearer`).
+const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
+
 export class KeyRing {
   private readonly byHash = new Map<string, Principal>();
   constructor(keys: ApiKeyEntry[]) {
@@ -21,8 +24,8 @@ export class KeyRing {
 
   /** The key's holder, if the request carries a known key. */
   authenticate(req: FastifyRequest): Principal {
-    const h = req.headers.authorization;
-    const key = h?.startsWith('Bearer ') ? h.slice(7).trim() : (req.headers['x-api-key'] as string | undefined);
+    const bearer = BEARER.exec(req.headers.authorization ?? '');
+    const key = bearer ? bearer[1] : (req.headers['x-api-key'] as string | undefined);
     if (!key) throw new LifelineError('AUTH_MISSING', 'send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`');
     const p = this.byHash.get(hashKey(key));
     if (!p) throw new LifelineError('AUTH_INVALID', 'this API key is not configured (api.keys)');

@@ -2,7 +2,8 @@
 import type { Registry } from '../registry/registry.ts';
 import type { ObservationFilter } from '../store/observations.ts';
 import { LifelineError } from '../sdk/errors.ts';
-import { parseTime } from '../time/parse.ts';
+import { parseTime, inTimeRange } from '../time/parse.ts';
+import { isStoreId } from './guard.ts';
 
 export interface ObservationQuery {
   site?: string; device?: string; point?: string; indicator?: string; domain?: string; kind?: string;
@@ -50,7 +51,8 @@ export const encodeCursor = (timeMs: number, id: string) => Buffer.from(JSON.str
 export function decodeCursor(c: string): { timeMs: number; id: string } {
   try {
     const [timeMs, id] = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as [number, string];
-    if (typeof timeMs === 'number' && /^[0-9]+$/.test(id)) return { timeMs, id };
+    // Only what encodeCursor can have written: a storable instant and a bigint id (else the SQL cast fails: a 500).
+    if (Number.isInteger(timeMs) && inTimeRange(timeMs) && isStoreId(id)) return { timeMs, id };
   } catch { /* fall through */ }
   throw bad('cursor', 'is not a cursor this API returned');
 }

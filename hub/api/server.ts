@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { loadSchemas } from '../schemas.ts';
 import { LifelineError, isLifelineError } from '../sdk/errors.ts';
 import { KeyRing, allows, type ApiKeyEntry, type RouteScope } from './auth.ts';
+import { guardParams } from './guard.ts';
 
 export interface RouteInfo { method: string; url: string; scope?: RouteScope }
 
@@ -48,6 +49,9 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
   });
 
   for (const s of loadSchemas()) app.addSchema(s);
+  // Bodies are JSON or protobuf: fastify's default text/plain parser would hand a route a string, and a JSON batch sent
+  // as text/plain would get a confusing 400 "must be object" instead of 415.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(['application/x-protobuf', 'application/protobuf', 'application/octet-stream'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.addHook('onRequest', async (req) => {
@@ -60,6 +64,8 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
     // Unknown routes still need a key (no probing), but answer 404 once authenticated.
     if (scope && !allows(p, scope)) throw new LifelineError('AUTH_FORBIDDEN', `this route needs the "${scope}" scope; key "${p.name}" has ${[...p.scopes].join(', ')}`);
   });
+
+  app.addHook('preHandler', guardParams);
 
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: {}, retryable: false });
@@ -90,7 +96,7 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'lifeline-hub API', version: o.version, description: 'Urban lifeline data hub: ingest, registry and pull API. Every route except /health, /ready and /docs needs an API key (Authorization: Bearer <key> or X-API-Key).' },
+      info: { title: 'lifeline-hub API', version: o.version, description: 'Urban lifeline data hub: ingest, registry and pull API. Every route except /health, /ready and /docs needs an API key (Authorization: Bearer <key>, scheme case-insensitive, or X-API-Key).' },
       components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' }, bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }, { bearer: [] }],
     },

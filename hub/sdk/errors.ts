@@ -62,6 +62,7 @@ export const HubErrorCodes = {
   MQTT_PAYLOAD_TOO_LARGE: { status: 413, retryable: false, meaning: 'An MQTT message (json_mqtt) is larger than max_payload_bytes; its topic and size were quarantined and it was acknowledged.' },
   SIGNATURE_MISSING: { status: 401, retryable: false, meaning: 'The webhook profile requires an HMAC signature (or timestamp) header and the request has none.' },
   SIGNATURE_INVALID: { status: 401, retryable: false, meaning: 'The HMAC signature does not match the body with the profile\'s secret and algorithm.' },
+  SIGNATURE_TIMESTAMP_INVALID: { status: 401, retryable: false, meaning: 'The signed-timestamp header (hmac.timestamp_header) is not a time in epoch seconds (or milliseconds), e.g. `abc`.' },
   SIGNATURE_EXPIRED: { status: 401, retryable: false, meaning: 'The signed timestamp is further from the hub\'s clock than max_skew_s (a replay, or a clock out of sync).' },
   PUBLISH_TARGET_NOT_FOUND: { status: 404, retryable: false, meaning: 'No publish target with that name (API and `lifeline publish`).' },
   PUBLISH_TARGET_INVALID: { status: 400, retryable: false, meaning: 'A publish plugin does not default-export a valid definePublisher(...) result, or reuses a publisher id.' },

@@ -79,6 +79,11 @@ t.test('HMAC-SHA256 with a signed timestamp', async (t) => {
   t.equal(rj.code, 'SIGNATURE_EXPIRED', 'a captured request replayed an hour later');
   t.notMatch(JSON.stringify(rj), /stack|at .*\.ts/, 'no stack trace to the peer');
 
+  // A timestamp that is not a time is the sender's bug, not a replay: its own code (it was SIGNATURE_EXPIRED).
+  const abc = await post('gas-signed', body, { 'x-timestamp': 'abc', 'x-signature': sign(cfg, SECRET, Buffer.from(body), 'abc') });
+  t.equal(abc.status, 401);
+  t.equal((await abc.json() as Any).code, 'SIGNATURE_TIMESTAMP_INVALID', 'X-Timestamp: abc');
+
   const garbage = await post('gas-signed', body, { 'x-timestamp': ts, 'x-signature': 'zz-not-hex' });
   t.equal((await garbage.json() as Any).code, 'SIGNATURE_INVALID');
 });

@@ -6,7 +6,7 @@
 import t from 'tap';
 import AjvModule from 'ajv';
 import { needService, postgresUp } from '../../../test/helpers/services.ts';
-import { startTestHub } from '../../../test/helpers/hub.ts';
+import { startTestHub, auth, KEYS } from '../../../test/helpers/hub.ts';
 import { mssqlConnection, mssqlDriver, mssqlTimeText, parseMssqlUrl, type MssqlColumn, type MssqlRunner } from '../db.ts';
 import { standardDdl, standardDdlText } from '../ddl.ts';
 import { mapRow } from '../map.ts';
@@ -239,6 +239,6 @@ t.test('poller with a FAKE SQL Server: pages, checkpoints, quarantine, reconnect
   // Row 1,234 → D034 f2; data_time DATETIME2 Beijing wall time 08:00 + 1234 s → the instant BASE + 1234 s.
   const o = (await q(`SELECT p.code, o.time, o.value FROM observation o JOIN point p ON p.id = o.point_id WHERE o.message_id = 'ent_mssql:1234'`)).rows[0] as { code: string; time: Date; value: number };
   t.same({ code: o.code, time: o.time.toISOString(), value: o.value }, { code: 'D034-f2', time: new Date(Date.UTC(2026, 0, 1) + 1_234_000).toISOString(), value: 1.234 }, 'row 1234: point, time (Beijing wall time → instant), value');
-  const health = ((await h.hub.app.inject({ url: '/ready' })).json() as { adapters: Record<string, { detail: { sources: Record<string, { driver: string; url: string; rows_read: number; lag: number; connected: boolean }> } }> }).adapters.sql_poll!.detail.sources.ent_mssql!;
+  const health = ((await h.hub.app.inject({ url: '/v1/status', headers: auth(KEYS.read) })).json() as { adapters: Record<string, { detail: { sources: Record<string, { driver: string; url: string; rows_read: number; lag: number; connected: boolean }> } }> }).adapters.sql_poll!.detail.sources.ent_mssql!;
   t.same([health.driver, health.url, health.rows_read, health.lag, health.connected], ['mssql', 'mssql://reader:***@sqlserver.test:1433/middle?encrypt=true', N, 0, true], 'health: driver, redacted URL, rows read, lag 0');
 });

@@ -1,16 +1,27 @@
-// /health (liveness, public), /ready (store + adapters, public), /metrics (Prometheus, read scope).
+// /health (liveness, public), /ready (bare readiness, public), /v1/status (what readiness is made of, read scope),
+// /metrics (Prometheus, read scope).
 import type { RouteModule } from '../context.ts';
+import { hubStatus } from '../status.ts';
 
 const ops: RouteModule = (app, deps) => {
   app.get('/health', { config: { scope: 'public' }, schema: { tags: ['ops'], summary: 'Liveness: the process answers.' } }, async () => ({ status: 'ok' }));
 
-  app.get('/ready', { config: { scope: 'public' }, schema: { tags: ['ops'], summary: 'Readiness: the store answers and no adapter is down.' } }, async (_req, reply) => {
-    let store = 'ok';
-    try { await deps.db.query('SELECT 1'); } catch { store = 'down'; }
-    const adapters = await deps.adapterHealth();
-    const ready = store === 'ok' && Object.values(adapters).every((a) => a.status !== 'down');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', store, adapters });
+  app.get('/ready', {
+    config: { scope: 'public' },
+    schema: {
+      tags: ['ops'], summary: 'Readiness for orchestrators: 200 when the store answers and no adapter is down, else 503. Details: GET /v1/status.',
+      response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ready'] } } }, 503: { type: 'object', properties: { status: { type: 'string', enum: ['not_ready'] } } } },
+    },
+  }, async (_req, reply) => {
+    // Public, so nothing but the verdict: adapter health names ports, connection counts, webhook profiles.
+    const { status } = await hubStatus(deps);
+    return reply.code(status === 'ready' ? 200 : 503).send({ status });
   });
+
+  app.get('/v1/status', {
+    config: { scope: 'read' },
+    schema: { tags: ['ops'], summary: 'What readiness is made of: the store, and each adapter\'s health (ports, connections, counters, last error). Always 200; `status` says ready or not_ready.' },
+  }, async () => hubStatus(deps));
 
   app.get('/metrics', { config: { scope: 'read' }, schema: { tags: ['ops'], summary: 'Prometheus metrics.' } }, async (_req, reply) => {
     const reg = deps.registry.registry;

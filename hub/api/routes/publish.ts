@@ -1,6 +1,7 @@
 // /v1/publish: upstream delivery targets — status (read), pause/resume and dead-letter replay (admin, audited).
 import type { RouteModule } from '../context.ts';
 import { LifelineError } from '../../sdk/errors.ts';
+import { isStoreId, storeId } from '../guard.ts';
 
 const nameParam = { type: 'object', properties: { name: { type: 'string', description: 'Target name (publish.targets key).' } }, required: ['name'] };
 
@@ -49,7 +50,8 @@ const publish: RouteModule = (app, deps) => {
     },
   }, async (req) => {
     const limit = req.query.limit ?? 100;
-    const rows = await engine().deadLetters(req.params.name, req.query.cursor, limit + 1);
+    const cursor = req.query.cursor === undefined ? undefined : storeId(req.query.cursor, '/cursor');
+    const rows = await engine().deadLetters(req.params.name, cursor, limit + 1);
     const page = rows.slice(0, limit);
     return {
       data: page.map((r) => ({ ...r, created_at: r.created_at.toISOString(), dead_at: r.done_at?.toISOString() ?? null, done_at: undefined })),
@@ -61,7 +63,7 @@ const publish: RouteModule = (app, deps) => {
     config: { scope: 'admin' },
     schema: { tags: ['publish'], summary: 'Send a dead-lettered batch again (same observations, same idempotency key); it goes first in line.', params: { type: 'object', properties: { name: { type: 'string' }, id: { type: 'string' } }, required: ['name', 'id'] } },
   }, async (req) => {
-    if (!/^[0-9]+$/.test(req.params.id)) throw new LifelineError('PUBLISH_DEAD_LETTER_NOT_FOUND', `"${req.params.id}" is not a dead-letter id`);
+    if (!isStoreId(req.params.id)) throw new LifelineError('PUBLISH_DEAD_LETTER_NOT_FOUND', `"${req.params.id}" is not a dead-letter id`);
     const replayed = await engine().replay(req.params.name, [req.params.id]);
     req.log.info({ audit: true, by: req.principal?.name, target: req.params.name, batches: replayed }, 'publish dead letters replayed');
     return { replayed };

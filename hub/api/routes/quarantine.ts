@@ -3,6 +3,7 @@ import type { SourceReading } from '../../../schemas/generated/types.ts';
 import { queryQuarantine } from '../../store/observations.ts';
 import { LifelineError } from '../../sdk/errors.ts';
 import { validator } from '../../schemas.ts';
+import { storeId, storableText } from '../guard.ts';
 
 const isReading = validator<SourceReading>('lifeline:source-reading');
 
@@ -24,7 +25,8 @@ const quarantine: RouteModule = (app, deps) => {
     },
   }, async (req) => {
     const limit = req.query.limit ?? 1000;
-    const rows = await queryQuarantine(deps.db, { reason: req.query.reason, afterId: req.query.cursor, limit: limit + 1, includeReplayed: req.query.all });
+    const afterId = req.query.cursor === undefined ? undefined : storeId(req.query.cursor, '/cursor');
+    const rows = await queryQuarantine(deps.db, { reason: req.query.reason, afterId, limit: limit + 1, includeReplayed: req.query.all });
     const page = rows.slice(0, limit);
     return {
       data: page.map((r) => ({ ...r, received_at: r.received_at.toISOString(), replayed_at: r.replayed_at?.toISOString() ?? null })),
@@ -45,6 +47,8 @@ const quarantine: RouteModule = (app, deps) => {
     },
   }, async (req) => {
     const b = req.body ?? {};
+    b.ids?.forEach((id, i) => storeId(id, `/body/ids/${i}`, 'BODY_INVALID'));
+    storableText(b.reason, '/body/reason');
     const rows = await queryQuarantine(deps.db, { reason: b.reason, ids: b.ids, limit: b.limit ?? 1000 });
     if (b.ids && rows.length === 0) throw new LifelineError('REGISTRY_NOT_FOUND', 'none of those ids is an open quarantine entry');
     let stored = 0;

@@ -1,0 +1,32 @@
+// The hub's state, section by section: `/ready` answers only its verdict (public, for orchestrators); `GET /v1/status`
+// (read scope) shows every section, since adapter health names ports, peers, profiles and counters.
+// A new concern (e.g. upstream delivery: a `publish` section) is one more entry in SECTIONS.
+import type { ApiDeps } from './context.ts';
+
+export interface StatusSection {
+  /** What /v1/status shows under this section's name. */
+  detail: unknown;
+  /** false makes the hub not ready (/ready answers 503). */
+  ready: boolean;
+}
+
+const SECTIONS: Record<string, (deps: ApiDeps) => Promise<StatusSection>> = {
+  async store(deps) {
+    try { await deps.db.query('SELECT 1'); return { detail: 'ok', ready: true }; } catch { return { detail: 'down', ready: false }; }
+  },
+  // `degraded` still counts as ready: the hub serves, one device or source is out.
+  async adapters(deps) {
+    const adapters = await deps.adapterHealth();
+    return { detail: adapters, ready: Object.values(adapters).every((a) => a.status !== 'down') };
+  },
+};
+
+export interface HubStatus { status: 'ready' | 'not_ready'; [section: string]: unknown }
+
+export async function hubStatus(deps: ApiDeps): Promise<HubStatus> {
+  const names = Object.keys(SECTIONS);
+  const results = await Promise.all(names.map((n) => SECTIONS[n]!(deps)));
+  const out: HubStatus = { status: results.every((r) => r.ready) ? 'ready' : 'not_ready' };
+  names.forEach((n, i) => { out[n] = results[i]!.detail; });
+  return out;
+}
