@@ -3,6 +3,7 @@
 import type { Queryable, SqlDriver } from '../store/driver.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { TargetFilter, TargetSpec } from './targets.ts';
+import { cleanText, sanitiseJson } from '../sdk/text.ts';
 
 export interface BatchRow {
   id: string; target: string; state: 'pending' | 'done' | 'dead'; ids: string[]; count: number; idempotency_key: string;
@@ -129,15 +130,19 @@ export async function markDone(db: Queryable, b: BatchRow): Promise<{ updated: b
   return { updated: updated > 0, next: { paused, head: nb.id === null ? undefined : toBatch(nb as BatchRow) } };
 }
 
+// An upstream's answer is text from outside: NUL or a lone surrogate in it (or one left by cutting a pair at 2000) would
+// fail this UPDATE and leave the head batch stuck; it is kept as U+FFFD instead (hub/sdk/text.ts).
+const errorText = (reason: string) => cleanText(reason.slice(0, 2000));
+
 export async function markRetry(db: Queryable, b: BatchRow, reason: string, delayMs: number): Promise<boolean> {
   const r = await db.query(`UPDATE delivery_batch SET attempt = attempt + 1, last_error = $3, next_at = now() + $4 * interval '1 millisecond'
-    WHERE id = $1::bigint AND state = 'pending' AND attempt = $2 RETURNING id`, [b.id, b.attempt, reason.slice(0, 2000), delayMs]);
+    WHERE id = $1::bigint AND state = 'pending' AND attempt = $2 RETURNING id`, [b.id, b.attempt, errorText(reason), delayMs]);
   return r.rows.length > 0;
 }
 
 export async function markDead(db: Queryable, b: BatchRow, reason: string, response: unknown): Promise<boolean> {
   const r = await db.query(`UPDATE delivery_batch SET state = 'dead', attempt = attempt + 1, last_error = $3, response = $4::jsonb, done_at = now()
-    WHERE id = $1::bigint AND state = 'pending' AND attempt = $2 RETURNING id`, [b.id, b.attempt, reason.slice(0, 2000), response === undefined ? null : JSON.stringify(response)]);
+    WHERE id = $1::bigint AND state = 'pending' AND attempt = $2 RETURNING id`, [b.id, b.attempt, errorText(reason), response === undefined ? null : JSON.stringify(sanitiseJson(response).value)]);
   return r.rows.length > 0;
 }
 
