@@ -57,18 +57,26 @@ function clean(v: unknown, depth: number): unknown {
   }
   if (!isPlainObject(v)) return v; // Buffer, Date…: JSON.stringify turns them into clean text or numbers
   const src = v as Record<string, unknown>;
+  // The common case allocates nothing: look for the first key or value to clean, rebuild only from there.
   const keys = Object.keys(src);
-  let changed = false;
-  const values = keys.map((k) => { const c = clean(src[k], depth + 1); if (c !== src[k] || !isStorableText(k)) changed = true; return c; });
-  if (!changed) return v;
+  let i = 0;
+  let first: unknown;
+  for (; i < keys.length; i++) {
+    const k = keys[i]!;
+    first = clean(src[k], depth + 1);
+    if (first !== src[k] || !isStorableText(k)) break;
+  }
+  if (i === keys.length) return v;
   // Rebuilt in the same key order; a cleaned key that collides with another gets more U+FFFD rather than overwrite it.
   const out: Record<string, unknown> = {};
-  keys.forEach((k, i) => {
+  for (let j = 0; j < keys.length; j++) {
+    const k = keys[j]!;
+    const value = j < i ? src[k] : j === i ? first : clean(src[k], depth + 1);
     let ck = cleanText(k);
     if (ck !== k) while (ck in src || ck in out) ck += REPLACEMENT;
     // defineProperty: a key named __proto__ (JSON.parse makes it an own key) stays data, not a prototype.
-    Object.defineProperty(out, ck, { value: values[i], enumerable: true, writable: true, configurable: true });
-  });
+    Object.defineProperty(out, ck, { value, enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 
