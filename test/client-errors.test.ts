@@ -48,3 +48,9 @@ for (const store of ['pglite', 'postgres'] as const) {
     });
   });
 }
+
+t.test('a config registry with such text is refused at start, naming the entry', async (t) => {
+  await t.rejects(startTestHub('pglite', (c) => {
+    (c.registry as unknown as { sites: unknown[] }).sites.push({ code: 'BAD-1', name: 'X\ud800', domain: 'water' });
+  }), { code: 'REGISTRY_INVALID', details: { path: /^\/sites\/\d+\/name$/ } });
+});
