@@ -26,7 +26,7 @@ export const HubErrorCodes = {
   COMMAND_TIMEOUT: { status: 504, retryable: true, meaning: 'The device did not answer the command within its timeout and retries.' },
   HJ212_UPLOAD_REFUSED: { status: 502, retryable: true, meaning: 'The HJ 212 platform answered an upload with 9011 and a QnRtn other than 1 (wrong PW, unknown MN, …) instead of 9014: nothing was acknowledged.' },
   HJ212_FRAME_TIMEOUT: { status: 408, retryable: true, meaning: 'An HJ 212 frame was still incomplete frame_timeout_s after its first byte (a stalled or trickling sender); the hub closed that connection.' },
-  HJ212_FRAME_FAILED: { status: 500, retryable: true, meaning: 'Handling one HJ 212 frame failed unexpectedly (a hub bug); that connection was closed unanswered, the station resends on reconnecting, and other connections were not affected. The log has the details.' },
+  HJ212_FRAME_FAILED: { status: 500, retryable: true, meaning: 'Handling one HJ 212 frame failed unexpectedly (a hub bug). In the hj212 server that connection was closed unanswered and the station resends after reconnecting; in hj212_upstream that frame from the platform was dropped. Other connections and the process carry on; the log has the details.' },
   DEVICE_NOT_CONNECTED: { status: 409, retryable: true, meaning: 'The device the command is for has no open connection to the hub right now.' },
   MODBUS_TIMEOUT: { status: 504, retryable: true, meaning: 'A Modbus device did not answer a request within timeout_ms and its retries.' },
   MODBUS_EXCEPTION: { status: 502, retryable: false, meaning: 'A Modbus device answered with an exception code (details.exception: 1 illegal function, 2 illegal address, 3 illegal value, 4 device failure, 6 busy …).' },

@@ -118,3 +118,37 @@ t.test('a frame trickled one byte at a time is cut at frame_timeout_s; a slow bu
   slow.socket.write(encodeFrame(upload('20261125100000013')));
   t.ok(await slow.acked('20261125100000013'), 'the other station is still served');
 });
+
+t.test('client: a request handler that throws drops that frame only; uploads go on being acknowledged', async (t) => {
+  // A platform over real TCP: sends the client a request (1011 get time) first, then answers every upload 9014.
+  const platform = net.createServer((sock) => {
+    sock.on('error', () => undefined);
+    sock.write(encodeFrame({ version: '2017', qn: '20261125100000100', st: '32', cn: '1011', pw: '123456', mn: MN, ackRequested: true, cp: {} }));
+    const framer = new Framer({ maxDataLength: 9999, mode: 'lenient' });
+    sock.on('data', (c) => {
+      for (const ev of framer.push(c)) {
+        if (ev.type !== 'frame') continue;
+        const f = decodeFrame(ev.bytes, { mode: 'lenient' });
+        sock.write(encodeFrame({ version: '2017', qn: f.qn, st: '91', cn: '9014', pw: f.pw, mn: f.mn, cp: {} }));
+      }
+    });
+  });
+  await new Promise<void>((r) => platform.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => platform.close(() => r())));
+  const { Hj212Client } = await import('../transport/client.ts');
+  const errors: Array<{ code: string }> = [];
+  let n = 0;
+  const client = new Hj212Client({
+    host: '127.0.0.1', port: (platform.address() as net.AddressInfo).port, timeoutMs: 2000, retries: 0,
+    nextQn: () => `2026112510000${String(++n).padStart(4, '0')}`,
+    onRequest: () => { throw new TypeError('injected: a request handler bug'); },
+    onError: (e) => errors.push(e),
+  });
+  t.teardown(() => client.close());
+  await client.open();
+  await new Promise((r) => setTimeout(r, 200)); // the request arrives and its handler throws
+  t.match(errors, [{ code: 'HJ212_FRAME_FAILED' }], 'reported as a typed error');
+  const report = await client.send(upload('20261125100000101'));
+  t.equal(report.qns.length, 1, 'the next upload is acknowledged on the same connection');
+  t.ok(client.connected);
+});
