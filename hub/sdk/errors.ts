@@ -62,6 +62,7 @@ export const HubErrorCodes = {
   MAPPING_BAD_VALUE: { status: 422, retryable: false, meaning: 'A value is missing (and not optional), not numeric, or has a bad flag/quality; it was quarantined.' },
   MQTT_NOT_JSON: { status: 422, retryable: false, meaning: 'An MQTT message (json_mqtt) is not JSON; it was quarantined with its topic and text (non_json: quarantine) and acknowledged.' },
   MQTT_PAYLOAD_TOO_LARGE: { status: 413, retryable: false, meaning: 'An MQTT message (json_mqtt) is larger than max_payload_bytes; its topic and size were quarantined and it was acknowledged.' },
+  MQTT_PAYLOAD_TOO_DEEP: { status: 422, retryable: false, meaning: 'An MQTT message (json_mqtt) is JSON nested deeper than 64 levels, which no later stage can process; its topic and text (first 4096 characters) were quarantined and it was acknowledged.' },
   SIGNATURE_MISSING: { status: 401, retryable: false, meaning: 'The webhook profile requires an HMAC signature (or timestamp) header and the request has none.' },
   SIGNATURE_INVALID: { status: 401, retryable: false, meaning: 'The HMAC signature does not match the body with the profile\'s secret and algorithm.' },
   SIGNATURE_EXPIRED: { status: 401, retryable: false, meaning: 'The signed timestamp is further from the hub\'s clock than max_skew_s (a replay, or a clock out of sync).' },
