@@ -3,6 +3,7 @@
 import type { Queryable, SqlDriver } from '../store/driver.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { TargetFilter, TargetSpec } from './targets.ts';
+import { truncateText } from '../sdk/truncate.ts';
 
 export interface BatchRow {
   id: string; target: string; state: 'pending' | 'done' | 'dead'; ids: string[]; count: number; idempotency_key: string;
@@ -129,15 +130,30 @@ export async function markDone(db: Queryable, b: BatchRow): Promise<{ updated: b
   return { updated: updated > 0, next: { paused, head: nb.id === null ? undefined : toBatch(nb as BatchRow) } };
 }
 
+/**
+ * A publisher's reason or a platform's answer, made storable: a NUL (which PostgreSQL text cannot hold) and lone
+ * surrogates (which jsonb rejects) become U+FFFD, and the text is cut without splitting a pair. Without this one
+ * answer from a platform fails every attempt's bookkeeping, and the batch is neither retried with backoff nor
+ * dead-lettered.
+ */
+function storable(s: string, max = 2000): string {
+  return truncateText(s, max).replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\uFFFD');
+}
+
+function storableJson(v: unknown): string | null {
+  if (v === undefined) return null;
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'string' ? storable(x, 65_536) : x)) ?? null;
+}
+
 export async function markRetry(db: Queryable, b: BatchRow, reason: string, delayMs: number): Promise<boolean> {
   const r = await db.query(`UPDATE delivery_batch SET attempt = attempt + 1, last_error = $3, next_at = now() + $4 * interval '1 millisecond'
-    WHERE id = $1::bigint AND state = 'pending' AND attempt = $2 RETURNING id`, [b.id, b.attempt, reason.slice(0, 2000), delayMs]);
+    WHERE id = $1::bigint AND state = 'pending' AND attempt = $2 RETURNING id`, [b.id, b.attempt, storable(reason), delayMs]);
   return r.rows.length > 0;
 }
 
 export async function markDead(db: Queryable, b: BatchRow, reason: string, response: unknown): Promise<boolean> {
   const r = await db.query(`UPDATE delivery_batch SET state = 'dead', attempt = attempt + 1, last_error = $3, response = $4::jsonb, done_at = now()
-    WHERE id = $1::bigint AND state = 'pending' AND attempt = $2 RETURNING id`, [b.id, b.attempt, reason.slice(0, 2000), response === undefined ? null : JSON.stringify(response)]);
+    WHERE id = $1::bigint AND state = 'pending' AND attempt = $2 RETURNING id`, [b.id, b.attempt, storable(reason), storableJson(response)]);
   return r.rows.length > 0;
 }
 

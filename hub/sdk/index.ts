@@ -8,6 +8,7 @@ export * from './errors.ts';
 export * from './batcher.ts';
 export * from './files.ts';
 export * from './json-depth.ts';
+export * from './truncate.ts';
 export * from '../mapping/index.ts';
 export type {
   SourceReading, Observation, ObservationKind, SourceFlag, QualityFlag, Indicator, Site, Device, Point, Domain,

@@ -26,3 +26,21 @@ t.test('a deeply nested JSON payload is quarantined; the next message is stored'
   t.equal(q.length, 1, 'the deep one is quarantined');
   t.match(q[0], { reason: 'MQTT_PAYLOAD_TOO_DEEP', record: { topic: `${prefix}/dev-1`, payload: String } });
 });
+
+t.test('a non-JSON payload whose kept text would end inside a surrogate pair is quarantined; the next message is stored', async (t) => {
+  if (!needService(t, 'Mosquitto', up)) return;
+  const prefix = uniquePrefix('cut');
+  const clientId = `lt-${prefix.split('/')[1]}`;
+  const h = await hubWithMqtt({ broker: { url: SYSTEM_BROKER, client_id: clientId, protocol_version: 5, clean: true }, subscriptions: [{ topic: `${prefix}/{device}`, profile: topicProfile }] });
+  t.teardown(h.cleanup);
+  const pub = await connect(SYSTEM_BROKER, { protocolVersion: 5 });
+  t.teardown(() => pub.endAsync());
+  // The first 4096 UTF-16 units are kept: unit 4095 is the high half of 😀.
+  await pub.publishAsync(`${prefix}/dev-1`, `${'x'.repeat(4095)}😀 not json`, { qos: 1 });
+  await pub.publishAsync(`${prefix}/dev-1`, JSON.stringify({ ts: Date.UTC(2026, 0, 1), data: [{ code: 'level', value: 12 }] }), { qos: 1 });
+  const d = await until(async () => { const x = await health(h); return x.detail.messages >= 2 && x.detail.in_flight === 0 && x.detail.unacknowledged === 0 ? x : undefined; }, 15_000, 'both messages handled');
+  t.match(d, { status: 'ok', detail: { state: 'connected', ingest_failures: 0 } }, 'not suspended');
+  t.equal((await observations(h)).length, 1, 'the next message is stored');
+  const q = await quarantine(h);
+  t.match(q, [{ reason: 'MQTT_NOT_JSON', record: { payload: `${'x'.repeat(4095)}…` } }], 'kept as text, cut before the pair');
+});
