@@ -14,7 +14,7 @@ export const manifest: AdapterManifest = {
 
 /** Config after validation (defaults filled). */
 export interface Hj212Config {
-  host: string; port: number; mode: 'strict' | 'lenient'; max_data_length: number; idle_timeout_s: number;
+  host: string; port: number; mode: 'strict' | 'lenient'; max_data_length: number; idle_timeout_s: number; frame_timeout_s: number;
   max_connections: number; max_connections_per_ip: number; max_pending_frames: number;
   unknown_mn: 'quarantine' | 'reject'; ack_without_flag: boolean; segment_expiry_s: number;
   command_timeout_s: number; command_retries: number; timezone?: string; tls?: { cert: string; key: string };

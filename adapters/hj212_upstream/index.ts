@@ -49,6 +49,7 @@ class Upstream {
         servername: t.servername, rejectUnauthorized: t.reject_unauthorized ?? true,
       } : undefined,
       onRequest: (f) => this.onRequest(f),
+      onError: (e) => { this.ctx.metrics.error('frame_failed'); this.ctx.logger.error({ err: e, code: e.code }, e.message); },
       onConnect: () => { this.failures = 0; this.lastError = undefined; this.connection = new AbortController(); ctx.logger.info({ host: cfg.host, port: cfg.port }, 'connected to the platform'); },
       onClose: () => { this.connection.abort(); if (!this.stopped) { ctx.logger.warn({ host: cfg.host, port: cfg.port }, 'platform connection closed'); this.scheduleReconnect(); } },
     });
@@ -128,7 +129,9 @@ class Upstream {
 
   private write(input: BuildInput, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted || !this.client.connected) return Promise.reject(new Error('the connection the request came on is closed'));
-    return this.client.write(encodeFrame(input, { crc: this.cfg.crc }));
+    let bytes: Uint8Array;
+    try { bytes = encodeFrame(input, { crc: this.cfg.crc }); } catch (e) { return Promise.reject(e); } // a rejection the caller handles, never a throw from a socket event
+    return this.client.write(bytes);
   }
 
   private onRequest(f: Hj212Frame) {

@@ -1,8 +1,34 @@
 // http_push: each delivery batch is one HTTP request. 2xx = delivered; 408, 429 and 5xx, timeouts and connection
 // errors = retry (Retry-After honoured); any other 4xx = permanent (dead-letter, with status and body kept).
-import { definePublisher, type AdapterHealth, type PublishBatch, type PublishOutcome } from '../../hub/sdk/index.ts';
+import { definePublisher, truncateText, type AdapterHealth, type PublishBatch, type PublishOutcome } from '../../hub/sdk/index.ts';
 import { manifest, type HttpPushConfig } from './manifest.ts';
 import { jsonBody, protobufBody, sign } from './encode.ts';
+
+/** Bytes of an answer read at most: what is kept (4096 characters) and more; the rest is never downloaded. */
+const KEEP_BYTES = 64 * 1024;
+
+/**
+ * The answer's body as text, reading at most `max` bytes: a platform answering with an endless or huge body
+ * would otherwise hold the attempt until timeout_ms and the body in memory.
+ */
+export async function readCapped(res: Response, max: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  try {
+    while (n < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      n += value.byteLength;
+    }
+  } finally {
+    if (n >= max) await reader.cancel().catch(() => undefined);
+    else reader.releaseLock();
+  }
+  return new TextDecoder().decode(Buffer.concat(parts).subarray(0, max));
+}
 
 /** Retry-After: delta-seconds or an HTTP-date → ms from now (undefined when absent or unparsable). */
 export function parseRetryAfter(v: string | null, now = Date.now()): number | undefined {
@@ -43,7 +69,7 @@ export default definePublisher<HttpPushConfig>({
       let text: string;
       try {
         res = await fetch(config.url, { method: config.method, headers, body, signal: ac.signal });
-        text = await res.text();
+        text = await readCapped(res, KEEP_BYTES);
       } catch (e) {
         done();
         const err = e as Error & { cause?: { code?: string } };
@@ -58,8 +84,8 @@ export default definePublisher<HttpPushConfig>({
         ctx.metrics.sent(batch.observations.length);
         return { status: 'ok' };
       }
-      const response = { status: res.status, body: text.slice(0, 4096) };
-      const reason = `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+      const response = { status: res.status, body: truncateText(text, 4096) };
+      const reason = `HTTP ${res.status}${text ? `: ${truncateText(text, 200)}` : ''}`;
       if (res.status === 408 || res.status === 429 || res.status >= 500) {
         health = { status: 'degraded', detail: { last_status: res.status } };
         ctx.metrics.error(`http_${res.status}`);

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
 import {
-  LifelineError, createIngestBatcher, compileProfile, loadProfile,
+  LifelineError, createIngestBatcher, compileProfile, loadProfile, jsonTooDeep, MAX_DEPTH, truncateText,
   type AdapterContext, type AdapterHealth, type CompiledProfile, type IngestOptions, type IngestResult,
   type RejectedInput, type SourceReading,
 } from '../../hub/sdk/index.ts';
@@ -280,7 +280,14 @@ export class JsonMqttSubscriber {
       catch (e) {
         this.ctx.metrics.error('not_json');
         if (this.config.non_json === 'drop') { this.counts.dropped++; this.ctx.metrics.dropped(); return null; }
-        rejected.push({ record: { topic, payload: text.length > KEEP_TEXT ? `${text.slice(0, KEEP_TEXT)}…` : text }, reason: 'MQTT_NOT_JSON', message: `payload is not JSON: ${(e as Error).message}` });
+        rejected.push({ record: { topic, payload: truncateText(text, KEEP_TEXT, '…') }, reason: 'MQTT_NOT_JSON', message: `payload is not JSON: ${(e as Error).message}` });
+      }
+      if (parsed && jsonTooDeep(json)) {
+        // It parsed, but mapping and the quarantine's JSON column would overflow the stack on it, failing the
+        // whole group commit again on every redelivery: keep it as text.
+        parsed = false;
+        this.ctx.metrics.error('payload_too_deep');
+        rejected.push({ record: { topic, payload: truncateText(text, KEEP_TEXT, '…') }, reason: 'MQTT_PAYLOAD_TOO_DEEP', message: `payload nests deeper than ${MAX_DEPTH} levels` });
       }
       if (parsed) {
         try {

@@ -11,7 +11,7 @@ import {
 } from 'node-opcua';
 import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import type { AdapterContext, SourceReading, RejectedInput } from '../../hub/sdk/index.ts';
+import { truncateText, type AdapterContext, type SourceReading, type RejectedInput } from '../../hub/sdk/index.ts';
 import type { EndpointConfig, ItemConfig, OpcUaConfig } from './manifest.ts';
 import { qualifyBrowsePath } from './browse-path.ts';
 import { toReading } from './map.ts';
@@ -287,7 +287,18 @@ export class Endpoint {
     it.reason = reason;
   }
 
+  /** node-opcua calls this from an event: whatever goes wrong with one value is logged and counted, never thrown. */
   private onValue(mi: ClientMonitoredItemBase, dv: DataValue): void {
+    try {
+      this.handleValue(mi, dv);
+    } catch (e) {
+      this.ctx.metrics.error('value_failed');
+      this.ctx.metrics.dropped();
+      this.ctx.logger.error({ endpoint: this.cfg.key, err: e }, 'an OPC UA value could not be handled; dropped');
+    }
+  }
+
+  private handleValue(mi: ClientMonitoredItemBase, dv: DataValue): void {
     const it = this.byMonitored.get(mi);
     if (!it) return;
     this.ctx.metrics.received();
@@ -309,7 +320,7 @@ export class Endpoint {
         this.quarantine({
           reason: 'OPCUA_VALUE_UNSUPPORTED', field: '/value',
           message: `item ${it.cfg.name} (${it.nodeId}) sent a ${r.unsupported} value; only numbers and booleans become readings (further values of this item are dropped and counted)`,
-          record: { endpoint: this.cfg.key, item: it.cfg.name, node_id: it.nodeId, type: r.unsupported, value: JSON.stringify(raw)?.slice(0, 200) ?? null, status: dv.statusCode?.name, source_timestamp: dv.sourceTimestamp?.toISOString() ?? null },
+          record: { endpoint: this.cfg.key, item: it.cfg.name, node_id: it.nodeId, type: r.unsupported, value: stringifyForEvidence(raw), status: dv.statusCode?.name, source_timestamp: dv.sourceTimestamp?.toISOString() ?? null },
         });
       }
       return;
@@ -351,4 +362,11 @@ export class Endpoint {
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let t: NodeJS.Timeout;
   return Promise.race([p, new Promise<undefined>((r) => { t = setTimeout(() => r(undefined), ms); })]).finally(() => clearTimeout(t));
+}
+
+/** A value as evidence for the quarantine: JSON (bigint as text) cut to 200 characters; never throws. */
+function stringifyForEvidence(raw: unknown): string | null {
+  let text: string | undefined;
+  try { text = JSON.stringify(raw, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)); } catch { text = String(raw); }
+  return text === undefined ? null : truncateText(text, 200, '…');
 }

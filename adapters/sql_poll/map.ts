@@ -1,6 +1,6 @@
 // One database row → one SourceReading, or the reason it cannot become one (the row then goes to quarantine
 // as SQLPOLL_ROW_INVALID with the column at fault, in the same transaction as the cursor that passes it).
-import type { SourceReading, SourceFlag, ObservationKind } from '../../hub/sdk/index.ts';
+import { truncateText, type SourceReading, type SourceFlag, type ObservationKind } from '../../hub/sdk/index.ts';
 import type { TimeType } from './db.ts';
 
 export interface RowSpec {
@@ -108,6 +108,6 @@ export function mapRow(row: Record<string, unknown>, spec: RowSpec, timeColumns:
   if (unit !== undefined) r.unit = unit;
   if (flag !== undefined) r.flag = flag;
   if (kind !== undefined) r.kind = kind;
-  if (id !== undefined) r.message_id = `${spec.source}:${id}`.slice(0, 64);
+  if (id !== undefined) r.message_id = truncateText(`${spec.source}:${id}`, 64); // never half a surrogate pair
   return { reading: r };
 }

@@ -3,7 +3,7 @@
 import type { Queryable, SqlDriver } from '../store/driver.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { TargetFilter, TargetSpec } from './targets.ts';
-import { cleanText, sanitiseJson } from '../sdk/text.ts';
+import { cleanText, sanitiseJson, truncateText } from '../sdk/text.ts';
 
 export interface BatchRow {
   id: string; target: string; state: 'pending' | 'done' | 'dead'; ids: string[]; count: number; idempotency_key: string;
@@ -132,7 +132,7 @@ export async function markDone(db: Queryable, b: BatchRow): Promise<{ updated: b
 
 // An upstream's answer is text from outside: NUL or a lone surrogate in it (or one left by cutting a pair at 2000) would
 // fail this UPDATE and leave the head batch stuck; it is kept as U+FFFD instead (hub/sdk/text.ts).
-const errorText = (reason: string) => cleanText(reason.slice(0, 2000));
+const errorText = (reason: string) => cleanText(truncateText(reason, 2000));
 
 export async function markRetry(db: Queryable, b: BatchRow, reason: string, delayMs: number): Promise<boolean> {
   const r = await db.query(`UPDATE delivery_batch SET attempt = attempt + 1, last_error = $3, next_at = now() + $4 * interval '1 millisecond'

@@ -3,6 +3,7 @@
 // become a reading is a MappingFailure, and the good records of the same payload still map.
 import type { SourceReading } from '../../schemas/generated/types.ts';
 import { LifelineError } from '../sdk/errors.ts';
+import { truncateText } from '../sdk/text.ts';
 import { validator, fieldErrors } from '../schemas.ts';
 import { isValidZone } from '../time/parse.ts';
 import { timeReader, type TimeReader } from './time.ts';
@@ -101,7 +102,7 @@ export function compileProfile(profile: unknown, opts: CompileOptions = {}): Com
       if (time) t = await when(time, rec, b);
       else { t = receivedAt; warnings.push('time_from_receipt'); }
       const mid = await str(messageId, rec, b);
-      if (mid) head.message_id = mid.slice(0, 64);
+      if (mid) head.message_id = truncateText(mid, 64); // never half a surrogate pair: that would make the record unstorable
     } catch (e) {
       if (e instanceof Fail) return fail(e);
       throw e;

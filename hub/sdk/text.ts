@@ -98,3 +98,34 @@ export function findUnstorableText(v: unknown, path = '', depth = 0): string | u
   }
   return undefined;
 }
+
+// Cutting text to a length: `s.slice(0, n)` can end between the two halves of a surrogate pair (any emoji), which
+// would make it unstorable again.
+/**
+ * `s` cut to at most `max` UTF-16 units, never inside a surrogate pair, with `ellipsis` appended when cut.
+ * @category Adapter
+ */
+export function truncateText(s: string, max: number, ellipsis = ''): string {
+  if (s.length <= max) return s;
+  let end = Math.max(0, max);
+  const last = s.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--; // the high half of a pair whose low half would be cut off
+  return s.slice(0, end) + ellipsis;
+}
+
+// JSON.parse accepts any depth, but JSON.stringify, JSONata and most other consumers recurse and overflow the stack
+// at a few thousand levels: a payload of '[' × 50 000 parses and then fails every later stage.
+/**
+ * True when `value` (a JSON.parse result) nests arrays/objects deeper than `max` levels. Iterative, stops at
+ * the first path past the limit. @category Adapter
+ */
+export function jsonTooDeep(value: unknown, max: number = MAX_DEPTH): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return false;
+}

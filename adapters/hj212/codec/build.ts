@@ -4,6 +4,7 @@ import type { BuildInput, CrcDialect, Hj212Frame } from './types.ts';
 import { crc16, crc16Hj212, crcHex } from './crc.ts';
 import { Hj212Error } from './errors.ts';
 import { MAX_DATA_FIELD, MAX_DATA_STANDARD, flagFor } from './tables.ts';
+import { isUnsafeFieldChar } from './charset.ts';
 
 type Value = string | number | null;
 type CpInput = BuildInput['cp'];
@@ -15,8 +16,7 @@ function bad(message: string, field: string, offset = 0): never {
 function checkKey(key: string): void {
   if (key.length === 0) bad('empty CP key', 'CP');
   for (let k = 0; k < key.length; k++) {
-    const c = key.charCodeAt(k);
-    if (c <= 32 || c === 61 || c === 59 || c === 44 || c === 38) bad(`CP key "${key}" contains a character HJ 212 cannot carry in a key (space, =, ;, , or &)`, key);
+    if (isUnsafeFieldChar(key.charCodeAt(k))) bad(`CP key "${key}" contains a character HJ 212 cannot carry in a key (space, =, ;, , or &)`, key);
   }
 }
 
@@ -92,8 +92,7 @@ function headerText(input: BuildInput, flag: number): string {
     if (v === undefined) return;
     const s = String(v);
     for (let k = 0; k < s.length; k++) {
-      const c = s.charCodeAt(k);
-      if (c <= 32 || c === 61 || c === 59 || c === 44 || c === 38) bad(`${name} "${s}" contains a character a header field cannot carry`, name, 6 + h.length);
+      if (isUnsafeFieldChar(s.charCodeAt(k))) bad(`${name} "${s}" contains a character a header field cannot carry`, name, 6 + h.length);
     }
     h += `${name}=${s};`;
   };

@@ -54,6 +54,11 @@ export class Framer {
     return this.accLen;
   }
 
+  /** Stream offset where the incomplete frame held now began (-1 when none): tells one partial frame from the next. */
+  get pendingStart(): number {
+    return this.accLen > 0 ? this.accStart : -1;
+  }
+
   /** Feeds one chunk; returns the frames completed and the errors found, in stream order. */
   push(chunk: Uint8Array): FramerEvent[] {
     const events: FramerEvent[] = [];

@@ -12,6 +12,7 @@ import { FAIL, NEED, locate, tail, tailAt } from './layout.ts';
 import { asciiSlice as asciiSliceImport, firstInvalidUtf8, gb18030, utf8CharEnd, utf8OrUndefined, type TextEncoding } from './text.ts';
 import { codesOf, deviate, fail, type DecodeCtx } from './context.ts';
 import { parseCp as parseCpImport, type CpData } from './cp.ts';
+import { describeChar, firstUnsafeFieldChar as firstUnsafeImport } from './charset.ts';
 import { MAX_DATA_FIELD, MAX_DATA_STANDARD, cnInfoByNumber as cnInfoImport, isKnownSt as isKnownStImport, versionOfFlag as versionOfFlagImport } from './tables.ts';
 
 // Hot-path imports bound once: under a CommonJS-style loader (tsx) every use of an imported binding is a
@@ -23,6 +24,7 @@ const parseCp = parseCpImport;
 const cnInfoByNumber = cnInfoImport;
 const isKnownSt = isKnownStImport;
 const versionOfFlag = versionOfFlagImport;
+const firstUnsafeFieldChar = firstUnsafeImport;
 const MAX_STD = MAX_DATA_STANDARD;
 const MAX_FIELD = MAX_DATA_FIELD;
 
@@ -256,6 +258,15 @@ function parseDataSegment(ctx: DecodeCtx, byteLength: number): Hj212Frame {
     }
     vals[k] = value;
     at[k] = vp - d;
+  }
+
+  // -- characters, in both modes: a control character, space or separator inside a value is no deviation a
+  // device makes on purpose, and the answer echoes QN, PW and MN, which the builder could not write back
+  for (let k = 0; k < 8; k++) {
+    const v = vals[k];
+    if (v === undefined) continue;
+    const j = firstUnsafeFieldChar(v);
+    if (j >= 0) fail(ctx, 'HJ212_BAD_FIELD', `${KEY_NAMES[k]} contains ${describeChar(v.charCodeAt(j))}, which no header field may carry (control characters, spaces, = ; , &)`, at[k]! + j, KEY_NAMES[k]);
   }
 
   // -- CN, Flag, version

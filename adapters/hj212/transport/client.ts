@@ -28,6 +28,11 @@ export interface ClientOptions {
   /** Told when a connection opens / closes (an upstream publisher reconnects with backoff). */
   onConnect?: () => void;
   onClose?: () => void;
+  /**
+   * Told when handling one received frame failed (onRequest threw): that frame is dropped, the connection and
+   * the process carry on. Without it such errors are dropped silently.
+   */
+  onError?: (error: LifelineError) => void;
 }
 
 export interface SendReport { qns: string[]; attempts: number; roundTripMs: number }
@@ -47,26 +52,51 @@ export class Hj212Client {
       const s: net.Socket = this.o.tls ? tls.connect({ ...this.o.tls, host: this.o.host, port: this.o.port }) : net.connect({ host: this.o.host, port: this.o.port });
       s.setNoDelay(true);
       const limit = setTimeout(() => s.destroy(new Error(`connect to ${this.o.host}:${this.o.port} timed out`)), this.o.connectTimeoutMs ?? this.o.timeoutMs ?? 10_000);
+      let settled = false;
       s.once(this.o.tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(limit);
+        settled = true;
         if (this.closed) { s.destroy(); this.connecting = undefined; reject(new Error('client closed')); return; }
-        this.socket = s; this.connecting = undefined; this.framer = new Framer({ maxDataLength: 9999, mode: 'lenient' }); resolve(s); this.o.onConnect?.();
+        this.socket = s; this.connecting = undefined; this.framer = new Framer({ maxDataLength: 9999, mode: 'lenient' }); resolve(s);
+        this.notify(this.o.onConnect, 'onConnect');
       });
-      s.once('error', (e) => { clearTimeout(limit); this.connecting = undefined; reject(e); });
+      // 'on', not 'once': a socket may report more than one error (reset, then a write after it), and an
+      // 'error' event without a listener is an uncaught exception. Errors after the connect end in 'close'.
+      s.on('error', (e) => {
+        clearTimeout(limit);
+        if (settled) return;
+        settled = true; this.connecting = undefined; reject(e);
+      });
       s.on('data', (chunk) => {
         for (const ev of this.framer.push(chunk)) {
-          if (ev.type !== 'frame') continue;
-          let f: Hj212Frame;
-          try { f = decodeFrame(ev.bytes, { mode: 'lenient', crc: this.o.crc }); } catch { continue; }
-          const qn = f.qn ?? (f.cp.fields.QN as string | undefined);
-          const w = qn ? this.waiters.get(qn) : undefined;
-          if (w && (f.cn === '9014' || f.cn === '9013' || f.cn === '9011')) w(f);
-          else this.o.onRequest?.(f);
+          if (ev.type === 'frame') this.received(ev.bytes);
         }
       });
-      s.on('close', () => { clearTimeout(limit); if (this.socket === s) { this.socket = undefined; this.o.onClose?.(); } });
+      s.on('close', () => { clearTimeout(limit); if (this.socket === s) { this.socket = undefined; this.notify(this.o.onClose, 'onClose'); } });
     });
     return this.connecting;
+  }
+
+  /** Runs a caller's callback from a socket event: what it throws is reported, never left to the event loop. */
+  private notify(fn: (() => void) | undefined, name: string) {
+    try { fn?.(); } catch (e) {
+      try { this.o.onError?.(new LifelineError('HJ212_FRAME_FAILED', `${name} callback failed: ${(e as Error)?.message ?? String(e)}`, { stage: 'receiving', cause: e })); } catch { /* nothing left to tell */ }
+    }
+  }
+
+  /** One frame from the peer: an answer for a waiter, or a request for onRequest. A failure drops that frame only. */
+  private received(bytes: Uint8Array) {
+    let f: Hj212Frame;
+    try { f = decodeFrame(bytes, { mode: 'lenient', crc: this.o.crc }); } catch { return; }
+    try {
+      const qn = f.qn ?? (f.cp.fields.QN as string | undefined);
+      const w = qn ? this.waiters.get(qn) : undefined;
+      if (w && (f.cn === '9014' || f.cn === '9013' || f.cn === '9011')) w(f);
+      else this.o.onRequest?.(f);
+    } catch (e) {
+      const err = new LifelineError('HJ212_FRAME_FAILED', `handling a frame from ${this.o.host}:${this.o.port} (CN ${f.cn}, QN ${f.qn ?? '-'}) failed: ${(e as Error)?.message ?? String(e)}; the frame was dropped`, { stage: 'receiving', cause: e, details: { cn: f.cn, qn: f.qn ?? null } });
+      try { this.o.onError?.(err); } catch { /* a failing reporter must not escape either */ }
+    }
   }
 
   /** Open the connection now (rejects when the peer is unreachable); a no-op when already open. */

@@ -60,6 +60,7 @@ export class PendingCommand {
   constructor(readonly request: CommandRequest, readonly qn: string) {
     this.result = { qn, mn: request.mn, cn: request.cn, answers: [], attempts: 0 };
     this.done = new Promise((resolve, reject) => { this.settle = { resolve, reject }; });
+    this.done.catch(() => undefined); // fail() when nobody waits (hub stopping) must not be an unhandled rejection
   }
 
   /** Whether the station has answered anything yet (stops resends). */

@@ -1,33 +1,23 @@
 // TCP (or TLS) server for data collectors. Per connection: framer → decode → authorise → dispatch; uploads
 // are committed through a group-commit batcher and answered 9014 only after their commit.
+// Failure boundaries: whatever goes wrong with one frame or one connection (a hub bug, an answer that cannot
+// be built, a socket error) ends that connection with a logged, typed error; it never reaches the process.
 import net from 'node:net';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { createIngestBatcher, LifelineError, type AdapterContext, type AdapterHealth, type Device } from '../../../hub/sdk/index.ts';
 import type { Hj212Config } from '../manifest.ts';
 import type { Hj212Frame, DecodeOptions, CrcDialect, BuildInput } from '../codec/types.ts';
-import { decodeFrame, encodeFrame, replyTo, Framer, Reassembler, qnRtnFor, Hj212Error, peekHeader, versionOfFlag, cnInfo } from '../codec/index.ts';
+import { decodeFrame, encodeFrame, replyTo, Reassembler, qnRtnFor, Hj212Error, peekHeader, versionOfFlag, cnInfo, type PeekedHeader } from '../codec/index.ts';
 import { frameToReadings } from '../map.ts';
+import { Session } from './session.ts';
 
 /** Uploads are the CNs the codec's table answers with 9014 (per version: 2005 alarm records, 2025 additions …). */
-const isUpload = (f: Hj212Frame) => cnInfo(f.cn, f.version)?.reply === '9014';
+const isUpload = (f: Pick<Hj212Frame, 'cn' | 'version'>) => cnInfo(f.cn, f.version)?.reply === '9014';
 import { QnSource } from './qn.ts';
 import { PendingCommand, validateCommand, exchangeOf, type CommandResult } from './commands.ts';
 
 interface Identity { protocol: string; key: string; pw?: string; crc?: CrcDialect; mode?: 'strict' | 'lenient'; encoding?: 'gb18030' | 'none' }
-
-class Session {
-  readonly framer: Framer;
-  readonly queue: Uint8Array[] = [];
-  busy = false;
-  paused = false;
-  readonly mns = new Set<string>();
-  /** What this station last sent, to answer in its own dialect. */
-  last?: { version: Hj212Frame['version']; st?: string; pw?: string };
-  constructor(readonly socket: net.Socket, maxDataLength: number, mode: 'strict' | 'lenient') {
-    this.framer = new Framer({ maxDataLength, mode });
-  }
-}
 
 export class Hj212Server {
   private server?: net.Server;
@@ -63,9 +53,13 @@ export class Hj212Server {
     this.server.on('error', (e) => { this.lastError = e.message; this.ctx.logger.error({ err: e }, 'hj212 listener error'); });
     this.port = (this.server.address() as net.AddressInfo).port;
     this.expiryTimer = setInterval(() => {
-      for (const f of this.reassembler.expire(this.ctx.clock.now())) {
-        this.ctx.metrics.dropped();
-        this.ctx.logger.warn({ mn: f.mn, cn: f.cn, qn: f.qn }, 'incomplete segmented message expired; not acknowledged, the station will resend');
+      try {
+        for (const f of this.reassembler.expire(this.ctx.clock.now())) {
+          this.ctx.metrics.dropped();
+          this.ctx.logger.warn({ mn: f.mn, cn: f.cn, qn: f.qn }, 'incomplete segmented message expired; not acknowledged, the station will resend');
+        }
+      } catch (e) {
+        this.noteFailure(e, 'segment expiry failed');
       }
     }, 5_000);
     this.expiryTimer.unref();
@@ -95,6 +89,7 @@ export class Hj212Server {
 
   private accept(socket: net.Socket) {
     const ip = socket.remoteAddress ?? '?';
+    socket.on('error', () => { /* reset by peer, write after end …: 'close' follows */ });
     const n = (this.perIp.get(ip) ?? 0) + 1;
     if (n > this.config.max_connections_per_ip) {
       this.ctx.metrics.error('too_many_connections_from_ip');
@@ -103,20 +98,24 @@ export class Hj212Server {
     }
     this.perIp.set(ip, n);
     const maxData = this.config.mode === 'strict' ? 1024 : this.config.max_data_length;
-    const session = new Session(socket, maxData, this.config.mode);
+    const session = new Session(socket, maxData, this.config.mode, this.config.frame_timeout_s * 1000, () => this.ctx.clock.now(), (ageMs, buffered) => {
+      const err = new LifelineError('HJ212_FRAME_TIMEOUT', `a frame was still incomplete ${Math.round(ageMs / 100) / 10} s after its first byte (frame_timeout_s ${this.config.frame_timeout_s}); connection closed`, { details: { buffered }, stage: 'receiving' });
+      this.ctx.metrics.error('frame_timeout');
+      this.ctx.logger.warn({ code: err.code, ip, buffered, age_ms: ageMs }, err.message);
+      socket.destroy();
+    });
     this.sessions.add(session);
     socket.setNoDelay(true);
     socket.setTimeout(this.config.idle_timeout_s * 1000, () => socket.destroy());
     socket.on('data', (chunk) => {
-      for (const ev of session.framer.push(chunk)) {
-        if (ev.type === 'frame') session.queue.push(ev.bytes);
-        else { this.ctx.metrics.error(ev.error.code); this.ctx.logger.warn({ code: ev.error.code, offset: ev.error.details.offset, ip }, ev.error.message); }
+      try {
+        this.receive(session, chunk, ip);
+      } catch (e) {
+        this.connectionFailed(session, e, 'receiving');
       }
-      if (session.queue.length >= this.config.max_pending_frames && !session.paused) { session.paused = true; socket.pause(); }
-      void this.drain(session);
     });
-    socket.on('error', () => { /* reset by peer etc.: 'close' follows */ });
     socket.on('close', () => {
+      session.dispose();
       this.sessions.delete(session);
       const left = (this.perIp.get(ip) ?? 1) - 1;
       if (left) this.perIp.set(ip, left); else this.perIp.delete(ip);
@@ -124,20 +123,87 @@ export class Hj212Server {
     });
   }
 
-  /** Frames of one connection are handled in order, one at a time. */
+  private receive(session: Session, chunk: Buffer, ip: string) {
+    for (const ev of session.framer.push(chunk)) {
+      if (ev.type === 'frame') session.queue.push(ev.bytes);
+      else { this.ctx.metrics.error(ev.error.code); this.ctx.logger.warn({ code: ev.error.code, offset: ev.error.details.offset, ip }, ev.error.message); }
+    }
+    session.watchPartial();
+    if (session.queue.length >= this.config.max_pending_frames && !session.paused) { session.paused = true; session.socket.pause(); }
+    void this.drain(session);
+  }
+
+  /** Frames of one connection are handled in order, one at a time. Never rejects: a failure ends the connection. */
   private async drain(s: Session) {
     if (s.busy) return;
     s.busy = true;
     try {
-      while (s.queue.length && !s.socket.destroyed) {
+      while (s.queue.length && s.open) {
         await this.handle(s, s.queue.shift()!);
         if (s.paused && s.queue.length < this.config.max_pending_frames / 2) { s.paused = false; s.socket.resume(); }
       }
+    } catch (e) {
+      this.connectionFailed(s, e, 'processing');
     } finally { s.busy = false; }
   }
 
+  /**
+   * The boundary of one connection: an error nothing else handled (a hub bug, an answer the builder refused)
+   * is logged as HJ212_FRAME_FAILED and closes this connection only. The frame being handled was not
+   * acknowledged, so the station resends it on its next connection, as after any network loss.
+   */
+  private connectionFailed(s: Session, e: unknown, stage: 'receiving' | 'processing') {
+    const err = new LifelineError('HJ212_FRAME_FAILED', `handling a frame failed (${e instanceof LifelineError ? e.code : (e as Error)?.name ?? 'error'}: ${(e as Error)?.message ?? String(e)}); the connection was closed unanswered`, { stage, cause: e });
+    this.noteFailure(err, 'hj212 connection closed after a failure', { ip: s.socket.remoteAddress, mns: [...s.mns] });
+    s.queue.length = 0;
+    s.socket.destroy();
+  }
+
+  private noteFailure(e: unknown, msg: string, extra: Record<string, unknown> = {}) {
+    try {
+      this.lastError = (e as Error)?.message ?? String(e);
+      this.ctx.metrics.error(e instanceof LifelineError && e.code === 'HJ212_FRAME_FAILED' ? 'frame_failed' : 'internal');
+      this.ctx.logger.error({ err: e, code: e instanceof LifelineError ? e.code : undefined, ...extra }, msg);
+    } catch { /* a logger that throws must not take the boundary down with it */ }
+  }
+
+  /** Writes a frame; throws (Hj212Error) when it cannot be built: callers are inside a boundary. */
   private send(s: Session, input: BuildInput) {
-    if (!s.socket.destroyed) s.socket.write(encodeFrame(input));
+    const bytes = encodeFrame(input);
+    if (!s.socket.destroyed && !s.socket.writableEnded) s.socket.write(bytes);
+  }
+
+  /**
+   * Answer a frame that failed to decode with 9011 and the standard's QnRtn (9 CRC, 3 PW, 4 MN, 7 QN …) when it
+   * names a QN and an MN and asked for answers (A bit, or no Flag). Fields whose value cannot be sent back (a
+   * space, control character or separator in it: the usual reason for QnRtn 3/4/7) are left out of the answer
+   * rather than echoed or replaced. A PW error refuses the connection, as a wrong PW does.
+   */
+  private answerUndecodable(s: Session, head: PeekedHeader, err: unknown, bytes: Uint8Array) {
+    const has = (v: string | undefined, field: 'QN' | 'MN') => !!v || !!head.unechoable?.includes(field);
+    const qnRtn = err instanceof Hj212Error ? qnRtnFor(err) : 100;
+    const field = err instanceof Hj212Error ? err.details.field : undefined;
+    if (field === 'MN' && err instanceof Hj212Error && err.code === 'HJ212_BAD_FIELD') this.quarantineBadMn(head, err, bytes, s.socket.remoteAddress);
+    if (has(head.qn, 'QN') && has(head.mn, 'MN') && (head.flag === undefined || head.flag & 1)) {
+      const frame: Hj212Frame = { version: versionOfFlag(head.flag), qn: head.qn, st: head.st, cn: head.cn ?? '0000', pw: head.pw, mn: head.mn, flag: head.flag, ackRequested: true, segmented: false, cp: { fields: {}, records: [] }, cpText: '', warnings: [], byteLength: 0 };
+      this.send(s, replyTo(frame, '9011', { QnRtn: qnRtn }));
+    }
+    if (qnRtn === 3) {
+      this.ctx.logger.warn({ mn: head.mn, ip: s.socket.remoteAddress }, 'hj212 connection refused: PW not valid');
+      s.socket.end();
+    }
+  }
+
+  /**
+   * An upload refused only for its MN (bad characters, CRC good): most likely a collector set up with a
+   * mistyped MN, which an operator should see. Its frame is kept in the quarantine as evidence (reason
+   * HJ212_BAD_FIELD, field MN); it is not acknowledged and cannot be replayed (no device can have that MN).
+   */
+  private quarantineBadMn(head: PeekedHeader, err: Hj212Error, bytes: Uint8Array, ip: string | undefined) {
+    if (!head.cn || !isUpload({ cn: head.cn, version: versionOfFlag(head.flag) })) return;
+    const frame = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    this.ingest([], { rejected: [{ record: { protocol: 'hj212', ip: ip ?? null, cn: head.cn, qn: head.qn ?? null, frame }, reason: err.code, message: err.message, field: 'MN' }] })
+      .catch((e) => this.ctx.logger.warn({ err: e, cn: head.cn }, 'a frame refused for its MN could not be quarantined'));
   }
 
   private async handle(s: Session, bytes: Uint8Array) {
@@ -152,11 +218,9 @@ export class Hj212Server {
     } catch (e) {
       const err = e as Hj212Error;
       this.ctx.metrics.error(err.code ?? 'decode_failed');
-      this.ctx.logger.warn({ code: err.code, offset: err.details?.offset, mn: head.mn, cn: head.cn }, err.message);
+      this.ctx.logger.warn({ code: err.code, offset: err.details?.offset, field: err.details?.field, mn: head.mn, cn: head.cn, ip: s.socket.remoteAddress }, err.message);
       // Answer what can be answered with the standard's code (9 = CRC error …), so the station knows why.
-      if (head.qn && head.mn && (head.flag === undefined || head.flag & 1)) {
-        this.send(s, replyTo({ version: versionOfFlag(head.flag), qn: head.qn, st: head.st, cn: head.cn ?? '0000', pw: head.pw, mn: head.mn, flag: head.flag, ackRequested: true, segmented: false, cp: { fields: {}, records: [] }, cpText: '', warnings: [], byteLength: 0 }, '9011', { QnRtn: err instanceof Hj212Error ? qnRtnFor(err) : 100 }));
-      }
+      this.answerUndecodable(s, head, e, bytes);
       return;
     }
     const mn = frame.mn ?? '';

@@ -59,7 +59,29 @@ export class DevicePoller {
   start(initialDelayMs = 0): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.loop = this.run(initialDelayMs);
+    this.loop = this.supervise(initialDelayMs);
+  }
+
+  /**
+   * The poll loop's boundary: an error nothing inside handled (a bug, a library throwing where it should reject)
+   * is logged, shown in health, and the loop starts again after the reconnect backoff on a fresh connection.
+   * The loop is never left to reject: nobody awaits it until stop(), so that would be an unhandled rejection.
+   */
+  private async supervise(initialDelayMs: number): Promise<void> {
+    let delay = initialDelayMs;
+    while (!this.stopped) {
+      try {
+        await this.run(delay);
+        return;
+      } catch (e) {
+        if (this.stopped) return;
+        this.note(e instanceof LifelineError ? e : new LifelineError('INTERNAL', `${this.key}: the poll loop failed: ${(e as Error)?.message ?? String(e)}`, { cause: e }));
+        this.ctx.metrics.error('poll_failed');
+        this.ctx.logger.error({ device: this.key, err: e }, 'Modbus poll loop failed; restarting it');
+        this.conn.close();
+        delay = backoffDelay(this.attempt++, this.o.reconnect);
+      }
+    }
   }
 
   async stop(): Promise<void> {
