@@ -2,7 +2,12 @@
 import type { RouteModule } from '../context.ts';
 
 const ops: RouteModule = (app, deps) => {
-  app.get('/health', { config: { scope: 'public' }, schema: { tags: ['ops'], summary: 'Liveness: the process answers.' } }, async () => ({ status: 'ok' }));
+  // Always 200 (a liveness probe must not restart the hub because an upstream is down); the body says degraded and
+  // names the failing publish targets; why and since when: GET /v1/publish/targets (read key).
+  app.get('/health', { config: { scope: 'public' }, schema: { tags: ['ops'], summary: 'Liveness: the process answers; "degraded" names publish targets that are failing.' } }, async () => {
+    const degraded = (deps.publish?.health() ?? []).filter((h) => h.status === 'degraded').map((h) => h.name);
+    return degraded.length ? { status: 'degraded', degraded } : { status: 'ok' };
+  });
 
   app.get('/ready', { config: { scope: 'public' }, schema: { tags: ['ops'], summary: 'Readiness: the store answers and no adapter is down.' } }, async (_req, reply) => {
     let store = 'ok';
