@@ -7,7 +7,7 @@
 // newcomer's first start copies instead of running initdb.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 
 /** The PGlite version: a template is only valid for the version (PostgreSQL catalogue) that made it. */
@@ -24,6 +24,18 @@ export function templateDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 const isCluster = (dir: string) => existsSync(join(dir, 'PG_VERSION'));
+const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; } };
+
+/** Remove `<path>.<tag>-<pid>` work directories left by a process killed halfway (its pid no longer runs). */
+function sweepLeftovers(path: string, tag: string): void {
+  const prefix = `${basename(path)}.${tag}-`;
+  let names: string[] = [];
+  try { names = readdirSync(dirname(path)); } catch { return; }
+  for (const n of names) {
+    const pid = n.startsWith(prefix) ? Number(n.slice(prefix.length)) : NaN;
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(dirname(path), n), { recursive: true, force: true });
+  }
+}
 const isEmptyOrMissing = (dir: string) => !existsSync(dir) || readdirSync(dir).length === 0;
 
 /** Build the template if it is missing (initdb once, in a temporary directory renamed into place when complete). */
@@ -31,6 +43,7 @@ export async function ensureTemplate(env: NodeJS.ProcessEnv = process.env): Prom
   const dir = templateDir(env);
   if (isCluster(dir)) return { dir, built: false };
   mkdirSync(dirname(dir), { recursive: true });
+  sweepLeftovers(dir, 'tmp');
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   try {
@@ -56,6 +69,7 @@ export async function seedFromTemplate(dataDir: string, env: NodeJS.ProcessEnv =
   const tmp = `${dataDir}.seed-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(dirname(dataDir), { recursive: true });
+  sweepLeftovers(dataDir, 'seed');
   try {
     cpSync(template, tmp, { recursive: true });
     try {

@@ -33,5 +33,9 @@ t.test('a directory that holds anything is left alone', async (t) => {
   t.same(readdirSync(dir), ['something']);
   const empty = join(work, 'empty', 'pglite');
   mkdirSync(empty, { recursive: true });
+  let dead = 4_000_000; // a pid that runs nothing: a hub killed while copying left its work directory
+  while (existsSync(`/proc/${dead}`)) dead++;
+  mkdirSync(`${empty}.seed-${dead}`);
   t.match(await seedFromTemplate(empty), /^(copied|built)$/, 'an empty directory (made by hand, say) is seeded');
+  t.same(readdirSync(join(work, 'empty')), ['pglite'], 'and the copy a killed hub left beside it is gone');
 });
