@@ -4,8 +4,7 @@ import { readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { LoadedConfig } from './config/load.ts';
 import type { SqlDriver } from './store/driver.ts';
-import { openPglite } from './store/pglite.ts';
-import { openPostgres } from './store/postgres.ts';
+import { seedFromTemplate } from './pglite-template.ts';
 import { migrate } from './store/migrate.ts';
 import { catalogueByCode } from './registry/catalogue.ts';
 import { RegistryService } from './registry/service.ts';
@@ -43,12 +42,24 @@ export interface StartOptions {
   /** Do not listen (tests use app.inject). */
   listen?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Called as each start step begins (the CLI prints them, so a slow first start is not silence). */
+  onProgress?: (step: string) => void;
 }
 
-export async function openStore(loaded: LoadedConfig): Promise<SqlDriver> {
+export async function openStore(loaded: LoadedConfig, progress: (step: string) => void = () => undefined, env: NodeJS.ProcessEnv = process.env): Promise<SqlDriver> {
   const c = loaded.config;
   try {
-    return c.store.url ? await openPostgres(c.store.url, c.store.pool_size) : await openPglite(resolve(loaded.baseDir, c.data_dir, 'pglite'));
+    if (c.store.url) {
+      progress('connecting to PostgreSQL');
+      // Each store driver is imported only when used: `pg` is not needed by the embedded default, nor PGlite at scale.
+      const { openPostgres } = await import('./store/postgres.ts');
+      return await openPostgres(c.store.url, c.store.pool_size);
+    }
+    const dir = resolve(loaded.baseDir, c.data_dir, 'pglite');
+    progress(`opening the embedded store in ${dir}`);
+    await seedFromTemplate(dir, env, progress).catch(() => undefined); // no template: PGlite runs initdb itself, only slower
+    const { openPglite } = await import('./store/pglite.ts');
+    return await openPglite(dir);
   } catch (cause) {
     if (cause instanceof LifelineError) throw cause;
     const where = c.store.url ? c.store.url.replace(/\/\/[^@]*@/, '//***@') : resolve(loaded.baseDir, c.data_dir);
@@ -61,16 +72,20 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   const env = opts.env ?? process.env;
   const logger = opts.logger ?? pino({ level: c.log.level });
   const clock = opts.clock ?? { now: () => Date.now() };
+  const progress = opts.onProgress ?? (() => undefined);
 
+  progress('checking adapters and publish targets');
   // Adapters first: a bad adapter config must stop the hub before it touches the store.
   const adapterDefs = await resolveAdapters(Object.keys(c.adapters), c.plugins, loaded.baseDir);
   const adapterErrors = validateAdapterConfigs(adapterDefs, c.adapters);
   if (adapterErrors.length) throw new LifelineError('CONFIG_INVALID', `${loaded.source}:\n${adapterErrors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`, { details: { errors: adapterErrors } });
   const publishSettings = await resolvePublish(c.publish, loaded.baseDir, env);
 
-  const db = await openStore(loaded);
+  const db = await openStore(loaded, progress, env);
+  progress('migrating the store');
   const applied = await migrate(db);
   if (applied.length) logger.info({ migrations: applied }, 'store migrated');
+  progress('loading the registry');
   const registry = new RegistryService(db, catalogueByCode());
   await registry.reload();
   await registry.apply(c.registry);
@@ -82,6 +97,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
     futureToleranceMs: c.ingest.future_tolerance_s * 1000, lateAfterMs: c.ingest.late_after_s * 1000,
   });
 
+  progress('starting adapters and the API');
   const publish = await createDelivery(publishSettings, { db, registry, metrics, logger, clock });
   const abort = new AbortController();
   const instances = new Map<string, AdapterInstance>();

@@ -13,7 +13,7 @@ const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', LIFELINE_API_KEY: 'c
 const proc = spawn(process.execPath, [bin, 'start'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
 let err = '';
 const url = await new Promise<string>((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error(`no start within 15 s:\n${err}`)), 15_000);
+  const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${err}`)), 60_000); // a loaded 2-core CI machine
   proc.stderr.on('data', (d) => { err += d; const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(err); if (m) { clearTimeout(timer); resolve(m[1]!); } });
 });
 const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));

@@ -1,6 +1,6 @@
 // The hub's state, section by section: `/ready` answers only its verdict (public, for orchestrators); `GET /v1/status`
 // (read scope) shows every section, since adapter health names ports, peers, profiles and counters.
-// A new concern (e.g. upstream delivery: a `publish` section) is one more entry in SECTIONS.
+// A new concern is one more entry in SECTIONS.
 import type { ApiDeps } from './context.ts';
 
 export interface StatusSection {
@@ -18,6 +18,11 @@ const SECTIONS: Record<string, (deps: ApiDeps) => Promise<StatusSection>> = {
   async adapters(deps) {
     const adapters = await deps.adapterHealth();
     return { detail: adapters, ready: Object.values(adapters).every((a) => a.status !== 'down') };
+  },
+  // Upstream delivery: each target's health (degraded names the reason, the last error and since when). A failing
+  // upstream never makes the hub not ready: it keeps taking data in, and the outbox keeps it.
+  async publish(deps) {
+    return { detail: Object.fromEntries((deps.publish?.health() ?? []).map(({ name, ...h }) => [name, h])), ready: true };
   },
 };
 

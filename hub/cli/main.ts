@@ -2,8 +2,9 @@
 import { parseArgs } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
-import { loadConfig, sampleConfigPath, type LoadedConfig } from '../config/load.ts';
-import { startHub, hubVersion } from '../hub.ts';
+import { loadConfig } from '../config/load.ts';
+import { hubVersion } from '../hub.ts';
+import { start } from './start.ts';
 import { loadCatalogue } from '../registry/catalogue.ts';
 import { hashKey } from '../api/auth.ts';
 import { isLifelineError, LifelineError } from '../sdk/errors.ts';
@@ -14,6 +15,7 @@ const usage = `lifeline ${hubVersion} — urban lifeline data hub
 Usage:
   lifeline start [--config FILE]      run the hub (no config: embedded store in ./data and a sample registry)
   lifeline check-config FILE          validate a config file; errors name the offending path
+  lifeline prepare-store              build the embedded store's template (npm install does it; makes a first start fast)
   lifeline indicators [--domain D] [--json]
                                       print the indicator catalogue
   lifeline hash-key KEY               print the hash to put in api.keys[].hash
@@ -42,32 +44,21 @@ Usage:
   lifeline --version | --help
 
 Environment: DATABASE_URL (PostgreSQL instead of the embedded store), REDIS_URL (BullMQ delivery), PORT, HOST,
-LIFELINE_DATA_DIR, LOG_LEVEL, LIFELINE_API_KEY (the key to accept when api.keys is empty).`;
+LIFELINE_DATA_DIR, LOG_LEVEL, LIFELINE_API_KEY (the key to accept when api.keys is empty), LIFELINE_CACHE_DIR (the
+embedded store template, default ~/.cache/lifeline-hub), LIFELINE_EXIT_WITH_PARENT (1/0: stop when the launching
+process exits; default 1 under npm/npx, 0 otherwise).`;
 
-async function start(args: string[]) {
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
-  const loaded: LoadedConfig = loadConfig(values.config ?? sampleConfigPath);
-  if (!values.config) loaded.baseDir = process.cwd(); // sample's data_dir (./data) is relative to where you run it
-  const hub = await startHub(loaded);
-  const c = loaded.config;
-  const store = c.store.url ? `PostgreSQL ${c.store.url.replace(/\/\/[^@]*@/, '//***@')}` : `PGlite in ${c.data_dir}`;
-  const shown = hub.url.replace('0.0.0.0', '127.0.0.1');
-  process.stderr.write(`\nlifeline-hub ${hubVersion} listening on ${shown}  (store: ${store}; config: ${values.config ?? 'built-in sample'})\n`);
-  process.stderr.write(`  API docs: ${shown}/docs   health: ${shown}/health\n`);
-  if (hub.bootstrapKey) {
-    process.stderr.write(`  No api.keys configured: API key for this run (all scopes): ${hub.bootstrapKey}\n`);
-    process.stderr.write(`  Try: curl -H 'Authorization: Bearer ${hub.bootstrapKey}' ${shown}/v1/sites\n\n`);
+/** Build the embedded store's template now (npm install runs this), so the first start copies instead of initdb. */
+async function prepareStore() {
+  const { ensureTemplate } = await import('../pglite-template.ts');
+  const t = performance.now();
+  try {
+    const { dir, built } = await ensureTemplate();
+    console.log(`embedded store template ${built ? `built in ${((performance.now() - t) / 1000).toFixed(1)} s` : 'already there'}: ${dir}`);
+  } catch (e) {
+    // Never fail an install for this: without a template the first start runs initdb itself, only slower.
+    console.log(`embedded store template not built (${(e as Error).message}); the first start will take a few seconds longer`);
   }
-  let stopping = false;
-  const stop = async (sig: string) => {
-    if (stopping) return;
-    stopping = true;
-    hub.logger.info({ signal: sig }, 'stopping');
-    await hub.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 async function checkConfig(args: string[]) {
@@ -151,6 +142,7 @@ export async function main(argv: string[]): Promise<void> {
     switch (cmd) {
       case 'start': return await start(rest);
       case 'check-config': return await checkConfig(rest);
+      case 'prepare-store': return await prepareStore();
       case 'indicators': return indicators(rest);
       case 'conformance': return await conformance(rest);
       case 'hj212': return await hj212(rest);

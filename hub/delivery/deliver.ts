@@ -10,6 +10,7 @@ import { presentObservation } from '../api/present.ts';
 import { backoffMs, type TargetSpec } from './targets.ts';
 import { markDead, markDone, markRetry, nextBatch, type BatchRow } from './store.ts';
 import type { Observation } from '../../schemas/generated/types.ts';
+import { noteOutcome, type FailureStreak } from './health.ts';
 
 export interface DeliverDeps {
   db: SqlDriver;
@@ -23,6 +24,8 @@ export interface Target {
   publisher: PublisherInstance;
   /** The next batch's observations, read while the current one is being sent. */
   prefetch?: { id: string; observations: Promise<Observation[] | undefined> };
+  /** Failed attempts since the last delivery that got through (health.ts); undefined while delivering fine. */
+  failing?: FailureStreak;
 }
 
 export type AttemptResult = 'done' | 'retry' | 'dead' | 'stale';
@@ -63,6 +66,9 @@ export async function attempt(d: DeliverDeps, t: Target, b: BatchRow, onNext?: (
   const m = d.metrics;
   m.publishAttempts.inc({ target: spec.name, outcome: outcome.status });
   m.publishSendSeconds.observe({ target: spec.name }, (performance.now() - started) / 1000);
+  const attemptNo = b.attempt + 1;
+  const dead = outcome.status === 'permanent' || (outcome.status === 'retry' && attemptNo >= spec.retry.maxAttempts);
+  t.failing = noteOutcome(t.failing, outcome.status === 'ok' ? { ok: true } : { ok: false, dead, error: outcome.reason }, Date.now(), d.logger, spec.name);
   if (outcome.status === 'ok') {
     const { updated, next } = await markDone(d.db, b);
     if (!updated) return 'stale';
@@ -70,16 +76,16 @@ export async function attempt(d: DeliverDeps, t: Target, b: BatchRow, onNext?: (
     m.publishDelivered.inc({ target: spec.name }, observations.length);
     return 'done';
   }
-  const attemptNo = b.attempt + 1;
-  if (outcome.status === 'permanent' || attemptNo >= spec.retry.maxAttempts) {
+  if (dead) {
     const reason = outcome.status === 'permanent' ? outcome.reason : `gave up after ${attemptNo} attempts; last: ${outcome.reason}`;
     if (!(await markDead(d.db, b, reason, outcome.status === 'permanent' ? outcome.response : undefined))) return 'stale';
     m.publishDeadLettered.inc({ target: spec.name });
     d.logger.warn({ target: spec.name, batch: b.id, idempotency_key: b.idempotency_key, attempts: attemptNo, reason }, 'batch dead-lettered');
     return 'dead';
   }
-  const delay = backoffMs(spec.retry, attemptNo, outcome.retryAfterMs);
+  const delay = backoffMs(spec.retry, attemptNo, outcome.status === 'retry' ? outcome.retryAfterMs : undefined);
   if (!(await markRetry(d.db, b, outcome.reason, delay))) return 'stale';
-  d.logger.info({ target: spec.name, batch: b.id, attempt: attemptNo, retry_in_ms: delay, reason: outcome.reason }, 'delivery failed; will retry');
+  // A warning, not info: an upstream that does not take data is what an operator must see (and /health says degraded).
+  d.logger.warn({ target: spec.name, batch: b.id, attempt: attemptNo, retry_in_ms: delay, reason: outcome.reason }, 'delivery failed; will retry');
   return 'retry';
 }

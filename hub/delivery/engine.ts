@@ -14,6 +14,7 @@ import { buildBatches, ensureTargets, targetStatus, setPaused, deadLetters, repl
 import { embeddedDriver, type Driver } from './embedded.ts';
 import { Waker } from './wait.ts';
 import { createHistoryReader } from './history.ts';
+import { targetHealth, type StoredState, type TargetHealth } from './health.ts';
 
 export interface EngineDeps {
   db: SqlDriver;
@@ -46,6 +47,8 @@ export interface DeliveryEngine {
   start(): Promise<void>;
   stop(): Promise<void>;
   status(): Promise<TargetStatus[]>;
+  /** Each target ok, or degraded with why (health.ts). In memory: cheap enough for /health, never waits on the store. */
+  health(): TargetHealth[];
   pause(name: string): Promise<void>;
   resume(name: string): Promise<void>;
   deadLetters(name: string, afterId?: string, limit?: number): Promise<DeadLetterRow[]>;
@@ -81,6 +84,7 @@ export async function createDelivery(s: PublishSettings, d: EngineDeps): Promise
   const caughtUp = new Map<string, string>(); // target → the horizon its cursor already reached
   const loops: Promise<void>[] = [];
   const deliveredBase = new Map<string, number>();
+  let stored = new Map<string, StoredState>(); // the store's view of each target, refreshed with the gauges
 
   const need = (name: string): Target => {
     const t = byName.get(name);
@@ -113,7 +117,9 @@ export async function createDelivery(s: PublishSettings, d: EngineDeps): Promise
   }
 
   async function refreshGauges(): Promise<void> {
-    for (const st of await status()) {
+    const all = await status();
+    stored = new Map(all.map((st) => [st.name, st]));
+    for (const st of all) {
       const l = { target: st.name };
       d.metrics.publishBacklog.set(l, st.backlog);
       d.metrics.publishLag.set(l, st.lag_seconds);
@@ -200,6 +206,7 @@ export async function createDelivery(s: PublishSettings, d: EngineDeps): Promise
       for (const t of targets) await t.publisher.stop().catch((e) => logger.error({ err: e, target: t.spec.name }, 'publisher stop failed'));
     },
     status,
+    health: () => targets.map((t) => targetHealth(t.spec.name, t.failing, stored.get(t.spec.name))),
     async pause(name) { need(name); await setPaused(d.db, name, true); driver?.poke(name); },
     async resume(name) { need(name); await setPaused(d.db, name, false); driver?.poke(name); },
     async deadLetters(name, afterId, limit = 100) { need(name); return deadLetters(d.db, name, afterId, limit); },

@@ -54,7 +54,7 @@ export async function resolvePublish(publish: Config['publish'], baseDir: string
     }
     plugins.set(def.manifest.id, def);
   }
-  const ajv = createAjv({ useDefaults: true });
+  let ajv: ReturnType<typeof createAjv> | undefined; // compiled only when there are targets: most hubs start with none
   const catalogue = catalogueByCode();
   const errors: FieldError[] = [];
   const targets: TargetSpec[] = [];
@@ -66,7 +66,7 @@ export async function resolvePublish(publish: Config['publish'], baseDir: string
       continue;
     }
     const config = (t.config ?? {}) as Record<string, unknown>;
-    const validate = ajv.compile({ ...def.manifest.configSchema, $id: undefined });
+    const validate = (ajv ??= createAjv({ useDefaults: true })).compile({ ...def.manifest.configSchema, $id: undefined });
     if (!validate(config)) errors.push(...fieldErrors(validate.errors, `/publish/targets/${name}/config`));
     // A misspelt indicator would silently filter everything out, and the cursor moves past what a filter excludes.
     (t.filter?.indicators ?? []).forEach((code, i) => {

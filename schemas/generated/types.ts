@@ -68,7 +68,7 @@ export interface Config {
    */
   server?: {
     /**
-     * Listen address.
+     * Listen address. The default serves this machine only (loopback); set 0.0.0.0 (every interface) or one interface's address to serve other machines.
      */
     host?: string;
     /**

@@ -4,7 +4,12 @@ import type { RouteModule } from '../context.ts';
 import { hubStatus } from '../status.ts';
 
 const ops: RouteModule = (app, deps) => {
-  app.get('/health', { config: { scope: 'public' }, schema: { tags: ['ops'], summary: 'Liveness: the process answers.' } }, async () => ({ status: 'ok' }));
+  // Always 200 (a liveness probe must not restart the hub because an upstream is down). Public, so nothing but the
+  // verdict: which targets fail, why and since when is in GET /v1/status (read key), section `publish`.
+  app.get('/health', { config: { scope: 'public' }, schema: { tags: ['ops'], summary: 'Liveness: the process answers; "degraded" when a publish target is failing (which one: GET /v1/status).' } }, async () => {
+    const degraded = (deps.publish?.health() ?? []).some((h) => h.status === 'degraded');
+    return { status: degraded ? 'degraded' : 'ok' };
+  });
 
   app.get('/ready', {
     config: { scope: 'public' },

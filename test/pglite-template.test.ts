@@ -1,0 +1,41 @@
+// A new embedded store is a copy of the cached template cluster (no WASM initdb on each first start): the copy is a
+// working, independent store; a directory that already holds anything is never touched.
+import t from 'tap';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { seedFromTemplate, templateDir } from '../hub/pglite-template.ts';
+import { openPglite } from '../hub/store/pglite.ts';
+import { migrate } from '../hub/store/migrate.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'lifeline-template-'));
+t.teardown(() => rmSync(work, { recursive: true, force: true }));
+
+t.test('two new data directories are seeded from the template and are separate, working stores', async (t) => {
+  const a = join(work, 'a', 'pglite'), b = join(work, 'b', 'pglite');
+  t.match(await seedFromTemplate(a), /^(copied|built)$/);
+  t.equal(await seedFromTemplate(b), 'copied', 'the second one copies the template made or found by the first');
+  t.ok(existsSync(join(templateDir(), 'PG_VERSION')), `the template is a cluster (${templateDir()})`);
+  t.same(readdirSync(join(work, 'a')), ['pglite'], 'no temporary copy left beside it');
+  const dbA = await openPglite(a), dbB = await openPglite(b);
+  t.teardown(async () => { await dbA.close(); await dbB.close(); });
+  t.ok((await migrate(dbA)).length > 0, 'migrations run on the copy');
+  await dbA.query("INSERT INTO site (code, doc) VALUES ('T1', '{}')");
+  await migrate(dbB);
+  t.equal((await dbB.query('SELECT count(*)::int AS n FROM site')).rows[0]!.n as number, 0, 'a write to one copy is not in the other');
+});
+
+t.test('a directory that holds anything is left alone', async (t) => {
+  const dir = join(work, 'used', 'pglite');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'something'), 'x');
+  t.equal(await seedFromTemplate(dir), 'existing');
+  t.same(readdirSync(dir), ['something']);
+  const empty = join(work, 'empty', 'pglite');
+  mkdirSync(empty, { recursive: true });
+  let dead = 4_000_000; // a pid that runs nothing: a hub killed while copying left its work directory
+  while (existsSync(`/proc/${dead}`)) dead++;
+  mkdirSync(`${empty}.seed-${dead}`);
+  t.match(await seedFromTemplate(empty), /^(copied|built)$/, 'an empty directory (made by hand, say) is seeded');
+  t.same(readdirSync(join(work, 'empty')), ['pglite'], 'and the copy a killed hub left beside it is gone');
+});
