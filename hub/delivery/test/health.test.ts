@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { startHub } from '../../hub.ts';
-import { testConfig } from '../../../test/helpers/hub.ts';
+import { testConfig, auth, KEYS } from '../../../test/helpers/hub.ts';
 import { postgresUp, needService, freshDatabase } from '../../../test/helpers/services.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,7 +37,7 @@ async function scenario(t: Test, d: DriverUnderTest) {
   const res = await hub.app.inject({ url: '/health' });
   t.equal(res.statusCode, 200, 'still 200: a liveness probe must not restart the hub over an upstream outage');
   t.same(res.json(), { status: 'degraded' }, 'public: the verdict and nothing more');
-  const status = await hub.app.inject({ url: '/v1/status', headers: { authorization: `Bearer ${hub.bootstrapKey}` } });
+  const status = await hub.app.inject({ url: '/v1/status', headers: auth(KEYS.read) });
   t.match(status.json(), { status: 'ready', publish: { up: { status: 'degraded', reason: 'retrying', last_error: /ECONNREFUSED/ } } }, 'GET /v1/status (read key) names the target, why and since when; still ready');
 
   const h = hub.publish.health()[0]!;
