@@ -43,6 +43,8 @@ async function scenario(t: Test, d: DriverUnderTest) {
   const h = hub.publish.health()[0]!;
   t.match(h, { name: 'up', status: 'degraded', reason: 'retrying', last_error: /ECONNREFUSED/ }, 'the reason and the last error');
   t.ok(h.since && Date.parse(h.since) <= Date.now(), `failing since ${h.since}`);
+  // Health turns degraded as the attempt fails; its warning is written once the retry is recorded, a moment later.
+  await until('a failed attempt logged', async () => lines.some((l) => l.msg === 'delivery failed; will retry'), 10_000);
   const failures = lines.filter((l) => l.msg === 'delivery failed; will retry');
   t.ok(failures.length >= 1, `${failures.length} failed attempts logged`);
   t.ok(failures.every((l) => l.level === 40 && l.target === 'up' && /ECONNREFUSED/.test(l.reason ?? '')), 'each at warn level, with the target and the reason');
