@@ -257,7 +257,9 @@ export async function runFuzz<C extends Case>(target: Target<C>, o: FuzzOptions)
         health.probes++; health.missed++;
         const m = `/health did not answer at +${((t - started) / 1000).toFixed(0)} s: ${err.message}`;
         if (health.misses.length < 10) health.misses.push(m);
-        log(`  HEALTH ${m}`);
+        // What was being handled while the event loop did not answer: the likely cause.
+        const busy = ring.filter((e) => e.inFlight && e.gen === gen).slice(-5);
+        log(`  HEALTH ${m}; in flight:${busy.map((e) => `\n     * ${target.show(e.c as C).slice(0, 400)}`).join('')}`);
       }).finally(() => { healthBusy = false; });
   }, 2000));
   let probeBusy = false;
