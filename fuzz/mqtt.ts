@@ -3,7 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Case, Target } from './lib/engine.ts';
+import { within, type Case, type Target } from './lib/engine.ts';
 import type { FuzzHub } from './lib/hub.ts';
 import type { Rng } from './lib/rng.ts';
 import { KEYS } from './lib/hub.ts';
@@ -49,7 +49,7 @@ export function create(): Target<MqttCase> {
   /** Publish, giving up after 5 s (a broker that dropped the publisher never answers): reconnect next time. */
   const publish = async (topic: string, body: Buffer | string, qos: 0 | 1) => {
     const p = await client();
-    const ok = await Promise.race([p.publishAsync(topic, body, { qos }).then(() => true, () => false), sleep(5000).then(() => false)]);
+    const ok = await within(p.publishAsync(topic, body, { qos }).then(() => true, () => false), 5000, () => false);
     if (!ok) p.end(true);
   };
 

@@ -66,6 +66,8 @@ export interface Summary {
   rss: { start: number; peak: number; end: number; limit: number };
   health: { probes: number; missed: number; maxMs: number; misses: string[] };
   probe: { runs: number; missed: number; misses: string[] };
+  /** Generator failures (bugs of the fuzzer itself), by message. */
+  harnessErrors: Array<{ message: string; count: number }>;
   failed: boolean;
   line: string;
 }
@@ -78,6 +80,11 @@ const TRIAGE_MS = 30_000;
 const SEND_GUARD_MS = 60_000;
 const mib = (b: number) => (b / 1024 ** 2).toFixed(0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** p, or `late` after ms; the timer is cleared, so a finished run does not wait on it. */
+export function within<T>(p: Promise<T>, ms: number, late: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<T>((r) => { timer = setTimeout(() => r(late()), ms); })]).finally(() => clearTimeout(timer));
+}
 
 interface Entry { seq: number; worker: number; gen: number; inFlight: boolean; c: Case }
 
@@ -99,6 +106,7 @@ export async function runFuzz<C extends Case>(target: Target<C>, o: FuzzOptions)
   const serverErrors = new Map<string, { route: string; code: string; count: number; example: string }>();
   const foreign = new Map<string, { code: string; count: number; routes: string[]; example: string }>();
   const rss = { start: 0, peak: 0, end: 0, limit: rssLimit };
+  const harnessErrors = new Map<string, number>();
   const health = { probes: 0, missed: 0, maxMs: 0, misses: [] as string[] };
   const probe = { runs: 0, missed: 0, misses: [] as string[] };
 
@@ -225,7 +233,14 @@ export async function runFuzz<C extends Case>(target: Target<C>, o: FuzzOptions)
     for (let k = 0; Date.now() < deadline; k++) {
       while (gate) await gate;
       if (Date.now() >= deadline) break;
-      const c = target.generate(rng, k, w, conc);
+      let c: C;
+      try { c = target.generate(rng, k, w, conc); } catch (err) {
+        // A generator bug is the harness's, not the hub's: say so once per kind and go on.
+        const m = (err as Error).message;
+        if (!harnessErrors.has(m)) log(`  HARNESS generate failed (worker ${w}, input ${k}): ${(err as Error).stack ?? m}`);
+        harnessErrors.set(m, (harnessErrors.get(m) ?? 0) + 1);
+        continue;
+      }
       if (skip.some((s) => c.mut.startsWith(s))) continue;
       const e: Entry = { seq: seq++, worker: w, gen: hub.generation, inFlight: true, c };
       ring.push(e);
@@ -233,7 +248,7 @@ export async function runFuzz<C extends Case>(target: Target<C>, o: FuzzOptions)
       inputs++;
       let v: Verdict | undefined;
       try {
-        v = await Promise.race([target.send(c, hub), sleep(SEND_GUARD_MS).then(() => ({ kind: 'untyped', route: target.name, why: `no outcome in ${SEND_GUARD_MS / 1000} s` }) as Verdict)]);
+        v = await within<Verdict>(target.send(c, hub), SEND_GUARD_MS, () => ({ kind: 'untyped', route: target.name, why: `no outcome in ${SEND_GUARD_MS / 1000} s` }));
       } catch (err) {
         v = { kind: 'untyped', route: target.name, why: `harness: ${(err as Error).message}` };
       }
@@ -267,7 +282,7 @@ export async function runFuzz<C extends Case>(target: Target<C>, o: FuzzOptions)
     if (probeBusy || gate || !hub.up) return;
     probeBusy = true;
     const gen = hub.generation, t = Date.now();
-    void Promise.race([target.probe!(hub), sleep(30_000).then(() => 'no outcome in 30 s')]).then((problem) => {
+    void within(target.probe!(hub), 30_000, () => 'no outcome in 30 s').then((problem) => {
       if (gen !== hub.generation || !hub.up || gate) return;
       probe.runs++;
       if (problem) {
@@ -306,7 +321,7 @@ export async function runFuzz<C extends Case>(target: Target<C>, o: FuzzOptions)
     untyped: [...untyped.entries()].map(([key, u]) => ({ key, ...u })).sort((a, b) => b.count - a.count),
     serverErrors: [...serverErrors.values()].sort((a, b) => b.count - a.count),
     foreign: [...foreign.values()].sort((a, b) => b.count - a.count),
-    rss, health, probe, failed, line,
+    rss, health, probe, failed, line, harnessErrors: [...harnessErrors].map(([message, count]) => ({ message, count })),
   };
 }
 
@@ -327,6 +342,7 @@ export function summaryText(s: Summary): string {
   for (const f of s.foreign) out.push(`  code outside the hub's registry ×${f.count}: ${f.code} on ${f.routes.join(', ')}\n    e.g. ${f.example.slice(0, 300)}`);
   out.push(`  health: ${s.health.probes - s.health.missed}/${s.health.probes} answered (slowest ${s.health.maxMs} ms)${s.health.misses.length ? `; ${s.health.misses.join('; ')}` : ''}`);
   if (s.probe.runs) out.push(`  probe: ${s.probe.runs - s.probe.missed}/${s.probe.runs} passed${s.probe.misses.length ? `; ${s.probe.misses.join('; ')}` : ''}`);
+  for (const h of s.harnessErrors) out.push(`  harness error ×${h.count} (a fuzzer bug, not the hub's): ${h.message}`);
   out.push(`  rss: start ${mib(s.rss.start)} MiB, peak ${mib(s.rss.peak)} MiB, end ${mib(s.rss.end)} MiB (limit ${mib(s.rss.limit)} MiB)${s.rss.peak > s.rss.limit ? ' EXCEEDED' : ''}`);
   return out.join('\n');
 }

@@ -1,7 +1,7 @@
 // Replay a crash file: start a fresh hub for its target and send the saved inputs in order (the culprit
 // alone when triage found one), stopping at the first one after which the hub is gone.
 import { readFileSync } from 'node:fs';
-import type { Case, Target } from './engine.ts';
+import { within, type Case, type Target } from './engine.ts';
 import { FuzzHub, type StoreChoice } from './hub.ts';
 import { crashReport, type CrashFile } from './crash.ts';
 
@@ -20,7 +20,7 @@ export async function replay(file: string, o: { store: StoreChoice; dir: string;
     await target.attach(hub);
     for (const [i, c] of list.entries()) {
       console.log(`→ ${i + 1}/${list.length} ${target.show(c).slice(0, 1000)}`);
-      const v = await Promise.race([target.send(c, hub), sleep(30_000).then(() => ({ kind: 'timeout' }))]);
+      const v = await within<{ kind: string }>(target.send(c, hub), 30_000, () => ({ kind: 'timeout' }));
       await sleep(300);
       if (died) {
         const r = crashReport(hub.stderr(), died);
