@@ -183,8 +183,7 @@ export async function runFuzz<C extends Case>(target: Target<C>, o: FuzzOptions)
         let why = '';
         const died = new Promise<void>((r) => { triageDied = (w) => { why = w; r(); }; });
         await Promise.race([target.send(s.c, hub).catch(() => undefined), died]);
-        await Promise.race([sleep(50), died]);
-        if (hub.up) continue;
+        if (await hub.settle()) continue;
         const stderr = hub.stderr();
         await hub.restart();
         await target.attach(hub);

@@ -72,6 +72,18 @@ export class FuzzHub {
     });
   }
 
+  /**
+   * After an input: is the hub still alive? A process that died is seen by its parent a little later (up to a
+   * second on a busy machine), so ask /health, and when it does not answer wait for the exit to be reported.
+   */
+  async settle(): Promise<boolean> {
+    if (!this.up) return false;
+    const ok = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(3000) }).then(async (r) => { await r.arrayBuffer(); return r.ok; }, () => false);
+    if (ok) return this.up;
+    for (let i = 0; i < 50 && this.up; i++) await new Promise((r) => setTimeout(r, 100));
+    return this.up;
+  }
+
   /** The last bytes the hub wrote on stderr (its crash trace when it died). */
   stderr(): string { return this.tail; }
 

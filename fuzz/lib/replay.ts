@@ -5,7 +5,6 @@ import { within, type Case, type Target } from './engine.ts';
 import { FuzzHub, type StoreChoice } from './hub.ts';
 import { crashReport, type CrashFile } from './crash.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function replay(file: string, o: { store: StoreChoice; dir: string; all: boolean; loadTarget(name: string): Promise<Target<Case>> }): Promise<number> {
   const crash = JSON.parse(readFileSync(file, 'utf8')) as CrashFile;
@@ -21,7 +20,7 @@ export async function replay(file: string, o: { store: StoreChoice; dir: string;
     for (const [i, c] of list.entries()) {
       console.log(`→ ${i + 1}/${list.length} ${target.show(c).slice(0, 1000)}`);
       const v = await within<{ kind: string }>(target.send(c, hub), 30_000, () => ({ kind: 'timeout' }));
-      await sleep(300);
+      await hub.settle();
       if (died) {
         const r = crashReport(hub.stderr(), died);
         console.log(`CRASH: the hub died (${died}) after input ${i + 1}\n  ${r.headline}\n  at ${r.signature}`);
