@@ -266,7 +266,9 @@ export async function runFuzz<C extends Case>(target: Target<C>, o: FuzzOptions)
     healthBusy = true;
     const gen = hub.generation, t = Date.now();
     void fetch(`${hub.url}/health`, { signal: AbortSignal.timeout(10_000) }).then(async (r) => { await r.arrayBuffer(); if (r.status !== 200) throw new Error(`status ${r.status}`); })
-      .then(() => { health.probes++; health.maxMs = Math.max(health.maxMs, Date.now() - t); }, (err: Error) => {
+      .then(() => { health.probes++; health.maxMs = Math.max(health.maxMs, Date.now() - t); }, async (err: Error) => {
+        // A hub that is dying misses its /health too; its exit is reported later: only a live hub's miss counts.
+        await sleep(3000);
         if (gen !== hub.generation || !hub.up || gate) return;
         health.probes++; health.missed++;
         const m = `/health did not answer at +${((t - started) / 1000).toFixed(0)} s: ${err.message}`;
@@ -281,7 +283,8 @@ export async function runFuzz<C extends Case>(target: Target<C>, o: FuzzOptions)
     if (probeBusy || gate || !hub.up) return;
     probeBusy = true;
     const gen = hub.generation, t = Date.now();
-    void within(target.probe!(hub), 30_000, () => 'no outcome in 30 s').then((problem) => {
+    void within(target.probe!(hub), 30_000, () => 'no outcome in 30 s').then(async (problem) => {
+      if (problem) await sleep(3000); // as for /health: a dying hub's miss is the crash's, not a finding
       if (gen !== hub.generation || !hub.up || gate) return;
       probe.runs++;
       if (problem) {
