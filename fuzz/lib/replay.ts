@@ -26,6 +26,7 @@ export async function replay(file: string, o: { store: StoreChoice; dir: string;
         console.log(`CRASH: the hub died (${died}) after input ${i + 1}\n  ${r.headline}\n  at ${r.signature}`);
         return 1;
       }
+      // (The hub logs to stdout, which the launcher does not keep: its reasons are in its own log, not here.)
       if (v.kind !== 'ok') console.log(`  answer: ${JSON.stringify(v)}`);
     }
     console.log(`the hub survived ${list.length === 1 ? 'the input' : `all ${list.length} inputs`} (0 crashes)`);
