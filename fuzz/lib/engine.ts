@@ -75,7 +75,7 @@ export interface Summary {
 /** 1 GiB: the hub's own RSS budget (bench hj212-ingest, 10,000 connected collectors). A fuzz run holds far fewer
  *  connections and data, so a hub above it holds inputs it should have dropped. */
 export const DEFAULT_RSS_LIMIT = 1024 ** 3;
-const RING = 64;
+const RING = 256;
 const TRIAGE_MS = 30_000;
 const SEND_GUARD_MS = 60_000;
 const mib = (b: number) => (b / 1024 ** 2).toFixed(0);
@@ -275,6 +275,11 @@ export async function runFuzz<C extends Case>(target: Target<C>, o: FuzzOptions)
         if (health.misses.length < 10) health.misses.push(m);
         // What was being handled while the event loop did not answer: the likely cause.
         const busy = ring.filter((e) => e.inFlight && e.gen === gen).slice(-5);
+        if (health.missed === 1) {
+          // The first stall of a run: keep the inputs that preceded it, for `replay --all`.
+          const path = writeCrashFile(o.crashDir, { target: target.name, seed: o.seed, at: new Date().toISOString(), why: 'stall: /health did not answer in 10 s', signature: 'stall', headline: m, inputs: ring.filter((e) => e.gen === gen).map((e) => ({ seq: e.seq, worker: e.worker, inFlight: e.inFlight, case: e.c as unknown })), stderr: hub.stderr().slice(-4096) }, 0);
+          log(`  (the inputs before this stall are saved in ${path})`);
+        }
         log(`  HEALTH ${m}; in flight:${busy.map((e) => `\n     * ${target.show(e.c as C).slice(0, 400)}`).join('')}`);
       }).finally(() => { healthBusy = false; });
   }, 2000));
