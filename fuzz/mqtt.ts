@@ -34,9 +34,11 @@ export function create(): Target<MqttCase> {
   const examples = { 'device-array': readExample('device-array'), senml: readExample('senml'), flat: readExample('flat-reading'), inline: { ts: Date.UTC(2026, 0, 1), data: [{ code: 'level', value: 35.2, unit: 'cm' }, { code: 'battery', value: '3.6', unit: 'V' }] } };
   let pub: MqttClient | undefined;
   let connecting: Promise<MqttClient> | undefined;
+  let closed = false; // after close(), a late probe or send must not connect again (it would hold the process open)
   let probeValue = 0;
 
   const client = async (): Promise<MqttClient> => {
+    if (closed) throw new Error('the mqtt target is closed');
     if (pub?.connected) return pub;
     connecting ??= (async () => {
       pub?.end(true);
@@ -118,7 +120,7 @@ export function create(): Target<MqttCase> {
       const ts = Date.now(), value = ++probeValue + 0.5;
       const body = JSON.stringify({ ts, data: [{ code: 'level', value }] });
       const until = Date.now() + 25_000;
-      while (Date.now() < until) {
+      while (Date.now() < until && !closed) {
         await publish(`${prefix}/probe/FZ-PROBE`, body, 1).catch(() => undefined);
         for (let i = 0; i < 10; i++) {
           await sleep(300);
@@ -129,6 +131,6 @@ export function create(): Target<MqttCase> {
       }
       return 'a valid message for a registered device was not stored within 25 s';
     },
-    async close() { await pub?.endAsync(true).catch(() => undefined); },
+    async close() { closed = true; await connecting?.catch(() => undefined); await pub?.endAsync(true).catch(() => undefined); },
   };
 }

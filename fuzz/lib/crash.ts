@@ -34,16 +34,20 @@ export function crashReport(stderr: string, why: string): CrashReport {
   }
   if (!stack) {
     const lastLine = stderr.split('\n').filter((l) => l.trim() && !l.startsWith('{')).pop() ?? '(no output)';
-    return { signature: `${why}: ${lastLine.slice(0, 120)}`, id: hashOf(why + lastLine), headline: `${why}: ${lastLine.slice(0, 300)}`, frames: [] };
+    return { signature: printable(`${why}: ${lastLine.slice(0, 120)}`), id: hashOf(why + lastLine), headline: printable(`${why}: ${lastLine.slice(0, 300)}`), frames: [] };
   }
   const lines = stack.split('\n');
-  const headline = lines[0]!.slice(0, 300);
+  const headline = printable(lines[0]!.slice(0, 300));
   const name = /^([\w$.]+(?:\s*\[[^\]]*\])?)/.exec(headline)?.[1] ?? 'Error';
-  const code = /\bcode: '([A-Z0-9_]+)'/.exec(stderr.slice(stderr.lastIndexOf(headline)))?.[1];
+  const code = /\bcode: '([A-Z0-9_]+)'/.exec(stderr.slice(stderr.lastIndexOf(lines[0]!)))?.[1];
   const frames = lines.slice(1).map(shortFrame).filter((f): f is string => !!f).slice(0, 8);
   const signature = `${name}${code ? ` ${code}` : ''} at ${frames.join(' ← ') || '?'}`;
   return { signature, id: hashOf(signature), headline, frames };
 }
+
+/** Control characters escaped (\x00…): a crash message quotes the hostile input, and raw NUL or CR would garble a
+ *  terminal or a TAP stream. */
+export const printable = (s: string) => s.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 const hashOf = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 8);
 

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { Rng } from './rng.ts';
 import { FuzzHub, type StoreChoice } from './hub.ts';
-import { crashReport, writeCrashFile, type CrashFile } from './crash.ts';
+import { crashReport, printable, writeCrashFile, type CrashFile } from './crash.ts';
 
 /** One input: JSON-serialisable (it goes into crash files and is replayed from them); `mut` names how it was made. */
 export interface Case { mut: string }
@@ -351,5 +351,5 @@ export function summaryText(s: Summary): string {
   if (s.probe.runs) out.push(`  probe: ${s.probe.runs - s.probe.missed}/${s.probe.runs} passed${s.probe.misses.length ? `; ${s.probe.misses.join('; ')}` : ''}`);
   for (const h of s.harnessErrors) out.push(`  harness error ×${h.count} (a fuzzer bug, not the hub's): ${h.message}`);
   out.push(`  rss: start ${mib(s.rss.start)} MiB, peak ${mib(s.rss.peak)} MiB, end ${mib(s.rss.end)} MiB (limit ${mib(s.rss.limit)} MiB)${s.rss.peak > s.rss.limit ? ' EXCEEDED' : ''}`);
-  return out.join('\n');
+  return printable(out.join('\n'));
 }
