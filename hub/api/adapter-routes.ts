@@ -3,6 +3,7 @@
 // API-key check with the ingest scope unless the route's auth says the adapter authenticates itself.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AdapterHttpRoute } from '../sdk/adapter.ts';
+import { jsonTooDeep, MAX_DEPTH } from '../sdk/text.ts';
 
 export interface AdapterRoute { adapter: string; route: AdapterHttpRoute }
 
@@ -17,7 +18,11 @@ function parseJson(raw: Buffer): { body: unknown; bodyError?: string } {
   if (!raw.length) return { body: undefined, bodyError: 'the body is empty' };
   let text = raw.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  try { return { body: JSON.parse(text) }; } catch (e) { return { body: undefined, bodyError: `the body is not valid JSON: ${(e as Error).message}` }; }
+  let body: unknown;
+  try { body = JSON.parse(text); } catch (e) { return { body: undefined, bodyError: `the body is not valid JSON: ${(e as Error).message}` }; }
+  // Parsed, but every later stage (mapping expressions, evidence in the quarantine) recurses over it.
+  if (jsonTooDeep(body)) return { body: undefined, bodyError: `the body nests deeper than ${MAX_DEPTH} levels` };
+  return { body };
 }
 
 export async function registerAdapterRoutes(app: FastifyInstance, routes: AdapterRoute[]): Promise<void> {

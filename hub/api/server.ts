@@ -6,6 +6,8 @@ import { loadSchemas } from '../schemas.ts';
 import { LifelineError, isLifelineError } from '../sdk/errors.ts';
 import { KeyRing, allows, type ApiKeyEntry, type RouteScope } from './auth.ts';
 import { guardParams } from './guard.ts';
+import { answerClientError, answerFrameworkError } from './client-errors.ts';
+import { jsonTooDeep, MAX_DEPTH } from '../sdk/text.ts';
 
 export interface RouteInfo { method: string; url: string; scope?: RouteScope }
 
@@ -39,6 +41,9 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
     loggerInstance: o.logger as FastifyBaseLogger, bodyLimit: o.bodyLimit, logController: new LogController({ disableRequestLogging: true }),
     // removeAdditional would silently drop a misspelt filter (?sites=…) and return everything: reject it instead.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    // Requests node's parser or fastify's router refuse never reach a route: answered here with a typed code too.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
   });
   const keys = new KeyRing(o.keys);
   // Every route with the scope it needs: the auth test walks this list, so a new route cannot escape it.
@@ -66,6 +71,12 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
   });
 
   app.addHook('preHandler', guardParams);
+  // JSON.parse takes any depth; schema validation and everything after it recurse. Refused before validation.
+  app.addHook('preValidation', async (req) => {
+    if (req.body !== null && typeof req.body === 'object' && !Buffer.isBuffer(req.body) && jsonTooDeep(req.body)) {
+      throw new LifelineError(isIngest(req) ? 'INGEST_INVALID' : 'BODY_INVALID', `the body nests deeper than ${MAX_DEPTH} levels`, { details: { path: '/body' } });
+    }
+  });
 
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, details: {}, retryable: false });

@@ -71,6 +71,9 @@ export const HubErrorCodes = {
   PUBLISH_TARGET_INVALID: { status: 400, retryable: false, meaning: 'A publish plugin does not default-export a valid definePublisher(...) result, or reuses a publisher id.' },
   PUBLISH_DEAD_LETTER_NOT_FOUND: { status: 404, retryable: false, meaning: 'No dead-lettered batch with that id for that target (it may have been replayed already).' },
   NOT_FOUND: { status: 404, retryable: false, meaning: 'No such route.' },
+  HTTP_MALFORMED: { status: 400, retryable: false, meaning: 'The HTTP request could not be parsed (a bad header name or value, a control character in a header, conflicting Content-Length and Transfer-Encoding, a URL that is not valid percent-encoded UTF-8, a path segment over 100 characters); the connection is closed after this answer.' },
+  HTTP_HEADERS_TOO_LARGE: { status: 431, retryable: false, meaning: 'The request\'s headers are larger than the server accepts (16 KiB in all); the connection is closed after this answer.' },
+  HTTP_TIMEOUT: { status: 408, retryable: true, meaning: 'The client did not send a complete request in time; the connection is closed after this answer.' },
   INTERNAL: { status: 500, retryable: true, meaning: 'An unexpected error; the log has the details.' },
 } as const satisfies Record<string, { status: number; retryable: boolean; meaning: string }>;
 
