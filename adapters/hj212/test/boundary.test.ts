@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import pino from 'pino';
 import { startTestHub, auth, KEYS } from '../../../test/helpers/hub.ts';
 import type { AdapterContext } from '../../../hub/sdk/index.ts';
-import { decodeFrame, encodeFrame, Framer, type BuildInput, type Hj212Frame } from '../codec/index.ts';
+import { decodeFrame, encodeFrame, Framer, type BuildInput } from '../codec/index.ts';
+import { Peer } from './fixtures/peer.ts';
 import { Hj212Server } from '../transport/server.ts';
 import type { Hj212Config } from '../manifest.ts';
 
@@ -17,27 +18,6 @@ const upload = (qn: string, mn = MN): BuildInput => ({
   cp: { records: [{ dataTime: `2026112510${qn.slice(-4)}`, items: [{ code: 'e01201', fields: { Rtd: 0.3, Flag: 'N' } }] }] },
 });
 
-class Peer {
-  readonly frames: Hj212Frame[] = [];
-  private readonly framer = new Framer({ maxDataLength: 9999, mode: 'lenient' });
-  closed = false;
-  constructor(readonly socket: net.Socket) {
-    socket.on('data', (c) => { for (const ev of this.framer.push(c)) if (ev.type === 'frame') this.frames.push(decodeFrame(ev.bytes, { mode: 'lenient' })); });
-    socket.on('close', () => { this.closed = true; });
-    socket.on('error', () => undefined);
-  }
-  static async connect(port: number) {
-    const s = net.connect({ host: '127.0.0.1', port });
-    await new Promise((r, j) => { s.once('connect', r); s.once('error', j); });
-    return new Peer(s);
-  }
-  async until(cond: () => boolean, ms: number) {
-    const end = Date.now() + ms;
-    while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    return cond();
-  }
-  acked = (qn: string) => this.until(() => this.frames.some((f) => f.cn === '9014' && f.qn === qn), 5000);
-}
 
 const defaults: Hj212Config = {
   host: '127.0.0.1', port: 0, mode: 'lenient', max_data_length: 4096, idle_timeout_s: 30, frame_timeout_s: 30, max_connections: 100,

@@ -4,7 +4,6 @@
 // the field it cannot echo, another collector keeps being acknowledged meanwhile, /health answers, and the
 // process is still running at the end.
 import t from 'tap';
-import net from 'node:net';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,8 @@ import { stringify } from 'yaml';
 import { hashKey } from '../../../hub/api/auth.ts';
 import { launchHub } from '../../../test/helpers/child-hub.ts';
 import { postgresUp, freshDatabase } from '../../../test/helpers/services.ts';
-import { crc16Hj212, crcHex, decodeFrame, encodeFrame, Framer, type Hj212Frame } from '../codec/index.ts';
+import { crc16Hj212, crcHex, encodeFrame } from '../codec/index.ts';
+import { Peer } from './fixtures/peer.ts';
 
 const KEY = 'hostile-read';
 const MN = '88888880000001';
@@ -25,36 +25,6 @@ const frameOf = (data: string, badCrc = false): Buffer => {
 const upload2011 = (h: { mn?: string; pw?: string }) =>
   `QN=20261125100000001;ST=32;CN=2011;PW=${h.pw ?? '123456'};MN=${h.mn ?? MN};Flag=5;CP=&&DataTime=20261125100000;e01201-Rtd=0.3,e01201-Flag=N&&`;
 
-/** A raw TCP peer that collects the frames it is sent. */
-class Peer {
-  readonly frames: Hj212Frame[] = [];
-  private readonly framer = new Framer({ maxDataLength: 9999, mode: 'lenient' });
-  closed = false;
-  constructor(readonly socket: net.Socket) {
-    socket.on('data', (c) => { for (const ev of this.framer.push(c)) if (ev.type === 'frame') this.frames.push(decodeFrame(ev.bytes, { mode: 'lenient' })); });
-    socket.on('close', () => { this.closed = true; });
-    socket.on('error', () => undefined);
-  }
-  static async connect(port: number) {
-    const s = net.connect({ host: '127.0.0.1', port });
-    await new Promise((r, j) => { s.once('connect', r); s.once('error', j); });
-    return new Peer(s);
-  }
-  async next(pred: (f: Hj212Frame) => boolean, ms = 5000): Promise<Hj212Frame | undefined> {
-    const until = Date.now() + ms;
-    for (;;) {
-      const i = this.frames.findIndex(pred);
-      if (i >= 0) return this.frames.splice(i, 1)[0];
-      if (Date.now() > until) return undefined;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  async closedWithin(ms: number) {
-    const until = Date.now() + ms;
-    while (!this.closed && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    return this.closed;
-  }
-}
 
 t.test('hostile MN / PW / QN values: typed 9011 answers, the hub keeps serving', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lifeline-hostile-'));
