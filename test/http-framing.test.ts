@@ -80,3 +80,16 @@ t.test('and the hub still serves', async (t) => {
   const res = await fetch(`${hub.url}/v1/sites`, { headers: { authorization: `Bearer ${KEYS.read}` } });
   t.equal(res.status, 200);
 });
+
+t.test('a non-finite number in a body (1e309 in JSON, or "1e309" coerced): 400, not 500', async (t) => {
+  const post = (url: string, body: string) => fetch(`${hub.url}${url}`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.admin}`, 'content-type': 'application/json' }, body });
+  for (const body of ['{"reason":null,"limit":"1e309"}', '{"limit":1e309}']) {
+    const res = await post('/v1/quarantine/replay', body);
+    typed(t, { status: res.status, body: await res.json() as Record<string, unknown> }, 400, 'BODY_INVALID');
+  }
+  // In an ingest batch the record alone is refused; the batch is answered.
+  const res = await fetch(`${hub.url}/v1/observations`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.all}`, 'content-type': 'application/json' }, body: '{"records":[{"point":"WS-001-P1","time":"2026-11-25T10:00:00Z","value":1e309},{"point":"WS-001-P1","time":"2026-11-25T10:01:00Z","value":0.3}]}' });
+  const out = await res.json() as { accepted?: number; code?: string };
+  t.equal(res.status, 200);
+  t.match(out, { accepted: 1, quarantined: 1 }, 'the infinite value is quarantined, the other record stored');
+});

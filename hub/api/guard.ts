@@ -29,6 +29,14 @@ export function storableText(s: string | undefined, path: string): string | unde
  * a non-finite number).
  */
 export async function guardParams(req: FastifyRequest): Promise<void> {
+  const body = req.body;
+  // JSON itself can say 1e309 (JSON.parse makes it Infinity), and ajv's coercion turns "1e309" into one too.
+  // Not for ingest batches: the pipeline judges each record on its own (a non-finite value is quarantined), and the
+  // hot path does not walk every batch twice.
+  if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body) && req.routeOptions.url !== '/v1/observations') {
+    const bad = firstNonFinite(body, '/body');
+    if (bad) throw invalid('BODY_INVALID', bad, 'must be a finite number');
+  }
   for (const [where, values] of [['', req.query], ['/params', req.params]] as const) {
     if (!values || typeof values !== 'object') continue;
     for (const [k, v] of Object.entries(values as Record<string, unknown>)) {
@@ -39,4 +47,16 @@ export async function guardParams(req: FastifyRequest): Promise<void> {
       }
     }
   }
+}
+
+/** The JSON pointer of the first non-finite number in `v` (bodies are depth-limited before this runs), if any. */
+function firstNonFinite(v: object, root: string): string | undefined {
+  const stack: Array<[unknown, string]> = [[v, root]];
+  while (stack.length) {
+    const [x, path] = stack.pop()!;
+    if (typeof x === 'number') { if (!Number.isFinite(x)) return path; continue; }
+    if (x === null || typeof x !== 'object') continue;
+    for (const [k, c] of Object.entries(x)) if (typeof c === 'number' || (c !== null && typeof c === 'object')) stack.push([c, `${path}/${k}`]);
+  }
+  return undefined;
 }
