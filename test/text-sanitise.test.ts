@@ -67,7 +67,9 @@ for (const store of ['pglite', 'postgres'] as const) {
       t.match(unknown[0], { adapter: 'json_http', record: { identity: { protocol: 'json_http', key: 'MH-\uFFFD' } }, text_sanitised: true });
       const rejected = await quarantine('MAPPING_BAD_VALUE');
       t.equal(rejected.length, 1, 'a mapping failure (rejected input) on a NUL device is kept too');
-      t.match(rejected[0], { record: { input: { sn: 'MH-\uFFFD' } }, text_sanitised: true });
+      // One entry for the body, kept once (cleaned), with the failure's record index.
+      t.match(rejected[0], { record: { failed: 1, failures: [{ code: 'MAPPING_BAD_VALUE', record: 2 }] }, text_sanitised: true });
+      t.equal(rejected[0].record.input.devices[2].sn, 'MH-\uFFFD');
     });
 
     await t.test('a replayed sanitised entry keeps its flag on the observation', async (t) => {

@@ -2,7 +2,7 @@
 // endpoint's profile → ctx.ingest (mapping failures go to quarantine in the same transaction) → answer
 // 200 with a per-record outcome, only after the commit.
 import {
-  LifelineError, compileProfile, loadProfile,
+  LifelineError, compileProfile, loadProfile, mappingRejection,
   type AdapterContext, type AdapterHealth, type AdapterHttpRequest, type AdapterHttpResponse, type CompiledProfile, type SourceReading,
 } from '../../hub/sdk/index.ts';
 import type { EndpointConfig, JsonHttpConfig } from './manifest.ts';
@@ -100,21 +100,25 @@ export class Webhooks {
     for (const [k, v] of Object.entries(req.query)) if (typeof v === 'string') vars[k] = v;
     Object.assign(vars, e.cfg.vars, { profile: name });
     const receivedAt = this.ctx.clock.now();
-    const { readings, failures } = await e.profile.map({ payload: req.body, vars, receivedAt });
-    this.ctx.metrics.received(readings.length + failures.length);
-    const res = await this.ctx.ingest(readings, {
-      rejected: failures.map((f) => ({ record: { profile: name, mapping: e.profile.name, record: f.record ?? null, input: f.input ?? null }, reason: f.code, message: f.message, field: f.field })),
-    });
+    const mapped = await e.profile.map({ payload: req.body, vars, receivedAt });
+    const { readings, failures, failed } = mapped;
+    // Too many values to map: the sender gets the typed error and splits the body; nothing is stored or quarantined.
+    if (failures[0]?.code === 'MAPPING_TOO_MANY_RECORDS') this.fail(e, new LifelineError('MAPPING_TOO_MANY_RECORDS', failures[0].message, { details: { field: failures[0].field } }));
+    this.ctx.metrics.received(readings.length + failed);
+    // The failures go to the quarantine as one entry that keeps the body once (not one entry, and one copy, per failure).
+    const rejected = mappingRejection(mapped, { profile: name, mapping: e.profile.name }, { key: 'input', value: req.body });
+    const res = await this.ctx.ingest(readings, rejected ? { rejected: [rejected] } : {});
     this.ctx.metrics.sent(res.accepted);
-    if (failures.length) this.ctx.metrics.error('mapping_failed', failures.length);
+    if (failed) this.ctx.metrics.error('mapping_failed', failed);
     e.stats.readings += readings.length;
-    e.stats.failures += failures.length;
+    e.stats.failures += failed;
     return {
       status: 200,
       body: {
         profile: name,
         accepted: res.accepted, duplicates: res.duplicates, quarantined: res.quarantined, rejected: res.rejected,
         results: readings.map((r, i) => ({ ...res.results[i], reading: locate(r) })),
+        failed,
         failures: failures.map((f) => ({ code: f.code, message: f.message, field: f.field, record: f.record })),
       },
     };

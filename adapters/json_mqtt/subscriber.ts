@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IConnackPacket, type IPublishPacket, type MqttClient } from 'mqtt';
 import {
-  LifelineError, createIngestBatcher, compileProfile, loadProfile, jsonTooDeep, MAX_DEPTH, truncateText,
+  LifelineError, createIngestBatcher, compileProfile, loadProfile, mappingRejection, jsonTooDeep, MAX_DEPTH, truncateText,
   type AdapterContext, type AdapterHealth, type CompiledProfile, type IngestOptions, type IngestResult,
   type RejectedInput, type SourceReading,
 } from '../../hub/sdk/index.ts';
@@ -293,10 +293,16 @@ export class JsonMqttSubscriber {
         try {
           const res = await sub.profile.map({ payload: json, vars: { topic, ...vars }, receivedAt: this.ctx.clock.now() });
           readings.push(...res.readings);
-          for (const f of res.failures) {
-            rejected.push({ record: { topic, payload: (f as { input?: unknown }).input ?? json }, reason: f.code || 'MAPPING_FAILED', message: f.message, ...(f.field ? { field: f.field } : {}) });
+          if (res.failures[0]?.code === 'MAPPING_TOO_MANY_RECORDS') {
+            // Nothing of it was mapped: keep its start as text (like MQTT_NOT_JSON), not all of it.
+            const f = res.failures[0];
+            rejected.push({ record: { topic, bytes: payload.length, payload: truncateText(text, KEEP_TEXT, '…') }, reason: f.code, message: f.message, ...(f.field ? { field: f.field } : {}) });
+          } else {
+            // One entry per message, keeping the payload once with its failures (not one copy per failure).
+            const r = mappingRejection(res, { topic }, { key: 'payload', value: json });
+            if (r) rejected.push(r);
           }
-          if (res.failures.length) this.ctx.metrics.error('mapping_failed', res.failures.length);
+          if (res.failed) this.ctx.metrics.error('mapping_failed', res.failed);
         } catch (e) {
           this.ctx.metrics.error('mapping_failed');
           rejected.push({ record: { topic, payload: json }, reason: 'MAPPING_FAILED', message: (e as Error).message });

@@ -29,7 +29,7 @@ function parseVars(s: string | undefined): Record<string, string> {
 const who = (r: SourceReading) => r.point ? `point ${r.point}` : r.device ? `device ${r.device}` : `${r.identity?.protocol}:${r.identity?.key}`;
 
 export function formatResult(profile: string, file: string, r: MappingResult): string {
-  const lines = [`profile ${profile} (${file}): ${r.readings.length} reading(s), ${r.failures.length} failure(s)`];
+  const lines = [`profile ${profile} (${file}): ${r.readings.length} reading(s), ${r.failed} failure(s)`];
   if (r.readings.length) {
     const rows = r.readings.map((x, i) => [String(i + 1), who(x), x.field ?? '', new Date(x.time as number).toISOString(), x.value === null ? 'null' : String(x.value), x.unit ?? '',
       [x.kind && x.kind !== 'rtd' ? `kind ${x.kind}` : '', x.flag ? `flag ${x.flag}` : '', x.quality ? `quality ${x.quality}` : '', x.message_id ? `msg ${x.message_id}` : '', x.warnings?.length ? `warnings ${x.warnings.join(',')}` : ''].filter(Boolean).join('  ')]);
@@ -41,6 +41,7 @@ export function formatResult(profile: string, file: string, r: MappingResult): s
   if (r.failures.length) {
     lines.push('');
     for (const f of r.failures) lines.push(`FAILED ${f.code}${f.field ? ` at ${f.field}` : ''}: ${f.message}`);
+    if (r.failed > r.failures.length) lines.push(`… and ${r.failed - r.failures.length} more`);
   }
   return lines.join('\n');
 }
@@ -66,5 +67,5 @@ export async function mappingCommand(args: string[], stdin: () => string = () =>
   if (Number.isNaN(receivedAt)) return { ok: false, output: `--received-at: "${values['received-at']}" is not a date-time` };
   const r = await profile.map({ payload, vars: parseVars(values.vars), receivedAt });
   const output = values.json ? JSON.stringify({ profile: profile.name, file, ...r }, null, 2) : formatResult(profile.name, relative(process.cwd(), file) || file, r);
-  return { ok: r.failures.length === 0, output };
+  return { ok: r.failed === 0, output };
 }

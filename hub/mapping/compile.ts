@@ -1,6 +1,8 @@
 // compileProfile: validate a profile against lifeline:mapping-profile, compile every JSONata expression
 // once, and return a mapper. Mapping never throws for a bad payload: each record (or value) that cannot
-// become a reading is a MappingFailure, and the good records of the same payload still map.
+// become a reading is a MappingFailure, and the good records of the same payload still map. The work per
+// payload is bounded: at most MAX_VALUES_PER_PAYLOAD values (else the payload is refused as a whole,
+// MAPPING_TOO_MANY_RECORDS), the first 100 failures kept, and the event loop is let run between chunks.
 import type { SourceReading } from '../../schemas/generated/types.ts';
 import { LifelineError } from '../sdk/errors.ts';
 import { truncateText } from '../sdk/text.ts';
@@ -9,7 +11,8 @@ import { isValidZone } from '../time/parse.ts';
 import { timeReader, type TimeReader } from './time.ts';
 import { senml } from './functions.ts';
 import { compileExpr, Fail, list, single, type Expr } from './expr.ts';
-import type { CompiledProfile, CompileOptions, MappingFailure, MappingInput, MappingResult } from './types.ts';
+import { ResultCollector, show } from './result.ts';
+import type { CompiledProfile, CompileOptions, MappingInput, MappingResult } from './types.ts';
 
 interface TimeSpec { expr: Expr; read: TimeReader; zone?: string }
 interface ValueSpec {
@@ -20,6 +23,18 @@ interface ValueSpec {
 const FLAGS = new Set(['N', 'F', 'M', 'S', 'D', 'C', 'T', 'B']);
 const QUALITIES = new Set(['good', 'uncertain', 'bad']);
 const numeric = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+
+/**
+ * Values (records × `each` items) one payload may make. A real batch upload is far below it (a 1 MB body of
+ * `{"code":"level","value":1}` items is ~40,000); a body of `[1,1,1,…]` is not, and each of its items costs an
+ * evaluation. Past it the whole payload is one MAPPING_TOO_MANY_RECORDS failure: the sender should split it.
+ */
+export const MAX_VALUES_PER_PAYLOAD = 100_000;
+/** Mapping lets the event loop run after this many values: one big payload must not stall /health and every other input. */
+const YIELD_EVERY = 1000;
+
+/** Thrown inside map() when the payload has more values than MAX_VALUES_PER_PAYLOAD. */
+class TooMany { constructor(readonly field: string, readonly count: string) {} }
 
 function compileTime(t: Record<string, unknown>, path: string): TimeSpec {
   const format = (t.format as string | undefined) ?? 'auto';
@@ -73,7 +88,7 @@ export function compileProfile(profile: unknown, opts: CompileOptions = {}): Com
     if (r === undefined || r === null || r === '') return undefined;
     if (typeof r === 'string') return r;
     if (typeof r === 'number' || typeof r === 'boolean') return String(r);
-    throw new Fail('MAPPING_FAILED', x.path, `expression ${JSON.stringify(x.source)} gave ${JSON.stringify(r)}, not a string`);
+    throw new Fail('MAPPING_FAILED', x.path, `expression ${JSON.stringify(x.source)} gave ${show(r)}, not a string`);
   };
   const when = async (t: TimeSpec, input: unknown, b: Record<string, unknown>): Promise<number> => {
     const raw = single(await t.expr.run(input, b));
@@ -83,9 +98,20 @@ export function compileProfile(profile: unknown, opts: CompileOptions = {}): Com
     return ms;
   };
 
-  async function mapRecord(rec: unknown, index: number, base: Record<string, unknown>, receivedAt: number, out: MappingResult) {
+  /** Counts the values of one payload: refuses past the bound, yields to the event loop every YIELD_EVERY. */
+  const budget = () => {
+    let used = 0;
+    return async (n: number, field: string) => {
+      const before = used;
+      used += n;
+      if (used > MAX_VALUES_PER_PAYLOAD) throw new TooMany(field, `${used}`);
+      if (Math.floor(used / YIELD_EVERY) > Math.floor(before / YIELD_EVERY)) await new Promise<void>((r) => setImmediate(r));
+    };
+  };
+
+  async function mapRecord(rec: unknown, index: number, base: Record<string, unknown>, receivedAt: number, out: ResultCollector, spend: (n: number, field: string) => Promise<void>) {
     const b = { ...base, record: rec, index };
-    const fail = (f: Fail) => out.failures.push({ code: f.code, message: `record ${index}: ${f.message}`, field: f.field, record: index, input: rec });
+    const fail = (f: Fail) => out.fail({ code: f.code, message: `record ${index}: ${f.message}`, field: f.field, record: index });
     const head: Partial<SourceReading> = {};
     let t: number;
     const warnings: string[] = [];
@@ -110,6 +136,7 @@ export function compileProfile(profile: unknown, opts: CompileOptions = {}): Com
     for (const v of values) {
       let items: unknown[] = [rec];
       try { if (v.each) items = list(await v.each.run(rec, b)); } catch (e) { if (e instanceof Fail) { fail(e); continue; } throw e; }
+      await spend(items.length, v.each?.path ?? v.at);
       for (const item of items) {
         try {
           const raw = single(await v.value.run(item, b));
@@ -123,7 +150,7 @@ export function compileProfile(profile: unknown, opts: CompileOptions = {}): Com
             if (quality === 'bad') value = null;
             else if (v.optional) continue;
             else throw new Fail('MAPPING_BAD_VALUE', v.value.path, `no value: ${JSON.stringify(v.value.source)} gave nothing`);
-          } else throw new Fail('MAPPING_BAD_VALUE', v.value.path, `value ${JSON.stringify(raw)} is not a number`);
+          } else throw new Fail('MAPPING_BAD_VALUE', v.value.path, `value ${show(raw)} is not a number`);
           const r: SourceReading = { ...head, time: t! };
           const point = await str(v.point, item, b);
           if (point) { r.point = point; delete r.device; delete r.identity; }
@@ -157,7 +184,7 @@ export function compileProfile(profile: unknown, opts: CompileOptions = {}): Com
     name,
     async map(input: MappingInput): Promise<MappingResult> {
       const receivedAt = input.receivedAt ?? Date.now();
-      const out: MappingResult = { readings: [], failures: [] };
+      const out = new ResultCollector();
       const base: Record<string, unknown> = {
         payload: input.payload, vars: input.vars ?? {}, receivedAt,
         senml: (pack: unknown) => senml(pack, receivedAt),
@@ -165,12 +192,22 @@ export function compileProfile(profile: unknown, opts: CompileOptions = {}): Com
       let recs: unknown[];
       try { recs = list(await records.run(input.payload, base)); } catch (e) {
         if (!(e instanceof Fail)) throw e;
-        out.failures.push({ code: e.code, message: e.message, field: e.field, input: input.payload });
-        return out;
+        out.fail({ code: e.code, message: e.message, field: e.field });
+        return out.result();
       }
-      if (!recs.length) out.failures.push({ code: 'MAPPING_FAILED', message: `no records: ${JSON.stringify(records.source)} gave nothing for this payload`, field: '/records', input: input.payload });
-      for (let i = 0; i < recs.length; i++) await mapRecord(recs[i], i, base, receivedAt, out);
-      return out;
+      if (!recs.length) out.fail({ code: 'MAPPING_FAILED', message: `no records: ${JSON.stringify(records.source)} gave nothing for this payload`, field: '/records' });
+      const spend = budget();
+      try {
+        if (recs.length > MAX_VALUES_PER_PAYLOAD) throw new TooMany('/records', `${recs.length}`);
+        for (let i = 0; i < recs.length; i++) await mapRecord(recs[i], i, base, receivedAt, out, spend);
+      } catch (e) {
+        if (!(e instanceof TooMany)) throw e;
+        out.refuse({
+          code: 'MAPPING_TOO_MANY_RECORDS', field: e.field,
+          message: `the payload has more than ${MAX_VALUES_PER_PAYLOAD} values (records × items; ${e.field} made it ${e.count}); nothing of it was mapped: send it in smaller parts`,
+        });
+      }
+      return out.result();
     },
   };
 }

@@ -17,8 +17,9 @@ const CONTEXT_VARS = new Set(['payload', 'record', 'vars', 'receivedAt', 'index'
 
 /**
  * Plain property paths (`deviceId`, `value.t`, `$payload.msgId`) are most expressions in real profiles; walking
- * them in JS is ~20× faster than a JSONata evaluation. Only plain objects are walked and a result that
- * JSONata would treat differently (arrays of arrays, an array on the way) falls back to JSONata: same results.
+ * them in JS is ~20× faster than a JSONata evaluation. Only plain objects are walked (a step into a primitive gives
+ * nothing, as in JSONata) and a result that JSONata would treat differently (arrays of arrays, an array on the way)
+ * falls back to JSONata: same results.
  */
 function fastPath(source: string): ((input: unknown, b: Record<string, unknown>) => unknown) | undefined {
   if (source.trim() === '$') return (input) => (Array.isArray(input) ? MISS : input);
@@ -30,7 +31,9 @@ function fastPath(source: string): ((input: unknown, b: Record<string, unknown>)
   return (input, b) => {
     let cur: unknown = root ? b[root] : input;
     for (const k of steps) {
-      if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return MISS;
+      // A step into a number, string, boolean or null gives nothing in JSONata too; only arrays need its semantics.
+      if (cur === null || typeof cur !== 'object') return undefined;
+      if (Array.isArray(cur)) return MISS;
       cur = Object.prototype.hasOwnProperty.call(cur, k) ? (cur as Record<string, unknown>)[k] : undefined;
       if (cur === undefined) return undefined;
     }

@@ -1,12 +1,13 @@
 // Reading a mapped time: auto | iso8601 | epoch_ms | epoch_s | a token pattern (YYYY MM DD HH mm ss SSS Z).
 import { parseTime, zoneOffsetMs, inTimeRange } from '../time/parse.ts';
+// Cut short, and no RangeError for a value nested thousands deep (that escaped map() as a 500 INTERNAL).
+import { show } from './result.ts';
 
 export type TimeReader = (raw: unknown, zone: string) => number | string; // epoch ms, or why not
 
 const numeric = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 const tokens: Record<string, string> = { YYYY: '(\\d{4})', MM: '(\\d{2})', DD: '(\\d{2})', HH: '(\\d{2})', mm: '(\\d{2})', ss: '(\\d{2})', SSS: '(\\d{1,9})', Z: '(Z|z|[+-]\\d{2}:?\\d{2})' };
 
-const show = (raw: unknown) => (typeof raw === 'string' ? JSON.stringify(raw) : String(JSON.stringify(raw) ?? raw));
 
 function asNumber(raw: unknown): number | undefined {
   if (typeof raw === 'number' && Number.isFinite(raw)) return raw;

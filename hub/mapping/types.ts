@@ -1,5 +1,5 @@
 // The mapping engine's public types (re-exported by the SDK): adapters of JSON feeds hand a payload
-// to a compiled profile and get SourceReadings plus per-record failures, never an exception.
+// to a compiled profile and get SourceReadings plus per-record failures (bounded), never an exception.
 import type { SourceReading } from '../../schemas/generated/types.ts';
 
 /** One payload to map. @category Mapping */
@@ -14,21 +14,24 @@ export interface MappingInput {
 
 /** Why a record (or one value of it) produced no reading. @category Mapping */
 export interface MappingFailure {
-  /** Stable code: MAPPING_FAILED, MAPPING_NO_DEVICE, MAPPING_BAD_TIME or MAPPING_BAD_VALUE. */
+  /** Stable code: MAPPING_FAILED, MAPPING_NO_DEVICE, MAPPING_BAD_TIME, MAPPING_BAD_VALUE or MAPPING_TOO_MANY_RECORDS. */
   code: string;
   message: string;
   /** JSON pointer of the profile key whose expression failed, e.g. `/time/expr` or `/values/1/value`. */
   field?: string;
   /** Index of the record (in the `records` list) it happened in. */
   record?: number;
-  /** The record (context) that failed, to keep in quarantine. */
-  input?: unknown;
 }
 
 /** @category Mapping */
 export interface MappingResult {
   readings: SourceReading[];
+  /** The first failures (at most 100), in order. A payload is quarantined once, with these (see mappingRejection). */
   failures: MappingFailure[];
+  /** How many failures there were in all (failures.length or more). */
+  failed: number;
+  /** failed, per code. */
+  failureCodes: Record<string, number>;
 }
 
 /** A validated profile with its expressions compiled once. @category Mapping */

@@ -29,6 +29,8 @@ export const profiles = {
   'gas-signed': { mapping: 'flat-reading', auth: 'hmac', hmac: { header: 'X-Signature', secret: SECRET, timestamp_header: 'X-Timestamp', max_skew_s: 300 } },
   'gas-sm3': { mapping: 'flat-reading', auth: 'hmac', hmac: { header: 'X-Sign', algorithm: 'sm3', encoding: 'base64', prefix: 'sm3=', secret_env: 'TEST_SM3_SECRET' } },
   manholes: { mapping: 'device-array', body_limit_bytes: 2000 },
+  // As the fuzzer's: HMAC-signed, with the default 1 MB body limit (payloads of many values).
+  'manholes-signed': { mapping: 'device-array', auth: 'hmac', hmac: { header: 'X-Signature', secret: SECRET, timestamp_header: 'X-Timestamp', max_skew_s: 300 } },
   odd: { mapping: fixture('positional-rows.yaml') },
 };
 

@@ -134,7 +134,8 @@ t.test('several devices per message; mapping failures quarantined, good records 
   t.equal(res.status, 200);
   const j = await res.json() as Any;
   t.equal(j.accepted, 2, 'MH-0001 and MH-0002 level stored');
-  t.equal(j.rejected, 3, 'three failures quarantined with the batch');
+  t.equal(j.rejected, 1, 'the body quarantined once, with its three failures, in the batch\'s transaction');
+  t.equal(j.failed, 3);
   t.same(j.results.map((r: { reading: { key: string }; outcome: string }) => `${r.reading.key}:${r.outcome}`), ['MH-0001:accepted', 'MH-0002:accepted']);
   t.same(j.failures.map((f: { code: string; field: string; record: number }) => [f.code, f.field, f.record]), [
     ['MAPPING_BAD_VALUE', '/values/0/value', 0],
@@ -143,11 +144,19 @@ t.test('several devices per message; mapping failures quarantined, good records 
   ]);
   const obs = await (await fetch(`${url}/v1/observations?device=MH-0001,MH-0002`, { headers: key(KEYS.read) })).json() as Any;
   t.same(obs.data.map((o: { point: string; value: number }) => [o.point, o.value]).sort(), [['MH-0001-L', 0.352], ['MH-0002-L', 0.12]], 'cm converted to m');
-  const q = await (await fetch(`${url}/v1/quarantine?reason=MAPPING_NO_DEVICE`, { headers: key(KEYS.read) })).json() as Any;
+  // Failures of several kinds: reason MAPPING_FAILED, each failure with its own code in the entry.
+  const q = await (await fetch(`${url}/v1/quarantine?reason=MAPPING_FAILED`, { headers: key(KEYS.read) })).json() as Any;
   t.equal(q.data.length, 1);
-  t.match(q.data[0], { adapter: 'json_http', reason: 'MAPPING_NO_DEVICE', field: '/identity/key', record: { profile: 'manholes', mapping: 'manholes', record: 2, input: { data: [{ code: 'level' }] } } });
-  const qt = await (await fetch(`${url}/v1/quarantine?reason=MAPPING_BAD_TIME`, { headers: key(KEYS.read) })).json() as Any;
-  t.match(qt.data[0].message, /25\/11\/2026 11:00.*YYYY-MM-DD HH:mm:ss/);
+  t.match(q.data[0], {
+    adapter: 'json_http', reason: 'MAPPING_FAILED', message: /^3 failures in this payload \(MAPPING_BAD_VALUE ×1, MAPPING_NO_DEVICE ×1, MAPPING_BAD_TIME ×1\)/,
+    record: { profile: 'manholes', mapping: 'manholes', failed: 3, input: { msgId: 'batch-7', devices: [{ sn: 'MH-0001' }, { sn: 'MH-0002' }, { data: [{ code: 'level' }] }, { sn: 'MH-0001' }] } },
+  });
+  t.same(q.data[0].record.failures.map((f: { code: string; field: string; record: number }) => [f.code, f.field, f.record]), [
+    ['MAPPING_BAD_VALUE', '/values/0/value', 0],
+    ['MAPPING_NO_DEVICE', '/identity/key', 2],
+    ['MAPPING_BAD_TIME', '/time/expr', 3],
+  ]);
+  t.match(q.data[0].record.failures[2].message, /25\/11\/2026 11:00.*YYYY-MM-DD HH:mm:ss/);
 });
 
 t.test('a payload shape no shipped profile covers is mapped by a profile file only', async (t) => {

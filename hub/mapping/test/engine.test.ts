@@ -127,3 +127,26 @@ t.test('property: plain paths read directly give what JSONata gives', async (t) 
     t.pass(`${p}: same as JSONata`);
   }
 });
+
+t.test('bounded per payload: 50,000 bad values, too many values, a time nested thousands deep', async (t) => {
+  const p = compileProfile({ records: 'devices', identity: { key: 'sn' }, values: [{ each: 'data', field_expr: 'code', value: 'value' }] });
+  const many = await p.map({ payload: { devices: [{ sn: 'A', data: [{ code: 'x', value: 1 }] }, { sn: 'B', data: new Array(50_000).fill(1) }] } });
+  t.equal(many.readings.length, 1, 'the good value still maps');
+  t.equal(many.failed, 50_000);
+  t.equal(many.failures.length, 100, 'only the first 100 kept');
+  t.same(many.failureCodes, { MAPPING_BAD_VALUE: 50_000 });
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 0);
+  const tooMany = await p.map({ payload: { devices: [{ sn: 'A', data: [{ code: 'x', value: 1 }] }, { sn: 'B', data: new Array(99_999).fill(1) }, { sn: 'C', data: [1] }] } });
+  clearInterval(timer);
+  t.ok(ticks > 0, 'the event loop ran while it mapped');
+  t.same(tooMany.readings, [], 'refused as a whole');
+  t.match(tooMany.failures, [{ code: 'MAPPING_TOO_MANY_RECORDS', field: '/values/0/each' }]);
+  t.equal(tooMany.failed, 1);
+  let deep: unknown = 1;
+  for (let i = 0; i < 20_000; i++) deep = { a: deep };
+  const timed = compileProfile({ device: 'd', time: { expr: 'ts', format: 'epoch_ms' }, values: [{ field: 'v', value: 'v' }] });
+  const r = await timed.map({ payload: { d: 'X', ts: deep, v: 1 } });
+  t.match(r.failures, [{ code: 'MAPPING_BAD_TIME' }], 'a failure, not a RangeError');
+  t.ok(r.failures[0]!.message.length < 400, 'the value quoted short');
+});
