@@ -92,7 +92,8 @@ export function create(): Target<WebhookCase> {
     async attach(_hub: FuzzHub) { /* routes are fixed: /v1/ingest/<profile> */ },
     generate(rng: Rng) {
       const profile = rng.chance(0.04) ? rng.pick(['nope', '', 'FLAT', 'flat%00', '%ff', nastyString(rng).slice(0, 50)]) : rng.pick(Object.keys(PROFILES));
-      const base = (examples[profile as ProfileName] ?? examples.manholes) as never;
+      // Own keys only: a nasty profile name such as `constructor` would pick up Object.prototype's function.
+      const base = (Object.hasOwn(examples, profile) ? examples[profile as ProfileName] : examples.manholes) as never;
       const kind = rng.weighted<string>([[75, 'json'], [8, 'poison'], [7, 'bytes'], [5, 'empty'], [5, 'notjson']]);
       let body: Buffer, mut: string;
       if (kind === 'json') ({ mut, bytes: body } = mutateJson(rng, base));
