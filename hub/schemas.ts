@@ -59,9 +59,13 @@ export function validator<T = unknown>(id: string): ValidateFunction<T> {
 export interface FieldError { path: string; message: string }
 
 /** ajv errors as `{ path, message }` with JSON-pointer paths a person can follow. */
+/** At most this many field errors are reported for one document. */
+export const MAX_FIELD_ERRORS = 50;
+
 export function fieldErrors(errors: ErrorObject[] | null | undefined, prefix = ''): FieldError[] {
   const out: FieldError[] = [];
-  for (const e of errors ?? []) {
+  // A hostile document can fail one rule per key (millions): the first 50 say what is wrong.
+  for (const e of (errors ?? []).slice(0, MAX_FIELD_ERRORS)) {
     let path = prefix + e.instancePath;
     if (e.keyword === 'required') path += `/${(e.params as { missingProperty: string }).missingProperty}`;
     if (e.keyword === 'additionalProperties') path += `/${(e.params as { additionalProperty: string }).additionalProperty}`;

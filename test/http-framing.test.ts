@@ -93,3 +93,18 @@ t.test('a non-finite number in a body (1e309 in JSON, or "1e309" coerced): 400, 
   t.equal(res.status, 200);
   t.match(out, { accepted: 1, quarantined: 1 }, 'the infinite value is quarantined, the other record stored');
 });
+
+t.test('protobuf bytes or a non-object JSON body on a registry route: refused at once, memory untouched', async (t) => {
+  const put = (body: Buffer | string, type: string) => fetch(`${hub.url}/v1/devices/WS-001-PT`, { method: 'PUT', headers: { authorization: `Bearer ${KEYS.admin}`, 'content-type': type }, body });
+  // The fuzzer's input: 6 MB as protobuf to a JSON route. Each byte of the Buffer used to become a key and an error.
+  const rss = process.memoryUsage().rss;
+  const started = Date.now();
+  let res = await put(Buffer.from('{"a":'.repeat(1_200_000)), 'application/x-protobuf');
+  typed(t, { status: res.status, body: await res.json() as Record<string, unknown> }, 415, 'INGEST_UNSUPPORTED_MEDIA');
+  t.ok(Date.now() - started < 5000, `answered in ${Date.now() - started} ms`);
+  t.ok(process.memoryUsage().rss - rss < 300 * 2 ** 20, 'memory stays bounded');
+  res = await put(JSON.stringify(Array.from({ length: 100_000 }, () => 1)), 'application/json');
+  const body = await res.json() as { code: string; details: { errors?: unknown[] } };
+  t.equal(res.status, 400);
+  t.equal(body.code, 'REGISTRY_INVALID', 'an array is not a device');
+});

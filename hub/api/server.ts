@@ -73,6 +73,11 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
   app.addHook('preHandler', guardParams);
   // JSON.parse takes any depth; schema validation and everything after it recurse. Refused before validation.
   app.addHook('preValidation', async (req) => {
+    // Protobuf is an ingest format: any other route given those bytes would see a Buffer, whose every byte is a key.
+    // (Adapter routes take raw bytes on purpose: they verify signatures over them and parse them themselves.)
+    if (Buffer.isBuffer(req.body) && !isIngest(req) && !req.routeOptions.config?.adapterAuth) {
+      throw new LifelineError('INGEST_UNSUPPORTED_MEDIA', `${req.method} ${req.routeOptions.url} takes a JSON body (application/json), not ${String(req.headers['content-type'] ?? 'this content type')}`);
+    }
     if (req.body !== null && typeof req.body === 'object' && !Buffer.isBuffer(req.body) && jsonTooDeep(req.body)) {
       throw new LifelineError(isIngest(req) ? 'INGEST_INVALID' : 'BODY_INVALID', `the body nests deeper than ${MAX_DEPTH} levels`, { details: { path: '/body' } });
     }

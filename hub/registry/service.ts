@@ -91,6 +91,9 @@ export class RegistryService {
   /** Create or replace one entity (admin API). */
   async put(kind: EntityKind, code: string, body: unknown): Promise<unknown> {
     const validate = validator(schemaOf[kind]);
+    if (body === null || typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body)) {
+      throw new LifelineError('REGISTRY_INVALID', `the body must be a JSON object describing the ${kind}`, { details: { path: '/' } });
+    }
     const doc = { ...(body as object), code } as Site & Device & Point;
     refuseUnstorableText(doc);
     if (!validate(doc)) {

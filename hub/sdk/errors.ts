@@ -13,7 +13,7 @@ export const HubErrorCodes = {
   INGEST_INVALID: { status: 400, retryable: false, meaning: 'An ingest batch is malformed; nothing from it was stored.' },
   BODY_INVALID: { status: 400, retryable: false, meaning: 'A request body (other than an ingest batch) is not valid JSON or does not match the route\'s body schema (an id beyond the store\'s range, text with NUL or a lone UTF-16 surrogate included).' },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, meaning: 'The request body is larger than server.body_limit_bytes.' },
-  INGEST_UNSUPPORTED_MEDIA: { status: 415, retryable: false, meaning: 'The request body is neither JSON nor protobuf (e.g. JSON sent as `text/plain`).' },
+  INGEST_UNSUPPORTED_MEDIA: { status: 415, retryable: false, meaning: 'The request body is neither JSON nor protobuf (e.g. JSON sent as `text/plain`), or protobuf was sent to a route other than `POST /v1/observations`.' },
   UNKNOWN_POINT: { status: 422, retryable: false, meaning: 'A reading names a point (or device + field) that is not registered; it was quarantined.' },
   UNKNOWN_DEVICE: { status: 422, retryable: false, meaning: 'A reading names a device or protocol identity that is not registered; it was quarantined.' },
   INVALID_TIME: { status: 422, retryable: false, meaning: 'A reading\'s time is not a valid date-time; it was quarantined.' },
