@@ -110,7 +110,8 @@ const parentOf = (pid: number) => { try { const s = readFileSync(`/proc/${pid}/s
 t.test('npm start with no config binds 127.0.0.1 only, and the banner says so', async (t) => {
   const hub = npmTerm;
   t.equal(hub.url, `http://127.0.0.1:${hub.port}`, 'the banner prints the address bound');
-  t.match(hub.stderr(), /Loopback only/);
+  // The banner is several writes: the line after the address may arrive a moment later.
+  t.ok(await until(() => /Loopback only/.test(hub.stderr()), 5_000), 'the banner says loopback only');
   t.equal(await probe('127.0.0.1', hub.port), 'open', 'reachable on loopback');
   if (nonLoopback) t.equal(await probe(nonLoopback, hub.port), 'ECONNREFUSED', `refused on ${nonLoopback} (this machine's non-loopback address)`);
   else t.comment('no non-loopback IPv4 address on this machine: the kernel socket table below is the check');
