@@ -1,4 +1,4 @@
-// `npm run fuzz -- <target> [--seconds N] [--seed S] [--store postgres|pglite] [--concurrency C] [--skip m1,m2]`
+// `npm run fuzz -- <target>|all [--seconds N] [--seed S] [--store postgres|pglite] [--concurrency C] [--skip m1,m2]`
 // `npm run fuzz -- replay crashes/<file>.json`. Without a target: list them. Exit 1 on a crash, an untyped
 // answer, a missed /health or probe, or RSS past the limit (docs/fuzzing.md).
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import { runFuzz, summaryText, type Target, type Case } from './lib/engine.ts';
 import { chooseStore } from './lib/hub.ts';
 import { replay } from './lib/replay.ts';
+import { ALL_TARGETS, fuzzAll, mosquittoUp } from './lib/all.ts';
+import { shouldExitWithParent, watchParent } from '../hub/cli/parent-watch.ts';
 
 const dir = fileURLToPath(new URL('./', import.meta.url));
 
@@ -32,11 +34,12 @@ class UsageError extends Error {}
 function usage(): string {
   const list = targets();
   return [
-    'usage: npm run fuzz -- <target> [--seconds 60] [--seed S] [--store postgres|pglite] [--concurrency C] [--skip mut1,mut2]',
+    'usage: npm run fuzz -- <target>|all [--seconds 60] [--seed S] [--store postgres|pglite] [--concurrency C] [--skip mut1,mut2]',
     '       npm run fuzz -- replay crashes/<file>.json [--all]',
     '',
     'targets:',
     ...list.map((t) => `  ${t.name.padEnd(10)} ${t.summary}`),
+    `  ${'all'.padEnd(10)} ${ALL_TARGETS.join(', ')} at once, each against its own hub (mqtt only when Mosquitto answers)`,
   ].join('\n');
 }
 
@@ -49,6 +52,16 @@ async function main(): Promise<number> {
   if (!name || values.help) { console.log(usage()); return 0; }
   const store = await chooseStore(values.store);
   const work = mkdtempSync(join(tmpdir(), 'lifeline-fuzz-'));
+  // Stopped by a signal, or orphaned (npm killed): leave nothing behind. The hubs are started with
+  // LIFELINE_EXIT_WITH_PARENT=1, so they stop within half a second of this process.
+  const abandon = (why: string) => {
+    console.error(`fuzz: ${why}; stopping (the hub processes exit with this one)`);
+    rmSync(work, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', () => abandon('SIGINT'));
+  process.once('SIGTERM', () => abandon('SIGTERM'));
+  if (shouldExitWithParent(process.env)) watchParent(() => abandon('the npm process that started it is gone'));
   try {
     if (name === 'replay') {
       if (!file) throw new UsageError('replay needs the crash file: npm run fuzz -- replay crashes/<file>.json');
@@ -57,6 +70,7 @@ async function main(): Promise<number> {
     const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
     const seconds = Number(values.seconds);
     if (!Number.isFinite(seed) || !Number.isFinite(seconds) || seconds <= 0) throw new UsageError('--seed and --seconds take numbers');
+    if (name === 'all') return await fuzzEveryTarget({ seconds, seed, store, work, crashDir: resolve(values['crash-dir']), skip: values.skip });
     const target = await loadTarget(name);
     const s = await runFuzz(target, {
       seconds, seed, store, dir: work, crashDir: resolve(values['crash-dir']),
@@ -68,6 +82,22 @@ async function main(): Promise<number> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+async function fuzzEveryTarget(o: { seconds: number; seed: number; store: Awaited<ReturnType<typeof chooseStore>>; work: string; crashDir: string; skip?: string }): Promise<number> {
+  const mqtt = await mosquittoUp();
+  if (!mqtt && process.env.CI === 'true') { console.error('fuzz all: Mosquitto (MQTT_URL, default 127.0.0.1:1883) is required in CI but not reachable'); return 1; }
+  if (!mqtt) console.error('fuzz all: Mosquitto not reachable: the mqtt target is skipped');
+  const names = ALL_TARGETS.filter((n) => n !== 'mqtt' || mqtt);
+  const results = await fuzzAll(names, {
+    seconds: o.seconds, seed: o.seed, store: o.store, dir: o.work, crashDir: o.crashDir,
+    skip: o.skip?.split(',').filter(Boolean), log: (line) => console.log(line),
+  }, loadTarget);
+  for (const s of results) console.log(summaryText(s));
+  const failed = results.filter((s) => s.failed).map((s) => s.target);
+  console.log(`fuzz all: ${results.map((s) => `${s.target} ${s.inputs} inputs`).join(', ')}; ${failed.length ? `FAILED: ${failed.join(', ')}` : 'every target passed'}`);
+  console.log(`(seed ${o.seed}: npm run fuzz -- all --seconds ${o.seconds} --seed ${o.seed})`);
+  return failed.length ? 1 : 0;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {

@@ -1,40 +1,30 @@
-// The four fuzz targets (fuzz/, docs/fuzzing.md) at once, each against its own hub process: FUZZ_SECONDS each
-// (10 s locally, 60 s with CI=true). Fails on a crash, an untyped answer, a missed /health or probe, or RSS past
+// A smoke run of the four fuzz targets (fuzz/, docs/fuzzing.md) at once, each against its own hub process:
+// FUZZ_SECONDS each (10 s). The real runs are CI's own step (`npm run fuzz -- all --seconds 60`, before the tests)
+// and the long ones in docs/fuzzing.md. Fails on a crash, an untyped answer, a missed /health or probe, or RSS past
 // the limit: the summary printed says which input did it (crash files under crashes/).
 import t from 'tap';
-import net from 'node:net';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runFuzz, summaryText } from '../fuzz/lib/engine.ts';
+import { summaryText } from '../fuzz/lib/engine.ts';
+import { ALL_TARGETS, fuzzAll, mosquittoUp } from '../fuzz/lib/all.ts';
 import { chooseStore } from '../fuzz/lib/hub.ts';
 import { loadTarget } from '../fuzz/run.ts';
 
-const seconds = Number(process.env.FUZZ_SECONDS ?? (process.env.CI === 'true' ? 60 : 10));
+const seconds = Number(process.env.FUZZ_SECONDS ?? 10);
 const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 // Hub starts (four at once on two cores), the run, the last in-flight inputs and the teardown.
 t.setTimeout((seconds + 120) * 1000);
 
-const mosquittoUp = () => new Promise<boolean>((ok) => {
-  const s = net.connect({ host: '127.0.0.1', port: 1883 }, () => { s.destroy(); ok(true); });
-  s.on('error', () => ok(false));
-  s.setTimeout(2000, () => { s.destroy(); ok(false); });
-});
-
 t.test(`fuzz every target for ${seconds} s (seed ${seed})`, async (t) => {
   const store = await chooseStore(undefined);
   const mqtt = await mosquittoUp();
-  const names = ['hj212', 'http', 'json_http', ...(mqtt ? ['mqtt'] : [])];
+  const names = ALL_TARGETS.filter((n) => n !== 'mqtt' || mqtt);
   if (!mqtt && process.env.CI === 'true') t.fail('Mosquitto (127.0.0.1:1883) is required in CI but not reachable');
   else if (!mqtt) t.comment('Mosquitto not reachable: the mqtt target is skipped');
   const dir = mkdtempSync(join(tmpdir(), 'lifeline-fuzz-test-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const results = await Promise.all(names.map(async (name) => {
-    const work = join(dir, name);
-    const target = await loadTarget(name);
-    mkdirSync(work);
-    return runFuzz(target, { seconds, seed, store, dir: work, crashDir: resolve('crashes'), log: () => undefined });
-  }));
+  const results = await fuzzAll(names, { seconds, seed, store, dir, crashDir: resolve('crashes'), log: () => undefined }, loadTarget);
   for (const s of results) {
     t.comment(summaryText(s));
     t.match(s.line, /, 0 crashes,/, `${s.target}: the hub process stays up (${s.inputs} inputs)`);

@@ -68,6 +68,11 @@ for (const store of ['pglite', 'postgres'] as const) {
       const huge = await app.inject({ method: 'POST', url: '/v1/observations', headers: { ...auth(KEYS.ingest), 'content-type': 'application/json' }, payload: '{"records":[' + '{"point":"WS-001-P1","time":0,"value":1},'.repeat(450_000) + ']}' });
       t.equal(huge.statusCode, 413);
       t.equal(huge.json().code, 'PAYLOAD_TOO_LARGE');
+      // Under the body limit but over maxItems: refused before validation, with one error, not one per item.
+      const many = await app.inject({ method: 'POST', url: '/v1/observations', headers: { ...auth(KEYS.ingest), 'content-type': 'application/json' }, payload: '{"records":[' + Array(100_000).fill('1').join(',') + ']}' });
+      t.equal(many.statusCode, 400);
+      t.match(many.json(), { code: 'INGEST_INVALID', message: /more than 10000 items \(got 100000\)/, details: { path: '/records' } });
+      t.equal(many.json().details.errors.length, 1, 'one error for the oversized array');
       const badBody = await app.inject({ method: 'POST', url: '/v1/quarantine/replay', headers: { ...auth(KEYS.admin), 'content-type': 'application/json' }, payload: '{"limit": "lots"}' });
       t.match(badBody.json(), { code: 'BODY_INVALID' });
       t.equal(badBody.statusCode, 400);

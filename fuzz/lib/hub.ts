@@ -55,7 +55,8 @@ export class FuzzHub {
       api: { keys: keyConfig },
       ...this.o.config,
     }));
-    const env = { ...this.o.env, DATABASE_URL: this.db?.url ?? '' };
+    // The hub stops with the fuzzer (killed or orphaned), never left holding a port and a store.
+    const env = { ...this.o.env, DATABASE_URL: this.db?.url ?? '', LIFELINE_EXIT_WITH_PARENT: '1' };
     const { proc, url, exited } = await launchHub(file, env, 180_000);
     // The launcher's own stderr listener re-scans everything it ever read: replace it with a bounded tail.
     proc.stderr!.removeAllListeners('data');

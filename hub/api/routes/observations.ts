@@ -27,6 +27,9 @@ const ingestResult = {
   },
 };
 
+/** The ingest-batch schema's maxItems for records. */
+const MAX_BATCH_RECORDS = 10000;
+
 const observations: RouteModule = (app, deps) => {
   const validateBatch = validator<{ records: SourceReading[] }>('lifeline:ingest-batch');
 
@@ -42,6 +45,12 @@ const observations: RouteModule = (app, deps) => {
     },
   }, async (req) => {
     const body = Buffer.isBuffer(req.body) ? decodeIngestBatch(req.body) : req.body;
+    // Refused before validation: with allErrors, ajv would build one error per item of an oversized array.
+    const records = (body as { records?: unknown } | null)?.records;
+    if (Array.isArray(records) && records.length > MAX_BATCH_RECORDS) {
+      deps.metrics.batches.inc({ result: 'invalid' });
+      throw new LifelineError('INGEST_INVALID', `/records must NOT have more than ${MAX_BATCH_RECORDS} items (got ${records.length}); split the batch; nothing from this batch was stored`, { details: { path: '/records', errors: [{ path: '/records', message: `must NOT have more than ${MAX_BATCH_RECORDS} items` }] } });
+    }
     if (!validateBatch(body)) {
       const errors = fieldErrors(validateBatch.errors);
       deps.metrics.batches.inc({ result: 'invalid' });
