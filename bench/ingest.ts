@@ -16,7 +16,6 @@ import { parseArgs } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { loadConfig, sampleConfigPath, type LoadedConfig } from '../hub/config/load.ts';
 import { startHub, type Hub } from '../hub/hub.ts';
@@ -30,6 +29,7 @@ import { prepare, type PrepareOptions } from '../hub/pipeline/prepare.ts';
 import { generateKey } from '../hub/api/auth.ts';
 import type { SourceReading } from '../schemas/generated/types.ts';
 import { cpuSnapshot, cpuSince, type CpuReport } from './lib/cpu.ts';
+import { LoadClient, PROGRESS_MS, type ClientRun } from './lib/load-client.ts';
 import { Profiler, summarize } from './lib/profile.ts';
 import { BenchUsageError } from './lib/errors.ts';
 
@@ -41,7 +41,6 @@ const DEFAULTS: Record<StoreKind, { count: number; concurrency: number }> = {
   pglite: { count: 100_000, concurrency: 2 },
 };
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
-const PROGRESS_MS = 3000;
 /** Cores used by other processes during a phase above which the phase is marked disturbed. */
 const DISTURBED_CORES = 0.25;
 
@@ -289,46 +288,6 @@ async function lanes(label: string, total: number, concurrency: number, work: (i
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
   return { rows, ms: performance.now() - t0 };
-}
-
-interface ClientRun {
-  error?: string; batches: number; sent: number; accepted: number; duplicates: number; quarantined: number;
-  elapsedMs: number; clientElu: number; latencyMs: { p50: number; p95: number; max: number };
-}
-
-/** The HTTP load generator (bench/lib/http-client.mjs) in a worker thread. */
-class LoadClient {
-  private readonly worker = new Worker(new URL('./lib/http-client.mjs', import.meta.url));
-  private readonly exited: Promise<void>;
-  constructor() {
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.unref();
-  }
-
-  /** Send every batch of `w` (handed over to the worker), or with `w` undefined the previous run's batches again. */
-  run(label: string, url: string, key: string, w: Workload | undefined, concurrency: number, progress: boolean): Promise<ClientRun> {
-    return new Promise<ClientRun>((resolve, reject) => {
-      const onMessage = (m: { type: string } & Record<string, unknown>) => {
-        if (m.type === 'progress') {
-          const { batches, total, accepted, elapsedMs } = m as unknown as { batches: number; total: number; accepted: number; elapsedMs: number };
-          console.log(`      … ${label}: ${batches}/${total} batches, ${fmt(accepted / (elapsedMs / 1000))} obs/s`);
-        } else if (m.type === 'done') {
-          this.worker.off('message', onMessage); this.worker.off('error', onError);
-          resolve(m as unknown as ClientRun);
-        }
-      };
-      const onError = (e: Error) => { this.worker.off('message', onMessage); reject(e); };
-      this.worker.on('message', onMessage);
-      this.worker.once('error', onError);
-      this.worker.postMessage({ cmd: 'run', url, key, bodies: w?.bodies, records: w?.records, concurrency, progressMs: progress ? PROGRESS_MS : 0 }, w?.bodies ?? []);
-    });
-  }
-
-  async close() {
-    this.worker.postMessage({ cmd: 'close' });
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 1000).unref())]);
-    await this.worker.terminate();
-  }
 }
 
 /** Sum and count of lifeline_store_commit_seconds from /metrics (the hub times each commitBatch). */

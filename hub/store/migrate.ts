@@ -4,11 +4,16 @@ import type { SqlDriver } from './driver.ts';
 
 const dir = fileURLToPath(new URL('./migrations/', import.meta.url));
 
-/** Apply pending migrations in name order, all in one transaction (all or nothing); safe with concurrent hubs (advisory lock). */
-export async function migrate(db: SqlDriver): Promise<string[]> {
+/**
+ * Apply pending migrations in name order, all in one transaction (all or nothing); safe with concurrent hubs (advisory lock).
+ * `until` stops after the named migration: a store as an earlier release made it (upgrade tests, bench references).
+ */
+export async function migrate(db: SqlDriver, opts: { until?: string } = {}): Promise<string[]> {
   const applied: string[] = [];
   await db.exec('CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  const all = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  if (opts.until !== undefined && !all.includes(opts.until)) throw new Error(`no migration named ${opts.until} (have ${all.join(', ')})`);
+  const files = opts.until === undefined ? all : all.filter((f) => f <= opts.until!);
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(7212001)');
     const done = new Set((await tx.query<{ name: string }>('SELECT name FROM schema_migration')).rows.map((r) => r.name));
