@@ -29,14 +29,27 @@ export interface Conversion {
   converts: boolean;
 }
 
+// Keyed by what sources send, so bounded: units come from the network (a fuzzed feed sent millions of distinct ones).
 const cache = new Map<string, Conversion | LifelineError>();
+const CACHE_MAX = 4096;
+const CACHE_KEY_MAX = 256;
 const IDENTITY: Conversion = Object.freeze({ scale: 1, offset: 0, converts: false });
+
+/**
+ * A unit error is data kept in the cache and handed to every record that names the unit: it must not hold a
+ * captured stack, whose frames keep the closures (and the whole batch) of the first caller alive.
+ */
+function unitError(code: 'UNIT_UNKNOWN' | 'UNIT_INCOMPATIBLE', message: string, details: Record<string, unknown>): LifelineError {
+  const e = new LifelineError(code, message, { details });
+  e.stack = `${e.name}: ${e.message}`;
+  return e;
+}
 
 function ucumAffine(from: string, to: string): Conversion | LifelineError {
   if (from === to) return IDENTITY;
   const validity = utils.validateUnitString(from);
   if (validity.status !== 'valid') {
-    return new LifelineError('UNIT_UNKNOWN', `unit "${from}" is not a UCUM code (e.g. kPa, m3/h, Cel, %{vol}, [ppm])`, { details: { unit: from } });
+    return unitError('UNIT_UNKNOWN', `unit "${from}" is not a UCUM code (e.g. kPa, m3/h, Cel, %{vol}, [ppm])`, { unit: from });
   }
   const at = (v: number) => {
     const r = utils.convertUnitTo(from, v, to);
@@ -44,12 +57,12 @@ function ucumAffine(from: string, to: string): Conversion | LifelineError {
   };
   const y0 = at(0), y1 = at(1), y10 = at(10);
   if (y0 === undefined || y1 === undefined || y10 === undefined) {
-    return new LifelineError('UNIT_INCOMPATIBLE', `cannot convert "${from}" to "${to}": different quantities`, { details: { unit: from, to } });
+    return unitError('UNIT_INCOMPATIBLE', `cannot convert "${from}" to "${to}": different quantities`, { unit: from, to });
   }
   const scale = y1 - y0, offset = y0;
   // Only affine conversions are cached; UCUM's non-linear units (pH, dB, …) would not pass this.
   if (Math.abs(offset + 10 * scale - y10) > 1e-9 * Math.max(1, Math.abs(y10))) {
-    return new LifelineError('UNIT_INCOMPATIBLE', `conversion "${from}" → "${to}" is not linear; report values in "${to}"`, { details: { unit: from, to } });
+    return unitError('UNIT_INCOMPATIBLE', `conversion "${from}" → "${to}" is not linear; report values in "${to}"`, { unit: from, to });
   }
   return Object.freeze({ scale, offset, converts: true });
 }
@@ -65,7 +78,7 @@ export function conversion(fromUnit: string, toUnit: string, lelPercentVol?: num
   if (c) return c;
   if (from === LEL) {
     if (!lelPercentVol) {
-      c = new LifelineError('UNIT_INCOMPATIBLE', `"%{LEL}" needs the gas's lower explosive limit: set lel_percent_vol on the point or indicator`, { details: { unit: fromUnit, to: toUnit } });
+      c = unitError('UNIT_INCOMPATIBLE', `"%{LEL}" needs the gas's lower explosive limit: set lel_percent_vol on the point or indicator`, { unit: fromUnit, to: toUnit });
     } else {
       const pct = ucumAffine('%', toUnit);
       c = pct instanceof LifelineError ? pct : Object.freeze({ scale: (lelPercentVol / 100) * pct.scale, offset: pct.offset, converts: true });
@@ -73,7 +86,10 @@ export function conversion(fromUnit: string, toUnit: string, lelPercentVol?: num
   } else {
     c = ucumAffine(from, toUnit);
   }
-  cache.set(key, c);
+  if (key.length <= CACHE_KEY_MAX) {
+    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!); // the oldest entry
+    cache.set(key, c);
+  }
   return c;
 }
 

@@ -46,3 +46,31 @@ t.test('property: a → b → a round-trips for random values', async (t) => {
   }
   t.pass('1000 round trips within 1e-9');
 });
+
+t.test('units from the network cannot grow memory: the cache is bounded and a cached error keeps no caller alive', async (t) => {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  // A batch-sized object only the first caller's frames reach (the fuzzer found batches kept alive this way).
+  let ref!: WeakRef<object>;
+  (function firstCaller() {
+    const batch = { rows: new Array(100_000).fill(0) };
+    ref = new WeakRef(batch);
+    // The arrow closes over the batch and is on the stack when the error is made.
+    const codes = [0].map(() => (conversion(`x-unknown-${batch.rows.length}`, 'MPa') as LifelineError).code);
+    t.same(codes, ['UNIT_UNKNOWN']);
+  })();
+  // No deref() until the end: a deref keeps its target alive for the rest of the job.
+  for (let i = 0; i < 3; i++) { await new Promise((r) => setImmediate(r)); gc(); }
+  t.equal(ref.deref(), undefined, 'the caller of the first conversion is collected');
+  const again = conversion('x-unknown-100000', 'MPa');
+  t.match(again, { code: 'UNIT_UNKNOWN', message: /not a UCUM code/ }, 'the cached answer is the same');
+
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 50_000; i++) conversion(`bogus-${i}-${'u'.repeat(100)}`, 'MPa');
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  t.ok(grown < 20 * 1024 ** 2, `50,000 distinct unknown units grew the heap by ${(grown / 1024 ** 2).toFixed(1)} MiB (bounded cache)`);
+});
