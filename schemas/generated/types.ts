@@ -219,7 +219,7 @@ export interface Config {
      */
     poll_ms?: number;
     /**
-     * Outbox entries (the change feed targets read from; observations themselves are kept) are deleted once every configured target has consumed them and they are older than this; with no targets, once older than this. A target added later with start: earliest begins at the oldest entry left. 0 keeps them forever.
+     * Outbox entries (the change feed targets read from; observations themselves are kept) are deleted once every configured target and the rollup roller (derived aggregates) have consumed them and they are older than this; with no targets, once the roller has and they are older than this. A target added later with start: earliest begins at the oldest entry left. 0 keeps them forever.
      */
     outbox_retention_h?: number;
     /**
