@@ -17,14 +17,20 @@ const FLAGGED = `(o.source_flag <> 'N' OR o.flags && '{${SUSPECT_FLAGS.join(',')
 
 const COLS = `point_id, interval, bucket, device_id, site_id, indicator, unit, count, sum, min, max,
   first_time, first_value, last_time, last_value, flagged`;
+// A bucket whose recomputation equals what is stored is not rewritten and not returned, so the buckets above it are
+// not recomputed either: a replay, or a duplicate-only batch, costs reads only.
 const UPSERT = `ON CONFLICT (point_id, interval, bucket) DO UPDATE SET device_id = excluded.device_id,
   site_id = excluded.site_id, indicator = excluded.indicator, unit = excluded.unit, count = excluded.count,
   sum = excluded.sum, min = excluded.min, max = excluded.max, first_time = excluded.first_time,
   first_value = excluded.first_value, last_time = excluded.last_time, last_value = excluded.last_value,
-  flagged = excluded.flagged`;
+  flagged = excluded.flagged
+  WHERE (rollup.count, rollup.sum, rollup.min, rollup.max, rollup.first_time, rollup.first_value, rollup.last_time,
+         rollup.last_value, rollup.flagged, rollup.device_id, rollup.site_id, rollup.indicator, rollup.unit)
+    IS DISTINCT FROM (excluded.count, excluded.sum, excluded.min, excluded.max, excluded.first_time, excluded.first_value,
+         excluded.last_time, excluded.last_value, excluded.flagged, excluded.device_id, excluded.site_id, excluded.indicator, excluded.unit)`;
 
 // $1 observation ids, $2 zone. The touched minutes are recomputed from every rtd row in them (not only the new ones).
-const MINUTES = `
+export const MINUTES = `
 WITH t AS (
   SELECT DISTINCT point_id, date_trunc('minute', time, $2) AS b FROM observation
   WHERE id = ANY($1::bigint[]) AND kind = 'rtd' AND value IS NOT NULL
@@ -58,8 +64,8 @@ WITH t AS (
   RETURNING point_id, bucket
 )
 SELECT point_id, bucket FROM agg`;
-const HOURS = rollUp('1m', '1h', 'hour', '2 hours');
-const DAYS = rollUp('1h', '1d', 'day', '26 hours');
+export const HOURS = rollUp('1m', '1h', 'hour', '2 hours');
+export const DAYS = rollUp('1h', '1d', 'day', '26 hours');
 
 type Touched = Array<{ point_id: number; bucket: Date }>;
 
