@@ -13,6 +13,11 @@ export interface RollerOptions {
   pollMs?: number;
   /** Observations per step (one transaction). */
   stepSize?: number;
+  /**
+   * Share of the time the roller may work while it has a backlog (default 0.5): after a step of d ms it pauses
+   * d × (1 − duty) / duty, so a burst of ingest keeps most of the store's CPU and the roller catches up behind it.
+   */
+  duty?: number;
 }
 
 export interface RollerStatus { cursor: string; lag_seconds: number; running: boolean }
@@ -31,6 +36,7 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
   const waker = new Waker();
   const abort = new AbortController();
   const pollMs = o.pollMs ?? 500;
+  const duty = Math.min(1, Math.max(0.05, o.duty ?? 0.5));
   let loop: Promise<void> | undefined;
   let lastGauge = 0;
 
@@ -43,6 +49,7 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
   async function run(): Promise<void> {
     while (!abort.signal.aborted) {
       let caughtUp = true;
+      const t0 = performance.now();
       try {
         const r = await rollStep(db, await horizon.safeMax(), o.zone, o.stepSize);
         caughtUp = r.caughtUp;
@@ -54,6 +61,7 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
         await waker.sleep(1000, abort.signal);
       }
       if (caughtUp) await waker.sleep(pollMs, abort.signal);
+      else if (duty < 1) await waker.sleep(Math.min(5000, (performance.now() - t0) * (1 - duty) / duty), abort.signal);
     }
   }
 
