@@ -90,7 +90,7 @@ export interface RollStep { entries: number; observations: number; minutes: numb
  * One step of the roller: the outbox entries after the cursor (up to safeMax, at most about `cap` observations) →
  * their buckets recomputed, and the cursor moved past them, in ONE transaction (a crash loses or doubles nothing).
  */
-export async function rollStep(db: SqlDriver, safeMax: string, zone: string, cap = 20_000, name = 'rollup'): Promise<RollStep> {
+export async function rollStep(db: SqlDriver, safeMax: string, zone: string, cap = 50_000, name = 'rollup'): Promise<RollStep> {
   return db.transaction(async (tx) => {
     const cur = (await tx.query<{ c: string }>('SELECT outbox_id::text AS c FROM rollup_cursor WHERE name = $1 FOR UPDATE', [name])).rows[0];
     if (!cur || BigInt(cur.c) >= BigInt(safeMax)) return { entries: 0, observations: 0, minutes: 0, caughtUp: true };
