@@ -19,6 +19,7 @@ import { LifelineError } from './sdk/errors.ts';
 import type { FastifyInstance } from 'fastify';
 import { resolvePublish } from './delivery/targets.ts';
 import { createDelivery, type DeliveryEngine } from './delivery/engine.ts';
+import { createRoller, type Roller } from './rollups/roller.ts';
 
 export const hubVersion: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -33,6 +34,8 @@ export interface Hub {
   bootstrapKey?: string;
   /** Upstream delivery (publish.targets); inert when none are configured. */
   publish: DeliveryEngine;
+  /** Keeps the minute/hour/day rollups up to date from the outbox. */
+  rollups: Roller;
   stop(): Promise<void>;
 }
 
@@ -99,6 +102,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
 
   progress('starting adapters and the API');
   const publish = await createDelivery(publishSettings, { db, registry, metrics, logger, clock });
+  const rollups = createRoller(db, { zone: c.timezone }, logger.child({ component: 'rollups' }), metrics);
   const abort = new AbortController();
   const instances = new Map<string, AdapterInstance>();
   const adapterRoutes: NonNullable<Parameters<typeof createAdapterContext>[1]['routes']> = [];
@@ -118,6 +122,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
     db, registry, ingest, metrics, timezone: c.timezone,
     adapters: () => new Map([...instances].map(([id, instance]) => [id, { manifest: adapterDefs.get(id)!.manifest, instance }])),
     publish: publish.targets().length ? publish : undefined,
+    rollups,
     adapterHealth: async () => {
       const out: Record<string, AdapterHealth> = {};
       for (const [id, a] of instances) {
@@ -135,11 +140,13 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
       await a.start();
       logger.info({ adapter: id }, 'adapter started');
     }
+    await rollups.start(); // before publishing: its cursor must exist before the outbox pruner first runs
     await publish.start();
     if (opts.listen !== false) url = await app.listen({ host: c.server.host, port: c.server.port });
     else await app.ready();
   } catch (cause) {
     abort.abort();
+    await rollups.stop().catch(() => undefined);
     await publish.stop().catch(() => undefined);
     for (const a of instances.values()) await a.stop().catch(() => undefined);
     await app.close().catch(() => undefined);
@@ -153,13 +160,14 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
 
   let stopped = false;
   return {
-    url, app, db, registry, ingest, logger, bootstrapKey, publish,
+    url, app, db, registry, ingest, logger, bootstrapKey, publish, rollups,
     async stop() {
       if (stopped) return;
       stopped = true;
       abort.abort();
       for (const [id, a] of instances) await a.stop().catch((e) => logger.error({ adapter: id, err: e }, 'adapter stop failed'));
       await publish.stop().catch((e) => logger.error({ err: e }, 'publish stop failed'));
+      await rollups.stop().catch((e) => logger.error({ err: e }, 'rollup roller stop failed'));
       await app.close();
       registry.close();
       await db.close();

@@ -19,6 +19,8 @@ export function createMetrics() {
     publishLag: new Gauge({ name: 'lifeline_publish_lag_seconds', help: 'Age of the oldest observation not yet delivered to a target (0 when none).', labelNames: ['target'], registers: [registry] }),
     publishDeadLetters: new Gauge({ name: 'lifeline_publish_dead_letters', help: 'Dead-lettered batches waiting for replay.', labelNames: ['target'], registers: [registry] }),
     publishPaused: new Gauge({ name: 'lifeline_publish_paused', help: '1 when a target is paused.', labelNames: ['target'], registers: [registry] }),
+    rollupLag: new Gauge({ name: 'lifeline_rollup_lag_seconds', help: 'Age of the oldest committed outbox entry the rollup roller has not read yet (0 when caught up).', registers: [registry] }),
+    rollupObservations: new Counter({ name: 'lifeline_rollup_observations_total', help: 'Observations whose minute/hour/day buckets the roller recomputed.', registers: [registry] }),
     registrySize: new Gauge({ name: 'lifeline_registry_entities', help: 'Registered sites, devices, points.', labelNames: ['kind'], registers: [registry] }),
   };
 }

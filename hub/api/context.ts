@@ -6,6 +6,7 @@ import type { HubMetrics } from '../metrics.ts';
 import type { RouteScope, Principal } from './auth.ts';
 import type { AdapterHealth, AdapterInstance, AdapterManifest } from '../sdk/adapter.ts';
 import type { DeliveryEngine } from '../delivery/engine.ts';
+import type { Roller } from '../rollups/roller.ts';
 
 /** What route files get from the hub. */
 export interface ApiDeps {
@@ -18,6 +19,8 @@ export interface ApiDeps {
   adapters: () => Map<string, { manifest: AdapterManifest; instance: AdapterInstance }>;
   /** Upstream delivery (absent when no publish targets are configured). */
   publish?: DeliveryEngine;
+  /** The rollup roller (absent in API-only setups, e.g. some tests). */
+  rollups?: Roller;
 }
 
 export type RouteModule = (app: FastifyInstance, deps: ApiDeps) => void;

@@ -16,6 +16,7 @@ declare module 'fastify' {
 }
 import type { ApiDeps } from './context.ts';
 import observations from './routes/observations.ts';
+import aggregate from './routes/aggregate.ts';
 import indicators from './routes/indicators.ts';
 import registry from './routes/registry.ts';
 import quarantine from './routes/quarantine.ts';
@@ -120,7 +121,7 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  for (const m of [ops, indicators, registry, observations, quarantine, adapters, publish]) m(app, deps);
+  for (const m of [ops, indicators, registry, observations, aggregate, quarantine, adapters, publish]) m(app, deps);
   await registerAdapterRoutes(app, o.adapterRoutes ?? []);
   return app;
 }

@@ -24,6 +24,12 @@ const SECTIONS: Record<string, (deps: ApiDeps) => Promise<StatusSection>> = {
   async publish(deps) {
     return { detail: Object.fromEntries((deps.publish?.health() ?? []).map(({ name, ...h }) => [name, h])), ready: true };
   },
+  // Derived rollups: how far behind the committed data the roller is. Lag never makes the hub not ready: raw
+  // observations are served regardless, and the roller catches up.
+  async rollups(deps) {
+    if (!deps.rollups) return { detail: 'off', ready: true };
+    try { return { detail: await deps.rollups.status(), ready: true }; } catch { return { detail: 'unknown', ready: true }; }
+  },
 };
 
 export interface HubStatus { status: 'ready' | 'not_ready'; [section: string]: unknown }

@@ -149,6 +149,7 @@ export async function markDead(db: Queryable, b: BatchRow, reason: string, respo
 /**
  * Delete outbox entries older than keepS that every one of `targets` has consumed (with no targets: every entry older
  * than keepS), a bounded chunk at a time so a large backlog never holds a long lock. Returns how many went.
+ * The rollup roller is a reader too: nothing above the lowest rollup_cursor goes.
  */
 export async function pruneOutbox(db: Queryable, targets: string[], keepS: number, chunk = 10_000): Promise<number> {
   let total = 0;
@@ -158,6 +159,7 @@ export async function pruneOutbox(db: Queryable, targets: string[], keepS: numbe
           SELECT id FROM outbox
           WHERE created_at < now() - $2 * interval '1 second'
             AND ($3::int = 0 OR id <= (SELECT COALESCE(min(outbox_id), 0) FROM delivery_target WHERE target = ANY($1::text[])))
+            AND id <= (SELECT COALESCE(min(outbox_id), 9223372036854775807) FROM rollup_cursor)
           ORDER BY id LIMIT $4)
         RETURNING 1)
       SELECT count(*)::text AS n FROM gone`, [targets, keepS, targets.length, chunk]);

@@ -2,6 +2,62 @@
 /* eslint-disable */
 
 /**
+ * A rollup the hub derived from a point's stored rtd readings (derived: true) over one minute, hour or day bucket of the hub's time zone. Only readings with a value count; first and last are the earliest and latest of them (time and value). Source-sent aggregates (HJ 212 minute/hour/day data) are observations of kind min/hour/day, not aggregates.
+ */
+export interface Aggregate {
+  /**
+   * Point code.
+   */
+  point: string;
+  /**
+   * Device code.
+   */
+  device: string;
+  /**
+   * Site code.
+   */
+  site: string;
+  /**
+   * Indicator code.
+   */
+  indicator: string;
+  domain: Domain;
+  /**
+   * Canonical UCUM unit of the indicator.
+   */
+  unit: string;
+  /**
+   * Bucket length: minute, hour or day of the hub's time zone.
+   */
+  interval: "1m" | "1h" | "1d";
+  /**
+   * Bucket start (inclusive), UTC.
+   */
+  bucket: string;
+  avg: number;
+  min: number;
+  max: number;
+  /**
+   * Readings with a value in the bucket.
+   */
+  count: number;
+  first: TimedValue;
+  last: TimedValue;
+  /**
+   * Readings counted whose source flag is not N or that carry out_of_range, future_time, uncertain or bad.
+   */
+  flagged: number;
+  /**
+   * Always true: computed by the hub, not sent by a source.
+   */
+  derived: true;
+}
+export interface TimedValue {
+  time: string;
+  value: number;
+}
+
+/**
  * A live alarm (the seed's real-time alarm table: 站名, 所属企业, 站址, 报警设备, 报警时间, 最新报警时间, 报警次数, 报警类型).
  */
 export interface Alarm {
@@ -60,7 +116,7 @@ export interface Config {
    */
   data_dir?: string;
   /**
-   * IANA zone for source times that carry no offset.
+   * IANA zone for source times that carry no offset, and whose minute/hour/day boundaries the derived rollups (GET /v1/observations/aggregate) follow.
    */
   timezone?: string;
   /**
@@ -163,7 +219,7 @@ export interface Config {
      */
     poll_ms?: number;
     /**
-     * Outbox entries (the change feed targets read from; observations themselves are kept) are deleted once every configured target has consumed them and they are older than this; with no targets, once older than this. A target added later with start: earliest begins at the oldest entry left. 0 keeps them forever.
+     * Outbox entries (the change feed targets read from; observations themselves are kept) are deleted once every configured target and the rollup roller (derived aggregates) have consumed them and they are older than this; with no targets, once the roller has and they are older than this. A target added later with start: earliest begins at the oldest entry left. 0 keeps them forever.
      */
     outbox_retention_h?: number;
     /**

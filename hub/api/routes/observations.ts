@@ -7,17 +7,8 @@ import { decodeIngestBatch } from '../protobuf.ts';
 import { queryObservations, queryLatest } from '../../store/observations.ts';
 import { presentObservation } from '../present.ts';
 import { toFilter, encodeCursor, type ObservationQuery } from '../query.ts';
+import { filterProps } from './observation-filters.ts';
 
-const filterProps = {
-  site: { type: 'string', description: 'Site code(s), comma-separated.' },
-  device: { type: 'string', description: 'Device code(s), comma-separated.' },
-  point: { type: 'string', description: 'Point code(s), comma-separated.' },
-  indicator: { type: 'string', description: 'Indicator code(s), comma-separated.' },
-  domain: { $ref: 'lifeline:domain#' },
-  kind: { $ref: 'lifeline:observation-kind#' },
-  from: { type: 'string', description: 'Inclusive start: ISO 8601 (without offset: the hub zone) or epoch ms.' },
-  to: { type: 'string', description: 'Exclusive end, same forms as from.' },
-};
 
 const ingestResult = {
   type: 'object',

@@ -1,0 +1,86 @@
+// The roller: follows the outbox (as delivery does, behind the same OutboxHorizon so an entry committed out of id
+// order is never skipped) and keeps the rollups (hub/store/rollups.ts) up to date off the ingest hot path.
+import type { Logger } from 'pino';
+import type { SqlDriver } from '../store/driver.ts';
+import type { HubMetrics } from '../metrics.ts';
+import { OutboxHorizon } from '../delivery/horizon.ts';
+import { Waker } from '../delivery/wait.ts';
+import { ensureCursor, rollStep, rollupLag } from '../store/rollups.ts';
+
+export interface RollerOptions {
+  zone: string;
+  /** Idle poll (ms) when caught up. */
+  pollMs?: number;
+  /** Observations per step (one transaction). */
+  stepSize?: number;
+  /**
+   * Share of the time the roller may work while it has a backlog (default 0.5): after a step of d ms it pauses
+   * d × (1 − duty) / duty, so a burst of ingest keeps most of the store's CPU and the roller catches up behind it.
+   */
+  duty?: number;
+}
+
+export interface RollerStatus { cursor: string; lag_seconds: number; running: boolean }
+
+export interface Roller {
+  /** Creates the cursor row (the outbox pruner respects it from then on) and starts the loop. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Roll everything committed so far, now (tests, CLI). Resolves when caught up with what was visible at the call. */
+  catchUp(): Promise<void>;
+  status(): Promise<RollerStatus>;
+}
+
+export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, metrics?: HubMetrics): Roller {
+  const horizon = new OutboxHorizon(db);
+  const waker = new Waker();
+  const abort = new AbortController();
+  const pollMs = o.pollMs ?? 500;
+  const duty = Math.min(1, Math.max(0.05, o.duty ?? 0.5));
+  let loop: Promise<void> | undefined;
+  let lastGauge = 0;
+
+  async function gauge(): Promise<void> {
+    if (!metrics || Date.now() - lastGauge < 2000) return;
+    lastGauge = Date.now();
+    metrics.rollupLag.set((await rollupLag(db)).lag_seconds);
+  }
+
+  async function run(): Promise<void> {
+    while (!abort.signal.aborted) {
+      let caughtUp = true;
+      const t0 = performance.now();
+      try {
+        const r = await rollStep(db, await horizon.safeMax(), o.zone, o.stepSize);
+        caughtUp = r.caughtUp;
+        if (r.observations) metrics?.rollupObservations.inc(r.observations);
+        await gauge();
+      } catch (e) {
+        if (abort.signal.aborted) break;
+        logger.error({ err: e }, 'rolling up failed; retrying');
+        await waker.sleep(1000, abort.signal);
+      }
+      if (caughtUp) await waker.sleep(pollMs, abort.signal);
+      else if (duty < 1) await waker.sleep(Math.min(5000, (performance.now() - t0) * (1 - duty) / duty), abort.signal);
+    }
+  }
+
+  return {
+    async start() { await ensureCursor(db); loop ??= run(); },
+    async stop() { abort.abort(); waker.wake(); await loop; },
+    async catchUp() {
+      await ensureCursor(db);
+      // The horizon only hands out a position once the transactions in flight at its first look have ended.
+      for (let i = 0; i < 10_000; i++) {
+        const safe = await horizon.safeMax();
+        const r = await rollStep(db, safe, o.zone, o.stepSize);
+        if (r.caughtUp) {
+          const max = (await db.query<{ m: string }>('SELECT COALESCE(max(id), 0)::text AS m FROM outbox')).rows[0]!.m;
+          if (BigInt(safe) >= BigInt(max)) return;
+          await new Promise((res) => setTimeout(res, 20));
+        }
+      }
+    },
+    async status() { return { ...(await rollupLag(db)), running: loop !== undefined && !abort.signal.aborted }; },
+  };
+}

@@ -1,0 +1,162 @@
+// Derived rollups (migration 005): recomputed bucket by bucket from what they summarise, never incremented, so a
+// late reading re-aggregates its bucket and replaying the same outbox entries changes nothing.
+// minute ← raw rtd observations, hour ← minute rollups, day ← hour rollups; buckets on the hub zone's boundaries.
+import type { Queryable, SqlDriver } from './driver.ts';
+
+export type RollupInterval = '1m' | '1h' | '1d';
+export const INTERVALS: RollupInterval[] = ['1m', '1h', '1d'];
+
+/**
+ * A reading counts as flagged when its source did not call it normal (HJ 212 flag other than N: stopped,
+ * maintenance, manual, fault, calibration, over limit, communication abnormal) or the hub found its value suspect
+ * (out_of_range, future_time, uncertain, bad). Findings about form, not value (unit_converted,
+ * finer_than_resolution, late, text_sanitised), do not flag it. docs/store.md states the same rule.
+ */
+export const SUSPECT_FLAGS = ['out_of_range', 'future_time', 'uncertain', 'bad'] as const;
+const FLAGGED = `(o.source_flag <> 'N' OR o.flags && '{${SUSPECT_FLAGS.join(',')}}'::text[])`;
+
+const COLS = `point_id, interval, bucket, device_id, site_id, indicator, unit, count, sum, min, max,
+  first_time, first_value, last_time, last_value, flagged`;
+// A bucket whose recomputation equals what is stored is not rewritten and not returned, so the buckets above it are
+// not recomputed either: a replay, or a duplicate-only batch, costs reads only.
+const UPSERT = `ON CONFLICT (point_id, interval, bucket) DO UPDATE SET device_id = excluded.device_id,
+  site_id = excluded.site_id, indicator = excluded.indicator, unit = excluded.unit, count = excluded.count,
+  sum = excluded.sum, min = excluded.min, max = excluded.max, first_time = excluded.first_time,
+  first_value = excluded.first_value, last_time = excluded.last_time, last_value = excluded.last_value,
+  flagged = excluded.flagged
+  WHERE (rollup.count, rollup.sum, rollup.min, rollup.max, rollup.first_time, rollup.first_value, rollup.last_time,
+         rollup.last_value, rollup.flagged, rollup.device_id, rollup.site_id, rollup.indicator, rollup.unit)
+    IS DISTINCT FROM (excluded.count, excluded.sum, excluded.min, excluded.max, excluded.first_time, excluded.first_value,
+         excluded.last_time, excluded.last_value, excluded.flagged, excluded.device_id, excluded.site_id, excluded.indicator, excluded.unit)`;
+
+// $1 observation ids, $2 zone. The touched minutes are recomputed from every rtd row in them (not only the new ones).
+export const MINUTES = `
+WITH t AS (
+  SELECT DISTINCT point_id, date_trunc('minute', time, $2) AS b FROM observation
+  WHERE id = ANY($1::bigint[]) AND kind = 'rtd' AND value IS NOT NULL
+), agg AS (
+  INSERT INTO rollup (${COLS})
+  SELECT t.point_id, '1m', t.b, max(o.device_id), max(o.site_id), max(o.indicator), max(o.unit), count(*), sum(o.value),
+         min(o.value), max(o.value), min(o.time), (array_agg(o.value ORDER BY o.time))[1],
+         max(o.time), (array_agg(o.value ORDER BY o.time DESC))[1], count(*) FILTER (WHERE ${FLAGGED})
+  FROM t JOIN observation o ON o.point_id = t.point_id AND o.kind = 'rtd' AND o.value IS NOT NULL
+   AND o.time >= t.b AND o.time < t.b + interval '1 minute'
+  GROUP BY t.point_id, t.b
+  ${UPSERT}
+  RETURNING point_id, bucket
+)
+SELECT point_id, bucket FROM agg`;
+
+// Rolls the `from` buckets named by ($1 point ids, $2 bucket instants) up into `to` buckets. A zone's hour is at most
+// 2 h long and its day at most 26 h (DST), so the range bounds the index scan; date_trunc picks the bucket exactly.
+const rollUp = (from: RollupInterval, to: RollupInterval, unit: 'hour' | 'day', span: string) => `
+WITH t AS (
+  SELECT DISTINCT u.p AS point_id, date_trunc('${unit}', u.b, $3) AS b FROM unnest($1::int[], $2::timestamptz[]) AS u(p, b)
+), agg AS (
+  INSERT INTO rollup (${COLS})
+  SELECT t.point_id, '${to}', t.b, max(r.device_id), max(r.site_id), max(r.indicator), max(r.unit), sum(r.count), sum(r.sum),
+         min(r.min), max(r.max), min(r.first_time), (array_agg(r.first_value ORDER BY r.first_time))[1],
+         max(r.last_time), (array_agg(r.last_value ORDER BY r.last_time DESC))[1], sum(r.flagged)
+  FROM t JOIN rollup r ON r.point_id = t.point_id AND r.interval = '${from}'
+   AND r.bucket >= t.b AND r.bucket < t.b + interval '${span}' AND date_trunc('${unit}', r.bucket, $3) = t.b
+  GROUP BY t.point_id, t.b
+  ${UPSERT}
+  RETURNING point_id, bucket
+)
+SELECT point_id, bucket FROM agg`;
+export const HOURS = rollUp('1m', '1h', 'hour', '2 hours');
+export const DAYS = rollUp('1h', '1d', 'day', '26 hours');
+
+type Touched = Array<{ point_id: number; bucket: Date }>;
+
+/** Recompute the minute, hour and day buckets the given observations fall in. Run inside the caller's transaction. */
+export async function recomputeFor(tx: Queryable, observationIds: string[], zone: string): Promise<number> {
+  if (!observationIds.length) return 0;
+  const m = (await tx.query<Touched[number]>(MINUTES, [observationIds, zone])).rows;
+  if (!m.length) return 0;
+  const h = (await tx.query<Touched[number]>(HOURS, [m.map((r) => r.point_id), m.map((r) => r.bucket), zone])).rows;
+  await tx.query(DAYS, [h.map((r) => r.point_id), h.map((r) => r.bucket), zone]);
+  return m.length;
+}
+
+/** The roller's cursor row, at the outbox's start when new (entries still in the outbox get rolled up). */
+export async function ensureCursor(db: Queryable, name = 'rollup'): Promise<void> {
+  await db.query('INSERT INTO rollup_cursor (name, outbox_id) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING', [name]);
+}
+
+export interface RollStep { entries: number; observations: number; minutes: number; /** the cursor reached safeMax */ caughtUp: boolean }
+
+/**
+ * One step of the roller: the outbox entries after the cursor (up to safeMax, at most about `cap` observations) →
+ * their buckets recomputed, and the cursor moved past them, in ONE transaction (a crash loses or doubles nothing).
+ */
+export async function rollStep(db: SqlDriver, safeMax: string, zone: string, cap = 50_000, name = 'rollup'): Promise<RollStep> {
+  return db.transaction(async (tx) => {
+    const cur = (await tx.query<{ c: string }>('SELECT outbox_id::text AS c FROM rollup_cursor WHERE name = $1 FOR UPDATE', [name])).rows[0];
+    if (!cur || BigInt(cur.c) >= BigInt(safeMax)) return { entries: 0, observations: 0, minutes: 0, caughtUp: true };
+    const rows = (await tx.query<{ id: string; ids: string; n: number }>(
+      `SELECT id::text AS id, ref_ids::text AS ids, count AS n FROM outbox
+       WHERE id > $1::bigint AND id <= $2::bigint AND topic = 'observation' ORDER BY outbox.id LIMIT 1000`, [cur.c, safeMax])).rows;
+    let taken = 0, sum = 0;
+    const ids: string[] = [];
+    for (const r of rows) {
+      if (taken && sum + r.n > cap) break;
+      if (r.ids.length > 2) for (const id of r.ids.slice(1, -1).split(',')) ids.push(id);
+      sum += r.n;
+      taken++;
+    }
+    // Fewer than the limit and none held back: everything up to safeMax is read (other topics included).
+    const all = taken === rows.length && rows.length < 1000;
+    const next = all ? safeMax : rows[taken - 1]!.id;
+    const minutes = await recomputeFor(tx, ids, zone);
+    await tx.query('UPDATE rollup_cursor SET outbox_id = $2::bigint, updated_at = now() WHERE name = $1', [name, next]);
+    return { entries: taken, observations: ids.length, minutes, caughtUp: all };
+  });
+}
+
+/** Seconds since the oldest outbox entry the roller has not read was committed (0 when it is caught up). */
+export async function rollupLag(db: Queryable, name = 'rollup'): Promise<{ cursor: string; lag_seconds: number }> {
+  const r = (await db.query<{ c: string; lag: number | null }>(`SELECT c.outbox_id::text AS c,
+      (SELECT extract(epoch FROM now() - o.created_at)::float8 FROM outbox o WHERE o.id > c.outbox_id ORDER BY o.id LIMIT 1) AS lag
+    FROM rollup_cursor c WHERE c.name = $1`, [name])).rows[0];
+  return { cursor: r?.c ?? '0', lag_seconds: r?.lag ? Math.max(0, Math.round(r.lag * 10) / 10) : 0 };
+}
+
+export interface AggregateFilter {
+  interval: RollupInterval;
+  pointIds?: number[];
+  deviceIds?: number[];
+  siteIds?: number[];
+  indicators?: string[];
+  fromMs?: number;
+  toMs?: number;
+  /** exclusive lower bound (bucket, point id) for cursor pagination */
+  after?: { timeMs: number; id: string };
+  limit: number;
+}
+
+export interface RollupRow {
+  point_id: number; device_id: number; site_id: number; indicator: string; unit: string; interval: RollupInterval; bucket: Date;
+  count: number; sum: number; min: number; max: number; first_time: Date; first_value: number; last_time: Date; last_value: number; flagged: number;
+}
+
+/** A page of rollups of one interval in (bucket, point) order; from/to select bucket starts. */
+export async function queryAggregates(db: Queryable, f: AggregateFilter): Promise<RollupRow[]> {
+  const params: unknown[] = [f.interval];
+  const w = ['interval = $1'];
+  const add = (sql: (n: string) => string, v: unknown) => { params.push(v); w.push(sql(`$${params.length}`)); };
+  if (f.pointIds) add((n) => `point_id = ANY(${n}::int[])`, f.pointIds);
+  if (f.deviceIds) add((n) => `device_id = ANY(${n}::int[])`, f.deviceIds);
+  if (f.siteIds) add((n) => `site_id = ANY(${n}::int[])`, f.siteIds);
+  if (f.indicators) add((n) => `indicator = ANY(${n}::text[])`, f.indicators);
+  if (f.fromMs !== undefined) add((n) => `bucket >= to_timestamp(${n} / 1000.0)`, f.fromMs);
+  if (f.toMs !== undefined) add((n) => `bucket < to_timestamp(${n} / 1000.0)`, f.toMs);
+  if (f.after) {
+    params.push(f.after.timeMs, Number(f.after.id));
+    w.push(`(bucket, point_id) > (to_timestamp($${params.length - 1} / 1000.0), $${params.length}::int)`);
+  }
+  params.push(f.limit);
+  return (await db.query<RollupRow>(`SELECT point_id, device_id, site_id, indicator, unit, interval, bucket, count, sum, min, max,
+      first_time, first_value, last_time, last_value, flagged
+    FROM rollup WHERE ${w.join(' AND ')} ORDER BY bucket, point_id LIMIT $${params.length}`, params)).rows;
+}

@@ -1,0 +1,123 @@
+// Rollups on a real store (run on PGlite and PostgreSQL by rollups.test.ts): the roller's minute/hour/day buckets equal
+// a GROUP BY over the raw rows, late data re-aggregates, a replay changes nothing, days follow the hub's zone.
+import type { Test } from 'tap';
+import pino from 'pino';
+import type { SqlDriver } from '../driver.ts';
+import { migrate } from '../migrate.ts';
+import { commitBatch } from '../observations.ts';
+import type { ObservationRow } from '../rows.ts';
+import { recomputeFor, queryAggregates, INTERVALS } from '../rollups.ts';
+import { pruneOutbox } from '../../delivery/store.ts';
+import { createRoller } from '../../rollups/roller.ts';
+import { RegistryService } from '../../registry/service.ts';
+import { catalogueByCode } from '../../registry/catalogue.ts';
+import { rawRollups, storedRollups } from '../../../test/helpers/rollups.ts';
+
+const ZONE = 'Asia/Shanghai';
+// 2026-11-25 15:50 UTC = 23:50 in Shanghai: the data runs across the zone's midnight (16:00 UTC), not UTC's.
+const T0 = Date.UTC(2026, 10, 25, 15, 50, 0);
+
+type P = { id: number; dev: number; site: number };
+function row(p: P, timeMs: number, value: number | null, over: Partial<ObservationRow> = {}): ObservationRow {
+  return {
+    pointId: p.id, deviceId: p.dev, siteId: p.site, indicator: 'water.pipe_pressure', kind: 'rtd', timeMs, value,
+    avg: null, min: null, max: null, cou: null, unit: 'MPa', sourceFlag: 'N', flags: [], warnings: [], messageId: null,
+    rawValue: null, rawUnit: null, ...over,
+  };
+}
+
+export function rollupsSuite(t: Test, open: () => Promise<SqlDriver>) {
+  let db: SqlDriver;
+  const pts: P[] = [];
+  const roller = () => createRoller(db, { zone: ZONE }, pino({ level: 'silent' }));
+  const commit = (rows: ObservationRow[]) => commitBatch(db, { adapter: 'test', receivedAtMs: T0, rows, quarantine: [] });
+  const same = async (t: Test, what: string) => {
+    for (const iv of INTERVALS) t.same(await storedRollups(db, iv), await rawRollups(db, iv, ZONE), `${iv} rollups equal a GROUP BY of the raw rows (${what})`);
+  };
+
+  t.before(async () => {
+    db = await open();
+    await migrate(db);
+    const reg = new RegistryService(db, catalogueByCode());
+    await reg.reload();
+    await reg.apply({
+      sites: [{ code: 'S1', name: 'site one', domain: 'water' }],
+      devices: [{ code: 'D1', site: 'S1' }],
+      points: ['P1', 'P2', 'P3'].map((code) => ({ code, device: 'D1', indicator: 'water.pipe_pressure' })),
+    });
+    for (const c of ['P1', 'P2', 'P3']) { const e = reg.registry.points.get(c)!; pts.push({ id: e.id, dev: e.device.id, site: e.device.site.id }); }
+  });
+  t.teardown(async () => { await db.close(); });
+
+  t.test('minute, hour and day rollups equal a recomputation from raw; only rtd readings with a value count', async (t) => {
+    // 40 minutes of P1 and P2, a reading every 20 s, in batches of 30; P2 every 7th is flagged one way or another.
+    const rows: ObservationRow[] = [];
+    for (let i = 0; i < 120; i++) {
+      rows.push(row(pts[0]!, T0 + i * 20_000, Math.sin(i) * 10));
+      rows.push(row(pts[1]!, T0 + i * 20_000, i % 11 === 0 ? null : i / 3, {
+        sourceFlag: i % 14 === 0 ? 'D' : 'N', flags: i % 7 === 3 ? ['out_of_range'] : i % 5 === 0 ? ['unit_converted', 'late'] : [],
+      }));
+    }
+    for (let i = 0; i < rows.length; i += 30) await commit(rows.slice(i, i + 30));
+    // A source-sent hourly aggregate stays an observation: it is not a derived rollup input.
+    await commit([row(pts[0]!, T0 + 600_000, 99, { kind: 'hour', avg: 99, min: 1, max: 200, cou: 10 })]);
+    const r = roller();
+    await r.catchUp();
+    await same(t, 'after catch-up');
+    t.same((await r.status()).lag_seconds, 0, 'no lag once caught up');
+    const days = await storedRollups(db, '1d');
+    t.same([...new Set(days.map((d) => d.bucket))], ['2026-11-24T16:00:00.000Z', '2026-11-25T16:00:00.000Z'], 'day buckets start at Shanghai midnight (16:00 UTC)');
+    const p2 = (await storedRollups(db, '1h')).filter((b) => b.point_id === pts[1]!.id);
+    t.ok(p2.every((b) => b.flagged > 0) && p2.reduce((a, b) => a + b.count, 0) === 120 - 11, 'flagged counted; null values left out');
+    const one = await queryAggregates(db, { interval: '1h', pointIds: [pts[0]!.id], limit: 10 });
+    t.equal(one.length, 2, 'two hours of P1 (23:50–00:30 Shanghai)');
+    t.equal(one[0]!.count, 30, '10 minutes × 3 readings before midnight');
+    t.equal(one[0]!.first_value, 0, 'first is the first reading (sin 0)');
+  });
+
+  t.test('a late reading re-aggregates its minute, hour and day', async (t) => {
+    const before = (await storedRollups(db, '1d')).find((b) => b.point_id === pts[0]!.id)!;
+    // 23:50:05 Shanghai: inside an existing minute, before the first reading of the day.
+    await commit([row(pts[0]!, T0 - 5_000, -50), row(pts[0]!, T0 + 5_000, 500, { sourceFlag: 'C' })]);
+    await roller().catchUp();
+    await same(t, 'after late data');
+    const after = (await storedRollups(db, '1d')).find((b) => b.point_id === pts[0]!.id)!;
+    t.equal(after.count, before.count + 2, 'day count grew by the two late readings');
+    t.equal(after.min, -50);
+    t.equal(after.max, 500);
+    t.equal(after.first_value, -50, 'first moved to the earlier late reading');
+    t.equal(after.flagged, before.flagged + 1, 'calibration flag C counts as flagged');
+  });
+
+  t.test('replay over the same outbox entries is idempotent', async (t) => {
+    const snapshot = await Promise.all(INTERVALS.map((iv) => storedRollups(db, iv)));
+    await db.query(`UPDATE rollup_cursor SET outbox_id = 0 WHERE name = 'rollup'`);
+    await roller().catchUp();
+    t.same(await Promise.all(INTERVALS.map((iv) => storedRollups(db, iv))), snapshot, 'every bucket unchanged after a full replay');
+    // And a replay of one entry inside a transaction (what a crash before the cursor commit leads to).
+    const ids = (await db.query<{ ids: string[] }>('SELECT ref_ids::text[] AS ids FROM outbox ORDER BY outbox.id LIMIT 1')).rows[0]!.ids;
+    await db.transaction((tx) => recomputeFor(tx, ids, ZONE));
+    await same(t, 'after a partial replay');
+  });
+
+  t.test('the outbox pruner keeps what the roller has not read', async (t) => {
+    await commit([row(pts[2]!, T0, 1)]);
+    const max = (await db.query<{ m: string }>('SELECT max(id)::text AS m FROM outbox')).rows[0]!.m;
+    await pruneOutbox(db, [], 0);
+    const left = (await db.query<{ id: string }>('SELECT id::text AS id FROM outbox')).rows.map((r) => r.id);
+    t.same(left, [max], 'entries the roller read went; the unread one stays');
+    await roller().catchUp();
+    await pruneOutbox(db, [], 0);
+    t.equal((await db.query('SELECT 1 FROM outbox')).rows.length, 0, 'once read it may go');
+  });
+
+  t.test('hours follow the zone too: a half-hour zone has hours starting at :30 UTC', async (t) => {
+    const p = pts[2]!;
+    const res = await commit([0, 10, 40, 70].map((m) => row(p, Date.UTC(2026, 0, 1, 0, m), m)));
+    await db.transaction((tx) => recomputeFor(tx, [...res.values()], 'Asia/Kolkata'));
+    const hours = (await queryAggregates(db, { interval: '1h', pointIds: [p.id], fromMs: Date.UTC(2025, 11, 31), toMs: Date.UTC(2026, 0, 2), limit: 10 })).map((h) => [h.bucket.toISOString(), h.count]);
+    t.same(hours, [['2025-12-31T23:30:00.000Z', 2], ['2026-01-01T00:30:00.000Z', 2]], 'India (UTC+5:30) hours');
+    const day = await queryAggregates(db, { interval: '1d', pointIds: [p.id], fromMs: Date.UTC(2025, 11, 31), toMs: Date.UTC(2026, 0, 2), limit: 10 });
+    t.same(day.map((d) => d.bucket.toISOString()), ['2025-12-31T18:30:00.000Z'], 'India day starts 18:30 UTC');
+  });
+}
