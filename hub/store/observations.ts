@@ -16,13 +16,33 @@ export const INSERT_OBSERVATIONS = `
        AS u(p, d, s, i, k, t, v, a, mn, mx, c, un, sf, f, w, m, rv, ru)
   ON CONFLICT (point_id, kind, time) DO NOTHING`;
 
-// The same insert, plus the batch's outbox row, in one statement: one round trip per batch.
+/** Every stored column of an observation, in table order (observation_latest holds a copy of each). */
+const OBS_COLS = `id, point_id, device_id, site_id, indicator, kind, time, value, avg, min, max, cou, unit,
+  source_flag, flags, warnings, adapter, message_id, received_at, raw_value, raw_unit`;
+
+// The same insert, plus the batch's outbox row and the latest-value rows, in one statement: one round trip per
+// batch, and observation_latest can never disagree with a committed batch.
+// lt: from the rows actually inserted (duplicates are not), the newest per (point, kind); it replaces the stored
+// latest only when newer by (time, id) — late data never regresses it; an equal time with a higher id is only
+// possible when the old row was deleted and the reading stored again, and then the new row is the one that
+// exists. DISTINCT ON sorts by (point_id, kind), so every batch locks latest rows in the same order: two hub
+// processes never deadlock on them.
 const INSERT_BATCH = `
 WITH ins AS (${INSERT_OBSERVATIONS}
-  RETURNING id, point_id, kind, time
+  RETURNING ${OBS_COLS}
 ), ob AS (
   INSERT INTO outbox (topic, ref_ids, count)
   SELECT 'observation', array_agg(id ORDER BY id), count(*) FROM ins HAVING count(*) > 0
+), lt AS (
+  INSERT INTO observation_latest AS l (${OBS_COLS})
+  SELECT DISTINCT ON (point_id, kind) ${OBS_COLS} FROM ins ORDER BY point_id, kind, time DESC, id DESC
+  ON CONFLICT (point_id, kind) DO UPDATE SET
+    id = excluded.id, device_id = excluded.device_id, site_id = excluded.site_id, indicator = excluded.indicator,
+    time = excluded.time, value = excluded.value, avg = excluded.avg, min = excluded.min, max = excluded.max,
+    cou = excluded.cou, unit = excluded.unit, source_flag = excluded.source_flag, flags = excluded.flags,
+    warnings = excluded.warnings, adapter = excluded.adapter, message_id = excluded.message_id,
+    received_at = excluded.received_at, raw_value = excluded.raw_value, raw_unit = excluded.raw_unit
+  WHERE (l.time, l.id) < (excluded.time, excluded.id)
 )
 SELECT array_agg(ins.id ORDER BY x.n)::text AS ids
 FROM unnest($1::int[], $5::text[], $6::float8[]) WITH ORDINALITY AS x(p, k, t, n)
@@ -169,11 +189,17 @@ export async function queryObservations(db: Queryable, f: ObservationFilter): Pr
   return (await db.query<StoredObservationRow>(sql, params)).rows;
 }
 
-/** The newest observation of each point (of one kind, rtd by default). */
+/**
+ * The newest observation of each point (of one kind, rtd by default). Read from observation_latest (one row per
+ * point and kind: no scan of history), except with an upper time bound ("as of" a past instant), which only the
+ * history can answer. A lower bound alone is the same on both: the newest since `from` is the newest, or none.
+ */
 export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'limit' | 'after'>): Promise<StoredObservationRow[]> {
   const params: unknown[] = [];
   const w = where({ ...f, kind: f.kind ?? 'rtd' }, params);
-  const sql = `SELECT DISTINCT ON (point_id) ${COLUMNS} FROM observation WHERE ${w.join(' AND ')} ORDER BY point_id, time DESC, observation.id DESC`;
+  const sql = f.toMs === undefined
+    ? `SELECT ${COLUMNS} FROM observation_latest WHERE ${w.join(' AND ')} ORDER BY point_id`
+    : `SELECT DISTINCT ON (point_id) ${COLUMNS} FROM observation WHERE ${w.join(' AND ')} ORDER BY point_id, time DESC, observation.id DESC`;
   return (await db.query<StoredObservationRow>(sql, params)).rows;
 }
 
