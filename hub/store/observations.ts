@@ -182,7 +182,9 @@ export async function queryObservations(db: Queryable, f: ObservationFilter): Pr
   const w = where(f, params);
   if (f.after) {
     params.push(f.after.timeMs, f.after.id);
-    w.push(`(time, id) > (to_timestamp($${params.length - 1} / 1000.0), $${params.length}::bigint)`);
+    // The row comparison alone is no index condition; the time bound it implies lets a point's pages range-scan
+    // the (point_id, kind, time) index from the cursor on.
+    w.push(`(time, id) > (to_timestamp($${params.length - 1} / 1000.0), $${params.length}::bigint)`, `time >= to_timestamp($${params.length - 1} / 1000.0)`);
   }
   params.push(f.limit);
   const sql = `SELECT ${COLUMNS} FROM observation ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY time, observation.id LIMIT $${params.length}`;
