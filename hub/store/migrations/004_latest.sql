@@ -26,7 +26,9 @@ CREATE TABLE observation_latest (
   raw_value double precision,
   raw_unit text,
   PRIMARY KEY (point_id, kind)
-);
+) WITH (fillfactor = 50);
+-- Half-empty pages: updating a row (no indexed column changes) stays a HOT update on its own page, touching no
+-- index; the table is one row per (point, kind), so the space is small.
 CREATE INDEX observation_latest_site ON observation_latest (site_id, kind);
 CREATE INDEX observation_latest_indicator ON observation_latest (indicator, kind);
 CREATE INDEX observation_latest_device ON observation_latest (device_id, kind);

@@ -162,13 +162,13 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     t.same((await latestOf('rtd')).map((r) => [r.value, r.message_id]), [[9, 'newest']], 'newer reading replaces it');
     // Several kinds: one latest row per (point, kind), each independent.
     await commit([
-      row(p.id, p.dev, p.site, base + 20, { kind: 'minute', value: 20, avg: 2, min: 1, max: 3, cou: 4 }),
-      row(p.id, p.dev, p.site, base + 10, { kind: 'minute', value: 10, avg: 2, min: 1, max: 3, cou: 4 }),
+      row(p.id, p.dev, p.site, base + 20, { kind: 'min', value: 20, avg: 2, min: 1, max: 3, cou: 4 }),
+      row(p.id, p.dev, p.site, base + 10, { kind: 'min', value: 10, avg: 2, min: 1, max: 3, cou: 4 }),
       row(p.id, p.dev, p.site, base + 8, { kind: 'rtd', value: 8 }),
     ]);
-    t.same((await latestOf('minute')).map((r) => r.value), [20], 'minute kind has its own latest');
+    t.same((await latestOf('min')).map((r) => r.value), [20], 'min kind has its own latest');
     t.same((await latestOf('rtd')).map((r) => r.value), [9], 'rtd latest unchanged by an older rtd in a mixed batch');
-    t.same((await queryLatest(db, { pointIds: [p.id], kind: 'minute' })).map((r) => r.value), [20], 'queryLatest reads it per kind');
+    t.same((await queryLatest(db, { pointIds: [p.id], kind: 'min' })).map((r) => r.value), [20], 'queryLatest reads it per kind');
     // Equal time with a higher id happens only when the old row was deleted and the reading stored again: the
     // row that exists wins.
     await db.query('DELETE FROM observation WHERE point_id = $1 AND kind = $2 AND time = to_timestamp($3 / 1000.0)', [p.id, 'rtd', T0 + (base + 9) * 60_000]);
