@@ -109,20 +109,27 @@ export function observationParams(rows: ObservationRow[], adapter: string, recei
  * checkpoint in ONE transaction. Returns the store id of each newly inserted observation by identity key.
  */
 export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Map<string, string>> {
+  // Observations alone (the common case): INSERT_BATCH is one statement, and a statement is its own transaction.
+  // No BEGIN/COMMIT round trips, and the latest rows it locks are released as soon as it commits instead of after
+  // the hub's event loop gets round to sending COMMIT: concurrent batches of the same points wait less.
+  if (input.rows.length && !input.quarantine.length && !input.checkpoint) return insertRows(db, input);
   return db.transaction(async (tx) => {
-    const inserted = new Map<string, string>();
-    if (input.rows.length) {
-      const res = await tx.query<{ ids: string }>(INSERT_BATCH, observationParams(input.rows, input.adapter, input.receivedAtMs));
-      // One bigint[] aligned with input.rows: the new id, or NULL where the identity already existed.
-      const ids = res.rows[0]!.ids.slice(1, -1).split(',');
-      for (let i = 0; i < ids.length; i++) {
-        if (ids[i] !== 'NULL') { const r = input.rows[i]!; inserted.set(identityKey(r.pointId, r.kind, r.timeMs), ids[i]!); }
-      }
-    }
+    const inserted = input.rows.length ? await insertRows(tx, input) : new Map<string, string>();
     if (input.quarantine.length) await insertQuarantine(tx, input.adapter, input.receivedAtMs, input.quarantine);
     if (input.checkpoint) await tx.query(UPSERT_CHECKPOINT, [input.adapter, input.checkpoint.key, JSON.stringify(input.checkpoint.value)]);
     return inserted;
   });
+}
+
+async function insertRows(db: Queryable, input: CommitInput): Promise<Map<string, string>> {
+  const inserted = new Map<string, string>();
+  const res = await db.query<{ ids: string }>(INSERT_BATCH, observationParams(input.rows, input.adapter, input.receivedAtMs));
+  // One bigint[] aligned with input.rows: the new id, or NULL where the identity already existed.
+  const ids = res.rows[0]!.ids.slice(1, -1).split(',');
+  for (let i = 0; i < ids.length; i++) {
+    if (ids[i] !== 'NULL') { const r = input.rows[i]!; inserted.set(identityKey(r.pointId, r.kind, r.timeMs), ids[i]!); }
+  }
+  return inserted;
 }
 
 // Text arrives here storable: the pipeline (hub/pipeline/sanitise.ts) replaced NUL and lone surrogates, which text
