@@ -202,4 +202,14 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     await t.rejects(reg.put('points', 'P4', { device: 'D2', indicator: 'water.nope' }), { code: 'REGISTRY_INVALID' });
     await t.rejects(reg.put('points', 'P4', { device: 'D2', indicator: 'water.pipe_pressure', source_unit: 'm' }), { code: 'REGISTRY_INVALID', message: /cannot convert/ });
   });
+
+  t.test('migration 004 on a store with history fills observation_latest from it', async (t) => {
+    // Back to a store as the previous release left it: observations, no latest table.
+    await db.query('DROP TABLE observation_latest');
+    await db.query("DELETE FROM schema_migration WHERE name = '004_latest.sql'");
+    t.same(await migrate(db), ['004_latest.sql'], 'the upgrade applies 004');
+    const n = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation_latest');
+    t.ok(Number(n.rows[0]!.n) >= 3, `${n.rows[0]!.n} latest rows`);
+    t.same(await latestMismatch(db), [], 'observation_latest equals DISTINCT ON over observation');
+  });
 }
