@@ -268,7 +268,7 @@ async function countRows(db: Queryable): Promise<number> {
 }
 
 async function truncate(db: Queryable) {
-  await db.query('TRUNCATE observation, outbox RESTART IDENTITY');
+  await db.query('TRUNCATE observation, outbox, observation_latest RESTART IDENTITY');
 }
 
 /** Run `work(i)` for every batch index with `concurrency` in flight; a progress line every few seconds. */

@@ -34,6 +34,8 @@ export function toFilter(q: ObservationQuery, reg: Registry, zone: string): Omit
     indicators = indicators ? indicators.filter((c) => ofDomain.includes(c)) : ofDomain;
   }
   if (indicators) f.indicators = indicators;
+  const within = pointsWithin(reg, f);
+  if (within) f.pointIds = within;
   if (q.kind) f.kind = q.kind;
   for (const k of ['from', 'to'] as const) {
     const v = q[k];
@@ -44,6 +46,27 @@ export function toFilter(q: ObservationQuery, reg: Registry, zone: string): Omit
   }
   if (q.cursor) f.after = decodeCursor(q.cursor);
   return f;
+}
+
+/**
+ * A site / device / indicator filter as the registry's point ids (intersected with `point` when given), so the
+ * store reads through the (point_id, kind, time) index instead of scanning other points' rows. The column
+ * conditions stay as well: a row keeps the site, device and indicator it was stored with, so a point moved to
+ * another device since then is not shown under its new site with rows of the old one. Undefined: no such filter.
+ */
+function pointsWithin(reg: Registry, f: Omit<ObservationFilter, 'limit'>): number[] | undefined {
+  if (!f.siteIds && !f.deviceIds && !f.indicators) return undefined;
+  const sites = f.siteIds && new Set(f.siteIds), devices = f.deviceIds && new Set(f.deviceIds);
+  const indicators = f.indicators && new Set(f.indicators), points = f.pointIds && new Set(f.pointIds);
+  const ids: number[] = [];
+  for (const p of reg.pointById.values()) {
+    if (points && !points.has(p.id)) continue;
+    if (devices && !devices.has(p.device.id)) continue;
+    if (sites && !sites.has(p.device.site.id)) continue;
+    if (indicators && !indicators.has(p.indicator.code)) continue;
+    ids.push(p.id);
+  }
+  return ids;
 }
 
 export const encodeCursor = (timeMs: number, id: string) => Buffer.from(JSON.stringify([timeMs, id])).toString('base64url');

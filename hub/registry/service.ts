@@ -136,7 +136,11 @@ export class RegistryService {
       if (used.rows.length) throw new LifelineError('REGISTRY_CONFLICT', `point "${code}" has stored observations; it cannot be deleted (reassign or keep it)`);
     }
     const table = kind === 'sites' ? 'site' : kind === 'devices' ? 'device' : 'point';
-    await this.db.query(`DELETE FROM ${table} WHERE id = $1`, [entry.id]);
+    await this.db.transaction(async (tx) => {
+      // A point whose history was dropped (retention) can still have latest rows: they go with it.
+      if (kind === 'points') await tx.query('DELETE FROM observation_latest WHERE point_id = $1', [entry.id]);
+      await tx.query(`DELETE FROM ${table} WHERE id = $1`, [entry.id]);
+    });
     await this.changed();
   }
 }

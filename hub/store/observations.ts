@@ -16,13 +16,33 @@ export const INSERT_OBSERVATIONS = `
        AS u(p, d, s, i, k, t, v, a, mn, mx, c, un, sf, f, w, m, rv, ru)
   ON CONFLICT (point_id, kind, time) DO NOTHING`;
 
-// The same insert, plus the batch's outbox row, in one statement: one round trip per batch.
+/** Every stored column of an observation, in table order (observation_latest holds a copy of each). */
+const OBS_COLS = `id, point_id, device_id, site_id, indicator, kind, time, value, avg, min, max, cou, unit,
+  source_flag, flags, warnings, adapter, message_id, received_at, raw_value, raw_unit`;
+
+// The same insert, plus the batch's outbox row and the latest-value rows, in one statement: one round trip per
+// batch, and observation_latest can never disagree with a committed batch.
+// lt: from the rows actually inserted (duplicates are not), the newest per (point, kind); it replaces the stored
+// latest only when newer by (time, id) — late data never regresses it; an equal time with a higher id is only
+// possible when the old row was deleted and the reading stored again, and then the new row is the one that
+// exists. DISTINCT ON sorts by (point_id, kind), so every batch locks latest rows in the same order: two hub
+// processes never deadlock on them.
 const INSERT_BATCH = `
 WITH ins AS (${INSERT_OBSERVATIONS}
-  RETURNING id, point_id, kind, time
+  RETURNING ${OBS_COLS}
 ), ob AS (
   INSERT INTO outbox (topic, ref_ids, count)
   SELECT 'observation', array_agg(id ORDER BY id), count(*) FROM ins HAVING count(*) > 0
+), lt AS (
+  INSERT INTO observation_latest AS l (${OBS_COLS})
+  SELECT DISTINCT ON (point_id, kind) ${OBS_COLS} FROM ins ORDER BY point_id, kind, time DESC, id DESC
+  ON CONFLICT (point_id, kind) DO UPDATE SET
+    id = excluded.id, device_id = excluded.device_id, site_id = excluded.site_id, indicator = excluded.indicator,
+    time = excluded.time, value = excluded.value, avg = excluded.avg, min = excluded.min, max = excluded.max,
+    cou = excluded.cou, unit = excluded.unit, source_flag = excluded.source_flag, flags = excluded.flags,
+    warnings = excluded.warnings, adapter = excluded.adapter, message_id = excluded.message_id,
+    received_at = excluded.received_at, raw_value = excluded.raw_value, raw_unit = excluded.raw_unit
+  WHERE (l.time, l.id) < (excluded.time, excluded.id)
 )
 SELECT array_agg(ins.id ORDER BY x.n)::text AS ids
 FROM unnest($1::int[], $5::text[], $6::float8[]) WITH ORDINALITY AS x(p, k, t, n)
@@ -89,20 +109,27 @@ export function observationParams(rows: ObservationRow[], adapter: string, recei
  * checkpoint in ONE transaction. Returns the store id of each newly inserted observation by identity key.
  */
 export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Map<string, string>> {
+  // Observations alone (the common case): INSERT_BATCH is one statement, and a statement is its own transaction.
+  // No BEGIN/COMMIT round trips, and the latest rows it locks are released as soon as it commits instead of after
+  // the hub's event loop gets round to sending COMMIT: concurrent batches of the same points wait less.
+  if (input.rows.length && !input.quarantine.length && !input.checkpoint) return insertRows(db, input);
   return db.transaction(async (tx) => {
-    const inserted = new Map<string, string>();
-    if (input.rows.length) {
-      const res = await tx.query<{ ids: string }>(INSERT_BATCH, observationParams(input.rows, input.adapter, input.receivedAtMs));
-      // One bigint[] aligned with input.rows: the new id, or NULL where the identity already existed.
-      const ids = res.rows[0]!.ids.slice(1, -1).split(',');
-      for (let i = 0; i < ids.length; i++) {
-        if (ids[i] !== 'NULL') { const r = input.rows[i]!; inserted.set(identityKey(r.pointId, r.kind, r.timeMs), ids[i]!); }
-      }
-    }
+    const inserted = input.rows.length ? await insertRows(tx, input) : new Map<string, string>();
     if (input.quarantine.length) await insertQuarantine(tx, input.adapter, input.receivedAtMs, input.quarantine);
     if (input.checkpoint) await tx.query(UPSERT_CHECKPOINT, [input.adapter, input.checkpoint.key, JSON.stringify(input.checkpoint.value)]);
     return inserted;
   });
+}
+
+async function insertRows(db: Queryable, input: CommitInput): Promise<Map<string, string>> {
+  const inserted = new Map<string, string>();
+  const res = await db.query<{ ids: string }>(INSERT_BATCH, observationParams(input.rows, input.adapter, input.receivedAtMs));
+  // One bigint[] aligned with input.rows: the new id, or NULL where the identity already existed.
+  const ids = res.rows[0]!.ids.slice(1, -1).split(',');
+  for (let i = 0; i < ids.length; i++) {
+    if (ids[i] !== 'NULL') { const r = input.rows[i]!; inserted.set(identityKey(r.pointId, r.kind, r.timeMs), ids[i]!); }
+  }
+  return inserted;
 }
 
 // Text arrives here storable: the pipeline (hub/pipeline/sanitise.ts) replaced NUL and lone surrogates, which text
@@ -162,18 +189,26 @@ export async function queryObservations(db: Queryable, f: ObservationFilter): Pr
   const w = where(f, params);
   if (f.after) {
     params.push(f.after.timeMs, f.after.id);
-    w.push(`(time, id) > (to_timestamp($${params.length - 1} / 1000.0), $${params.length}::bigint)`);
+    // The row comparison alone is no index condition; the time bound it implies lets a point's pages range-scan
+    // the (point_id, kind, time) index from the cursor on.
+    w.push(`(time, id) > (to_timestamp($${params.length - 1} / 1000.0), $${params.length}::bigint)`, `time >= to_timestamp($${params.length - 1} / 1000.0)`);
   }
   params.push(f.limit);
   const sql = `SELECT ${COLUMNS} FROM observation ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY time, observation.id LIMIT $${params.length}`;
   return (await db.query<StoredObservationRow>(sql, params)).rows;
 }
 
-/** The newest observation of each point (of one kind, rtd by default). */
+/**
+ * The newest observation of each point (of one kind, rtd by default). Read from observation_latest (one row per
+ * point and kind: no scan of history), except with an upper time bound ("as of" a past instant), which only the
+ * history can answer. A lower bound alone is the same on both: the newest since `from` is the newest, or none.
+ */
 export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'limit' | 'after'>): Promise<StoredObservationRow[]> {
   const params: unknown[] = [];
   const w = where({ ...f, kind: f.kind ?? 'rtd' }, params);
-  const sql = `SELECT DISTINCT ON (point_id) ${COLUMNS} FROM observation WHERE ${w.join(' AND ')} ORDER BY point_id, time DESC, observation.id DESC`;
+  const sql = f.toMs === undefined
+    ? `SELECT ${COLUMNS} FROM observation_latest WHERE ${w.join(' AND ')} ORDER BY point_id`
+    : `SELECT DISTINCT ON (point_id) ${COLUMNS} FROM observation WHERE ${w.join(' AND ')} ORDER BY point_id, time DESC, observation.id DESC`;
   return (await db.query<StoredObservationRow>(sql, params)).rows;
 }
 

@@ -2,7 +2,8 @@
 import type { Test } from 'tap';
 import type { SqlDriver } from '../driver.ts';
 import { migrate } from '../migrate.ts';
-import { commitBatch, queryObservations, queryLatest, queryQuarantine, readCheckpoint } from '../observations.ts';
+import { commitBatch, queryObservations, queryLatest, queryQuarantine, readCheckpoint, COLUMNS } from '../observations.ts';
+import type { Queryable } from '../driver.ts';
 import type { ObservationRow } from '../rows.ts';
 import { RegistryService } from '../../registry/service.ts';
 import { catalogueByCode } from '../../registry/catalogue.ts';
@@ -17,6 +18,19 @@ function row(pointId: number, deviceId: number, siteId: number, i: number, over:
   };
 }
 
+const OBS_COLS = `id, point_id, device_id, site_id, indicator, kind, time, value, avg, min, max, cou, unit,
+  source_flag, flags, warnings, adapter, message_id, received_at, raw_value, raw_unit`;
+
+/** Rows where observation_latest and a recomputation from observation differ (either side); [] when equal. */
+export async function latestMismatch(db: Queryable): Promise<unknown[]> {
+  const r = await db.query(`
+    WITH want AS (SELECT DISTINCT ON (point_id, kind) ${OBS_COLS} FROM observation ORDER BY point_id, kind, time DESC, id DESC),
+         have AS (SELECT ${OBS_COLS} FROM observation_latest)
+    SELECT 'missing' AS side, * FROM (SELECT * FROM want EXCEPT ALL SELECT * FROM have) a
+    UNION ALL SELECT 'extra', * FROM (SELECT * FROM have EXCEPT ALL SELECT * FROM want) b LIMIT 20`);
+  return r.rows;
+}
+
 export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
   let db: SqlDriver;
   let reg: RegistryService;
@@ -25,7 +39,7 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
 
   t.before(async () => {
     db = await open();
-    t.same(await migrate(db), ['001_init.sql', '002_delivery.sql', '003_text_sanitised.sql', '005_rollups.sql'], 'fresh store gets the migrations, in order');
+    t.same(await migrate(db), ['001_init.sql', '002_delivery.sql', '003_text_sanitised.sql', '004_latest.sql', '005_rollups.sql'], 'fresh store gets the migrations, in order');
     t.same(await migrate(db), [], 'migrations are applied once');
     reg = new RegistryService(db, catalogueByCode());
     await reg.reload();
@@ -82,7 +96,10 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     t.same(back.map((r) => r.raw_unit), nasty);
     t.same(back.map((r) => r.value), [null, 1e-7, 2e-7, 3e-7, 4e-7]);
     t.equal(back[0]!.adapter, 'a"dapter');
+    // Undo this test's rows. observation_latest keeps the newest reading ever stored (history dropped later does
+    // not change it), so a test that takes its rows back takes their latest row back too.
     await db.query('DELETE FROM observation WHERE point_id = $1', [p2.id]);
+    await db.query('DELETE FROM observation_latest WHERE point_id = $1', [p2.id]);
   });
 
   t.test('a failing statement rolls the whole batch back', async (t) => {
@@ -122,6 +139,60 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     t.same((await queryObservations(db, { pointIds: [p2.id], limit: 2 }))[1]!.flags, ['unit_converted'], 'flags array round-trips');
   });
 
+  t.test('latest table: newer only, late data, duplicates, kinds, many readings of one point in one batch', async (t) => {
+    const e = reg.registry.points.get('P2')!;
+    const p = { id: e.id, dev: e.device.id, site: e.device.site.id };
+    const latestOf = async (kind: string) => (await db.query<{ id: string; time: Date; value: number; message_id: string }>(
+      'SELECT id::text AS id, time, value, message_id FROM observation_latest WHERE point_id = $1 AND kind = $2', [p.id, kind])).rows;
+    const commit = (rows: ObservationRow[]) => commitBatch(db, { adapter: 'latest', receivedAtMs: T0, rows, quarantine: [] });
+    const base = 5000;
+    // Many readings of one point in one batch, out of order: the newest of them wins.
+    await commit([3, 7, 1, 5].map((i) => row(p.id, p.dev, p.site, base + i, { value: i })));
+    t.same((await latestOf('rtd')).map((r) => r.value), [7], 'newest reading of the batch');
+    // Late data (older than the latest) is stored but does not regress the latest.
+    const late = await commit([row(p.id, p.dev, p.site, base + 6, { value: 6 }), row(p.id, p.dev, p.site, base + 2, { value: 2 })]);
+    t.equal(late.size, 2, 'late readings stored');
+    t.same((await latestOf('rtd')).map((r) => r.value), [7], 'late readings leave the latest alone');
+    // A duplicate of the latest reading (same identity, other value) inserts nothing and changes nothing.
+    const before = await latestOf('rtd');
+    t.equal((await commit([row(p.id, p.dev, p.site, base + 7, { value: 99, messageId: 'dup' })])).size, 0);
+    t.same(await latestOf('rtd'), before, 'duplicate leaves the latest row as it was');
+    // Newer data replaces it, with every column.
+    await commit([row(p.id, p.dev, p.site, base + 9, { value: 9, messageId: 'newest' })]);
+    t.same((await latestOf('rtd')).map((r) => [r.value, r.message_id]), [[9, 'newest']], 'newer reading replaces it');
+    // Several kinds: one latest row per (point, kind), each independent.
+    await commit([
+      row(p.id, p.dev, p.site, base + 20, { kind: 'min', value: 20, avg: 2, min: 1, max: 3, cou: 4 }),
+      row(p.id, p.dev, p.site, base + 10, { kind: 'min', value: 10, avg: 2, min: 1, max: 3, cou: 4 }),
+      row(p.id, p.dev, p.site, base + 8, { kind: 'rtd', value: 8 }),
+    ]);
+    t.same((await latestOf('min')).map((r) => r.value), [20], 'min kind has its own latest');
+    t.same((await latestOf('rtd')).map((r) => r.value), [9], 'rtd latest unchanged by an older rtd in a mixed batch');
+    t.same((await queryLatest(db, { pointIds: [p.id], kind: 'min' })).map((r) => r.value), [20], 'queryLatest reads it per kind');
+    // Equal time with a higher id happens only when the old row was deleted and the reading stored again: the
+    // row that exists wins.
+    await db.query('DELETE FROM observation WHERE point_id = $1 AND kind = $2 AND time = to_timestamp($3 / 1000.0)', [p.id, 'rtd', T0 + (base + 9) * 60_000]);
+    await commit([row(p.id, p.dev, p.site, base + 9, { value: 19, messageId: 'again' })]);
+    t.same((await latestOf('rtd')).map((r) => [r.value, r.message_id]), [[19, 'again']], 'tie on time: higher id (the stored row) wins');
+    // Whatever happened, the table equals a recomputation from the observations.
+    t.same(await latestMismatch(db), [], 'observation_latest equals DISTINCT ON over observation');
+    // The same output as the history query, column for column (what the API presents).
+    const fromTable = await queryLatest(db, {});
+    const fromHistory = (await db.query(`SELECT DISTINCT ON (point_id) ${COLUMNS} FROM observation WHERE kind = 'rtd' ORDER BY point_id, time DESC, observation.id DESC`)).rows;
+    t.same(fromTable, fromHistory, 'queryLatest returns exactly what the history query did');
+    await db.query('DELETE FROM observation WHERE point_id = $1 AND time >= to_timestamp($2 / 1000.0)', [p.id, T0 + base * 60_000]);
+    await db.query('DELETE FROM observation_latest WHERE point_id = $1', [p.id]);
+    await db.query(`INSERT INTO observation_latest SELECT DISTINCT ON (point_id, kind) ${OBS_COLS} FROM observation WHERE point_id = $1 ORDER BY point_id, kind, time DESC, id DESC`, [p.id]);
+  });
+
+  t.test('latest with an upper time bound answers "as of" from history', async (t) => {
+    const to = T0 + 10 * 60_000;
+    const got = await queryLatest(db, { pointIds: [p2.id], toMs: to });
+    t.same(got.map((r) => r.value), [9], 'newest before `to`');
+    t.same((await queryLatest(db, { pointIds: [p2.id], fromMs: T0 + 29 * 60_000 })).map((r) => r.value), [29], 'from alone: the latest');
+    t.same(await queryLatest(db, { pointIds: [p2.id], fromMs: T0 + 30 * 60_000 }), [], 'from after the latest: none');
+  });
+
   t.test('registry persists and refuses to delete what is referenced', async (t) => {
     await t.rejects(reg.remove('devices', 'D1'), { code: 'REGISTRY_CONFLICT' });
     await t.rejects(reg.remove('points', 'P1'), { code: 'REGISTRY_CONFLICT' }, 'point with observations');
@@ -130,5 +201,15 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     t.notOk(reg.registry.points.has('P3'));
     await t.rejects(reg.put('points', 'P4', { device: 'D2', indicator: 'water.nope' }), { code: 'REGISTRY_INVALID' });
     await t.rejects(reg.put('points', 'P4', { device: 'D2', indicator: 'water.pipe_pressure', source_unit: 'm' }), { code: 'REGISTRY_INVALID', message: /cannot convert/ });
+  });
+
+  t.test('migration 004 on a store with history fills observation_latest from it', async (t) => {
+    // Back to a store as the previous release left it: observations, no latest table.
+    await db.query('DROP TABLE observation_latest');
+    await db.query("DELETE FROM schema_migration WHERE name = '004_latest.sql'");
+    t.same(await migrate(db), ['004_latest.sql'], 'the upgrade applies 004');
+    const n = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation_latest');
+    t.ok(Number(n.rows[0]!.n) >= 3, `${n.rows[0]!.n} latest rows`);
+    t.same(await latestMismatch(db), [], 'observation_latest equals DISTINCT ON over observation');
   });
 }
