@@ -88,7 +88,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   const applied = await migrate(db);
   if (applied.length) logger.info({ migrations: applied }, 'store migrated');
   const layout = await prepareStoreLayout(db, c.store, () => clock.now(), progress);
-  if (layout.moved || layout.dropped.length || layout.movedFromDefault) logger.info(layout, 'store partitions maintained');
+  if (layout.moved || layout.movedFromDefault) logger.info(layout, 'store partitions maintained');
   const upkeep = scheduleMaintenance(db, {
     retention: retentionOf(c.store), daysAhead: c.store.partitions_ahead_days ?? 3, now: () => clock.now(),
     onResult: (r) => { if (r.created.length || r.dropped.length) logger.info(r, 'store partitions maintained'); },

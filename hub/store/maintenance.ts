@@ -1,5 +1,6 @@
 // The store's scheduled upkeep inside the hub: partitions created ahead (and rows moved out of DEFAULT
-// partitions), then retention applied by dropping expired partitions. Runs at start and every hour; a second hub
+// partitions), then retention applied by dropping expired partitions. Runs every hour (the start does the
+// partitions only: hub/store/upgrade.ts); a second hub
 // process on the same PostgreSQL does the same work under the same advisory lock, finding it done.
 import type { SqlDriver } from './driver.ts';
 import { applyRetention, maintainPartitions, type Retention } from './partitions.ts';
@@ -23,7 +24,7 @@ export async function runMaintenance(db: SqlDriver, o: Omit<MaintenanceOptions, 
   return r;
 }
 
-/** Schedule runMaintenance every hour; the first run is the caller's (at start, awaited). */
+/** Schedule runMaintenance every hour, the first an hour after start. */
 export function scheduleMaintenance(db: SqlDriver, o: MaintenanceOptions, intervalMs = MAINTENANCE_INTERVAL_MS): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {

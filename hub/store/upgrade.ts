@@ -1,9 +1,10 @@
 // What the hub does to its store after migrating and before serving: finish moving a pre-partition store's rows
-// (migration 006), then the first partition upkeep and retention run.
+// (migration 006), then the first partition upkeep. Retention is not applied here but by the hourly schedule: a
+// start must never drop data (a hub restarted on an old or backfilled store, a mistyped retention) before an
+// operator had an hour to see `lifeline store status` and stop it.
 import type { SqlDriver } from './driver.ts';
 import { moveLegacy } from './legacy.ts';
-import { runMaintenance } from './maintenance.ts';
-import type { Retention } from './partitions.ts';
+import { maintainPartitions, type Retention } from './partitions.ts';
 
 export interface StoreUpkeepConfig { retention?: Retention; partitions_ahead_days?: number }
 
@@ -14,5 +15,5 @@ export async function prepareStoreLayout(db: SqlDriver, c: StoreUpkeepConfig, no
   const moved = await moveLegacy(db, {
     onProgress: (p) => progress(`moving observations into the partitioned table: ${p.moved.toLocaleString('en')} moved, ${p.remaining.toLocaleString('en')} to go (${Math.round(p.moved / ((performance.now() - t0) / 1000)).toLocaleString('en')}/s)`),
   });
-  return { moved: moved.moved, ...(await runMaintenance(db, { retention: retentionOf(c), daysAhead: c.partitions_ahead_days ?? 3, now })) };
+  return { moved: moved.moved, ...(await maintainPartitions(db, { nowMs: now(), daysAhead: c.partitions_ahead_days ?? 3 })) };
 }
