@@ -25,7 +25,8 @@ export async function moveLegacy(db: SqlDriver, opts: { chunk?: number; maxChunk
   const p: MoveProgress = { moved: 0, remaining: 0, chunks: 0, done: false };
   if (!(await legacyExists(db))) { p.done = true; return p; }
   p.remaining = Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation_legacy')).rows[0]!.n);
-  while (opts.maxChunks === undefined || p.chunks < opts.maxChunks) {
+  const empty = p.remaining === 0; // a fresh store: skip straight to dropping the empty table
+  while (!empty && (opts.maxChunks === undefined || p.chunks < opts.maxChunks)) {
     const n = await underLock(db, async (tx) => {
       if ((await tx.query<{ r: string | null }>(`SELECT to_regclass('observation_legacy')::text AS r`)).rows[0]!.r === null) return 0;
       const lastId = (await tx.query<{ id: string | null }>(
@@ -47,11 +48,13 @@ export async function moveLegacy(db: SqlDriver, opts: { chunk?: number; maxChunk
     p.moved += n; p.remaining = Math.max(0, p.remaining - n); p.chunks++;
     opts.onProgress?.({ ...p });
   }
-  if (opts.maxChunks !== undefined && p.chunks >= opts.maxChunks) {
-    p.remaining = Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation_legacy')).rows[0]!.n);
-    if (p.remaining > 0) return p;
-  }
-  await underLock(db, async (tx) => { await tx.query('DROP TABLE IF EXISTS observation_legacy'); });
-  p.done = true; p.remaining = 0;
+  // Dropped only when empty, checked under the lock: another process may still be moving, or we stopped early.
+  const left = await underLock(db, async (tx) => {
+    if ((await tx.query<{ r: string | null }>(`SELECT to_regclass('observation_legacy')::text AS r`)).rows[0]!.r === null) return 0;
+    const n = Number((await tx.query<{ n: string }>('SELECT count(*)::text AS n FROM observation_legacy')).rows[0]!.n);
+    if (n === 0) await tx.query('DROP TABLE observation_legacy');
+    return n;
+  });
+  p.remaining = left; p.done = left === 0;
   return p;
 }

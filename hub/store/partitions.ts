@@ -103,24 +103,28 @@ export interface MaintainResult { created: string[]; movedFromDefault: number }
  * rows waiting in a DEFAULT partition (readings older or further ahead than the window), moving those rows in.
  */
 export async function maintainPartitions(db: SqlDriver, opts: { nowMs: number; daysAhead: number }): Promise<MaintainResult> {
-  const out: MaintainResult = { created: [], movedFromDefault: 0 };
-  for (const kind of KINDS) {
-    const g = KIND_GRANULARITY[kind]!;
-    const want = new Set<number>();
-    // Ahead only for rtd and for kinds written lately: every partition costs each query that cannot prune by time
-    // (by-id reads plan one index probe per partition), and an unused kind would otherwise add one a day. A kind's
-    // first rows wait in its DEFAULT partition until the next run (hourly) gives them a partition.
-    const recent = periodStart(g, opts.nowMs - 2 * (periodEnd(g, periodStart(g, opts.nowMs)) - periodStart(g, opts.nowMs)));
-    const active = kind === 'rtd' || (await db.query(`SELECT 1 FROM observation_${kind} WHERE time >= $1::timestamptz LIMIT 1`, [iso(recent)])).rows.length > 0;
-    if (active) for (let d = 0; d <= opts.daysAhead; d++) want.add(periodStart(g, opts.nowMs + d * DAY_MS));
-    const waiting = await db.query<{ p: Date }>(`SELECT DISTINCT date_trunc('${g}', time, 'UTC') AS p FROM observation_${kind}_default`);
-    for (const r of waiting.rows) want.add(r.p.getTime());
-    for (const start of [...want].sort((a, b) => a - b)) {
-      const moved = await underLock(db, (tx) => ensurePartition(tx, kind, start));
-      if (moved >= 0) { out.created.push(partitionName(kind, start)); out.movedFromDefault += moved; }
+  // One transaction for the whole run: a commit per partition costs most on PGlite (each one syncs its files),
+  // and at start the hub waits for this.
+  return underLock(db, async (tx) => {
+    const out: MaintainResult = { created: [], movedFromDefault: 0 };
+    for (const kind of KINDS) {
+      const g = KIND_GRANULARITY[kind]!;
+      const want = new Set<number>();
+      // Ahead only for rtd and for kinds written lately: every partition costs each query that cannot prune by time
+      // (by-id reads plan one index probe per partition), and an unused kind would otherwise add one a day. A kind's
+      // first rows wait in its DEFAULT partition until the next run (hourly) gives them a partition.
+      const recent = periodStart(g, opts.nowMs - 2 * (periodEnd(g, periodStart(g, opts.nowMs)) - periodStart(g, opts.nowMs)));
+      const active = kind === 'rtd' || (await tx.query(`SELECT 1 FROM observation_${kind} WHERE time >= $1::timestamptz LIMIT 1`, [iso(recent)])).rows.length > 0;
+      if (active) for (let d = 0; d <= opts.daysAhead; d++) want.add(periodStart(g, opts.nowMs + d * DAY_MS));
+      const waiting = await tx.query<{ p: Date }>(`SELECT DISTINCT date_trunc('${g}', time, 'UTC') AS p FROM observation_${kind}_default`);
+      for (const r of waiting.rows) want.add(r.p.getTime());
+      for (const start of [...want].sort((a, b) => a - b)) {
+        const moved = await ensurePartition(tx, kind, start);
+        if (moved >= 0) { out.created.push(partitionName(kind, start)); out.movedFromDefault += moved; }
+      }
     }
-  }
-  return out;
+    return out;
+  });
 }
 
 export interface PartitionInfo {

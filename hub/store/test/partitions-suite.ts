@@ -37,12 +37,17 @@ export function partitionsSuite(t: Test, open: () => Promise<SqlDriver>) {
     await migrate(db);
     t.same((await moveLegacy(db)).done, true, 'a fresh store has nothing to move');
     const m = await maintainPartitions(db, { nowMs: NOW, daysAhead: 2 });
-    t.same(m.created, [
-      'observation_rtd_p20261203', 'observation_rtd_p20261204', 'observation_rtd_p20261205',
+    t.same(m.created, ['observation_rtd_p20261203', 'observation_rtd_p20261204', 'observation_rtd_p20261205'], 'rtd: today and 2 days ahead');
+    t.same((await maintainPartitions(db, { nowMs: NOW, daysAhead: 2 })).created, [], 'a second run finds them made');
+    // Other kinds get partitions ahead once written lately; their first rows wait in DEFAULT until then.
+    await commitBatch(db, { adapter: 't', receivedAtMs: NOW, rows: [row(2, 'min', NOW), row(2, 'hour', NOW), row(2, 'day', NOW)], quarantine: [] });
+    const m1 = await maintainPartitions(db, { nowMs: NOW, daysAhead: 2 });
+    t.same(m1.created, [
       'observation_min_p20261203', 'observation_min_p20261204', 'observation_min_p20261205',
       'observation_hour_p202612', 'observation_day_p2026',
-    ], 'today and 2 days ahead; hour by month, day by year');
-    t.same((await maintainPartitions(db, { nowMs: NOW, daysAhead: 2 })).created, [], 'a second run finds them made');
+    ], 'min by day, hour by month, day by year');
+    t.equal(m1.movedFromDefault, 3);
+    await db.query('DELETE FROM observation WHERE point_id = 2');
 
     // 2019, ten days ago, next year: none has a partition. Every commit succeeds.
     const odd = [NOW - 2500 * DAY, NOW - 10 * DAY, NOW + 400 * DAY];
