@@ -157,7 +157,9 @@ export async function listPartitions(db: Queryable): Promise<PartitionInfo[]> {
       rows: r.n !== null ? Number(r.n) : Math.round(l.est), oldestMs: r.lo?.getTime() ?? null, newestMs: r.hi?.getTime() ?? null,
     });
   }
-  return out.sort((a, b) => (a.kind ?? '~').localeCompare(b.kind ?? '~') || (a.fromMs ?? 0) - (b.fromMs ?? 0) || a.name.localeCompare(b.name));
+  // Per kind, oldest range first; the DEFAULT partitions and observation_other last.
+  const key = (p: PartitionInfo) => (p.kind ? `0${KINDS.indexOf(p.kind)}` : `1${p.name}`);
+  return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : (a.fromMs ?? 0) - (b.fromMs ?? 0)));
 }
 
 /** Days to keep per kind; null or absent: kept for ever. */
