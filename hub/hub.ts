@@ -6,6 +6,8 @@ import type { LoadedConfig } from './config/load.ts';
 import type { SqlDriver } from './store/driver.ts';
 import { seedFromTemplate } from './pglite-template.ts';
 import { migrate } from './store/migrate.ts';
+import { prepareStoreLayout, retentionOf } from './store/upgrade.ts';
+import { scheduleMaintenance } from './store/maintenance.ts';
 import { catalogueByCode } from './registry/catalogue.ts';
 import { RegistryService } from './registry/service.ts';
 import { createIngest, type Ingest } from './pipeline/ingest.ts';
@@ -88,6 +90,13 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   progress('migrating the store');
   const applied = await migrate(db);
   if (applied.length) logger.info({ migrations: applied }, 'store migrated');
+  const layout = await prepareStoreLayout(db, c.store, () => clock.now(), progress);
+  if (layout.moved || layout.movedFromDefault) logger.info(layout, 'store partitions maintained');
+  const upkeep = scheduleMaintenance(db, {
+    retention: retentionOf(c.store), daysAhead: c.store.partitions_ahead_days ?? 3, now: () => clock.now(),
+    onResult: (r) => { if (r.created.length || r.dropped.length) logger.info(r, 'store partitions maintained'); },
+    onError: (e) => logger.error({ err: e }, 'store partition maintenance failed'),
+  });
   progress('loading the registry');
   const registry = new RegistryService(db, catalogueByCode());
   await registry.reload();
@@ -151,6 +160,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
     for (const a of instances.values()) await a.stop().catch(() => undefined);
     await app.close().catch(() => undefined);
     registry.close();
+    await upkeep.stop();
     await db.close();
     if ((cause as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new LifelineError('CONFIG_INVALID', `port ${c.server.port} on ${c.server.host} is already in use: stop what uses it or set server.port / PORT`, { cause, details: { path: '/server/port' } });
@@ -170,6 +180,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
       await rollups.stop().catch((e) => logger.error({ err: e }, 'rollup roller stop failed'));
       await app.close();
       registry.close();
+      await upkeep.stop();
       await db.close();
     },
   };

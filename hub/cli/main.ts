@@ -39,6 +39,9 @@ Usage:
                                       --print (with --driver postgres|mysql|mssql instead of --url): print its DDL
   lifeline publish status|dead-letters|replay|pause|resume [TARGET] [--config FILE | --url URL --key KEY]
                                       upstream delivery: backlog, lag, dead letters; replay, pause, resume
+  lifeline store status|retention [--dry-run]|migrate [--config FILE | --data-dir DIR] [--json]
+                                      observation partitions: sizes, rows, oldest/newest, what retention drops next;
+                                      apply retention now; move a pre-partition store into the partitioned layout
   lifeline conformance MODULE [--config FILE] [--json] [--out FILE]
                                       certify an adapter (path or npm name); exit 1 when a clause fails
   lifeline --version | --help
@@ -148,6 +151,7 @@ export async function main(argv: string[]): Promise<void> {
       case 'hj212': return await hj212(rest);
       case 'mapping': { const r = await (await import('../mapping/cli.ts')).mappingCommand(rest); (r.ok ? console.log : console.error)(r.output); if (!r.ok) process.exitCode = 1; return; }
       case 'sim': return await sim(rest);
+      case 'store': process.exitCode = await (await import('../store/cli.ts')).storeCommand(rest); return;
       case 'publish': process.exitCode = await (await import('../delivery/cli.ts')).publishCommand(rest); return;
       case 'opcua': return await (await import('../../adapters/opc_ua/cli.ts')).opcuaCommand(rest);
       case 'sqlpoll': process.exitCode = await (await import('../../adapters/sql_poll/cli.ts')).sqlpollCommand(rest); return;

@@ -148,6 +148,31 @@ export interface Config {
      * PostgreSQL connections.
      */
     pool_size?: number;
+    /**
+     * Observation partitions are created this many days ahead (hourly, and at start). A reading outside them still commits, into a DEFAULT partition, and is moved into its own partition by the next run.
+     */
+    partitions_ahead_days?: number;
+    /**
+     * Days of observations kept, per kind; null keeps them for ever. Applied hourly by dropping whole partitions (a day of rtd/min, a month of hour, a year of day) once their whole range is older; never row by row.
+     */
+    retention?: {
+      /**
+       * Instant values.
+       */
+      rtd?: number | null;
+      /**
+       * Minute aggregates (HJ 212 2051).
+       */
+      min?: number | null;
+      /**
+       * Hour aggregates (HJ 212 2061); kept by default.
+       */
+      hour?: number | null;
+      /**
+       * Day aggregates (HJ 212 2031); kept by default.
+       */
+      day?: number | null;
+    };
   };
   log?: {
     /**

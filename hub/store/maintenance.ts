@@ -1,0 +1,35 @@
+// The store's scheduled upkeep inside the hub: partitions created ahead (and rows moved out of DEFAULT
+// partitions), then retention applied by dropping expired partitions. Runs every hour (the start does the
+// partitions only: hub/store/upgrade.ts); a second hub
+// process on the same PostgreSQL does the same work under the same advisory lock, finding it done.
+import type { SqlDriver } from './driver.ts';
+import { applyRetention, maintainPartitions, type Retention } from './partitions.ts';
+
+export const MAINTENANCE_INTERVAL_MS = 3_600_000;
+
+export interface MaintenanceOptions {
+  retention: Retention;
+  daysAhead: number;
+  now: () => number;
+  onResult?: (r: { created: string[]; movedFromDefault: number; dropped: string[] }) => void;
+  onError?: (e: unknown) => void;
+}
+
+export async function runMaintenance(db: SqlDriver, o: Omit<MaintenanceOptions, 'onError'>) {
+  const nowMs = o.now();
+  const m = await maintainPartitions(db, { nowMs, daysAhead: o.daysAhead });
+  const dropped = await applyRetention(db, o.retention, nowMs);
+  const r = { ...m, dropped };
+  o.onResult?.(r);
+  return r;
+}
+
+/** Schedule runMaintenance every hour, the first an hour after start. */
+export function scheduleMaintenance(db: SqlDriver, o: MaintenanceOptions, intervalMs = MAINTENANCE_INTERVAL_MS): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = runMaintenance(db, o).catch((e) => o.onError?.(e));
+  }, intervalMs);
+  timer.unref();
+  return { async stop() { clearInterval(timer); await running; } };
+}

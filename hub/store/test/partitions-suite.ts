@@ -1,0 +1,142 @@
+// Time partitions, retention, `store status` and the in-place upgrade of a pre-006 store, on both engines.
+import type { Test } from 'tap';
+import type { SqlDriver } from '../driver.ts';
+import { migrate } from '../migrate.ts';
+import { commitBatch, queryObservations } from '../observations.ts';
+import type { ObservationRow } from '../rows.ts';
+import { maintainPartitions, listPartitions, applyRetention, retentionPlan, partitionName, parsePartitionName } from '../partitions.ts';
+import { moveLegacy } from '../legacy.ts';
+import { storeStatus, formatStatus } from '../cli.ts';
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 11, 3, 10, 0, 0);
+
+function row(pointId: number, kind: string, timeMs: number, value = 1): ObservationRow {
+  return {
+    pointId, deviceId: 1, siteId: 1, indicator: 'water.pipe_pressure', kind, timeMs, value,
+    avg: null, min: null, max: null, cou: null, unit: 'MPa', sourceFlag: 'N', flags: [], warnings: [],
+    messageId: null, rawValue: null, rawUnit: null,
+  };
+}
+const count = async (db: SqlDriver, table: string) => Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`)).rows[0]!.n);
+const names = async (db: SqlDriver) => (await listPartitions(db)).map((p) => p.name);
+
+export function partitionsSuite(t: Test, open: () => Promise<SqlDriver>) {
+  t.test('partition names round-trip', async (t) => {
+    t.equal(partitionName('rtd', Date.UTC(2026, 0, 5, 13)), 'observation_rtd_p20260105');
+    t.equal(partitionName('hour', Date.UTC(2026, 0, 5)), 'observation_hour_p202601');
+    t.equal(partitionName('day', Date.UTC(2026, 6, 5)), 'observation_day_p2026');
+    t.same(parsePartitionName('observation_hour_p202612'), { kind: 'hour', fromMs: Date.UTC(2026, 11, 1), toMs: Date.UTC(2027, 0, 1) });
+    t.equal(parsePartitionName('observation_rtd_default'), undefined);
+    t.equal(parsePartitionName('observation_rtd_p202612'), undefined, 'a month name is no rtd partition');
+  });
+
+  t.test('partitions ahead, out-of-window readings commit, and move out of DEFAULT', async (t) => {
+    const db = await open();
+    t.teardown(() => db.close());
+    await migrate(db);
+    t.same((await moveLegacy(db)).done, true, 'a fresh store has nothing to move');
+    const m = await maintainPartitions(db, { nowMs: NOW, daysAhead: 2 });
+    t.same(m.created, ['observation_rtd_p20261203', 'observation_rtd_p20261204', 'observation_rtd_p20261205'], 'rtd: today and 2 days ahead');
+    t.same((await maintainPartitions(db, { nowMs: NOW, daysAhead: 2 })).created, [], 'a second run finds them made');
+    // Other kinds get partitions ahead once written lately; their first rows wait in DEFAULT until then.
+    await commitBatch(db, { adapter: 't', receivedAtMs: NOW, rows: [row(2, 'min', NOW), row(2, 'hour', NOW), row(2, 'day', NOW)], quarantine: [] });
+    const m1 = await maintainPartitions(db, { nowMs: NOW, daysAhead: 2 });
+    t.same(m1.created, [
+      'observation_min_p20261203', 'observation_min_p20261204', 'observation_min_p20261205',
+      'observation_hour_p202612', 'observation_day_p2026',
+    ], 'min by day, hour by month, day by year');
+    t.equal(m1.movedFromDefault, 3);
+    await db.query('DELETE FROM observation WHERE point_id = 2');
+
+    // 2019, ten days ago, next year: none has a partition. Every commit succeeds.
+    const odd = [NOW - 2500 * DAY, NOW - 10 * DAY, NOW + 400 * DAY];
+    const ids = await commitBatch(db, { adapter: 't', receivedAtMs: NOW, rows: [...odd.map((ms) => row(1, 'rtd', ms)), row(1, 'rtd', NOW), row(1, 'hour', NOW - 800 * DAY)], quarantine: [] });
+    t.equal(ids.size, 5, 'every reading committed');
+    t.equal(await count(db, 'observation_rtd_default'), 3, 'out-of-window rtd readings wait in the DEFAULT partition');
+    t.equal(await count(db, 'observation_hour_default'), 1);
+    const again = await commitBatch(db, { adapter: 't', receivedAtMs: NOW, rows: odd.map((ms) => row(1, 'rtd', ms, 2)), quarantine: [] });
+    t.equal(again.size, 0, 'dedup holds in the DEFAULT partition');
+
+    const m2 = await maintainPartitions(db, { nowMs: NOW, daysAhead: 2 });
+    t.equal(m2.movedFromDefault, 4, 'the waiting rows move into their new partitions');
+    t.ok(m2.created.includes(partitionName('rtd', NOW - 10 * DAY)) && m2.created.includes(partitionName('rtd', NOW + 400 * DAY)));
+    t.ok(m2.created.includes(partitionName('hour', NOW - 800 * DAY)));
+    t.equal(await count(db, 'observation_rtd_default') + await count(db, 'observation_hour_default'), 0);
+    t.equal(await count(db, 'observation'), 5, 'nothing lost, nothing doubled');
+    const back = await queryObservations(db, { pointIds: [1], limit: 10 });
+    t.same(back.map((r) => r.id).sort(), [...ids.values()].sort(), 'ids kept through the move');
+    const dup = await commitBatch(db, { adapter: 't', receivedAtMs: NOW, rows: odd.map((ms) => row(1, 'rtd', ms, 3)), quarantine: [] });
+    t.equal(dup.size, 0, 'dedup holds after the move');
+  });
+
+  t.test('retention drops exactly the expired partitions, whole', async (t) => {
+    const db = await open();
+    t.teardown(() => db.close());
+    await migrate(db);
+    // rtd on each of the last 6 days, min 3 days ago, hour 3 years ago
+    const rows = [0, 1, 2, 3, 4, 5].map((d) => row(1, 'rtd', NOW - d * DAY));
+    rows.push(row(1, 'min', NOW - 3 * DAY), row(1, 'hour', NOW - 1100 * DAY), row(1, 'day', NOW - 1100 * DAY));
+    await commitBatch(db, { adapter: 't', receivedAtMs: NOW, rows, quarantine: [] });
+    await maintainPartitions(db, { nowMs: NOW, daysAhead: 1 });
+    const retention = { rtd: 3, min: 3, hour: null, day: null };
+    // now − 3 days = 11-30 10:00: a partition goes when its whole day is older: 11-29 and before (not 11-30).
+    const expect = ['observation_min_p20261130', 'observation_rtd_p20261128', 'observation_rtd_p20261129'];
+    t.same(await retentionPlan(db, retention, NOW), expect.filter((n) => n !== 'observation_min_p20261130'), 'the plan');
+    const status = await storeStatus(db, retention, NOW);
+    t.same(status.next_retention_drops, ['observation_rtd_p20261128', 'observation_rtd_p20261129'], 'status tells what the next run drops');
+    const text = formatStatus(status);
+    t.match(text, /observation_rtd_p20261128 \*/);
+    t.match(text, /next retention run drops 2 partition\(s\)/);
+    t.match(text, /retention: rtd 3 d, min 3 d, hour kept, day kept/);
+    const p = status.partitions.find((x) => x.name === 'observation_rtd_p20261201')!;
+    t.equal(p.rows, 1);
+    t.equal(p.oldestMs, NOW - 2 * DAY);
+    t.ok(p.bytes > 0);
+    const dropped = await applyRetention(db, retention, NOW);
+    t.same(dropped, ['observation_rtd_p20261128', 'observation_rtd_p20261129']);
+    const left = await names(db);
+    t.notOk(left.some((n) => dropped.includes(n)));
+    t.ok(left.includes('observation_rtd_p20261130') && left.includes('observation_min_p20261130'), 'the partly expired day stays');
+    t.ok(left.includes(partitionName('hour', NOW - 1100 * DAY)), 'hour kept');
+    t.equal(await count(db, 'observation'), 7, 'two rtd rows gone with their partitions');
+    t.same(await applyRetention(db, retention, NOW), [], 'a second run drops nothing');
+  });
+
+  t.test('in-place upgrade of a store made by 001–003: chunks, stop, resume, ids kept', async (t) => {
+    const db = await open();
+    t.teardown(() => db.close());
+    t.same(await migrate(db, { until: '003_text_sanitised.sql' }), ['001_init.sql', '002_delivery.sql', '003_text_sanitised.sql']);
+    // The current release's store: its own commitBatch (same columns), 10 batches of 10 over 5 days and 2 kinds.
+    const before = new Map<string, string>();
+    for (let b = 0; b < 10; b++) {
+      const rows = Array.from({ length: 10 }, (_, i) => row(1 + (i % 3), i % 4 === 0 ? 'hour' : 'rtd', NOW - (b % 5) * DAY - (b * 10 + i) * 60_000, b * 10 + i));
+      for (const [k, id] of await commitBatch(db, { adapter: 't', receivedAtMs: NOW, rows, quarantine: [] })) before.set(id, k);
+    }
+    t.equal(before.size, 100);
+    const refs = (await db.query<{ ids: string[] }>('SELECT ref_ids::text[] AS ids FROM outbox ORDER BY id')).rows.flatMap((r) => r.ids);
+    t.equal(refs.length, 100);
+
+    t.same(await migrate(db), ['006_partitions.sql'], 'the upgrade applies on top of 001–003');
+    t.equal(await count(db, 'observation_legacy'), 100, 'rows wait in the legacy table');
+    const progress: number[] = [];
+    const part = await moveLegacy(db, { chunk: 15, maxChunks: 3, onProgress: (p) => progress.push(p.moved) });
+    t.same(progress, [15, 30, 45], 'progress per chunk');
+    t.same({ moved: part.moved, remaining: part.remaining, done: part.done }, { moved: 45, remaining: 55, done: false }, 'stopped after 3 chunks (as if killed)');
+    t.equal(await count(db, 'observation_legacy') + await count(db, 'observation'), 100, 'each row in exactly one table');
+
+    const rest = await moveLegacy(db, { chunk: 15 });
+    t.same({ moved: rest.moved, done: rest.done }, { moved: 55, done: true }, 'resumed where it stopped');
+    t.equal((await db.query<{ r: string | null }>(`SELECT to_regclass('observation_legacy')::text AS r`)).rows[0]!.r, null, 'legacy table dropped');
+    const after = await db.query<{ id: string; k: string }>(`SELECT id::text AS id, point_id || '|' || kind || '|' || (extract(epoch FROM time) * 1000)::bigint AS k FROM observation`);
+    t.equal(after.rows.length, 100, 'every row moved exactly once');
+    t.same(new Map(after.rows.map((r) => [r.id, r.k])), before, 'ids and identities preserved');
+    const found = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM observation WHERE id = ANY($1::bigint[])', [refs]);
+    t.equal(found.rows[0]!.n, 100, 'outbox ref_ids still name them');
+    t.equal(await count(db, 'observation_rtd_default') + await count(db, 'observation_hour_default'), 0, 'moved rows went straight into their partitions');
+    const fresh = await commitBatch(db, { adapter: 't', receivedAtMs: NOW, rows: [row(9, 'rtd', NOW)], quarantine: [] });
+    t.ok(BigInt([...fresh.values()][0]!) > BigInt([...before.keys()].sort((a, b) => Number(BigInt(b) - BigInt(a)))[0]!), 'new ids continue after the old ones');
+    const dup = await commitBatch(db, { adapter: 't', receivedAtMs: NOW, rows: [row(1, 'hour', NOW)], quarantine: [] });
+    t.equal(dup.size, 0, 'dedup covers the moved rows');
+  });
+}
