@@ -4,7 +4,7 @@
 import type { Queryable, SqlDriver } from '../../hub/store/driver.ts';
 import { migrate } from '../../hub/store/migrate.ts';
 import { observationParams, INSERT_OBSERVATIONS } from '../../hub/store/observations.ts';
-import type { ObservationRow } from '../../hub/store/rows.ts';
+import { identityKey, type ObservationRow } from '../../hub/store/rows.ts';
 
 /** The last migration of the single-table layout. */
 export const TODAY_LAST_MIGRATION = '003_text_sanitised.sql';
@@ -28,16 +28,22 @@ WITH ins AS (
               $16::text[], $17::float8[], $18::text[])
        AS u(p, d, s, i, k, t, v, a, mn, mx, c, un, sf, f, w, m, rv, ru)
   ON CONFLICT (point_id, kind, time) DO NOTHING
-  RETURNING id
+  RETURNING id, point_id, kind, time
+), ob AS (
+  INSERT INTO outbox (topic, ref_ids, count)
+  SELECT 'observation', array_agg(id ORDER BY id), count(*) FROM ins HAVING count(*) > 0
 )
-INSERT INTO outbox (topic, ref_ids, count)
-SELECT 'observation', array_agg(id ORDER BY id), count(*) FROM ins HAVING count(*) > 0`;
+SELECT id::text AS id, point_id, kind, (extract(epoch FROM time) * 1000)::float8 AS t FROM ins`;
 
-/** Release 0.1's commit of one batch (observations + outbox), as the store layer ran it. */
-export async function commitToday(db: SqlDriver, rows: ObservationRow[], adapter: string, receivedAtMs: number): Promise<void> {
+/**
+ * Release 0.1's commit of one batch (observations + outbox), as its store layer ran it: the store a 0.1 hub leaves
+ * behind (upgrade tests) and the reference of bench/store-scale. Returns the new ids by identity key, as commitBatch.
+ */
+export async function commitToday(db: SqlDriver, rows: ObservationRow[], adapter: string, receivedAtMs: number): Promise<Map<string, string>> {
   const params = observationParams(rows, adapter, receivedAtMs);
   if (params.length !== 20) throw new Error(`observationParams now gives ${params.length} parameters, 0.1 had 20: freeze its encoder here too`);
-  await db.transaction(async (tx) => { await tx.query(INSERT_TODAY, params); });
+  const r = await db.transaction((tx) => tx.query<{ id: string; point_id: number; kind: string; t: number }>(INSERT_TODAY, params));
+  return new Map(r.rows.map((x) => [identityKey(x.point_id, x.kind, x.t), x.id]));
 }
 
 /** Whether the current INSERT_OBSERVATIONS still targets 0.1's columns (the history SQL of both sides shares them). */

@@ -6,6 +6,7 @@ import type { RegistryService } from '../registry/service.ts';
 import type { HubMetrics } from '../metrics.ts';
 import type { PublisherInstance, PublishOutcome } from '../sdk/publisher.ts';
 import { COLUMNS, type StoredObservationRow } from '../store/observations.ts';
+import { byIdsWhere } from '../store/time-span.ts';
 import { presentObservation } from '../api/present.ts';
 import { backoffMs, type TargetSpec } from './targets.ts';
 import { markDead, markDone, markRetry, nextBatch, type BatchRow } from './store.ts';
@@ -33,8 +34,10 @@ export type AttemptResult = 'done' | 'retry' | 'dead' | 'stale';
 export type Next = { paused: boolean; head?: BatchRow };
 
 /** Observations of a batch as the API shows them, ordered by time (so by time within each point). */
-export async function loadBatch(d: DeliverDeps, ids: string[]) {
-  const rows = (await d.db.query<StoredObservationRow>(`SELECT ${COLUMNS} FROM observation WHERE id = ANY($1::bigint[]) ORDER BY observation.time, observation.id`, [ids])).rows;
+export async function loadBatch(d: DeliverDeps, b: Pick<BatchRow, 'ids' | 'lo' | 'hi'>) {
+  const params: unknown[] = [b.ids];
+  const span = b.lo !== null && b.hi !== null ? { lo: b.lo, hi: b.hi } : undefined;
+  const rows = (await d.db.query<StoredObservationRow>(`SELECT ${COLUMNS} FROM observation WHERE ${byIdsWhere('$1', span, params)} ORDER BY observation.time, observation.id`, params)).rows;
   const reg = d.registry.registry;
   return rows.map((r) => presentObservation(r, reg));
 }
@@ -42,14 +45,14 @@ export async function loadBatch(d: DeliverDeps, ids: string[]) {
 export async function attempt(d: DeliverDeps, t: Target, b: BatchRow, onNext?: (n: Next) => void): Promise<AttemptResult> {
   const { spec } = t;
   const pre = t.prefetch?.id === b.id ? await t.prefetch.observations : undefined;
-  const observations = pre ?? await loadBatch(d, b.ids);
+  const observations = pre ?? await loadBatch(d, b);
   // Read the next batch while this one travels (hides a store round trip per batch).
   t.prefetch = { id: '', observations: Promise.resolve(undefined) };
   const slot = t.prefetch;
   slot.observations = nextBatch(d.db, spec.name, b.id).then(async (n) => {
     if (!n) return undefined;
     slot.id = n.id;
-    return loadBatch(d, n.ids);
+    return loadBatch(d, n);
   }).catch(() => undefined);
   let outcome: PublishOutcome;
   const started = performance.now();

@@ -4,10 +4,13 @@ import type { Queryable, SqlDriver } from '../store/driver.ts';
 import type { Registry } from '../registry/registry.ts';
 import type { TargetFilter, TargetSpec } from './targets.ts';
 import { cleanText, sanitiseJson, truncateText } from '../sdk/text.ts';
+import { byIdsWhere, spanOf, SPAN_COLS, type SpanRow } from '../store/time-span.ts';
 
 export interface BatchRow {
   id: string; target: string; state: 'pending' | 'done' | 'dead'; ids: string[]; count: number; idempotency_key: string;
   attempt: number; next_at_ms: number; /** until next_at, by the store's clock */ wait_ms: number; last_error: string | null;
+  /** The time span of its observations (bounds the read to their partitions); null for batches built before 007. */
+  lo: string | null; hi: string | null;
 }
 
 /** Parse a PostgreSQL array literal of integers ("{1,2,3}"), the same on pg and PGlite. */
@@ -48,8 +51,8 @@ export async function buildBatches(db: SqlDriver, t: TargetSpec, reg: Registry, 
     const cur = (await tx.query<{ c: string }>('SELECT outbox_id::text AS c FROM delivery_target WHERE target = $1 FOR UPDATE', [t.name])).rows[0];
     if (!cur || BigInt(cur.c) >= BigInt(safeMax)) return { batches: 0, observations: 0, waitMs: 0, caughtUp: true };
     const cap = Math.max(t.batch.maxSize * 20, 5000);
-    const rows = (await tx.query<{ id: string; ids: string; n: number; age: number; at: number }>(
-      `SELECT id::text AS id, ref_ids::text AS ids, count AS n, (extract(epoch FROM now() - created_at) * 1000)::float8 AS age,
+    const rows = (await tx.query<{ id: string; ids: string; n: number; age: number; at: number } & SpanRow>(
+      `SELECT id::text AS id, ref_ids::text AS ids, count AS n, ${SPAN_COLS}, (extract(epoch FROM now() - created_at) * 1000)::float8 AS age,
               (extract(epoch FROM created_at) * 1000)::float8 AS at
        FROM outbox WHERE id > $1::bigint AND id <= $2::bigint ORDER BY outbox.id LIMIT 1000`, [cur.c, safeMax])).rows;
     if (!rows.length) {
@@ -66,9 +69,10 @@ export async function buildBatches(db: SqlDriver, t: TargetSpec, reg: Registry, 
     }
     const used = rows.slice(0, taken);
     const last = used[used.length - 1]!.id;
+    const span = spanOf(used);
     const params: unknown[] = [ids];
     const w = filterSql(t.filter, reg, params);
-    if (w.length) ids = (await tx.query<{ id: string }>(`SELECT id::text AS id FROM observation WHERE id = ANY($1::bigint[]) AND ${w.join(' AND ')} ORDER BY observation.id`, params)).rows.map((r) => r.id);
+    if (w.length) ids = (await tx.query<{ id: string }>(`SELECT id::text AS id FROM observation WHERE ${byIdsWhere('$1', span, params)} AND ${w.join(' AND ')} ORDER BY observation.id`, params)).rows.map((r) => r.id);
     const oldest = used[0]!;
     const moreAvailable = taken < rows.length || rows.length === 1000;
     if (ids.length && ids.length < t.batch.maxSize && !moreAvailable && oldest.age < t.batch.maxWaitMs) {
@@ -83,17 +87,18 @@ export async function buildBatches(db: SqlDriver, t: TargetSpec, reg: Registry, 
       keys.push(`${t.name}.${oldest.id}-${last}.${k}`);
     }
     if (chunks.length) {
-      await tx.query(`INSERT INTO delivery_batch (target, observation_ids, count, idempotency_key, first_outbox_at)
-        SELECT $1, string_to_array(u.ids, ',')::bigint[], u.n, u.k, to_timestamp($5 / 1000.0)
+      // Each chunk carries the span of the whole build: wider than its own, never narrower.
+      await tx.query(`INSERT INTO delivery_batch (target, observation_ids, count, idempotency_key, first_outbox_at, min_time, max_time)
+        SELECT $1, string_to_array(u.ids, ',')::bigint[], u.n, u.k, to_timestamp($5 / 1000.0), $6::timestamptz, $7::timestamptz
         FROM unnest($2::text[], $3::int[], $4::text[]) WITH ORDINALITY AS u(ids, n, k, o) ORDER BY u.o
-        ON CONFLICT (idempotency_key) DO NOTHING`, [t.name, chunks, counts, keys, oldest.at]);
+        ON CONFLICT (idempotency_key) DO NOTHING`, [t.name, chunks, counts, keys, oldest.at, span?.lo ?? null, span?.hi ?? null]);
     }
     await tx.query('UPDATE delivery_target SET outbox_id = $2::bigint, updated_at = now() WHERE target = $1', [t.name, last]);
     return { batches: chunks.length, observations: ids.length, waitMs: 0, caughtUp: last === safeMax };
   });
 }
 
-const BATCH_COLS = `id::text AS id, target, state, observation_ids::text AS ids, count, idempotency_key, attempt,
+const BATCH_COLS = `id::text AS id, target, state, observation_ids::text AS ids, count, idempotency_key, attempt, min_time::text AS lo, max_time::text AS hi,
   (extract(epoch FROM next_at) * 1000)::float8 AS next_at_ms, GREATEST(0, extract(epoch FROM next_at - now()) * 1000)::float8 AS wait_ms, last_error`;
 const toBatch = (r: BatchRow & { ids: string | string[] }): BatchRow => ({ ...r, ids: typeof r.ids === 'string' ? parseIds(r.ids) : r.ids });
 

@@ -31,8 +31,8 @@ const INSERT_BATCH = `
 WITH ins AS (${INSERT_OBSERVATIONS}
   RETURNING ${OBS_COLS}
 ), ob AS (
-  INSERT INTO outbox (topic, ref_ids, count)
-  SELECT 'observation', array_agg(id ORDER BY id), count(*) FROM ins HAVING count(*) > 0
+  INSERT INTO outbox (topic, ref_ids, count, min_time, max_time)
+  SELECT 'observation', array_agg(id ORDER BY id), count(*), min(time), max(time) FROM ins HAVING count(*) > 0
 ), lt AS (
   INSERT INTO observation_latest AS l (${OBS_COLS})
   SELECT DISTINCT ON (point_id, kind) ${OBS_COLS} FROM ins ORDER BY point_id, kind, time DESC, id DESC

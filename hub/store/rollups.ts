@@ -2,6 +2,7 @@
 // late reading re-aggregates its bucket and replaying the same outbox entries changes nothing.
 // minute ← raw rtd observations, hour ← minute rollups, day ← hour rollups; buckets on the hub zone's boundaries.
 import type { Queryable, SqlDriver } from './driver.ts';
+import { byIdsWhere, spanOf, SPAN_COLS, type SpanRow, type TimeSpan } from './time-span.ts';
 
 export type RollupInterval = '1m' | '1h' | '1d';
 export const INTERVALS: RollupInterval[] = ['1m', '1h', '1d'];
@@ -33,7 +34,7 @@ const UPSERT = `ON CONFLICT (point_id, interval, bucket) DO UPDATE SET device_id
 export const MINUTES = `
 WITH t AS (
   SELECT DISTINCT point_id, date_trunc('minute', time, $2) AS b FROM observation
-  WHERE id = ANY($1::bigint[]) AND kind = 'rtd' AND value IS NOT NULL
+  WHERE BY_IDS AND kind = 'rtd' AND value IS NOT NULL
 ), agg AS (
   INSERT INTO rollup (${COLS})
   SELECT t.point_id, '1m', t.b, max(o.device_id), max(o.site_id), max(o.indicator), max(o.unit), count(*), sum(o.value),
@@ -70,9 +71,11 @@ export const DAYS = rollUp('1h', '1d', 'day', '26 hours');
 type Touched = Array<{ point_id: number; bucket: Date }>;
 
 /** Recompute the minute, hour and day buckets the given observations fall in. Run inside the caller's transaction. */
-export async function recomputeFor(tx: Queryable, observationIds: string[], zone: string): Promise<number> {
+export async function recomputeFor(tx: Queryable, observationIds: string[], zone: string, span?: TimeSpan): Promise<number> {
   if (!observationIds.length) return 0;
-  const m = (await tx.query<Touched[number]>(MINUTES, [observationIds, zone])).rows;
+  const params: unknown[] = [observationIds, zone];
+  const sql = MINUTES.replace('BY_IDS', byIdsWhere('$1', span, params));
+  const m = (await tx.query<Touched[number]>(sql, params)).rows;
   if (!m.length) return 0;
   const h = (await tx.query<Touched[number]>(HOURS, [m.map((r) => r.point_id), m.map((r) => r.bucket), zone])).rows;
   await tx.query(DAYS, [h.map((r) => r.point_id), h.map((r) => r.bucket), zone]);
@@ -94,8 +97,8 @@ export async function rollStep(db: SqlDriver, safeMax: string, zone: string, cap
   return db.transaction(async (tx) => {
     const cur = (await tx.query<{ c: string }>('SELECT outbox_id::text AS c FROM rollup_cursor WHERE name = $1 FOR UPDATE', [name])).rows[0];
     if (!cur || BigInt(cur.c) >= BigInt(safeMax)) return { entries: 0, observations: 0, minutes: 0, caughtUp: true };
-    const rows = (await tx.query<{ id: string; ids: string; n: number }>(
-      `SELECT id::text AS id, ref_ids::text AS ids, count AS n FROM outbox
+    const rows = (await tx.query<{ id: string; ids: string; n: number } & SpanRow>(
+      `SELECT id::text AS id, ref_ids::text AS ids, count AS n, ${SPAN_COLS} FROM outbox
        WHERE id > $1::bigint AND id <= $2::bigint AND topic = 'observation' ORDER BY outbox.id LIMIT 1000`, [cur.c, safeMax])).rows;
     let taken = 0, sum = 0;
     const ids: string[] = [];
@@ -108,7 +111,7 @@ export async function rollStep(db: SqlDriver, safeMax: string, zone: string, cap
     // Fewer than the limit and none held back: everything up to safeMax is read (other topics included).
     const all = taken === rows.length && rows.length < 1000;
     const next = all ? safeMax : rows[taken - 1]!.id;
-    const minutes = await recomputeFor(tx, ids, zone);
+    const minutes = await recomputeFor(tx, ids, zone, spanOf(rows.slice(0, taken)));
     await tx.query('UPDATE rollup_cursor SET outbox_id = $2::bigint, updated_at = now() WHERE name = $1', [name, next]);
     return { entries: taken, observations: ids.length, minutes, caughtUp: all };
   });

@@ -10,7 +10,7 @@ t.teardown(cleanup);
 async function batch(key: string): Promise<BatchRow> {
   const r = await hub.db.query<{ id: string }>(`INSERT INTO delivery_batch (target, observation_ids, count, idempotency_key, first_outbox_at)
     VALUES ('up', '{}', 0, $1, now()) RETURNING id::text AS id`, [key]);
-  return { id: r.rows[0]!.id, target: 'up', state: 'pending', ids: [], count: 0, idempotency_key: key, attempt: 0, next_at_ms: 0, wait_ms: 0, last_error: null };
+  return { id: r.rows[0]!.id, target: 'up', state: 'pending', ids: [], count: 0, idempotency_key: key, attempt: 0, next_at_ms: 0, wait_ms: 0, last_error: null, lo: null, hi: null };
 }
 
 t.test('retry and dead-letter with poisoned upstream text', async (t) => {

@@ -6,7 +6,9 @@ import { commitBatch, queryObservations } from '../observations.ts';
 import type { ObservationRow } from '../rows.ts';
 import { maintainPartitions, listPartitions, applyRetention, retentionPlan, partitionName, parsePartitionName } from '../partitions.ts';
 import { moveLegacy } from '../legacy.ts';
+import { commitToday } from '../../../bench/lib/today-layout.ts';
 import { storeStatus, formatStatus } from '../cli.ts';
+import { byIdsWhere, spanOf, SPAN_COLS, type SpanRow } from '../time-span.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 11, 3, 10, 0, 0);
@@ -103,21 +105,44 @@ export function partitionsSuite(t: Test, open: () => Promise<SqlDriver>) {
     t.same(await applyRetention(db, retention, NOW), [], 'a second run drops nothing');
   });
 
+  t.test('reads by id stay within the time span of their batch (outbox and delivery batches record it)', async (t) => {
+    const db = await open();
+    t.teardown(() => db.close());
+    await migrate(db);
+    for (let d = 0; d < 10; d++) await maintainPartitions(db, { nowMs: NOW - d * DAY, daysAhead: 0 });
+    const times = [NOW - 2 * DAY + 3_600_000, NOW - DAY - 3_600_000];
+    const ids = [...(await commitBatch(db, { adapter: 't', receivedAtMs: NOW, rows: times.map((ms, i) => row(1 + i, 'rtd', ms)), quarantine: [] })).values()];
+    const ob = (await db.query<SpanRow>(`SELECT ${SPAN_COLS} FROM outbox ORDER BY id DESC LIMIT 1`)).rows;
+    t.same([ob[0]!.lo_ms, ob[0]!.hi_ms], times, 'the outbox entry records the min and max time of its observations');
+    const span = spanOf(ob)!;
+    const plan = async (withSpan: boolean) => {
+      const params: unknown[] = [ids];
+      const sql = `SELECT id FROM observation WHERE ${byIdsWhere('$1', withSpan ? span : undefined, params)}`;
+      const text = (await db.query<Record<string, string>>(`EXPLAIN (COSTS OFF) ${sql.replaceAll('$1', `'{${ids.join(',')}}'`).replace('$2', `'${span.lo}'`).replace('$3', `'${span.hi}'`)}`)).rows.map((r) => Object.values(r)[0]).join('\n');
+      return new Set(text.match(/observation_rtd_p\d{8}/g) ?? []);
+    };
+    t.same([...await plan(true)].sort(), ['observation_rtd_p20261201', 'observation_rtd_p20261202'], 'with the span: only the two days the batch touched');
+    t.ok((await plan(false)).size >= 10, 'without it: every rtd partition');
+    const params: unknown[] = [ids];
+    t.equal((await db.query(`SELECT id FROM observation WHERE ${byIdsWhere('$1', span, params)}`, params)).rows.length, 2, 'and the read finds both');
+    t.equal(spanOf([...ob, { lo: null, hi: null, lo_ms: null, hi_ms: null }]), undefined, 'an entry from before 007 has no span: the read is unbounded');
+  });
+
   t.test('in-place upgrade of a store made by 001–003: chunks, stop, resume, ids kept', async (t) => {
     const db = await open();
     t.teardown(() => db.close());
     t.same(await migrate(db, { until: '003_text_sanitised.sql' }), ['001_init.sql', '002_delivery.sql', '003_text_sanitised.sql']);
-    // The current release's store: its own commitBatch (same columns), 10 batches of 10 over 5 days and 2 kinds.
+    // A store release 0.1 left behind: its own commit statement (bench/lib/today-layout.ts), 10 batches of 10 over 5 days and 2 kinds.
     const before = new Map<string, string>();
     for (let b = 0; b < 10; b++) {
       const rows = Array.from({ length: 10 }, (_, i) => row(1 + (i % 3), i % 4 === 0 ? 'hour' : 'rtd', NOW - (b % 5) * DAY - (b * 10 + i) * 60_000, b * 10 + i));
-      for (const [k, id] of await commitBatch(db, { adapter: 't', receivedAtMs: NOW, rows, quarantine: [] })) before.set(id, k);
+      for (const [k, id] of await commitToday(db, rows, 't', NOW)) before.set(id, k);
     }
     t.equal(before.size, 100);
     const refs = (await db.query<{ ids: string[] }>('SELECT ref_ids::text[] AS ids FROM outbox ORDER BY id')).rows.flatMap((r) => r.ids);
     t.equal(refs.length, 100);
 
-    t.same(await migrate(db), ['006_partitions.sql'], 'the upgrade applies on top of 001–003');
+    t.same(await migrate(db), ['004_latest.sql', '005_rollups.sql', '006_partitions.sql', '007_time_spans.sql'], 'the upgrade applies on top of 001–003');
     t.equal(await count(db, 'observation_legacy'), 100, 'rows wait in the legacy table');
     const progress: number[] = [];
     const part = await moveLegacy(db, { chunk: 15, maxChunks: 3, onProgress: (p) => progress.push(p.moved) });

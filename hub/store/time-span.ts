@@ -1,0 +1,30 @@
+// Reads of observations by id, bounded by the time span of the batch that names them, so PostgreSQL reads only the
+// time partitions the batch touched (migrations 006, 007). Spans travel as timestamptz text: exact, no float ms.
+
+/** The span of the observations an outbox entry or delivery batch names; null columns where it was not recorded. */
+export interface TimeSpan { lo: string; hi: string }
+
+/** SQL for an outbox or delivery_batch row's span: `lo`, `hi` as text (exact) and as epoch ms (to compare). */
+export const SPAN_COLS = `min_time::text AS lo, max_time::text AS hi,
+  (extract(epoch FROM min_time) * 1000)::float8 AS lo_ms, (extract(epoch FROM max_time) * 1000)::float8 AS hi_ms`;
+
+export interface SpanRow { lo: string | null; hi: string | null; lo_ms: number | null; hi_ms: number | null }
+
+/** The span covering all rows, or undefined when one of them has none (written before spans were recorded). */
+export function spanOf(rows: ReadonlyArray<SpanRow>): TimeSpan | undefined {
+  let lo: string | undefined, hi: string | undefined;
+  let loT = Infinity, hiT = -Infinity;
+  for (const r of rows) {
+    if (r.lo === null || r.hi === null || r.lo_ms === null || r.hi_ms === null) return undefined;
+    if (r.lo_ms <= loT) { loT = r.lo_ms; lo = r.lo; }
+    if (r.hi_ms >= hiT) { hiT = r.hi_ms; hi = r.hi; }
+  }
+  return lo !== undefined && hi !== undefined ? { lo, hi } : undefined;
+}
+
+/** `id = ANY(ids)`, and within the span when there is one; pushes the span's parameters onto `params`. */
+export function byIdsWhere(idsParam: string, span: TimeSpan | undefined, params: unknown[]): string {
+  if (!span) return `id = ANY(${idsParam}::bigint[])`;
+  params.push(span.lo, span.hi);
+  return `id = ANY(${idsParam}::bigint[]) AND time >= $${params.length - 1}::timestamptz AND time <= $${params.length}::timestamptz`;
+}
