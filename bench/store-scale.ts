@@ -130,8 +130,8 @@ const BASE_COLS = 'point_id, device_id, site_id, indicator, kind, time, value, u
 const BASE_VALUES = `p.id, p.device_id, d.site_id, p.indicator, 'rtd', t,
   round((0.2 + ((p.id * 7919 + (extract(epoch FROM t)::bigint / 60) * 104729) % 1000) / 2500.0)::numeric, 3)::float8, 'MPa', 'N', 'bench', t`;
 
-async function loadHistory(label: string, db: Queryable, layout: Layout | undefined, fromMs: number, toMs: number, everyMin: number, points: number) {
-  const sql = layout?.historySql?.(HISTORY_SQL, BASE_COLS, BASE_VALUES) ?? HISTORY_SQL(BASE_COLS, BASE_VALUES);
+async function loadHistory(label: string, db: Queryable, fromMs: number, toMs: number, everyMin: number, points: number) {
+  const sql = HISTORY_SQL(BASE_COLS, BASE_VALUES);
   const t0 = performance.now();
   let rows = 0, last = t0;
   for (let day = fromMs; day < toMs; day += DAY) {
@@ -184,7 +184,8 @@ function plan(o: Options): Plan {
   const ingestBase = endMs - ingestSteps * 60_000;
   const historyPerPoint = Math.floor((o.rows - ingestSteps * o.points) / o.points);
   const historyTo = Math.floor(ingestBase / (o.historyEvery * 60_000)) * o.historyEvery * 60_000;
-  const historyFrom = historyTo - historyPerPoint * o.historyEvery * 60_000;
+  // From a UTC midnight, so the first day of history is a whole day (the one expired at the end).
+  const historyFrom = Math.floor((historyTo - historyPerPoint * o.historyEvery * 60_000) / DAY) * DAY;
   return { o, reg, historyFrom, historyTo, ingestBase, ingestSteps, endMs };
 }
 
@@ -229,8 +230,8 @@ async function registryIds(db: Queryable): Promise<Ids> {
   return { points, sites };
 }
 
-/** The first whole UTC day of history: what a retention run would drop first. */
-const firstWholeDay = (p: Plan) => Math.ceil(p.historyFrom / DAY) * DAY;
+/** The first day of history (a whole UTC day): what a retention run drops first. */
+const firstWholeDay = (p: Plan) => p.historyFrom;
 
 async function createDatabase(admin: pg.Client, name: string, adminUrl: string): Promise<string> {
   await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -247,10 +248,11 @@ async function benchNow(p: Plan, hub: Hub, key: string, layout: Layout): Promise
   const { o } = p;
   const db = hub.db;
   console.log('\n== now: the current layout, the hub running on it');
-  const hist = await loadHistory('now', db, layout, p.historyFrom, p.historyTo, o.historyEvery, o.points);
+  await layout.beforeBulkLoad(db, p.historyFrom, p.historyTo);
+  const hist = await loadHistory('now', db, p.historyFrom, p.historyTo, o.historyEvery, o.points);
   console.log(`    history: ${fmt(hist.rows)} rows by SQL in ${(hist.ms / 1000).toFixed(1)} s (${fmt(hist.rows / (hist.ms / 1000))} rows/s)`);
   const t0 = performance.now();
-  await layout.afterBulkLoad(db, (line) => console.log(`      … ${line}`));
+  await layout.afterBulkLoad(db, p.historyFrom, p.historyTo, (line) => console.log(`      … ${line}`));
   await db.query('ANALYZE');
   console.log(`    derived tables and statistics for the history in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
@@ -308,7 +310,7 @@ async function benchToday(p: Plan, db: SqlDriver, registryFrom: Queryable, timez
     }
     await db.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT max(id) FROM ${table}))`);
   }
-  const hist = await loadHistory('0.1', db, undefined, p.historyFrom, p.historyTo, o.historyEvery, o.points);
+  const hist = await loadHistory('0.1', db, p.historyFrom, p.historyTo, o.historyEvery, o.points);
   console.log(`    history: ${fmt(hist.rows)} rows by SQL in ${(hist.ms / 1000).toFixed(1)} s (${fmt(hist.rows / (hist.ms / 1000))} rows/s)`);
   await db.query('ANALYZE');
   const rates: number[] = [];

@@ -1,13 +1,17 @@
 // How bench/store-scale reaches the current store layout: its reads through the store's own functions (the ones
-// the API serves from), and what a bulk SQL load must be followed by for the derived tables to be right.
-import type { Queryable } from '../../hub/store/driver.ts';
-import { queryLatest } from '../../hub/store/observations.ts';
+// the API serves from), and what a bulk SQL load must be wrapped in for partitions and derived tables to be right.
+import type { Queryable, SqlDriver } from '../../hub/store/driver.ts';
+import { queryLatest, rebuildLatest } from '../../hub/store/observations.ts';
+import { queryAggregates, rebuildRollups, rollupLag } from '../../hub/store/rollups.ts';
+import { applyRetention, ensurePartition, partitionName, underLock } from '../../hub/store/partitions.ts';
+
+const DAY = 86_400_000;
 
 export interface Layout {
-  /** The history INSERT for this layout, when it needs columns beyond 0.1's. */
-  historySql?: (sql: (cols: string, values: string) => string, cols: string, values: string) => string;
+  /** Before rows are loaded by SQL: the partitions of their range (else they would all land in DEFAULT). */
+  beforeBulkLoad(db: SqlDriver, fromMs: number, toMs: number): Promise<void>;
   /** After rows were loaded by SQL, bypassing commitBatch: bring derived tables up to date. */
-  afterBulkLoad(db: Queryable, progress: (line: string) => void): Promise<void>;
+  afterBulkLoad(db: SqlDriver, fromMs: number, toMs: number, progress: (line: string) => void): Promise<void>;
   /** After ingest: wait until asynchronous derived tables have caught up. */
   caughtUp(db: Queryable, progress: (line: string) => void): Promise<void>;
   /** Latest rtd values of the points matching the filter; returns the number of rows. */
@@ -15,23 +19,45 @@ export interface Layout {
   /** Hourly aggregates of one point; returns the number of buckets. */
   hourly(db: Queryable, pointId: number, fromMs: number, toMs: number): Promise<number>;
   /** Expire the rtd readings of one UTC day the way retention does; returns the rows gone. */
-  dropDay(db: Queryable, dayStartMs: number): Promise<number>;
+  dropDay(db: SqlDriver, dayStartMs: number): Promise<number>;
 }
 
 export function currentLayout(timezone: string): Layout {
   return {
-    async afterBulkLoad() {},
-    async caughtUp() {},
-    latest: async (db, f) => (await queryLatest(db, { siteIds: f.siteIds, indicators: f.indicators, kind: 'rtd' })).length,
-    async hourly(db, pointId, fromMs, toMs) {
-      const r = await db.query(`SELECT date_trunc('hour', time, $4) AS bucket, avg(value), min(value), max(value), count(*)
-        FROM observation WHERE point_id = $1 AND kind = 'rtd' AND time >= to_timestamp($2 / 1000.0) AND time < to_timestamp($3 / 1000.0)
-        GROUP BY 1 ORDER BY 1`, [pointId, fromMs, toMs, timezone]);
-      return r.rows.length;
+    async beforeBulkLoad(db, fromMs, toMs) {
+      for (let d = Math.floor(fromMs / DAY) * DAY; d < toMs; d += DAY) await underLock(db, (tx) => ensurePartition(tx, 'rtd', d));
     },
+    async afterBulkLoad(db, fromMs, toMs, progress) {
+      const t0 = performance.now();
+      await rebuildLatest(db);
+      progress(`latest table rebuilt in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      let last = performance.now();
+      await rebuildRollups(db, timezone, fromMs, toMs, (at, minutes) => {
+        if (performance.now() - last < 5000 && at < toMs) return;
+        last = performance.now();
+        progress(`rollups rebuilt to ${new Date(at).toISOString().slice(0, 10)}: ${minutes.toLocaleString('en-US')} minute buckets`);
+      });
+    },
+    async caughtUp(db, progress) {
+      const t0 = performance.now();
+      for (;;) {
+        const lag = await rollupLag(db);
+        const max = (await db.query<{ m: string | null }>('SELECT max(id)::text AS m FROM outbox')).rows[0]!.m ?? '0';
+        if (BigInt(lag.cursor) >= BigInt(max)) break;
+        progress(`rollups lag ${lag.lag_seconds} s behind ingest`);
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      progress(`rollups caught up ${((performance.now() - t0) / 1000).toFixed(1)} s after ingest ended`);
+    },
+    latest: async (db, f) => (await queryLatest(db, { siteIds: f.siteIds, indicators: f.indicators, kind: 'rtd' })).length,
+    hourly: async (db, pointId, fromMs, toMs) => (await queryAggregates(db, { interval: '1h', pointIds: [pointId], fromMs, toMs, limit: 1000 })).length,
     async dropDay(db, dayStartMs) {
-      const r = await db.query(`DELETE FROM observation WHERE kind = 'rtd' AND time >= to_timestamp($1 / 1000.0) AND time < to_timestamp($2 / 1000.0)`, [dayStartMs, dayStartMs + 86_400_000]);
-      return (r as { rowCount?: number }).rowCount ?? 0;
+      const name = partitionName('rtd', dayStartMs);
+      const rows = Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${name}`)).rows[0]!.n);
+      // Retention of one day, as of the end of the next: exactly this partition's whole range has expired.
+      const dropped = await applyRetention(db, { rtd: 1, min: null, hour: null, day: null }, dayStartMs + 2 * DAY);
+      if (!dropped.includes(name)) throw new Error(`retention dropped ${dropped.join(', ') || 'nothing'}, not ${name}`);
+      return rows;
     },
   };
 }

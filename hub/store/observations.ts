@@ -20,6 +20,15 @@ export const INSERT_OBSERVATIONS = `
 const OBS_COLS = `id, point_id, device_id, site_id, indicator, kind, time, value, avg, min, max, cou, unit,
   source_flag, flags, warnings, adapter, message_id, received_at, raw_value, raw_unit`;
 
+/** observation_latest takes a row only when it is newer by (time, id) than the one it has. */
+const LATEST_UPSERT = `  ON CONFLICT (point_id, kind) DO UPDATE SET
+    id = excluded.id, device_id = excluded.device_id, site_id = excluded.site_id, indicator = excluded.indicator,
+    time = excluded.time, value = excluded.value, avg = excluded.avg, min = excluded.min, max = excluded.max,
+    cou = excluded.cou, unit = excluded.unit, source_flag = excluded.source_flag, flags = excluded.flags,
+    warnings = excluded.warnings, adapter = excluded.adapter, message_id = excluded.message_id,
+    received_at = excluded.received_at, raw_value = excluded.raw_value, raw_unit = excluded.raw_unit
+  WHERE (l.time, l.id) < (excluded.time, excluded.id)`;
+
 // The same insert, plus the batch's outbox row and the latest-value rows, in one statement: one round trip per
 // batch, and observation_latest can never disagree with a committed batch.
 // lt: from the rows actually inserted (duplicates are not), the newest per (point, kind); it replaces the stored
@@ -36,14 +45,7 @@ WITH ins AS (${INSERT_OBSERVATIONS}
 ), lt AS (
   INSERT INTO observation_latest AS l (${OBS_COLS})
   SELECT DISTINCT ON (point_id, kind) ${OBS_COLS} FROM ins ORDER BY point_id, kind, time DESC, id DESC
-  ON CONFLICT (point_id, kind) DO UPDATE SET
-    id = excluded.id, device_id = excluded.device_id, site_id = excluded.site_id, indicator = excluded.indicator,
-    time = excluded.time, value = excluded.value, avg = excluded.avg, min = excluded.min, max = excluded.max,
-    cou = excluded.cou, unit = excluded.unit, source_flag = excluded.source_flag, flags = excluded.flags,
-    warnings = excluded.warnings, adapter = excluded.adapter, message_id = excluded.message_id,
-    received_at = excluded.received_at, raw_value = excluded.raw_value, raw_unit = excluded.raw_unit
-  WHERE (l.time, l.id) < (excluded.time, excluded.id)
-)
+${LATEST_UPSERT})
 SELECT array_agg(ins.id ORDER BY x.n)::text AS ids
 FROM unnest($1::int[], $5::text[], $6::float8[]) WITH ORDINALITY AS x(p, k, t, n)
 LEFT JOIN ins ON ins.point_id = x.p AND ins.kind = x.k AND ins.time = to_timestamp(x.t / 1000.0)`;
@@ -139,6 +141,16 @@ async function insertQuarantine(tx: Queryable, adapter: string, receivedAtMs: nu
     receivedAtMs, adapter,
     q.map((x) => x.reason), q.map((x) => x.message), q.map((x) => x.field), q.map((x) => JSON.stringify(x.record ?? null) ?? 'null'), q.map((x) => x.textSanitised),
   ]);
+}
+
+/**
+ * Bring observation_latest up to date with every stored observation (after rows were loaded by SQL, bypassing
+ * commitBatch): the same newer-only rule as the insert, so it never moves a latest row back.
+ */
+export async function rebuildLatest(db: Queryable): Promise<void> {
+  await db.query(`INSERT INTO observation_latest AS l (${OBS_COLS})
+    SELECT DISTINCT ON (point_id, kind) ${OBS_COLS} FROM observation ORDER BY point_id, kind, time DESC, id DESC
+    ${LATEST_UPSERT}`);
 }
 
 export async function readCheckpoint(db: Queryable, adapter: string, key: string): Promise<unknown> {

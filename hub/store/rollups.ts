@@ -69,6 +69,21 @@ export const HOURS = rollUp('1m', '1h', 'hour', '2 hours');
 export const DAYS = rollUp('1h', '1d', 'day', '26 hours');
 
 type Touched = Array<{ point_id: number; bucket: Date }>;
+// $1, $2 a time range (epoch ms, on minute boundaries), $3 zone: every minute bucket of it, from its raw rtd rows.
+const MINUTES_OF_RANGE = `
+WITH agg AS (
+  INSERT INTO rollup (${COLS})
+  SELECT o.point_id, '1m', date_trunc('minute', o.time, $3), max(o.device_id), max(o.site_id), max(o.indicator), max(o.unit),
+         count(*), sum(o.value), min(o.value), max(o.value), min(o.time), (array_agg(o.value ORDER BY o.time))[1],
+         max(o.time), (array_agg(o.value ORDER BY o.time DESC))[1], count(*) FILTER (WHERE ${FLAGGED})
+  FROM observation o
+  WHERE o.kind = 'rtd' AND o.value IS NOT NULL AND o.time >= to_timestamp($1 / 1000.0) AND o.time < to_timestamp($2 / 1000.0)
+  GROUP BY o.point_id, date_trunc('minute', o.time, $3)
+  ${UPSERT}
+  RETURNING point_id, bucket
+)
+SELECT point_id, bucket FROM agg`;
+
 
 /** Recompute the minute, hour and day buckets the given observations fall in. Run inside the caller's transaction. */
 export async function recomputeFor(tx: Queryable, observationIds: string[], zone: string, span?: TimeSpan): Promise<number> {
@@ -80,6 +95,29 @@ export async function recomputeFor(tx: Queryable, observationIds: string[], zone
   const h = (await tx.query<Touched[number]>(HOURS, [m.map((r) => r.point_id), m.map((r) => r.bucket), zone])).rows;
   await tx.query(DAYS, [h.map((r) => r.point_id), h.map((r) => r.bucket), zone]);
   return m.length;
+}
+
+/**
+ * Recompute every rollup of a time range from the raw rows, one UTC day per transaction: after observations were
+ * loaded by SQL (they have no outbox entries for the roller to follow), or to re-roll after a timezone change.
+ * Idempotent, like the roller. Returns the minute buckets written.
+ */
+export async function rebuildRollups(db: SqlDriver, zone: string, fromMs: number, toMs: number, progress?: (doneToMs: number, minutes: number) => void): Promise<number> {
+  const DAY = 86_400_000;
+  let minutes = 0;
+  for (let a = Math.floor(fromMs / 60_000) * 60_000; a < toMs; ) {
+    const b = Math.min(Math.floor(a / DAY) * DAY + DAY, Math.ceil(toMs / 60_000) * 60_000);
+    minutes += await db.transaction(async (tx) => {
+      const m = (await tx.query<Touched[number]>(MINUTES_OF_RANGE, [a, b, zone])).rows;
+      if (!m.length) return 0;
+      const h = (await tx.query<Touched[number]>(HOURS, [m.map((r) => r.point_id), m.map((r) => r.bucket), zone])).rows;
+      await tx.query(DAYS, [h.map((r) => r.point_id), h.map((r) => r.bucket), zone]);
+      return m.length;
+    });
+    progress?.(b, minutes);
+    a = b;
+  }
+  return minutes;
 }
 
 /** The roller's cursor row, at the outbox's start when new (entries still in the outbox get rolled up). */
