@@ -111,7 +111,8 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
 
   progress('starting adapters and the API');
   const publish = await createDelivery(publishSettings, { db, registry, metrics, logger, clock });
-  const rollups = createRoller(db, { zone: c.timezone }, logger.child({ component: 'rollups' }), metrics);
+  // PGlite is one engine in this process: every roller step holds it, so during an ingest burst it takes a quarter.
+  const rollups = createRoller(db, { zone: c.timezone, duty: db.kind === 'pglite' ? 0.25 : 0.5 }, logger.child({ component: 'rollups' }), metrics);
   const abort = new AbortController();
   const instances = new Map<string, AdapterInstance>();
   const adapterRoutes: NonNullable<Parameters<typeof createAdapterContext>[1]['routes']> = [];

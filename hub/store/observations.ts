@@ -16,17 +16,8 @@ export const INSERT_OBSERVATIONS = `
        AS u(p, d, s, i, k, t, v, a, mn, mx, c, un, sf, f, w, m, rv, ru)
   ON CONFLICT (point_id, kind, time) DO NOTHING`;
 
-/** Every stored column of an observation, in table order (observation_latest holds a copy of each). */
-const OBS_COLS = `id, point_id, device_id, site_id, indicator, kind, time, value, avg, min, max, cou, unit,
-  source_flag, flags, warnings, adapter, message_id, received_at, raw_value, raw_unit`;
-
 /** observation_latest takes a row only when it is newer by (time, id) than the one it has. */
-const LATEST_UPSERT = `  ON CONFLICT (point_id, kind) DO UPDATE SET
-    id = excluded.id, device_id = excluded.device_id, site_id = excluded.site_id, indicator = excluded.indicator,
-    time = excluded.time, value = excluded.value, avg = excluded.avg, min = excluded.min, max = excluded.max,
-    cou = excluded.cou, unit = excluded.unit, source_flag = excluded.source_flag, flags = excluded.flags,
-    warnings = excluded.warnings, adapter = excluded.adapter, message_id = excluded.message_id,
-    received_at = excluded.received_at, raw_value = excluded.raw_value, raw_unit = excluded.raw_unit
+const LATEST_UPSERT = `  ON CONFLICT (point_id, kind) DO UPDATE SET time = excluded.time, id = excluded.id
   WHERE (l.time, l.id) < (excluded.time, excluded.id)`;
 
 // The same insert, plus the batch's outbox row and the latest-value rows, in one statement: one round trip per
@@ -38,13 +29,13 @@ const LATEST_UPSERT = `  ON CONFLICT (point_id, kind) DO UPDATE SET
 // processes never deadlock on them.
 const INSERT_BATCH = `
 WITH ins AS (${INSERT_OBSERVATIONS}
-  RETURNING ${OBS_COLS}
+  RETURNING id, point_id, kind, time
 ), ob AS (
   INSERT INTO outbox (topic, ref_ids, count, min_time, max_time)
   SELECT 'observation', array_agg(id ORDER BY id), count(*), min(time), max(time) FROM ins HAVING count(*) > 0
 ), lt AS (
-  INSERT INTO observation_latest AS l (${OBS_COLS})
-  SELECT DISTINCT ON (point_id, kind) ${OBS_COLS} FROM ins ORDER BY point_id, kind, time DESC, id DESC
+  INSERT INTO observation_latest AS l (point_id, kind, time, id)
+  SELECT DISTINCT ON (point_id, kind) point_id, kind, time, id FROM ins ORDER BY point_id, kind, time DESC, id DESC
 ${LATEST_UPSERT})
 SELECT array_agg(ins.id ORDER BY x.n)::text AS ids
 FROM unnest($1::int[], $5::text[], $6::float8[]) WITH ORDINALITY AS x(p, k, t, n)
@@ -148,8 +139,8 @@ async function insertQuarantine(tx: Queryable, adapter: string, receivedAtMs: nu
  * commitBatch): the same newer-only rule as the insert, so it never moves a latest row back.
  */
 export async function rebuildLatest(db: Queryable): Promise<void> {
-  await db.query(`INSERT INTO observation_latest AS l (${OBS_COLS})
-    SELECT DISTINCT ON (point_id, kind) ${OBS_COLS} FROM observation ORDER BY point_id, kind, time DESC, id DESC
+  await db.query(`INSERT INTO observation_latest AS l (point_id, kind, time, id)
+    SELECT DISTINCT ON (point_id, kind) point_id, kind, time, id FROM observation ORDER BY point_id, kind, time DESC, id DESC
     ${LATEST_UPSERT}`);
 }
 
@@ -218,8 +209,15 @@ export async function queryObservations(db: Queryable, f: ObservationFilter): Pr
 export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'limit' | 'after'>): Promise<StoredObservationRow[]> {
   const params: unknown[] = [];
   const w = where({ ...f, kind: f.kind ?? 'rtd' }, params);
+  // The latest table names each point's row by its key (id, kind, time): one index probe per point, in its partition.
+  const latest = () => {
+    params.push(f.kind ?? 'rtd');
+    const lw = [`kind = $${params.length}`];
+    if (f.pointIds) { params.push(f.pointIds); lw.push(`point_id = ANY($${params.length}::int[])`); }
+    return `SELECT id, kind, time FROM observation_latest WHERE ${lw.join(' AND ')}`;
+  };
   const sql = f.toMs === undefined
-    ? `SELECT ${COLUMNS} FROM observation_latest WHERE ${w.join(' AND ')} ORDER BY point_id`
+    ? `SELECT ${COLUMNS} FROM observation WHERE (id, kind, time) IN (${latest()}) AND ${w.join(' AND ')} ORDER BY point_id`
     : `SELECT DISTINCT ON (point_id) ${COLUMNS} FROM observation WHERE ${w.join(' AND ')} ORDER BY point_id, time DESC, observation.id DESC`;
   return (await db.query<StoredObservationRow>(sql, params)).rows;
 }

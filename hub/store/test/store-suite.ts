@@ -18,14 +18,12 @@ function row(pointId: number, deviceId: number, siteId: number, i: number, over:
   };
 }
 
-const OBS_COLS = `id, point_id, device_id, site_id, indicator, kind, time, value, avg, min, max, cou, unit,
-  source_flag, flags, warnings, adapter, message_id, received_at, raw_value, raw_unit`;
 
 /** Rows where observation_latest and a recomputation from observation differ (either side); [] when equal. */
 export async function latestMismatch(db: Queryable): Promise<unknown[]> {
   const r = await db.query(`
-    WITH want AS (SELECT DISTINCT ON (point_id, kind) ${OBS_COLS} FROM observation ORDER BY point_id, kind, time DESC, id DESC),
-         have AS (SELECT ${OBS_COLS} FROM observation_latest)
+    WITH want AS (SELECT DISTINCT ON (point_id, kind) point_id, kind, time, id FROM observation ORDER BY point_id, kind, time DESC, id DESC),
+         have AS (SELECT point_id, kind, time, id FROM observation_latest)
     SELECT 'missing' AS side, * FROM (SELECT * FROM want EXCEPT ALL SELECT * FROM have) a
     UNION ALL SELECT 'extra', * FROM (SELECT * FROM have EXCEPT ALL SELECT * FROM want) b LIMIT 20`);
   return r.rows;
@@ -96,8 +94,7 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     t.same(back.map((r) => r.raw_unit), nasty);
     t.same(back.map((r) => r.value), [null, 1e-7, 2e-7, 3e-7, 4e-7]);
     t.equal(back[0]!.adapter, 'a"dapter');
-    // Undo this test's rows. observation_latest keeps the newest reading ever stored (history dropped later does
-    // not change it), so a test that takes its rows back takes their latest row back too.
+    // Undo this test's rows, their latest rows too (observation_latest is only written by commits, never by a DELETE).
     await db.query('DELETE FROM observation WHERE point_id = $1', [p2.id]);
     await db.query('DELETE FROM observation_latest WHERE point_id = $1', [p2.id]);
   });
@@ -143,7 +140,8 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     const e = reg.registry.points.get('P2')!;
     const p = { id: e.id, dev: e.device.id, site: e.device.site.id };
     const latestOf = async (kind: string) => (await db.query<{ id: string; time: Date; value: number; message_id: string }>(
-      'SELECT id::text AS id, time, value, message_id FROM observation_latest WHERE point_id = $1 AND kind = $2', [p.id, kind])).rows;
+      `SELECT o.id::text AS id, o.time, o.value, o.message_id FROM observation_latest l
+       JOIN observation o ON o.id = l.id AND o.kind = l.kind AND o.time = l.time WHERE l.point_id = $1 AND l.kind = $2`, [p.id, kind])).rows;
     const commit = (rows: ObservationRow[]) => commitBatch(db, { adapter: 'latest', receivedAtMs: T0, rows, quarantine: [] });
     const base = 5000;
     // Many readings of one point in one batch, out of order: the newest of them wins.
@@ -182,7 +180,7 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     t.same(fromTable, fromHistory, 'queryLatest returns exactly what the history query did');
     await db.query('DELETE FROM observation WHERE point_id = $1 AND time >= to_timestamp($2 / 1000.0)', [p.id, T0 + base * 60_000]);
     await db.query('DELETE FROM observation_latest WHERE point_id = $1', [p.id]);
-    await db.query(`INSERT INTO observation_latest SELECT DISTINCT ON (point_id, kind) ${OBS_COLS} FROM observation WHERE point_id = $1 ORDER BY point_id, kind, time DESC, id DESC`, [p.id]);
+    await db.query(`INSERT INTO observation_latest (point_id, kind, time, id) SELECT DISTINCT ON (point_id, kind) point_id, kind, time, id FROM observation WHERE point_id = $1 ORDER BY point_id, kind, time DESC, id DESC`, [p.id]);
   });
 
   t.test('latest with an upper time bound answers "as of" from history', async (t) => {
