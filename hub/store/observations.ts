@@ -209,15 +209,18 @@ export async function queryObservations(db: Queryable, f: ObservationFilter): Pr
 export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'limit' | 'after'>): Promise<StoredObservationRow[]> {
   const params: unknown[] = [];
   const w = where({ ...f, kind: f.kind ?? 'rtd' }, params);
-  // The latest table names each point's row by its key (id, kind, time): one index probe per point, in its partition.
+  // The latest table names each point's row by its key (id, kind, time): a nested loop, one index probe per point in
+  // its own partition (run-time pruning on kind and time). Inside the LATERAL, bare column names are observation's.
   const latest = () => {
     params.push(f.kind ?? 'rtd');
-    const lw = [`kind = $${params.length}`];
-    if (f.pointIds) { params.push(f.pointIds); lw.push(`point_id = ANY($${params.length}::int[])`); }
-    return `SELECT id, kind, time FROM observation_latest WHERE ${lw.join(' AND ')}`;
+    const lw = [`l.kind = $${params.length}`];
+    if (f.pointIds) { params.push(f.pointIds); lw.push(`l.point_id = ANY($${params.length}::int[])`); }
+    return lw.join(' AND ');
   };
   const sql = f.toMs === undefined
-    ? `SELECT ${COLUMNS} FROM observation WHERE (id, kind, time) IN (${latest()}) AND ${w.join(' AND ')} ORDER BY point_id`
+    ? `SELECT o.* FROM observation_latest l CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM observation
+         WHERE observation.id = l.id AND observation.kind = l.kind AND observation.time = l.time AND ${w.join(' AND ')}) o
+       WHERE ${latest()} ORDER BY o.point_id`
     : `SELECT DISTINCT ON (point_id) ${COLUMNS} FROM observation WHERE ${w.join(' AND ')} ORDER BY point_id, time DESC, observation.id DESC`;
   return (await db.query<StoredObservationRow>(sql, params)).rows;
 }
