@@ -133,7 +133,11 @@ t.test('hub SIGKILLed before its commit: the broker redelivers, every reading st
   await hub.exited;
   await locker.query('ROLLBACK');
   await locker.end();
-  t.equal(await stored(), 2 * N, 'nothing of the second batch was committed');
+  // A batch of observations alone is one autocommitted statement: the backend of the killed hub may still finish it
+  // once the lock is gone (PostgreSQL does not notice the dead client while it waits). Either way nothing was
+  // acknowledged, so the broker redelivers all of it and dedup stores each reading once (asserted below).
+  const afterKill = await stored();
+  t.ok(afterKill >= 2 * N && afterKill <= 4 * N, `the second batch was not acknowledged (${afterKill - 2 * N} of its readings committed by the dead hub's backend)`);
 
   // While the hub is down the broker keeps queueing for its session.
   for (let i = 2 * N; i < 3 * N; i++) await pub.publishAsync(`${prefix}/dev-${1 + (i % 2)}`, msg(i), { qos: 1 });
