@@ -27,7 +27,19 @@ export async function migrate(db: SqlDriver, opts: { until?: string } = {}): Pro
   return applied;
 }
 
-/** Our migrations hold no functions or quoted semicolons, so splitting on ; at line ends is exact. */
-function splitSql(sql: string): string[] {
-  return sql.replace(/^--.*$/gm, '').split(/;\s*$/m).map((s) => s.trim()).filter(Boolean);
+/**
+ * Statements end with `;` at a line's end. A dollar-quoted body (`$$ … $$`, plpgsql) is one piece whatever it holds;
+ * our migrations have no other quoted semicolons at line ends.
+ */
+export function splitSql(sql: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (const line of sql.replace(/^--.*$/gm, '').split('\n')) {
+    cur += line + '\n';
+    quoted = (line.match(/\$\$/g)?.length ?? 0) % 2 === 1 ? !quoted : quoted;
+    if (!quoted && /;\s*$/.test(line)) { out.push(cur.trim().replace(/;$/, '')); cur = ''; }
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out.filter(Boolean);
 }
