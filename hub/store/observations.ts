@@ -215,13 +215,30 @@ export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'lim
     params.push(f.kind ?? 'rtd');
     const lw = [`l.kind = $${params.length}`];
     if (f.pointIds) { params.push(f.pointIds); lw.push(`l.point_id = ANY($${params.length}::int[])`); }
+    // Site, device and indicator narrow the latest rows through the registry first (as the API's filters do), so
+    // only those points are probed; each probed row must still match by what it was stored with (w, below).
+    const reg: string[] = [];
+    if (f.siteIds) { params.push(f.siteIds); reg.push(`d.site_id = ANY($${params.length}::int[])`); }
+    if (f.deviceIds) { params.push(f.deviceIds); reg.push(`p.device_id = ANY($${params.length}::int[])`); }
+    if (f.indicators) { params.push(f.indicators); reg.push(`p.indicator = ANY($${params.length}::text[])`); }
+    if (reg.length) lw.push(`l.point_id IN (SELECT p.id FROM point p JOIN device d ON d.id = p.device_id WHERE ${reg.join(' AND ')})`);
     return lw.join(' AND ');
   };
+  // One probe per latest row: its observation_data row by identity, then its tag by primary key. Through the view the
+  // planner hash-joined the whole tag table on every probe (it expects a row per partition), so the probe spells the
+  // view's columns out over the two tables (the same list as migration 008's view; store tests compare the two), and
+  // OFFSET 0 keeps each LATERAL a per-row probe.
   const sql = f.toMs === undefined
-    ? `SELECT o.* FROM observation_latest l CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM observation
-         WHERE observation.point_id = l.point_id AND observation.kind = l.kind AND observation.time = l.time
-           AND observation.id = l.id AND ${w.join(' AND ')}) o
-       WHERE ${latest()} ORDER BY o.point_id`
+    ? `SELECT ${COLUMNS} FROM (
+         SELECT od.id, od.point_id, t.device_id, t.site_id, t.indicator, od.kind, od.time, od.value, od.avg, od.min, od.max, od.cou,
+                t.unit, t.source_flag, t.flags, coalesce(od.warnings, '{}'::text[]) AS warnings, t.adapter, od.message_id,
+                od.received_at, od.raw_value, t.raw_unit
+         FROM observation_latest l
+         CROSS JOIN LATERAL (SELECT * FROM observation_data od WHERE od.point_id = l.point_id AND od.kind = l.kind AND od.time = l.time
+                             AND od.id = l.id OFFSET 0) od
+         CROSS JOIN LATERAL (SELECT * FROM observation_tag t WHERE t.id = od.tag OFFSET 0) t
+         WHERE ${latest()}) observation
+       WHERE ${w.join(' AND ')} ORDER BY point_id`
     : `SELECT DISTINCT ON (point_id) ${COLUMNS} FROM observation WHERE ${w.join(' AND ')} ORDER BY point_id, time DESC, observation.id DESC`;
   return (await db.query<StoredObservationRow>(sql, params)).rows;
 }
