@@ -35,6 +35,17 @@ export function assertAdapter(mod: unknown, from: string): AdapterDefinition {
   return def as AdapterDefinition;
 }
 
+/** Whether this code runs compiled (dist/, bin/lifeline.js): then no TypeScript loader is registered. */
+const compiled = !import.meta.url.endsWith('.ts');
+let tsLoader: Promise<void> | undefined;
+
+/** A plugin given as TypeScript sources (`./my-adapter/index.ts`) under the compiled hub: register tsx first, once. */
+async function typeScriptLoaderFor(url: string): Promise<void> {
+  let path = '';
+  try { path = new URL(url).pathname; } catch { return; } // a bare name Node resolves itself
+  if (compiled && /\.[cm]?ts$/.test(path)) await (tsLoader ??= import('tsx/esm/api').then((m) => m.register()).then(() => undefined));
+}
+
 /** Import a module by path (relative to baseDir) or npm package name (resolved from baseDir); its default export. */
 export async function importModule(spec: string, baseDir: string): Promise<unknown> {
   let url: string;
@@ -44,7 +55,7 @@ export async function importModule(spec: string, baseDir: string): Promise<unkno
     catch { url = spec; }
   }
   let mod: unknown;
-  try { mod = await import(url); }
+  try { await typeScriptLoaderFor(url); mod = await import(url); }
   catch (cause) { throw new LifelineError('ADAPTER_NOT_FOUND', `plugin "${spec}" could not be loaded: ${(cause as Error).message}`, { cause, stage: 'config' }); }
   return (mod as { default?: unknown })?.default ?? mod;
 }
