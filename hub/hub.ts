@@ -21,10 +21,9 @@ import type { FastifyInstance } from 'fastify';
 import { resolvePublish } from './delivery/targets.ts';
 import { createDelivery, type DeliveryEngine } from './delivery/engine.ts';
 import { createRoller, type Roller } from './rollups/roller.ts';
-
 import { hubVersion } from './version.ts';
 
-export { hubVersion };
+export { hubVersion }; // defined in version.ts, so that `lifeline --help` does not load the hub
 
 export interface Hub {
   url: string;

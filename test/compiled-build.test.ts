@@ -3,7 +3,7 @@
 // refuses, and `build.js --check` fails. Works on a copy of the tree, so the checkout's own dist/ is never touched.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,20 @@ t.test('a fresh build runs, quietly; LIFELINE_RUN=dist accepts it', async (t) =>
   t.match(JSON.parse(decode.out), { cn: '1062' }, 'hj212 decode from the build');
   const indicators = cli(['indicators', '--domain', 'gas']);
   t.match(indicators.out, /gas\.pipe_pressure/, 'indicators from the build (YAML read from schemas/)');
+  // A plugin (here .js) imports the SDK's TypeScript sources: the compiled hub registers tsx before loading it.
+  mkdirSync(join(copy, 'plugin'));
+  writeFileSync(join(copy, 'plugin/package.json'), '{ "type": "module" }\n');
+  writeFileSync(join(copy, 'plugin/index.js'), `import { defineAdapter } from '../hub/sdk/index.ts';
+export default defineAdapter({
+  manifest: { id: 'js_plug', version: '1.0.0', title: 'JS plug', description: 'a .js plugin', direction: 'poll', stability: 'development',
+    configSchema: { $id: 'lifeline:adapter/js_plug', type: 'object', properties: { n: { type: 'integer' } }, additionalProperties: false } },
+  create() { return { async start() {}, async stop() {}, health() { return { status: 'ok' }; } }; },
+});
+`);
+  writeFileSync(join(copy, 'plugin/hub.yaml'), 'plugins: [./index.js]\nadapters:\n  js_plug: { n: 1 }\n');
+  const plugged = cli(['check-config', join(copy, 'plugin/hub.yaml')], { LIFELINE_RUN: 'dist' });
+  t.equal(plugged.code, 0, plugged.err);
+  t.match(plugged.out, /OK \(0 sites, 0 devices, 0 points, 1 adapters\)/, 'a .js plugin importing the TypeScript SDK loads under the build');
   // A touched but unchanged file (a checkout, an editor saving the same bytes) keeps the build.
   const later = new Date(Date.now() + 5_000);
   utimesSync(mainTs, later, later);

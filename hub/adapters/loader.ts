@@ -39,11 +39,12 @@ export function assertAdapter(mod: unknown, from: string): AdapterDefinition {
 const compiled = !import.meta.url.endsWith('.ts');
 let tsLoader: Promise<void> | undefined;
 
-/** A plugin given as TypeScript sources (`./my-adapter/index.ts`) under the compiled hub: register tsx first, once. */
-async function typeScriptLoaderFor(url: string): Promise<void> {
-  let path = '';
-  try { path = new URL(url).pathname; } catch { return; } // a bare name Node resolves itself
-  if (compiled && /\.[cm]?ts$/.test(path)) await (tsLoader ??= import('tsx/esm/api').then((m) => m.register()).then(() => undefined));
+/**
+ * Under the compiled hub, register tsx (once) before the first plugin loads: a plugin may be TypeScript, and even a
+ * `.js` plugin imports `lifeline-hub/sdk`, which is the SDK's TypeScript sources. About 0.2 s of CPU, only then.
+ */
+async function typeScriptLoader(): Promise<void> {
+  if (compiled) await (tsLoader ??= import('tsx/esm/api').then((m) => m.register()).then(() => undefined));
 }
 
 /** Import a module by path (relative to baseDir) or npm package name (resolved from baseDir); its default export. */
@@ -55,7 +56,7 @@ export async function importModule(spec: string, baseDir: string): Promise<unkno
     catch { url = spec; }
   }
   let mod: unknown;
-  try { await typeScriptLoaderFor(url); mod = await import(url); }
+  try { await typeScriptLoader(); mod = await import(url); }
   catch (cause) { throw new LifelineError('ADAPTER_NOT_FOUND', `plugin "${spec}" could not be loaded: ${(cause as Error).message}`, { cause, stage: 'config' }); }
   return (mod as { default?: unknown })?.default ?? mod;
 }
