@@ -41,12 +41,22 @@ function relocateAssetUrls(finalOutdir) {
   };
 }
 
+/** Remove `<outdir>.{tmp,old,check}-<pid>` folders of builds that were killed halfway (their pid no longer runs). */
+function sweepLeftovers(root, outdir) {
+  const alive = (pid) => { try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
+  for (const name of readdirSync(root)) {
+    const m = new RegExp(`^${outdir}\\.(?:tmp|old|check)-(\\d+)$`).exec(name);
+    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join(root, name), { recursive: true, force: true });
+  }
+}
+
 /** Compile into `<root>/<outdir>` (replaced whole, never half-written). Returns the build's figures. */
 export async function build({ root = projectRoot, outdir = 'dist' } = {}) {
   const { build: esbuild, version } = await import('esbuild');
   const began = performance.now();
   const final = join(root, outdir);
   const work = join(root, `${outdir}.tmp-${process.pid}`); // same depth as the final folder: relative paths hold
+  sweepLeftovers(root, outdir);
   rmSync(work, { recursive: true, force: true });
   const result = await esbuild({
     absWorkingDir: root,
@@ -66,7 +76,7 @@ export async function build({ root = projectRoot, outdir = 'dist' } = {}) {
     metafile: true,
     logLevel: 'warning',
     plugins: [relocateAssetUrls(final)],
-  });
+  }).catch((e) => { rmSync(work, { recursive: true, force: true }); throw e; });
   const inputs = {};
   for (const file of [...Object.keys(result.metafile.inputs), ...extraInputs].sort()) {
     const bytes = readFileSync(join(root, file));
