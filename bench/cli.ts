@@ -75,5 +75,6 @@ export async function run(args: string[]): Promise<void> {
     console.log(`${c.label.padEnd(32)} CPU ${m.toFixed(2)} s${k ? ` (node -e 0 + ${(m - base).toFixed(2)})` : '                    '}  wall ${median(wall[k]!).toFixed(2)} s${verdict}   (runs: ${cpu[k]!.map((x) => x.toFixed(2)).join(', ')})`);
   });
   if (notice) console.log(`\nthe CLI said: ${notice}`);
+  console.log(`\nreproduce: npm run bench -- cli${values.root ? ` --root ${values.root}` : ''} --rounds ${rounds}; one figure by hand: /usr/bin/time -f '%U+%S' node ${bin} --help  (beside /usr/bin/time -f '%U+%S' node -e 0)`);
   if (failed) process.exitCode = 1;
 }
