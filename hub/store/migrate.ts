@@ -1,8 +1,16 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SqlDriver } from './driver.ts';
 
 const dir = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+/** A short hash of every migration's name and text: a store template made with them is valid for exactly this set. */
+export function migrationsFingerprint(): string {
+  const h = createHash('sha256');
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.sql')).sort()) h.update(f).update('\0').update(readFileSync(dir + f)).update('\0');
+  return h.digest('hex').slice(0, 12);
+}
 
 /**
  * Apply pending migrations in name order, all in one transaction (all or nothing); safe with concurrent hubs (advisory lock).
