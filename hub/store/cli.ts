@@ -89,8 +89,7 @@ export async function storeCommand(args: string[], log: (line: string) => void =
       log(`store layout up to date: ${p.moved.toLocaleString('en')} observations moved, ${m.created.length} partitions created, ${m.movedFromDefault} rows moved out of DEFAULT partitions`);
       return 0;
     }
-    const pending = (await db.query<{ r: string | null }>(`SELECT to_regclass('observation_legacy')::text AS r`)).rows[0]!.r;
-    if (pending) { log('observations from before the partitioned layout are still to move: run `lifeline store migrate` first'); return 1; }
+    if ((await legacyRowCount(db)) !== null) { log('observations from an earlier layout are still to move: run `lifeline store migrate` first'); return 1; }
     if (values['dry-run']) {
       const plan = await retentionPlan(db, retention, now);
       if (values.json) log(JSON.stringify({ retention, would_drop: plan }, null, 2));
