@@ -170,8 +170,9 @@ async function step(n: number, o: { adminUrl: string; redisUrl: string; stations
   // Exactly once: every stored id once at the target, nothing else.
   let missing = 0, seen = 0, last = '0';
   for (;;) {
-    const r = await db.query<{ id: string }>('SELECT id::text AS id FROM observation WHERE id > $1::bigint ORDER BY id LIMIT 100000', [last]);
+    const r = await db.query<{ id: string }>('SELECT o.id::text AS id FROM observation o WHERE o.id > $1::bigint ORDER BY o.id LIMIT 100000', [last]);
     if (!r.rows.length) break;
+    // ORDER BY o.id: the column, not the text alias (text order would page wrongly)
     for (const row of r.rows) { seen++; if (target.countOf(Number(row.id)) === 0) missing++; }
     last = r.rows[r.rows.length - 1]!.id;
   }
@@ -179,12 +180,13 @@ async function step(n: number, o: { adminUrl: string; redisUrl: string; stations
   if (target.distinct !== seen - missing) { // something delivered that is not stored: find it (rare; costs memory)
     last = '0';
     for (;;) {
-      const r = await db.query<{ id: string }>('SELECT id::text AS id FROM observation WHERE id > $1::bigint ORDER BY id LIMIT 100000', [last]);
+      const r = await db.query<{ id: string }>('SELECT o.id::text AS id FROM observation o WHERE o.id > $1::bigint ORDER BY o.id LIMIT 100000', [last]);
       if (!r.rows.length) break;
       for (const row of r.rows) storedIds.add(Number(row.id));
       last = r.rows[r.rows.length - 1]!.id;
     }
   }
+  if (process.env.DEBUG_MULTIHUB) console.log({ distinct: target.distinct, seen, missing, storedIds: storedIds.size });
   let unknown = 0;
   if (storedIds.size) for (const id of target.receivedIds()) if (!storedIds.has(id)) unknown++;
   const crashed = f.hubs.filter((h) => h.proc.exitCode !== null || h.proc.signalCode !== null).map((h) => h.index);
