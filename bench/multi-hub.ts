@@ -57,6 +57,10 @@ interface StepResult {
   delivered: number; duplicates: number; missing: number; unknown: number; resentSameKey: number; drainS: number | null;
   backlogPeak: number; lagPeak: number; rollupLagEnd: number | null; hubCores: number[]; cpu: CpuReport;
   crashed: number[]; errorLines: string[]; warnings: number;
+  /** outbox rows = committed ingest transactions */
+  commits: number;
+  /** average active backends per wait state over the window */
+  waiting: Array<{ w: string; avg: number }>;
 }
 
 /** Cleanups run once, in reverse order, on the normal path, on an exception and on SIGINT/SIGTERM. */
@@ -127,6 +131,27 @@ async function step(n: number, o: { adminUrl: string; redisUrl: string; stations
       await sleep(2000);
     }
   })();
+  // What PostgreSQL's backends of this database wait on, sampled each second in the window (Lock = a row or
+  // advisory lock held by another transaction: the latest table, a cursor, the partition lock).
+  const mon = new pg.Client({ connectionString: url });
+  await mon.connect();
+  cleanup.add(() => mon.end());
+  const waits = new Map<string, number>();
+  let samples = 0, sampling = false;
+  const sampler = (async () => {
+    while (watching) {
+      if (sampling) {
+        try {
+          const r = await mon.query<{ w: string; n: number }>(
+            `SELECT CASE WHEN wait_event_type IS NULL THEN 'on CPU' WHEN wait_event_type = 'Lock' THEN 'Lock:' || wait_event || ' (' || left(regexp_replace(query, '\\s+', ' ', 'g'), 48) || ')' ELSE wait_event_type || ':' || wait_event END AS w, count(*)::int AS n
+             FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid() GROUP BY 1`);
+          samples++;
+          for (const x of r.rows) waits.set(x.w, (waits.get(x.w) ?? 0) + x.n);
+        } catch { /* next sample */ }
+      }
+      await sleep(1000);
+    }
+  })();
   const rollupLag = async () => { try { return (await f.get<{ rollups: { lag_seconds: number } }>(0, '/v1/status')).rollups.lag_seconds; } catch { return null; } };
 
   await sleep(o.warmup * 1000);
@@ -135,11 +160,13 @@ async function step(n: number, o: { adminUrl: string; redisUrl: string; stations
   const cpu0 = cpuSnapshot(true);
   const hub0 = f.hubs.map((h) => cpuSecondsOf(h.pid));
   measuring = true;
+  sampling = true;
   const progress = setInterval(() => log(`… ${fmt(acked * simFactors.length)} observations acknowledged in the window`), 10_000);
   await sleep(o.seconds * 1000);
   const c1 = await count();
   const w1 = performance.now();
   measuring = false;
+  sampling = false;
   clearInterval(progress);
   const cpu = cpuSince(cpu0, true);
   const hubCores = f.hubs.map((h, i) => (cpuSecondsOf(h.pid) - hub0[i]!) / ((w1 - w0) / 1000));
@@ -165,6 +192,9 @@ async function step(n: number, o: { adminUrl: string; redisUrl: string; stations
   }
   watching = false;
   await watcher;
+  await sampler;
+  const commits = Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM outbox')).rows[0]!.n);
+  const waiting = [...waits].map(([w, n]) => ({ w, avg: n / Math.max(1, samples) })).sort((a, b) => b.avg - a.avg).slice(0, 6);
   await sleep(1000); // a late duplicate would arrive now
 
   // Exactly once: every stored id once at the target, nothing else.
@@ -198,7 +228,7 @@ async function step(n: number, o: { adminUrl: string; redisUrl: string; stations
     n, stations: perHub, windowS, committed: c1 - c0, rate: (c1 - c0) / windowS, ackedRate: (acked * simFactors.length) / windowS,
     p50: pct(rtts, 0.5), p99: pct(rtts, 0.99), stored, outboxSum, quarantined,
     delivered: target.distinct, duplicates: target.duplicateIds, missing, unknown, resentSameKey: target.resentSameKey, drainS,
-    backlogPeak, lagPeak, rollupLagEnd, hubCores, cpu, crashed, errorLines, warnings,
+    backlogPeak, lagPeak, rollupLagEnd, hubCores, cpu, crashed, errorLines, warnings, commits, waiting,
   };
 }
 
@@ -268,7 +298,8 @@ export async function run(args: string[]): Promise<void> {
     const c = r.cpu, hubs = r.hubCores.reduce((a, b) => a + b, 0);
     console.log(`  ${r.n} process${r.n > 1 ? 'es' : ''}: hubs ${r.hubCores.map((x) => x.toFixed(2)).join(' + ')} cores, postgres ${c.postgresCores?.toFixed(2) ?? '?'}, bench (stations + target) ${c.processCores.toFixed(2)}, everything else ${c.machineCores !== undefined ? Math.max(0, c.machineCores - hubs - (c.postgresCores ?? 0) - c.processCores).toFixed(2) : '?'}; machine busy ${c.machineCores?.toFixed(2) ?? '?'} of ${c.cores}`);
     console.log(`    delivery during the load: backlog peak ${fmt(r.backlogPeak)}, lag peak ${r.lagPeak} s; drained ${r.drainS?.toFixed(1) ?? 'never'} s after the load stopped; re-sends under the same key ${r.resentSameKey}; rollup lag at the end of the load ${r.rollupLagEnd ?? '?'} s`);
-    console.log(`    store: ${fmt(r.stored)} observations = outbox ${fmt(r.outboxSum)} ${r.stored === r.outboxSum ? '✓' : '✗'}; quarantined ${r.quarantined}; hub warnings logged ${r.warnings}; errors logged ${r.errorLines.length}${r.crashed.length ? `; CRASHED: hub ${r.crashed.join(', ')}` : ''}`);
+    console.log(`    store: ${fmt(r.stored)} observations = outbox ${fmt(r.outboxSum)} ${r.stored === r.outboxSum ? '✓' : '✗'} in ${fmt(r.commits)} commits (${(r.stored / Math.max(1, r.commits)).toFixed(0)} per commit); quarantined ${r.quarantined}; hub warnings logged ${r.warnings}; errors logged ${r.errorLines.length}${r.crashed.length ? `; CRASHED: hub ${r.crashed.join(', ')}` : ''}`);
+    console.log(`    PostgreSQL backends of the hub database, average active during the window: ${r.waiting.map((x) => `${x.w} ${x.avg.toFixed(1)}`).join('; ')}`);
     for (const e of r.errorLines.slice(0, 5)) console.log(`      ${e.slice(0, 300)}`);
   }
   console.log(`\ntargets: exactly once — every committed observation delivered, none twice, none unknown, no hub crashed → ${fail ? 'FAIL' : 'PASS'}`);
