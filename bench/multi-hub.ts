@@ -169,6 +169,9 @@ async function step(n: number, o: { adminUrl: string; redisUrl: string; stations
   sampling = false;
   clearInterval(progress);
   const cpu = cpuSince(cpu0, true);
+  // Ticks of every process named postgres, other users' sessions included: a session that ends in the window takes
+  // its ticks with it, so a negative figure means "unknown", not zero.
+  if (cpu.postgresCores !== undefined && cpu.postgresCores < 0) cpu.postgresCores = undefined;
   const hubCores = f.hubs.map((h, i) => (cpuSecondsOf(h.pid) - hub0[i]!) / ((w1 - w0) / 1000));
   const windowS = (w1 - w0) / 1000;
   stop = true;
@@ -296,7 +299,7 @@ export async function run(args: string[]): Promise<void> {
   console.log('\nper step:');
   for (const r of results) {
     const c = r.cpu, hubs = r.hubCores.reduce((a, b) => a + b, 0);
-    console.log(`  ${r.n} process${r.n > 1 ? 'es' : ''}: hubs ${r.hubCores.map((x) => x.toFixed(2)).join(' + ')} cores, postgres ${c.postgresCores?.toFixed(2) ?? '?'}, bench (stations + target) ${c.processCores.toFixed(2)}, everything else ${c.machineCores !== undefined ? Math.max(0, c.machineCores - hubs - (c.postgresCores ?? 0) - c.processCores).toFixed(2) : '?'}; machine busy ${c.machineCores?.toFixed(2) ?? '?'} of ${c.cores}`);
+    console.log(`  ${r.n} process${r.n > 1 ? 'es' : ''}: hubs ${r.hubCores.map((x) => x.toFixed(2)).join(' + ')} cores, postgres ${c.postgresCores?.toFixed(2) ?? '? (sessions ended in the window)'}, bench (stations + target) ${c.processCores.toFixed(2)}, everything else ${c.machineCores !== undefined && c.postgresCores !== undefined ? Math.max(0, c.machineCores - hubs - (c.postgresCores ?? 0) - c.processCores).toFixed(2) : '?'}; machine busy ${c.machineCores?.toFixed(2) ?? '?'} of ${c.cores}`);
     console.log(`    delivery during the load: backlog peak ${fmt(r.backlogPeak)}, lag peak ${r.lagPeak} s; drained ${r.drainS?.toFixed(1) ?? 'never'} s after the load stopped; re-sends under the same key ${r.resentSameKey}; rollup lag at the end of the load ${r.rollupLagEnd ?? '?'} s`);
     console.log(`    store: ${fmt(r.stored)} observations = outbox ${fmt(r.outboxSum)} ${r.stored === r.outboxSum ? '✓' : '✗'} in ${fmt(r.commits)} commits (${(r.stored / Math.max(1, r.commits)).toFixed(0)} per commit); quarantined ${r.quarantined}; hub warnings logged ${r.warnings}; errors logged ${r.errorLines.length}${r.crashed.length ? `; CRASHED: hub ${r.crashed.join(', ')}` : ''}`);
     console.log(`    PostgreSQL backends of the hub database, average active during the window: ${r.waiting.map((x) => `${x.w} ${x.avg.toFixed(1)}`).join('; ')}`);
