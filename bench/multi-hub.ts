@@ -24,7 +24,7 @@ import { simStations, simRegistry, realtimeUpload, simFactors } from '../adapter
 
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const API_KEY = 'bench-multi-hub';
-const HELP = `usage: npm run bench -- multi-hub [--processes 1,2,3] [--stations 200] [--seconds 30] [--warmup 5] [--batch 1000] [--pool 8] [--drain-timeout 180]
+const HELP = `usage: npm run bench -- multi-hub [--processes 1,2,3] [--stations 200] [--seconds 30] [--warmup 5] [--batch 1000] [--pool 8] [--drain-timeout 180] [--rounds 1]
 
   --processes      the steps: how many hub processes, comma-separated (default 1,2,3)
   --stations       simulated HJ 212 stations (10 factors a frame), split round robin between the processes (default 200)
@@ -33,6 +33,7 @@ const HELP = `usage: npm run bench -- multi-hub [--processes 1,2,3] [--stations 
   --batch          the target's batch.max_size (default 1000)
   --pool           store.pool_size per hub process (default 8)
   --drain-timeout  seconds to wait for delivery to drain after the load stops (default 180)
+  --rounds         repeat the steps (1,2,3,1,2,3 …) and summarise by the median, against a machine whose load varies (default 1)
 
 DATABASE_URL names a PostgreSQL server and a role that may CREATE DATABASE (default ${DEFAULT_PG_URL});
 REDIS_URL the Redis for BullMQ delivery (default redis://127.0.0.1:6379; keys under a unique prefix, removed afterwards).
@@ -51,11 +52,26 @@ function cpuSecondsOf(pid: number): number {
   } catch { return 0; }
 }
 
+/** CPU seconds so far of each PostgreSQL backend serving this database (pid → seconds). */
+async function backendCpu(db: pg.Client): Promise<Map<number, number>> {
+  const r = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+  return new Map(r.rows.map((x) => [x.pid, cpuSecondsOf(x.pid)]));
+}
+
+/** CPU seconds the hub database's backends used between two snapshots (backends born in between count whole). */
+function backendCpuSince(a: Map<number, number>, b: Map<number, number>): number {
+  let s = 0;
+  for (const [pid, sec] of b) s += sec - (a.get(pid) ?? 0);
+  return s;
+}
+
 interface StepResult {
   n: number; stations: number[]; windowS: number; committed: number; rate: number; ackedRate: number;
   p50: number; p99: number; stored: number; outboxSum: number; quarantined: number;
   delivered: number; duplicates: number; missing: number; unknown: number; resentSameKey: number; drainS: number | null;
   backlogPeak: number; lagPeak: number; rollupLagEnd: number | null; hubCores: number[]; cpu: CpuReport;
+  /** CPU µs per committed observation: all hub processes; the hub database's PostgreSQL backends (WAL writer, checkpointer not included) */
+  hubUsPerObs: number; pgUsPerObs: number;
   crashed: number[]; errorLines: string[]; warnings: number;
   /** outbox rows = committed ingest transactions */
   commits: number;
@@ -72,7 +88,9 @@ class Cleanup {
   }
 }
 
-async function step(n: number, o: { adminUrl: string; redisUrl: string; stations: number; seconds: number; warmup: number; batch: number; pool: number; drainTimeoutS: number }, cleanup: Cleanup): Promise<StepResult> {
+interface Options { adminUrl: string; redisUrl: string; stations: number; seconds: number; warmup: number; batch: number; pool: number; drainTimeoutS: number; rounds: number }
+
+async function step(n: number, o: Options, cleanup: Cleanup): Promise<StepResult> {
   const log = (s: string) => console.log(`  [${n} process${n > 1 ? 'es' : ''}] ${s}`);
   const dbName = `lifeline_bench_multihub_${process.pid}_${n}`;
   const admin = new pg.Client({ connectionString: o.adminUrl });
@@ -159,6 +177,7 @@ async function step(n: number, o: { adminUrl: string; redisUrl: string; stations
   const w0 = performance.now();
   const cpu0 = cpuSnapshot(true);
   const hub0 = f.hubs.map((h) => cpuSecondsOf(h.pid));
+  const be0 = await backendCpu(mon);
   measuring = true;
   sampling = true;
   const progress = setInterval(() => log(`… ${fmt(acked * simFactors.length)} observations acknowledged in the window`), 10_000);
@@ -173,6 +192,7 @@ async function step(n: number, o: { adminUrl: string; redisUrl: string; stations
   // its ticks with it, so a negative figure means "unknown", not zero.
   if (cpu.postgresCores !== undefined && cpu.postgresCores < 0) cpu.postgresCores = undefined;
   const hubCores = f.hubs.map((h, i) => (cpuSecondsOf(h.pid) - hub0[i]!) / ((w1 - w0) / 1000));
+  const backendS = backendCpuSince(be0, await backendCpu(mon));
   const windowS = (w1 - w0) / 1000;
   stop = true;
   await load;
@@ -231,6 +251,7 @@ async function step(n: number, o: { adminUrl: string; redisUrl: string; stations
     n, stations: perHub, windowS, committed: c1 - c0, rate: (c1 - c0) / windowS, ackedRate: (acked * simFactors.length) / windowS,
     p50: pct(rtts, 0.5), p99: pct(rtts, 0.99), stored, outboxSum, quarantined,
     delivered: target.distinct, duplicates: target.duplicateIds, missing, unknown, resentSameKey: target.resentSameKey, drainS,
+    hubUsPerObs: (hubCores.reduce((a, b) => a + b, 0) * windowS * 1e6) / Math.max(1, c1 - c0), pgUsPerObs: (backendS * 1e6) / Math.max(1, c1 - c0),
     backlogPeak, lagPeak, rollupLagEnd, hubCores, cpu, crashed, errorLines, warnings, commits, waiting,
   };
 }
@@ -241,7 +262,7 @@ export async function run(args: string[]): Promise<void> {
     values = parseArgs({ args, options: {
       processes: { type: 'string', default: '1,2,3' }, stations: { type: 'string', default: '200' }, seconds: { type: 'string', default: '30' },
       warmup: { type: 'string', default: '5' }, batch: { type: 'string', default: '1000' }, pool: { type: 'string', default: '8' },
-      'drain-timeout': { type: 'string', default: '180' }, help: { type: 'boolean', short: 'h' },
+      'drain-timeout': { type: 'string', default: '180' }, rounds: { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' },
     } }).values;
   } catch (e) { throw new BenchUsageError(`${(e as Error).message}\n\n${HELP}`); }
   if (values.help) { console.log(HELP); return; }
@@ -250,8 +271,9 @@ export async function run(args: string[]): Promise<void> {
   const o = {
     adminUrl: process.env.DATABASE_URL ?? DEFAULT_PG_URL, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     stations: Number(values.stations), seconds: Number(values.seconds), warmup: Number(values.warmup), batch: Number(values.batch),
-    pool: Number(values.pool), drainTimeoutS: Number(values['drain-timeout']),
+    pool: Number(values.pool), drainTimeoutS: Number(values['drain-timeout']), rounds: Number(values.rounds),
   };
+  if (!Number.isInteger(o.rounds) || o.rounds < 1 || o.rounds > 10) throw new BenchUsageError('--rounds: 1–10');
   if (!Number.isInteger(o.stations) || o.stations < 1 || o.stations > 20_000) throw new BenchUsageError('--stations: 1–20000');
   if (!(o.seconds >= 1 && o.seconds <= 3600)) throw new BenchUsageError('--seconds: 1–3600');
   if (!(o.warmup >= 0 && o.warmup <= 600)) throw new BenchUsageError('--warmup: 0–600');
@@ -278,40 +300,47 @@ export async function run(args: string[]): Promise<void> {
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   const results: StepResult[] = [];
   try {
-    for (const n of steps) results.push(await step(n, o, cleanup));
+    for (let round = 1; round <= o.rounds; round++) {
+      if (o.rounds > 1) console.log(`round ${round} of ${o.rounds}`);
+      for (const n of steps) results.push(await step(n, o, cleanup));
+    }
   } finally {
     await cleanup.run();
   }
 
-  const one = results.find((r) => r.n === 1)?.rate ?? results[0]!.rate;
-  console.log(`\nmulti-hub: committed observations/s (counted in the store over the window), delivery checked id by id at the target`);
-  console.log('processes  stations/process  committed_obs_s  ratio_to_1  acked_obs_s  9014_p50/p99_ms   stored      delivered   duplicates  missing  unknown  drain_s  result');
+  const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); return v.length ? (v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2) : Number.NaN; };
+  const ns = [...new Set(results.map((r) => r.n))];
+  const of = (n: number) => results.filter((r) => r.n === n);
+  const one = median(of(ns.includes(1) ? 1 : ns[0]!).map((r) => r.rate));
+  console.log(`\nmulti-hub: committed observations/s (counted in the store over the window); CPU per committed observation; delivery checked id by id at the target`);
+  console.log('processes  stations/process  committed_obs_s  ratio_to_1  hub_cpu_us/obs  pg_cpu_us/obs  9014_p50/p99_ms       stored    delivered  duplicates  missing  unknown  drain_s  result');
   let fail = false;
   for (const r of results) {
     const ok = r.missing === 0 && r.duplicates === 0 && r.unknown === 0 && r.drainS !== null && r.crashed.length === 0 && r.stored === r.outboxSum && r.quarantined === 0;
     fail ||= !ok;
     console.log([
-      String(r.n).padStart(9), r.stations.join('/').padStart(16), fmt(r.rate).padStart(15), `${(r.rate / one).toFixed(2)}×`.padStart(10), fmt(r.ackedRate).padStart(11),
-      `${r.p50.toFixed(0)}/${r.p99.toFixed(0)}`.padStart(15), fmt(r.stored).padStart(11), fmt(r.delivered).padStart(11), String(r.duplicates).padStart(10),
+      String(r.n).padStart(9), r.stations.join('/').padStart(16), fmt(r.rate).padStart(15), `${(r.rate / one).toFixed(2)}×`.padStart(10),
+      r.hubUsPerObs.toFixed(1).padStart(14), r.pgUsPerObs.toFixed(1).padStart(13), `${r.p50.toFixed(0)}/${r.p99.toFixed(0)}`.padStart(15),
+      fmt(r.stored).padStart(11), fmt(r.delivered).padStart(11), String(r.duplicates).padStart(10),
       String(r.missing).padStart(7), String(r.unknown).padStart(7), (r.drainS?.toFixed(1) ?? 'never').padStart(7), ok ? '  PASS' : '  FAIL',
     ].join('  '));
   }
   console.log('\nper step:');
   for (const r of results) {
     const c = r.cpu, hubs = r.hubCores.reduce((a, b) => a + b, 0);
-    console.log(`  ${r.n} process${r.n > 1 ? 'es' : ''}: hubs ${r.hubCores.map((x) => x.toFixed(2)).join(' + ')} cores, postgres ${c.postgresCores?.toFixed(2) ?? '? (sessions ended in the window)'}, bench (stations + target) ${c.processCores.toFixed(2)}, everything else ${c.machineCores !== undefined && c.postgresCores !== undefined ? Math.max(0, c.machineCores - hubs - (c.postgresCores ?? 0) - c.processCores).toFixed(2) : '?'}; machine busy ${c.machineCores?.toFixed(2) ?? '?'} of ${c.cores}`);
-    console.log(`    delivery during the load: backlog peak ${fmt(r.backlogPeak)}, lag peak ${r.lagPeak} s; drained ${r.drainS?.toFixed(1) ?? 'never'} s after the load stopped; re-sends under the same key ${r.resentSameKey}; rollup lag at the end of the load ${r.rollupLagEnd ?? '?'} s`);
+    console.log(`  ${r.n} process${r.n > 1 ? 'es' : ''}: hubs ${r.hubCores.map((x) => x.toFixed(2)).join(' + ')} cores, postgres (all) ${c.postgresCores?.toFixed(2) ?? '? (sessions ended in the window)'}, bench (stations + target) ${c.processCores.toFixed(2)}, everything else ${c.machineCores !== undefined && c.postgresCores !== undefined ? Math.max(0, c.machineCores - hubs - c.postgresCores - c.processCores).toFixed(2) : '?'}; machine busy ${c.machineCores?.toFixed(2) ?? '?'} of ${c.cores}`);
+    console.log(`    acknowledged ${fmt(r.ackedRate)} obs/s in the window; delivery during the load: backlog peak ${fmt(r.backlogPeak)}, lag peak ${r.lagPeak} s; drained ${r.drainS?.toFixed(1) ?? 'never'} s after the load stopped; re-sends under the same key ${r.resentSameKey}; rollup lag at the end of the load ${r.rollupLagEnd ?? '?'} s`);
     console.log(`    store: ${fmt(r.stored)} observations = outbox ${fmt(r.outboxSum)} ${r.stored === r.outboxSum ? '✓' : '✗'} in ${fmt(r.commits)} commits (${(r.stored / Math.max(1, r.commits)).toFixed(0)} per commit); quarantined ${r.quarantined}; hub warnings logged ${r.warnings}; errors logged ${r.errorLines.length}${r.crashed.length ? `; CRASHED: hub ${r.crashed.join(', ')}` : ''}`);
     console.log(`    PostgreSQL backends of the hub database, average active during the window: ${r.waiting.map((x) => `${x.w} ${x.avg.toFixed(1)}`).join('; ')}`);
     for (const e of r.errorLines.slice(0, 5)) console.log(`      ${e.slice(0, 300)}`);
   }
   console.log(`\ntargets: exactly once — every committed observation delivered, none twice, none unknown, no hub crashed → ${fail ? 'FAIL' : 'PASS'}`);
-  const best = results.reduce((a, b) => (b.rate > a.rate ? b : a));
-  console.log(`scaling: ${results.map((r) => `${r.n} → ${(r.rate / one).toFixed(2)}×`).join(', ')} of one process (best ${fmt(best.rate)} obs/s with ${best.n}).`);
+  console.log(`scaling (median over ${o.rounds} round${o.rounds > 1 ? 's' : ''}): ${ns.map((n) => `${n} → ${fmt(median(of(n).map((r) => r.rate)))} obs/s = ${(median(of(n).map((r) => r.rate)) / one).toFixed(2)}×, hub ${median(of(n).map((r) => r.hubUsPerObs)).toFixed(1)} + PostgreSQL ${median(of(n).map((r) => r.pgUsPerObs)).toFixed(1)} µs CPU/obs`).join('; ')}`);
   if (cores <= 2) {
-    console.log(`  This machine has ${cores} cores shared by the hubs, PostgreSQL and this bench's own stations and target: a process beyond`);
-    console.log('  the core count cannot add CPU, so the ratio shows the cost of splitting the load, not the scaling one gets with a core (or a');
-    console.log('  machine) per process. Linear scaling is not asserted here; only exactly-once is.');
+    console.log(`  This machine has ${cores} cores shared by the hubs, PostgreSQL, this bench's stations and target, and whatever else runs`);
+    console.log('  ("everything else" above): a process beyond the free cores cannot add CPU, so the rate ratio shows contention, not the');
+    console.log('  scaling one gets with a core (or a machine) per process; CPU per observation is the figure that carries over. Linear');
+    console.log('  scaling is not asserted; exactly-once is.');
   }
   if (fail) process.exitCode = 1;
 }
