@@ -161,7 +161,7 @@ async function step(n: number, o: Options, cleanup: Cleanup): Promise<StepResult
       if (sampling) {
         try {
           const r = await mon.query<{ w: string; n: number }>(
-            `SELECT CASE WHEN wait_event_type IS NULL THEN 'on CPU' WHEN wait_event_type = 'Lock' THEN 'Lock:' || wait_event || ' (' || left(regexp_replace(query, '\\s+', ' ', 'g'), 48) || ')' ELSE wait_event_type || ':' || wait_event END AS w, count(*)::int AS n
+            `SELECT CASE WHEN wait_event_type IS NULL THEN 'CPU (' || left(regexp_replace(query, '\\s+', ' ', 'g'), 48) || ')' WHEN wait_event_type = 'Lock' THEN 'Lock:' || wait_event || ' (' || left(regexp_replace(query, '\\s+', ' ', 'g'), 48) || ')' ELSE wait_event_type || ':' || wait_event END AS w, count(*)::int AS n
              FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid() GROUP BY 1`);
           samples++;
           for (const x of r.rows) waits.set(x.w, (waits.get(x.w) ?? 0) + x.n);
@@ -217,7 +217,7 @@ async function step(n: number, o: Options, cleanup: Cleanup): Promise<StepResult
   await watcher;
   await sampler;
   const commits = Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM outbox')).rows[0]!.n);
-  const waiting = [...waits].map(([w, n]) => ({ w, avg: n / Math.max(1, samples) })).sort((a, b) => b.avg - a.avg).slice(0, 6);
+  const waiting = [...waits].map(([w, n]) => ({ w, avg: n / Math.max(1, samples) })).sort((a, b) => b.avg - a.avg).slice(0, 8);
   await sleep(1000); // a late duplicate would arrive now
 
   // Exactly once: every stored id once at the target, nothing else.
