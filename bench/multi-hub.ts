@@ -24,7 +24,7 @@ import { simStations, simRegistry, realtimeUpload, simFactors } from '../adapter
 
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const API_KEY = 'bench-multi-hub';
-const HELP = `usage: npm run bench -- multi-hub [--processes 1,2,3] [--stations 200] [--seconds 30] [--warmup 5] [--batch 1000] [--pool 8] [--drain-timeout 180] [--rounds 1]
+const HELP = `usage: npm run bench -- multi-hub [--processes 1,2,3] [--stations 200] [--seconds 30] [--warmup 5] [--batch 1000] [--pool 8] [--drain-timeout 180] [--rounds 1] [--kill-at S]
 
   --processes      the steps: how many hub processes, comma-separated (default 1,2,3)
   --stations       simulated HJ 212 stations (10 factors a frame), split round robin between the processes (default 200)
@@ -33,6 +33,8 @@ const HELP = `usage: npm run bench -- multi-hub [--processes 1,2,3] [--stations 
   --batch          the target's batch.max_size (default 1000)
   --pool           store.pool_size per hub process (default 8)
   --drain-timeout  seconds to wait for delivery to drain after the load stops (default 180)
+  --kill-at        in steps of 2+ processes, SIGKILL the last hub S s into the window and move its stations to the
+                   others (failover): exactly-once must still hold; that step's rate is not comparable (default 0 = off)
   --rounds         repeat the steps (1,2,3,1,2,3 …) and summarise by the median, against a machine whose load varies (default 1)
 
 DATABASE_URL names a PostgreSQL server and a role that may CREATE DATABASE (default ${DEFAULT_PG_URL});
@@ -73,6 +75,8 @@ interface StepResult {
   /** CPU µs per committed observation: all hub processes; the hub database's PostgreSQL backends (WAL writer, checkpointer not included) */
   hubUsPerObs: number; pgUsPerObs: number;
   crashed: number[]; errorLines: string[]; warnings: number;
+  /** the hub SIGKILLed on purpose (--kill-at) */
+  killed?: number;
   /** outbox rows = committed ingest transactions */
   commits: number;
   /** average active backends per wait state over the window */
@@ -88,7 +92,7 @@ class Cleanup {
   }
 }
 
-interface Options { adminUrl: string; redisUrl: string; stations: number; seconds: number; warmup: number; batch: number; pool: number; drainTimeoutS: number; rounds: number }
+interface Options { adminUrl: string; redisUrl: string; stations: number; seconds: number; warmup: number; batch: number; pool: number; drainTimeoutS: number; rounds: number; killAt: number }
 
 async function step(n: number, o: Options, cleanup: Cleanup): Promise<StepResult> {
   const log = (s: string) => console.log(`  [${n} process${n > 1 ? 'es' : ''}] ${s}`);
@@ -124,15 +128,18 @@ async function step(n: number, o: Options, cleanup: Cleanup): Promise<StepResult
   const now = Date.now(), dayStart = now - (now % 86_400_000);
   const base = Math.floor(Math.max(dayStart, now - 2 * 3_600_000) / 1000) * 1000; // today (UTC): rows land in today's partition
   const perHub = Array.from({ length: n }, () => 0);
-  const clients = stations.map((_, i) => { perHub[i % n]!++; return new Hj212Client({ host: '127.0.0.1', port: f.hubs[i % n]!.hj212Port, nextQn: () => qns.next(), timeoutMs: 10_000, retries: 3 }); });
+  const clientFor = (hub: number) => new Hj212Client({ host: '127.0.0.1', port: f.hubs[hub]!.hj212Port, nextQn: () => qns.next(), timeoutMs: 10_000, retries: 3 });
+  const clients = stations.map((_, i) => { perHub[i % n]!++; return clientFor(i % n); });
   cleanup.add(async () => { for (const c of clients) c.close(); });
   let stop = false, acked = 0, sendErrors = 0, measuring = false;
   const rtts: number[] = [];
   const load = Promise.all(stations.map(async (s, i) => {
-    for (let k = 0; !stop; k++) {
+    // A frame not acknowledged is sent again (to the station's hub of the moment): a collector's history upload.
+    for (let k = 0; !stop;) {
       const t0 = performance.now();
       try {
         await clients[i]!.send(realtimeUpload(s, base + k * 1000, qns.next(), { zone14 }));
+        k++;
         if (measuring) { acked++; rtts.push(performance.now() - t0); }
       } catch { sendErrors++; await sleep(200); }
     }
@@ -180,6 +187,22 @@ async function step(n: number, o: Options, cleanup: Cleanup): Promise<StepResult
   const be0 = await backendCpu(mon);
   measuring = true;
   sampling = true;
+  // --kill-at: the last hub SIGKILLed mid-window; its stations reconnect to the others (a balancer's failover).
+  let killed: number | undefined;
+  const killTimer = o.killAt > 0 && n >= 2 ? setTimeout(() => {
+    killed = n - 1;
+    f.hubs[killed]!.proc.kill('SIGKILL');
+    let moved = 0;
+    stations.forEach((_, i) => {
+      if (i % n !== killed) return;
+      const old = clients[i]!;
+      clients[i] = clientFor(i % (n - 1));
+      old.close();
+      moved++;
+    });
+    log(`hub ${killed} (pid ${f.hubs[killed]!.pid}) SIGKILLed ${o.killAt} s into the window; its ${moved} stations reconnect to the other hub${n > 2 ? 's' : ''}`);
+  }, o.killAt * 1000) : undefined;
+  cleanup.add(async () => clearTimeout(killTimer));
   const progress = setInterval(() => log(`… ${fmt(acked * simFactors.length)} observations acknowledged in the window`), 10_000);
   await sleep(o.seconds * 1000);
   const c1 = await count();
@@ -191,7 +214,7 @@ async function step(n: number, o: Options, cleanup: Cleanup): Promise<StepResult
   // Ticks of every process named postgres, other users' sessions included: a session that ends in the window takes
   // its ticks with it, so a negative figure means "unknown", not zero.
   if (cpu.postgresCores !== undefined && cpu.postgresCores < 0) cpu.postgresCores = undefined;
-  const hubCores = f.hubs.map((h, i) => (cpuSecondsOf(h.pid) - hub0[i]!) / ((w1 - w0) / 1000));
+  const hubCores = f.hubs.map((h, i) => Math.max(0, cpuSecondsOf(h.pid) - hub0[i]!) / ((w1 - w0) / 1000)); // a killed hub: 0
   const backendS = backendCpuSince(be0, await backendCpu(mon));
   const windowS = (w1 - w0) / 1000;
   stop = true;
@@ -242,7 +265,7 @@ async function step(n: number, o: Options, cleanup: Cleanup): Promise<StepResult
   if (process.env.DEBUG_MULTIHUB) console.log({ distinct: target.distinct, seen, missing, storedIds: storedIds.size });
   let unknown = 0;
   if (storedIds.size) for (const id of target.receivedIds()) if (!storedIds.has(id)) unknown++;
-  const crashed = f.hubs.filter((h) => h.proc.exitCode !== null || h.proc.signalCode !== null).map((h) => h.index);
+  const crashed = f.hubs.filter((h) => h.index !== killed && (h.proc.exitCode !== null || h.proc.signalCode !== null)).map((h) => h.index);
   const errorLines = f.hubs.flatMap((h) => h.errors.map((e) => `hub ${h.index}: ${e}`));
   const warnings = f.hubs.reduce((a, h) => a + h.warnings, 0);
   if (sendErrors) log(`${sendErrors} sends failed (retried by the station loop)`);
@@ -252,7 +275,7 @@ async function step(n: number, o: Options, cleanup: Cleanup): Promise<StepResult
     p50: pct(rtts, 0.5), p99: pct(rtts, 0.99), stored, outboxSum, quarantined,
     delivered: target.distinct, duplicates: target.duplicateIds, missing, unknown, resentSameKey: target.resentSameKey, drainS,
     hubUsPerObs: (hubCores.reduce((a, b) => a + b, 0) * windowS * 1e6) / Math.max(1, c1 - c0), pgUsPerObs: (backendS * 1e6) / Math.max(1, c1 - c0),
-    backlogPeak, lagPeak, rollupLagEnd, hubCores, cpu, crashed, errorLines, warnings, commits, waiting,
+    backlogPeak, lagPeak, rollupLagEnd, hubCores, cpu, crashed, killed, errorLines, warnings, commits, waiting,
   };
 }
 
@@ -262,7 +285,7 @@ export async function run(args: string[]): Promise<void> {
     values = parseArgs({ args, options: {
       processes: { type: 'string', default: '1,2,3' }, stations: { type: 'string', default: '200' }, seconds: { type: 'string', default: '30' },
       warmup: { type: 'string', default: '5' }, batch: { type: 'string', default: '1000' }, pool: { type: 'string', default: '8' },
-      'drain-timeout': { type: 'string', default: '180' }, rounds: { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' },
+      'drain-timeout': { type: 'string', default: '180' }, rounds: { type: 'string', default: '1' }, 'kill-at': { type: 'string', default: '0' }, help: { type: 'boolean', short: 'h' },
     } }).values;
   } catch (e) { throw new BenchUsageError(`${(e as Error).message}\n\n${HELP}`); }
   if (values.help) { console.log(HELP); return; }
@@ -271,8 +294,9 @@ export async function run(args: string[]): Promise<void> {
   const o = {
     adminUrl: process.env.DATABASE_URL ?? DEFAULT_PG_URL, redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     stations: Number(values.stations), seconds: Number(values.seconds), warmup: Number(values.warmup), batch: Number(values.batch),
-    pool: Number(values.pool), drainTimeoutS: Number(values['drain-timeout']), rounds: Number(values.rounds),
+    pool: Number(values.pool), drainTimeoutS: Number(values['drain-timeout']), rounds: Number(values.rounds), killAt: Number(values['kill-at']),
   };
+  if (!(o.killAt >= 0 && o.killAt < o.seconds)) throw new BenchUsageError('--kill-at: 0 (off) or seconds into the window, less than --seconds');
   if (!Number.isInteger(o.rounds) || o.rounds < 1 || o.rounds > 10) throw new BenchUsageError('--rounds: 1–10');
   if (!Number.isInteger(o.stations) || o.stations < 1 || o.stations > 20_000) throw new BenchUsageError('--stations: 1–20000');
   if (!(o.seconds >= 1 && o.seconds <= 3600)) throw new BenchUsageError('--seconds: 1–3600');
@@ -310,7 +334,7 @@ export async function run(args: string[]): Promise<void> {
 
   const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); return v.length ? (v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2) : Number.NaN; };
   const ns = [...new Set(results.map((r) => r.n))];
-  const of = (n: number) => results.filter((r) => r.n === n);
+  const of = (n: number) => { const all = results.filter((r) => r.n === n), whole = all.filter((r) => r.killed === undefined); return whole.length ? whole : all; };
   const one = median(of(ns.includes(1) ? 1 : ns[0]!).map((r) => r.rate));
   console.log(`\nmulti-hub: committed observations/s (counted in the store over the window); CPU per committed observation; delivery checked id by id at the target`);
   console.log('processes  stations/process  committed_obs_s  ratio_to_1  hub_cpu_us/obs  pg_cpu_us/obs  9014_p50/p99_ms       stored    delivered  duplicates  missing  unknown  drain_s  result');
@@ -319,7 +343,7 @@ export async function run(args: string[]): Promise<void> {
     const ok = r.missing === 0 && r.duplicates === 0 && r.unknown === 0 && r.drainS !== null && r.crashed.length === 0 && r.stored === r.outboxSum && r.quarantined === 0;
     fail ||= !ok;
     console.log([
-      String(r.n).padStart(9), r.stations.join('/').padStart(16), fmt(r.rate).padStart(15), `${(r.rate / one).toFixed(2)}×`.padStart(10),
+      `${r.killed !== undefined ? 'k' : ''}${r.n}`.padStart(9), r.stations.join('/').padStart(16), fmt(r.rate).padStart(15), `${(r.rate / one).toFixed(2)}×`.padStart(10),
       r.hubUsPerObs.toFixed(1).padStart(14), r.pgUsPerObs.toFixed(1).padStart(13), `${r.p50.toFixed(0)}/${r.p99.toFixed(0)}`.padStart(15),
       fmt(r.stored).padStart(11), fmt(r.delivered).padStart(11), String(r.duplicates).padStart(10),
       String(r.missing).padStart(7), String(r.unknown).padStart(7), (r.drainS?.toFixed(1) ?? 'never').padStart(7), ok ? '  PASS' : '  FAIL',
@@ -328,6 +352,7 @@ export async function run(args: string[]): Promise<void> {
   console.log('\nper step:');
   for (const r of results) {
     const c = r.cpu, hubs = r.hubCores.reduce((a, b) => a + b, 0);
+    if (r.killed !== undefined) console.log(`  ${r.n} processes, hub ${r.killed} SIGKILLed ${o.killAt} s into the window (its stations moved to the others): the rate is not comparable; exactly-once is the point`);
     console.log(`  ${r.n} process${r.n > 1 ? 'es' : ''}: hubs ${r.hubCores.map((x) => x.toFixed(2)).join(' + ')} cores, postgres (all) ${c.postgresCores?.toFixed(2) ?? '? (sessions ended in the window)'}, bench (stations + target) ${c.processCores.toFixed(2)}, everything else ${c.machineCores !== undefined && c.postgresCores !== undefined ? Math.max(0, c.machineCores - hubs - c.postgresCores - c.processCores).toFixed(2) : '?'}; machine busy ${c.machineCores?.toFixed(2) ?? '?'} of ${c.cores}`);
     console.log(`    acknowledged ${fmt(r.ackedRate)} obs/s in the window; delivery during the load: backlog peak ${fmt(r.backlogPeak)}, lag peak ${r.lagPeak} s; drained ${r.drainS?.toFixed(1) ?? 'never'} s after the load stopped; re-sends under the same key ${r.resentSameKey}; rollup lag at the end of the load ${r.rollupLagEnd ?? '?'} s`);
     console.log(`    store: ${fmt(r.stored)} observations = outbox ${fmt(r.outboxSum)} ${r.stored === r.outboxSum ? '✓' : '✗'} in ${fmt(r.commits)} commits (${(r.stored / Math.max(1, r.commits)).toFixed(0)} per commit); quarantined ${r.quarantined}; hub warnings logged ${r.warnings}; errors logged ${r.errorLines.length}${r.crashed.length ? `; CRASHED: hub ${r.crashed.join(', ')}` : ''}`);
