@@ -14,8 +14,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { BenchUsageError } from './lib/errors.ts';
-import { cpuSnapshot, cpuSince, type CpuReport } from './lib/cpu.ts';
+import { cpuSnapshot, cpuSince } from './lib/cpu.ts';
 import { startExactlyOnceTarget, type ExactlyOnceTarget } from './lib/exactly-once-target.ts';
+import { printReport, type Options, type StepResult } from './lib/multi-hub-report.ts';
 import { startFleet, type Fleet } from '../test/helpers/hub-fleet.ts';
 import { dropRedisPrefix } from '../test/helpers/services.ts';
 import { Hj212Client } from '../adapters/hj212/transport/client.ts';
@@ -67,21 +68,6 @@ function backendCpuSince(a: Map<number, number>, b: Map<number, number>): number
   return s;
 }
 
-interface StepResult {
-  n: number; stations: number[]; windowS: number; committed: number; rate: number; ackedRate: number;
-  p50: number; p99: number; stored: number; outboxSum: number; quarantined: number;
-  delivered: number; duplicates: number; missing: number; unknown: number; resentSameKey: number; drainS: number | null;
-  backlogPeak: number; lagPeak: number; rollupLagEnd: number | null; hubCores: number[]; cpu: CpuReport;
-  /** CPU µs per committed observation: all hub processes; the hub database's PostgreSQL backends (WAL writer, checkpointer not included) */
-  hubUsPerObs: number; pgUsPerObs: number;
-  crashed: number[]; errorLines: string[]; warnings: number;
-  /** the hub SIGKILLed on purpose (--kill-at) */
-  killed?: number;
-  /** outbox rows = committed ingest transactions */
-  commits: number;
-  /** average active backends per wait state over the window */
-  waiting: Array<{ w: string; avg: number }>;
-}
 
 /** Cleanups run once, in reverse order, on the normal path, on an exception and on SIGINT/SIGTERM. */
 class Cleanup {
@@ -92,7 +78,6 @@ class Cleanup {
   }
 }
 
-interface Options { adminUrl: string; redisUrl: string; stations: number; seconds: number; warmup: number; batch: number; pool: number; drainTimeoutS: number; rounds: number; killAt: number }
 
 async function step(n: number, o: Options, cleanup: Cleanup): Promise<StepResult> {
   const log = (s: string) => console.log(`  [${n} process${n > 1 ? 'es' : ''}] ${s}`);
@@ -332,40 +317,5 @@ export async function run(args: string[]): Promise<void> {
     await cleanup.run();
   }
 
-  const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); return v.length ? (v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2) : Number.NaN; };
-  const ns = [...new Set(results.map((r) => r.n))];
-  const of = (n: number) => { const all = results.filter((r) => r.n === n), whole = all.filter((r) => r.killed === undefined); return whole.length ? whole : all; };
-  const one = median(of(ns.includes(1) ? 1 : ns[0]!).map((r) => r.rate));
-  console.log(`\nmulti-hub: committed observations/s (counted in the store over the window); CPU per committed observation; delivery checked id by id at the target`);
-  console.log('processes  stations/process  committed_obs_s  ratio_to_1  hub_cpu_us/obs  pg_cpu_us/obs  9014_p50/p99_ms       stored    delivered  duplicates  missing  unknown  drain_s  result');
-  let fail = false;
-  for (const r of results) {
-    const ok = r.missing === 0 && r.duplicates === 0 && r.unknown === 0 && r.drainS !== null && r.crashed.length === 0 && r.stored === r.outboxSum && r.quarantined === 0;
-    fail ||= !ok;
-    console.log([
-      `${r.killed !== undefined ? 'k' : ''}${r.n}`.padStart(9), r.stations.join('/').padStart(16), fmt(r.rate).padStart(15), `${(r.rate / one).toFixed(2)}×`.padStart(10),
-      r.hubUsPerObs.toFixed(1).padStart(14), r.pgUsPerObs.toFixed(1).padStart(13), `${r.p50.toFixed(0)}/${r.p99.toFixed(0)}`.padStart(15),
-      fmt(r.stored).padStart(11), fmt(r.delivered).padStart(11), String(r.duplicates).padStart(10),
-      String(r.missing).padStart(7), String(r.unknown).padStart(7), (r.drainS?.toFixed(1) ?? 'never').padStart(7), ok ? '  PASS' : '  FAIL',
-    ].join('  '));
-  }
-  console.log('\nper step:');
-  for (const r of results) {
-    const c = r.cpu, hubs = r.hubCores.reduce((a, b) => a + b, 0);
-    if (r.killed !== undefined) console.log(`  ${r.n} processes, hub ${r.killed} SIGKILLed ${o.killAt} s into the window (its stations moved to the others): the rate is not comparable; exactly-once is the point`);
-    console.log(`  ${r.n} process${r.n > 1 ? 'es' : ''}: hubs ${r.hubCores.map((x) => x.toFixed(2)).join(' + ')} cores, postgres (all) ${c.postgresCores?.toFixed(2) ?? '? (sessions ended in the window)'}, bench (stations + target) ${c.processCores.toFixed(2)}, everything else ${c.machineCores !== undefined && c.postgresCores !== undefined ? Math.max(0, c.machineCores - hubs - c.postgresCores - c.processCores).toFixed(2) : '?'}; machine busy ${c.machineCores?.toFixed(2) ?? '?'} of ${c.cores}`);
-    console.log(`    acknowledged ${fmt(r.ackedRate)} obs/s in the window; delivery during the load: backlog peak ${fmt(r.backlogPeak)}, lag peak ${r.lagPeak} s; drained ${r.drainS?.toFixed(1) ?? 'never'} s after the load stopped; re-sends under the same key ${r.resentSameKey}; rollup lag at the end of the load ${r.rollupLagEnd ?? '?'} s`);
-    console.log(`    store: ${fmt(r.stored)} observations = outbox ${fmt(r.outboxSum)} ${r.stored === r.outboxSum ? '✓' : '✗'} in ${fmt(r.commits)} commits (${(r.stored / Math.max(1, r.commits)).toFixed(0)} per commit); quarantined ${r.quarantined}; hub warnings logged ${r.warnings}; errors logged ${r.errorLines.length}${r.crashed.length ? `; CRASHED: hub ${r.crashed.join(', ')}` : ''}`);
-    console.log(`    PostgreSQL backends of the hub database, average active during the window: ${r.waiting.map((x) => `${x.w} ${x.avg.toFixed(1)}`).join('; ')}`);
-    for (const e of r.errorLines.slice(0, 5)) console.log(`      ${e.slice(0, 300)}`);
-  }
-  console.log(`\ntargets: exactly once — every committed observation delivered, none twice, none unknown, no hub crashed → ${fail ? 'FAIL' : 'PASS'}`);
-  console.log(`scaling (median over ${o.rounds} round${o.rounds > 1 ? 's' : ''}): ${ns.map((n) => `${n} → ${fmt(median(of(n).map((r) => r.rate)))} obs/s = ${(median(of(n).map((r) => r.rate)) / one).toFixed(2)}×, hub ${median(of(n).map((r) => r.hubUsPerObs)).toFixed(1)} + PostgreSQL ${median(of(n).map((r) => r.pgUsPerObs)).toFixed(1)} µs CPU/obs`).join('; ')}`);
-  if (cores <= 2) {
-    console.log(`  This machine has ${cores} cores shared by the hubs, PostgreSQL, this bench's stations and target, and whatever else runs`);
-    console.log('  ("everything else" above): a process beyond the free cores cannot add CPU, so the rate ratio shows contention, not the');
-    console.log('  scaling one gets with a core (or a machine) per process; CPU per observation is the figure that carries over. Linear');
-    console.log('  scaling is not asserted; exactly-once is.');
-  }
-  if (fail) process.exitCode = 1;
+  if (!printReport(results, o, cores)) process.exitCode = 1;
 }
