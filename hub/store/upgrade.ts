@@ -30,7 +30,7 @@ async function moveLegacyOnce(db: SqlDriver, opts: Parameters<typeof moveLegacy>
     try {
       return await moveLegacy(db, opts);
     } catch (e) {
-      const gone = (e as { code?: string }).code === '42P01' && /observation_legacy/.test((e as Error).message);
+      const gone = (e as { code?: string }).code === '42P01' && /observation_(legacy|v6)/.test((e as Error).message);
       if (!gone || attempt >= 3) throw e;
     }
   }
