@@ -268,7 +268,7 @@ async function countRows(db: Queryable): Promise<number> {
 }
 
 async function truncate(db: Queryable) {
-  await db.query('TRUNCATE observation, outbox, observation_latest RESTART IDENTITY');
+  await db.query('TRUNCATE observation_data, outbox, observation_latest RESTART IDENTITY');
 }
 
 /** Run `work(i)` for every batch index with `concurrency` in flight; a progress line every few seconds. */
@@ -379,7 +379,7 @@ async function benchStore(kind: StoreKind, o: Options): Promise<StoreResult> {
     const rawDb = raw.db;
     const rawBatch = (w: Workload) => async (i: number) => {
       const rows = w.rows[i]!;
-      await rawDb.query(INSERT_OBSERVATIONS, observationParams(rows, 'http', Date.now()));
+      await rawDb.query(INSERT_OBSERVATIONS, await observationParams(rawDb, rawDb, rows, 'http', Date.now()));
       return rows.length;
     };
     const layerBatch = (w: Workload) => (i: number) => commitBatch(rawDb, { adapter: 'http', receivedAtMs: Date.now(), rows: w.rows[i]!, quarantine: [] }).then((m) => m.size);

@@ -156,17 +156,17 @@ async function benchSource(kind: 'postgres' | 'mysql', o: { rows: number; page: 
     const rawPhase = async (label: string, part: ObservationRow[][]) => {
       const raw = await openPostgres(store.url, 1);
       try {
-        await raw.query('TRUNCATE observation, outbox, observation_latest RESTART IDENTITY');
-        await raw.query(INSERT_OBSERVATIONS, observationParams(part[0]!, 'sql_poll', Date.now())); // warm-up
-        await raw.query('TRUNCATE observation, outbox, observation_latest RESTART IDENTITY');
+        await raw.query('TRUNCATE observation_data, outbox, observation_latest RESTART IDENTITY');
+        await raw.query(INSERT_OBSERVATIONS, await observationParams(raw, raw, part[0]!, 'sql_poll', Date.now())); // warm-up
+        await raw.query('TRUNCATE observation_data, outbox, observation_latest RESTART IDENTITY');
         await raw.query('CHECKPOINT').catch(() => undefined);
         const n = part.reduce((a, b) => a + b.length, 0);
         const c0 = cpuSnapshot(true);
         const t0 = performance.now();
-        for (const b of part) await raw.query(INSERT_OBSERVATIONS, observationParams(b, 'sql_poll', Date.now()));
+        for (const b of part) await raw.query(INSERT_OBSERVATIONS, await observationParams(raw, raw, b, 'sql_poll', Date.now()));
         const ms = performance.now() - t0;
         console.log(`  raw store insert  ${fmt(n / (ms / 1000)).padStart(8)} rows/s  ${secs(ms)}  (${label}: ${part.length} statements of ${fmt(o.page)}, one at a time)   ${cpuLine(cpuSince(c0, true))}`);
-        await raw.query('TRUNCATE observation, outbox, observation_latest RESTART IDENTITY');
+        await raw.query('TRUNCATE observation_data, outbox, observation_latest RESTART IDENTITY');
         await raw.query('CHECKPOINT').catch(() => undefined);
         return { n, ms };
       } finally { await raw.close(); }

@@ -3,18 +3,20 @@
 // What a newcomer waits for. Three cases, each a fresh child process in a temp directory, `rounds` times (median):
 // - first start: an empty data directory, the embedded store template present (as `npm install` leaves it);
 // - second start: the same data directory again (what every later start costs);
-// - first start, nothing cached: no store template and an empty tsx compile cache (a first start when `npm install`
-//   could not make the template, or right after a PGlite upgrade): PGlite's initdb runs in WASM, 6–9 s of CPU here.
+// - first start, nothing cached: no store template (a first start when `npm install` could not make the template, or
+//   right after a PGlite upgrade): PGlite's initdb runs in WASM, 6–9 s of CPU here; and an empty tsx compile cache,
+//   which matters only when the CLI runs the sources (a checkout without an up-to-date dist/: docs/build.md).
+// The first line says which code ran: the compiled dist/ or the sources through tsx.
 // Besides wall time it prints the hub's own CPU time (all threads): on a busy machine the wall time grows with the
 // load, the CPU time much less, so compare CPU figures across runs on a shared machine.
 // --root DIR measures another checkout the same way (before/after figures: `--root ../base`).
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BenchUsageError } from './lib/errors.ts';
 
 const TARGETS = { first: 5, second: 5, cold: 15 }; // seconds, on a quiet 2-core machine; see docs/operations.md
@@ -69,6 +71,16 @@ async function timeStart(root: string, dataDir: string, cacheDir: string | undef
   }
 }
 
+/** What bin/lifeline.js in `root` runs: the compiled build or the sources (a checkout from before the build). */
+async function whichCode(root: string): Promise<string> {
+  const stateModule = join(root, 'bin/build-state.js');
+  if (!existsSync(stateModule)) return 'the sources through tsx (this checkout has no build step)';
+  if (process.env.LIFELINE_RUN === 'ts') return 'the sources through tsx (LIFELINE_RUN=ts)';
+  const { buildState } = (await import(pathToFileURL(stateModule).href)) as { buildState: (o: { root: string }) => { fresh: boolean; reason?: string } };
+  const state = buildState({ root });
+  return state.fresh ? 'the compiled build in dist/ (up to date)' : `the sources through tsx (${state.reason})`;
+}
+
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]!; };
 
 export async function run(args: string[]): Promise<void> {
@@ -85,6 +97,7 @@ export async function run(args: string[]): Promise<void> {
 
   const load = loadavg()[0]!, cores = cpus().length;
   console.log(`start time of ${root} (lifeline start, no config, PGlite); ${rounds} round(s) per case, median`);
+  console.log(`code: ${await whichCode(root)}`);
   console.log(`node ${process.version}, ${cores} cores, load average ${load.toFixed(2)}${load > cores / 2 ? '  (a busy machine: wall times are inflated; compare CPU)' : ''}`);
 
   // One untimed start first: it leaves what `npm install` leaves (the store template, tsx's compile cache).
@@ -108,7 +121,7 @@ export async function run(args: string[]): Promise<void> {
   }
 
   let failed = false;
-  const label = { first: 'first start (empty data dir, template present)', second: 'second start (same data dir)', cold: 'first start, nothing cached (initdb, compile)' } as Record<string, string>;
+  const label = { first: 'first start (empty data dir, template present)', second: 'second start (same data dir)', cold: 'first start, nothing cached (initdb)' } as Record<string, string>;
   for (const c of cases) {
     const f = figures[c]!;
     const wall = median(f.map((x) => x.wallS));

@@ -1,6 +1,5 @@
 // Composition root: store → migrations → catalogue → registry → pipeline → adapters → API.
 import { resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { LoadedConfig } from './config/load.ts';
 import type { SqlDriver } from './store/driver.ts';
@@ -22,8 +21,9 @@ import type { FastifyInstance } from 'fastify';
 import { resolvePublish } from './delivery/targets.ts';
 import { createDelivery, type DeliveryEngine } from './delivery/engine.ts';
 import { createRoller, type Roller } from './rollups/roller.ts';
+import { hubVersion } from './version.ts';
 
-export const hubVersion: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+export { hubVersion }; // defined in version.ts, so that `lifeline --help` does not load the hub
 
 export interface Hub {
   url: string;

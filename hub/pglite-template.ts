@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { migrate, migrationsFingerprint } from './store/migrate.ts';
 
 /** The PGlite version: a template is only valid for the version (PostgreSQL catalogue) that made it. */
 function pgliteVersion(): string {
@@ -17,10 +18,14 @@ function pgliteVersion(): string {
   return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-/** Where templates live: LIFELINE_CACHE_DIR, else the XDG cache directory (~/.cache/lifeline-hub). */
+/**
+ * Where templates live: LIFELINE_CACHE_DIR, else the XDG cache directory (~/.cache/lifeline-hub). The template holds
+ * the store's migrations too (running them on a bare cluster was most of a first start), so its name carries both the
+ * PGlite version and a fingerprint of the migrations: a release with a new migration makes a new template.
+ */
 export function templateDir(env: NodeJS.ProcessEnv = process.env): string {
   const root = env.LIFELINE_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'lifeline-hub');
-  return join(root, `pglite-${pgliteVersion()}`);
+  return join(root, `pglite-${pgliteVersion()}-m${migrationsFingerprint()}`);
 }
 
 const isCluster = (dir: string) => existsSync(join(dir, 'PG_VERSION'));
@@ -47,9 +52,9 @@ export async function ensureTemplate(env: NodeJS.ProcessEnv = process.env): Prom
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   try {
-    const { PGlite } = await import('@electric-sql/pglite');
-    const db = await PGlite.create({ dataDir: tmp });
-    await db.close(); // a clean shutdown: the copy is a stopped cluster, safe to open anywhere
+    const { openPglite } = await import('./store/pglite.ts');
+    const db = await openPglite(tmp);
+    try { await migrate(db); } finally { await db.close(); } // a clean shutdown: the copy is a stopped cluster, safe to open anywhere
     try { renameSync(tmp, dir); } catch { /* another process finished first: use theirs */ }
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -20,6 +20,18 @@ export interface Layout {
   hourly(db: Queryable, pointId: number, fromMs: number, toMs: number): Promise<number>;
   /** Expire the rtd readings of one UTC day the way retention does; returns the rows gone. */
   dropDay(db: SqlDriver, dayStartMs: number): Promise<number>;
+  /** One day of generated history: $1 from, $2 to (ms), $3 minutes apart; `value` is SQL over p.id and t. */
+  historySql(value: string): string;
+  /** Bytes the observations take: tables and indexes. */
+  bytes(db: Queryable): Promise<number>;
+}
+
+/** A table's size with its indexes, or a partition tree's. */
+export async function relationBytes(db: Queryable, root: string): Promise<number> {
+  // A plain table is not a partition tree: then it is its own size.
+  const r = await db.query<{ b: string }>(`SELECT greatest(pg_total_relation_size($1::regclass),
+    (SELECT coalesce(sum(pg_total_relation_size(relid)), 0) FROM pg_partition_tree($1::regclass)))::text AS b`, [root]);
+  return Number(r.rows[0]!.b);
 }
 
 export function currentLayout(timezone: string): Layout {
@@ -49,6 +61,17 @@ export function currentLayout(timezone: string): Layout {
       }
       progress(`rollups caught up ${((performance.now() - t0) / 1000).toFixed(1)} s after ingest ended`);
     },
+    // The registry-held part of a row is its tag (migration 008): one per point here, looked up once per statement.
+    historySql: (value) => `
+      WITH tg AS MATERIALIZED (
+        SELECT p.id AS pid, observation_tag_of(p.device_id, d.site_id, p.indicator, 'MPa', 'N', '{}', 'bench', NULL) AS tag
+        FROM point p JOIN device d ON d.id = p.device_id)
+      INSERT INTO observation_data (point_id, tag, kind, time, value, received_at)
+      SELECT p.id, tg.tag, 'rtd', t, ${value}, t
+      FROM point p JOIN tg ON tg.pid = p.id,
+           generate_series(to_timestamp($1 / 1000.0), to_timestamp($2 / 1000.0) - interval '1 millisecond', make_interval(mins => $3)) AS t`,
+    // The tags count: they are what the rows no longer repeat.
+    bytes: async (db) => (await relationBytes(db, 'observation_data')) + (await relationBytes(db, 'observation_tag')),
     latest: async (db, f) => (await queryLatest(db, { siteIds: f.siteIds, indicators: f.indicators, kind: 'rtd' })).length,
     hourly: async (db, pointId, fromMs, toMs) => (await queryAggregates(db, { interval: '1h', pointIds: [pointId], fromMs, toMs, limit: 1000 })).length,
     async dropDay(db, dayStartMs) {

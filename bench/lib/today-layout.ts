@@ -3,7 +3,6 @@
 // current layout beside this one, built the same way in the same run, so the comparison must not move with the code.
 import type { Queryable, SqlDriver } from '../../hub/store/driver.ts';
 import { migrate } from '../../hub/store/migrate.ts';
-import { observationParams, INSERT_OBSERVATIONS } from '../../hub/store/observations.ts';
 import { identityKey, type ObservationRow } from '../../hub/store/rows.ts';
 
 /** The last migration of the single-table layout. */
@@ -35,19 +34,38 @@ WITH ins AS (
 )
 SELECT id::text AS id, point_id, kind, (extract(epoch FROM time) * 1000)::float8 AS t FROM ins`;
 
+// Release 0.1's parameter encoder for INSERT_TODAY, frozen with it.
+const numArray = (a: unknown[]) => '{' + a.map((v) => (v === null || v === undefined ? 'NULL' : String(v))).join(',') + '}';
+const textArray = (a: unknown[]) => '{' + a.map((v) => (v === null || v === undefined ? 'NULL'
+  : '"' + String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"')).join(',') + '}';
+const TEXT_COLS = new Set([3, 4, 11, 12, 13, 14, 15, 17]);
+
+function todayParams(rows: ObservationRow[], adapter: string, receivedAtMs: number): unknown[] {
+  const cols: unknown[][] = Array.from({ length: 18 }, () => []);
+  for (const r of rows) {
+    const v = [r.pointId, r.deviceId, r.siteId, r.indicator, r.kind, r.timeMs, r.value, r.avg, r.min, r.max, r.cou, r.unit,
+      r.sourceFlag, r.flags.join(','), r.warnings.join(','), r.messageId, r.rawValue, r.rawUnit];
+    v.forEach((x, j) => cols[j]!.push(x));
+  }
+  return [...cols.map((c, j) => (TEXT_COLS.has(j) ? textArray(c) : numArray(c))), adapter, receivedAtMs];
+}
+
 /**
  * Release 0.1's commit of one batch (observations + outbox), as its store layer ran it: the store a 0.1 hub leaves
  * behind (upgrade tests) and the reference of bench/store-scale. Returns the new ids by identity key, as commitBatch.
  */
 export async function commitToday(db: SqlDriver, rows: ObservationRow[], adapter: string, receivedAtMs: number): Promise<Map<string, string>> {
-  const params = observationParams(rows, adapter, receivedAtMs);
-  if (params.length !== 20) throw new Error(`observationParams now gives ${params.length} parameters, 0.1 had 20: freeze its encoder here too`);
+  const params = todayParams(rows, adapter, receivedAtMs);
   const r = await db.transaction((tx) => tx.query<{ id: string; point_id: number; kind: string; t: number }>(INSERT_TODAY, params));
   return new Map(r.rows.map((x) => [identityKey(x.point_id, x.kind, x.t), x.id]));
 }
 
-/** Whether the current INSERT_OBSERVATIONS still targets 0.1's columns (the history SQL of both sides shares them). */
-export const sameInsertShape = () => INSERT_OBSERVATIONS.includes('raw_value, raw_unit)');
+/** One day of generated history in 0.1's table: $1 from, $2 to (ms), $3 minutes apart; `value` is SQL over p.id and t. */
+export const historySqlToday = (value: string) => `
+INSERT INTO observation (point_id, device_id, site_id, indicator, kind, time, value, unit, source_flag, adapter, received_at)
+SELECT p.id, p.device_id, d.site_id, p.indicator, 'rtd', t, ${value}, 'MPa', 'N', 'bench', t
+FROM point p JOIN device d ON d.id = p.device_id,
+     generate_series(to_timestamp($1 / 1000.0), to_timestamp($2 / 1000.0) - interval '1 millisecond', make_interval(mins => $3)) AS t`;
 
 /** Release 0.1's latest values: DISTINCT ON over the whole table. */
 export async function latestToday(db: Queryable, f: { siteIds?: number[]; indicators?: string[] }): Promise<number> {

@@ -35,6 +35,18 @@ export function assertAdapter(mod: unknown, from: string): AdapterDefinition {
   return def as AdapterDefinition;
 }
 
+/** Whether this code runs compiled (dist/, bin/lifeline.js): then no TypeScript loader is registered. */
+const compiled = !import.meta.url.endsWith('.ts');
+let tsLoader: Promise<void> | undefined;
+
+/**
+ * Under the compiled hub, register tsx (once) before the first plugin loads: a plugin may be TypeScript, and even a
+ * `.js` plugin imports `lifeline-hub/sdk`, which is the SDK's TypeScript sources. About 0.2 s of CPU, only then.
+ */
+async function typeScriptLoader(): Promise<void> {
+  if (compiled) await (tsLoader ??= import('tsx/esm/api').then((m) => m.register()).then(() => undefined));
+}
+
 /** Import a module by path (relative to baseDir) or npm package name (resolved from baseDir); its default export. */
 export async function importModule(spec: string, baseDir: string): Promise<unknown> {
   let url: string;
@@ -44,7 +56,7 @@ export async function importModule(spec: string, baseDir: string): Promise<unkno
     catch { url = spec; }
   }
   let mod: unknown;
-  try { mod = await import(url); }
+  try { await typeScriptLoader(); mod = await import(url); }
   catch (cause) { throw new LifelineError('ADAPTER_NOT_FOUND', `plugin "${spec}" could not be loaded: ${(cause as Error).message}`, { cause, stage: 'config' }); }
   return (mod as { default?: unknown })?.default ?? mod;
 }

@@ -1,14 +1,10 @@
-// `lifeline` command line.
+// `lifeline` command line. Each command imports what it needs when it runs (`await import`), so `--help` or
+// `hj212 decode` does not load the hub, fastify or node-opcua: in the compiled build (dist/) every dynamic import is a
+// chunk of its own. Keep the static imports below light.
 import { parseArgs } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parse, stringify } from 'yaml';
-import { loadConfig } from '../config/load.ts';
-import { hubVersion } from '../hub.ts';
-import { start } from './start.ts';
-import { loadCatalogue } from '../registry/catalogue.ts';
-import { hashKey } from '../api/auth.ts';
+import { hubVersion } from '../version.ts';
 import { isLifelineError, LifelineError } from '../sdk/errors.ts';
-import { resolveAdapters, validateAdapterConfigs } from '../adapters/loader.ts';
 
 const usage = `lifeline ${hubVersion} — urban lifeline data hub
 
@@ -66,6 +62,7 @@ async function prepareStore() {
 
 async function checkConfig(args: string[]) {
   if (!args[0]) throw new Error('usage: lifeline check-config FILE');
+  const [{ loadConfig }, { resolveAdapters, validateAdapterConfigs }] = await Promise.all([import('../config/load.ts'), import('../adapters/loader.ts')]);
   const loaded = loadConfig(args[0]);
   // Adapters too: the same checks `start` makes before it touches the store.
   const defs = await resolveAdapters(Object.keys(loaded.config.adapters), loaded.config.plugins, loaded.baseDir);
@@ -76,8 +73,9 @@ async function checkConfig(args: string[]) {
   console.log(`${loaded.source}: OK (${r.sites.length} sites, ${r.devices.length} devices, ${r.points.length} points, ${Object.keys(loaded.config.adapters).length} adapters)`);
 }
 
-function indicators(args: string[]) {
+async function indicators(args: string[]) {
   const { values } = parseArgs({ args, options: { domain: { type: 'string' }, json: { type: 'boolean' } } });
+  const { loadCatalogue } = await import('../registry/catalogue.ts');
   const list = loadCatalogue().filter((i) => !values.domain || i.domain === values.domain);
   if (values.json) { console.log(JSON.stringify(list, null, 2)); return; }
   const rows = list.map((i) => [i.code, i.unit, i.range ? `${i.range.min ?? ''}..${i.range.max ?? ''}` : '', i.resolution?.toString() ?? '', `${i.name.zh} / ${i.name.en}`]);
@@ -92,7 +90,7 @@ function indicators(args: string[]) {
 async function conformance(args: string[]) {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } } });
   if (!positionals[0]) throw new Error('usage: lifeline conformance MODULE [--config FILE] [--json] [--out FILE]');
-  const { runConformance, toMarkdown } = await import('../../conformance/index.ts');
+  const [{ runConformance, toMarkdown }, { parse }] = await Promise.all([import('../../conformance/index.ts'), import('yaml')]);
   // --config: YAML or JSON with the adapter's `config` and the `registry` its readings refer to.
   const opts = values.config ? (parse(readFileSync(values.config, 'utf8')) as Record<string, never>) : {};
   const report = await runConformance(positionals[0], { ...opts, baseDir: process.cwd() });
@@ -126,6 +124,7 @@ async function sim(args: string[]) {
   if (!Number.isInteger(port)) throw new Error('--target: HOST:PORT');
   const { simStations, simRegistry } = await import('../../adapters/hj212/sim/stations.ts');
   if (values['registry-out']) {
+    const { stringify } = await import('yaml');
     writeFileSync(values['registry-out'], stringify({ registry: simRegistry(simStations(devices, values.prefix)) }));
     console.log(`wrote the registry of ${devices} simulated stations to ${values['registry-out']} (add it to your config's registry)`);
     if (!values.duration && values.target === '127.0.0.1:9212' && !args.includes('--target')) return;
@@ -143,10 +142,10 @@ export async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
-      case 'start': return await start(rest);
+      case 'start': return await (await import('./start.ts')).start(rest);
       case 'check-config': return await checkConfig(rest);
       case 'prepare-store': return await prepareStore();
-      case 'indicators': return indicators(rest);
+      case 'indicators': return await indicators(rest);
       case 'conformance': return await conformance(rest);
       case 'hj212': return await hj212(rest);
       case 'mapping': { const r = await (await import('../mapping/cli.ts')).mappingCommand(rest); (r.ok ? console.log : console.error)(r.output); if (!r.ok) process.exitCode = 1; return; }
@@ -157,7 +156,7 @@ export async function main(argv: string[]): Promise<void> {
       case 'sqlpoll': process.exitCode = await (await import('../../adapters/sql_poll/cli.ts')).sqlpollCommand(rest); return;
       case 'hash-key':
         if (!rest[0]) throw new Error('usage: lifeline hash-key KEY');
-        console.log(hashKey(rest[0]));
+        console.log((await import('../api/auth.ts')).hashKey(rest[0]));
         return;
       case '--version': case '-v': console.log(hubVersion); return;
       case undefined: case '--help': case '-h': case 'help': console.log(usage); return;

@@ -93,6 +93,9 @@ export interface LifelineErrorOptions {
   cause?: unknown;
 }
 
+/** Marks a LifelineError made by any copy of this module: see `Symbol.hasInstance` below. */
+const LIFELINE_ERROR = Symbol.for('lifeline.error');
+
 /**
  * Base of every error the hub, its adapters and publishers raise: a stable `code`, structured `details`
  * (field path or byte offset) and a message a person can act on.
@@ -122,6 +125,16 @@ export class LifelineError extends Error {
   toJSON() {
     return { code: this.code, message: this.message, details: this.details, retryable: this.retryable };
   }
+
+  /**
+   * `e instanceof LifelineError` holds for an error made by another copy of this class too: the compiled hub (dist/)
+   * has its own, and a plugin importing `lifeline-hub/sdk` (the sources) another. Subclasses keep the plain check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== LifelineError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[LIFELINE_ERROR] === true;
+  }
 }
+Object.defineProperty(LifelineError.prototype, LIFELINE_ERROR, { value: true });
 
 export const isLifelineError = (e: unknown): e is LifelineError => e instanceof LifelineError;

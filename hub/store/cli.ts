@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { SqlDriver } from './driver.ts';
 import { listPartitions, maintainPartitions, retentionPlan, applyRetention, type PartitionInfo, type Retention } from './partitions.ts';
 import { retentionOf, type StoreUpkeepConfig } from './upgrade.ts';
-import { moveLegacy } from './legacy.ts';
+import { legacyRowCount, moveLegacy } from './legacy.ts';
 
 const USAGE = `usage: lifeline store status              [--config FILE | --data-dir DIR] [--json]
        lifeline store retention [--dry-run]  [--config FILE | --data-dir DIR] [--json]
@@ -24,14 +24,13 @@ export interface StatusReport {
   next_retention_drops: string[];
 }
 
-/** Whether migration 006 has run: status reads only, it never migrates. */
+/** Whether migration 008 (the partitioned, compact layout) has run: status reads only, it never migrates. */
 async function partitioned(db: SqlDriver): Promise<boolean> {
-  return (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid WHERE c.relname = 'observation'`)).rows[0]!.n > 0;
+  return (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid WHERE c.relname = 'observation_data'`)).rows[0]!.n > 0;
 }
 
 export async function storeStatus(db: SqlDriver, retention: Retention, nowMs: number): Promise<StatusReport> {
-  const legacy = (await db.query<{ r: string | null }>(`SELECT to_regclass('observation_legacy')::text AS r`)).rows[0]!.r;
-  const legacyRows = legacy ? Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation_legacy')).rows[0]!.n) : null;
+  const legacyRows = await legacyRowCount(db);
   if (!(await partitioned(db))) return { partitions: [], total: { partitions: 0, bytes: 0, rows: 0 }, legacy_rows: legacyRows, retention, next_retention_drops: [] };
   const partitions = await listPartitions(db);
   return {
@@ -49,9 +48,9 @@ export function formatStatus(s: StatusReport): string {
   ]);
   const w = head.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k]!.length)));
   const line = (r: string[]) => r.map((x, k) => (k < r.length - 1 ? x.padEnd(w[k]!) : x)).join('  ');
-  const out = s.partitions.length ? [line(head), ...rows.map(line), ''] : ['observation is not partitioned yet (migration 006 not applied): `lifeline store migrate` or start the hub'];
+  const out = s.partitions.length ? [line(head), ...rows.map(line), ''] : ['observation is not in the partitioned layout yet (migrations 006–008 not applied): `lifeline store migrate` or start the hub'];
   out.push(`${s.total.partitions} partitions, ${kB(s.total.bytes)}, about ${s.total.rows.toLocaleString('en')} observations`);
-  if (s.legacy_rows !== null) out.push(`${s.legacy_rows.toLocaleString('en')} observations from before the partitioned layout still to move (lifeline store migrate, or start the hub)`);
+  if (s.legacy_rows !== null) out.push(`${s.legacy_rows.toLocaleString('en')} observations from an earlier layout still to move (lifeline store migrate, or start the hub)`);
   out.push(`retention: ${describe(s.retention)}`);
   out.push(s.next_retention_drops.length
     ? `next retention run drops ${s.next_retention_drops.length} partition(s) (marked *): ${s.next_retention_drops.join(', ')}`

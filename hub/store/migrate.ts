@@ -1,8 +1,16 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SqlDriver } from './driver.ts';
 
 const dir = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+/** A short hash of every migration's name and text: a store template made with them is valid for exactly this set. */
+export function migrationsFingerprint(): string {
+  const h = createHash('sha256');
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.sql')).sort()) h.update(f).update('\0').update(readFileSync(dir + f)).update('\0');
+  return h.digest('hex').slice(0, 12);
+}
 
 /**
  * Apply pending migrations in name order, all in one transaction (all or nothing); safe with concurrent hubs (advisory lock).
@@ -29,7 +37,19 @@ export async function migrate(db: SqlDriver, opts: { until?: string } = {}): Pro
   return applied;
 }
 
-/** Our migrations hold no functions or quoted semicolons, so splitting on ; at line ends is exact. */
-function splitSql(sql: string): string[] {
-  return sql.replace(/^--.*$/gm, '').split(/;\s*$/m).map((s) => s.trim()).filter(Boolean);
+/**
+ * Statements end with `;` at a line's end. A dollar-quoted body (`$$ … $$`, plpgsql) is one piece whatever it holds;
+ * our migrations have no other quoted semicolons at line ends.
+ */
+export function splitSql(sql: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (const line of sql.replace(/^--.*$/gm, '').split('\n')) {
+    cur += line + '\n';
+    quoted = (line.match(/\$\$/g)?.length ?? 0) % 2 === 1 ? !quoted : quoted;
+    if (!quoted && /;\s*$/.test(line)) { out.push(cur.trim().replace(/;$/, '')); cur = ''; }
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out.filter(Boolean);
 }

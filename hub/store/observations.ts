@@ -1,19 +1,16 @@
 // Committing batches and reading observations back. The SQL is plain PostgreSQL, shared by PGlite.
 import type { Queryable, SqlDriver } from './driver.ts';
 import { identityKey, type ObservationRow, type QuarantineRow } from './rows.ts';
+import { tagIdsOf } from './tags.ts';
 
 /** The plain batch insert of observations (bench/ingest measures the raw store rate with exactly this). */
 export const INSERT_OBSERVATIONS = `
-  INSERT INTO observation (point_id, device_id, site_id, indicator, kind, time, value, avg, min, max, cou, unit,
-                           source_flag, flags, warnings, adapter, message_id, received_at, raw_value, raw_unit)
-  SELECT u.p, u.d, u.s, u.i, u.k, to_timestamp(u.t / 1000.0), u.v, u.a, u.mn, u.mx, u.c, u.un, u.sf,
-         CASE WHEN u.f = '' THEN '{}'::text[] ELSE string_to_array(u.f, ',') END,
-         CASE WHEN u.w = '' THEN '{}'::text[] ELSE string_to_array(u.w, ',') END,
-         $19, u.m, to_timestamp($20 / 1000.0), u.rv, u.ru
-  FROM unnest($1::int[], $2::int[], $3::int[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::float8[],
-              $9::float8[], $10::float8[], $11::float8[], $12::text[], $13::text[], $14::text[], $15::text[],
-              $16::text[], $17::float8[], $18::text[])
-       AS u(p, d, s, i, k, t, v, a, mn, mx, c, un, sf, f, w, m, rv, ru)
+  INSERT INTO observation_data (point_id, tag, kind, time, value, avg, min, max, cou, warnings, message_id, received_at, raw_value)
+  SELECT u.p, u.g, u.k, to_timestamp(u.t / 1000.0), u.v, u.a, u.mn, u.mx, u.c,
+         CASE WHEN u.w = '' THEN NULL ELSE string_to_array(u.w, ',') END, u.m, to_timestamp($13 / 1000.0), u.rv
+  FROM unnest($1::int[], $2::int[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[],
+              $9::float8[], $10::text[], $11::text[], $12::float8[])
+       AS u(p, g, k, t, v, a, mn, mx, c, w, m, rv)
   ON CONFLICT (point_id, kind, time) DO NOTHING`;
 
 /** observation_latest takes a row only when it is newer by (time, id) than the one it has. */
@@ -38,7 +35,7 @@ WITH ins AS (${INSERT_OBSERVATIONS}
   SELECT DISTINCT ON (point_id, kind) point_id, kind, time, id FROM ins ORDER BY point_id, kind, time DESC, id DESC
 ${LATEST_UPSERT})
 SELECT array_agg(ins.id ORDER BY x.n)::text AS ids
-FROM unnest($1::int[], $5::text[], $6::float8[]) WITH ORDINALITY AS x(p, k, t, n)
+FROM unnest($1::int[], $3::text[], $4::float8[]) WITH ORDINALITY AS x(p, k, t, n)
 LEFT JOIN ins ON ins.point_id = x.p AND ins.kind = x.k AND ins.time = to_timestamp(x.t / 1000.0)`;
 
 const INSERT_QUARANTINE = `
@@ -80,21 +77,23 @@ function textArray(a: unknown[]): string {
   }
   return s + '}';
 }
-const TEXT_COLS = new Set([3, 4, 11, 12, 13, 14, 15, 17]);
+const TEXT_COLS = new Set([2, 9, 10]);
 
-/** Column arrays for unnest(): one round trip per batch whatever its size. */
-export function observationParams(rows: ObservationRow[], adapter: string, receivedAtMs: number): unknown[] {
+/**
+ * Parameters of INSERT_OBSERVATIONS: column arrays for unnest(), one round trip per batch whatever its size. `store`
+ * is the handle whose tag cache serves (hub/store/tags.ts); `db` runs the rare tag lookups, outside any transaction.
+ */
+export async function observationParams(db: Queryable, store: object, rows: ObservationRow[], adapter: string, receivedAtMs: number): Promise<unknown[]> {
+  const tags = await tagIdsOf(db, store, rows, adapter);
   const n = rows.length;
-  const cols = Array.from({ length: 18 }, () => new Array<unknown>(n));
+  const cols = Array.from({ length: 12 }, () => new Array<unknown>(n));
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
-    cols[0]![i] = r.pointId; cols[1]![i] = r.deviceId; cols[2]![i] = r.siteId; cols[3]![i] = r.indicator;
-    cols[4]![i] = r.kind; cols[5]![i] = r.timeMs; cols[6]![i] = r.value; cols[7]![i] = r.avg;
-    cols[8]![i] = r.min; cols[9]![i] = r.max; cols[10]![i] = r.cou; cols[11]![i] = r.unit;
-    cols[12]![i] = r.sourceFlag; cols[13]![i] = r.flags.join(','); cols[14]![i] = r.warnings.join(',');
-    cols[15]![i] = r.messageId; cols[16]![i] = r.rawValue; cols[17]![i] = r.rawUnit;
+    cols[0]![i] = r.pointId; cols[1]![i] = tags[i]; cols[2]![i] = r.kind; cols[3]![i] = r.timeMs; cols[4]![i] = r.value;
+    cols[5]![i] = r.avg; cols[6]![i] = r.min; cols[7]![i] = r.max; cols[8]![i] = r.cou;
+    cols[9]![i] = r.warnings.length ? r.warnings.join(',') : ''; cols[10]![i] = r.messageId; cols[11]![i] = r.rawValue;
   }
-  return [...cols.map((c, j) => (TEXT_COLS.has(j) ? textArray(c) : numArray(c))), adapter, receivedAtMs];
+  return [...cols.map((c, j) => (TEXT_COLS.has(j) ? textArray(c) : numArray(c))), receivedAtMs];
 }
 
 /**
@@ -105,22 +104,23 @@ export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Ma
   // Observations alone (the common case): INSERT_BATCH is one statement, and a statement is its own transaction.
   // No BEGIN/COMMIT round trips, and the latest rows it locks are released as soon as it commits instead of after
   // the hub's event loop gets round to sending COMMIT: concurrent batches of the same points wait less.
-  if (input.rows.length && !input.quarantine.length && !input.checkpoint) return insertRows(db, input);
+  const params = input.rows.length ? await observationParams(db, db, input.rows, input.adapter, input.receivedAtMs) : undefined;
+  if (params && !input.quarantine.length && !input.checkpoint) return insertRows(db, input.rows, params);
   return db.transaction(async (tx) => {
-    const inserted = input.rows.length ? await insertRows(tx, input) : new Map<string, string>();
+    const inserted = params ? await insertRows(tx, input.rows, params) : new Map<string, string>();
     if (input.quarantine.length) await insertQuarantine(tx, input.adapter, input.receivedAtMs, input.quarantine);
     if (input.checkpoint) await tx.query(UPSERT_CHECKPOINT, [input.adapter, input.checkpoint.key, JSON.stringify(input.checkpoint.value)]);
     return inserted;
   });
 }
 
-async function insertRows(db: Queryable, input: CommitInput): Promise<Map<string, string>> {
+async function insertRows(db: Queryable, rows: ObservationRow[], params: unknown[]): Promise<Map<string, string>> {
   const inserted = new Map<string, string>();
-  const res = await db.query<{ ids: string }>(INSERT_BATCH, observationParams(input.rows, input.adapter, input.receivedAtMs));
+  const res = await db.query<{ ids: string }>(INSERT_BATCH, params);
   // One bigint[] aligned with input.rows: the new id, or NULL where the identity already existed.
   const ids = res.rows[0]!.ids.slice(1, -1).split(',');
   for (let i = 0; i < ids.length; i++) {
-    if (ids[i] !== 'NULL') { const r = input.rows[i]!; inserted.set(identityKey(r.pointId, r.kind, r.timeMs), ids[i]!); }
+    if (ids[i] !== 'NULL') { const r = rows[i]!; inserted.set(identityKey(r.pointId, r.kind, r.timeMs), ids[i]!); }
   }
   return inserted;
 }
@@ -140,7 +140,7 @@ async function insertQuarantine(tx: Queryable, adapter: string, receivedAtMs: nu
  */
 export async function rebuildLatest(db: Queryable): Promise<void> {
   await db.query(`INSERT INTO observation_latest AS l (point_id, kind, time, id)
-    SELECT DISTINCT ON (point_id, kind) point_id, kind, time, id FROM observation ORDER BY point_id, kind, time DESC, id DESC
+    SELECT DISTINCT ON (point_id, kind) point_id, kind, time, id FROM observation_data ORDER BY point_id, kind, time DESC, id DESC
     ${LATEST_UPSERT}`);
 }
 
@@ -209,18 +209,36 @@ export async function queryObservations(db: Queryable, f: ObservationFilter): Pr
 export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'limit' | 'after'>): Promise<StoredObservationRow[]> {
   const params: unknown[] = [];
   const w = where({ ...f, kind: f.kind ?? 'rtd' }, params);
-  // The latest table names each point's row by its key (id, kind, time): a nested loop, one index probe per point in
-  // its own partition (run-time pruning on kind and time). Inside the LATERAL, bare column names are observation's.
+  // The latest table names each point's row by its identity (point, kind, time) and id: a nested loop, one probe of
+  // the identity index per point in its own partition (run-time pruning on kind and time). Inside the LATERAL, bare column names are observation's.
   const latest = () => {
     params.push(f.kind ?? 'rtd');
     const lw = [`l.kind = $${params.length}`];
     if (f.pointIds) { params.push(f.pointIds); lw.push(`l.point_id = ANY($${params.length}::int[])`); }
+    // Site, device and indicator narrow the latest rows through the registry first (as the API's filters do), so
+    // only those points are probed; each probed row must still match by what it was stored with (w, below).
+    const reg: string[] = [];
+    if (f.siteIds) { params.push(f.siteIds); reg.push(`d.site_id = ANY($${params.length}::int[])`); }
+    if (f.deviceIds) { params.push(f.deviceIds); reg.push(`p.device_id = ANY($${params.length}::int[])`); }
+    if (f.indicators) { params.push(f.indicators); reg.push(`p.indicator = ANY($${params.length}::text[])`); }
+    if (reg.length) lw.push(`l.point_id IN (SELECT p.id FROM point p JOIN device d ON d.id = p.device_id WHERE ${reg.join(' AND ')})`);
     return lw.join(' AND ');
   };
+  // One probe per latest row: its observation_data row by identity, then its tag by primary key. Through the view the
+  // planner hash-joined the whole tag table on every probe (it expects a row per partition), so the probe spells the
+  // view's columns out over the two tables (the same list as migration 008's view; store tests compare the two), and
+  // OFFSET 0 keeps each LATERAL a per-row probe.
   const sql = f.toMs === undefined
-    ? `SELECT o.* FROM observation_latest l CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM observation
-         WHERE observation.id = l.id AND observation.kind = l.kind AND observation.time = l.time AND ${w.join(' AND ')}) o
-       WHERE ${latest()} ORDER BY o.point_id`
+    ? `SELECT ${COLUMNS} FROM (
+         SELECT od.id, od.point_id, t.device_id, t.site_id, t.indicator, od.kind, od.time, od.value, od.avg, od.min, od.max, od.cou,
+                t.unit, t.source_flag, t.flags, coalesce(od.warnings, '{}'::text[]) AS warnings, t.adapter, od.message_id,
+                od.received_at, od.raw_value, t.raw_unit
+         FROM observation_latest l
+         CROSS JOIN LATERAL (SELECT * FROM observation_data od WHERE od.point_id = l.point_id AND od.kind = l.kind AND od.time = l.time
+                             AND od.id = l.id OFFSET 0) od
+         CROSS JOIN LATERAL (SELECT * FROM observation_tag t WHERE t.id = od.tag OFFSET 0) t
+         WHERE ${latest()}) observation
+       WHERE ${w.join(' AND ')} ORDER BY point_id`
     : `SELECT DISTINCT ON (point_id) ${COLUMNS} FROM observation WHERE ${w.join(' AND ')} ORDER BY point_id, time DESC, observation.id DESC`;
   return (await db.query<StoredObservationRow>(sql, params)).rows;
 }

@@ -1,4 +1,4 @@
-// Time partitions of `observation` (migration 006): LIST by kind, then RANGE by time, one granularity per kind.
+// Time partitions of `observation_data` (migrations 006, 008): LIST by kind, then RANGE by time, one granularity per kind.
 // Creating partitions ahead, moving rows out of a kind's DEFAULT partition, and dropping expired ones all run here,
 // each step in its own short transaction under one advisory lock, so two hub processes on one PostgreSQL take
 // turns instead of racing on the same DDL.
@@ -144,7 +144,7 @@ export interface PartitionInfo {
 export async function listPartitions(db: Queryable): Promise<PartitionInfo[]> {
   const leaves = await db.query<{ name: string; bytes: string; est: number }>(
     `SELECT c.relname AS name, pg_total_relation_size(c.oid)::text AS bytes, c.reltuples::float8 AS est
-     FROM pg_partition_tree('observation') t JOIN pg_class c ON c.oid = t.relid
+     FROM pg_partition_tree('observation_data') t JOIN pg_class c ON c.oid = t.relid
      WHERE t.isleaf ORDER BY c.relname`);
   const out: PartitionInfo[] = [];
   for (const l of leaves.rows) {
@@ -176,7 +176,7 @@ export function expired(p: { kind?: string; toMs?: number }, retention: Retentio
 /** The partitions the next retention run drops (names only: cheap, no per-partition scan). */
 export async function retentionPlan(db: Queryable, retention: Retention, nowMs: number): Promise<string[]> {
   const r = await db.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_partition_tree('observation') t JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf ORDER BY 1`);
+    `SELECT c.relname AS name FROM pg_partition_tree('observation_data') t JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf ORDER BY 1`);
   return r.rows.map((x) => x.name).filter((n) => { const p = parsePartitionName(n); return p !== undefined && expired(p, retention, nowMs); });
 }
 

@@ -14,6 +14,8 @@ t.test('schemas/generated/types.ts is what npm run gen writes', async (t) => {
 t.test('every schema compiles and has a title and description', async (t) => {
   const ajv = createAjv();
   for (const s of loadSchemas()) {
+    // Checked here rather than at every start: createAjv adds the hub's schemas without meta-validation.
+    t.ok(ajv.validateSchema(s), `${s.$id} is a valid JSON Schema: ${ajv.errorsText(ajv.errors)}`);
     t.ok(ajv.getSchema(s.$id), `${s.$id} compiles`);
     t.ok(s.title && (s as { description?: string }).description, `${s.$id} documented`);
   }

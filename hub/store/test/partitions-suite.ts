@@ -142,7 +142,7 @@ export function partitionsSuite(t: Test, open: () => Promise<SqlDriver>) {
     const refs = (await db.query<{ ids: string[] }>('SELECT ref_ids::text[] AS ids FROM outbox ORDER BY id')).rows.flatMap((r) => r.ids);
     t.equal(refs.length, 100);
 
-    t.same(await migrate(db), ['004_latest.sql', '005_rollups.sql', '006_partitions.sql', '007_time_spans.sql'], 'the upgrade applies on top of 001–003');
+    t.same(await migrate(db), ['004_latest.sql', '005_rollups.sql', '006_partitions.sql', '007_time_spans.sql', '008_compact_rows.sql'], 'the upgrade applies on top of 001–003');
     t.equal(await count(db, 'observation_legacy'), 100, 'rows wait in the legacy table');
     const progress: number[] = [];
     const part = await moveLegacy(db, { chunk: 15, maxChunks: 3, onProgress: (p) => progress.push(p.moved) });
@@ -163,5 +163,54 @@ export function partitionsSuite(t: Test, open: () => Promise<SqlDriver>) {
     t.ok(BigInt([...fresh.values()][0]!) > BigInt([...before.keys()].sort((a, b) => Number(BigInt(b) - BigInt(a)))[0]!), 'new ids continue after the old ones');
     const dup = await commitBatch(db, { adapter: 't', receivedAtMs: NOW, rows: [row(1, 'hour', NOW)], quarantine: [] });
     t.equal(dup.size, 0, 'dedup covers the moved rows');
+  });
+
+  t.test('compact rows: a store made by 006–007 (wide partitioned rows) moves into 008, and reads back the same', async (t) => {
+    const db = await open();
+    t.teardown(() => db.close());
+    await migrate(db, { until: '007_time_spans.sql' });
+    // What a 007 hub wrote: every column of the wide row in use somewhere (flags, warnings, raw unit, message id,
+    // the aggregate columns of a minute row, a NULL value), two devices, two adapters.
+    await db.query(`INSERT INTO observation (point_id, device_id, site_id, indicator, kind, time, value, avg, min, max, cou, unit,
+        source_flag, flags, warnings, adapter, message_id, received_at, raw_value, raw_unit)
+      SELECT 1 + g % 3, 1 + g % 2, 7, 'water.pipe_pressure', CASE WHEN g % 5 = 0 THEN 'min' ELSE 'rtd' END,
+             to_timestamp(${NOW / 1000} - g * 60), CASE WHEN g % 7 = 0 THEN NULL ELSE g / 10.0 END,
+             CASE WHEN g % 5 = 0 THEN g / 10.0 END, CASE WHEN g % 5 = 0 THEN g / 20.0 END, CASE WHEN g % 5 = 0 THEN g / 5.0 END,
+             CASE WHEN g % 5 = 0 THEN 10 END, 'MPa', CASE WHEN g % 4 = 0 THEN 'D' ELSE 'N' END,
+             CASE WHEN g % 3 = 0 THEN '{out_of_range}'::text[] ELSE '{}' END, CASE WHEN g % 6 = 0 THEN ARRAY['CRC lenient', 'a "q", comma'] ELSE '{}' END,
+             CASE WHEN g % 2 = 0 THEN 'hj212' ELSE 'http' END, CASE WHEN g % 2 = 0 THEN 'QN' || g END,
+             to_timestamp(${NOW / 1000} - g * 60 + 5), CASE WHEN g % 4 = 1 THEN g * 100.0 END, CASE WHEN g % 4 = 1 THEN 'kPa' END
+      FROM generate_series(1, 240) g`);
+    const cols = `id::text AS id, point_id, device_id, site_id, indicator, kind, time, value, avg, min, max, cou, unit, source_flag, flags,
+      warnings, adapter, message_id, received_at, raw_value, raw_unit`;
+    const before = (await db.query(`SELECT ${cols} FROM observation ORDER BY id`)).rows;
+    t.equal(before.length, 240);
+
+    t.same(await migrate(db), ['008_compact_rows.sql'], 'the upgrade applies 008');
+    t.equal(await count(db, 'observation_v6'), 240, 'the wide rows wait in observation_v6');
+    const part = await moveLegacy(db, { chunk: 50, maxChunks: 2 });
+    t.same({ moved: part.moved, done: part.done }, { moved: 100, done: false }, 'stopped after 2 chunks (as if killed)');
+    t.equal(await count(db, 'observation_v6') + await count(db, 'observation_data'), 240, 'each row in exactly one table');
+    t.same((await moveLegacy(db, { chunk: 50 })).done, true, 'resumed and finished');
+    t.equal((await db.query<{ r: string | null }>(`SELECT to_regclass('observation_v6')::text AS r`)).rows[0]!.r, null, 'observation_v6 dropped');
+
+    const after = (await db.query(`SELECT ${cols} FROM observation ORDER BY id`)).rows;
+    t.same(after, before, 'the view reads every column of every row as the wide table held it');
+    const tags = await count(db, 'observation_tag');
+    t.ok(tags > 1 && tags <= 2 * 2 * 2 * 2 * 2, `the repeated part is stored once per combination (${tags} tags for 240 rows)`);
+
+    // New rows: the hub's commit finds the same tags, and a row written through the view gets one too.
+    const fresh = await commitBatch(db, { adapter: 'hj212', receivedAtMs: NOW, rows: [{ ...row(1, 'rtd', NOW + 60_000), deviceId: 1, siteId: 7 }], quarantine: [] });
+    t.equal(fresh.size, 1);
+    await db.query(`INSERT INTO observation (point_id, device_id, site_id, indicator, kind, time, value, unit, adapter, received_at)
+      VALUES (2, 2, 7, 'water.pipe_pressure', 'rtd', to_timestamp(${(NOW + 120_000) / 1000}), 1.5, 'MPa', 'sql', now())`);
+    const two = (await db.query<{ adapter: string; site_id: number; flags: string[]; warnings: string[]; source_flag: string }>(
+      `SELECT adapter, site_id, flags, warnings, source_flag FROM observation WHERE time > to_timestamp(${NOW / 1000}) ORDER BY time`)).rows;
+    t.same(two, [
+      { adapter: 'hj212', site_id: 7, flags: [], warnings: [], source_flag: 'N' },
+      { adapter: 'sql', site_id: 7, flags: [], warnings: [], source_flag: 'N' },
+    ], 'inserted through commitBatch and through the view: read back whole');
+    await db.query(`DELETE FROM observation WHERE adapter = 'sql'`);
+    t.equal(await count(db, 'observation_data'), 241, 'a delete through the view removes the row');
   });
 }
