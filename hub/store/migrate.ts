@@ -18,12 +18,14 @@ export function migrationsFingerprint(): string {
  */
 export async function migrate(db: SqlDriver, opts: { until?: string } = {}): Promise<string[]> {
   const applied: string[] = [];
-  await db.exec('CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
   const all = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
   if (opts.until !== undefined && !all.includes(opts.until)) throw new Error(`no migration named ${opts.until} (have ${all.join(', ')})`);
   const files = opts.until === undefined ? all : all.filter((f) => f <= opts.until!);
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(7212001)');
+    // Under the lock: two hubs starting together on a fresh database would otherwise both run this CREATE, and
+    // CREATE TABLE IF NOT EXISTS is not safe concurrently (the loser fails on pg_type_typname_nsp_index).
+    await tx.query('CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
     const done = new Set((await tx.query<{ name: string }>('SELECT name FROM schema_migration')).rows.map((r) => r.name));
     for (const f of files) {
       if (done.has(f)) continue;

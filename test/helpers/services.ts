@@ -9,6 +9,33 @@ export async function postgresUp(): Promise<boolean> {
   try { await c.connect(); await c.query('SELECT 1'); return true; } catch { return false; } finally { await c.end().catch(() => undefined); }
 }
 
+export const REDIS_TEST_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Whether the shared Redis answers PING (share it only under a key prefix of your own; never FLUSHALL). */
+export async function redisUp(url = REDIS_TEST_URL): Promise<boolean> {
+  const { Redis } = await import('ioredis');
+  const r = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  r.on('error', () => undefined);
+  try { await r.connect(); return (await r.ping()) === 'PONG'; } catch { return false; } finally { r.disconnect(); }
+}
+
+/** Delete every key under `prefix:` (SCAN, not KEYS: the shared Redis has other people's keys too). */
+export async function dropRedisPrefix(prefix: string, url = REDIS_TEST_URL): Promise<number> {
+  const { Redis } = await import('ioredis');
+  const r = new Redis(url, { maxRetriesPerRequest: 1 });
+  r.on('error', () => undefined);
+  let n = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) n += await r.del(...keys);
+    } while (cursor !== '0');
+  } finally { r.disconnect(); }
+  return n;
+}
+
 /** Skip (locally) or fail (CI) when a service is missing. Returns true when the test may proceed. */
 export function needService(t: Tap.Test, name: string, up: boolean): boolean {
   if (up) return true;
