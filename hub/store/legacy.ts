@@ -5,7 +5,7 @@
 // delivery batches still name them. The hub runs this before it serves (reads and dedup then see one table);
 // `lifeline store migrate` runs it without starting the hub.
 import type { Queryable, SqlDriver } from './driver.ts';
-import { ensurePartition, KIND_GRANULARITY, underLock } from './partitions.ts';
+import { ensurePartition, KIND_GRANULARITY, tableExists, underLock } from './partitions.ts';
 
 /** Oldest first: a 0.1 store upgraded in one go has rows only in observation_legacy (008 dropped the empty v6). */
 const SOURCES = ['observation_legacy', 'observation_v6'] as const;
@@ -14,18 +14,32 @@ const TAG_COLS = 'device_id, site_id, indicator, unit, source_flag, flags, adapt
 
 export interface MoveProgress { moved: number; remaining: number; chunks: number; done: boolean }
 
-async function exists(db: Queryable, table: string): Promise<boolean> {
-  return (await db.query<{ r: string | null }>(`SELECT to_regclass($1)::text AS r`, [table])).rows[0]!.r !== null;
-}
+const exists = tableExists;
 
 async function count(db: Queryable, table: string): Promise<number> {
   return Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`)).rows[0]!.n);
 }
 
+/**
+ * Rows in `table`, or null when there is no such table. Outside the partition lock another hub may drop it (empty)
+ * between any check and the count: "gone" then means moved, not an error (two hubs starting on one database).
+ */
+async function countIfAny(db: Queryable, table: string): Promise<number | null> {
+  try {
+    return (await exists(db, table)) ? await count(db, table) : null;
+  } catch (e) {
+    if ((e as { code?: string }).code === '42P01') return null; // undefined_table: dropped meanwhile
+    throw e;
+  }
+}
+
 /** Rows still waiting in an earlier layout; null when there is no earlier layout left. */
 export async function legacyRowCount(db: Queryable): Promise<number | null> {
   let n: number | null = null;
-  for (const s of SOURCES) if (await exists(db, s)) n = (n ?? 0) + (await count(db, s));
+  for (const s of SOURCES) {
+    const c = await countIfAny(db, s);
+    if (c !== null) n = (n ?? 0) + c;
+  }
   return n;
 }
 
@@ -59,8 +73,9 @@ export async function moveLegacy(db: SqlDriver, opts: { chunk?: number; maxChunk
   const chunk = opts.chunk ?? 20_000;
   const p: MoveProgress = { moved: 0, remaining: (await legacyRowCount(db)) ?? 0, chunks: 0, done: false };
   for (const source of SOURCES) {
-    if (!(await exists(db, source))) continue;
-    const empty = (await count(db, source)) === 0; // nothing to move: skip straight to dropping the empty table
+    const rows = await countIfAny(db, source);
+    if (rows === null) continue;
+    const empty = rows === 0; // nothing to move: skip straight to dropping the empty table
     while (!empty && (opts.maxChunks === undefined || p.chunks < opts.maxChunks)) {
       const n = await underLock(db, async (tx) => {
         if (!(await exists(tx, source))) return 0;

@@ -55,8 +55,12 @@ export function parsePartitionName(name: string): { kind: string; fromMs: number
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function exists(tx: Queryable, name: string): Promise<boolean> {
-  return (await tx.query<{ r: string | null }>('SELECT to_regclass($1)::text AS r', [name])).rows[0]!.r !== null;
+// pg_class read through the statement's snapshot, not to_regclass: after waiting for PARTITION_LOCK, a backend's
+// catalog cache can still miss a table another hub created meanwhile, or name one it dropped (invalidations are
+// taken on relation locks, not advisory ones); the DDL that follows would then fail.
+export async function tableExists(tx: Queryable, name: string): Promise<boolean> {
+  return (await tx.query<{ e: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relname = $1 AND n.nspname = ANY (current_schemas(false))) AS e`, [name])).rows[0]!.e;
 }
 
 /**
@@ -69,7 +73,7 @@ export async function ensurePartition(tx: Queryable, kind: string, ms: number): 
   if (!g) return -1;
   const from = periodStart(g, ms), to = periodEnd(g, from);
   const name = partitionName(kind, from);
-  if (await exists(tx, name)) return -1;
+  if (await tableExists(tx, name)) return -1;
   const parent = `observation_${kind}`, def = `observation_${kind}_default`;
   const bounds = `FOR VALUES FROM ('${iso(from)}') TO ('${iso(to)}')`;
   const range = [iso(from), iso(to)];
@@ -188,7 +192,7 @@ export async function applyRetention(db: SqlDriver, retention: Retention, nowMs:
   const dropped: string[] = [];
   for (const name of await retentionPlan(db, retention, nowMs)) {
     await underLock(db, async (tx) => {
-      if (await exists(tx, name)) { await tx.query(`DROP TABLE ${name}`); dropped.push(name); }
+      if (await tableExists(tx, name)) { await tx.query(`DROP TABLE ${name}`); dropped.push(name); }
     });
   }
   return dropped;

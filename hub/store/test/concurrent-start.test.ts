@@ -17,7 +17,7 @@ t.test('three hubs migrate and prepare one fresh database at once', async (t) =>
         await migrate(d);
         return prepareStoreLayout(d, {}, Date.now, () => undefined);
       }));
-      const failed = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+      const failed = results.flatMap((r) => (r.status === "rejected" ? [String((r.reason as Error).stack ?? r.reason)] : []));
       t.same(failed, [], `round ${round}: every hub migrated and prepared the store`);
       const legacy = await drivers[0]!.query<{ r: string | null }>(`SELECT to_regclass('observation_legacy')::text AS r`);
       t.equal(legacy.rows[0]!.r, null, `round ${round}: the empty legacy table is gone`);
