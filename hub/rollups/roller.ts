@@ -52,7 +52,7 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
       const t0 = performance.now();
       try {
         const r = await rollStep(db, await horizon.safeMax(), o.zone, o.stepSize);
-        caughtUp = r.caughtUp;
+        caughtUp = r.caughtUp || r.busy === true; // busy: another process is rolling up; look again after pollMs
         if (r.observations) metrics?.rollupObservations.inc(r.observations);
         await gauge();
       } catch (e) {
@@ -74,6 +74,7 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
       for (let i = 0; i < 10_000; i++) {
         const safe = await horizon.safeMax();
         const r = await rollStep(db, safe, o.zone, o.stepSize);
+        if (r.busy) { await new Promise((res) => setTimeout(res, 20)); continue; }
         if (r.caughtUp) {
           const max = (await db.query<{ m: string }>('SELECT COALESCE(max(id), 0)::text AS m FROM outbox')).rows[0]!.m;
           if (BigInt(safe) >= BigInt(max)) return;

@@ -125,7 +125,10 @@ export async function ensureCursor(db: Queryable, name = 'rollup'): Promise<void
   await db.query('INSERT INTO rollup_cursor (name, outbox_id) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING', [name]);
 }
 
-export interface RollStep { entries: number; observations: number; minutes: number; /** the cursor reached safeMax */ caughtUp: boolean }
+export interface RollStep {
+  entries: number; observations: number; minutes: number; /** the cursor reached safeMax */ caughtUp: boolean;
+  /** another process holds the cursor (it is rolling up): nothing done here */ busy?: boolean;
+}
 
 /**
  * One step of the roller: the outbox entries after the cursor (up to safeMax, at most about `cap` observations) →
@@ -133,8 +136,14 @@ export interface RollStep { entries: number; observations: number; minutes: numb
  */
 export async function rollStep(db: SqlDriver, safeMax: string, zone: string, cap = 50_000, name = 'rollup'): Promise<RollStep> {
   return db.transaction(async (tx) => {
-    const cur = (await tx.query<{ c: string }>('SELECT outbox_id::text AS c FROM rollup_cursor WHERE name = $1 FOR UPDATE', [name])).rows[0];
-    if (!cur || BigInt(cur.c) >= BigInt(safeMax)) return { entries: 0, observations: 0, minutes: 0, caughtUp: true };
+    // SKIP LOCKED: with several hub processes, one rolls up while the others sleep, instead of each queueing on the
+    // cursor row with a pooled connection held and then recomputing a sliver of buckets.
+    const cur = (await tx.query<{ c: string }>('SELECT outbox_id::text AS c FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED', [name])).rows[0];
+    if (!cur) {
+      const exists = (await tx.query('SELECT 1 FROM rollup_cursor WHERE name = $1', [name])).rows.length > 0;
+      return { entries: 0, observations: 0, minutes: 0, caughtUp: !exists, busy: exists };
+    }
+    if (BigInt(cur.c) >= BigInt(safeMax)) return { entries: 0, observations: 0, minutes: 0, caughtUp: true };
     const rows = (await tx.query<{ id: string; ids: string; n: number } & SpanRow>(
       `SELECT id::text AS id, ref_ids::text AS ids, count AS n, ${SPAN_COLS} FROM outbox
        WHERE id > $1::bigint AND id <= $2::bigint AND topic = 'observation' ORDER BY outbox.id LIMIT 1000`, [cur.c, safeMax])).rows;
