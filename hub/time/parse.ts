@@ -49,6 +49,17 @@ export const inTimeRange = (ms: number): boolean => Number.isFinite(ms) && ms >=
  * 0001…9999 (a number like 1e17 is not a time any store can hold). */
 export function parseTime(input: string | number, zone: string): number {
   if (typeof input === 'number') return inTimeRange(input) ? Math.trunc(input) : Number.NaN;
+  // The readings of one batch or frame mostly share their time (every point of a minute, every value of an HJ 212
+  // frame): the last answer is kept, and a repeat costs one string compare instead of a parse.
+  if (input === last.input && zone === last.zone) return last.ms;
+  const ms = parseTimeString(input, zone);
+  last.input = input; last.zone = zone; last.ms = ms;
+  return ms;
+}
+
+const last: { input: string | undefined; zone: string; ms: number } = { input: undefined, zone: '', ms: Number.NaN };
+
+function parseTimeString(input: string, zone: string): number {
   if (withOffset.test(input)) {
     if (!realDate(+input.slice(0, 4), +input.slice(5, 7), +input.slice(8, 10))) return Number.NaN;
     return Date.parse(input.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
