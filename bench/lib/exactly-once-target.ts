@@ -2,7 +2,8 @@
 // many distinct batches (idempotency keys) the id arrived. A batch re-sent under a key already seen is a permitted
 // re-send (the target dedups it by key) and is counted apart; an id in two different batches is a duplicate.
 // Counts live in a byte array indexed by id (ids of a fresh store are small and dense), so millions cost megabytes.
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
+import { buffer } from 'node:stream/consumers';
 import type { AddressInfo } from 'node:net';
 
 export interface ExactlyOnceTarget {
@@ -24,19 +25,13 @@ export interface ExactlyOnceTarget {
   close(): Promise<void>;
 }
 
-const read = (req: IncomingMessage) => new Promise<Buffer>((resolve, reject) => {
-  const parts: Buffer[] = [];
-  req.on('data', (c: Buffer) => parts.push(c));
-  req.on('end', () => resolve(Buffer.concat(parts)));
-  req.on('error', reject);
-});
 
 export async function startExactlyOnceTarget(): Promise<ExactlyOnceTarget> {
   let counts = new Uint8Array(1 << 20);
   let distinct = 0, received = 0, requests = 0, resentSameKey = 0, duplicateIds = 0, maxId = 0;
   const keys = new Set<string>();
   const server = createServer((req, res) => {
-    read(req).then((body) => {
+    buffer(req).then((body) => {
       const doc = JSON.parse(body.toString()) as { idempotency_key: string; observations: Array<{ id: string }> };
       requests++;
       if (keys.has(doc.idempotency_key)) { resentSameKey++; res.writeHead(200).end('{}'); return; }
