@@ -20,6 +20,7 @@ for (const store of ['pglite', 'postgres'] as const) {
     let now = T0 + RAMP.length * STEP + 60_000;
     const clock = { now: () => now };
     const { hub, cleanup } = await startTestHub(store, (c) => {
+      c.registry.points.push({ code: 'GS-001-C3', device: 'GS-001-GD', indicator: 'gas.underground_space_concentration', field: 'ch4c', source_unit: '%{LEL}' });
       c.registry.points.push({ code: 'GS-001-C2', device: 'GS-001-GD', indicator: 'gas.underground_space_concentration', field: 'ch4b', source_unit: '%{LEL}' });
       c.alarms.overrides = [{ point: 'WS-001-V1', rule: { id: 'silent', kind: 'no_data', expected_interval_s: 60, intervals: 3, level: 3 } }];
     }, clock);
@@ -65,13 +66,23 @@ for (const store of ['pglite', 'postgres'] as const) {
       t.ok(Math.abs(full.events[0].value - 1.5) < 1e-9, 'event values are in the indicator unit (30 %LEL = 1.5 %VOL)');
     });
 
+    await t.test('two episodes in one batch: the first clears before the second raises', async (t) => {
+      await post([...RAMP, ...RAMP].map((v, i) => ({ point: 'GS-001-C3', time: at(i), value: v })));
+      await hub.alarms!.catchUp();
+      const list = (await get('/v1/alarms?point=GS-001-C3')).json().data;
+      t.equal(list.length, 2, 'two alarms');
+      for (const a of list) {
+        t.same((await get(`/v1/alarms/${a.id}`)).json().events.map((e: { type: string }) => e.type), ['raised', 'escalated', 'de_escalated', 'cleared']);
+      }
+    });
+
     await t.test('maintenance and calibration readings do not raise', async (t) => {
       t.same((await get('/v1/alarms?point=GS-001-C2')).json().data, []);
     });
 
     await t.test('a replayed evaluation changes nothing', async (t) => {
       await hub.alarms!.catchUp();
-      t.equal((await get('/v1/alarms')).json().data.filter((a: { rule: string }) => a.rule === 'high').length, 1);
+      t.equal((await get('/v1/alarms?point=GS-001-C1')).json().data.length, 1);
       t.equal((await get(`/v1/alarms/${methaneId}`)).json().events.length, 4);
     });
 
@@ -150,13 +161,14 @@ for (const store of ['pglite', 'postgres'] as const) {
     await t.test('list filters and cursor paging', async (t) => {
       const ids = (q: string) => get(`/v1/alarms?${q}`).then((r) => r.json().data.map((a: { id: string }) => a.id));
       t.same(await ids('state=archived'), [methaneId]);
-      t.same(await ids('domain=gas'), [methaneId]);
-      t.same(await ids('site=GS-001&level=2'), [methaneId]);
+      t.same(await ids('domain=gas&point=GS-001-C1,GS-001-C2'), [methaneId]);
+      t.same(await ids('site=GS-001&level=2&state=archived'), [methaneId]);
       t.same(await ids('level=1'), []);
-      t.same(await ids(`from=${at(0)}&to=${at(RAMP.length)}`), [methaneId], 'from/to select the raise time');
-      t.equal((await ids('active=false')).length, 2);
+      t.same(await ids(`from=${at(0)}&to=${at(RAMP.length)}&point=GS-001-C1`), [methaneId], 'from/to select the raise time');
+      t.equal((await ids(`from=${at(RAMP.length)}`)).length, 3, 'the second GS-001-C3 episode and both no_data ones raised later');
+      t.equal((await ids('active=false')).length, 4);
       const all = await ids('');
-      t.equal(all.length, 3);
+      t.equal(all.length, 5);
       const paged: string[] = [];
       let cursor: string | null = null;
       do {

@@ -74,6 +74,8 @@ class Batch {
   async clear(s: StateRow, timeMs: number, value: number | null): Promise<void> {
     const a = await this.alarm(s.alarmId!);
     a.active = false; a.clearedMs = timeMs; a.dirty = true;
+    // Now, not at flush: the same step may raise the point's next episode, and only one alarm per (rule, point) is active.
+    await this.tx.query('UPDATE alarm SET active = false, cleared_time = $2::timestamptz WHERE id = $1::bigint', [a.id, iso(timeMs)]);
     await this.event(a.id, 'cleared', timeMs, null, value);
     s.alarmId = null; s.dirty = true;
   }
