@@ -20,8 +20,10 @@ const RAMP = [...UP, ...DOWN];
 const SERIES = [...RAMP, ...RAMP];
 const T0 = Date.UTC(2026, 10, 26, 2);
 const at = (i: number) => new Date(T0 + i * 10_000).toISOString();
-const PER_BATCH = 4;
-const KILL_AT = 7; // batch 7 (readings 28–31: an alarm active on every point) is in flight when the hub is killed
+// Batches of readings [EDGES[b], EDGES[b + 1]) of every point. Batch KILL_AT (readings 28–31: an alarm active on every
+// point) is in flight when the hub is killed.
+const EDGES = [0, 14, 28, 32, 46, 60, 74, 92];
+const KILL_AT = 2;
 
 function expected(offset: number): Array<[string, number | null, string]> {
   return [
@@ -51,11 +53,11 @@ export function alarmsSigkillSuite(t: Test, store: 'pglite' | 'postgres') {
       },
     }));
     const env = pgdb ? { DATABASE_URL: pgdb.url } : {};
-    const batch = (b: number) => POINTS.flatMap((point) => SERIES.slice(b * PER_BATCH, (b + 1) * PER_BATCH).map((value, k) => ({ point, time: at(b * PER_BATCH + k), value })));
+    const batch = (b: number) => POINTS.flatMap((point) => SERIES.slice(EDGES[b], EDGES[b + 1]).map((value, k) => ({ point, time: at(EDGES[b]! + k), value })));
     const send = (url: string, b: number) => fetch(`${url}/v1/observations`, {
       method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ records: batch(b) }),
     });
-    const batches = Math.ceil(SERIES.length / PER_BATCH);
+    const batches = EDGES.length - 1;
 
     const first = await launchHub(cfg, env, 30_000);
     for (let b = 0; b < KILL_AT; b++) t.equal((await send(first.url, b)).status, 200, `batch ${b}`);
