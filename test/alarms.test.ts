@@ -22,6 +22,7 @@ for (const store of ['pglite', 'postgres'] as const) {
     const { hub, cleanup } = await startTestHub(store, (c) => {
       c.registry.points.push({ code: 'GS-001-C3', device: 'GS-001-GD', indicator: 'gas.underground_space_concentration', field: 'ch4c', source_unit: '%{LEL}' });
       c.registry.points.push({ code: 'GS-001-C2', device: 'GS-001-GD', indicator: 'gas.underground_space_concentration', field: 'ch4b', source_unit: '%{LEL}' });
+      c.alarms.levels = c.alarms.levels.map((l) => (l.level === 3 ? { ...l, ack_within_s: 60, resolve_within_s: 600 } : l));
       c.alarms.overrides = [{ point: 'WS-001-V1', rule: { id: 'silent', kind: 'no_data', expected_interval_s: 60, intervals: 3, level: 3 } }];
     }, clock);
     t.teardown(cleanup);
@@ -50,7 +51,7 @@ for (const store of ['pglite', 'postgres'] as const) {
       const raiseAt = RAMP.indexOf(30), clearAt = UP.length + DOWN.indexOf(10);
       t.match(a, {
         rule: 'high', site: 'GS-001', device: 'GS-001-GD', point: 'GS-001-C1', indicator: 'gas.underground_space_concentration', domain: 'gas',
-        type: 'over_upper_limit', level: 2, level_name: '二级', level_colour: 'orange', peak_level: 1, peak_value: 3, active: false,
+        type: 'over_upper_limit', level: 2, level_name: '二级', level_colour: 'orange', peak_level: 1, peak_value: 3, active: false, overdue: false, ack_due: null,
         state: 'open', first_time: at(raiseAt), cleared_time: at(clearAt),
       });
       // 报警次数: the readings from the raise on that still indicated a level (above 20 %LEL).
@@ -99,9 +100,11 @@ for (const store of ['pglite', 'postgres'] as const) {
       t.equal(list.length, 1, 'one no_data alarm');
       t.match(list[0], { rule: 'silent', type: 'no_data', level: 3, level_name: '三级', active: true, peak_value: null, first_time: new Date(now).toISOString() });
       silentId = list[0].id;
+      t.match(list[0], { overdue: false, ack_due: new Date(now + 60_000).toISOString(), resolve_due: new Date(now + 600_000).toISOString() }, 'level 3 deadlines');
       now += 300_000;
       await hub.alarms!.catchUp();
       t.equal((await get('/v1/alarms?point=WS-001-V1')).json().data.length, 1, 'still one while silent');
+      t.equal((await get(`/v1/alarms/${silentId}`)).json().overdue, true, 'not acknowledged within 60 s: overdue (test clock)');
       await post([{ point: 'WS-001-V1', time: new Date(now - 1000).toISOString(), value: 1.2 }]);
       await hub.alarms!.catchUp();
       const a = (await get(`/v1/alarms/${silentId}`)).json();
@@ -153,6 +156,7 @@ for (const store of ['pglite', 'postgres'] as const) {
       for (const [action, body] of [['ack', {}], ['assess', {}], ['dispatch', { assignee: 'a' }], ['resolve', { note: 'n' }]] as const) {
         t.equal((await act(open[0].id, action, body)).statusCode, 200, action);
       }
+      t.equal((await get(`/v1/alarms/${open[0].id}`)).json().overdue, false, 'acknowledged and resolved in time');
       const r = await act(open[0].id, 'archive');
       t.equal(r.statusCode, 409);
       t.match(r.json(), { code: 'ALARM_TRANSITION_INVALID', details: { active: true } });

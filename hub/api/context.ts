@@ -23,7 +23,7 @@ export interface ApiDeps {
   /** The rollup roller (absent in API-only setups, e.g. some tests). */
   rollups?: Roller;
   /** Alarms (absent when alarms.enabled is false): level names/colours, the hub clock for handling times, the evaluator. */
-  alarms?: { levels: Array<{ level: number; name: string; colour: string }>; clock: { now(): number }; evaluator: AlarmEvaluator };
+  alarms?: { levels: Array<{ level: number; name: string; colour: string; ack_within_s?: number; resolve_within_s?: number }>; clock: { now(): number }; evaluator: AlarmEvaluator };
 }
 
 export type RouteModule = (app: FastifyInstance, deps: ApiDeps) => void;

@@ -384,6 +384,18 @@ export interface Alarm {
    */
   assignee?: string | null;
   /**
+   * Acknowledge by (first_time + ack_within_s of peak_level); null without a deadline.
+   */
+  ack_due?: string | null;
+  /**
+   * Resolve by (first_time + resolve_within_s of peak_level); null without a deadline.
+   */
+  resolve_due?: string | null;
+  /**
+   * true when still open past ack_due, or not yet resolved past resolve_due (on the hub clock).
+   */
+  overdue?: boolean;
+  /**
    * Every change, in order (GET /v1/alarms/{id} only).
    */
   events?: AlarmEvent[];
@@ -628,7 +640,7 @@ export interface Config {
      */
     no_data_check_s?: number;
     /**
-     * Level → name and colour (1 most severe). A city with three levels lists three.
+     * Level → name, colour and handling deadlines (1 most severe). A city with three levels lists three. An alarm is overdue by the deadlines of its most severe level (peak_level).
      */
     levels?: {
       /**
@@ -643,6 +655,14 @@ export interface Config {
        * Colour name or CSS colour (red …).
        */
       colour: string;
+      /**
+       * Deadline for acknowledging (接警) an alarm of this level, from its first time; none when absent.
+       */
+      ack_within_s?: number;
+      /**
+       * Deadline for resolving (处置/反馈) an alarm of this level, from its first time; none when absent.
+       */
+      resolve_within_s?: number;
     }[];
     /**
      * Rules for a site, a device or a point (exactly one of them), replacing the default rule of the same id (point over device over site over catalogue) or adding one.

@@ -15,11 +15,18 @@ const alarms: RouteModule = (app, deps) => {
     const reg = deps.registry.registry;
     const p = reg.pointById.get(r.point_id), d = reg.deviceById.get(r.device_id), s = reg.siteById.get(r.site_id);
     const lv = a.levels.find((l) => l.level === r.level);
+    const peak = a.levels.find((l) => l.level === r.peak_level);
+    const first = r.first_time.getTime(), now = a.clock.now();
+    const ackDue = peak?.ack_within_s ? first + peak.ack_within_s * 1000 : null;
+    const resolveDue = peak?.resolve_within_s ? first + peak.resolve_within_s * 1000 : null;
+    const unresolved = ['open', 'acknowledged', 'assessed', 'dispatched'].includes(r.state);
+    const overdue = (ackDue !== null && r.state === 'open' && now > ackDue) || (resolveDue !== null && unresolved && now > resolveDue);
     return {
       id: r.id, rule: r.rule, site: s?.code ?? String(r.site_id), device: d?.code ?? String(r.device_id), point: p?.code ?? String(r.point_id),
       indicator: r.indicator, domain: reg.catalogue.get(r.indicator)?.domain ?? '', level: r.level, level_name: lv?.name ?? String(r.level), level_colour: lv?.colour ?? '',
       peak_level: r.peak_level, type: r.type, first_time: r.first_time.toISOString(), latest_time: r.latest_time.toISOString(), count: r.count,
       peak_value: r.peak_value, latest_value: r.latest_value, active: r.active, cleared_time: r.cleared_time?.toISOString() ?? null, state: r.state, assignee: r.assignee,
+      ack_due: ackDue === null ? null : new Date(ackDue).toISOString(), resolve_due: resolveDue === null ? null : new Date(resolveDue).toISOString(), overdue,
     };
   };
 
