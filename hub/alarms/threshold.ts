@@ -19,20 +19,31 @@ export function indicated(rule: Threshold, value: number, current: number): numb
   return 0;
 }
 
+/** 0 (none) is the least severe; level 1 the most. */
+const severity = (level: number) => (level === 0 ? 0 : 5 - level);
+
 /**
  * One reading: updates `s` in place and returns the new level when it changes (the candidate held for the rule's
- * duration), else undefined. A new level is taken after `forReadings` consecutive readings indicating it, or when
- * `forSeconds` is set, once the first of them is that many seconds old.
+ * duration), else undefined. A change is taken after `forReadings` consecutive readings indicating a change the same
+ * way (all more severe than the current level, or all less), or when `forSeconds` is set, once the first of them is
+ * that many seconds old; the level taken is the smallest change all of them support.
  */
 export function step(rule: Threshold, s: RuleState, value: number, timeMs: number): number | undefined {
   const target = indicated(rule, value, s.level);
   if (target === s.level) { s.candidate = s.level; s.candidateCount = 0; s.candidateSinceMs = null; return undefined; }
-  if (target !== s.candidate || s.candidateCount === 0) { s.candidate = target; s.candidateCount = 1; s.candidateSinceMs = timeMs; }
-  else s.candidateCount++;
+  const worse = severity(target) > severity(s.level);
+  const sameWay = s.candidateCount > 0 && s.candidate !== s.level && (severity(s.candidate) > severity(s.level)) === worse;
+  if (!sameWay) { s.candidate = target; s.candidateCount = 1; s.candidateSinceMs = timeMs; }
+  else {
+    // The run goes on: the candidate is the smallest change every reading of it supports (26 then 60 %LEL from none:
+    // both indicate at least level 2).
+    s.candidate = worse ? (severity(target) < severity(s.candidate) ? target : s.candidate) : (severity(target) > severity(s.candidate) ? target : s.candidate);
+    s.candidateCount++;
+  }
   const held = rule.forSeconds !== undefined
     ? timeMs - (s.candidateSinceMs ?? timeMs) >= rule.forSeconds * 1000
     : s.candidateCount >= rule.forReadings;
   if (!held) return undefined;
-  s.level = target; s.candidateCount = 0; s.candidateSinceMs = null;
-  return target;
+  s.level = s.candidate; s.candidateCount = 0; s.candidateSinceMs = null;
+  return s.level;
 }
