@@ -117,7 +117,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   // PGlite is one engine in this process: every roller step holds it, so during an ingest burst it takes a quarter.
   const rollups = createRoller(db, { zone: c.timezone, duty: db.kind === 'pglite' ? 0.25 : 0.5 }, logger.child({ component: 'rollups' }), metrics);
   const alarms = c.alarms.enabled
-    ? createAlarmEvaluator(db, { registry: () => registry.registry, overrides: c.alarms.overrides, clock, noDataCheckMs: c.alarms.no_data_check_s * 1000 }, logger.child({ component: 'alarms' }))
+    ? createAlarmEvaluator(db, { registry: () => registry.registry, overrides: c.alarms.overrides, clock, noDataCheckMs: c.alarms.no_data_check_s * 1000, duty: db.kind === 'pglite' ? 0.25 : 0.5 }, logger.child({ component: 'alarms' }))
     : undefined;
   const abort = new AbortController();
   const instances = new Map<string, AdapterInstance>();

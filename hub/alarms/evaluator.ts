@@ -15,6 +15,8 @@ export interface EvaluatorOptions {
   clock: { now(): number };
   noDataCheckMs: number;
   pollMs?: number;
+  /** Share of the time the evaluator may work while it has a backlog (as the rollup roller's `duty`; default 0.5). */
+  duty?: number;
 }
 
 export interface AlarmEvaluator {
@@ -44,12 +46,14 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
   const waker = new Waker();
   const abort = new AbortController();
   const pollMs = o.pollMs ?? 500;
+  const duty = Math.min(1, Math.max(0.05, o.duty ?? 0.5));
   let lastCheck = -Infinity;
   let loop: Promise<void> | undefined;
 
   async function run(): Promise<void> {
     while (!abort.signal.aborted) {
       let caughtUp = true;
+      const t0 = performance.now();
       try {
         caughtUp = (await alarmStep(db, await horizon.safeMax(), ctx)).caughtUp;
         const now = o.clock.now();
@@ -60,6 +64,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
         await waker.sleep(1000, abort.signal);
       }
       if (caughtUp) await waker.sleep(pollMs, abort.signal);
+      else if (duty < 1) await waker.sleep(Math.min(5000, (performance.now() - t0) * (1 - duty) / duty), abort.signal);
     }
   }
 
