@@ -185,3 +185,10 @@ for (const store of ['pglite', 'postgres'] as const) {
     });
   });
 }
+
+t.test('a rule that does not fit its points stops the hub at start', async (t) => {
+  const start = startTestHub('pglite', (c) => {
+    c.alarms.overrides = [{ site: 'WS-001', rule: { id: 'high', kind: 'threshold', direction: 'upper', unit: 'Cel', levels: [{ level: 1, raise: 1, clear: 0 }] } }];
+  });
+  await t.rejects(start, { code: 'CONFIG_INVALID', message: /\/alarms\/overrides\/0.*different quantities/ });
+});

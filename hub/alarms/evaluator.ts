@@ -69,7 +69,13 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
   }
 
   return {
-    async start() { await ensureAlarmCursor(db); loop ??= run(); },
+    async start() {
+      // Every rule of every registered point compiles, or the hub does not start (CONFIG_INVALID names the rule).
+      // Points added later through the admin API with a rule that does not fit are logged and skipped.
+      for (const p of ctx.registry().pointById.values()) rules.rulesFor(p);
+      await ensureAlarmCursor(db);
+      loop ??= run();
+    },
     async stop() { abort.abort(); waker.wake(); await loop; },
     async catchUp() {
       await ensureAlarmCursor(db);
