@@ -22,6 +22,7 @@ import { resolvePublish } from './delivery/targets.ts';
 import { createDelivery, type DeliveryEngine } from './delivery/engine.ts';
 import { createRoller, type Roller } from './rollups/roller.ts';
 import { hubVersion } from './version.ts';
+import { createAlarmEvaluator, type AlarmEvaluator } from './alarms/evaluator.ts';
 
 export { hubVersion }; // defined in version.ts, so that `lifeline --help` does not load the hub
 
@@ -38,6 +39,8 @@ export interface Hub {
   publish: DeliveryEngine;
   /** Keeps the minute/hour/day rollups up to date from the outbox. */
   rollups: Roller;
+  /** Evaluates alarm rules from the outbox (absent when alarms.enabled is false). */
+  alarms?: AlarmEvaluator;
   stop(): Promise<void>;
 }
 
@@ -113,6 +116,9 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   const publish = await createDelivery(publishSettings, { db, registry, metrics, logger, clock });
   // PGlite is one engine in this process: every roller step holds it, so during an ingest burst it takes a quarter.
   const rollups = createRoller(db, { zone: c.timezone, duty: db.kind === 'pglite' ? 0.25 : 0.5 }, logger.child({ component: 'rollups' }), metrics);
+  const alarms = c.alarms.enabled
+    ? createAlarmEvaluator(db, { registry: () => registry.registry, overrides: c.alarms.overrides, clock, noDataCheckMs: c.alarms.no_data_check_s * 1000, duty: db.kind === 'pglite' ? 0.25 : 0.5 }, logger.child({ component: 'alarms' }))
+    : undefined;
   const abort = new AbortController();
   const instances = new Map<string, AdapterInstance>();
   const adapterRoutes: NonNullable<Parameters<typeof createAdapterContext>[1]['routes']> = [];
@@ -133,6 +139,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
     adapters: () => new Map([...instances].map(([id, instance]) => [id, { manifest: adapterDefs.get(id)!.manifest, instance }])),
     publish: publish.targets().length ? publish : undefined,
     rollups,
+    alarms: alarms && { levels: c.alarms.levels, clock, evaluator: alarms },
     adapterHealth: async () => {
       const out: Record<string, AdapterHealth> = {};
       for (const [id, a] of instances) {
@@ -151,12 +158,14 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
       logger.info({ adapter: id }, 'adapter started');
     }
     await rollups.start(); // before publishing: its cursor must exist before the outbox pruner first runs
+    await alarms?.start(); // likewise
     await publish.start();
     if (opts.listen !== false) url = await app.listen({ host: c.server.host, port: c.server.port });
     else await app.ready();
   } catch (cause) {
     abort.abort();
     await rollups.stop().catch(() => undefined);
+    await alarms?.stop().catch(() => undefined);
     await publish.stop().catch(() => undefined);
     for (const a of instances.values()) await a.stop().catch(() => undefined);
     await app.close().catch(() => undefined);
@@ -171,7 +180,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
 
   let stopped = false;
   return {
-    url, app, db, registry, ingest, logger, bootstrapKey, publish, rollups,
+    url, app, db, registry, ingest, logger, bootstrapKey, publish, rollups, alarms,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -179,6 +188,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
       for (const [id, a] of instances) await a.stop().catch((e) => logger.error({ adapter: id, err: e }, 'adapter stop failed'));
       await publish.stop().catch((e) => logger.error({ err: e }, 'publish stop failed'));
       await rollups.stop().catch((e) => logger.error({ err: e }, 'rollup roller stop failed'));
+      await alarms?.stop().catch((e) => logger.error({ err: e }, 'alarm evaluator stop failed'));
       await app.close();
       registry.close();
       await upkeep.stop();

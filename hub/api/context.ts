@@ -7,6 +7,7 @@ import type { RouteScope, Principal } from './auth.ts';
 import type { AdapterHealth, AdapterInstance, AdapterManifest } from '../sdk/adapter.ts';
 import type { DeliveryEngine } from '../delivery/engine.ts';
 import type { Roller } from '../rollups/roller.ts';
+import type { AlarmEvaluator } from '../alarms/evaluator.ts';
 
 /** What route files get from the hub. */
 export interface ApiDeps {
@@ -21,6 +22,8 @@ export interface ApiDeps {
   publish?: DeliveryEngine;
   /** The rollup roller (absent in API-only setups, e.g. some tests). */
   rollups?: Roller;
+  /** Alarms (absent when alarms.enabled is false): level names/colours, the hub clock for handling times, the evaluator. */
+  alarms?: { levels: Array<{ level: number; name: string; colour: string; ack_within_s?: number; resolve_within_s?: number }>; clock: { now(): number }; evaluator: AlarmEvaluator };
 }
 
 export type RouteModule = (app: FastifyInstance, deps: ApiDeps) => void;

@@ -30,6 +30,11 @@ const SECTIONS: Record<string, (deps: ApiDeps) => Promise<StatusSection>> = {
     if (!deps.rollups) return { detail: 'off', ready: true };
     try { return { detail: await deps.rollups.status(), ready: true }; } catch { return { detail: 'unknown', ready: true }; }
   },
+  // The alarm evaluator: how far behind the committed data it is (docs/alarms.md). Lag never makes the hub not ready.
+  async alarms(deps) {
+    if (!deps.alarms) return { detail: 'off', ready: true };
+    try { return { detail: await deps.alarms.evaluator.status(), ready: true }; } catch { return { detail: 'unknown', ready: true }; }
+  },
 };
 
 export interface HubStatus { status: 'ready' | 'not_ready'; [section: string]: unknown }

@@ -19,6 +19,7 @@ export type HubConfig = Config & {
   ingest: Required<NonNullable<Config['ingest']>>;
   api: { keys: NonNullable<NonNullable<Config['api']>['keys']> };
   registry: { sites: NonNullable<NonNullable<Config['registry']>['sites']>; devices: NonNullable<NonNullable<Config['registry']>['devices']>; points: NonNullable<NonNullable<Config['registry']>['points']> };
+  alarms: Required<NonNullable<Config['alarms']>>;
   plugins: string[];
   adapters: Record<string, Record<string, unknown>>;
 };

@@ -37,6 +37,8 @@ export const HubErrorCodes = {
   REGISTRY_CONFLICT: { status: 409, retryable: false, meaning: 'A registry change would break a reference or duplicate a unique code/identity.' },
   REGISTRY_NOT_FOUND: { status: 404, retryable: false, meaning: 'No site, device or point with that code.' },
   REGISTRY_INVALID: { status: 400, retryable: false, meaning: 'A registry entity does not match its schema, refers to an unknown indicator/site/device, or holds text with NUL or a lone UTF-16 surrogate.' },
+  ALARM_NOT_FOUND: { status: 404, retryable: false, meaning: 'No alarm with that id.' },
+  ALARM_TRANSITION_INVALID: { status: 409, retryable: false, meaning: 'The alarm is not in the state this handling step needs (open → ack → assess → dispatch → resolve → archive), or it is still active and cannot be archived; details give its state.' },
   QUERY_INVALID: { status: 400, retryable: false, meaning: 'A query or path parameter is malformed (bad time, unknown filter value, bad cursor or id, a non-finite number, NUL).' },
   AUTH_MISSING: { status: 401, retryable: false, meaning: 'The request carries no API key.' },
   AUTH_INVALID: { status: 401, retryable: false, meaning: 'The API key is not known.' },

@@ -58,10 +58,264 @@ export interface TimedValue {
 }
 
 /**
- * A live alarm (the seed's real-time alarm table: 站名, 所属企业, 站址, 报警设备, 报警时间, 最新报警时间, 报警次数, 报警类型).
+ * One change of an alarm, recorded exactly once: by the evaluator (raised, escalated, de_escalated, cleared) or by a handling transition through the API.
+ */
+export interface AlarmEvent {
+  id: string;
+  alarm: string;
+  type:
+    | "raised"
+    | "escalated"
+    | "de_escalated"
+    | "cleared"
+    | "acknowledged"
+    | "assessed"
+    | "dispatched"
+    | "resolved"
+    | "archived";
+  /**
+   * Evaluator events: the reading's time (no_data: the hub clock). Transitions: the hub clock.
+   */
+  at: string;
+  /**
+   * The alarm's level after the change.
+   */
+  level?: number | null;
+  /**
+   * The reading that caused it (evaluator events).
+   */
+  value?: number | null;
+  /**
+   * API key name (transitions); null for the evaluator.
+   */
+  by?: string | null;
+  note?: string | null;
+  assignee?: string | null;
+}
+
+/**
+ * An alarm rule as data: the defaults of an indicator (schemas/indicators/*.yaml, `alarm_rules`) or an override in the hub config (`alarms.overrides`). docs/alarms.md is the reference.
+ */
+export interface AlarmRule {
+  /**
+   * Rule id, snake_case, unique among the rules of one point: an override with the same id replaces the default.
+   */
+  id: string;
+  /**
+   * threshold: value above (upper) or below (lower) level limits; no_data: nothing from the point for `intervals` × `expected_interval_s`.
+   */
+  kind: "threshold" | "no_data";
+  /**
+   * What the rule watches, for people.
+   */
+  description?: string;
+  /**
+   * Where the limits come from (standard and clause), or `hub default` when no standard gives them.
+   */
+  source?: string;
+  /**
+   * false switches the rule off (an override with only `id`, `kind` and `enabled: false` disables a default).
+   */
+  enabled?: boolean;
+  /**
+   * threshold: upper raises when the value reaches `raise` or more, lower when it falls to `raise` or less.
+   */
+  direction?: "upper" | "lower";
+  /**
+   * threshold: UCUM unit of `raise` and `clear` (converted to the indicator's unit; `%{LEL}` through the indicator's lel_percent_vol). Default: the indicator's unit.
+   */
+  unit?: string;
+  /**
+   * threshold: one entry per level used (level numbers as in `alarms.levels`, 1 most severe). Each level's raise value is beyond the clear value (hysteresis).
+   *
+   * @minItems 1
+   * @maxItems 4
+   */
+  levels?:
+    | [
+        {
+          /**
+           * Alarm level (1 red 一级, 2 orange 二级, 3 yellow 三级, 4 blue 四级 by default).
+           */
+          level: number;
+          /**
+           * Reaching this value (upper: ≥, lower: ≤) indicates the level.
+           */
+          raise: number;
+          /**
+           * Once at the level, the value must get past this one (upper: ≤, lower: ≥) to leave it.
+           */
+          clear: number;
+        }
+      ]
+    | [
+        {
+          /**
+           * Alarm level (1 red 一级, 2 orange 二级, 3 yellow 三级, 4 blue 四级 by default).
+           */
+          level: number;
+          /**
+           * Reaching this value (upper: ≥, lower: ≤) indicates the level.
+           */
+          raise: number;
+          /**
+           * Once at the level, the value must get past this one (upper: ≤, lower: ≥) to leave it.
+           */
+          clear: number;
+        },
+        {
+          /**
+           * Alarm level (1 red 一级, 2 orange 二级, 3 yellow 三级, 4 blue 四级 by default).
+           */
+          level: number;
+          /**
+           * Reaching this value (upper: ≥, lower: ≤) indicates the level.
+           */
+          raise: number;
+          /**
+           * Once at the level, the value must get past this one (upper: ≤, lower: ≥) to leave it.
+           */
+          clear: number;
+        }
+      ]
+    | [
+        {
+          /**
+           * Alarm level (1 red 一级, 2 orange 二级, 3 yellow 三级, 4 blue 四级 by default).
+           */
+          level: number;
+          /**
+           * Reaching this value (upper: ≥, lower: ≤) indicates the level.
+           */
+          raise: number;
+          /**
+           * Once at the level, the value must get past this one (upper: ≤, lower: ≥) to leave it.
+           */
+          clear: number;
+        },
+        {
+          /**
+           * Alarm level (1 red 一级, 2 orange 二级, 3 yellow 三级, 4 blue 四级 by default).
+           */
+          level: number;
+          /**
+           * Reaching this value (upper: ≥, lower: ≤) indicates the level.
+           */
+          raise: number;
+          /**
+           * Once at the level, the value must get past this one (upper: ≤, lower: ≥) to leave it.
+           */
+          clear: number;
+        },
+        {
+          /**
+           * Alarm level (1 red 一级, 2 orange 二级, 3 yellow 三级, 4 blue 四级 by default).
+           */
+          level: number;
+          /**
+           * Reaching this value (upper: ≥, lower: ≤) indicates the level.
+           */
+          raise: number;
+          /**
+           * Once at the level, the value must get past this one (upper: ≤, lower: ≥) to leave it.
+           */
+          clear: number;
+        }
+      ]
+    | [
+        {
+          /**
+           * Alarm level (1 red 一级, 2 orange 二级, 3 yellow 三级, 4 blue 四级 by default).
+           */
+          level: number;
+          /**
+           * Reaching this value (upper: ≥, lower: ≤) indicates the level.
+           */
+          raise: number;
+          /**
+           * Once at the level, the value must get past this one (upper: ≤, lower: ≥) to leave it.
+           */
+          clear: number;
+        },
+        {
+          /**
+           * Alarm level (1 red 一级, 2 orange 二级, 3 yellow 三级, 4 blue 四级 by default).
+           */
+          level: number;
+          /**
+           * Reaching this value (upper: ≥, lower: ≤) indicates the level.
+           */
+          raise: number;
+          /**
+           * Once at the level, the value must get past this one (upper: ≤, lower: ≥) to leave it.
+           */
+          clear: number;
+        },
+        {
+          /**
+           * Alarm level (1 red 一级, 2 orange 二级, 3 yellow 三级, 4 blue 四级 by default).
+           */
+          level: number;
+          /**
+           * Reaching this value (upper: ≥, lower: ≤) indicates the level.
+           */
+          raise: number;
+          /**
+           * Once at the level, the value must get past this one (upper: ≤, lower: ≥) to leave it.
+           */
+          clear: number;
+        },
+        {
+          /**
+           * Alarm level (1 red 一级, 2 orange 二级, 3 yellow 三级, 4 blue 四级 by default).
+           */
+          level: number;
+          /**
+           * Reaching this value (upper: ≥, lower: ≤) indicates the level.
+           */
+          raise: number;
+          /**
+           * Once at the level, the value must get past this one (upper: ≤, lower: ≥) to leave it.
+           */
+          clear: number;
+        }
+      ];
+  /**
+   * threshold: how long a new level (raise, escalate, de-escalate, clear) must be indicated before it is taken: `readings` consecutive readings, or `seconds` since the first of them. Default 1 reading.
+   */
+  for?: {
+    /**
+     * Consecutive readings.
+     */
+    readings?: number;
+    /**
+     * Seconds from the first reading indicating the new level to the latest one.
+     */
+    seconds?: number;
+  };
+  /**
+   * no_data: the point's expected reporting interval (s).
+   */
+  expected_interval_s?: number;
+  /**
+   * no_data: raise after this many expected intervals without a reading.
+   */
+  intervals?: number;
+  /**
+   * no_data: the level of the alarm it raises.
+   */
+  level?: number;
+}
+
+/**
+ * An alarm: one episode of one rule on one point (the seed's real-time alarm table: 站名, 所属企业, 站址, 报警设备, 报警时间, 最新报警时间, 报警次数, 报警类型), and where its handling (处置闭环) stands.
  */
 export interface Alarm {
   id: string;
+  /**
+   * The rule's id (alarm-rule `id`).
+   */
+  rule: string;
   /**
    * Site code (站名 via the registry).
    */
@@ -72,12 +326,13 @@ export interface Alarm {
   device: string;
   point: string;
   indicator: string;
+  domain?: string;
   /**
-   * 1 red (most severe), 2 orange, 3 yellow, 4 blue.
+   * Current level: 1 most severe (by default 1 red 一级, 2 orange 二级, 3 yellow 三级, 4 blue 四级; config alarms.levels).
    */
   level: number;
   /**
-   * Alarm type (报警类型), snake_case: over_upper_limit, under_lower_limit, rate_of_change, device_fault, offline …
+   * Alarm type (报警类型), snake_case: over_upper_limit, under_lower_limit, no_data.
    */
   type: string;
   /**
@@ -89,17 +344,61 @@ export interface Alarm {
    */
   latest_time: string;
   /**
-   * 报警次数.
+   * 报警次数: readings that indicated an alarm level while the alarm was active (1 for no_data).
    */
   count: number;
+  /**
+   * Highest (upper) or lowest (lower) value while active, in the indicator's unit; null for no_data.
+   */
   peak_value?: number | null;
-  state: "active" | "acknowledged" | "closed";
-  history?: {
-    at: string;
-    action: "raised" | "repeated" | "acknowledged" | "closed";
-    by?: string;
-    note?: string;
-  }[];
+  /**
+   * Handling state: open → acknowledged (接警) → assessed (研判) → dispatched (派单) → resolved (处置/反馈) → archived (归档).
+   */
+  state: "open" | "acknowledged" | "assessed" | "dispatched" | "resolved" | "archived";
+  /**
+   * The level's name from alarms.levels (一级 …).
+   */
+  level_name?: string;
+  /**
+   * The level's colour from alarms.levels (red …).
+   */
+  level_colour?: string;
+  /**
+   * Most severe level the alarm reached.
+   */
+  peak_level?: number;
+  /**
+   * Value of the latest reading that indicated an alarm level.
+   */
+  latest_value?: number | null;
+  /**
+   * true while the condition holds; false once cleared. At most one active alarm per (rule, point).
+   */
+  active: boolean;
+  /**
+   * When the clear took effect (reading time; for no_data the time data returned).
+   */
+  cleared_time?: string | null;
+  /**
+   * Who it was dispatched to.
+   */
+  assignee?: string | null;
+  /**
+   * Acknowledge by (first_time + ack_within_s of peak_level); null without a deadline.
+   */
+  ack_due?: string | null;
+  /**
+   * Resolve by (first_time + resolve_within_s of peak_level); null without a deadline.
+   */
+  resolve_due?: string | null;
+  /**
+   * true when still open past ack_due, or not yet resolved past resolve_due (on the hub clock).
+   */
+  overdue?: boolean;
+  /**
+   * Every change, in order (GET /v1/alarms/{id} only).
+   */
+  events?: AlarmEvent[];
 }
 
 /**
@@ -329,6 +628,69 @@ export interface Config {
     };
   };
   /**
+   * Alarms and early warning (docs/alarms.md): the level names and colours, and rule overrides per site, device or point on top of the catalogue's defaults.
+   */
+  alarms?: {
+    /**
+     * Run the alarm evaluator (it follows the outbox like the rollup roller).
+     */
+    enabled?: boolean;
+    /**
+     * How often (s) silent points are checked for no_data rules.
+     */
+    no_data_check_s?: number;
+    /**
+     * Level → name, colour and handling deadlines (1 most severe). A city with three levels lists three. An alarm is overdue by the deadlines of its most severe level (peak_level).
+     */
+    levels?: {
+      /**
+       * Level number.
+       */
+      level: number;
+      /**
+       * Name shown (一级 …).
+       */
+      name: string;
+      /**
+       * Colour name or CSS colour (red …).
+       */
+      colour: string;
+      /**
+       * Deadline for acknowledging (接警) an alarm of this level, from its first time; none when absent.
+       */
+      ack_within_s?: number;
+      /**
+       * Deadline for resolving (处置/反馈) an alarm of this level, from its first time; none when absent.
+       */
+      resolve_within_s?: number;
+    }[];
+    /**
+     * Rules for a site, a device or a point (exactly one of them), replacing the default rule of the same id (point over device over site over catalogue) or adding one.
+     */
+    overrides?: {
+      /**
+       * Site code: the rule applies to its points.
+       */
+      site?: string;
+      /**
+       * Device code: the rule applies to its points.
+       */
+      device?: string;
+      /**
+       * Point code.
+       */
+      point?: string;
+      /**
+       * Only points of this indicator (with site or device).
+       */
+      indicator?: string;
+      /**
+       * The rule (an id the catalogue uses replaces that default).
+       */
+      rule: AlarmRule;
+    }[];
+  };
+  /**
    * Adapters to run, keyed by adapter id; each value is that adapter's config (validated against its own schema).
    */
   adapters?: {
@@ -450,6 +812,10 @@ export interface Indicator {
    * For combustible-gas concentrations: the lower explosive limit in %VOL used to convert %LEL readings (methane: 5).
    */
   lel_percent_vol?: number;
+  /**
+   * Default alarm rules of every point of this indicator, each citing its source; overridden per site, device or point in the hub config (alarms.overrides). docs/alarms.md lists them.
+   */
+  alarm_rules?: AlarmRule[];
   /**
    * Where in the seed this row comes from, e.g. 表1.
    */

@@ -87,6 +87,7 @@ const get = (code: string): Indicator => {
 
 const ajv = new Ajv({ allErrors: true, strict: true })
 ajv.addSchema(readJson('json/domain.schema.json'))
+ajv.addSchema(readJson('json/alarm-rule.schema.json'))
 ajv.addSchema(readJson('json/indicator.schema.json'))
 const validate = ajv.getSchema('lifeline:indicator')
 if (!validate) throw new Error('indicator schema not registered')

@@ -1,0 +1,75 @@
+// Rules as data, without a store: catalogue defaults (with their sources) compile to the indicator's unit, overrides
+// replace them point over device over site, bad rules are refused naming where; the threshold state machine's
+// hysteresis and durations.
+import t from 'tap';
+import { catalogueByCode } from '../../registry/catalogue.ts';
+import type { PointEntry } from '../../registry/registry.ts';
+import type { AlarmRule } from '../../../schemas/generated/types.ts';
+import { RuleBook, checkOverrides, compileRule, type CompiledRule } from '../rules.ts';
+import { indicated, step, type RuleState } from '../threshold.ts';
+
+const cat = catalogueByCode();
+const point = (code: string, device: string, site: string, indicator: string, id = 1): PointEntry => ({
+  id, code, doc: { code, device, indicator } as never, indicator: cat.get(indicator)!,
+  device: { id: 1, code: device, doc: {} as never, site: { id: 1, code: site, doc: {} as never } },
+});
+type Threshold = Extract<CompiledRule, { kind: 'threshold' }>;
+
+t.test('catalogue defaults cite a source and compile to the indicator unit', async (t) => {
+  for (const ind of cat.values()) for (const r of ind.alarm_rules ?? []) t.ok(r.source && r.source.length > 5, `${ind.code}/${r.id} cites its source`);
+  const methane = new RuleBook([]).rulesFor(point('G1', 'D', 'S', 'gas.underground_space_concentration'));
+  t.same(methane, [{ id: 'high', kind: 'threshold', direction: 'upper', forReadings: 2, forSeconds: undefined,
+    levels: [{ level: 1, raise: 2.5, clear: 2.25 }, { level: 2, raise: 1.25, clear: 1 }] }], '50/25 %LEL → 2.5/1.25 %VOL (methane LEL 5 %VOL)');
+  t.match(cat.get('gas.underground_space_concentration')!.alarm_rules![0]!.source, /GB\/T 50493-2019 §5\.5\.2/);
+  const water = new RuleBook([]).rulesFor(point('W1', 'D', 'S', 'water.pipe_pressure'));
+  t.match(water, [{ id: 'low_pressure', direction: 'lower', levels: [{ level: 3, raise: 0.14, clear: 0.16 }] }]);
+  t.same(new RuleBook([]).rulesFor(point('B1', 'D', 'S', 'bridge.crack_width')), [], 'no defaults: no rules');
+});
+
+t.test('overrides: point over device over site over catalogue; a new id adds; enabled false removes', async (t) => {
+  const tunnel: AlarmRule = { id: 'high', kind: 'threshold', direction: 'upper', unit: '%{LEL}', levels: [{ level: 1, raise: 20, clear: 15 }] };
+  const book = new RuleBook([
+    { site: 'TUNNEL', indicator: 'gas.underground_space_concentration', rule: tunnel },
+    { site: 'TUNNEL', indicator: 'water.pipe_pressure', rule: { id: 'never', kind: 'no_data', expected_interval_s: 1 } },
+    { device: 'D2', rule: { ...tunnel, levels: [{ level: 2, raise: 10, clear: 5 }] } },
+    { point: 'P3', rule: { id: 'high', kind: 'threshold', enabled: false } },
+    { point: 'P4', rule: { id: 'silent', kind: 'no_data', expected_interval_s: 60, intervals: 5, level: 4 } },
+  ]);
+  const gas = 'gas.underground_space_concentration';
+  t.match(book.rulesFor(point('P1', 'D1', 'TUNNEL', gas, 1)), [{ id: 'high', levels: [{ level: 1, raise: 1, clear: 0.75 }] }], 'site: 20 %LEL');
+  t.match(book.rulesFor(point('P2', 'D2', 'TUNNEL', gas, 2)), [{ id: 'high', levels: [{ level: 2, raise: 0.5 }] }], 'device beats site');
+  t.same(book.rulesFor(point('P3', 'D2', 'TUNNEL', gas, 3)), [], 'point disables');
+  t.same(book.rulesFor(point('P4', 'D1', 'CITY', gas, 4)).map((r) => r.id), ['high', 'silent'], 'a new id adds to the defaults');
+  t.match(book.rulesFor(point('P4', 'D1', 'CITY', gas, 4))[1], { kind: 'no_data', silenceMs: 300_000, level: 4 });
+});
+
+t.test('bad rules are refused, naming where', async (t) => {
+  const bad = (r: Partial<AlarmRule>, msg: RegExp) => t.throws(() => compileRule({ id: 'x', kind: 'threshold', ...r } as AlarmRule, 'MPa', undefined, '/alarms/overrides/0'), { code: 'CONFIG_INVALID', message: msg });
+  bad({ direction: 'upper', levels: [{ level: 1, raise: 1, clear: 2 }] }, /clear must be below raise/);
+  bad({ direction: 'lower', levels: [{ level: 1, raise: 1, clear: 0.5 }] }, /clear must be above raise/);
+  bad({ direction: 'upper', levels: [{ level: 1, raise: 1, clear: 0.5 }, { level: 2, raise: 2, clear: 1.5 }] }, /level 2 must raise below/);
+  bad({ direction: 'upper', levels: [{ level: 1, raise: 1, clear: 0.5 }, { level: 1, raise: 2, clear: 1.5 }] }, /listed twice/);
+  bad({ levels: [{ level: 1, raise: 1, clear: 0.5 }] }, /needs direction and levels/);
+  bad({ direction: 'upper', unit: '%{LEL}', levels: [{ level: 1, raise: 1, clear: 0.5 }] }, /lower explosive limit/);
+  bad({ direction: 'upper', unit: 'Cel', levels: [{ level: 1, raise: 1, clear: 0.5 }] }, /different quantities/);
+  t.throws(() => compileRule({ id: 'x', kind: 'no_data' }, 'MPa', undefined, 'here'), { message: /expected_interval_s/ });
+  t.throws(() => checkOverrides([{ site: 'A', point: 'B', rule: { id: 'x', kind: 'no_data', expected_interval_s: 1 } }]), { message: /exactly one of site, device, point/ });
+  t.throws(() => checkOverrides([{ rule: { id: 'x', kind: 'no_data', expected_interval_s: 1 } }]), { code: 'CONFIG_INVALID' });
+});
+
+t.test('threshold: hysteresis, consecutive readings, seconds', async (t) => {
+  const rule = compileRule({ id: 'h', kind: 'threshold', direction: 'upper', levels: [{ level: 1, raise: 50, clear: 45 }, { level: 2, raise: 25, clear: 20 }], for: { readings: 2 } }, 'x', undefined, 'w') as Threshold;
+  t.same([[24, 0], [25, 0], [47, 1], [44, 1], [22, 1], [19, 1]].map(([v, cur]) => indicated(rule, v!, cur!)), [0, 2, 1, 2, 2, 0]);
+  t.same([[47, 1], [45.5, 1], [45, 1], [20.5, 2], [20, 2]].map(([v, cur]) => indicated(rule, v!, cur!)), [1, 1, 2, 2, 0], 'clear is exclusive');
+  const s: RuleState = { level: 0, candidate: 0, candidateCount: 0, candidateSinceMs: null };
+  const run = (vals: number[]) => vals.map((v, i) => step(rule, s, v, i * 1000) ?? '-');
+  t.same(run([26, 24, 26, 24]), ['-', '-', '-', '-'], 'noise around 25 never holds 2 readings');
+  t.same(run([26, 60]), ['-', 2], 'two readings indicating level 2 or more: level 2');
+  t.same(run([60, 60]), ['-', 1]);
+  t.same(run([10, 30]), ['-', 2], 'two readings indicating level 2 or less: back to 2');
+  t.same(run([10, 30, 10]), ['-', '-', '-'], 'a reading at the current level resets the run');
+  t.same(run([10]), [0]);
+  const secs = compileRule({ id: 'h', kind: 'threshold', direction: 'lower', levels: [{ level: 3, raise: 0.14, clear: 0.16 }], for: { seconds: 30 } }, 'MPa', undefined, 'w') as Threshold;
+  const s2: RuleState = { level: 0, candidate: 0, candidateCount: 0, candidateSinceMs: null };
+  t.same([0, 10, 20, 30].map((sec) => step(secs, s2, 0.1, sec * 1000) ?? '-'), ['-', '-', '-', 3], 'held for 30 s');
+});
