@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hubVersion } from '../version.ts';
 import { isLifelineError, LifelineError } from '../sdk/errors.ts';
+import { domains } from '../../schemas/generated/enums.ts';
+import { notOneOf } from './did-you-mean.ts';
 
 const usage = `lifeline ${hubVersion} — urban lifeline data hub
 
@@ -75,6 +77,7 @@ async function checkConfig(args: string[]) {
 
 async function indicators(args: string[]) {
   const { values } = parseArgs({ args, options: { domain: { type: 'string' }, json: { type: 'boolean' } } });
+  if (values.domain !== undefined && !domains.includes(values.domain as never)) throw new Error(`--domain: ${notOneOf('domain', values.domain, domains)}`);
   const { loadCatalogue } = await import('../registry/catalogue.ts');
   const list = loadCatalogue().filter((i) => !values.domain || i.domain === values.domain);
   if (values.json) { console.log(JSON.stringify(list, null, 2)); return; }

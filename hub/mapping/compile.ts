@@ -4,6 +4,7 @@
 // payload is bounded: at most MAX_VALUES_PER_PAYLOAD values (else the payload is refused as a whole,
 // MAPPING_TOO_MANY_RECORDS), the first 100 failures kept, and the event loop is let run between chunks.
 import type { SourceReading } from '../../schemas/generated/types.ts';
+import { sourceFlags } from '../../schemas/generated/enums.ts';
 import { LifelineError } from '../sdk/errors.ts';
 import { truncateText } from '../sdk/text.ts';
 import { validator, fieldErrors } from '../schemas.ts';
@@ -20,7 +21,7 @@ interface ValueSpec {
   kind?: string; flag?: string | Expr; quality?: string | Expr; time?: TimeSpec; optional: boolean;
 }
 
-const FLAGS = new Set(['N', 'F', 'M', 'S', 'D', 'C', 'T', 'B']);
+const FLAGS = new Set<string>(sourceFlags);
 const QUALITIES = new Set(['good', 'uncertain', 'bad']);
 const numeric = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 
@@ -166,7 +167,7 @@ export function compileProfile(profile: unknown, opts: CompileOptions = {}): Com
           if (v.kind) r.kind = v.kind as SourceReading['kind'];
           const flag = await str(v.flag, item, b);
           if (flag !== undefined) {
-            if (!FLAGS.has(flag)) throw new Fail('MAPPING_BAD_VALUE', typeof v.flag === 'object' ? v.flag.path : `${v.at}/flag`, `flag "${flag}" is not one of N F M S D C T B`);
+            if (!FLAGS.has(flag)) throw new Fail('MAPPING_BAD_VALUE', typeof v.flag === 'object' ? v.flag.path : `${v.at}/flag`, `flag "${flag}" is not one of ${sourceFlags.join(' ')}`);
             r.flag = flag as SourceReading['flag'];
           }
           if (quality && quality !== 'good') r.quality = quality as SourceReading['quality'];
