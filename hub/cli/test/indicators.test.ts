@@ -1,7 +1,7 @@
 // `lifeline indicators --domain D`: an unknown domain is an error naming the valid ones, not "0 indicators".
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { closest, notOneOf } from '../did-you-mean.ts';
+import { closest, notOneOf } from '../../did-you-mean.ts';
 import { domains } from '../../../schemas/generated/enums.ts';
 
 const bin = new URL('../../../bin/lifeline.js', import.meta.url).pathname;
@@ -31,4 +31,10 @@ t.test('closest', async (t) => {
   t.equal(closest('heat', domains), undefined, 'four letters, two edits: too far');
   t.equal(closest('xyz', domains), undefined);
   t.match(notOneOf('domain', 'brige', domains), /did you mean "bridge"/);
+});
+
+t.test('closest gives up on a long value at once', async (t) => {
+  const start = performance.now();
+  t.equal(closest('g'.repeat(1_000_000), domains), undefined);
+  t.ok(performance.now() - start < 50);
 });

@@ -12,6 +12,7 @@ function distance(a: string, b: string): number {
 
 /** The valid name closest to `given`, if at most a third of its letters (and at least one) differ. */
 export function closest(given: string, valid: readonly string[]): string | undefined {
+  if (given.length > 64) return undefined; // a name is short; a hostile value may be a megabyte (cost: length × length)
   const g = given.toLowerCase();
   let best: string | undefined, bestD = Infinity;
   for (const v of valid) { const d = distance(g, v.toLowerCase()); if (d < bestD) { best = v; bestD = d; } }
