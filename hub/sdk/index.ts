@@ -10,6 +10,7 @@ export * from './files.ts';
 export * from './text.ts';
 export * from '../mapping/index.ts';
 export * from './enums.ts';
+export * from './config.ts';
 export type {
   SourceReading, Observation, ObservationKind, SourceFlag, QualityFlag, Indicator, Site, Device, Point, Domain,
 } from '../../schemas/generated/types.ts';
