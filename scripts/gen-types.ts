@@ -34,7 +34,8 @@ export async function generateTypes(): Promise<string> {
 }
 
 /** `lifeline:source-flag` → `sourceFlags`: the name of the generated list of an enum schema's values. */
-export const enumListName = (id: string) => { const t = typeName(id); return `${t[0]!.toLowerCase()}${t.slice(1)}s`; };
+const camelName = (id: string) => { const t = typeName(id); return `${t[0]!.toLowerCase()}${t.slice(1)}`; };
+export const enumListName = (id: string) => camelName(id).replace(/([^aeiou])y$/, '$1ie') + 's';
 
 /**
  * One `as const` list per enum schema (source flags, quality flags, kinds, domains): code that must check or
@@ -50,6 +51,8 @@ export function generateEnums(): string {
     const type = typeName(s.$id);
     parts.push(`/** The values of \`${s.$id}\` (${type}), in the schema's order. */`);
     parts.push(`export const ${enumListName(s.$id)}: readonly ${type}[] = ${JSON.stringify(values)};\n`);
+    const dflt = (s as { default?: unknown }).default;
+    if (dflt !== undefined) parts.push(`/** The default of \`${s.$id}\`: what an absent value means. */\nexport const ${camelName(s.$id)}Default: ${type} = ${JSON.stringify(dflt)};\n`);
   }
   return parts.join('\n');
 }
