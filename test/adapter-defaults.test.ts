@@ -1,4 +1,4 @@
-// Adapter and publisher config defaults live in their config.schema.json only: ajv fills them before create(), and
+// Adapter and publisher config defaults live in their config.schema.json only (the publish settings' in the hub's): ajv fills them before create(), and
 // withSchemaDefaults (hub/sdk) for code that builds a config itself. A `key ?? <the schema's default for key>` in an
 // adapter's sources is a second copy that can drift from the schema; this test fails on one.
 import t from 'tap';
@@ -63,6 +63,18 @@ t.test('the scan finds a repeated default', async (t) => {
   const text = "const port = d.port ?? 502, unit = d.unit_id ?? 1; const q = s.qos ?? 1; x.other ?? 7;";
   const found = [...text.matchAll(literal)].map((m) => `${m[1]} ${asJson(m[2]!)}`);
   t.same(found, ['port 502', 'unit_id 1', 'qos 1', 'other 7']);
+});
+
+/** The hub's own config sections read by these folders: their defaults are in schemas/json/config.schema.json only. */
+const hubFolders = ['hub/delivery', 'hub/config'];
+
+t.test('the publish settings do not repeat a default of the hub config schema', async (t) => {
+  const defaults = defaultsByKey(JSON.parse(readFileSync(join(root, 'schemas/json/config.schema.json'), 'utf8')), new Map());
+  const hits: string[] = [];
+  for (const folder of hubFolders) for (const file of sources(join(root, folder))) {
+    for (const m of readFileSync(file, 'utf8').matchAll(literal)) if (defaults.get(m[1]!)?.has(asJson(m[2]!))) hits.push(`${relative(root, file)} .${m[1]} ?? ${m[2]}`);
+  }
+  t.same(hits, [], 'take it from the schema: ajv filled it (or withSchemaDefaults)');
 });
 
 t.test('no adapter repeats a default of its config schema', async (t) => {
