@@ -5,14 +5,12 @@ import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import pino from 'pino';
 import { stringify } from 'yaml';
 import { startHub } from '../../hub.ts';
 import { loadConfig } from '../../config/load.ts';
 import { startTarget, until } from './fixtures/target.ts';
-
-const bin = new URL('../../../bin/lifeline.js', import.meta.url).pathname;
+import { publishCommand } from '../cli.ts';
 
 t.test('publish status --config and GET /v1/publish/targets give the same answer', async (t) => {
   const target = await startTarget();
@@ -46,9 +44,14 @@ t.test('publish status --config and GET /v1/publish/targets give the same answer
   await hub.stop();
   stopped = true;
 
-  const cli = spawnSync(process.execPath, [bin, 'publish', 'status', '--config', file, '--json'], { encoding: 'utf8', env: { ...process.env, LIFELINE_EXIT_WITH_PARENT: '0' } });
-  t.equal(cli.status, 0, cli.stderr);
-  const fromCli = JSON.parse(cli.stdout) as Body;
+  // The command itself, in this process (a child would pay another start of the TypeScript loader).
+  const printed: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => { printed.push(a.join(' ')); };
+  let code: number;
+  try { code = await publishCommand(['status', '--config', file, '--json']); } finally { console.log = log; }
+  t.equal(code, 0);
+  const fromCli = JSON.parse(printed.join('\n')) as Body;
   const byName = (b: Body) => Object.fromEntries(b.data.map((r) => [r.name, r]));
   t.same(Object.keys(fromCli), ['driver', 'data'], 'the API body, not a bare list');
   t.equal(fromCli.driver, fromApi!.driver);
