@@ -9,6 +9,7 @@ import { mutateJson } from './lib/json-mutate.ts';
 import { rawHttp, judge, showRequest, type RawRequest } from './lib/raw-http.ts';
 import { fuzzRegistry } from './lib/registry.ts';
 import { encodeIngestBatch } from '../hub/api/protobuf.ts';
+import { domains, observationKinds } from '../schemas/generated/enums.ts';
 
 export interface HttpCase extends Case, RawRequest { route: string }
 
@@ -18,12 +19,12 @@ const HMAC_SECRET = 'fuzz-secret-0123456789abcdef';
 
 /** Values a parameter of this name may take when it is meant to be valid. */
 const VALID: Record<string, string[]> = {
-  domain: ['gas', 'water', 'drainage', 'heating', 'bridge'],
+  domain: [...domains],
   site: ['FZ-DR', 'FZ-GS', 'FZ-00002-SITE'],
   device: ['MH-0001', 'GD-001', 'FZ-00002'],
   point: ['MH-0001-level', 'GD-001-ch4', 'FZ-00002-e01201'],
   indicator: ['drainage.pipe_level', 'gas.underground_space_concentration', 'water.pipe_pressure'],
-  kind: ['rtd', 'min', 'hour', 'day'],
+  kind: [...observationKinds],
   from: ['2026-01-01T00:00:00Z', '2026-01-01T08:00:00+08:00', '2025-12-31'],
   to: ['2030-01-01T00:00:00Z', '2026-06-01'],
   limit: ['1', '10', '100', '1000'],

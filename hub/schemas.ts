@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { isValidZone } from './time/parse.ts';
+import { truncateText } from './sdk/text.ts';
+import { closest } from './did-you-mean.ts';
 
 // Both packages are CJS with a `default` property; unwrap whichever shape the loader hands us.
 const Ajv = AjvModule.default ?? AjvModule;
@@ -35,7 +37,8 @@ export function schemaById(id: string): JsonSchema {
 
 /** A fresh ajv with every hub schema registered (useDefaults fills config defaults). */
 export function createAjv(opts: { useDefaults?: boolean; coerceTypes?: boolean } = {}) {
-  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: opts.useDefaults ?? false, coerceTypes: opts.coerceTypes ?? false });
+  // verbose: an error carries the value at fault (`data`), so a message can show it (`"Mars/Base" is not …`).
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, useDefaults: opts.useDefaults ?? false, coerceTypes: opts.coerceTypes ?? false });
   addFormats(ajv);
   // `format: iana-zone` on every timezone key: a misspelt zone is a config error at start, not a RangeError later.
   ajv.addFormat('iana-zone', { type: 'string', validate: isValidZone });
@@ -73,10 +76,14 @@ export function fieldErrors(errors: ErrorObject[] | null | undefined, prefix = '
     if (e.keyword === 'required') path += `/${(e.params as { missingProperty: string }).missingProperty}`;
     if (e.keyword === 'additionalProperties') path += `/${(e.params as { additionalProperty: string }).additionalProperty}`;
     let message = e.message ?? 'is invalid';
-    if (e.keyword === 'enum') message += `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    if (e.keyword === 'enum') {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+      const near = typeof e.data === 'string' ? closest(e.data, allowed.filter((a): a is string => typeof a === 'string')) : undefined;
+      message += `: ${allowed.join(', ')}${near ? ` (did you mean "${near}"?)` : ''}`;
+    }
     if (e.keyword === 'required') message = 'is required';
     if (e.keyword === 'additionalProperties') message = 'is not a known field';
-    if (e.keyword === 'format' && (e.params as { format: string }).format === 'iana-zone') message = 'is not an IANA time zone (e.g. Asia/Shanghai)';
+    if (e.keyword === 'format' && (e.params as { format: string }).format === 'iana-zone') message = `${typeof e.data === 'string' ? `${JSON.stringify(truncateText(e.data, 80, '…'))} ` : ''}is not an IANA time zone (e.g. Asia/Shanghai)`;
     out.push({ path: path || '/', message });
   }
   // oneOf produces one error per branch plus a summary; keep distinct lines only

@@ -10,7 +10,7 @@ const routes = hub.app.lifelineRoutes.filter((r) => !r.url.startsWith('/docs'));
 
 t.ok(routes.length >= 20, `found ${routes.length} routes`);
 for (const r of routes) t.ok(r.scope, `${r.method} ${r.url} declares a scope`);
-t.same(routes.filter((r) => r.scope === 'public').map((r) => r.url).sort(), ['/health', '/ready'], 'only health routes are public (and /docs)');
+t.same(routes.filter((r) => r.scope === 'public').map((r) => r.url).sort(), ['/', '/health', '/ready'], 'only / and the health routes are public (and /docs)');
 
 const keyScopes: Record<keyof typeof KEYS, string[]> = { read: ['read'], ingest: ['ingest'], admin: ['admin'], all: ['read', 'ingest'] };
 const allowed = (have: string[], need: string) => have.includes('admin') || have.includes(need);
@@ -57,6 +57,14 @@ t.test('/ready is a bare verdict; the details need a read key (/v1/status)', asy
   const status = await hub.app.inject({ url: '/v1/status', headers: auth(KEYS.read) });
   t.equal(status.statusCode, 200);
   t.match(status.json(), { status: 'ready', store: 'ok', adapters: { json_http: { status: 'ok', detail: { profiles: { gas: {} } } } } });
+});
+
+t.test('GET / is public and says only the status and where the docs are', async (t) => {
+  const res = await hub.app.inject({ url: '/' });
+  t.equal(res.statusCode, 200, 'not 401, not 404');
+  t.same(res.json(), { status: 'ok', docs: '/docs' }, 'no version, adapters or counts');
+  t.equal((await hub.app.inject({ url: '/', headers: auth('not-a-key') })).statusCode, 200, 'a wrong key does not matter on a public route');
+  t.equal((await hub.app.inject({ url: res.json().docs })).statusCode < 400, true, 'the docs path it names is served');
 });
 
 t.test('/docs is public and documents the schemas', async (t) => {

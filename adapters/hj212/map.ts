@@ -1,12 +1,12 @@
 // Decoded frames → SourceReadings in the source's own identifiers: identity (hj212, MN) + field (factor code).
-import type { SourceReading, ObservationKind, SourceFlag } from '../../hub/sdk/index.ts';
+import { sourceFlags, type SourceReading, type ObservationKind, type SourceFlag } from '../../hub/sdk/index.ts';
 import type { Hj212Frame, CpItem } from './codec/types.ts';
 import { dataTimeToIso } from './codec/time.ts';
 
 /** Upload CNs that carry measurements, and the observation kind each one is. */
 export const uploadKinds: Record<string, ObservationKind> = { '2011': 'rtd', '2021': 'rtd', '2051': 'min', '2061': 'hour', '2031': 'day', '2041': 'day' };
 
-const hubFlags = new Set(['N', 'F', 'M', 'S', 'D', 'C', 'T', 'B']);
+const hubFlags = new Set<string>(sourceFlags);
 /** HJ/T 212-2005 P (power failure) has no 2017 letter: the instrument is not running, F. */
 const legacyFlags: Record<string, SourceFlag> = { P: 'F', n: 'N', f: 'F', m: 'M', s: 'S', d: 'D', c: 'C', t: 'T', b: 'B' };
 /** Item fields that qualify a value rather than being one. */

@@ -69,7 +69,7 @@ export class JsonMqttSubscriber {
       } catch (e) {
         throw new LifelineError('CONFIG_INVALID', `${at(`subscriptions/${i}/profile`)}: ${(e as Error).message}`, { details: { path: at(`subscriptions/${i}/profile`) }, stage: 'config', cause: e });
       }
-      return { template, profile, qos: s.qos ?? 1 };
+      return { template, profile, qos: s.qos };
     });
     for (const k of ['ca', 'cert', 'key'] as const) {
       const file = config.broker[k];

@@ -14,7 +14,7 @@ export default defineAdapter<ModbusConfig>({
     const seen = new Set<string>();
     const pollers = (config.devices ?? []).map((d, i) => {
       const where = `/adapters/${ctx.name}/devices/${i}`;
-      const port = d.port ?? 502, unit = d.unit_id ?? 1;
+      const port = d.port, unit = d.unit_id; // defaults filled by ajv from config.schema.json
       const key = `${d.host}:${port}/${unit}`;
       if (seen.has(key)) throw new LifelineError('CONFIG_INVALID', `${where}: ${key} is listed twice`);
       seen.add(key);

@@ -1,5 +1,5 @@
 // Register answers -> SourceReadings: decode, scale, sentinels, and quality for what could not be read. Pure.
-import type { SourceReading } from '../../hub/sdk/index.ts';
+import type { SourceReading, SourceQuality } from '../../hub/sdk/index.ts';
 import { LifelineError } from '../../hub/sdk/index.ts';
 import { decodeAt, scaleValue } from './codec/registers.ts';
 import type { ReadRequest } from './codec/plan.ts';
@@ -9,7 +9,7 @@ import type { ProfilePoint } from './profile.ts';
 export interface ReadingTarget { device?: string; key: string }
 
 /** SourceReading with the source-quality fields the pipeline accepts (quality bad ⇒ value may be null). */
-export type ModbusReading = SourceReading & { quality?: 'good' | 'uncertain' | 'bad' };
+export type ModbusReading = SourceReading & { quality?: SourceQuality };
 
 const identities = new WeakMap<ReadingTarget, { protocol: string; key: string }>();
 

@@ -27,6 +27,8 @@ export interface Profile {
 }
 
 const configPoint = (configSchema.properties as Record<string, any>).devices.items.properties.points.items as Record<string, any>;
+/** A point's `function` and `order` when neither it nor its profile's `defaults` gives one: the config schema's defaults. */
+const pointDefaults = { function: configPoint.properties.function.default as ProfilePoint['function'], order: configPoint.properties.order.default as NonNullable<ProfilePoint['order']> };
 // In a profile, `function` and `order` default to the profile's `defaults`, so ajv must not fill them in first.
 const pointSchema = JSON.parse(JSON.stringify(configPoint)) as Record<string, any>;
 delete pointSchema.properties.function.default;
@@ -73,7 +75,7 @@ function normalise(raw: any, where: string): Profile {
     throw bad(`${where}${e.instancePath}: ${e.message}`, { path: e.instancePath });
   }
   const defaults: Partial<ProfilePoint> = raw.defaults ?? {};
-  const points = (raw.points as ProfilePoint[]).map((p) => ({ ...p, function: (p as any).function ?? defaults.function ?? 'holding_registers', order: p.order ?? defaults.order ?? 'ABCD' }));
+  const points = (raw.points as ProfilePoint[]).map((p) => ({ ...p, function: (p as any).function ?? defaults.function ?? pointDefaults.function, order: p.order ?? defaults.order ?? pointDefaults.order }));
   const { defaults: _d, ...rest } = raw;
   return { ...rest, points: checkPoints(points, where) } as Profile;
 }
@@ -104,7 +106,8 @@ export function builtinProfileNames(): string[] {
 /** A device's register map: its profile's points, then its own (same name replaces). */
 export function resolvePoints(dev: { profile?: string; points?: ProfilePoint[] }, where: string, extraDir?: string): ProfilePoint[] {
   const base = dev.profile ? loadProfile(dev.profile, extraDir).points : [];
-  const own = (dev.points ?? []).map((p) => ({ ...p, function: p.function ?? 'holding_registers', order: p.order ?? 'ABCD' }));
+  // From the hub config, ajv has filled these in; the fallback serves callers that pass points of their own.
+  const own = (dev.points ?? []).map((p) => ({ ...p, function: p.function ?? pointDefaults.function, order: p.order ?? pointDefaults.order }));
   if (!base.length && !own.length) throw bad(`${where}: give a profile or points`);
   const byName = new Map(base.map((p) => [p.name, p] as const));
   for (const p of own) byName.set(p.name, p);

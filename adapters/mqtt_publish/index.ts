@@ -2,15 +2,16 @@
 // (PUBACK for QoS 1, PUBCOMP for QoS 2); disconnection, timeout or a transient broker refusal → `retry`.
 import { randomBytes } from 'node:crypto';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
-import { definePublisher, readConfigFile, type Observation, type PublishBatch, type PublishOutcome, type PublisherContext } from '../../hub/sdk/index.ts';
+import { definePublisher, readConfigFile, withSchemaDefaults, type Observation, type PublishBatch, type PublishOutcome, type PublisherContext } from '../../hub/sdk/index.ts';
 import { manifest, type MqttPublishConfig } from './manifest.ts';
 import { compileTopic } from './topic.ts';
 
 /** MQTT 5 reason codes a retry cannot cure (the message or its topic is refused as such). */
 const PERMANENT_REASONS = new Set([0x87 /* not authorized */, 0x90 /* topic name invalid */, 0x99 /* payload format invalid */]);
 
+/** The schema's defaults filled in (the hub has done so already; tests and benches may pass only what they set). */
 export function withDefaults(c: Partial<MqttPublishConfig> & Pick<MqttPublishConfig, 'url'>): MqttPublishConfig {
-  return { protocol_version: 5, topic: 'lifeline/{domain}/{site}/{point}', payload: 'observation', qos: 1, retain: false, timeout_s: 10, connect_timeout_s: 5, reconnect_s: 2, keepalive_s: 30, ...c };
+  return withSchemaDefaults<MqttPublishConfig>(manifest.configSchema, c);
 }
 
 interface Message { topic: string; payload: string; key: string }

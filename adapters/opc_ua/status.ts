@@ -1,4 +1,5 @@
 // OPC UA StatusCode → the hub's per-value quality, source flag and warning. Pure: no I/O.
+import type { SourceQuality } from '../../hub/sdk/index.ts';
 
 /** Bad codes that mean "no contact with the data" (flag B, communication abnormal); every other Bad is a device fault (D). */
 export const COMMUNICATION_BADS = new Set([
@@ -8,7 +9,7 @@ export const COMMUNICATION_BADS = new Set([
 ]);
 
 export interface StatusQuality {
-  quality: 'good' | 'uncertain' | 'bad';
+  quality: SourceQuality;
   /** HJ 212 source flag: N normal, B communication abnormal, D device fault. */
   flag: 'N' | 'B' | 'D';
   /** snake_case warning with the status name, when the status is not plain Good (`opcua_bad_sensor_failure`). */

@@ -1,6 +1,11 @@
 // The standard intermediate table (标准中间库): the one DDL that `lifeline sqlpoll init-schema` creates and prints,
 // and that docs/intermediate-database.md shows (a test checks the page against this file).
 
+import { sourceFlags, observationKinds } from '../../hub/sdk/enums.ts';
+
+const FLAGS = sourceFlags.join(' ');
+const KINDS = observationKinds.join(' | ');
+
 export type Dialect = 'postgres' | 'mysql' | 'mssql';
 
 export const DIALECTS: readonly Dialect[] = ['postgres', 'mysql', 'mssql'];
@@ -33,11 +38,11 @@ CREATE TABLE ${table} (
   id          BIGINT        IDENTITY(1,1) PRIMARY KEY,          -- increasing; the hub reads in id order
   device_code NVARCHAR(128) NOT NULL,                           -- device code as registered in the hub (NVARCHAR: Chinese text is safe)
   field_code  NVARCHAR(128) NOT NULL,                           -- indicator code (gas.pressure) or vendor code of the point
-  kind        NVARCHAR(8)   NOT NULL DEFAULT 'rtd',             -- rtd | min | hour | day
+  kind        NVARCHAR(8)   NOT NULL DEFAULT 'rtd',             -- ${KINDS}
   value       FLOAT         NULL,                               -- NULL only with a flag other than N
   unit        NVARCHAR(32)  NULL,                               -- UCUM code (kPa, m3/h, Cel); NULL: the point's unit
   data_time   DATETIME2(3)  NOT NULL,                           -- when it was measured, Beijing time (UTC+8) unless agreed otherwise
-  flag        CHAR(1)       NOT NULL DEFAULT 'N',               -- HJ 212 flag: N F M S D C T B
+  flag        CHAR(1)       NOT NULL DEFAULT 'N',               -- HJ 212 flag: ${FLAGS}
   created_at  DATETIME2(3)  NOT NULL DEFAULT SYSDATETIME()      -- when the row was written (the server's clock)
 )`,
       `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${idx}' AND object_id = OBJECT_ID(N'${table}'))
@@ -50,11 +55,11 @@ CREATE INDEX ${idx} ON ${table} (created_at)`,
   id          bigserial        PRIMARY KEY,                    -- increasing; the hub reads in id order
   device_code varchar(128)     NOT NULL,                       -- device code as registered in the hub
   field_code  varchar(128)     NOT NULL,                       -- indicator code (gas.pressure) or vendor code of the point
-  kind        varchar(8)       NOT NULL DEFAULT 'rtd',         -- rtd | min | hour | day
+  kind        varchar(8)       NOT NULL DEFAULT 'rtd',         -- ${KINDS}
   value       double precision,                                -- NULL only with a flag other than N
   unit        varchar(32),                                     -- UCUM code (kPa, m3/h, Cel); NULL: the point's unit
   data_time   timestamptz      NOT NULL,                       -- when it was measured (with its zone)
-  flag        char(1)          NOT NULL DEFAULT 'N',           -- HJ 212 flag: N F M S D C T B
+  flag        char(1)          NOT NULL DEFAULT 'N',           -- HJ 212 flag: ${FLAGS}
   created_at  timestamptz      NOT NULL DEFAULT now()          -- when the row was written
 )`,
       `CREATE INDEX IF NOT EXISTS ${indexName(table, 'created_at_idx')} ON ${table} (created_at)`,
@@ -65,11 +70,11 @@ CREATE INDEX ${idx} ON ${table} (created_at)`,
   id          BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY COMMENT 'increasing; the hub reads in id order',
   device_code VARCHAR(128) NOT NULL COMMENT 'device code as registered in the hub',
   field_code  VARCHAR(128) NOT NULL COMMENT 'indicator code (gas.pressure) or vendor code of the point',
-  kind        VARCHAR(8)   NOT NULL DEFAULT 'rtd' COMMENT 'rtd | min | hour | day',
+  kind        VARCHAR(8)   NOT NULL DEFAULT 'rtd' COMMENT '${KINDS}',
   value       DOUBLE       NULL COMMENT 'NULL only with a flag other than N',
   unit        VARCHAR(32)  NULL COMMENT 'UCUM code (kPa, m3/h, Cel); NULL: the point unit',
   data_time   DATETIME(3)  NOT NULL COMMENT 'when it was measured, Beijing time (UTC+8) unless agreed otherwise',
-  flag        CHAR(1)      NOT NULL DEFAULT 'N' COMMENT 'HJ 212 flag: N F M S D C T B',
+  flag        CHAR(1)      NOT NULL DEFAULT 'N' COMMENT 'HJ 212 flag: ${FLAGS}',
   created_at  TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) COMMENT 'when the row was written',
   KEY ${indexName(table, 'created_at_idx')} (created_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,

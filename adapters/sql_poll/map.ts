@@ -1,6 +1,6 @@
 // One database row → one SourceReading, or the reason it cannot become one (the row then goes to quarantine
 // as SQLPOLL_ROW_INVALID with the column at fault, in the same transaction as the cursor that passes it).
-import { truncateText, type SourceReading, type SourceFlag, type ObservationKind } from '../../hub/sdk/index.ts';
+import { truncateText, sourceFlags, observationKinds, type SourceReading, type SourceFlag, type ObservationKind } from '../../hub/sdk/index.ts';
 import type { TimeType } from './db.ts';
 
 export interface RowSpec {
@@ -16,8 +16,8 @@ export interface RowSpec {
 
 export type Mapped = { reading: SourceReading } | { reject: { reason: string; message: string; field: string } };
 
-const FLAGS = new Set(['N', 'F', 'M', 'S', 'D', 'C', 'T', 'B']);
-const KINDS = new Set(['rtd', 'min', 'hour', 'day']);
+const FLAGS = new Set<string>(sourceFlags);
+const KINDS = new Set<string>(observationKinds);
 const DB_TIME = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /** Database time text → ISO 8601 the hub parses: `T` separator, `+hh:mm` offsets (PostgreSQL prints `+08`). */
@@ -79,13 +79,13 @@ export function mapRow(row: Record<string, unknown>, spec: RowSpec, timeColumns:
   let flag = f.flag;
   if (c.flag !== undefined && row[c.flag] !== null && row[c.flag] !== undefined) {
     const s = text(row[c.flag])?.toUpperCase();
-    if (!s || !FLAGS.has(s)) return bad(c.flag, `${c.flag}: ${JSON.stringify(row[c.flag])} is not an HJ 212 flag (N F M S D C T B)`);
+    if (!s || !FLAGS.has(s)) return bad(c.flag, `${c.flag}: ${JSON.stringify(row[c.flag])} is not an HJ 212 flag (${sourceFlags.join(' ')})`);
     flag = s as SourceFlag;
   }
   let kind = f.kind;
   if (c.kind !== undefined && row[c.kind] !== null && row[c.kind] !== undefined) {
     const s = text(row[c.kind])?.toLowerCase();
-    if (!s || !KINDS.has(s)) return bad(c.kind, `${c.kind}: ${JSON.stringify(row[c.kind])} is not rtd, min, hour or day`);
+    if (!s || !KINDS.has(s)) return bad(c.kind, `${c.kind}: ${JSON.stringify(row[c.kind])} is not ${observationKinds.join(', ')}`);
     kind = s as ObservationKind;
   }
 

@@ -6,6 +6,7 @@ import type { AdapterDefinition } from '../sdk/adapter.ts';
 import { LifelineError } from '../sdk/errors.ts';
 import { builtinAdapters } from '../../adapters/index.ts';
 import { createAjv, fieldErrors, type FieldError } from '../schemas.ts';
+import { closest } from '../did-you-mean.ts';
 
 const idPattern = /^[a-z][a-z0-9_]*$/;
 
@@ -66,24 +67,47 @@ export async function importPlugin(spec: string, baseDir: string): Promise<Adapt
   return assertAdapter(await importModule(spec, baseDir), spec);
 }
 
-/** All adapters available to this config: built-ins plus plugins (a plugin may not reuse an id). */
+/** All adapters available to this config: built-ins plus plugins (a plugin may not reuse an id). Throws the first problem. */
 export async function resolveAdapters(ids: string[], plugins: string[], baseDir: string): Promise<Map<string, AdapterDefinition>> {
+  const { defs, problems } = await resolveEveryAdapter(ids, plugins, baseDir);
+  if (problems[0]) throw problems[0];
+  return defs;
+}
+
+/**
+ * resolveAdapters that keeps going: every plugin that does not load and every id that no adapter has, each a
+ * LifelineError whose `details.path` points into the config file (`check-config` lists them all in one run).
+ */
+export async function resolveEveryAdapter(ids: string[], plugins: string[], baseDir: string): Promise<{ defs: Map<string, AdapterDefinition>; problems: LifelineError[] }> {
+  const problems: LifelineError[] = [];
   const available = new Map<string, AdapterDefinition>();
-  for (const spec of plugins) {
-    const def = await importPlugin(spec, baseDir);
+  for (const [i, spec] of plugins.entries()) {
+    let def: AdapterDefinition;
+    try { def = await importPlugin(spec, baseDir); }
+    catch (e) {
+      if (!(e instanceof LifelineError)) throw e;
+      problems.push(new LifelineError(e.code, e.message, { cause: e.cause, details: { path: `/plugins/${i}` }, stage: 'config' }));
+      continue;
+    }
     if (available.has(def.manifest.id) || def.manifest.id in builtinAdapters) {
-      throw new LifelineError('ADAPTER_INVALID', `plugin "${spec}" uses adapter id "${def.manifest.id}", which is already taken`);
+      problems.push(new LifelineError('ADAPTER_INVALID', `plugin "${spec}" uses adapter id "${def.manifest.id}", which is already taken`, { details: { path: `/plugins/${i}` } }));
+      continue;
     }
     available.set(def.manifest.id, def);
   }
-  const out = new Map<string, AdapterDefinition>();
+  const defs = new Map<string, AdapterDefinition>();
+  const known = [...Object.keys(builtinAdapters), ...available.keys()];
   for (const id of ids) {
     let def = available.get(id);
     if (!def && builtinAdapters[id]) def = assertAdapter(await builtinAdapters[id](), `built-in ${id}`);
-    if (!def) throw new LifelineError('ADAPTER_NOT_FOUND', `adapters.${id}: no built-in adapter or plugin has id "${id}" (built-ins: ${Object.keys(builtinAdapters).join(', ') || 'none yet'})`, { details: { path: `/adapters/${id}` } });
-    out.set(id, def);
+    if (!def) {
+      const near = closest(id, known);
+      problems.push(new LifelineError('ADAPTER_NOT_FOUND', `adapters.${id}: no built-in adapter or plugin has id "${id}"${near ? ` (did you mean "${near}"?)` : ''} (built-ins: ${Object.keys(builtinAdapters).join(', ') || 'none yet'})`, { details: { path: `/adapters/${id}` } }));
+      continue;
+    }
+    defs.set(id, def);
   }
-  return out;
+  return { defs, problems };
 }
 
 /** Validate (and default) each adapter's config block against its own schema; paths point into the config file. */

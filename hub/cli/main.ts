@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hubVersion } from '../version.ts';
 import { isLifelineError, LifelineError } from '../sdk/errors.ts';
+import { domains } from '../../schemas/generated/enums.ts';
+import { notOneOf } from '../did-you-mean.ts';
 
 const usage = `lifeline ${hubVersion} — urban lifeline data hub
 
@@ -62,19 +64,16 @@ async function prepareStore() {
 
 async function checkConfig(args: string[]) {
   if (!args[0]) throw new Error('usage: lifeline check-config FILE');
-  const [{ loadConfig }, { resolveAdapters, validateAdapterConfigs }] = await Promise.all([import('../config/load.ts'), import('../adapters/loader.ts')]);
-  const loaded = loadConfig(args[0]);
-  // Adapters too: the same checks `start` makes before it touches the store.
-  const defs = await resolveAdapters(Object.keys(loaded.config.adapters), loaded.config.plugins, loaded.baseDir);
-  const errors = validateAdapterConfigs(defs, loaded.config.adapters);
-  if (errors.length) throw new LifelineError('CONFIG_INVALID', `${loaded.source}: ${errors.length} problem(s):\n${errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
-  await (await import('../delivery/targets.ts')).resolvePublish(loaded.config.publish, loaded.baseDir, process.env); // publish targets too
-  const r = loaded.config.registry;
-  console.log(`${loaded.source}: OK (${r.sites.length} sites, ${r.devices.length} devices, ${r.points.length} points, ${Object.keys(loaded.config.adapters).length} adapters)`);
+  // The checks `start` makes before it touches the store (schema, registry, environment, adapters, publish
+  // targets), all of them in one run: each one goes on with what the others left usable.
+  const { source, errors, counts: n } = await (await import('../config/check.ts')).checkConfigFile(args[0]);
+  if (errors.length) throw new LifelineError('CONFIG_INVALID', `${source}: ${errors.length} problem(s):\n${errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);
+  console.log(`${source}: OK (${n!.sites} sites, ${n!.devices} devices, ${n!.points} points, ${n!.adapters} adapters)`);
 }
 
 async function indicators(args: string[]) {
   const { values } = parseArgs({ args, options: { domain: { type: 'string' }, json: { type: 'boolean' } } });
+  if (values.domain !== undefined && !domains.includes(values.domain as never)) throw new Error(`--domain: ${notOneOf('domain', values.domain, domains)}`);
   const { loadCatalogue } = await import('../registry/catalogue.ts');
   const list = loadCatalogue().filter((i) => !values.domain || i.domain === values.domain);
   if (values.json) { console.log(JSON.stringify(list, null, 2)); return; }

@@ -6,7 +6,7 @@ import { parseDocument } from 'yaml';
 import type { Config } from '../../schemas/generated/types.ts';
 import { createAjv, fieldErrors, type FieldError } from '../schemas.ts';
 import { LifelineError } from '../sdk/errors.ts';
-import { checkRegistry } from '../registry/check.ts';
+import { checkRegistry, type RegistryDocs } from '../registry/check.ts';
 import { catalogueByCode } from '../registry/catalogue.ts';
 import { isValidZone } from '../time/parse.ts';
 
@@ -35,10 +35,44 @@ export const sampleConfigPath = fileURLToPath(new URL('./sample.yaml', import.me
 
 const ajv = createAjv({ useDefaults: true });
 
-/** Validate an already-parsed document; returns field errors (empty when valid). Fills defaults in place. */
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const str = (x: unknown) => (typeof x === 'string' ? x : undefined);
+
+/**
+ * The fields of a registry that the cross-reference checks read, from a document that failed its schema: wrong
+ * types become absent (the schema error already names them), so the checks can run without tripping on them.
+ */
+function checkableRegistry(reg: unknown): RegistryDocs {
+  const r = isObject(reg) ? reg : {};
+  const list = (x: unknown) => (Array.isArray(x) ? x.map((e) => (isObject(e) ? e : {})) : []);
+  return {
+    sites: list(r.sites).map((s) => ({ code: str(s.code) })) as never,
+    devices: list(r.devices).map((d) => ({
+      code: str(d.code), site: str(d.site),
+      identities: list(d.identities).map((i) => ({ protocol: str(i.protocol), key: str(i.key) })),
+    })) as never,
+    points: list(r.points).map((p) => ({
+      code: str(p.code), device: str(p.device), indicator: str(p.indicator), source_unit: str(p.source_unit), field: str(p.field),
+      lel_percent_vol: typeof p.lel_percent_vol === 'number' ? p.lel_percent_vol : undefined,
+    })) as never,
+  };
+}
+
+/**
+ * Validate an already-parsed document; returns field errors (empty when valid). Fills defaults in place. Past schema
+ * errors the registry's cross-references are still checked, so one run lists every mistake: what the schema already
+ * reported at a path (a missing or mistyped field) is not reported again below it.
+ */
 export function validateConfigDoc(doc: unknown): FieldError[] {
   const validate = ajv.getSchema('lifeline:config')!;
-  if (!validate(doc)) return fieldErrors(validate.errors);
+  if (!validate(doc)) {
+    const errors = fieldErrors(validate.errors);
+    if (!isObject(doc)) return errors;
+    const said = errors.map((e) => e.path);
+    const known = (p: string) => said.some((s) => p === s || p.startsWith(`${s}/`));
+    for (const e of checkRegistry(checkableRegistry(doc.registry), catalogueByCode())) if (!known(e.path)) errors.push({ path: e.path, message: e.message });
+    return errors;
+  }
   const c = doc as HubConfig;
   const errors: FieldError[] = [];
   if (!isValidZone(c.timezone)) errors.push({ path: '/timezone', message: `"${c.timezone}" is not an IANA time zone (e.g. Asia/Shanghai)` });

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.ts';
 import { LifelineError } from '../sdk/errors.ts';
+import { targetStatusOf, type PublishStatus } from './status.ts';
 
 const USAGE = `usage: lifeline publish status                       [--config FILE | --url URL --key KEY] [--json]
        lifeline publish dead-letters TARGET            [--limit N] [...]
@@ -10,7 +11,8 @@ const USAGE = `usage: lifeline publish status                       [--config FI
        lifeline publish pause TARGET | resume TARGET   [...]`;
 
 interface Ops {
-  status(): Promise<Array<Record<string, unknown>>>;
+  /** The body of GET /v1/publish/targets, whichever way it is reached. */
+  status(): Promise<PublishStatus>;
   deadLetters(target: string, limit: number): Promise<Array<Record<string, unknown>>>;
   replay(target: string, ids: string[] | 'all'): Promise<string[]>;
   pause(target: string, paused: boolean): Promise<void>;
@@ -26,7 +28,7 @@ function apiOps(url: string, key: string): Ops {
   };
   const t = (name: string) => `/v1/publish/targets/${encodeURIComponent(name)}`;
   return {
-    status: async () => (await call('GET', '/v1/publish/targets')).data as never,
+    status: async () => (await call('GET', '/v1/publish/targets')) as unknown as PublishStatus,
     deadLetters: async (name, limit) => (await call('GET', `${t(name)}/dead-letters?limit=${limit}`)).data as never,
     async replay(name, ids) {
       if (ids === 'all') return (await call('POST', `${t(name)}/dead-letters/replay`)).replayed as string[];
@@ -44,7 +46,9 @@ async function storeOps(file: string): Promise<Ops> {
   const { openStore } = await import('../hub.ts');
   const { migrate } = await import('../store/migrate.ts');
   const s = await import('./store.ts');
-  const targets = new Map(Object.entries(loaded.config.publish?.targets ?? {}));
+  const { resolvePublish } = await import('./targets.ts');
+  const settings = await resolvePublish(loaded.config.publish, loaded.baseDir, process.env);
+  const targets = new Map(settings.targets.map((t) => [t.name, t]));
   const db = await openStore(loaded);
   await migrate(db);
   await s.ensureTargets(db, [...targets].map(([name, t]) => ({ name, start: t.start })));
@@ -52,14 +56,10 @@ async function storeOps(file: string): Promise<Ops> {
     if (!targets.has(name)) throw new LifelineError('PUBLISH_TARGET_NOT_FOUND', `no publish target "${name}" in ${loaded.source} (configured: ${[...targets.keys()].join(', ') || 'none'})`);
   };
   return {
+    // The API's shape and rules (status.ts); this process delivers nothing, so delivered_since_start is 0.
     async status() {
-      return (await s.targetStatus(db, [...targets.keys()])).map((r) => ({
-        name: r.target, type: targets.get(r.target)!.type,
-        state: targets.get(r.target)!.enabled === false ? 'disabled' : r.paused ? 'paused' : (r.head_attempt ?? 0) > 0 ? 'retrying' : 'running',
-        backlog: r.pending_observations + r.unbatched_observations, pending_batches: r.pending_batches,
-        lag_seconds: r.oldest_ms === null ? 0 : Math.round((r.now_ms - r.oldest_ms) / 100) / 10,
-        attempts: r.head_attempt ?? 0, last_error: r.head_error, dead_letters: r.dead_letters,
-      }));
+      const rows = await s.targetStatus(db, [...targets.keys()]);
+      return { driver: targets.size ? settings.driver : null, data: rows.map((r) => targetStatusOf(r, targets.get(r.target)!, 0)) };
     },
     async deadLetters(name, limit) { need(name); return (await s.deadLetters(db, name, undefined, limit)) as never; },
     async replay(name, ids) {
@@ -91,8 +91,9 @@ export async function publishCommand(args: string[]): Promise<number> {
   try {
     switch (cmd) {
       case 'status': {
-        const rows = await ops.status();
-        if (values.json) { console.log(JSON.stringify(rows, null, 2)); break; }
+        const body = await ops.status();
+        if (values.json) { console.log(JSON.stringify(body, null, 2)); break; }
+        const rows = body.data;
         if (!rows.length) { console.log('no publish targets configured'); break; }
         const head = ['target', 'type', 'state', 'backlog', 'lag_s', 'attempts', 'dead', 'last_error'];
         const table = rows.map((r) => [r.name, r.type, r.state, r.backlog, r.lag_seconds, r.attempts, r.dead_letters, r.last_error ?? ''].map((x) => String(x)));

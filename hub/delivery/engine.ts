@@ -13,6 +13,7 @@ import { OutboxHorizon } from './horizon.ts';
 import { buildBatches, ensureTargets, targetStatus, setPaused, deadLetters, replayDead, pruneDone, pruneOutbox, type DeadLetterRow } from './store.ts';
 import { embeddedDriver, type Driver } from './embedded.ts';
 import { Waker } from './wait.ts';
+import { targetStatusOf, type TargetStatus } from './status.ts';
 import { createHistoryReader } from './history.ts';
 import { targetHealth, type StoredState, type TargetHealth } from './health.ts';
 
@@ -24,22 +25,7 @@ export interface EngineDeps {
   clock: { now(): number };
 }
 
-export interface TargetStatus {
-  name: string;
-  type: string;
-  state: 'running' | 'paused' | 'retrying' | 'disabled';
-  /** Observations committed but not delivered yet (batched + not yet batched, before the filter). */
-  backlog: number;
-  pending_batches: number;
-  /** Seconds since the oldest undelivered observation was committed (0 when none). */
-  lag_seconds: number;
-  /** Attempts made so far on the batch at the head of the line. */
-  attempts: number;
-  last_error: string | null;
-  next_attempt_at: string | null;
-  dead_letters: number;
-  delivered_since_start: number;
-}
+export type { TargetStatus } from './status.ts';
 
 export interface DeliveryEngine {
   driver: PublishSettings['driver'];
@@ -161,22 +147,7 @@ export async function createDelivery(s: PublishSettings, d: EngineDeps): Promise
       return v - (deliveredBase.get(name) ?? 0);
     };
     const out: TargetStatus[] = [];
-    for (const r of rows) {
-      const t = byName.get(r.target)!;
-      const retrying = (r.head_attempt ?? 0) > 0 && r.head_next_at_ms !== null;
-      out.push({
-        name: r.target, type: t.spec.type,
-        state: !t.spec.enabled ? 'disabled' : r.paused ? 'paused' : retrying ? 'retrying' : 'running',
-        backlog: r.pending_observations + r.unbatched_observations,
-        pending_batches: r.pending_batches,
-        lag_seconds: r.oldest_ms === null ? 0 : Math.max(0, Math.round((r.now_ms - r.oldest_ms) / 100) / 10),
-        attempts: r.head_attempt ?? 0,
-        last_error: r.head_error,
-        next_attempt_at: retrying ? new Date(r.head_next_at_ms!).toISOString() : null,
-        dead_letters: r.dead_letters,
-        delivered_since_start: await deliveredNow(r.target),
-      });
-    }
+    for (const r of rows) out.push(targetStatusOf(r, byName.get(r.target)!.spec, await deliveredNow(r.target)));
     return out;
   }
 

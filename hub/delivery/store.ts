@@ -17,11 +17,11 @@ export interface BatchRow {
 export const parseIds = (text: string): string[] => (text.length > 2 ? text.slice(1, -1).split(',') : []);
 
 /** Rows for targets seen for the first time: at the outbox's start, or (start: latest) at its current end. */
-export async function ensureTargets(db: Queryable, targets: Array<{ name: string; start?: 'earliest' | 'latest' }>): Promise<void> {
+export async function ensureTargets(db: Queryable, targets: Array<{ name: string; start: 'earliest' | 'latest' }>): Promise<void> {
   if (!targets.length) return;
   await db.query(`INSERT INTO delivery_target (target, outbox_id)
     SELECT u.name, CASE WHEN u.start = 'latest' THEN (SELECT COALESCE(max(id), 0) FROM outbox) ELSE 0 END
-    FROM unnest($1::text[], $2::text[]) AS u(name, start) ON CONFLICT (target) DO NOTHING`, [targets.map((t) => t.name), targets.map((t) => t.start ?? 'earliest')]);
+    FROM unnest($1::text[], $2::text[]) AS u(name, start) ON CONFLICT (target) DO NOTHING`, [targets.map((t) => t.name), targets.map((t) => t.start)]);
 }
 
 /** SQL conditions for a target's filter, with site codes and domains resolved through today's registry. */

@@ -5,10 +5,15 @@ import type { PublisherDefinition } from '../sdk/publisher.ts';
 import { LifelineError } from '../sdk/errors.ts';
 import { importModule, definitionProblems } from '../adapters/loader.ts';
 import { builtinPublishers } from '../../adapters/index.ts';
-import { createAjv, fieldErrors, type FieldError } from '../schemas.ts';
+import { createAjv, fieldErrors, schemaById, type FieldError } from '../schemas.ts';
+import { withSchemaDefaults } from '../sdk/config.ts';
 import { catalogueByCode } from '../registry/catalogue.ts';
 
 type TargetConfig = NonNullable<NonNullable<Config['publish']>['targets']>[string];
+/** A config section after ajv filled its schema's defaults (keys without a default stay optional at their use). */
+type Filled<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+
+const publishSchema = (schemaById('lifeline:config') as unknown as { properties: { publish: Record<string, unknown> } }).properties.publish;
 
 export interface TargetFilter { domains?: string[]; sites?: string[]; indicators?: string[]; kinds?: string[] }
 
@@ -45,9 +50,10 @@ export function assertPublisher(mod: unknown, from: string): PublisherDefinition
 
 /** Resolve and validate `publish` from the config; throws CONFIG_INVALID (every problem, by path) or PUBLISH_TARGET_INVALID (a bad plugin). */
 export async function resolvePublish(publish: Config['publish'], baseDir: string, env: NodeJS.ProcessEnv): Promise<PublishSettings> {
-  const p = publish ?? {};
+  // Defaults from the config schema only (a config loaded from a file has them already; tests build their own).
+  const p = withSchemaDefaults<Filled<NonNullable<Config['publish']>>>(publishSchema, publish ?? {});
   const plugins = new Map<string, PublisherDefinition<never>>();
-  for (const spec of p.plugins ?? []) {
+  for (const spec of p.plugins) {
     const def = assertPublisher(await importModule(spec, baseDir), spec);
     if (plugins.has(def.manifest.id) || def.manifest.id in builtinPublishers) {
       throw new LifelineError('PUBLISH_TARGET_INVALID', `publish plugin "${spec}" uses publisher id "${def.manifest.id}", which is already taken`);
@@ -58,32 +64,32 @@ export async function resolvePublish(publish: Config['publish'], baseDir: string
   const catalogue = catalogueByCode();
   const errors: FieldError[] = [];
   const targets: TargetSpec[] = [];
-  for (const [name, t] of Object.entries(p.targets ?? {}) as Array<[string, TargetConfig]>) {
+  for (const [name, t] of Object.entries(p.targets) as Array<[string, Filled<TargetConfig>]>) {
     let def = plugins.get(t.type);
     if (!def && builtinPublishers[t.type]) def = assertPublisher(await builtinPublishers[t.type]!(), `built-in ${t.type}`);
     if (!def) {
       errors.push({ path: `/publish/targets/${name}/type`, message: `no built-in publisher or publish plugin has id "${t.type}" (built-ins: ${Object.keys(builtinPublishers).join(', ')})` });
       continue;
     }
-    const config = (t.config ?? {}) as Record<string, unknown>;
+    const config = t.config as Record<string, unknown>;
     const validate = (ajv ??= createAjv({ useDefaults: true })).compile({ ...def.manifest.configSchema, $id: undefined });
     if (!validate(config)) errors.push(...fieldErrors(validate.errors, `/publish/targets/${name}/config`));
     // A misspelt indicator would silently filter everything out, and the cursor moves past what a filter excludes.
-    (t.filter?.indicators ?? []).forEach((code, i) => {
+    (t.filter.indicators ?? []).forEach((code, i) => {
       if (!catalogue.has(code)) errors.push({ path: `/publish/targets/${name}/filter/indicators/${i}`, message: `"${code}" is not an indicator code (see lifeline indicators)` });
     });
-    const b = t.batch ?? {}, r = t.retry ?? {};
+    const b = t.batch as Filled<NonNullable<TargetConfig['batch']>>, r = t.retry as Filled<NonNullable<TargetConfig['retry']>>;
     targets.push({
-      name, type: t.type, enabled: t.enabled ?? true, start: t.start ?? 'earliest', filter: (t.filter ?? {}) as TargetFilter, config, def,
-      batch: { maxSize: b.max_size ?? 500, maxWaitMs: b.max_wait_ms ?? 1000 },
-      retry: { initialMs: r.initial_ms ?? 5000, maxMs: r.max_ms ?? 30000, multiplier: r.multiplier ?? 1.5, maxAttempts: r.max_attempts ?? 20, jitter: r.jitter ?? 0.2 },
+      name, type: t.type, enabled: t.enabled, start: t.start, filter: t.filter as TargetFilter, config, def,
+      batch: { maxSize: b.max_size, maxWaitMs: b.max_wait_ms },
+      retry: { initialMs: r.initial_ms, maxMs: r.max_ms, multiplier: r.multiplier, maxAttempts: r.max_attempts, jitter: r.jitter },
     });
   }
   if (errors.length) throw new LifelineError('CONFIG_INVALID', `publish: ${errors.length} problem(s):\n${errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`, { details: { errors } });
   const redisUrl = env.REDIS_URL || p.redis_url;
   const driver = p.driver ?? (redisUrl ? 'bullmq' : 'embedded');
   if (driver === 'bullmq' && !redisUrl) throw new LifelineError('CONFIG_INVALID', 'publish.driver is bullmq but neither publish.redis_url nor REDIS_URL is set', { details: { path: '/publish/redis_url' } });
-  return { driver, redisUrl, keyPrefix: p.key_prefix ?? 'lifeline', pollMs: p.poll_ms ?? 200, outboxRetentionH: p.outbox_retention_h ?? 24, targets };
+  return { driver, redisUrl, keyPrefix: p.key_prefix, pollMs: p.poll_ms, outboxRetentionH: p.outbox_retention_h, targets };
 }
 
 /** Backoff before attempt n+1 after n failed attempts (n ≥ 1), with ±jitter; a target's Retry-After wins when given. */

@@ -4,6 +4,7 @@
 // payload is bounded: at most MAX_VALUES_PER_PAYLOAD values (else the payload is refused as a whole,
 // MAPPING_TOO_MANY_RECORDS), the first 100 failures kept, and the event loop is let run between chunks.
 import type { SourceReading } from '../../schemas/generated/types.ts';
+import { sourceFlags, sourceQualities, sourceQualityDefault } from '../../schemas/generated/enums.ts';
 import { LifelineError } from '../sdk/errors.ts';
 import { truncateText } from '../sdk/text.ts';
 import { validator, fieldErrors } from '../schemas.ts';
@@ -20,8 +21,8 @@ interface ValueSpec {
   kind?: string; flag?: string | Expr; quality?: string | Expr; time?: TimeSpec; optional: boolean;
 }
 
-const FLAGS = new Set(['N', 'F', 'M', 'S', 'D', 'C', 'T', 'B']);
-const QUALITIES = new Set(['good', 'uncertain', 'bad']);
+const FLAGS = new Set<string>(sourceFlags);
+const QUALITIES = new Set<string>(sourceQualities);
 const numeric = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 
 /**
@@ -141,7 +142,7 @@ export function compileProfile(profile: unknown, opts: CompileOptions = {}): Com
         try {
           const raw = single(await v.value.run(item, b));
           const quality = await str(v.quality, item, b);
-          if (quality !== undefined && !QUALITIES.has(quality)) throw new Fail('MAPPING_BAD_VALUE', (v.quality as Expr).path ?? `${v.at}/quality`, `quality "${quality}" is not good, uncertain or bad`);
+          if (quality !== undefined && !QUALITIES.has(quality)) throw new Fail('MAPPING_BAD_VALUE', (v.quality as Expr).path ?? `${v.at}/quality`, `quality "${quality}" is not ${sourceQualities.join(', ')}`);
           let value: number | null;
           if (typeof raw === 'number' && Number.isFinite(raw)) value = raw;
           else if (typeof raw === 'string' && numeric.test(raw)) value = Number(raw);
@@ -166,10 +167,10 @@ export function compileProfile(profile: unknown, opts: CompileOptions = {}): Com
           if (v.kind) r.kind = v.kind as SourceReading['kind'];
           const flag = await str(v.flag, item, b);
           if (flag !== undefined) {
-            if (!FLAGS.has(flag)) throw new Fail('MAPPING_BAD_VALUE', typeof v.flag === 'object' ? v.flag.path : `${v.at}/flag`, `flag "${flag}" is not one of N F M S D C T B`);
+            if (!FLAGS.has(flag)) throw new Fail('MAPPING_BAD_VALUE', typeof v.flag === 'object' ? v.flag.path : `${v.at}/flag`, `flag "${flag}" is not one of ${sourceFlags.join(' ')}`);
             r.flag = flag as SourceReading['flag'];
           }
-          if (quality && quality !== 'good') r.quality = quality as SourceReading['quality'];
+          if (quality && quality !== sourceQualityDefault) r.quality = quality as SourceReading['quality'];
           if (warnings.length) r.warnings = [...warnings] as SourceReading['warnings'];
           out.readings.push(r);
         } catch (e) {

@@ -7,6 +7,7 @@ import { identityKey } from '../store/rows.ts';
 import { conversion, applyConversion, type Conversion } from '../units/convert.ts';
 import { LifelineError } from '../sdk/errors.ts';
 import { parseTime } from '../time/parse.ts';
+import { observationKindDefault, sourceFlagDefault, sourceQualityDefault } from '../../schemas/generated/enums.ts';
 
 export interface PrepareOptions {
   receivedAtMs: number;
@@ -56,11 +57,12 @@ export function prepare(batch: SourceReading[], registry: Registry, o: PrepareOp
     const timeMs = parseTime(r.time, p.device.doc.timezone ?? o.timezone);
     if (Number.isNaN(timeMs)) { quarantineAs(i, 'INVALID_TIME', `time ${JSON.stringify(r.time)} is not an ISO 8601 date-time or epoch ms`, '/time'); continue; }
 
-    const kind = r.kind ?? 'rtd';
-    const flag = r.flag ?? 'N';
+    // Absent: the schemas' defaults (an ingest batch is validated without filling them in).
+    const kind = r.kind ?? observationKindDefault;
+    const flag = r.flag ?? sourceFlagDefault;
     let raw = r.value ?? null;
     if (raw === null && kind !== 'rtd' && r.avg !== undefined) raw = r.avg;
-    const quality = r.quality ?? 'good';
+    const quality = r.quality ?? sourceQualityDefault;
     if (raw === null && flag === 'N' && quality !== 'bad') { quarantineAs(i, 'MISSING_VALUE', 'a reading with flag N needs `value` (or `avg` for aggregates)', '/value'); continue; }
     if ((raw !== null && !Number.isFinite(raw)) || (r.avg !== undefined && !Number.isFinite(r.avg)) || (r.min !== undefined && !Number.isFinite(r.min)) || (r.max !== undefined && !Number.isFinite(r.max)) || (r.cou !== undefined && !Number.isFinite(r.cou))) {
       quarantineAs(i, 'INVALID_RECORD', 'values must be finite numbers', '/value'); continue;
@@ -72,7 +74,7 @@ export function prepare(batch: SourceReading[], registry: Registry, o: PrepareOp
 
     const value = cvOf(conv, raw);
     const flags: string[] = [];
-    if (quality !== 'good') flags.push(quality);
+    if (quality !== sourceQualityDefault) flags.push(quality);
     if (conv.converts) flags.push('unit_converted');
     const range = ind.range;
     if (range) {

@@ -9,6 +9,8 @@ export * from './batcher.ts';
 export * from './files.ts';
 export * from './text.ts';
 export * from '../mapping/index.ts';
+export * from './enums.ts';
+export * from './config.ts';
 export type {
-  SourceReading, Observation, ObservationKind, SourceFlag, QualityFlag, Indicator, Site, Device, Point, Domain,
+  SourceReading, Observation, ObservationKind, SourceFlag, SourceQuality, QualityFlag, Indicator, Site, Device, Point, Domain,
 } from '../../schemas/generated/types.ts';

@@ -957,7 +957,7 @@ export interface Value {
   /**
    * Source quality (literal).
    */
-  quality?: "good" | "uncertain" | "bad";
+  quality?: SourceQuality;
   /**
    * Source quality, computed: good | uncertain | bad.
    */
@@ -1190,6 +1190,11 @@ export interface Site {
 export type SourceFlag = "N" | "F" | "M" | "S" | "D" | "C" | "T" | "B";
 
 /**
+ * The source's own verdict on a value (OPC UA status family, a Modbus read that failed, a sensor-fault sentinel): good; uncertain keeps the value and adds the quality flag `uncertain`; bad adds the flag `bad` and allows `value: null` whatever the source flag.
+ */
+export type SourceQuality = "good" | "uncertain" | "bad";
+
+/**
  * One reading as the source said it: its own identifiers and units. Adapters hand these to ctx.ingest(); POST /v1/observations accepts them as `records`. Identify the point either by `point` (hub point code) or by a device (`device` code, or `identity` protocol+key) plus the source `field`.
  */
 export interface SourceReading {
@@ -1249,9 +1254,9 @@ export interface SourceReading {
   unit?: string;
   flag?: SourceFlag;
   /**
-   * The source's own verdict on this value (OPC UA status family, a Modbus read that failed, a sensor-fault sentinel). `uncertain` keeps the value and adds the quality flag `uncertain`; `bad` adds the flag `bad` and allows `value: null` whatever the source flag. Put the specific status in `warnings` (e.g. `modbus_timeout`, `opcua_bad_sensor_failure`).
+   * The source's own verdict on this value, good when absent (OPC UA status family, a Modbus read that failed, a sensor-fault sentinel). `uncertain` keeps the value and adds the quality flag `uncertain`; `bad` adds the flag `bad` and allows `value: null` whatever the source flag. Put the specific status in `warnings` (e.g. `modbus_timeout`, `opcua_bad_sensor_failure`).
    */
-  quality?: "good" | "uncertain" | "bad";
+  quality?: SourceQuality;
   /**
    * Source message id (HJ 212 QN, MQTT message id, row id) kept for tracing.
    */

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 import { parse } from 'yaml'
+import { domains as DOMAINS } from '../generated/enums.ts'
 import { Ajv } from 'ajv'
 // @ts-ignore -- @lhncbc/ucum-lhc ships no type declarations
 import ucum from '@lhncbc/ucum-lhc'
@@ -30,7 +31,6 @@ type Indicator = {
   source_table?: string
 }
 
-const DOMAINS = ['gas', 'water', 'drainage', 'heating', 'bridge'] as const
 type Domain = (typeof DOMAINS)[number]
 
 const SOURCE_TABLE: Record<Domain, string> = {

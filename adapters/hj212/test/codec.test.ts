@@ -5,6 +5,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { LifelineError } from '../../../hub/sdk/errors.ts';
+import { sourceFlags } from '../../../hub/sdk/index.ts';
 import {
   CN_TABLE, Framer, Hj212Error, Hj212ErrorCodes, Hj212Warnings, PLAIN_CP_FIELDS, Reassembler, ST_TABLE, cnInfo, crc16, crc16Hj212,
   crcHex, dataTimeToIso, decodeFrame, encodeFrame, flagFor, isoToDataTime, peekHeader, qnRtnFor, replyTo, splitRecords, unwrapInfo, versionOfFlag,
@@ -108,7 +109,7 @@ const digits = (n: number) => chars('0123456789', n, n);
 const value = fc.oneof(
   fc.tuple(fc.integer({ min: -9999, max: 99999 }), fc.nat(9999)).map(([a, b]) => `${a}.${b}`),
   fc.integer({ min: 0, max: 99999 }).map(String),
-  fc.constantFrom('N', 'F', 'M', 'S', 'D', 'C', 'T', 'B'),
+  fc.constantFrom(...sourceFlags),
   fc.constant(null),
   chars('abc XYZ;,=-_:中文日志#', 1, 16).map((x) => `//${x}//`),
 );

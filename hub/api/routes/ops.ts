@@ -1,14 +1,27 @@
-// /health (liveness, public), /ready (bare readiness, public), /v1/status (what readiness is made of, read scope),
+// / (where to start, public), /health (liveness, public), /ready (bare readiness, public), /v1/status (what readiness is made of, read scope),
 // /metrics (Prometheus, read scope).
 import type { RouteModule } from '../context.ts';
 import { hubStatus } from '../status.ts';
 
 const ops: RouteModule = (app, deps) => {
+  const liveness = () => ((deps.publish?.health() ?? []).some((h) => h.status === 'degraded') ? 'degraded' : 'ok');
+
   // Always 200 (a liveness probe must not restart the hub because an upstream is down). Public, so nothing but the
   // verdict: which targets fail, why and since when is in GET /v1/status (read key), section `publish`.
   app.get('/health', { config: { scope: 'public' }, schema: { tags: ['ops'], summary: 'Liveness: the process answers; "degraded" when a publish target is failing (which one: GET /v1/status).' } }, async () => {
-    const degraded = (deps.publish?.health() ?? []).some((h) => h.status === 'degraded');
-    return { status: degraded ? 'degraded' : 'ok' };
+    return { status: liveness() };
+  });
+
+  // What a browser or a curl without a key lands on: the /health verdict and where the API is described. Public like
+  // /health, so nothing more (no version, no adapters): everything else needs a key.
+  app.get('/', {
+    config: { scope: 'public' },
+    schema: {
+      tags: ['ops'], summary: 'Where to start: the liveness verdict of /health and the API description\'s path. Public; nothing more.',
+      response: { 200: { type: 'object', additionalProperties: false, required: ['status', 'docs'], properties: { status: { type: 'string', enum: ['ok', 'degraded'] }, docs: { type: 'string', enum: ['/docs'] } } } },
+    },
+  }, async () => {
+    return { status: liveness(), docs: '/docs' };
   });
 
   app.get('/ready', {

@@ -84,7 +84,48 @@ t.test('a misspelt zone in an adapter block is a config error naming the key, no
     sql_poll: { sources: [{ name: 's', driver: 'postgres', url: 'postgres://127.0.0.1/x', timezone: 'Mars/Olympus' }] },
   });
   t.same(errors.map((e) => [e.path, e.message]), [
-    ['/adapters/json_mqtt/timezone', 'is not an IANA time zone (e.g. Asia/Shanghai)'],
-    ['/adapters/sql_poll/sources/0/timezone', 'is not an IANA time zone (e.g. Asia/Shanghai)'],
+    ['/adapters/json_mqtt/timezone', '"Asia/Shanghia" is not an IANA time zone (e.g. Asia/Shanghai)'],
+    ['/adapters/sql_poll/sources/0/timezone', '"Mars/Olympus" is not an IANA time zone (e.g. Asia/Shanghai)'],
   ]);
+});
+
+t.test('check-config lists every mistake of a file in one run', async (t) => {
+  // Nine mistakes of seven kinds, found by four different checks (schema, registry, adapter lookup, adapter and
+  // publish target config): it used to take four runs, each showing only the first check's findings.
+  const f = write('many.yaml', [
+    'timezone: Mars/Base', 'server:', '  port: eighty', 'colour: blue',
+    'registry:',
+    '  sites:', '    - { code: S1, name: Site one, domain: gass }',
+    '  devices:', '    - { code: D1, site: S9 }',
+    '  points:',
+    '    - { code: P1, device: D1, indicator: gas.nope }',
+    '    - { code: P2, device: D1, indicator: gas.pipe_pressure, source_unit: m/s }',
+    '    - { code: P3, device: D1 }',
+    'adapters:', '  hj21: {}', '  json_http: { profiles: 5 }',
+    'publish:', '  targets:', '    up: { type: http_push, config: { url: 12 } }',
+    '',
+  ].join('\n'));
+  const r = spawnSync(process.execPath, [bin, 'check-config', f], { encoding: 'utf8', env: { ...process.env, LIFELINE_RUN: 'ts' } });
+  t.equal(r.status, 1);
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('  /')).map((l) => l.trim());
+  t.same(lines.map((l) => l.split(':')[0]), [
+    '/colour', '/timezone', '/server/port', '/registry/sites/0/domain', '/registry/points/2/indicator',
+    '/registry/devices/0/site', '/registry/points/0/indicator', '/registry/points/1/source_unit',
+    '/adapters/hj21', '/adapters/json_http/profiles', '/publish/targets/up/config/url',
+  ], r.stderr);
+  t.match(r.stderr, /11 problem\(s\)/);
+  t.match(r.stderr, /\/timezone: "Mars\/Base" is not an IANA time zone/, 'the bad zone is in the message');
+  t.match(r.stderr, /\/registry\/sites\/0\/domain: .*\(did you mean "gas"\?\)/);
+  t.match(r.stderr, /\/adapters\/hj21: no built-in adapter or plugin has id "hj21" \(did you mean "hj212"\?\)/);
+  t.match(r.stderr, /\/registry\/points\/2\/indicator: is required/);
+  t.notMatch(r.stderr, /"undefined"/, 'a field the schema reported missing is not reported again by the registry check');
+});
+
+t.test('the registry is cross-checked past schema errors, without repeating them', async (t) => {
+  const errors = validateConfigDoc({ server: { port: -1 }, registry: { sites: [{ code: 'S', name: 's', domain: 'water' }, 7], devices: [{ code: 'D', site: 'T', identities: 'x' }], points: [{ code: 'P', device: 'D', indicator: 'water.nope' }, { device: 'E' }] } });
+  t.same(errors.map((e) => e.path).sort(), [
+    '/registry/devices/0/identities', '/registry/devices/0/site', '/registry/points/0/indicator', '/registry/points/1/code',
+    '/registry/points/1/device', '/registry/points/1/indicator', '/registry/sites/1', '/server/port',
+  ].sort(), JSON.stringify(errors));
+  t.match(errors.find((e) => e.path === '/registry/points/1/device')!.message, /device "E" is not registered/);
 });
