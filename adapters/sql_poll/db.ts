@@ -29,6 +29,14 @@ export interface SqlConnection {
 
 export interface ConnectOptions { timeoutMs: number }
 
+/**
+ * Connecting (and the session setup queries) may take longer than a tight statement timeout: a timeout_s of 0.5 s is
+ * a budget for a page query, and a loaded network or server can take more than that to accept a connection. A
+ * connect failure would then hide what is really slow. So connects get at least this long.
+ */
+export const MIN_CONNECT_TIMEOUT_MS = 5000;
+const connectMs = (o: ConnectOptions) => Math.ceil(Math.max(o.timeoutMs, MIN_CONNECT_TIMEOUT_MS));
+
 const quoteWith = (q: string) => (id: string) => id.split('.').map((p) => `${q}${p.replaceAll(q, q + q)}${q}`).join('.');
 
 // PostgreSQL type oids
@@ -36,7 +44,7 @@ const PG_TIMESTAMPTZ = 1184, PG_TIMESTAMP = 1114, PG_DATE = 1082;
 
 async function connectPostgres(url: string, o: ConnectOptions): Promise<SqlConnection> {
   const client = new pg.Client({
-    connectionString: url, connectionTimeoutMillis: Math.ceil(o.timeoutMs),
+    connectionString: url, connectionTimeoutMillis: connectMs(o),
     statement_timeout: Math.ceil(o.timeoutMs), query_timeout: Math.ceil(o.timeoutMs) + 2000,
     application_name: 'lifeline-hub sql_poll',
   });
@@ -75,14 +83,14 @@ const MY_TIMESTAMP = 7, MY_DATE = 10, MY_DATETIME = 12, MY_NEWDATE = 14;
 async function connectMysql(url: string, o: ConnectOptions): Promise<SqlConnection> {
   const mysql = await import('mysql2/promise');
   const conn = await mysql.createConnection({
-    uri: url, connectTimeout: Math.ceil(o.timeoutMs), dateStrings: true, supportBigNumbers: true, bigNumberStrings: true,
+    uri: url, connectTimeout: connectMs(o), dateStrings: true, supportBigNumbers: true, bigNumberStrings: true,
   });
   let broken = false;
   conn.on('error', () => { broken = true; });
   let sessionOffset = '+00:00';
   try {
     // TIMESTAMP values are shown in the session's zone; NOW() too (settle_ms compares with it). Learn the offset.
-    const [rows] = await conn.query({ sql: 'SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW()) AS off', timeout: o.timeoutMs });
+    const [rows] = await conn.query({ sql: 'SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW()) AS off', timeout: connectMs(o) });
     const off = Number((rows as Array<{ off: number | string }>)[0]!.off);
     const a = Math.abs(off);
     sessionOffset = `${off < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
@@ -182,7 +190,7 @@ export const mssqlDriver = {
     const sql = (mod.default ?? mod) as any;
     const cfg = parseMssqlUrl(url);
     const pool = new sql.ConnectionPool({
-      ...cfg, connectionTimeout: Math.ceil(o.timeoutMs), requestTimeout: Math.ceil(o.timeoutMs),
+      ...cfg, connectionTimeout: connectMs(o), requestTimeout: Math.ceil(o.timeoutMs),
       pool: { min: 0, max: 1, idleTimeoutMillis: 600_000 },
     });
     await pool.connect();
