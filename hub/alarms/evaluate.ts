@@ -3,7 +3,8 @@
 // transaction, so a crash loses or doubles nothing. noDataTick raises no_data alarms on the hub's clock.
 import type { Queryable, SqlDriver } from '../store/driver.ts';
 import type { Registry } from '../registry/registry.ts';
-import { byIdsWhere, spanOf, SPAN_COLS, type SpanRow } from '../store/time-span.ts';
+import { byIdsWhere } from '../store/time-span.ts';
+import { takeOutbox } from '../store/outbox-follow.ts';
 import type { CompiledRule, RuleBook } from './rules.ts';
 import { indicated, step, type RuleState } from './threshold.ts';
 
@@ -162,23 +163,11 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
   return db.transaction(async (tx) => {
     const cur = (await tx.query<{ c: string }>('SELECT outbox_id::text AS c FROM rollup_cursor WHERE name = $1 FOR UPDATE', [CURSOR])).rows[0];
     if (!cur || BigInt(cur.c) >= BigInt(safeMax)) return { observations: 0, caughtUp: true };
-    const rows = (await tx.query<{ id: string; ids: string; n: number } & SpanRow>(
-      `SELECT id::text AS id, ref_ids::text AS ids, count AS n, ${SPAN_COLS} FROM outbox
-       WHERE id > $1::bigint AND id <= $2::bigint AND topic = 'observation' ORDER BY outbox.id LIMIT 1000`, [cur.c, safeMax])).rows;
-    let taken = 0, sum = 0;
-    const ids: string[] = [];
-    for (const r of rows) {
-      if (taken && sum + r.n > cap) break;
-      if (r.ids.length > 2) for (const id of r.ids.slice(1, -1).split(',')) ids.push(id);
-      sum += r.n;
-      taken++;
-    }
-    const all = taken === rows.length && rows.length < 1000;
-    const next = all ? safeMax : rows[taken - 1]!.id;
+    const { ids, span, next, all } = await takeOutbox(tx, cur.c, safeMax, cap);
     if (ids.length) {
       const params: unknown[] = [ids];
       const obs = (await tx.query<Obs>(`SELECT point_id, (extract(epoch FROM time) * 1000)::float8 AS t, value, source_flag, kind FROM observation
-        WHERE ${byIdsWhere('$1', spanOf(rows.slice(0, taken)), params)} ORDER BY point_id, time, id`, params)).rows;
+        WHERE ${byIdsWhere('$1', span, params)} ORDER BY point_id, time, id`, params)).rows;
       const b = new Batch(tx);
       await evaluate(b, ctx, obs);
       await b.flush();

@@ -2,7 +2,8 @@
 // late reading re-aggregates its bucket and replaying the same outbox entries changes nothing.
 // minute ← raw rtd observations, hour ← minute rollups, day ← hour rollups; buckets on the hub zone's boundaries.
 import type { Queryable, SqlDriver } from './driver.ts';
-import { byIdsWhere, spanOf, SPAN_COLS, type SpanRow, type TimeSpan } from './time-span.ts';
+import { takeOutbox } from './outbox-follow.ts';
+import { byIdsWhere, type TimeSpan } from './time-span.ts';
 
 export type RollupInterval = '1m' | '1h' | '1d';
 export const INTERVALS: RollupInterval[] = ['1m', '1h', '1d'];
@@ -144,21 +145,8 @@ export async function rollStep(db: SqlDriver, safeMax: string, zone: string, cap
       return { entries: 0, observations: 0, minutes: 0, caughtUp: !exists, busy: exists };
     }
     if (BigInt(cur.c) >= BigInt(safeMax)) return { entries: 0, observations: 0, minutes: 0, caughtUp: true };
-    const rows = (await tx.query<{ id: string; ids: string; n: number } & SpanRow>(
-      `SELECT id::text AS id, ref_ids::text AS ids, count AS n, ${SPAN_COLS} FROM outbox
-       WHERE id > $1::bigint AND id <= $2::bigint AND topic = 'observation' ORDER BY outbox.id LIMIT 1000`, [cur.c, safeMax])).rows;
-    let taken = 0, sum = 0;
-    const ids: string[] = [];
-    for (const r of rows) {
-      if (taken && sum + r.n > cap) break;
-      if (r.ids.length > 2) for (const id of r.ids.slice(1, -1).split(',')) ids.push(id);
-      sum += r.n;
-      taken++;
-    }
-    // Fewer than the limit and none held back: everything up to safeMax is read (other topics included).
-    const all = taken === rows.length && rows.length < 1000;
-    const next = all ? safeMax : rows[taken - 1]!.id;
-    const minutes = await recomputeFor(tx, ids, zone, spanOf(rows.slice(0, taken)));
+    const { entries: taken, ids, span, next, all } = await takeOutbox(tx, cur.c, safeMax, cap);
+    const minutes = await recomputeFor(tx, ids, zone, span);
     await tx.query('UPDATE rollup_cursor SET outbox_id = $2::bigint, updated_at = now() WHERE name = $1', [name, next]);
     return { entries: taken, observations: ids.length, minutes, caughtUp: all };
   });

@@ -1,0 +1,33 @@
+// What an outbox follower (the rollup roller, the alarm evaluator) takes in one step: the observation entries after
+// its cursor up to safeMax, about `cap` observations at most, with the ids they name and their time span.
+import type { Queryable } from './driver.ts';
+import { SPAN_COLS, spanOf, type SpanRow, type TimeSpan } from './time-span.ts';
+
+export interface OutboxTake {
+  /** entries taken */
+  entries: number;
+  /** observation ids they name */
+  ids: string[];
+  span: TimeSpan | undefined;
+  /** where the cursor goes after this step */
+  next: string;
+  /** everything up to safeMax is read (other topics included) */
+  all: boolean;
+}
+
+export async function takeOutbox(tx: Queryable, after: string, safeMax: string, cap: number): Promise<OutboxTake> {
+  const rows = (await tx.query<{ id: string; ids: string; n: number } & SpanRow>(
+    `SELECT id::text AS id, ref_ids::text AS ids, count AS n, ${SPAN_COLS} FROM outbox
+     WHERE id > $1::bigint AND id <= $2::bigint AND topic = 'observation' ORDER BY outbox.id LIMIT 1000`, [after, safeMax])).rows;
+  let taken = 0, sum = 0;
+  const ids: string[] = [];
+  for (const r of rows) {
+    if (taken && sum + r.n > cap) break;
+    if (r.ids.length > 2) for (const id of r.ids.slice(1, -1).split(',')) ids.push(id);
+    sum += r.n;
+    taken++;
+  }
+  // Fewer than the limit and none held back: everything up to safeMax is read.
+  const all = taken === rows.length && rows.length < 1000;
+  return { entries: taken, ids, span: spanOf(rows.slice(0, taken)), next: all ? safeMax : rows[taken - 1]!.id, all };
+}
