@@ -2,12 +2,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { LifelineError } from '../sdk/errors.ts';
+import type { DataScope } from '../access/scope.ts';
 
 export type Scope = 'read' | 'ingest' | 'admin';
 export type RouteScope = Scope | 'public';
 
 export interface ApiKeyEntry { name: string; hash: string; scopes: Scope[] }
-export interface Principal { name: string; scopes: Set<Scope> }
+/** A key's holder: what it may do (`scopes`) and, when limited, which part of the city it may see (`data`). */
+export interface Principal { name: string; scopes: Set<Scope>; data?: DataScope }
 
 export const hashKey = (key: string) => `sha256:${createHash('sha256').update(key, 'utf8').digest('hex')}`;
 export const generateKey = () => `llh_${randomBytes(24).toString('base64url')}`;

@@ -1,0 +1,56 @@
+// What part of the city a key may see. Every read route narrows its rows by the key's scope through here, so one
+// rule decides for all of them (the /v1 routes, SensorThings, reports, alarms).
+
+/**
+ * A key's data scope. Each listed dimension narrows what the key sees; dimensions combine with AND, values within one
+ * dimension with OR. An absent scope (or an empty object) sees everything.
+ */
+export interface DataScope {
+  /** Site `enterprise` values. */
+  enterprises?: string[];
+  /** 行政区划代码 (GB/T 2260) prefixes: `320000` (a province) covers `320100` and `320102`. */
+  regions?: string[];
+  /** Site domains (gas, water, drainage, heating, bridge). */
+  domains?: string[];
+  /** Site codes. */
+  sites?: string[];
+}
+
+/** True when the scope limits nothing. */
+export const isUnscoped = (s: DataScope | undefined): boolean =>
+  !s || !(s.enterprises?.length || s.regions?.length || s.domains?.length || s.sites?.length);
+
+/** The significant prefix of an administrative code: `320000` → `32`, `320100` → `3201`, `320102` → `320102`. */
+export function regionPrefix(code: string): string {
+  let c = code.trim();
+  while (c.length > 2 && c.endsWith('00')) c = c.slice(0, -2);
+  return c;
+}
+
+/**
+ * A SQL predicate over the `site` table row aliased `alias` that holds when the site is inside the scope, or `TRUE`
+ * when the scope limits nothing. Values are bound as parameters appended to `params` ($n numbering continues).
+ */
+export function siteInScopeSql(scope: DataScope | undefined, alias: string, params: unknown[]): string {
+  if (isUnscoped(scope)) return 'TRUE';
+  const s = scope!;
+  const parts: string[] = [];
+  const bind = (v: unknown) => { params.push(v); return `$${params.length}`; };
+  if (s.sites?.length) parts.push(`${alias}.code = ANY(${bind(s.sites)}::text[])`);
+  if (s.enterprises?.length) parts.push(`(${alias}.doc->>'enterprise') = ANY(${bind(s.enterprises)}::text[])`);
+  if (s.domains?.length) parts.push(`(${alias}.doc->>'domain') = ANY(${bind(s.domains)}::text[])`);
+  if (s.regions?.length) {
+    const prefixes = s.regions.map(regionPrefix).map((p) => `${p.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    parts.push(`(${alias}.doc->>'region') LIKE ANY(${bind(prefixes)}::text[])`);
+  }
+  return parts.join(' AND ');
+}
+
+/**
+ * A SQL predicate on a `site_id` column (e.g. of observations, latest rows, rollups, alarms): the site is inside the
+ * scope. `TRUE` when the scope limits nothing.
+ */
+export function siteIdInScopeSql(scope: DataScope | undefined, siteIdColumn: string, params: unknown[]): string {
+  if (isUnscoped(scope)) return 'TRUE';
+  return `${siteIdColumn} IN (SELECT scope_site.id FROM site scope_site WHERE ${siteInScopeSql(scope, 'scope_site', params)})`;
+}
