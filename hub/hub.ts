@@ -7,6 +7,7 @@ import { seedFromTemplate } from './pglite-template.ts';
 import { migrate } from './store/migrate.ts';
 import { prepareStoreLayout, retentionOf } from './store/upgrade.ts';
 import { scheduleMaintenance } from './store/maintenance.ts';
+import { scopedKeyProblem } from './access/keys.ts';
 import { catalogueByCode } from './registry/catalogue.ts';
 import { RegistryService } from './registry/service.ts';
 import { createIngest, type Ingest } from './pipeline/ingest.ts';
@@ -96,8 +97,8 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   const layout = await prepareStoreLayout(db, c.store, () => clock.now(), progress);
   if (layout.moved || layout.movedFromDefault) logger.info(layout, 'store partitions maintained');
   const upkeep = scheduleMaintenance(db, {
-    retention: retentionOf(c.store), daysAhead: c.store.partitions_ahead_days ?? 3, now: () => clock.now(),
-    onResult: (r) => { if (r.created.length || r.dropped.length) logger.info(r, 'store partitions maintained'); },
+    retention: retentionOf(c.store), daysAhead: c.store.partitions_ahead_days ?? 3, now: () => clock.now(), auditRetentionDays: c.api.audit?.retention_days === undefined ? 180 : c.api.audit.retention_days,
+    onResult: (r) => { if (r.created.length || r.dropped.length || r.auditPruned) logger.info(r, 'store partitions maintained'); },
     onError: (e) => logger.error({ err: e }, 'store partition maintenance failed'),
   });
   progress('loading the registry');
@@ -128,6 +129,8 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   }
 
   let keys: ApiKeyEntry[] = c.api.keys;
+  const keyErrors = keys.flatMap((k, i) => { const p = scopedKeyProblem(k); return p ? [{ path: `/api/keys/${i}/scope`, message: p }] : []; });
+  if (keyErrors.length) throw new LifelineError('CONFIG_INVALID', `${loaded.source}:\n${keyErrors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`, { details: { errors: keyErrors } });
   let bootstrapKey: string | undefined;
   if (!keys.length) {
     bootstrapKey = env.LIFELINE_API_KEY || generateKey();
@@ -147,7 +150,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
       }
       return out;
     },
-  }, { keys, bodyLimit: c.server.body_limit_bytes, logger, version: hubVersion, adapterRoutes });
+  }, { keys, bodyLimit: c.server.body_limit_bytes, logger, version: hubVersion, adapterRoutes, audit: c.api.audit });
   Object.freeze(adapterRoutes);
 
   let url = '';

@@ -54,3 +54,21 @@ export function siteIdInScopeSql(scope: DataScope | undefined, siteIdColumn: str
   if (isUnscoped(scope)) return 'TRUE';
   return `${siteIdColumn} IN (SELECT scope_site.id FROM site scope_site WHERE ${siteInScopeSql(scope, 'scope_site', params)})`;
 }
+
+/** The site fields a scope looks at (a registry site document). */
+export interface ScopedSite { code: string; enterprise?: string; region?: string; domain?: string }
+
+/**
+ * The same rule as siteInScopeSql, over a site document in memory (the registry): true when the site is inside the
+ * scope. The /v1 routes narrow through the registry with this; SQL readers use siteInScopeSql. The tenancy matrix
+ * test checks that both agree.
+ */
+export function siteInScope(scope: DataScope | undefined, site: ScopedSite): boolean {
+  if (isUnscoped(scope)) return true;
+  const s = scope!;
+  if (s.sites?.length && !s.sites.includes(site.code)) return false;
+  if (s.enterprises?.length && (site.enterprise === undefined || !s.enterprises.includes(site.enterprise))) return false;
+  if (s.domains?.length && (site.domain === undefined || !s.domains.includes(site.domain))) return false;
+  if (s.regions?.length && (site.region === undefined || !s.regions.some((r) => site.region!.startsWith(regionPrefix(r))))) return false;
+  return true;
+}
