@@ -89,6 +89,9 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   const adapterErrors = validateAdapterConfigs(adapterDefs, c.adapters);
   if (adapterErrors.length) throw new LifelineError('CONFIG_INVALID', `${loaded.source}:\n${adapterErrors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`, { details: { errors: adapterErrors } });
   const publishSettings = await resolvePublish(c.publish, loaded.baseDir, env);
+  // A data scope limits reads only: a scoped key holding ingest or admin would reach hub-wide state.
+  const keyErrors = c.api.keys.flatMap((k, i) => { const p = scopedKeyProblem(k); return p ? [{ path: `/api/keys/${i}/scopes`, message: p }] : []; });
+  if (keyErrors.length) throw new LifelineError('CONFIG_INVALID', `${loaded.source}:\n${keyErrors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`, { details: { errors: keyErrors } });
 
   const db = await openStore(loaded, progress, env);
   progress('migrating the store');
@@ -129,8 +132,6 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   }
 
   let keys: ApiKeyEntry[] = c.api.keys;
-  const keyErrors = keys.flatMap((k, i) => { const p = scopedKeyProblem(k); return p ? [{ path: `/api/keys/${i}/scope`, message: p }] : []; });
-  if (keyErrors.length) throw new LifelineError('CONFIG_INVALID', `${loaded.source}:\n${keyErrors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`, { details: { errors: keyErrors } });
   let bootstrapKey: string | undefined;
   if (!keys.length) {
     bootstrapKey = env.LIFELINE_API_KEY || generateKey();

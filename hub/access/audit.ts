@@ -83,7 +83,7 @@ export async function queryAudit(db: Queryable, q: AuditQuery): Promise<AuditRow
   if (q.beforeId !== undefined) add((n) => `id < ${n}::bigint`, q.beforeId);
   params.push(q.limit);
   return (await db.query<AuditRow>(`SELECT id::text AS id, at, key_id, key_name, method, route, filter, status, row_count AS rows, bytes::float8 AS bytes, duration_ms
-    FROM pull_audit ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY id DESC LIMIT $${params.length}`, params)).rows;
+    FROM pull_audit ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY pull_audit.id DESC LIMIT $${params.length}`, params)).rows;
 }
 
 /** Delete audit rows older than `days` (run by the hourly store upkeep, hub/store/maintenance.ts). */

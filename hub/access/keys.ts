@@ -58,7 +58,7 @@ export class StoredKeys {
   }
 
   async list(includeRevoked: boolean): Promise<StoredKeyRow[]> {
-    return (await this.db.query<StoredKeyRow>(`SELECT ${COLS} FROM api_key ${includeRevoked ? '' : 'WHERE revoked_at IS NULL'} ORDER BY id`)).rows;
+    return (await this.db.query<StoredKeyRow>(`SELECT ${COLS} FROM api_key ${includeRevoked ? '' : 'WHERE revoked_at IS NULL'} ORDER BY api_key.id`)).rows;
   }
 
   /** Revoke a stored key; KEY_NOT_FOUND when there is no active key with that id. */
