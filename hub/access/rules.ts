@@ -7,7 +7,8 @@
  *
  * - `site`: returns site-bound rows (observations, latest values, aggregates, registry entries, alarms, quarantine
  *   entries, SensorThings entities) and narrows them to the key's scope. Asking for a code outside the scope answers
- *   exactly as for a code that does not exist. Requests are recorded in the pull audit.
+ *   exactly as for a code that does not exist. Requests are recorded in the pull audit (hub/access/audit.ts): the
+ *   route sets `req.pulled = { rows }` (and `bytes` for a streamed answer) so the audit can say what was returned.
  * - `none`: returns nothing tenant-specific (the indicator catalogue). Any key with the route's scope may call it.
  * - `unscoped`: returns hub-wide operational state that no scope can narrow (status, metrics, adapters, publish
  *   targets): keys limited to a scope are refused (403 AUTH_FORBIDDEN).
