@@ -11,6 +11,11 @@ import { checkRouteRules } from '../hub/access/rules.ts';
 import { siteInScope, siteInScopeSql, type DataScope } from '../hub/access/scope.ts';
 import { startHub } from '../hub/hub.ts';
 import { runMaintenance } from '../hub/store/maintenance.ts';
+import { freshDatabase, postgresUp, needService } from './helpers/services.ts';
+import { openPostgres } from '../hub/store/postgres.ts';
+import { migrate } from '../hub/store/migrate.ts';
+import { queryQuarantine } from '../hub/store/observations.ts';
+import { PullAudit, queryAudit } from '../hub/access/audit.ts';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 const CLOCK = { now: () => NOW };
@@ -279,4 +284,25 @@ t.test('pull audit', async (t) => {
   const r = await runMaintenance(hub.db, { retention: { rtd: null, min: null, hour: null, day: null }, daysAhead: 1, now: () => Date.now() + 181 * 86_400_000, auditRetentionDays: 180 });
   t.equal(r.auditPruned, all.length, 'older: pruned by the hourly upkeep');
   t.same((await inject({ url: '/v1/audit', headers: auth(KEYS.admin) })).json().data, []);
+});
+
+t.test('PostgreSQL: the scope predicate, the quarantine narrowing and the audit write run the same there', async (t) => {
+  if (!needService(t, 'PostgreSQL', await postgresUp())) return;
+  const pgdb = await freshDatabase();
+  const db = await openPostgres(pgdb.url, 2);
+  t.teardown(async () => { await db.close(); await pgdb.drop(); });
+  await migrate(db);
+  for (const s of SITES) await db.query('INSERT INTO site (code, doc) VALUES ($1, $2::jsonb)', [s.code, JSON.stringify(s)]);
+  for (const k of SCOPED) {
+    const params: unknown[] = [];
+    t.same((await db.query<{ code: string }>(`SELECT code FROM site s WHERE ${siteInScopeSql(k.scope, 's', params)} ORDER BY code`, params)).rows.map((r) => r.code), k.sees, k.name);
+  }
+  const records = [{ point: 'TA-P1' }, { point: 'TB-P1' }, { device: 'TB-D1' }, { point: 'TX-NOBODY', device: 'TB-D1' }, 'not an object'];
+  await db.query(`INSERT INTO quarantine (received_at, adapter, reason, message, record, text_sanitised) SELECT now(), 'http', 'X', 'x', r::jsonb, false FROM unnest($1::text[]) r`, [records.map((r) => JSON.stringify(r))]);
+  const seen = await queryQuarantine(db, { limit: 100, visible: { points: ['TB-P1'], devices: ['TB-D1'] } });
+  t.same(seen.map((r) => r.record), [{ point: 'TB-P1' }, { device: 'TB-D1' }], 'a named point decides; a device only when no point is named; non-objects never');
+  const audit = new PullAudit(db, { flushMs: 10 });
+  audit.record({ atMs: NOW, keyId: 'config:x', keyName: 'x', method: 'GET', route: '/v1/sites', filter: { domain: 'gas' }, status: 200, rows: 1, bytes: 10, durationMs: 1.5 });
+  await audit.close();
+  t.match(await queryAudit(db, { limit: 10 }), [{ key_id: 'config:x', route: '/v1/sites', filter: { domain: 'gas' }, rows: 1, bytes: 10 }]);
 });
