@@ -3,6 +3,10 @@
 // data-scope rule fails here). Then the pull audit: what it records, who may read it, and its pruning.
 import t from 'tap';
 import pino from 'pino';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../hub/config/load.ts';
 import { startTestHub, testConfig, auth, KEYS } from './helpers/hub.ts';
 import { hashKey } from '../hub/api/auth.ts';
 import { buildApi } from '../hub/api/server.ts';
@@ -241,6 +245,10 @@ for (const k of SCOPED) {
 t.test('scoped keys are read-only: config and admin API refuse a data scope with ingest or admin', async (t) => {
   const loaded = testConfig('/nonexistent-tenancy-dir', (c) => { c.api.keys.push({ name: 'bad', hash: hashKey('x'), scopes: ['read', 'admin'], scope: { sites: ['TA-S1'] } as never }); });
   await t.rejects(startHub(loaded, { listen: false, logger: pino({ level: 'silent' }), env: {} }), { code: 'CONFIG_INVALID', message: /\/api\/keys\/4\/scopes: a key limited by `scope` may hold only the read scope/ });
+  const dir = mkdtempSync(join(tmpdir(), 'lifeline-tenancy-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'hub.yaml'), `api:\n  keys:\n    - { name: ok, hash: "${hashKey('a')}", scopes: [read], scope: { regions: ["320000"] } }\n    - { name: bad, hash: "${hashKey('b')}", scopes: [ingest], scope: { sites: [TA-S1] } }\n`);
+  t.throws(() => loadConfig(join(dir, 'hub.yaml'), {}), { code: 'CONFIG_INVALID', message: /\/api\/keys\/1\/scopes: a key limited by `scope` may hold only the read scope \(it has ingest\)/ }, 'the config file check (start and check-config) names the key');
   const res = await inject({ method: 'POST', url: '/v1/keys', headers: auth(KEYS.admin), payload: { name: 'bad', scopes: ['ingest'], scope: { sites: ['TA-S1'] } } });
   t.equal(res.statusCode, 400);
   t.equal(res.json().code, 'BODY_INVALID');

@@ -4,23 +4,15 @@
 import type { SqlDriver } from '../store/driver.ts';
 import { LifelineError } from '../sdk/errors.ts';
 import { generateKey, hashKey, type ApiKeyEntry, type KeyRing, type Scope } from '../api/auth.ts';
-import { isUnscoped, type DataScope } from './scope.ts';
+import { isUnscoped, scopedKeyProblem, type DataScope } from './scope.ts';
+
+export { scopedKeyProblem };
 
 export const KEY_REFRESH_MS = 5000;
 
 export interface StoredKeyRow {
   id: string; name: string; scopes: Scope[]; data_scope: DataScope | null; created_at: Date; created_by: string | null;
   revoked_at: Date | null; revoked_by: string | null;
-}
-
-/**
- * A data scope needs the read scope alone: ingest and admin routes reach hub-wide state no scope can narrow.
- * Returns the problem, or undefined.
- */
-export function scopedKeyProblem(k: { scopes: string[]; scope?: DataScope | null }): string | undefined {
-  if (!k.scope || isUnscoped(k.scope)) return undefined;
-  if (k.scopes.some((s) => s !== 'read')) return `a key limited by \`scope\` may hold only the read scope (it has ${k.scopes.join(', ')})`;
-  return undefined;
 }
 
 const COLS = 'id::text AS id, name, scopes, data_scope, created_at, created_by, revoked_at, revoked_by';

@@ -72,3 +72,13 @@ export function siteInScope(scope: DataScope | undefined, site: ScopedSite): boo
   if (s.regions?.length && (site.region === undefined || !s.regions.some((r) => site.region!.startsWith(regionPrefix(r))))) return false;
   return true;
 }
+
+/**
+ * A data scope needs the read scope alone: ingest and admin routes reach hub-wide state no scope can narrow.
+ * Returns the problem, or undefined.
+ */
+export function scopedKeyProblem(k: { scopes: string[]; scope?: DataScope | null }): string | undefined {
+  if (!k.scope || isUnscoped(k.scope)) return undefined;
+  if (k.scopes.some((s) => s !== 'read')) return `a key limited by \`scope\` may hold only the read scope (it has ${k.scopes.join(', ')})`;
+  return undefined;
+}
