@@ -13,7 +13,7 @@ export interface ApiKeyEntry { id?: string; name: string; hash: string; scopes: 
  * A key's holder: what it may do (`scopes`) and, when limited, which part of the city it may see (`data`, absent when
  * the key sees everything). `id` names the key in the audit: the store id, or `config:<name>` for config keys.
  */
-export interface Principal { id: string; name: string; scopes: Set<Scope>; data?: DataScope }
+export interface Principal { id?: string; name: string; scopes: Set<Scope>; data?: DataScope }
 
 const principalOf = (k: ApiKeyEntry): Principal => ({
   id: k.id ?? `config:${k.name}`, name: k.name, scopes: new Set(k.scopes), ...(isUnscoped(k.scope) ? {} : { data: k.scope }),

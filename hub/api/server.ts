@@ -97,7 +97,7 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
       if (req.routeOptions.config?.dataScope !== 'site' || !req.principal) return;
       const length = Number(reply.getHeader('content-length'));
       audit.record({
-        atMs: Date.now(), keyId: req.principal.id, keyName: req.principal.name, method: req.method, route: req.routeOptions.url ?? req.url,
+        atMs: Date.now(), keyId: req.principal.id ?? `config:${req.principal.name}`, keyName: req.principal.name, method: req.method, route: req.routeOptions.url ?? req.url,
         filter: { ...(req.params as object), ...(req.query as object) }, status: reply.statusCode,
         rows: reply.statusCode < 300 ? req.pulled?.rows ?? 0 : 0, bytes: req.pulled?.bytes ?? (Number.isFinite(length) ? length : 0), durationMs: reply.elapsedTime,
       });

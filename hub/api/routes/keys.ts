@@ -34,7 +34,7 @@ export default function keysRoutes(app: FastifyInstance, _deps: ApiDeps, stored:
       response: { 200: { type: 'object', properties: { data: { type: 'array', items: keyOut } } } },
     },
   }, async (req) => {
-    const configured = ring.configured.map((p) => ({ id: p.id, source: 'config', name: p.name, scopes: [...p.scopes], scope: p.data ?? null, created_at: null, created_by: null, revoked_at: null, revoked_by: null }));
+    const configured = ring.configured.map((p) => ({ id: p.id ?? `config:${p.name}`, source: 'config', name: p.name, scopes: [...p.scopes], scope: p.data ?? null, created_at: null, created_by: null, revoked_at: null, revoked_by: null }));
     return { data: [...configured, ...(await stored.list(req.query.all ?? false)).map(present)] };
   });
 
