@@ -26,7 +26,7 @@ export async function run(args: string[]): Promise<void> {
     args, strict: true,
     options: {
       sites: { type: 'string', default: '20' }, 'points-per-site': { type: 'string', default: '5' }, readings: { type: 'string', default: '500' },
-      requests: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '4' }, rounds: { type: 'string', default: '5' },
+      requests: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '4' }, rounds: { type: 'string', default: '4' },
     },
   });
   const sites = Number(values.sites), perSite = Number(values['points-per-site']), readings = Number(values.readings);

@@ -7,7 +7,7 @@ import { seedFromTemplate } from './pglite-template.ts';
 import { migrate } from './store/migrate.ts';
 import { prepareStoreLayout, retentionOf } from './store/upgrade.ts';
 import { scheduleMaintenance } from './store/maintenance.ts';
-import { scopedKeyProblem } from './access/keys.ts';
+import { scopedKeyProblem } from './access/scope.ts';
 import { catalogueByCode } from './registry/catalogue.ts';
 import { RegistryService } from './registry/service.ts';
 import { createIngest, type Ingest } from './pipeline/ingest.ts';
