@@ -24,13 +24,14 @@ function codes<T extends { id: number }>(param: string, raw: string | undefined,
   });
 }
 
-const scopedSites = new WeakMap<Registry, WeakMap<DataScope, { ids: number[]; set: Set<number> }>>();
+interface ScopedSites { ids: number[]; set: Set<number>; points?: number[] }
+const scopedSites = new WeakMap<Registry, WeakMap<DataScope, ScopedSites>>();
 
 /**
  * The ids of the registry's sites inside `scope` (cached per registry and scope: a key's scope object lives as long as
  * the key, a registry until the next change). Undefined when the scope limits nothing.
  */
-export function sitesInScope(reg: Registry, scope: DataScope | undefined): { ids: number[]; set: Set<number> } | undefined {
+export function sitesInScope(reg: Registry, scope: DataScope | undefined): ScopedSites | undefined {
   if (isUnscoped(scope)) return undefined;
   let byScope = scopedSites.get(reg);
   if (!byScope) scopedSites.set(reg, (byScope = new WeakMap()));
@@ -66,7 +67,9 @@ export function toFilter(q: ObservationQuery, reg: Registry, zone: string, scope
     indicators = indicators ? indicators.filter((c) => ofDomain.includes(c)) : ofDomain;
   }
   if (indicators) f.indicators = indicators;
-  const within = pointsWithin(reg, f);
+  // Narrowed by the scope alone: its points, worked out once per registry and scope, not per request.
+  const scopeOnly = inScope && !q.site && !q.device && !q.indicator && !q.domain;
+  const within = scopeOnly ? f.pointIds ?? (inScope.points ??= pointsWithin(reg, { siteIds: inScope.ids })) : pointsWithin(reg, f);
   if (within) f.pointIds = within;
   if (q.kind) f.kind = q.kind;
   for (const k of ['from', 'to'] as const) {
