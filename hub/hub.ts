@@ -7,6 +7,7 @@ import { seedFromTemplate } from './pglite-template.ts';
 import { migrate } from './store/migrate.ts';
 import { prepareStoreLayout, retentionOf } from './store/upgrade.ts';
 import { scheduleMaintenance } from './store/maintenance.ts';
+import { scopedKeyProblem } from './access/scope.ts';
 import { catalogueByCode } from './registry/catalogue.ts';
 import { RegistryService } from './registry/service.ts';
 import { createIngest, type Ingest } from './pipeline/ingest.ts';
@@ -88,6 +89,9 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   const adapterErrors = validateAdapterConfigs(adapterDefs, c.adapters);
   if (adapterErrors.length) throw new LifelineError('CONFIG_INVALID', `${loaded.source}:\n${adapterErrors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`, { details: { errors: adapterErrors } });
   const publishSettings = await resolvePublish(c.publish, loaded.baseDir, env);
+  // A data scope limits reads only: a scoped key holding ingest or admin would reach hub-wide state.
+  const keyErrors = c.api.keys.flatMap((k, i) => { const p = scopedKeyProblem(k); return p ? [{ path: `/api/keys/${i}/scopes`, message: p }] : []; });
+  if (keyErrors.length) throw new LifelineError('CONFIG_INVALID', `${loaded.source}:\n${keyErrors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`, { details: { errors: keyErrors } });
 
   const db = await openStore(loaded, progress, env);
   progress('migrating the store');
@@ -96,8 +100,8 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   const layout = await prepareStoreLayout(db, c.store, () => clock.now(), progress);
   if (layout.moved || layout.movedFromDefault) logger.info(layout, 'store partitions maintained');
   const upkeep = scheduleMaintenance(db, {
-    retention: retentionOf(c.store), daysAhead: c.store.partitions_ahead_days ?? 3, now: () => clock.now(),
-    onResult: (r) => { if (r.created.length || r.dropped.length) logger.info(r, 'store partitions maintained'); },
+    retention: retentionOf(c.store), daysAhead: c.store.partitions_ahead_days ?? 3, now: () => clock.now(), auditRetentionDays: c.api.audit?.retention_days === undefined ? 180 : c.api.audit.retention_days,
+    onResult: (r) => { if (r.created.length || r.dropped.length || r.auditPruned) logger.info(r, 'store partitions maintained'); },
     onError: (e) => logger.error({ err: e }, 'store partition maintenance failed'),
   });
   progress('loading the registry');
@@ -147,7 +151,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
       }
       return out;
     },
-  }, { keys, bodyLimit: c.server.body_limit_bytes, logger, version: hubVersion, adapterRoutes });
+  }, { keys, bodyLimit: c.server.body_limit_bytes, logger, version: hubVersion, adapterRoutes, audit: c.api.audit });
   Object.freeze(adapterRoutes);
 
   let url = '';

@@ -2,6 +2,7 @@
 // (and must declare its scope) without editing this test.
 import t from 'tap';
 import { startTestHub, auth, KEYS } from './helpers/hub.ts';
+import { checkRouteRules } from '../hub/access/rules.ts';
 
 // Adapters that serve routes on the hub's server are configured so their routes are walked too.
 const { hub, cleanup } = await startTestHub('pglite', (c) => { Object.assign(c.adapters, { json_http: { profiles: { gas: { mapping: 'flat-reading' } } } }); });
@@ -10,6 +11,8 @@ const routes = hub.app.lifelineRoutes.filter((r) => !r.url.startsWith('/docs'));
 
 t.ok(routes.length >= 20, `found ${routes.length} routes`);
 for (const r of routes) t.ok(r.scope, `${r.method} ${r.url} declares a scope`);
+// What a key limited to part of the data gets from each route: test/tenancy-matrix.test.ts.
+t.same(checkRouteRules(routes), [], 'every route declares a data-scope rule that fits its scope');
 t.same(routes.filter((r) => r.scope === 'public').map((r) => r.url).sort(), ['/', '/health', '/ready'], 'only / and the health routes are public (and /docs)');
 
 const keyScopes: Record<keyof typeof KEYS, string[]> = { read: ['read'], ingest: ['ingest'], admin: ['admin'], all: ['read', 'ingest'] };

@@ -54,3 +54,31 @@ export function siteIdInScopeSql(scope: DataScope | undefined, siteIdColumn: str
   if (isUnscoped(scope)) return 'TRUE';
   return `${siteIdColumn} IN (SELECT scope_site.id FROM site scope_site WHERE ${siteInScopeSql(scope, 'scope_site', params)})`;
 }
+
+/** The site fields a scope looks at (a registry site document). */
+export interface ScopedSite { code: string; enterprise?: string; region?: string; domain?: string }
+
+/**
+ * The same rule as siteInScopeSql, over a site document in memory (the registry): true when the site is inside the
+ * scope. The /v1 routes narrow through the registry with this; SQL readers use siteInScopeSql. The tenancy matrix
+ * test checks that both agree.
+ */
+export function siteInScope(scope: DataScope | undefined, site: ScopedSite): boolean {
+  if (isUnscoped(scope)) return true;
+  const s = scope!;
+  if (s.sites?.length && !s.sites.includes(site.code)) return false;
+  if (s.enterprises?.length && (site.enterprise === undefined || !s.enterprises.includes(site.enterprise))) return false;
+  if (s.domains?.length && (site.domain === undefined || !s.domains.includes(site.domain))) return false;
+  if (s.regions?.length && (site.region === undefined || !s.regions.some((r) => site.region!.startsWith(regionPrefix(r))))) return false;
+  return true;
+}
+
+/**
+ * A data scope needs the read scope alone: ingest and admin routes reach hub-wide state no scope can narrow.
+ * Returns the problem, or undefined.
+ */
+export function scopedKeyProblem(k: { scopes: string[]; scope?: DataScope | null }): string | undefined {
+  if (!k.scope || isUnscoped(k.scope)) return undefined;
+  if (k.scopes.some((s) => s !== 'read')) return `a key limited by \`scope\` may hold only the read scope (it has ${k.scopes.join(', ')})`;
+  return undefined;
+}

@@ -40,6 +40,7 @@ export async function registerAdapterRoutes(app: FastifyInstance, routes: Adapte
         config: {
           // A route that never asks for a key is public, and shows as such in the route list (the auth test flags it).
           scope: auth === 'none' ? 'public' : 'ingest',
+          dataScope: auth === 'none' ? 'public' : 'ingest',
           adapterAuth: (req) => (typeof auth === 'function' ? auth({ params: req.params as Record<string, string>, headers: req.headers }) : auth),
         },
         schema: { tags: ['adapters'], summary: route.summary ?? `served by the ${adapter} adapter` },

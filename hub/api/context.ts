@@ -8,6 +8,7 @@ import type { AdapterHealth, AdapterInstance, AdapterManifest } from '../sdk/ada
 import type { DeliveryEngine } from '../delivery/engine.ts';
 import type { Roller } from '../rollups/roller.ts';
 import type { AlarmEvaluator } from '../alarms/evaluator.ts';
+import type { DataScopeRule } from '../access/rules.ts';
 
 /** What route files get from the hub. */
 export interface ApiDeps {
@@ -29,6 +30,14 @@ export interface ApiDeps {
 export type RouteModule = (app: FastifyInstance, deps: ApiDeps) => void;
 
 declare module 'fastify' {
-  interface FastifyContextConfig { scope?: RouteScope }
-  interface FastifyRequest { principal?: Principal }
+  interface FastifyContextConfig {
+    scope?: RouteScope;
+    /** How the route treats a key's data scope (hub/access/rules.ts). Every route declares one. */
+    dataScope?: DataScopeRule;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+    /** Rows a data read returned, and (for streamed answers) the bytes: set by the route for the pull audit. */
+    pulled?: { rows: number; bytes?: number };
+  }
 }

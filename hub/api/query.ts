@@ -4,6 +4,8 @@ import type { ObservationFilter } from '../store/observations.ts';
 import { LifelineError } from '../sdk/errors.ts';
 import { parseTime, inTimeRange } from '../time/parse.ts';
 import { isStoreId } from './guard.ts';
+import { isUnscoped, siteInScope, type DataScope } from '../access/scope.ts';
+import type { SiteEntry } from '../registry/registry.ts';
 
 export interface ObservationQuery {
   site?: string; device?: string; point?: string; indicator?: string; domain?: string; kind?: string;
@@ -12,21 +14,52 @@ export interface ObservationQuery {
 
 const bad = (param: string, message: string) => new LifelineError('QUERY_INVALID', `${param}: ${message}`, { details: { path: `/${param}` } });
 
-function codes<T extends { id: number }>(param: string, raw: string | undefined, map: Map<string, T>): number[] | undefined {
+// A code outside the key's scope gets the very answer an unregistered one gets: the key learns nothing of it.
+function codes<T extends { id: number }>(param: string, raw: string | undefined, map: Map<string, T>, visible: (e: T) => boolean): number[] | undefined {
   if (raw === undefined) return undefined;
   return raw.split(',').map((c) => {
     const e = map.get(c.trim());
-    if (!e) throw bad(param, `"${c}" is not registered`);
+    if (!e || !visible(e)) throw bad(param, `"${c}" is not registered`);
     return e.id;
   });
 }
 
-export function toFilter(q: ObservationQuery, reg: Registry, zone: string): Omit<ObservationFilter, 'limit'> {
+interface ScopedSites { ids: number[]; set: Set<number>; points?: number[] }
+const scopedSites = new WeakMap<Registry, WeakMap<DataScope, ScopedSites>>();
+
+/**
+ * The ids of the registry's sites inside `scope` (cached per registry and scope: a key's scope object lives as long as
+ * the key, a registry until the next change). Undefined when the scope limits nothing.
+ */
+export function sitesInScope(reg: Registry, scope: DataScope | undefined): ScopedSites | undefined {
+  if (isUnscoped(scope)) return undefined;
+  let byScope = scopedSites.get(reg);
+  if (!byScope) scopedSites.set(reg, (byScope = new WeakMap()));
+  let hit = byScope.get(scope!);
+  if (!hit) {
+    const ids = [...reg.siteById.values()].filter((s) => siteInScope(scope, s.doc)).map((s) => s.id);
+    byScope.set(scope!, (hit = { ids, set: new Set(ids) }));
+  }
+  return hit;
+}
+
+/** Whether a key with `scope` may see this site (and so its devices, points, rows and alarms). */
+export function siteVisible(reg: Registry, scope: DataScope | undefined, site: SiteEntry | undefined): boolean {
+  const s = sitesInScope(reg, scope);
+  return !s || (!!site && s.set.has(site.id));
+}
+
+/** Filters from the query, narrowed to the key's data scope (`scope`, absent: everything). */
+export function toFilter(q: ObservationQuery, reg: Registry, zone: string, scope?: DataScope): Omit<ObservationFilter, 'limit'> {
+  const inScope = sitesInScope(reg, scope);
   const f: Omit<ObservationFilter, 'limit'> = {
-    siteIds: codes('site', q.site, reg.sites),
-    deviceIds: codes('device', q.device, reg.devices),
-    pointIds: codes('point', q.point, reg.points),
+    siteIds: codes('site', q.site, reg.sites, (e) => !inScope || inScope.set.has(e.id)),
+    deviceIds: codes('device', q.device, reg.devices, (e) => !inScope || inScope.set.has(e.site.id)),
+    pointIds: codes('point', q.point, reg.points, (e) => !inScope || inScope.set.has(e.device.site.id)),
   };
+  // Every code asked for is inside the scope already; without a site filter, the scope's sites are the filter (by the
+  // site each row was stored with, and through the registry's points, as for ?site=).
+  if (inScope && !f.siteIds) f.siteIds = inScope.ids;
   let indicators = q.indicator?.split(',').map((c) => c.trim());
   for (const c of indicators ?? []) if (!reg.catalogue.has(c)) throw bad('indicator', `"${c}" is not in the catalogue`);
   if (q.domain) {
@@ -34,7 +67,9 @@ export function toFilter(q: ObservationQuery, reg: Registry, zone: string): Omit
     indicators = indicators ? indicators.filter((c) => ofDomain.includes(c)) : ofDomain;
   }
   if (indicators) f.indicators = indicators;
-  const within = pointsWithin(reg, f);
+  // Narrowed by the scope alone: its points, worked out once per registry and scope, not per request.
+  const scopeOnly = inScope && !q.site && !q.device && !q.indicator && !q.domain;
+  const within = scopeOnly ? f.pointIds ?? (inScope.points ??= pointsWithin(reg, { siteIds: inScope.ids })) : pointsWithin(reg, f);
   if (within) f.pointIds = within;
   if (q.kind) f.kind = q.kind;
   for (const k of ['from', 'to'] as const) {

@@ -8,8 +8,13 @@ import { KeyRing, allows, type ApiKeyEntry, type RouteScope } from './auth.ts';
 import { guardParams } from './guard.ts';
 import { answerClientError, answerFrameworkError } from './client-errors.ts';
 import { jsonTooDeep, MAX_DEPTH } from '../sdk/text.ts';
+import { SCOPED_KEY_RULES, type DataScopeRule } from '../access/rules.ts';
+import { StoredKeys } from '../access/keys.ts';
+import { PullAudit } from '../access/audit.ts';
+import keysRoutes from './routes/keys.ts';
+import auditRoutes from './routes/audit.ts';
 
-export interface RouteInfo { method: string; url: string; scope?: RouteScope }
+export interface RouteInfo { method: string; url: string; scope?: RouteScope; dataScope?: DataScopeRule }
 
 declare module 'fastify' {
   interface FastifyInstance { lifelineRoutes: RouteInfo[] }
@@ -33,6 +38,8 @@ export interface ApiOptions {
   version: string;
   /** Routes adapters declared with ctx.http.route(). */
   adapterRoutes?: AdapterRoute[];
+  /** The pull audit (api.audit); absent: on, flushed every second. */
+  audit?: { enabled?: boolean; flush_ms?: number };
 }
 
 const isIngest = (req: FastifyRequest) => req.method === 'POST' && req.routeOptions.url === '/v1/observations';
@@ -52,8 +59,14 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
   const routes: RouteInfo[] = [];
   app.decorate('lifelineRoutes', routes);
   app.addHook('onRoute', (r) => {
-    for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push({ method: m, url: r.url, scope: (r.config as { scope?: RouteScope } | undefined)?.scope });
+    const config = r.config as { scope?: RouteScope; dataScope?: DataScopeRule } | undefined;
+    for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push({ method: m, url: r.url, scope: config?.scope, dataScope: config?.dataScope });
   });
+  // Keys made through the admin API, and the pull audit: both live in the store (absent in store-less test apps).
+  const stored = deps.db ? new StoredKeys(deps.db, keys) : undefined;
+  await stored?.start((e) => app.log.error({ err: e }, 'reloading the stored API keys failed'));
+  const audit = deps.db && o.audit?.enabled !== false ? new PullAudit(deps.db, { flushMs: o.audit?.flush_ms ?? 1000, onError: (e) => app.log.error({ err: e }, 'writing the pull audit failed') }) : undefined;
+  app.addHook('onClose', async () => { stored?.stop(); await audit?.close(); });
 
   for (const s of loadSchemas()) app.addSchema(s);
   // Bodies are JSON or protobuf: fastify's default text/plain parser would hand a route a string, and a JSON batch sent
@@ -70,7 +83,26 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
     req.principal = p;
     // Unknown routes still need a key (no probing), but answer 404 once authenticated.
     if (scope && !allows(p, scope)) throw new LifelineError('AUTH_FORBIDDEN', `this route needs the "${scope}" scope; key "${p.name}" has ${[...p.scopes].join(', ')}`);
+    // A key limited to part of the data passes only routes that narrow to it or hold nothing tenant-specific; a route
+    // that declares no rule is refused too (fail closed).
+    const rule = req.routeOptions.config?.dataScope;
+    if (p.data && req.routeOptions.url && !SCOPED_KEY_RULES.has(rule ?? '')) {
+      throw new LifelineError('AUTH_FORBIDDEN', `${req.method} ${req.routeOptions.url} answers with hub-wide state that a data scope cannot narrow; key "${p.name}" is limited to part of the data (ask for a key without a scope)`);
+    }
   });
+
+  // The pull audit: every answered data read (routes with rule `site`), written in batches off the request's path.
+  if (audit) {
+    app.addHook('onResponse', async (req, reply) => {
+      if (req.routeOptions.config?.dataScope !== 'site' || !req.principal) return;
+      const length = Number(reply.getHeader('content-length'));
+      audit.record({
+        atMs: Date.now(), keyId: req.principal.id ?? `config:${req.principal.name}`, keyName: req.principal.name, method: req.method, route: req.routeOptions.url ?? req.url,
+        filter: { ...(req.params as object), ...(req.query as object) }, status: reply.statusCode,
+        rows: reply.statusCode < 300 ? req.pulled?.rows ?? 0 : 0, bytes: req.pulled?.bytes ?? (Number.isFinite(length) ? length : 0), durationMs: reply.elapsedTime,
+      });
+    });
+  }
 
   app.addHook('preHandler', guardParams);
   // JSON.parse takes any depth; schema validation and everything after it recurse. Refused before validation.
@@ -123,6 +155,8 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
   for (const m of [ops, indicators, registry, observations, aggregate, quarantine, adapters, publish, alarms]) m(app, deps);
+  if (stored) keysRoutes(app, deps, stored, keys);
+  if (deps.db) auditRoutes(app, deps, audit);
   await registerAdapterRoutes(app, o.adapterRoutes ?? []);
   return app;
 }

@@ -9,6 +9,7 @@ import { LifelineError } from '../sdk/errors.ts';
 import { checkRegistry, type RegistryDocs } from '../registry/check.ts';
 import { catalogueByCode } from '../registry/catalogue.ts';
 import { isValidZone } from '../time/parse.ts';
+import { scopedKeyProblem } from '../access/scope.ts';
 
 /** Config with every default filled in. */
 export type HubConfig = Config & {
@@ -80,6 +81,8 @@ export function validateConfigDoc(doc: unknown): FieldError[] {
     if (d.timezone && !isValidZone(d.timezone)) errors.push({ path: `/registry/devices/${i}/timezone`, message: `"${d.timezone}" is not an IANA time zone` });
   }
   errors.push(...checkRegistry(c.registry, catalogueByCode()));
+  // A data scope limits reads only: a scoped key holding ingest or admin would reach hub-wide state.
+  for (const [i, k] of c.api.keys.entries()) { const p = scopedKeyProblem(k); if (p) errors.push({ path: `/api/keys/${i}/scopes`, message: p }); }
   return errors;
 }
 

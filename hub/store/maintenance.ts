@@ -4,6 +4,7 @@
 // process on the same PostgreSQL does the same work under the same advisory lock, finding it done.
 import type { SqlDriver } from './driver.ts';
 import { applyRetention, maintainPartitions, type Retention } from './partitions.ts';
+import { pruneAudit } from '../access/audit.ts';
 
 export const MAINTENANCE_INTERVAL_MS = 3_600_000;
 
@@ -11,7 +12,9 @@ export interface MaintenanceOptions {
   retention: Retention;
   daysAhead: number;
   now: () => number;
-  onResult?: (r: { created: string[]; movedFromDefault: number; dropped: string[] }) => void;
+  /** Days of pull-audit rows kept (api.audit.retention_days); null or absent keeps them. */
+  auditRetentionDays?: number | null;
+  onResult?: (r: { created: string[]; movedFromDefault: number; dropped: string[]; auditPruned: number }) => void;
   onError?: (e: unknown) => void;
 }
 
@@ -19,7 +22,8 @@ export async function runMaintenance(db: SqlDriver, o: Omit<MaintenanceOptions, 
   const nowMs = o.now();
   const m = await maintainPartitions(db, { nowMs, daysAhead: o.daysAhead });
   const dropped = await applyRetention(db, o.retention, nowMs);
-  const r = { ...m, dropped };
+  const auditPruned = o.auditRetentionDays ? await pruneAudit(db, o.auditRetentionDays, nowMs) : 0;
+  const r = { ...m, dropped, auditPruned };
   o.onResult?.(r);
   return r;
 }

@@ -243,7 +243,11 @@ export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'lim
   return (await db.query<StoredObservationRow>(sql, params)).rows;
 }
 
-export interface QuarantineQuery { reason?: string; afterId?: string; ids?: string[]; limit: number; includeReplayed?: boolean }
+export interface QuarantineQuery {
+  reason?: string; afterId?: string; ids?: string[]; limit: number; includeReplayed?: boolean;
+  /** Only entries whose record names one of these point codes, or (naming no point) one of these device codes. */
+  visible?: { points: string[]; devices: string[] };
+}
 
 export async function queryQuarantine(db: Queryable, q: QuarantineQuery) {
   const params: unknown[] = [];
@@ -252,6 +256,11 @@ export async function queryQuarantine(db: Queryable, q: QuarantineQuery) {
   if (q.reason) { params.push(q.reason); w.push(`reason = $${params.length}`); }
   if (q.afterId) { params.push(q.afterId); w.push(`id > $${params.length}::bigint`); }
   if (q.ids) { params.push(q.ids); w.push(`id = ANY($${params.length}::bigint[])`); }
+  if (q.visible) {
+    params.push(q.visible.points, q.visible.devices);
+    w.push(`CASE WHEN jsonb_typeof(record) = 'object' AND record ? 'point' THEN record->>'point' = ANY($${params.length - 1}::text[])
+      ELSE jsonb_typeof(record) = 'object' AND record->>'device' = ANY($${params.length}::text[]) END`);
+  }
   params.push(q.limit);
   const sql = `SELECT id::text AS id, received_at, adapter, reason, message, field, record, text_sanitised, replayed_at FROM quarantine
     ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY quarantine.id LIMIT $${params.length}`;

@@ -508,7 +508,28 @@ export interface Config {
        * @minItems 1
        */
       scopes: ["read" | "ingest" | "admin", ...("read" | "ingest" | "admin")[]];
+      /**
+       * Limit the key to some enterprises, regions (行政区划代码), domains and sites (docs/api.md#scoped-keys). Only with scopes [read]. Without it the key sees everything.
+       */
+      scope?: DataScope;
     }[];
+    /**
+     * The pull audit: one row per data read (key, route, filter, rows, bytes, time), readable at GET /v1/audit (admin).
+     */
+    audit?: {
+      /**
+       * Record data reads.
+       */
+      enabled?: boolean;
+      /**
+       * Audit rows older than this are deleted by the hourly store upkeep; null keeps them for ever.
+       */
+      retention_days?: number | null;
+      /**
+       * Audit rows are written in batches, at most this long after the read (or sooner, every 500 rows).
+       */
+      flush_ms?: number;
+    };
   };
   /**
    * Sites, devices and points. Applied on start (upsert by code); entities created through the admin API are kept.
@@ -696,6 +717,36 @@ export interface Config {
   adapters?: {
     [k: string]: {};
   };
+}
+
+/**
+ * The part of the city an API key may see: sites matching every listed dimension (a value of any one listed). A key with a scope may hold only the read scope.
+ */
+export interface DataScope {
+  /**
+   * Site `enterprise` values (所属企业).
+   *
+   * @minItems 1
+   */
+  enterprises?: [string, ...string[]];
+  /**
+   * 行政区划代码 (GB/T 2260) of site `region`s: `320000` (a province) covers `320100` and `320102`; `320100` (a city) covers its districts.
+   *
+   * @minItems 1
+   */
+  regions?: [string, ...string[]];
+  /**
+   * Site domains.
+   *
+   * @minItems 1
+   */
+  domains?: [Domain, ...Domain[]];
+  /**
+   * Site codes.
+   *
+   * @minItems 1
+   */
+  sites?: [Code, ...Code[]];
 }
 
 /**
@@ -1155,6 +1206,10 @@ export interface Site {
    * Owning enterprise (所属企业).
    */
   enterprise?: string;
+  /**
+   * Administrative division code (行政区划代码, GB/T 2260) of the county or city the site is in; a key scoped to a province (`320000`) or a city (`320100`) sees the sites below it.
+   */
+  region?: string;
   /**
    * Address (站址).
    */

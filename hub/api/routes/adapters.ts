@@ -4,7 +4,7 @@ import { LifelineError } from '../../sdk/errors.ts';
 
 const adapters: RouteModule = (app, deps) => {
   app.get('/v1/adapters', {
-    config: { scope: 'read' },
+    config: { scope: 'read', dataScope: 'unscoped' },
     schema: { tags: ['adapters'], summary: 'Running adapters: manifest (without config schema) and health.' },
   }, async () => {
     const health = await deps.adapterHealth();
@@ -17,7 +17,7 @@ const adapters: RouteModule = (app, deps) => {
   });
 
   app.post<{ Params: { name: string }; Body: unknown }>('/v1/adapters/:name/commands', {
-    config: { scope: 'admin' },
+    config: { scope: 'admin', dataScope: 'admin' },
     schema: { tags: ['adapters'], summary: 'Send a command to a device through an adapter that supports commands; answers with the device\'s reply.' },
   }, async (req) => {
     const a = deps.adapters().get(req.params.name);

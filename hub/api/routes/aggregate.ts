@@ -33,7 +33,7 @@ function present(r: RollupRow, reg: Registry): Aggregate {
 const aggregate: RouteModule = (app, deps) => {
   const { kind: _kind, ...filters } = filterProps;
   app.get<{ Querystring: AggregateQuery }>('/v1/observations/aggregate', {
-    config: { scope: 'read' },
+    config: { scope: 'read', dataScope: 'site' },
     schema: {
       tags: ['data'],
       summary: 'Derived minute/hour/day aggregates of rtd readings (avg, min, max, count, first, last, flagged), in (bucket, point) order. from/to select bucket starts; buckets follow the hub time zone.',
@@ -50,10 +50,11 @@ const aggregate: RouteModule = (app, deps) => {
     },
   }, async (req) => {
     const reg = deps.registry.registry;
-    const { kind: _k, ...filter } = toFilter(req.query, reg, deps.timezone);
+    const { kind: _k, ...filter } = toFilter(req.query, reg, deps.timezone, req.principal?.data);
     const limit = req.query.limit ?? 1000;
     const rows = await queryAggregates(deps.db, { ...filter, interval: req.query.interval, limit: limit + 1 });
     const page = rows.slice(0, limit);
+    req.pulled = { rows: page.length };
     const last = page[page.length - 1];
     return { data: page.map((r) => present(r, reg)), next_cursor: rows.length > limit && last ? encodeCursor(last.bucket.getTime(), String(last.point_id)) : null };
   });

@@ -2,7 +2,7 @@
 import type { RouteModule } from '../context.ts';
 import { LifelineError } from '../../sdk/errors.ts';
 import { storeId, storableText } from '../guard.ts';
-import { toFilter } from '../query.ts';
+import { siteVisible, toFilter } from '../query.ts';
 import { filterProps } from './observation-filters.ts';
 import { ACTIONS, alarmEvents, getAlarm, queryAlarms, transition, type AlarmAction, type AlarmRow } from '../../alarms/handling.ts';
 
@@ -31,7 +31,7 @@ const alarms: RouteModule = (app, deps) => {
   };
 
   app.get<{ Querystring: { state?: string; level?: string; active?: boolean; site?: string; device?: string; point?: string; indicator?: string; domain?: string; from?: string; to?: string; cursor?: string; limit?: number } }>('/v1/alarms', {
-    config: { scope: 'read' },
+    config: { scope: 'read', dataScope: 'site' },
     schema: {
       tags: ['alarms'], summary: 'Alarms, newest first, with filters; from/to select the first (raise) time.',
       querystring: {
@@ -50,7 +50,7 @@ const alarms: RouteModule = (app, deps) => {
     },
   }, async (req) => {
     const q = req.query;
-    const f = toFilter({ site: q.site, device: q.device, point: q.point, indicator: q.indicator, domain: q.domain, from: q.from, to: q.to }, deps.registry.registry, deps.timezone);
+    const f = toFilter({ site: q.site, device: q.device, point: q.point, indicator: q.indicator, domain: q.domain, from: q.from, to: q.to }, deps.registry.registry, deps.timezone, req.principal?.data);
     const states = q.state?.split(',').map((s) => s.trim());
     for (const s of states ?? []) if (!STATES.includes(s)) throw new LifelineError('QUERY_INVALID', `state: "${s}" is not one of ${STATES.join(', ')}`, { details: { path: '/state' } });
     const levels = q.level?.split(',').map((s) => Number(s.trim()));
@@ -61,11 +61,12 @@ const alarms: RouteModule = (app, deps) => {
       fromMs: f.fromMs, toMs: f.toMs, beforeId: q.cursor === undefined ? undefined : storeId(q.cursor, '/cursor'), limit: limit + 1,
     });
     const page = rows.slice(0, limit);
+    req.pulled = { rows: page.length };
     return { data: page.map(present), next_cursor: rows.length > limit ? page[page.length - 1]!.id : null };
   });
 
   app.get<{ Params: { id: string } }>('/v1/alarms/:id', {
-    config: { scope: 'read' },
+    config: { scope: 'read', dataScope: 'site' },
     schema: {
       tags: ['alarms'], summary: 'One alarm with every event (raised, escalated, de_escalated, cleared, handling steps).',
       params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]+$' } } },
@@ -74,15 +75,18 @@ const alarms: RouteModule = (app, deps) => {
   }, async (req) => {
     const id = storeId(req.params.id, '/id');
     const r = await getAlarm(deps.db, id);
-    if (!r) throw new LifelineError('ALARM_NOT_FOUND', `no alarm ${id}`);
+    // An alarm of a site outside the key's scope is answered as one that does not exist.
+    const reg = deps.registry.registry;
+    if (!r || !siteVisible(reg, req.principal?.data, reg.siteById.get(r.site_id))) throw new LifelineError('ALARM_NOT_FOUND', `no alarm ${id}`);
     const events = (await alarmEvents(deps.db, id)).map((e) => ({ ...e, at: e.at.toISOString() }));
+    req.pulled = { rows: 1 };
     return { ...present(r), events };
   });
 
   for (const action of Object.keys(ACTIONS) as AlarmAction[]) {
     const required = action === 'dispatch' ? ['assignee'] : action === 'resolve' ? ['note'] : [];
     app.post<{ Params: { id: string }; Body: { note?: string; assignee?: string } }>(`/v1/alarms/:id/${action}`, {
-      config: { scope: 'admin' },
+      config: { scope: 'admin', dataScope: 'admin' },
       preValidation: async (req) => { req.body ??= {}; },
       schema: {
         tags: ['alarms'], summary: `Handling step: ${ACTIONS[action].from} → ${ACTIONS[action].to}. Records the API key's name, the time and the note.`,

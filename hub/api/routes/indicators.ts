@@ -3,7 +3,7 @@ import { LifelineError } from '../../sdk/errors.ts';
 
 const indicators: RouteModule = (app, deps) => {
   app.get<{ Querystring: { domain?: string } }>('/v1/indicators', {
-    config: { scope: 'read' },
+    config: { scope: 'read', dataScope: 'none' },
     schema: {
       tags: ['catalogue'], summary: 'The indicator catalogue (seed tables 1–5).',
       querystring: { type: 'object', additionalProperties: false, properties: { domain: { $ref: 'lifeline:domain#' } } },
@@ -15,7 +15,7 @@ const indicators: RouteModule = (app, deps) => {
   });
 
   app.get<{ Params: { code: string } }>('/v1/indicators/:code', {
-    config: { scope: 'read' },
+    config: { scope: 'read', dataScope: 'none' },
     schema: { tags: ['catalogue'], summary: 'One indicator.', response: { 200: { $ref: 'lifeline:indicator#' } } },
   }, async (req) => {
     const i = deps.registry.registry.catalogue.get(req.params.code);

@@ -25,7 +25,7 @@ const observations: RouteModule = (app, deps) => {
   const validateBatch = validator<{ records: SourceReading[] }>('lifeline:ingest-batch');
 
   app.post('/v1/observations', {
-    config: { scope: 'ingest' },
+    config: { scope: 'ingest', dataScope: 'ingest' },
     // Validated below with the hub's own ajv (no type coercion), for JSON and protobuf alike.
     validatorCompiler: () => () => true,
     schema: {
@@ -53,7 +53,7 @@ const observations: RouteModule = (app, deps) => {
   });
 
   app.get<{ Querystring: ObservationQuery }>('/v1/observations', {
-    config: { scope: 'read' },
+    config: { scope: 'read', dataScope: 'site' },
     schema: {
       tags: ['data'],
       summary: 'Stored observations in (time, id) order. JSON pages with next_cursor, or all matching rows as NDJSON (format=ndjson or Accept: application/x-ndjson).',
@@ -70,15 +70,19 @@ const observations: RouteModule = (app, deps) => {
     },
   }, async (req, reply) => {
     const reg = deps.registry.registry;
-    const filter = toFilter(req.query, reg, deps.timezone);
+    const filter = toFilter(req.query, reg, deps.timezone, req.principal?.data);
     const ndjson = req.query.format === 'ndjson' || (req.headers.accept ?? '').includes('application/x-ndjson');
     if (ndjson) {
+      const pulled = (req.pulled = { rows: 0, bytes: 0 });
       async function* stream() {
         let after = filter.after;
         for (;;) {
           const rows = await queryObservations(deps.db, { ...filter, after, limit: 5000 });
           if (!rows.length) return;
-          yield rows.map((r) => JSON.stringify(presentObservation(r, reg))).join('\n') + '\n';
+          const chunk = rows.map((r) => JSON.stringify(presentObservation(r, reg))).join('\n') + '\n';
+          pulled.rows += rows.length;
+          pulled.bytes += Buffer.byteLength(chunk);
+          yield chunk;
           const last = rows[rows.length - 1]!;
           after = { timeMs: last.time.getTime(), id: last.id };
           if (rows.length < 5000) return;
@@ -90,11 +94,12 @@ const observations: RouteModule = (app, deps) => {
     const rows = await queryObservations(deps.db, { ...filter, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
+    req.pulled = { rows: page.length };
     return { data: page.map((r) => presentObservation(r, reg)), next_cursor: rows.length > limit && last ? encodeCursor(last.time.getTime(), last.id) : null };
   });
 
   app.get<{ Querystring: ObservationQuery }>('/v1/observations/latest', {
-    config: { scope: 'read' },
+    config: { scope: 'read', dataScope: 'site' },
     schema: {
       tags: ['data'],
       summary: 'The newest observation of each matching point (kind rtd unless given).',
@@ -103,8 +108,9 @@ const observations: RouteModule = (app, deps) => {
     },
   }, async (req) => {
     const reg = deps.registry.registry;
-    const { after: _after, ...filter } = toFilter(req.query, reg, deps.timezone);
+    const { after: _after, ...filter } = toFilter(req.query, reg, deps.timezone, req.principal?.data);
     const rows = await queryLatest(deps.db, filter);
+    req.pulled = { rows: rows.length };
     return { data: rows.map((r) => presentObservation(r, reg)) };
   });
 };

@@ -8,14 +8,14 @@ const ops: RouteModule = (app, deps) => {
 
   // Always 200 (a liveness probe must not restart the hub because an upstream is down). Public, so nothing but the
   // verdict: which targets fail, why and since when is in GET /v1/status (read key), section `publish`.
-  app.get('/health', { config: { scope: 'public' }, schema: { tags: ['ops'], summary: 'Liveness: the process answers; "degraded" when a publish target is failing (which one: GET /v1/status).' } }, async () => {
+  app.get('/health', { config: { scope: 'public', dataScope: 'public' }, schema: { tags: ['ops'], summary: 'Liveness: the process answers; "degraded" when a publish target is failing (which one: GET /v1/status).' } }, async () => {
     return { status: liveness() };
   });
 
   // What a browser or a curl without a key lands on: the /health verdict and where the API is described. Public like
   // /health, so nothing more (no version, no adapters): everything else needs a key.
   app.get('/', {
-    config: { scope: 'public' },
+    config: { scope: 'public', dataScope: 'public' },
     schema: {
       tags: ['ops'], summary: 'Where to start: the liveness verdict of /health and the API description\'s path. Public; nothing more.',
       response: { 200: { type: 'object', additionalProperties: false, required: ['status', 'docs'], properties: { status: { type: 'string', enum: ['ok', 'degraded'] }, docs: { type: 'string', enum: ['/docs'] } } } },
@@ -25,7 +25,7 @@ const ops: RouteModule = (app, deps) => {
   });
 
   app.get('/ready', {
-    config: { scope: 'public' },
+    config: { scope: 'public', dataScope: 'public' },
     schema: {
       tags: ['ops'], summary: 'Readiness for orchestrators: 200 when the store answers and no adapter is down, else 503. Details: GET /v1/status.',
       response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ready'] } } }, 503: { type: 'object', properties: { status: { type: 'string', enum: ['not_ready'] } } } },
@@ -37,11 +37,11 @@ const ops: RouteModule = (app, deps) => {
   });
 
   app.get('/v1/status', {
-    config: { scope: 'read' },
+    config: { scope: 'read', dataScope: 'unscoped' },
     schema: { tags: ['ops'], summary: 'What readiness is made of: the store, and each adapter\'s health (ports, connections, counters, last error). Always 200; `status` says ready or not_ready.' },
   }, async () => hubStatus(deps));
 
-  app.get('/metrics', { config: { scope: 'read' }, schema: { tags: ['ops'], summary: 'Prometheus metrics.' } }, async (_req, reply) => {
+  app.get('/metrics', { config: { scope: 'read', dataScope: 'unscoped' }, schema: { tags: ['ops'], summary: 'Prometheus metrics.' } }, async (_req, reply) => {
     const reg = deps.registry.registry;
     deps.metrics.registrySize.set({ kind: 'sites' }, reg.sites.size);
     deps.metrics.registrySize.set({ kind: 'devices' }, reg.devices.size);

@@ -26,13 +26,13 @@ const publish: RouteModule = (app, deps) => {
   };
 
   app.get('/v1/publish/targets', {
-    config: { scope: 'read' },
+    config: { scope: 'read', dataScope: 'unscoped' },
     schema: { tags: ['publish'], summary: 'Each upstream target: state, backlog, lag, attempts on the head batch, dead letters.', response: { 200: { type: 'object', properties: { driver: { type: ['string', 'null'] }, data: { type: 'array', items: targetStatus } } } } },
   }, async () => ({ driver: deps.publish?.driver ?? null, data: deps.publish ? await deps.publish.status() : [] }));
 
   for (const action of ['pause', 'resume'] as const) {
     app.post<{ Params: { name: string } }>(`/v1/publish/targets/:name/${action}`, {
-      config: { scope: 'admin' },
+      config: { scope: 'admin', dataScope: 'admin' },
       schema: { tags: ['publish'], summary: action === 'pause' ? 'Stop sending to a target (batches keep building up; survives restarts).' : 'Resume sending to a paused target.', params: nameParam },
     }, async (req) => {
       await engine()[action](req.params.name);
@@ -42,7 +42,7 @@ const publish: RouteModule = (app, deps) => {
   }
 
   app.get<{ Params: { name: string }; Querystring: { cursor?: string; limit?: number } }>('/v1/publish/targets/:name/dead-letters', {
-    config: { scope: 'read' },
+    config: { scope: 'read', dataScope: 'unscoped' },
     schema: {
       tags: ['publish'], summary: 'Batches a target refused or that ran out of attempts, with the reason and the target\'s answer.',
       params: nameParam,
@@ -60,7 +60,7 @@ const publish: RouteModule = (app, deps) => {
   });
 
   app.post<{ Params: { name: string; id: string } }>('/v1/publish/targets/:name/dead-letters/:id/replay', {
-    config: { scope: 'admin' },
+    config: { scope: 'admin', dataScope: 'admin' },
     schema: { tags: ['publish'], summary: 'Send a dead-lettered batch again (same observations, same idempotency key); it goes first in line.', params: { type: 'object', properties: { name: { type: 'string' }, id: { type: 'string' } }, required: ['name', 'id'] } },
   }, async (req) => {
     if (!isStoreId(req.params.id)) throw new LifelineError('PUBLISH_DEAD_LETTER_NOT_FOUND', `"${req.params.id}" is not a dead-letter id`);
@@ -70,7 +70,7 @@ const publish: RouteModule = (app, deps) => {
   });
 
   app.post<{ Params: { name: string } }>('/v1/publish/targets/:name/dead-letters/replay', {
-    config: { scope: 'admin' },
+    config: { scope: 'admin', dataScope: 'admin' },
     schema: { tags: ['publish'], summary: 'Send every dead-lettered batch of a target again, oldest first.', params: nameParam },
   }, async (req) => {
     const replayed = await engine().replay(req.params.name, 'all');

@@ -4,12 +4,13 @@ import { queryQuarantine } from '../../store/observations.ts';
 import { LifelineError } from '../../sdk/errors.ts';
 import { validator } from '../../schemas.ts';
 import { storeId, storableText } from '../guard.ts';
+import { sitesInScope } from '../query.ts';
 
 const isReading = validator<SourceReading>('lifeline:source-reading');
 
 const quarantine: RouteModule = (app, deps) => {
   app.get<{ Querystring: { reason?: string; cursor?: string; limit?: number; all?: boolean } }>('/v1/quarantine', {
-    config: { scope: 'read' },
+    config: { scope: 'read', dataScope: 'site' },
     schema: {
       tags: ['quarantine'], summary: 'Records the pipeline could not store, with the reason (open ones unless all=true).',
       querystring: {
@@ -26,8 +27,17 @@ const quarantine: RouteModule = (app, deps) => {
   }, async (req) => {
     const limit = req.query.limit ?? 1000;
     const afterId = req.query.cursor === undefined ? undefined : storeId(req.query.cursor, '/cursor');
-    const rows = await queryQuarantine(deps.db, { reason: req.query.reason, afterId, limit: limit + 1, includeReplayed: req.query.all });
+    // A key limited to part of the data sees the entries whose record names a registered point (or, naming none, a
+    // device) of a site in its scope; a record naming nothing the registry knows belongs to no tenant it could see.
+    const inScope = sitesInScope(deps.registry.registry, req.principal?.data);
+    const reg = deps.registry.registry;
+    const visible = inScope && {
+      points: [...reg.points.values()].filter((p) => inScope.set.has(p.device.site.id)).map((p) => p.code),
+      devices: [...reg.devices.values()].filter((d) => inScope.set.has(d.site.id)).map((d) => d.code),
+    };
+    const rows = await queryQuarantine(deps.db, { reason: req.query.reason, afterId, limit: limit + 1, includeReplayed: req.query.all, visible });
     const page = rows.slice(0, limit);
+    req.pulled = { rows: page.length };
     return {
       data: page.map((r) => ({ ...r, received_at: r.received_at.toISOString(), replayed_at: r.replayed_at?.toISOString() ?? null })),
       next_cursor: rows.length > limit ? page[page.length - 1]!.id : null,
@@ -35,7 +45,7 @@ const quarantine: RouteModule = (app, deps) => {
   });
 
   app.post<{ Body: { reason?: string; ids?: string[]; limit?: number } }>('/v1/quarantine/replay', {
-    config: { scope: 'admin' },
+    config: { scope: 'admin', dataScope: 'admin' },
     preValidation: async (req) => { req.body ??= {}; }, // no body = replay the oldest open entries
     schema: {
       tags: ['quarantine'], summary: 'Run open quarantine entries through the pipeline again (e.g. after registering their points). Entries that now store are marked replayed.',
