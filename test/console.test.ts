@@ -12,6 +12,7 @@ import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startHub } from '../hub/hub.ts';
 import { testConfig, KEYS } from './helpers/hub.ts';
+import { freshDatabase, needService, postgresUp } from './helpers/services.ts';
 // @ts-expect-error plain JavaScript without declarations (it runs at install, before anything is compiled)
 import { build } from '../scripts/build.js';
 // @ts-expect-error plain JavaScript without declarations
@@ -33,17 +34,23 @@ if (!existsSync(CHROMIUM)) {
 // The console is served from dist/console/: build it when the checkout's build is missing or stale.
 if (!buildState({ root }).fresh || !existsSync(join(root, 'dist/console/app.js'))) await build({ root });
 
+// PostgreSQL (a fresh database): its migrations take a fraction of PGlite's, which keeps this file near 15 s.
+if (!needService(t, 'PostgreSQL', await postgresUp())) process.exit();
 const dir = mkdtempSync(join(tmpdir(), 'lifeline-console-'));
+const began = Date.now();
+const db = await freshDatabase();
 const loaded = testConfig(dir, (c) => {
+  c.store.url = db.url;
   // A target that never answers (port 9, discard): its backlog and lag grow, as when the platform is down.
   (c as unknown as { publish: unknown }).publish = { targets: { province: { type: 'http_push', batch: { max_size: 50, max_wait_ms: 200 }, config: { url: 'http://127.0.0.1:9/never' } } } };
 });
-const began = Date.now();
-const hub = await startHub(loaded, { listen: true, logger: pino({ level: 'silent' }), env: {} });
+const [hub, browser] = await Promise.all([
+  startHub(loaded, { listen: true, logger: pino({ level: 'silent' }), env: {} }),
+  chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] }) as Promise<Browser>,
+]);
 const base = hub.url!;
-const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 t.comment(`hub and browser up in ${Date.now() - began} ms`);
-t.teardown(async () => { await browser.close(); await hub.stop(); rmSync(dir, { recursive: true, force: true }); });
+t.teardown(async () => { await browser.close(); await hub.stop(); await db.drop(); rmSync(dir, { recursive: true, force: true }); });
 
 // Readings: one a second per point, now; every fifth to an unknown point (quarantined); gas at 60 %LEL (an alarm).
 let seq = 0;

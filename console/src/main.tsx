@@ -21,7 +21,7 @@ function Login() {
   return (
     <main class="login">
       <form onSubmit={submit} class="login-box">
-        <h1>{t('title')}</h1>
+        <h1>{t('login')}</h1>
         <p class="muted">{t('loginHint')}</p>
         {notice && !error && <p class="banner warn" role="status">{notice}</p>}
         <label for="key">{t('apiKey')}</label>

@@ -126,8 +126,8 @@ export function Overview() {
                 const h = snap.health[name];
                 return (
                   <tr key={name} data-adapter={name}>
-                    <td class="name">{name}</td>
-                    <td>{h ? <span class={`pill ${tone(h)}`}>{statusWord(h)}</span> : <span class="muted">—</span>}</td>
+                    <td class="name">{name}{name === 'http' && <span class="muted"> {t('httpApi')}</span>}</td>
+                    <td>{h ? <span class={`pill ${tone(h)}`}>{statusWord(h)}</span> : name === 'http' ? <span class={`pill ${snap.ready ? 'good' : 'bad'}`}>{statusWord(snap.ready ? 'ok' : 'down')}</span> : <span class="muted">—</span>}</td>
                     <td class="num" data-col="in">{fmtRate(r?.inPerS)}</td>
                     <td class="num" data-col="stored">{fmtRate(r?.storedPerS)}</td>
                     <td class={`num ${(r?.quarantineRate ?? 0) > 0.05 ? 'warn-text' : ''}`} data-col="quarantine">{fmtPct(r?.quarantineRate)}</td>
@@ -151,10 +151,10 @@ export function Overview() {
               {snap.targets.map((x) => (
                 <tr key={x.name} data-target={x.name} title={x.last_error ?? ''}>
                   <td class="name">{x.name} <span class="muted">{x.type}</span></td>
-                  <td><span class={`pill ${tone(x.state)}`}>{statusWord(x.state)}</span></td>
+                  <td><span class={`pill ${tone(x.state)}`}>{statusWord(x.state)}</span>{x.last_error && <span class="error-text" data-col="error"> {x.last_error.slice(0, 80)}</span>}</td>
                   <td class="num" data-col="backlog">{fmtInt(x.backlog)}</td>
                   <td class={`num ${x.lag_seconds > 300 ? 'warn-text' : ''}`} data-col="lag">{fmtAge(x.lag_seconds)}</td>
-                  <td class="num" data-col="delivered">{fmtRate(snap.rates.delivered[x.name])}</td>
+                  <td class="num" data-col="delivered">{fmtRate(snap.rates.delivered[x.name] ?? (snap.rates.seconds > 0 ? 0 : null))}</td>
                   <td class={`num ${x.dead_letters ? 'bad-text' : ''}`} data-col="dead">{fmtInt(x.dead_letters)}</td>
                 </tr>
               ))}

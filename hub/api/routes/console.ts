@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyContextConfig } from 'fastify';
 import type { RouteModule } from '../context.ts';
 
-/** dist/console/ (the build rewrites this URL to point from dist/ to the same folder). */
-const consoleDir = fileURLToPath(new URL('../../../dist/console/', import.meta.url));
+/** dist/console/, from the project root (which the build rewrites as `../` from dist/: one URL in every build). */
+const consoleDir = join(fileURLToPath(new URL('../../../', import.meta.url)), 'dist', 'console');
 
 export const CONSOLE_CSP = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
