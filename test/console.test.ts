@@ -103,7 +103,7 @@ t.test('in the browser: log in, live Overview, language switch, nothing leaves t
 
   await page.goto(`${base}/console`);
   await page.getByRole('button', { name: '登录' }).waitFor();
-  t.match(await page.locator('h1').textContent(), /运行控制台/, 'Chinese by default');
+  t.match(await page.locator('header .brand').textContent(), /运行控制台/, 'Chinese by default');
   const js = Object.values(loadedBytes).reduce((a, b) => a + b, 0);
   t.ok(js > 1000 && js <= 300 * 1024, `initial load ${(js / 1024).toFixed(1)} KB of JS+CSS gzipped (≤ 300 KB)`);
 
