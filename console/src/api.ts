@@ -72,7 +72,13 @@ export async function resume(): Promise<void> {
   let k: string | null = null;
   try { k = sessionStorage.getItem(KEY); } catch { /* storage off */ }
   if (!k) return;
-  try { await login(k); } catch (e) { logout(e instanceof ApiError && e.status !== 0 ? e.message : ''); }
+  try {
+    await login(k);
+  } catch (e) {
+    // A refused key is forgotten; an unreachable hub is not the key's fault: keep it for the next attempt.
+    if (e instanceof ApiError && (e.status === 401 || e.status === 403)) logout(e.message);
+    else loginNotice.set(e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** May the session's key change things (admin scope)? Write buttons render only when it may. */
