@@ -111,6 +111,10 @@ t.test('in the browser: log in, live Overview, language switch, nothing leaves t
   await page.click('button[type=submit]');
   t.match(await page.getByTestId('login-error').textContent(), /密钥无效.*api\.keys/, 'a wrong key is refused, saying why');
   await page.screenshot({ path: join(artifacts, 'login-wrong-key.png') });
+  await page.fill('#key', KEYS.ingest);
+  await page.click('button[type=submit]');
+  await page.waitForFunction(() => /read/.test(document.querySelector('[data-testid=login-error]')?.textContent ?? ''));
+  t.match(await page.getByTestId('login-error').textContent(), /没有“读取”权限（read）/, 'an ingest-only key is refused: it may not read');
 
   await feed(40);
   await page.fill('#key', KEYS.read);
