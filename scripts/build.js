@@ -11,13 +11,19 @@
 // the .proto) are not copied: the URL is rewritten to point from dist/ back into the source tree, so the compiled code
 // reads the same files the sources do and no copy can go stale. dist/build-info.json, written last, lists every input
 // with its size, mtime and hash (bin/build-state.js compares them).
-import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+//
+// The operator console (console/, Preact + TSX) is bundled for the browser into dist/console/ by the same esbuild
+// in the same run, so it is never committed and never stale apart from the hub (docs/console.md).
+import { copyFileSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildInfoName, buildState, projectRoot, sha256 } from '../bin/build-state.js';
 
 export const entryPoints = { cli: 'hub/cli/main.ts' };
+/** The operator console (docs/console.md): a browser bundle in dist/console/, served by the hub at /console. */
+export const consoleEntry = 'console/src/main.tsx';
+const consoleStatic = ['console/index.html', 'console/favicon.svg'];
 /** Inputs esbuild does not report but the output depends on: the build options and the compiler settings it reads. */
 const extraInputs = ['scripts/build.js', 'tsconfig.json'];
 const assetUrl = /new URL\((['"])(\.\.?\/[^'"$`]*)\1,(\s*)import\.meta\.url\)/g;
@@ -39,6 +45,32 @@ function relocateAssetUrls(finalOutdir) {
       });
     },
   };
+}
+
+/**
+ * The console: one minified ES module and its CSS for the browser (Preact, JSX through esbuild), and index.html,
+ * into `<work>/console/`. No external URL, no CDN: everything the page loads comes from the hub (docs/console.md).
+ */
+async function buildConsole(esbuild, root, work) {
+  const out = join(work, 'console');
+  const result = await esbuild({
+    absWorkingDir: root,
+    entryPoints: { app: consoleEntry },
+    outdir: out,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['chrome110', 'firefox110', 'safari16'],
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    minify: true,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+    define: { 'process.env.NODE_ENV': '"production"' },
+  }).catch((e) => { rmSync(work, { recursive: true, force: true }); throw e; });
+  for (const f of consoleStatic) copyFileSync(join(root, f), join(out, basename(f)));
+  return result;
 }
 
 /** Remove `<outdir>.{tmp,old,check}-<pid>` folders of builds that were killed halfway (their pid no longer runs). */
@@ -77,8 +109,11 @@ export async function build({ root = projectRoot, outdir = 'dist' } = {}) {
     logLevel: 'warning',
     plugins: [relocateAssetUrls(final)],
   }).catch((e) => { rmSync(work, { recursive: true, force: true }); throw e; });
+  const web = await buildConsole(esbuild, root, work);
   const inputs = {};
-  for (const file of [...Object.keys(result.metafile.inputs), ...extraInputs].sort()) {
+  // Packages (preact, in the console bundle) are not recorded: like the hub's, they change only with package-lock.json.
+  const own = [...Object.keys(result.metafile.inputs), ...Object.keys(web.metafile.inputs), ...consoleStatic, ...extraInputs].filter((f) => !f.startsWith('node_modules/'));
+  for (const file of [...new Set(own)].sort()) {
     const bytes = readFileSync(join(root, file));
     inputs[file] = [bytes.length, statSync(join(root, file)).mtimeMs, sha256(bytes)];
   }
@@ -100,7 +135,8 @@ export async function check({ root = projectRoot, outdir = 'dist' } = {}) {
   try {
     await build({ root, outdir: probe });
     const problems = [];
-    const list = (d) => readdirSync(join(root, d)).filter((f) => f !== buildInfoName).sort();
+    const list = (d) => readdirSync(join(root, d), { recursive: true }).map((f) => f.split(sep).join('/'))
+      .filter((f) => f !== buildInfoName && !statSync(join(root, d, f)).isDirectory()).sort();
     const [have, want] = [list(outdir), list(probe)];
     for (const f of want) if (!have.includes(f)) problems.push(`${outdir}/${f} is missing`);
     for (const f of have) if (!want.includes(f)) problems.push(`${outdir}/${f} is not part of a fresh build`);

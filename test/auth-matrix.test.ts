@@ -13,7 +13,7 @@ t.ok(routes.length >= 20, `found ${routes.length} routes`);
 for (const r of routes) t.ok(r.scope, `${r.method} ${r.url} declares a scope`);
 // What a key limited to part of the data gets from each route: test/tenancy-matrix.test.ts.
 t.same(checkRouteRules(routes), [], 'every route declares a data-scope rule that fits its scope');
-t.same(routes.filter((r) => r.scope === 'public').map((r) => r.url).sort(), ['/', '/health', '/ready'], 'only / and the health routes are public (and /docs)');
+t.same(routes.filter((r) => r.scope === 'public').map((r) => r.url).sort(), ['/', '/console', '/console/*', '/health', '/ready'], 'only /, the health routes and the console\'s static files are public (and /docs)');
 
 const keyScopes: Record<keyof typeof KEYS, string[]> = { read: ['read'], ingest: ['ingest'], admin: ['admin'], all: ['read', 'ingest'] };
 const allowed = (have: string[], need: string) => have.includes('admin') || have.includes(need);

@@ -13,7 +13,7 @@ import { build, check } from '../scripts/build.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const copy = mkdtempSync(join(tmpdir(), 'lifeline-compiled-'));
 t.teardown(() => rmSync(copy, { recursive: true, force: true }));
-for (const entry of ['hub', 'adapters', 'conformance', 'schemas', 'bin', 'scripts', 'package.json', 'tsconfig.json']) {
+for (const entry of ['hub', 'adapters', 'conformance', 'schemas', 'console', 'bin', 'scripts', 'package.json', 'tsconfig.json']) {
   cpSync(join(root, entry), join(copy, entry), { recursive: true, filter: (src) => !/[/\\](test|data)$/.test(src) });
 }
 symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));

@@ -49,7 +49,7 @@ export async function start(args: string[], env: NodeJS.ProcessEnv = process.env
   say(`\nlifeline-hub ${hubVersion} listening on ${url}  (store: ${store}; config: ${values.config ?? 'built-in sample'}; started in ${((performance.now() - began) / 1000).toFixed(1)} s)`);
   if (isLoopback(bound.address)) say('  Loopback only: other machines cannot connect. To serve them, set server.host (or HOST) to 0.0.0.0 or an interface address.');
   else if (isAnyAddress(bound.address)) say('  Listening on every interface: any machine that can reach this one can connect (API keys still apply).');
-  say(`  API docs: ${local}/docs   health: ${local}/health`);
+  say(`  API docs: ${local}/docs   health: ${local}/health   operator console: ${local}/console`);
   if (hub.bootstrapKey) {
     say(`  No api.keys configured: API key for this run (all scopes): ${hub.bootstrapKey}`);
     say(`  Try: curl -H 'Authorization: Bearer ${hub.bootstrapKey}' ${local}/v1/sites\n`);

@@ -1,0 +1,67 @@
+// The operator console (docs/console.md): log in with an API key, then the pages. Served by the hub at /console.
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import './style.css';
+import { ApiError, canWrite, login, loginNotice, logout, resume, session } from './api.ts';
+import { lang, setLang, t } from './i18n.ts';
+import { use } from './signal.ts';
+import { Overview } from './overview.tsx';
+
+function Login() {
+  const notice = use(loginNotice);
+  const [key, setKey] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError('');
+    try { await login(key); } catch (err) { setError(err instanceof ApiError ? err.message : String(err)); } finally { setBusy(false); }
+  };
+  return (
+    <main class="login">
+      <form onSubmit={submit} class="login-box">
+        <h1>{t('login')}</h1>
+        <p class="muted">{t('loginHint')}</p>
+        {notice && !error && <p class="banner warn" role="status">{notice}</p>}
+        <label for="key">{t('apiKey')}</label>
+        <input id="key" name="key" type="password" autocomplete="off" value={key} onInput={(e) => setKey((e.target as HTMLInputElement).value)} autoFocus />
+        {error && <p class="banner bad" role="alert" data-testid="login-error">{error}</p>}
+        <button type="submit" disabled={busy}>{busy ? t('loggingIn') : t('login')}</button>
+      </form>
+    </main>
+  );
+}
+
+function LangSwitch() {
+  const l = use(lang);
+  return <button type="button" class="link" data-testid="lang" onClick={() => setLang(l === 'zh' ? 'en' : 'zh')}>{t('switchLang')}</button>;
+}
+
+function App() {
+  const s = use(session);
+  use(lang);
+  const [ready, setReady] = useState(false);
+  useEffect(() => { void resume().finally(() => setReady(true)); }, []);
+  if (!ready) return null;
+  return (
+    <div class="shell">
+      <header>
+        <span class="brand">{t('title')}</span>
+        {s && <nav><a class="active" href="#overview">{t('overview')}</a></nav>}
+        <span class="spacer" />
+        {s && (
+          <span class="who" data-testid="who" data-scopes={s.scopes.join(',')}>
+            {t('keyName')} <b>{s.name}</b> <span class={`pill ${canWrite(s) ? 'warn' : 'muted'}`}>{canWrite(s) ? t('canWrite') : t('readOnly')}</span>
+          </span>
+        )}
+        <LangSwitch />
+        {s && <button type="button" class="link" onClick={() => logout()}>{t('logout')}</button>}
+      </header>
+      {s ? <Overview /> : <Login />}
+    </div>
+  );
+}
+
+setLang(lang.get());
+render(<App />, document.getElementById('app')!);
