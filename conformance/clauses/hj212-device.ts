@@ -39,6 +39,9 @@ export const hj212DeviceClauses: ClauseSpec[] = [
   c('HDR-007', 'SHOULD', 'MN is 24 hex digits (EPC-96)', 'MN 为 24 位十六进制（EPC-96）', `${S17} Table 3`, [],
     'The 2017 MN is 24 characters 0-9A-F; other forms (14-character 2005 MNs, dashes) are reported.'),
 
+  c('HDR-008', 'MUST', 'header fields are key=value; each once, in the standard\'s spelling', '数据段字段格式（键=值; 不重复、大小写正确）', `${S17} §6.3; Table 3`, [],
+    'No comma separators, no missing ";" before CP=, no unknown, duplicated or mis-cased header keys.'),
+
   c('CP-001', 'MUST', 'CP follows the grammar (key=value, ; and , separators, no duplicate keys)', '数据区 CP 语法', `${S17} §6.3.3 (数据区); Table 4`, [],
     'Every CP parses in strict mode: no stray spaces, empty or isolated keys, duplicates; CP ≤ 950 bytes.'),
   c('CP-002', 'MUST', 'DataTime present and valid on every data upload', '数据上传含有效 DataTime', `${S17} Table 4; Appendix C`, [],
