@@ -5,6 +5,19 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { ClauseResult, Status } from '../model.ts';
 import type { CapabilityStatement } from '../capabilities.ts';
 
+/** One evidence-log event: bytes received or sent, a framing error, a connection, or a note. */
+export interface LogEvent {
+  n: number;
+  /** Epoch ms. */
+  t: number;
+  kind: 'rx' | 'tx' | 'rx_error' | 'conn' | 'note';
+  conn?: number;
+  /** The frame as text (CR, LF and control bytes escaped), or the note. */
+  text: string;
+  /** Hex of the bytes when they are not printable ASCII. */
+  hex?: string;
+}
+
 /** Version of the kit (clauses, profiles, report format); bumps when a clause's meaning changes. */
 export const KIT_VERSION = '0.2.0';
 export const REPORT_FORMAT = 'lifeline-conformance-report/1';

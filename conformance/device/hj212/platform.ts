@@ -2,20 +2,10 @@
 // the product's codec (strict judgement, lenient reading with the CRC dialect found), and answers the way a
 // platform does, unless a probe has claimed the frame.
 import net from 'node:net';
+import type { LogEvent } from '../../report/model.ts';
 import { Framer, decodeFrame, crc16, crcHex, CRC_DIALECTS, encodeFrame, replyTo, cnInfo, isHj212Error, type CrcDialect, type Hj212Frame, type BuildInput } from '../../../adapters/hj212/codec/index.ts';
 
-/** One evidence-log event: bytes received or sent, a framing error, a connection, or a note. */
-export interface LogEvent {
-  n: number;
-  /** Epoch ms. */
-  t: number;
-  kind: 'rx' | 'tx' | 'rx_error' | 'conn' | 'note';
-  conn?: number;
-  /** The frame as text (CR, LF and control bytes escaped), or the note. */
-  text: string;
-  /** Hex of the bytes when they are not printable ASCII. */
-  hex?: string;
-}
+export type { LogEvent };
 
 /** A frame received, as the analysis sees it. */
 export interface Rx {
