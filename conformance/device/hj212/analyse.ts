@@ -55,9 +55,9 @@ class Findings {
     if (!list.some((e) => e.text === text && e.event === rx?.n)) list.push(rx ? { kind: 'frame', event: rx.n, text } : { kind: 'note', text });
     this.by.set(id, list);
   }
-  outcome(id: string, okMessage: string, level: 'fail' | 'warning' = 'fail'): Outcome {
+  outcome(id: string, okMessage: string, level: 'fail' | 'warning' = 'fail', okEvidence: Evidence[] = []): Outcome {
     const list = this.by.get(id);
-    if (!list?.length) return passed(okMessage);
+    if (!list?.length) return passed(okMessage, okEvidence);
     const distinct = [...new Set(list.map((e) => e.text))];
     const msg = `${list.length} finding(s): ${distinct.slice(0, 3).join('; ')}${distinct.length > 3 ? ' …' : ''}`;
     return level === 'fail' ? failed(msg, list.slice(0, 12)) : warned(msg, list.slice(0, 12));
@@ -219,8 +219,9 @@ export function analyse(rxs: Rx[], log: LogEvent[], s: Hj212Session, d: Declared
     }
     close();
     const msgs = segs.filter((r) => r.frame!.pno === 1).length;
-    out.set('HJ212-SEG-001', S.outcome('HJ212-SEG-001', `${msgs} segmented message(s), ${segs.length} packets, PNUM/PNO consistent`));
-    out.set('HJ212-SEG-002', S.outcome('HJ212-SEG-002', `${segs.length} packets, each with its own QN and DataTime`));
+    const one = segs.slice(0, segs[0]!.frame!.pnum ?? 1).map((r): Evidence => ({ kind: 'frame', event: r.n, text: `QN ${r.frame!.qn} PNUM=${r.frame!.pnum} PNO=${r.frame!.pno} Flag=${r.frame!.flag}` }));
+    out.set('HJ212-SEG-001', S.outcome('HJ212-SEG-001', `${msgs} segmented message(s), ${segs.length} packets, PNUM/PNO consistent`, 'fail', one));
+    out.set('HJ212-SEG-002', S.outcome('HJ212-SEG-002', `${segs.length} packets, each with its own QN and DataTime`, 'fail', one));
   }
 
   // heartbeat
