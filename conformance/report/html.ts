@@ -69,7 +69,7 @@ ${row('开始', 'Started', esc(r.started))}
 ${row('结束', 'Ended', esc(r.ended))}
 </table>
 <h2>条款结果 · Results by clause</h2>
-<table><thead><tr><th>条款 Clause</th><th>等级 Level</th><th>标题 Title · 依据 Traces to</th><th>结果 Result</th><th>说明与证据 Finding and evidence</th></tr></thead>
+<table class="results"><thead><tr><th>条款 Clause</th><th>等级 Level</th><th>标题 Title · 依据 Traces to</th><th>结果 Result</th><th>说明与证据 Finding and evidence</th></tr></thead>
 <tbody>
 ${clauseRows}
 </tbody></table>
