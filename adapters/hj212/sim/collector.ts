@@ -149,15 +149,16 @@ export class SimCollector {
     return this.withVersion({ ...minuteUpload(this.station(), periodStartMs, qn, { zone14: (ms) => this.fmt(ms) }), cn });
   }
 
-  /** The period that just began (DataTime is the period start), aligned to the day in the device's zone. */
+  /** Start of the period `ms` falls in, aligned to the day in the device's zone. */
   private periodStart(s: number, ms: number) {
     const wall = wallTimeMs(this.fmt(ms), 'UTC')!; // the device's wall clock as if it were UTC: aligns to its own midnight
     const aligned = Math.floor(wall / (s * 1000)) * s * 1000;
     return ms - (wall - aligned);
   }
 
+  /** The period that just ended (its DataTime is the period start, HJ 212-2017 Appendix C). */
   private sendAggregate(cn: '2051' | '2061', s: number) {
-    const start = this.periodStart(s, Math.floor(this.now() / 1000) * 1000);
+    const start = this.periodStart(s, Math.floor(this.now() / 1000) * 1000) - s * 1000;
     const split = cn === '2051' && this.o.segment ? 400 : undefined;
     return this.upload(this.aggregate(cn, start, this.qns.next()), split);
   }
