@@ -147,7 +147,10 @@ export function analyse(rxs: Rx[], log: LogEvent[], s: Hj212Session, d: Declared
     const aggregate = f.cn !== '2011' && f.cn !== '2021';
     // An aggregate is sent once its period is over: DataTime is the start of the period that just ended.
     const ok = aggregate ? off >= period - s.tolMs && off <= 2 * period + s.tolMs : Math.abs(off) <= s.tolMs;
-    if (!ok) F.add('HJ212-CP-003', r, `CN ${f.cn} DataTime ${dt} is ${secs(-off)} from the kit's clock (${wallTime14(r.t, d.zone)} ${d.zone})${aggregate ? `; the period of ${secs(period)} it starts must have ended when it is sent` : ''}${utcHint(-off + (aggregate ? period : 0), r.t, d.zone, s.tolMs + (aggregate ? period : 0))}`);
+    if (!ok) {
+      const hint = utcHint(-off + (aggregate ? period : 0), r.t, d.zone, s.tolMs + (aggregate ? period : 0));
+      F.add('HJ212-CP-003', r, `CN ${f.cn} DataTime ${dt} is ${secs(-off)} from the kit's clock (${wallTime14(r.t, d.zone)} ${d.zone})${hint || (aggregate ? `; it must start the ${secs(period)} period that just ended` : '')}`);
+    }
   }
 
   const n = mine.length;

@@ -199,7 +199,7 @@ export class Hj212Session {
   }
 
   private answerEvidence(r: Awaited<ReturnType<Hj212Session['request']>>, what: string): Evidence[] {
-    return [...(r.tx ? [{ kind: 'frame' as const, event: r.tx, text: `kit request ${what}` }] : []), ...[...r.answers, ...r.data].sort((a, b) => a.n - b.n).slice(0, 8).map((a) => frameEv(a, `CN ${a.frame!.cn}`))];
+    return [...(r.tx ? [{ kind: 'frame' as const, event: r.tx, text: `kit request ${what}` }] : []), ...[...new Set([...r.answers, ...r.data])].sort((a, b) => a.n - b.n).slice(0, 8).map((a) => frameEv(a, `CN ${a.frame!.cn}`))];
   }
 
   private qnRtnProblem(r: { r9011?: Rx }): string | undefined {
