@@ -72,6 +72,8 @@ export function resultOf(spec: ClauseSpec, declared: ReadonlySet<string>, outcom
   const missing = missingCapabilities(spec, declared);
   if (missing.length) return { ...base, status: 'not_applicable', message: `not declared in the capability statement: ${missing.join(', ')}`, evidence: [] };
   const o = outcome() ?? { status: 'warning' as const, message: 'the kit produced no finding for this clause (not exercised in this run)' };
+  // A broken SHOULD (or MAY) is a warning: reported with its evidence, never blocking the verdict.
+  if (o.status === 'fail' && spec.level !== 'MUST') return { ...base, status: 'warning', message: `${spec.level} not met: ${o.message}`, evidence: o.evidence ?? [] };
   return { ...base, status: o.status, message: o.message, evidence: o.evidence ?? [] };
 }
 

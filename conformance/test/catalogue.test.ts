@@ -38,7 +38,10 @@ t.test('a clause whose capability is not declared is not applicable, never pass'
   t.equal(verdictOf([r]), 'pass', 'not applicable does not block');
   t.equal(verdictOf([r, resultOf(spec, new Set([...caps, 'hj212.retransmission']), () => failed('x'))]), 'fail');
   const should = { ...clauseCatalogue.find((c) => c.id === 'HJ212-FRAME-004')!, needs: [] };
-  t.equal(verdictOf([resultOf(should, caps, () => failed('lowercase'))]), 'pass', 'a failed SHOULD does not fail the verdict');
+  const broken = resultOf(should, caps, () => failed('lowercase'));
+  t.equal(broken.status, 'warning', 'a broken SHOULD is a warning');
+  t.match(broken.message, /^SHOULD not met: lowercase/);
+  t.equal(verdictOf([broken]), 'pass', 'and does not fail the verdict');
 });
 
 t.test('capability statements are validated against their schema', async (t) => {

@@ -5,6 +5,7 @@ import { runAgainstSim } from './fixtures/run-sim.ts';
 import { verify } from '../report/model.ts';
 import { parseDuration } from '../cli.ts';
 import type { DeviceRun } from '../device/hj212/run.ts';
+import { runAgainstRaw } from './fixtures/raw-device.ts';
 
 const notPassed = (r: DeviceRun, status: string) => r.report.results.filter((x) => x.status === status).map((x) => x.id).sort();
 
@@ -17,8 +18,9 @@ const runs = await Promise.all([
   runAgainstSim({ breakMode: 'drift' }),
   // declares neither retransmission nor a heartbeat: those clauses are not applicable, never passed
   runAgainstSim({ profile: 'hj212-collector-basic', statement: (s) => ({ ...s, hj212: { ...s.hj212!, retransmission: undefined, heartbeat: undefined } }) }),
+  runAgainstRaw(),
 ]);
-const [good, crc, noRetx, utc, qnRepeat, drift, basic] = runs as [DeviceRun, DeviceRun, DeviceRun, DeviceRun, DeviceRun, DeviceRun, DeviceRun];
+const [good, crc, noRetx, utc, qnRepeat, drift, basic, hostile] = runs as [DeviceRun, DeviceRun, DeviceRun, DeviceRun, DeviceRun, DeviceRun, DeviceRun, DeviceRun];
 
 t.test('lifeline sim hj212 --collector passes hj212-collector-full: every clause passes', async (t) => {
   const r = good.report;
@@ -76,4 +78,14 @@ t.test('a report that was changed, or signed with another key, does not verify',
   t.equal(parseDuration('15m'), 900_000);
   t.equal(parseDuration('90'), 90_000);
   t.throws(() => parseDuration('soon'), { code: 'CONFORMANCE_INVALID' });
+});
+
+t.test('a device that sends malformed frames: each deviation is a finding of its clause, the kit keeps going', async (t) => {
+  const r = hostile.report;
+  t.same(notPassed(hostile, 'fail'), ['HJ212-CP-005', 'HJ212-CP-006', 'HJ212-CP-007', 'HJ212-FRAME-001', 'HJ212-FRAME-002', 'HJ212-HDR-005', 'HJ212-HDR-008']);
+  t.same(notPassed(hostile, 'warning'), ['HJ212-FRAME-004'], 'a lowercase CRC breaks a SHOULD: warning');
+  t.match(r.results.find((x) => x.id === 'HJ212-FRAME-001')!.message, /HJ212_BAD_HEADER/);
+  t.match(r.results.find((x) => x.id === 'HJ212-HDR-005')!.message, /PW "999999", declared "123456"/);
+  t.equal(r.results.find((x) => x.id === 'HJ212-CONN-001')!.status, 'pass');
+  t.equal(r.verdict, 'fail');
 });
