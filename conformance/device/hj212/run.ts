@@ -58,7 +58,8 @@ export async function runHj212Device(o: DeviceRunOptions): Promise<DeviceRun> {
   const first = await platform.next((r) => r.frame?.mn === d.mn && !r.frame.cn.startsWith('90'), end - Date.now());
   if (first) {
     o.log?.(`kit: first frame from ${d.mn} (CN ${first.frame!.cn}); running the probes`);
-    if (d.retx) {
+    const wanted = (id: string) => profile.clauses.includes(id);
+    if (d.retx && wanted('HJ212-RETX-001')) {
       // Claimed in this order (one upload each); each must be claimed early enough to finish inside the run.
       const hi = 1.5 * session.otMs + 500;
       probes.push(
@@ -69,9 +70,9 @@ export async function runHj212Device(o: DeviceRunOptions): Promise<DeviceRun> {
       );
     }
     probes.push((async () => {
-      if (d.commands.includes('1011')) await session.getTime();
-      if (d.commands.includes('1012') && d.uploads['2011'] !== undefined) await session.setTime();
-      if (d.history.length) await session.history();
+      if (d.commands.includes('1011') && wanted('HJ212-CMD-001')) await session.getTime();
+      if (d.commands.includes('1012') && d.uploads['2011'] !== undefined && wanted('HJ212-CMD-002')) await session.setTime();
+      if (d.history.length && wanted('HJ212-CMD-003')) await session.history();
     })());
   }
   await Promise.all([sleep(end - Date.now()), ...probes]);
