@@ -49,3 +49,12 @@ t.test('capability statements are validated against their schema', async (t) => 
   t.throws(() => checkStatement({ product: { vendor: 'v', name: 'n', version: '1' }, hj212: { version: '2017', retransmission: { over_time_s: 10 } } }), { code: 'CONFORMANCE_INVALID', message: /re_count/ });
   t.throws(() => checkStatement({ product: { vendor: 'v', name: 'n', version: '1' }, hj212: { version: '2017', commands: ['9999'] } }), { code: 'CONFORMANCE_INVALID' });
 });
+
+t.test('the capability statement shown in docs/certification.md is valid', async (t) => {
+  const { parse } = await import('yaml');
+  const doc = readFileSync(new URL('../../docs/certification.md', import.meta.url), 'utf8');
+  const block = /## The capability statement[\s\S]*?```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+  t.ok(block, 'the page has the example');
+  const st = checkStatement(parse(block!));
+  t.same([...capabilitiesOf(st)].sort(), ['hj212', 'hj212.command', 'hj212.command.1011', 'hj212.command.1012', 'hj212.history', 'hj212.retransmission', 'hj212.segmented_uploads', 'hj212.upload.2011', 'hj212.upload.2051', 'hj212.upload.2061']);
+});
