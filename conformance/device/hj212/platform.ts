@@ -103,7 +103,17 @@ export class KitPlatform {
     s.on('close', () => { this.sockets.delete(conn); this.event({ kind: 'conn', conn, text: `connection ${conn} closed` }); });
   }
 
+  /** Frames kept as evidence; past this a flooding device is still answered, but its frames are no longer kept. */
+  static readonly MAX_FRAMES = 200_000;
+  private truncated = false;
+
   private received(conn: number, bytes: Uint8Array, t: number) {
+    if (this.rx.length >= KitPlatform.MAX_FRAMES) {
+      if (!this.truncated) { this.truncated = true; this.note(`more than ${KitPlatform.MAX_FRAMES} frames: later frames are answered but not kept as evidence`); }
+      const rest = readFrame(bytes);
+      this.answer({ n: 0, t, conn, bytes, ...rest });
+      return;
+    }
     const ev = this.event({ kind: 'rx', conn, text: printable(bytes), ...(ascii(bytes) ? {} : { hex: Buffer.from(bytes).toString('hex') }) }, t);
     const rx: Rx = { n: ev.n, t, conn, bytes, ...readFrame(bytes) };
     this.rx.push(rx);
