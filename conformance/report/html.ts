@@ -27,6 +27,7 @@ details{margin-top:4px}summary{cursor:pointer;color:#0969da}
 pre{white-space:pre-wrap;word-break:break-all;background:#f6f8fa;padding:6px;margin:4px 0;font:12px/1.4 ui-monospace,Consolas,monospace}
 .mono{font-family:ui-monospace,Consolas,monospace;font-size:12px;word-break:break-all}
 .counts span{margin-right:14px}
+.cid{white-space:nowrap;word-break:normal}
 footer{margin-top:28px;color:#57606a;font-size:12px}
 `;
 
@@ -40,7 +41,7 @@ export function toHtml(r: CertReport, events: LogEvent[] = []): string {
     return `<li>${x.event !== undefined ? `<b>#${x.event}</b> ` : ''}[${esc(x.kind)}] ${esc(x.text)}${frame}</li>`;
   };
   const clauseRows = r.results.map((c) => `<tr>
-<td class="mono">${esc(c.id)}</td><td class="lvl-${esc(c.level)}">${esc(c.level)}</td>
+<td class="mono cid">${esc(c.id)}</td><td class="lvl-${esc(c.level)}">${esc(c.level)}</td>
 <td>${esc(c.title)}<span class="zh">${esc(c.title_zh)}</span><span class="zh">${esc(c.traces)}</span></td>
 <td><span class="badge s-${esc(c.status)}">${esc(STATUS_LABEL[c.status].zh)} ${esc(STATUS_LABEL[c.status].en)}</span></td>
 <td>${esc(c.message)}${c.evidence.length ? `<details><summary>证据 / evidence (${c.evidence.length})</summary><ul>${c.evidence.map(ev).join('')}</ul></details>` : ''}</td></tr>`).join('\n');

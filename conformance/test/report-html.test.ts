@@ -36,7 +36,7 @@ t.test('the HTML report in headless Chromium', { skip: existsSync(CHROMIUM) ? fa
   t.same(requests, [url], 'the page loads nothing but itself');
   t.match(await page.title(), /一致性测试报告 Conformance report — lifeline sim hj212 --collector/);
   t.equal((await page.locator('.verdict').innerText()).trim(), '结论 Verdict: 不通过 FAIL');
-  const row = page.locator('tr', { has: page.locator('td.mono', { hasText: 'HJ212-CP-003' }) });
+  const row = page.locator('tr', { has: page.locator('td.cid', { hasText: 'HJ212-CP-003' }) });
   t.match(await row.innerText(), /不通过 fail[\s\S]*it is UTC, not Asia\/Shanghai local time/);
   await row.locator('summary').click();
   t.match(await row.locator('details pre').first().innerText(), /^#\d+ rx .*\n##\d{4}QN=/, 'evidence opens to the frame as received');
@@ -44,5 +44,7 @@ t.test('the HTML report in headless Chromium', { skip: existsSync(CHROMIUM) ? fa
   t.match(await page.locator('body').innerText(), new RegExp(`HMAC-SM3[\\s\\S]*${run.report.integrity.signature!.value}`));
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, 'hj212-report.png'), fullPage: true });
+  await page.evaluate('window.scrollTo(0, 0)');
+  await page.screenshot({ path: join(dir, 'hj212-report-top.png') });
   t.ok(statSync(join(dir, 'hj212-report.png')).size > 20_000, 'screenshot kept in test-artifacts/conformance/hj212-report.png');
 });
