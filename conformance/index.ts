@@ -16,3 +16,12 @@ export async function conformanceSuite(t: Test, target: string | AdapterDefiniti
   for (const r of report.results) t.equal(r.status, 'pass', `${r.id} ${r.title}: ${r.message}`);
   return report;
 }
+
+// Certification model, profiles and live-device runs (docs/certification.md).
+export { clauseCatalogue, profiles, profileById, clauseById } from './profiles.ts';
+export { resultOf, verdictOf, type ClauseSpec, type ClauseResult as CertClauseResult, type Profile, type Status, type Level, type Evidence } from './model.ts';
+export { loadStatement, checkStatement, capabilitiesOf, type CapabilityStatement } from './capabilities.ts';
+export { runHj212Device, type DeviceRunOptions, type DeviceRun } from './device/hj212/run.ts';
+export { seal, verify, canonicalJson, type CertReport } from './report/model.ts';
+export { toHtml } from './report/html.ts';
+export { certToMarkdown } from './report/cert-markdown.ts';

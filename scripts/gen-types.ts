@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { compile } from 'json-schema-to-typescript';
 import { loadSchemas, type JsonSchema } from '../hub/schemas.ts';
 import { writeConfigTables } from './config-table.ts';
+import { writeClauseCatalogue } from './clause-catalogue.ts';
 
 const typeName = (id: string) =>
   id.replace(/^lifeline:/, '').split(/[-_]/).map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
@@ -65,4 +66,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(enums, generateEnums());
   console.log(`wrote ${enums.pathname}`);
   for (const page of writeConfigTables(new URL('../', import.meta.url))) console.log(`wrote the config table of ${page}`);
+  if (writeClauseCatalogue(new URL('../', import.meta.url))) console.log('wrote docs/reference/conformance-clauses.md');
 }

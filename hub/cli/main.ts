@@ -21,6 +21,9 @@ Usage:
                                       decode one HJ 212 frame: JSON, or the typed error with its byte offset
   lifeline sim hj212 --devices N --interval S --target HOST:PORT [--duration S] [--registry-out FILE]
                                       simulated HJ 212 stations sending to a hub (FILE: their registry, YAML)
+  lifeline sim hj212 --collector --target HOST:PORT [--break crc|no_retransmission|utc|qn_repeat|drift] [--version 2017|2025]
+            [--interval S] [--minute-interval S] [--hour-interval S] [--heartbeat S] [--over-time S] [--re-count N]
+            [--capabilities-out FILE]    one full data collector (commands, history, resends), or broken one way
   lifeline sim modbus [--devices N] [--port P] [--port-count K] [--profile NAMES] [--registry-out FILE]
                                       simulated Modbus TCP devices (faults on cue); FILE: hub config for them
   lifeline sim opcua [--port 4840] [--items N] [--registry-out FILE] [--accept-clients] [--allow-none]
@@ -42,6 +45,12 @@ Usage:
                                       apply retention now; move a pre-partition store into the partitioned layout
   lifeline conformance MODULE [--config FILE] [--json] [--out FILE]
                                       certify an adapter (path or npm name); exit 1 when a clause fails
+  lifeline conformance device hj212 --listen HOST:PORT --capabilities FILE [--mn MN] [--pw PW] [--duration 15m]
+            [--profile P] [--out DIR] [--key-file FILE]
+                                      certify a live HJ 212 collector: the kit plays the platform; exit 0 only when
+                                      every MUST clause passed (docs/certification.md)
+  lifeline conformance verify DIR [--key-file FILE]
+                                      check a report's SHA-256 digests and HMAC-SM3 signature
   lifeline --version | --help
 
 Environment: DATABASE_URL (PostgreSQL instead of the embedded store), REDIS_URL (BullMQ delivery), PORT, HOST,
@@ -87,6 +96,8 @@ async function indicators(args: string[]) {
 }
 
 async function conformance(args: string[]) {
+  if (args[0] === 'device') { process.exitCode = await (await import('../../conformance/cli.ts')).deviceCommand(args.slice(1)); return; }
+  if (args[0] === 'verify') { process.exitCode = await (await import('../../conformance/cli.ts')).verifyCommand(args.slice(1)); return; }
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } } });
   if (!positionals[0]) throw new Error('usage: lifeline conformance MODULE [--config FILE] [--json] [--out FILE]');
   const [{ runConformance, toMarkdown }, { parse }] = await Promise.all([import('../../conformance/index.ts'), import('yaml')]);
@@ -109,6 +120,7 @@ async function hj212(args: string[]) {
 }
 
 async function sim(args: string[]) {
+  if (args[0] === 'hj212' && (args.includes('--collector') || args.some((a) => a.startsWith('--break')))) { process.exitCode = await (await import('../../adapters/hj212/sim/collector-cli.ts')).simCollector(args.slice(1)); return; }
   if (args[0] === 'opcua') { await (await import('../../adapters/opc_ua/sim/cli.ts')).simCommand(args.slice(1)); return; }
   if (args[0] === 'modbus') { await (await import('../../adapters/modbus_tcp/sim/cli.ts')).simModbus(args.slice(1)); return; }
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {

@@ -10,6 +10,7 @@ export const HubErrorCodes = {
   CONFIG_NOT_FOUND: { status: 400, retryable: false, meaning: 'The configuration file could not be read.' },
   ADAPTER_NOT_FOUND: { status: 400, retryable: false, meaning: 'An adapter named in `adapters` is neither built in nor provided by a plugin.' },
   ADAPTER_INVALID: { status: 400, retryable: false, meaning: 'A plugin module does not default-export a valid defineAdapter(...) result.' },
+  CONFORMANCE_INVALID: { status: 400, retryable: false, meaning: 'A conformance run cannot start: unknown profile, a capability statement that does not match its schema, or a bad option (listen address, duration, key file).' },
   INGEST_INVALID: { status: 400, retryable: false, meaning: 'An ingest batch is malformed; nothing from it was stored.' },
   BODY_INVALID: { status: 400, retryable: false, meaning: 'A request body (other than an ingest batch) is not valid JSON or does not match the route\'s body schema (an id beyond the store\'s range, text with NUL or a lone UTF-16 surrogate included).' },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, meaning: 'The request body is larger than server.body_limit_bytes.' },

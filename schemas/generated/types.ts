@@ -720,6 +720,117 @@ export interface Config {
 }
 
 /**
+ * What a vendor declares about the product under test (Matter's PICS): the conformance kit runs a clause only when the capabilities it needs are declared; an undeclared one is reported not applicable, never passed. One protocol section per product kind (hj212 today).
+ */
+export interface ConformanceCapabilities {
+  /**
+   * The product under test, as it goes in the report header.
+   */
+  product: {
+    /**
+     * Manufacturer (厂商).
+     */
+    vendor: string;
+    /**
+     * Product name (产品名称).
+     */
+    name: string;
+    /**
+     * Model (型号).
+     */
+    model?: string;
+    /**
+     * Firmware or software version under test.
+     */
+    version: string;
+  };
+  /**
+   * The profile the vendor applies for (the command line's --profile wins).
+   */
+  profile?: string;
+  /**
+   * An HJ 212 data collector (数采仪): how it talks to a platform.
+   */
+  hj212?: {
+    /**
+     * Protocol generation the device speaks (Flag version bits 0, 1, 2).
+     */
+    version: "2005" | "2017" | "2025";
+    /**
+     * The device's MN (the command line's --mn wins).
+     */
+    mn?: string;
+    /**
+     * The access password it sends (the command line's --pw wins).
+     */
+    pw?: string;
+    /**
+     * System code of its uploads (Table 5), e.g. 32 surface-water pollution source.
+     */
+    st?: string;
+    /**
+     * Zone of its wall-clock times (DataTime, SystemTime, QN).
+     */
+    timezone?: string;
+    /**
+     * Data it uploads by itself, per CN, with the period in seconds (2011: RtdInterval; 2051: MinInterval × 60; 2061: 3600).
+     */
+    uploads?: {
+      "2011"?: Cadence;
+      "2051"?: Cadence;
+      "2061"?: Cadence;
+    };
+    /**
+     * It resends an upload that got no 9014 (Table 1: OverTime, ReCount).
+     */
+    retransmission?: {
+      /**
+       * Seconds it waits for the 9014 before resending.
+       */
+      over_time_s: number;
+      /**
+       * How many times it resends.
+       */
+      re_count: number;
+    };
+    /**
+     * It splits long messages into packets with PNUM/PNO (Flag D).
+     */
+    segmented_uploads?: boolean;
+    /**
+     * It sends 9015 heartbeats (HJ 212-2025).
+     */
+    heartbeat?: {
+      /**
+       * Seconds between heartbeats.
+       */
+      interval_s: number;
+    };
+    /**
+     * Platform requests it executes (1011 get time, 1012 set time).
+     */
+    commands?: ("1011" | "1012")[];
+    /**
+     * History CNs it serves for a BeginTime/EndTime request.
+     */
+    history?: ("2031" | "2051" | "2061")[];
+    /**
+     * Factor codes it reports (any other code is a finding).
+     */
+    factors?: string[];
+  };
+}
+/**
+ * A periodic upload.
+ */
+export interface Cadence {
+  /**
+   * Period in seconds.
+   */
+  interval_s: number;
+}
+
+/**
  * The part of the city an API key may see: sites matching every listed dimension (a value of any one listed). A key with a scope may hold only the read scope.
  */
 export interface DataScope {

@@ -25,3 +25,17 @@ export class QnSource {
     return `${wallTime14(ms, this.zone)}${String(ms % 1000).padStart(3, '0')}`;
   }
 }
+
+/** 14-digit wall time in `zone` → epoch ms (undefined when not a valid time). Inverse of wallTime14. */
+export function wallTimeMs(s14: string, zone: string): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(s14);
+  if (!m) return undefined;
+  const asUtc = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  if (Number.isNaN(asUtc) || wallTime14(asUtc, 'UTC') !== s14) return undefined;
+  const offset = (ms: number) => {
+    const p = parts(ms, zone);
+    return Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!) - Math.floor(ms / 1000) * 1000;
+  };
+  const first = asUtc - offset(asUtc);
+  return asUtc - offset(first);
+}
