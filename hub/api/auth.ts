@@ -7,7 +7,7 @@ import type { DataScope } from '../access/scope.ts';
 export type Scope = 'read' | 'ingest' | 'admin';
 export type RouteScope = Scope | 'public';
 
-export interface ApiKeyEntry { name: string; hash: string; scopes: Scope[] }
+export interface ApiKeyEntry { name: string; hash: string; scopes: Scope[]; data?: DataScope }
 /** A key's holder: what it may do (`scopes`) and, when limited, which part of the city it may see (`data`). */
 export interface Principal { name: string; scopes: Set<Scope>; data?: DataScope }
 
@@ -20,7 +20,7 @@ const BEARER = /^\s*bearer\s+(\S+)\s*$/i;
 export class KeyRing {
   private readonly byHash = new Map<string, Principal>();
   constructor(keys: ApiKeyEntry[]) {
-    for (const k of keys) this.byHash.set(k.hash, { name: k.name, scopes: new Set(k.scopes) });
+    for (const k of keys) this.byHash.set(k.hash, { name: k.name, scopes: new Set(k.scopes), ...(k.data ? { data: k.data } : {}) });
   }
   get size() { return this.byHash.size; }
 

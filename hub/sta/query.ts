@@ -219,7 +219,7 @@ function nextLink(url: string, o: QueryOptions): string {
   for (const [k, v] of Object.entries(o.raw)) if (k !== '$top' && k !== '$skip') q.set(k, v);
   q.set('$top', String(o.top));
   q.set('$skip', String(o.skip + o.top));
-  return `${url}?${q.toString().replaceAll('+', '%20')}`;
+  return `${url}?${q.toString().replaceAll('+', '%20').replaceAll('%24', '$')}`;
 }
 
 function entityJson(sc: StaContext, def: EntityDef, r: Row, o: QueryOptions): Row {
