@@ -157,10 +157,22 @@ async function expand(sc: StaContext, def: EntityDef, rows: Row[], o: QueryOptio
             SELECT od.id, od.point_id, t.device_id, t.site_id, t.indicator, od.kind, od.time, od.value, od.avg, od.min, od.max, od.cou,
                    t.unit, t.source_flag, t.flags, coalesce(od.warnings, '{}'::text[]) AS warnings, t.adapter, od.message_id,
                    od.received_at, od.raw_value, t.raw_unit
-            FROM observation_data od JOIN observation_tag t ON t.id = od.tag
-            WHERE od.point_id = l.point_id AND od.kind = l.kind AND od.time = l.time AND od.id = l.id OFFSET 0) o
+            FROM (SELECT * FROM observation_data od WHERE od.point_id = l.point_id AND od.kind = l.kind AND od.time = l.time AND od.id = l.id OFFSET 0) od
+            -- The tag by primary key, one probe per row (a plain join hash-joins the whole tag table on every probe).
+            CROSS JOIN LATERAL (SELECT * FROM observation_tag t WHERE t.id = od.tag OFFSET 0) t) o
           WHERE ${siteIdInScopeSql(sc.scope, 'o.site_id', c.params)}) x`;
+      } else if (nav.target !== 'Observations') {
+        // Registry entities: one pass numbering each parent's children (a LATERAL would re-plan the joins per parent).
+        c.params.push(keys);
+        const k = `$${c.params.length}::${nav.pg}[]`;
+        const where = whereSql(c, target, b, [(_c, a) => `${sub(nav.child, a)} = ANY(${k})`], x.opts, option);
+        const order = orderSql(new FilterCompiler(c, `$expand=${x.nav}($orderby)`), target, b, x.opts);
+        c.params.push(x.opts.skip, x.opts.skip + x.opts.top + 1);
+        sql = `SELECT * FROM (
+          SELECT ${sub(target.columns, b)}${linkCols(target, b, x.opts)}, ${sub(nav.child, b)} AS _k, row_number() OVER (PARTITION BY ${sub(nav.child, b)} ORDER BY ${order}) AS _rn
+          FROM ${tfrom} WHERE ${where}) x WHERE _rn > $${c.params.length - 1} AND _rn <= $${c.params.length} ORDER BY _k, _rn`;
       } else {
+        // Observations: a LATERAL per parent, each an index range scan that stops at its LIMIT.
         c.params.push(keys);
         const k = `$${c.params.length}::${nav.pg}[]`;
         const where = whereSql(c, target, b, [(_c, a) => `${sub(nav.child, a)} = p.v`], x.opts, option);
