@@ -127,8 +127,10 @@ export class FilterCompiler {
       const target = ENTITIES[nav.target];
       const b = this.c.alias();
       const inner = this.path(rest, target, b);
-      if (inner.type === 'geo') this.bad(`"${segs.join('/')}": geometry through a navigation link is not supported`);
-      return { sql: `(SELECT ${inner.sql} FROM ${target.from(this.c, b)} WHERE ${sub(nav.child, b)} = ${sub(nav.parent, a)} AND ${target.scope(this.c, b)} LIMIT 1)`, type: inner.type };
+      const related = (x: string) => `(SELECT ${x} FROM ${target.from(this.c, b)} WHERE ${sub(nav.child, b)} = ${sub(nav.parent, a)} AND ${target.scope(this.c, b)} LIMIT 1)`;
+      // A related entity's point: its longitude and latitude, each a scalar subquery.
+      if (inner.type === 'geo') return { sql: 'NULL', type: 'geo', prop: { ...inner.prop!, lon: related(inner.prop!.lon!), lat: related(inner.prop!.lat!) } };
+      return { sql: related(inner.sql), type: inner.type };
     }
     const p = def.props[head];
     if (!p) this.bad(`"${head}" is not a property of ${def.set} (${['id', ...Object.keys(def.props), ...Object.keys(def.navs)].join(', ')})`);
