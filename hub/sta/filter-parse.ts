@@ -154,6 +154,9 @@ export function wkt(s: string, at = 0): Geometry {
   return { type: 'MultiPolygon', coordinates: c.map((p) => { if (!Array.isArray(p)) throw new FilterSyntaxError('MULTIPOLYGON takes polygons', at); return p.map(ring); }) };
 }
 
+/** At most this many binary operators in one expression. */
+export const MAX_OPERATORS = 500;
+
 const COMPARE = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
 
 /** Parse a `$filter` expression. Throws FilterSyntaxError naming what is wrong and where. */
@@ -170,9 +173,12 @@ export function parseFilter(src: string, maxDepth = 64): Node {
   };
   const enter = () => { if (++depth > maxDepth) throw new FilterSyntaxError(`the expression nests deeper than ${maxDepth} levels`, peek().at); };
 
+  let operators = 0;
   const binary = (ops: Set<string>, next: () => Node, nonAssoc = false) => (): Node => {
     let l = next();
     while (peek().k === 'name' && ops.has((peek() as { v: string }).v.toLowerCase())) {
+      // A chain of operators nests as deep as it is long: capped like parentheses.
+      if (++operators > MAX_OPERATORS) throw new FilterSyntaxError(`the expression has more than ${MAX_OPERATORS} operators`, peek().at);
       const op = (toks[p++] as { v: string }).v.toLowerCase() as BinOp;
       const r = next();
       l = { t: 'bin', op, l, r };

@@ -167,6 +167,9 @@ export class FilterCompiler {
         if (op !== 'eq' && op !== 'ne') this.bad(`null compares only with eq or ne`);
         return { sql: `(${other.sql} IS ${op === 'eq' ? '' : 'NOT '}NULL)`, type: 'bool' };
       }
+      // An integer compared with an id binds as the id's type, so the id's index serves (id eq 5, Datastream/id eq 5).
+      if (l.prop && 'pg' in l.prop && rn.t === 'number' && Number.isSafeInteger(rn.value)) r = { sql: this.bind(rn.value, (l.prop as { pg: string }).pg), type: l.type };
+      if (r.prop && 'pg' in r.prop && ln.t === 'number' && Number.isSafeInteger(ln.value)) l = { sql: this.bind(ln.value, (r.prop as { pg: string }).pg), type: r.type };
       l = this.coerce(l, r.type); r = this.coerce(r, l.type);
       // A date-time written as a string compares as a date-time.
       if (l.type === 'datetime' && r.type === 'string' && rn.t === 'string') r = this.timeString(rn.value);

@@ -65,6 +65,8 @@ t.test('syntax errors say what and where', async (t) => {
     }
   }
   t.throws(() => parseFilter('('.repeat(200) + '1' + ')'.repeat(200)), /deeper than 64/, 'nesting is capped (no stack overflow)');
+  t.throws(() => parseFilter(Array.from({ length: 300 }, () => 'id eq 1').join(' or ')), /more than 500 operators/, 'so are chains of operators');
+  t.ok(parseFilter(Array.from({ length: 200 }, () => 'id eq 1').join(' or ')), '200 alternatives are fine');
 });
 
 t.test('query options: nested $expand, $orderby, limits, errors naming the option', async (t) => {
