@@ -59,7 +59,9 @@ export class FilterCompiler {
   predicate(n: Node, def: EntityDef, a: string): string {
     const e = this.expr(n, def, a);
     if (e.type !== 'bool') this.bad(`the expression is a ${e.type}, not a condition`);
-    return `coalesce(${e.sql}, false)`;
+    // Bare, not coalesce(…, false): in WHERE a null is false anyway, and only a bare predicate can use an index
+    // and prune partitions (phenomenonTime ge …).
+    return e.sql;
   }
 
   /** An expression to order by. */
@@ -111,7 +113,7 @@ export class FilterCompiler {
     const rewritten = rebind(n, name, pdef, pa, target, b);
     const inner = this.expr(rewritten, def, a);
     if (inner.type !== 'bool') this.bad(`"${name}" is a collection: use it inside a condition`);
-    return { sql: `EXISTS (SELECT 1 FROM ${target.from(this.c, b)} WHERE ${sub(nav.child, b)} = ${sub(nav.parent, pa)} AND ${target.scope(this.c, b)} AND coalesce(${inner.sql}, false))`, type: 'bool' };
+    return { sql: `EXISTS (SELECT 1 FROM ${target.from(this.c, b)} WHERE ${sub(nav.child, b)} = ${sub(nav.parent, pa)} AND ${target.scope(this.c, b)} AND ${inner.sql})`, type: 'bool' };
   }
 
   private path(segs: string[], def: EntityDef, a: string): Expr {
