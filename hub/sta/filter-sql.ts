@@ -5,6 +5,16 @@ import { ENTITIES, sub, type EntityDef, type Prop, type PType, type SqlCtx } fro
 
 type Bound = Node & { bound?: { def: EntityDef; a: string } };
 
+function hasPath(n: Node): boolean {
+  switch (n.t) {
+    case 'path': return true;
+    case 'bin': return hasPath(n.l) || hasPath(n.r);
+    case 'not': case 'neg': return hasPath(n.e);
+    case 'call': return n.args.some(hasPath);
+    default: return false;
+  }
+}
+
 /** The first property path of a leaf condition (not below and/or/not) that starts with a to-many link. */
 function firstMany(n: Node, def: EntityDef, a: string): { nav: string; def: EntityDef; a: string } | undefined {
   switch (n.t) {
@@ -66,6 +76,8 @@ export class FilterCompiler {
 
   /** An expression to order by. */
   orderExpr(n: Node, def: EntityDef, a: string): string {
+    // A constant orders nothing (and PostgreSQL refuses some, e.g. ORDER BY NULL).
+    if (!hasPath(n)) this.bad('order by a property or an expression of one');
     const e = this.expr(n, def, a);
     if (e.type === 'geo') this.bad('cannot order by a geometry');
     return e.sql;
@@ -170,8 +182,10 @@ export class FilterCompiler {
         return { sql: `(${other.sql} IS ${op === 'eq' ? '' : 'NOT '}NULL)`, type: 'bool' };
       }
       // An integer compared with an id binds as the id's type, so the id's index serves (id eq 5, Datastream/id eq 5).
-      if (l.prop && 'pg' in l.prop && rn.t === 'number' && Number.isSafeInteger(rn.value)) r = { sql: this.bind(rn.value, (l.prop as { pg: string }).pg), type: l.type };
-      if (r.prop && 'pg' in r.prop && ln.t === 'number' && Number.isSafeInteger(ln.value)) l = { sql: this.bind(ln.value, (r.prop as { pg: string }).pg), type: r.type };
+      // (The literal is already bound as `$n::float8`: only its cast changes.)
+      const asId = (lit: Expr, id: Expr): Expr => ({ sql: lit.sql.replace(/::float8$/, `::${(id.prop as unknown as { pg: string }).pg}`), type: id.type });
+      if (l.prop && 'pg' in l.prop && rn.t === 'number' && Number.isSafeInteger(rn.value)) r = asId(r, l);
+      if (r.prop && 'pg' in r.prop && ln.t === 'number' && Number.isSafeInteger(ln.value)) l = asId(l, r);
       l = this.coerce(l, r.type); r = this.coerce(r, l.type);
       // A date-time written as a string compares as a date-time.
       if (l.type === 'datetime' && r.type === 'string' && rn.t === 'string') r = this.timeString(rn.value);

@@ -5,6 +5,7 @@
 import type { Test } from 'tap';
 import { startTestHub, auth, KEYS } from './hub.ts';
 import { hashKey } from '../../hub/api/auth.ts';
+import fc from 'fast-check';
 
 const SCOPED = 'key-sta-water';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -160,6 +161,7 @@ export async function staSuite(t: Test, store: 'pglite' | 'postgres'): Promise<v
     t.equal(await n("Datastream/Thing/properties/code eq 'GS-001' and result ge 0.09"), 14);
     t.equal(await n('phenomenonTime lt now() and phenomenonTime gt mindatetime() and resultTime lt maxdatetime()'), 90);
     t.equal(await n('parameters/warnings eq null'), 0, 'a JSON path compares');
+    t.equal(await n('id eq 1 or 2 eq id'), 2, 'ids compare with integers');
   });
 
   t.test('errors follow the standard shape and name the bad option', async (t) => {
@@ -190,6 +192,27 @@ export async function staSuite(t: Test, store: 'pglite' | 'postgres'): Promise<v
       t.equal(r.body.error?.code, 'STA_NOT_FOUND', q);
     }
     t.equal((await hub.app.inject({ url: '/sta/v1.1/Things' })).statusCode, 401, 'a key is needed');
+  });
+
+  t.test('random $filter and $orderby token soup: 200 or 400, never a 500', async (t) => {
+    const tokens = ['result', 'id', 'phenomenonTime', 'name', 'location', 'eq', 'ne', 'gt', 'le', 'add', 'sub', 'mul', 'div', 'mod', '(', ')', ',', "'x'", "''''", '1', '0', '-1', '1e308', '2.5',
+      '-', 'not', 'and', 'or', 'round(', 'floor(', 'year(', 'length(', 'substring(', 'indexof(', 'concat(', 'geo.intersects(location,', 'geo.distance(', 'st_within(',
+      "geography'POINT(1 2)'", "geography'POLYGON((0 0,1 0,1 1,0 0))'", 'parameters/kind', 'parameters/x/y', 'properties/code', 'Datastream/Thing/name', 'Datastreams/name',
+      'Locations/location', 'Thing/Locations/location', 'null', 'true', '2026-01-01T00:00:00Z', "duration'P1D'", 'now()', 'resultQuality/flags', 'unitOfMeasurement/symbol'];
+    const operand = fc.constantFrom('result', 'id', 'phenomenonTime', 'name', 'parameters/kind', 'properties/code', 'Datastream/Thing/name', 'Datastreams/name', "'x'", '1', '1e308', 'null',
+      '2026-01-01T00:00:00Z', 'round(result)', 'length(name)', "phenomenonTime add duration'P1D'", 'result div 0', "concat(name, 'x')", 'year(phenomenonTime)');
+    const soup = fc.oneof(
+      fc.array(fc.constantFrom(...tokens), { minLength: 1, maxLength: 9 }).map((xs) => xs.join(' ')),
+      fc.tuple(operand, fc.constantFrom('eq', 'ne', 'gt', 'le', 'add', 'mul'), operand).map((xs) => xs.join(' ')),
+    );
+    const statuses = new Map<number, number>();
+    await fc.assert(fc.asyncProperty(soup, fc.constantFrom('Observations', 'Things', 'Datastreams', 'Locations'), fc.boolean(), async (f, set, asOrder) => {
+      const r = await hub.app.inject({ url: `/sta/v1.1/${set}?${asOrder ? '$orderby' : '$filter'}=${enc(f)}&$top=2`, headers: auth(KEYS.read) });
+      statuses.set(r.statusCode, (statuses.get(r.statusCode) ?? 0) + 1);
+      if (r.statusCode !== 200 && r.statusCode !== 400) throw new Error(`${set} ${f}: ${r.statusCode} ${r.body}`);
+      if (r.statusCode === 400 && r.json().error?.code !== 'STA_QUERY_INVALID') throw new Error(`${f}: ${r.body}`);
+    }), { numRuns: 250, seed: 15 });
+    t.ok((statuses.get(200) ?? 0) > 0 && (statuses.get(400) ?? 0) > 0, `both answers seen: ${JSON.stringify([...statuses])}`);
   });
 
   t.test('a key scoped to one enterprise sees only its sites, everywhere', async (t) => {
