@@ -234,14 +234,22 @@ function nextLink(url: string, o: QueryOptions): string {
   return `${url}?${q.toString().replaceAll('+', '%20').replaceAll('%24', '$')}`;
 }
 
+const selected = (select: string[], key: string) => {
+  if (key === '@iot.id') return select.includes('id');
+  if (key === '@iot.selfLink') return select.includes('selfLink');
+  return select.includes(key.endsWith('@iot.navigationLink') ? key.slice(0, -'@iot.navigationLink'.length) : key);
+};
+
 function entityJson(sc: StaContext, def: EntityDef, r: Row, o: QueryOptions): Row {
   const id = idOf(def, r);
   const self = `${sc.base}/${def.set}(${keyText(def, id)})`;
-  const out: Row = { '@iot.selfLink': self, '@iot.id': id, ...def.present(r) };
-  for (const nav of Object.keys(def.navs)) out[`${nav}@iot.navigationLink`] = `${self}/${nav}`;
+  const full: Row = { '@iot.selfLink': self, '@iot.id': id, ...def.present(r) };
+  for (const nav of Object.keys(def.navs)) full[`${nav}@iot.navigationLink`] = `${self}/${nav}`;
+  let out = full;
   if (o.select) {
-    const keep = new Set(o.select.flatMap((s) => (s === 'id' ? ['@iot.id'] : s === 'selfLink' ? ['@iot.selfLink'] : [s, `${s}@iot.navigationLink`])));
-    for (const k of Object.keys(out)) if (!keep.has(k)) delete out[k];
+    // A new object with the kept keys (deleting keys would make every entity a slow dictionary object).
+    out = {};
+    for (const k of Object.keys(full)) if (selected(o.select, k)) out[k] = full[k];
   }
   for (const x of o.expand) {
     const nav = def.navs[x.nav]!;
