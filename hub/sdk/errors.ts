@@ -41,6 +41,8 @@ export const HubErrorCodes = {
   ALARM_NOT_FOUND: { status: 404, retryable: false, meaning: 'No alarm with that id.' },
   ALARM_TRANSITION_INVALID: { status: 409, retryable: false, meaning: 'The alarm is not in the state this handling step needs (open → ack → assess → dispatch → resolve → archive), or it is still active and cannot be archived; details give its state.' },
   QUERY_INVALID: { status: 400, retryable: false, meaning: 'A query or path parameter is malformed (bad time, unknown filter value, bad cursor or id, a non-finite number, NUL).' },
+  STA_QUERY_INVALID: { status: 400, retryable: false, meaning: 'A SensorThings request (/sta/v1.1) has a malformed or unsupported query option; error.target names the option ($filter, $expand, …) and the message what is wrong.' },
+  STA_NOT_FOUND: { status: 404, retryable: false, meaning: 'A SensorThings path names no entity set, navigation link or property, or an entity that does not exist (or is outside the key\'s data scope: the same answer).' },
   AUTH_MISSING: { status: 401, retryable: false, meaning: 'The request carries no API key.' },
   AUTH_INVALID: { status: 401, retryable: false, meaning: 'The API key is not known.' },
   AUTH_FORBIDDEN: { status: 403, retryable: false, meaning: 'The API key lacks the scope this route needs, or it is limited to part of the data (a data scope) and the route answers with hub-wide state.' },

@@ -1,0 +1,186 @@
+// SensorThings reads (/sta/v1.1) on a bounded PostgreSQL data set: one Datastream's last day, the latest observation of every Datastream of 1,000 Things, $count over one day; each beside the /v1 or SQL answer to the same question.
+//
+// A fresh database on the PostgreSQL of DATABASE_URL: --things sites, one device each with --per-thing points,
+// --days of history (one reading every --every minutes per point) loaded by SQL in the store's own layout
+// (bench/lib/current-layout.ts), the latest table rebuilt, ANALYZE. Then each figure is timed through the hub's API in
+// process (fastify inject: routing, auth, SQL, JSON), with a reference measured in the same run so the ratio means
+// something on a loaded machine. The database is dropped at the end unless --keep.
+import { parseArgs } from 'node:util';
+import { cpus } from 'node:os';
+import pg from 'pg';
+import pino from 'pino';
+import { loadConfig, sampleConfigPath } from '../hub/config/load.ts';
+import { startHub, type Hub } from '../hub/hub.ts';
+import { hashKey } from '../hub/api/auth.ts';
+import { rebuildLatest } from '../hub/store/observations.ts';
+import type { RegistryDocs } from '../hub/registry/check.ts';
+import { BenchUsageError } from './lib/errors.ts';
+import { currentLayout } from './lib/current-layout.ts';
+
+const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const DAY = 86_400_000;
+const KEY = 'bench-sta-key';
+const INDICATORS = ['water.pipe_pressure', 'water.pipe_flow_velocity', 'water.hydrant_pressure', 'water.leak_noise', 'water.hydrant_flow'];
+
+const HELP = `usage: npm run bench -- sta [options]
+
+  --things N     sites (Things), one device each (default 1000)
+  --per-thing N  points (Datastreams) per site (default 5)
+  --days N       days of history (default 3)
+  --every M      minutes between two readings of a point (default 10)
+  --samples N    timed runs per figure (default 100; each figure also stops after --budget seconds, at least 5 runs)
+  --budget S     seconds per figure (default 20)
+  --keep         keep the database (its name is printed)
+
+Targets (issue 15, on the store bench's 50 M rows): Datastreams(id)/Observations for the last day p99 < 50 ms; the
+latest observation of every Datastream of 1,000 Things < 300 ms; $count=true on Observations with a one-day filter
+< 100 ms. The defaults make 1000 × 5 × 144 × 3 = 2.16 M rows (a few minutes on 2 cores).
+PostgreSQL: DATABASE_URL (default ${DEFAULT_PG_URL}), a role that may CREATE DATABASE.`;
+
+interface Options { things: number; perThing: number; days: number; every: number; samples: number; budgetMs: number; keep: boolean }
+
+function count(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v.replace(/[_,]/g, ''));
+  if (!Number.isInteger(n) || n < 1) throw new BenchUsageError(`--${name} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+function parseOptions(args: string[]): Options | undefined {
+  const options = {
+    things: { type: 'string' }, 'per-thing': { type: 'string' }, days: { type: 'string' }, every: { type: 'string' },
+    samples: { type: 'string' }, budget: { type: 'string' }, keep: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+  } as const;
+  let values;
+  try { values = parseArgs({ args, options, strict: true }).values; } catch (e) { throw new BenchUsageError(`${(e as Error).message}\n\n${HELP}`); }
+  if (values.help) { console.log(HELP); return undefined; }
+  return {
+    things: count('things', values.things, 1000), perThing: count('per-thing', values['per-thing'], 5), days: count('days', values.days, 3),
+    every: count('every', values.every, 10), samples: count('samples', values.samples, 100), budgetMs: count('budget', values.budget, 20) * 1000, keep: values.keep,
+  };
+}
+
+function registry(o: Options): RegistryDocs {
+  const site = (i: number) => `STA-S${String(i + 1).padStart(5, '0')}`;
+  const dev = (i: number) => `STA-D${String(i + 1).padStart(5, '0')}`;
+  return {
+    sites: Array.from({ length: o.things }, (_, i) => ({
+      code: site(i), name: `SensorThings 测试站点 ${i + 1}`, domain: 'water', enterprise: i % 2 ? '示范市自来水有限公司' : '示范市二水厂',
+      location: { lat: 24.4 + (i % 100) / 1000, lon: 118 + Math.floor(i / 100) / 1000 },
+    })),
+    devices: Array.from({ length: o.things }, (_, i) => ({ code: dev(i), site: site(i), name: `device ${i + 1}`, vendor: 'Bench', model: 'B-1' })),
+    points: Array.from({ length: o.things * o.perThing }, (_, k) => ({
+      code: `STA-P${String(k + 1).padStart(6, '0')}`, device: dev(Math.floor(k / o.perThing)), indicator: INDICATORS[k % INDICATORS.length]!, field: `f${k}`,
+    })),
+  };
+}
+
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+const pctl = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!; };
+interface Timing { p50: number; p99: number; n: number }
+
+async function timed(samples: number, budgetMs: number, once: (i: number) => Promise<void>): Promise<Timing> {
+  await once(0); // warm (plans, caches)
+  const ms: number[] = [];
+  const t0 = performance.now();
+  for (let i = 1; i <= samples && (ms.length < 5 || performance.now() - t0 < budgetMs); i++) {
+    const s = performance.now();
+    await once(i);
+    ms.push(performance.now() - s);
+  }
+  return { p50: pctl(ms, 0.5), p99: pctl(ms, 0.99), n: ms.length };
+}
+
+export async function run(args: string[]): Promise<void> {
+  const o = parseOptions(args);
+  if (!o) return;
+  const adminUrl = process.env.DATABASE_URL || DEFAULT_PG_URL;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  try { await admin.connect(); } catch (e) { throw new BenchUsageError(`cannot connect to PostgreSQL at ${adminUrl.replace(/\/\/[^@]*@/, '//***@')} (set DATABASE_URL): ${(e as Error).message}`); }
+  const version = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
+  const name = `lifeline_bench_sta_${process.pid}`;
+  const points = o.things * o.perThing;
+  const endMs = Math.floor(Date.now() / (o.every * 60_000)) * o.every * 60_000;
+  const fromMs = endMs - o.days * DAY;
+  console.log(`sta: PostgreSQL ${version}, node ${process.version}, ${cpus().length} CPU(s)`);
+  console.log(`  ${fmt(o.things)} Things × ${o.perThing} Datastreams; ${o.days} days every ${o.every} min: ${fmt(points * o.days * 1440 / o.every)} observations`);
+  let hub: Hub | undefined;
+  const failures: string[] = [];
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+    const u = new URL(adminUrl);
+    u.pathname = `/${name}`;
+    const loaded = loadConfig(sampleConfigPath, {});
+    const c = loaded.config;
+    c.store.url = u.toString();
+    c.server.port = 0;
+    c.api.keys = [{ name: 'bench', hash: hashKey(KEY), scopes: ['read'] }];
+    c.adapters = {};
+    c.registry = registry(o) as typeof c.registry;
+    let t0 = performance.now();
+    hub = await startHub(loaded, { listen: false, logger: pino({ level: 'warn' }), env: {} });
+    console.log(`  hub started on ${name} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const db = hub.db;
+    const layout = currentLayout(c.timezone);
+    t0 = performance.now();
+    await layout.beforeBulkLoad(db, fromMs, endMs);
+    const value = `round((0.2 + ((p.id * 7919 + (extract(epoch FROM t)::bigint / 60) * 104729) % 1000) / 2500.0)::numeric, 3)::float8`;
+    for (let d = fromMs; d < endMs; d += DAY) await db.query(layout.historySql(value), [d, Math.min(d + DAY, endMs), o.every]);
+    await rebuildLatest(db);
+    await db.query('ANALYZE');
+    const rows = Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation_data')).rows[0]!.n);
+    console.log(`  loaded ${fmt(rows)} rows, latest table and statistics in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+
+    const inject = async (url: string, check: (body: any) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const r = await hub!.app.inject({ url, headers: { authorization: `Bearer ${KEY}` } });
+      if (r.statusCode !== 200) throw new Error(`${url}: ${r.statusCode} ${r.body.slice(0, 300)}`);
+      check(r.json());
+    };
+    const pointIds = (await db.query<{ id: number; code: string }>('SELECT id, code FROM point ORDER BY id')).rows;
+    const pick = (i: number) => pointIds[(i * 7919) % pointIds.length]!;
+    const dayAgo = new Date(endMs - DAY).toISOString();
+    const perDay = 1440 / o.every;
+    const enc = encodeURIComponent;
+    const figures: Array<{ label: string; target: number; pick: 'p99' | 'p50'; sta: Timing; ref: Timing; refLabel: string }> = [];
+
+    // 1. One Datastream's last day (all of it: $top 1000 > 144 rows).
+    const expectDay = (n: number) => { if (Math.abs(n - perDay) > 1) throw new Error(`expected ~${perDay} rows of the last day, got ${n}`); };
+    const sta1 = await timed(o.samples, o.budgetMs, (i) => inject(`/sta/v1.1/Datastreams(${pick(i).id})/Observations?$filter=${enc(`phenomenonTime ge ${dayAgo}`)}&$orderby=phenomenonTime&$top=1000`, (b) => expectDay(b.value.length)));
+    const ref1 = await timed(o.samples, o.budgetMs, (i) => inject(`/v1/observations?point=${pick(i).code}&from=${dayAgo}&limit=1000`, (b) => expectDay(b.data.length)));
+    figures.push({ label: 'Datastreams(id)/Observations, last day', target: 50, pick: 'p99', sta: sta1, ref: ref1, refLabel: '/v1/observations?point=…&from=…' });
+
+    // 2. The latest observation of every Datastream of 1,000 Things (from the latest-value table).
+    const things = Math.min(1000, o.things);
+    const expectAll = (n: number) => { if (n !== things * o.perThing) throw new Error(`expected ${things * o.perThing} latest values, got ${n}`); };
+    const sta2 = await timed(Math.min(o.samples, 30), o.budgetMs, () => inject(`/sta/v1.1/Things?$top=${things}&$select=id&$expand=${enc('Datastreams($select=id;$expand=Observations($top=1;$orderby=phenomenonTime desc))')}`,
+      (b) => expectAll(b.value.reduce((s: number, t: any) => s + t.Datastreams.filter((d: any) => d.Observations.length === 1).length, 0)))); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const ref2 = await timed(Math.min(o.samples, 30), o.budgetMs, () => inject('/v1/observations/latest', (b) => expectAll(b.data.length)));
+    figures.push({ label: `latest Observation of every Datastream of ${fmt(things)} Things`, target: 300, pick: 'p99', sta: sta2, ref: ref2, refLabel: '/v1/observations/latest (all points)' });
+
+    // 3. $count over one day (the first 24 hours of history).
+    const day0 = fromMs;
+    const dayFilter = `phenomenonTime ge ${new Date(day0).toISOString()} and phenomenonTime lt ${new Date(day0 + DAY).toISOString()}`;
+    const expectCount = (n: number) => { if (n !== points * perDay) throw new Error(`expected a count of ${points * perDay}, got ${n}`); };
+    const sta3 = await timed(Math.min(o.samples, 50), o.budgetMs, () => inject(`/sta/v1.1/Observations?$filter=${enc(dayFilter)}&$count=true&$top=1`, (b) => expectCount(b['@iot.count'])));
+    const ref3 = await timed(Math.min(o.samples, 50), o.budgetMs, async () => {
+      const r = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation_data WHERE time >= to_timestamp($1 / 1000.0) AND time < to_timestamp($2 / 1000.0)', [day0, day0 + DAY]);
+      expectCount(Number(r.rows[0]!.n));
+    });
+    figures.push({ label: '$count=true on Observations, one-day filter', target: 100, pick: 'p99', sta: sta3, ref: ref3, refLabel: 'SELECT count(*) … one day (SQL, no HTTP)' });
+
+    console.log(`| figure | SensorThings p50 / p99 (ms) | target | reference p50 / p99 (ms) | ratio p50 |`);
+    console.log(`|---|---|---|---|---|`);
+    for (const f of figures) {
+      const ok = f.sta[f.pick] < f.target;
+      if (!ok) failures.push(f.label);
+      console.log(`| ${f.label} (${f.sta.n} runs) | ${fmt(f.sta.p50, 1)} / ${fmt(f.sta.p99, 1)} | ${f.pick} < ${f.target} ${ok ? 'met' : 'MISSED'} | ${f.refLabel}: ${fmt(f.ref.p50, 1)} / ${fmt(f.ref.p99, 1)} | ${fmt(f.sta.p50 / f.ref.p50, 2)}× |`);
+    }
+    console.log(`\n${failures.length ? `missed on this run: ${failures.join('; ')}` : 'every target met'} (at ${fmt(rows)} rows; the issue's figures are for 50 M)`);
+  } finally {
+    await hub?.stop().catch(() => undefined);
+    if (o.keep) console.log(`kept: database ${name}`);
+    else { await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch((e: Error) => console.log(`could not drop ${name}: ${e.message}`)); console.log(`dropped the database ${name}`); }
+    await admin.end();
+  }
+}

@@ -1,0 +1,362 @@
+// A SensorThings request (resource path + options) → SQL statements → the standard's JSON. Every row set is selected,
+// filtered, ordered, counted and paged in SQL, narrowed by the caller's data scope at every level ($expand, $count,
+// navigation); nothing is filtered in memory.
+import type { Queryable } from '../store/driver.ts';
+import type { DataScope } from '../access/scope.ts';
+import { siteIdInScopeSql } from '../access/scope.ts';
+import { ENTITIES, OBSERVATION_COLUMNS, sub, type EntityDef, type Nav, type SetName, type SqlCtx } from './entities.ts';
+import { FilterCompiler, OptionError } from './filter-sql.ts';
+import type { QueryOptions, Expand } from './options.ts';
+
+/** 404: the path names no entity (or one outside the caller's scope: the same answer, so nothing leaks). */
+export class NotFound extends Error { constructor(message: string) { super(message); this.name = 'NotFound'; } }
+
+export interface StaContext {
+  db: Queryable;
+  scope: DataScope | undefined;
+  /** The indicator catalogue as rows for jsonb_to_recordset (code, name, name_zh, description, domain, unit). */
+  catalogue: string;
+  /** Absolute URL of the service root, e.g. http://host/sta/v1.1 */
+  base: string;
+}
+
+type Row = Record<string, unknown>;
+type Cond = (c: SqlCtx, a: string) => string;
+
+class Ctx implements SqlCtx {
+  params: unknown[] = [];
+  private n = 0;
+  private cat?: string;
+  constructor(readonly scope: DataScope | undefined, private readonly catJson: string) {}
+  catalogue() { if (!this.cat) { this.params.push(this.catJson); this.cat = `$${this.params.length}::jsonb`; } return this.cat; }
+  alias() { return `e${this.n++}`; }
+}
+
+const keyText = (def: EntityDef, id: unknown) => (def.id.pg === 'text' ? `'${String(id).replaceAll("'", "''")}'` : String(id));
+const idOf = (def: EntityDef, r: Row) => (def.id.pg === 'bigint' ? safeNumber(r.id) : r.id);
+function safeNumber(v: unknown): unknown {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v;
+}
+
+// ─── path ────────────────────────────────────────────────────────────────────
+
+export interface Segment { name: string; key?: number | string }
+
+export function parsePath(path: string): Segment[] {
+  const segs: Segment[] = [];
+  for (const part of path.split('/').filter((p) => p.length)) {
+    const m = /^([A-Za-z$]+)(?:\((.*)\))?$/s.exec(part);
+    if (!m) throw new NotFound(`"${part}" is not a resource path segment`);
+    const seg: Segment = { name: m[1]! };
+    if (m[2] !== undefined) {
+      const k = m[2].trim();
+      if (/^\d{1,18}$/.test(k)) seg.key = Number(k);
+      else if (/^'(?:[^']|'')*'$/.test(k)) seg.key = k.slice(1, -1).replaceAll("''", "'");
+      else throw new OptionError(`${m[1]}(…)`, `"${k.slice(0, 60)}" is not an entity id (an integer or a quoted string)`);
+    }
+    segs.push(seg);
+  }
+  return segs;
+}
+
+function idCond(def: EntityDef, key: number | string, where: string): Cond {
+  const want = def.id.pg === 'text' ? 'string' : 'number';
+  if (typeof key !== want) throw new NotFound(`${where}: ${def.set} ids are ${want === 'string' ? 'quoted strings' : 'integers'}`);
+  return (c, a) => { c.params.push(key); return `${sub(def.id.sql, a)} = $${c.params.length}::${def.id.pg}`; };
+}
+
+// ─── statements ──────────────────────────────────────────────────────────────
+
+const DEFAULT_ORDER: Partial<Record<SetName, string>> = { Observations: '{e}.time' };
+
+function orderSql(fc: FilterCompiler, def: EntityDef, a: string, o: QueryOptions): string {
+  const parts = o.orderby.map((ob) => `${fc.orderExpr(ob.expr, def, a)} ${ob.desc ? 'DESC' : 'ASC'} NULLS ${ob.desc ? 'LAST' : 'FIRST'}`);
+  const lastDesc = o.orderby.length ? o.orderby[o.orderby.length - 1]!.desc : false;
+  if (!o.orderby.length && DEFAULT_ORDER[def.set]) parts.push(`${sub(DEFAULT_ORDER[def.set]!, a)} ASC`);
+  parts.push(`${sub(def.id.sql, a)} ${lastDesc ? 'DESC' : 'ASC'}`);
+  return parts.join(', ');
+}
+
+function whereSql(c: Ctx, def: EntityDef, a: string, conds: Cond[], o: QueryOptions | undefined, option: string): string {
+  const w = [def.scope(c, a), ...conds.map((f) => f(c, a))];
+  if (o?.filter) w.push(new FilterCompiler(c, option).predicate(o.filter, def, a));
+  return w.join(' AND ');
+}
+
+function linkCols(def: EntityDef, a: string, o: QueryOptions): string {
+  return o.expand.map((x) => `, ${sub(navOf(def, x).parent, a)} AS "_l_${x.nav}"`).join('');
+}
+
+function navOf(def: EntityDef, x: Expand): Nav {
+  const nav = def.navs[x.nav];
+  if (!nav) throw new OptionError('$expand', `"${x.nav}" is not a navigation link of ${def.set} (${Object.keys(def.navs).join(', ')})`);
+  return nav;
+}
+
+/** A collection page: rows [skip, skip + top) and whether there are more; the count when asked. */
+async function page(sc: StaContext, def: EntityDef, conds: Cond[], o: QueryOptions, option = '$filter'): Promise<{ rows: Row[]; more: boolean; count?: number }> {
+  const c = new Ctx(sc.scope, sc.catalogue);
+  const a = c.alias();
+  const from = def.from(c, a);
+  const where = whereSql(c, def, a, conds, o, option);
+  const order = orderSql(new FilterCompiler(c, '$orderby'), def, a, o);
+  c.params.push(o.top + 1, o.skip);
+  const sql = `SELECT ${sub(def.columns, a)}${linkCols(def, a, o)} FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT $${c.params.length - 1} OFFSET $${c.params.length}`;
+  const rows = (await sc.db.query<Row>(sql, c.params)).rows;
+  const res: { rows: Row[]; more: boolean; count?: number } = { rows: rows.slice(0, o.top), more: rows.length > o.top };
+  if (o.count) {
+    // The same FROM and WHERE (their parameters are the first ones bound), no order: count(*) over the index.
+    if (!res.more && o.skip === 0) res.count = res.rows.length;
+    else {
+      const cc = new Ctx(sc.scope, sc.catalogue);
+      const ca = cc.alias();
+      const cf = def.from(cc, ca);
+      const cw = whereSql(cc, def, ca, conds, o, option);
+      res.count = Number((await sc.db.query<{ n: string }>(`SELECT count(*) AS n FROM ${cf} WHERE ${cw}`, cc.params)).rows[0]!.n);
+    }
+  }
+  return res;
+}
+
+/** `Datastreams?$expand=Observations($top=1;$orderby=phenomenonTime desc)`: the latest-value table answers it. */
+function isLatest(nav: Nav, o: QueryOptions): boolean {
+  if (nav.target !== 'Observations' || nav.child !== '{e}.point_id') return false;
+  if (o.top !== 1 || o.skip !== 0 || o.filter || o.count || o.orderby.length !== 1) return false;
+  const ob = o.orderby[0]!;
+  return ob.desc && ob.expr.t === 'path' && ob.expr.segs.length === 1 && (ob.expr.segs[0] === 'phenomenonTime' || ob.expr.segs[0] === 'resultTime');
+}
+
+/** Expanded children of `rows` (parents of `def`), attached in place as `_x_<nav>`. */
+async function expand(sc: StaContext, def: EntityDef, rows: Row[], o: QueryOptions): Promise<void> {
+  for (const x of o.expand) {
+    const nav = navOf(def, x);
+    const target = ENTITIES[nav.target];
+    const keys = [...new Set(rows.map((r) => r[`_l_${x.nav}`]).filter((v) => v !== null && v !== undefined))];
+    const byKey = new Map<string, Row[]>();
+    const counts = new Map<string, number>();
+    if (keys.length) {
+      const c = new Ctx(sc.scope, sc.catalogue);
+      const b = c.alias();
+      const tfrom = target.from(c, b);
+      const option = `$expand=${x.nav}($filter)`;
+      let sql: string;
+      if (!nav.many) {
+        const where = whereSql(c, target, b, [], x.opts, option);
+        c.params.push(keys);
+        sql = `SELECT ${sub(target.columns, b)}${linkCols(target, b, x.opts)}, ${sub(nav.child, b)} AS _k FROM ${tfrom}
+               WHERE ${sub(nav.child, b)} = ANY($${c.params.length}::${nav.pg}[]) AND ${where}`;
+      } else if (isLatest(nav, x.opts)) {
+        c.params.push(keys);
+        const k = `$${c.params.length}::int[]`;
+        // One probe per point: its newest (time, id) over every kind from observation_latest, then that row by identity.
+        sql = `SELECT p.v AS _k, x.* FROM unnest(${k}) AS p(v) CROSS JOIN LATERAL (
+          SELECT ${OBSERVATION_COLUMNS('o')}${linkCols(target, 'o', x.opts)} FROM (
+            SELECT l.point_id, l.kind, l.time, l.id FROM observation_latest l WHERE l.point_id = p.v ORDER BY l.time DESC, l.id DESC LIMIT 1) l
+          CROSS JOIN LATERAL (
+            SELECT od.id, od.point_id, t.device_id, t.site_id, t.indicator, od.kind, od.time, od.value, od.avg, od.min, od.max, od.cou,
+                   t.unit, t.source_flag, t.flags, coalesce(od.warnings, '{}'::text[]) AS warnings, t.adapter, od.message_id,
+                   od.received_at, od.raw_value, t.raw_unit
+            FROM (SELECT * FROM observation_data od WHERE od.point_id = l.point_id AND od.kind = l.kind AND od.time = l.time AND od.id = l.id OFFSET 0) od
+            -- The tag by primary key, one probe per row (a plain join hash-joins the whole tag table on every probe).
+            CROSS JOIN LATERAL (SELECT * FROM observation_tag t WHERE t.id = od.tag OFFSET 0) t) o
+          WHERE ${siteIdInScopeSql(sc.scope, 'o.site_id', c.params)}) x`;
+      } else if (nav.target !== 'Observations') {
+        // Registry entities: one pass numbering each parent's children (a LATERAL would re-plan the joins per parent).
+        c.params.push(keys);
+        const k = `$${c.params.length}::${nav.pg}[]`;
+        const where = whereSql(c, target, b, [(_c, a) => `${sub(nav.child, a)} = ANY(${k})`], x.opts, option);
+        const order = orderSql(new FilterCompiler(c, `$expand=${x.nav}($orderby)`), target, b, x.opts);
+        c.params.push(x.opts.skip, x.opts.skip + x.opts.top + 1);
+        sql = `SELECT * FROM (
+          SELECT ${sub(target.columns, b)}${linkCols(target, b, x.opts)}, ${sub(nav.child, b)} AS _k, row_number() OVER (PARTITION BY ${sub(nav.child, b)} ORDER BY ${order}) AS _rn
+          FROM ${tfrom} WHERE ${where}) x WHERE _rn > $${c.params.length - 1} AND _rn <= $${c.params.length} ORDER BY _k, _rn`;
+      } else {
+        // Observations: a LATERAL per parent, each an index range scan that stops at its LIMIT.
+        c.params.push(keys);
+        const k = `$${c.params.length}::${nav.pg}[]`;
+        const where = whereSql(c, target, b, [(_c, a) => `${sub(nav.child, a)} = p.v`], x.opts, option);
+        const order = orderSql(new FilterCompiler(c, `$expand=${x.nav}($orderby)`), target, b, x.opts);
+        c.params.push(x.opts.top + 1, x.opts.skip);
+        sql = `SELECT p.v AS _k, x.* FROM unnest(${k}) AS p(v) CROSS JOIN LATERAL (
+          SELECT ${sub(target.columns, b)}${linkCols(target, b, x.opts)} FROM ${tfrom} WHERE ${where}
+          ORDER BY ${order} LIMIT $${c.params.length - 1} OFFSET $${c.params.length}) x`;
+      }
+      const children = (await sc.db.query<Row>(sql, c.params)).rows;
+      for (const ch of children) {
+        const k = String(ch._k);
+        (byKey.get(k) ?? byKey.set(k, []).get(k)!).push(ch);
+      }
+      if (nav.many && x.opts.count) {
+        const cc = new Ctx(sc.scope, sc.catalogue);
+        const cb = cc.alias();
+        const cfrom = target.from(cc, cb);
+        cc.params.push(keys);
+        const kp = `$${cc.params.length}::${nav.pg}[]`;
+        const where = whereSql(cc, target, cb, [], x.opts, option);
+        const q = `SELECT ${sub(nav.child, cb)} AS _k, count(*) AS n FROM ${cfrom} WHERE ${sub(nav.child, cb)} = ANY(${kp}) AND ${where} GROUP BY 1`;
+        for (const r of (await sc.db.query<{ _k: unknown; n: string }>(q, cc.params)).rows) counts.set(String(r._k), Number(r.n));
+      }
+      const all = [...byKey.values()].flat();
+      if (all.length && x.opts.expand.length) await expand(sc, target, all, x.opts);
+    }
+    for (const r of rows) {
+      const k = String(r[`_l_${x.nav}`]);
+      const ch = byKey.get(k) ?? [];
+      r[`_x_${x.nav}`] = nav.many
+        ? { rows: ch.slice(0, x.opts.top), more: ch.length > x.opts.top, count: x.opts.count ? counts.get(k) ?? 0 : undefined }
+        : { one: ch[0] };
+    }
+  }
+}
+
+// ─── JSON ────────────────────────────────────────────────────────────────────
+
+function checkSelect(def: EntityDef, o: QueryOptions, option = '$select') {
+  if (!o.select) return;
+  const known = new Set(['id', 'selfLink', 'properties', ...Object.keys(def.props), ...Object.keys(def.navs)]);
+  for (const s of o.select) if (!known.has(s)) throw new OptionError(option, `"${s}" is not a property of ${def.set} (${[...known].join(', ')})`);
+}
+
+function checkTree(def: EntityDef, o: QueryOptions, path = '') {
+  checkSelect(def, o, path ? `$expand=${path}($select)` : '$select');
+  for (const x of o.expand) {
+    const nav = navOf(def, x);
+    checkTree(ENTITIES[nav.target], x.opts, path ? `${path}/${x.nav}` : x.nav);
+  }
+}
+
+function nextLink(url: string, o: QueryOptions): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(o.raw)) if (k !== '$top' && k !== '$skip') q.set(k, v);
+  q.set('$top', String(o.top));
+  q.set('$skip', String(o.skip + o.top));
+  return `${url}?${q.toString().replaceAll('+', '%20').replaceAll('%24', '$')}`;
+}
+
+const selected = (select: string[], key: string) => {
+  if (key === '@iot.id') return select.includes('id');
+  if (key === '@iot.selfLink') return select.includes('selfLink');
+  return select.includes(key.endsWith('@iot.navigationLink') ? key.slice(0, -'@iot.navigationLink'.length) : key);
+};
+
+function entityJson(sc: StaContext, def: EntityDef, r: Row, o: QueryOptions): Row {
+  const id = idOf(def, r);
+  const self = `${sc.base}/${def.set}(${keyText(def, id)})`;
+  const full: Row = { '@iot.selfLink': self, '@iot.id': id, ...def.present(r) };
+  for (const nav of Object.keys(def.navs)) full[`${nav}@iot.navigationLink`] = `${self}/${nav}`;
+  let out = full;
+  if (o.select) {
+    // A new object with the kept keys (deleting keys would make every entity a slow dictionary object).
+    out = {};
+    for (const k of Object.keys(full)) if (selected(o.select, k)) out[k] = full[k];
+  }
+  for (const x of o.expand) {
+    const nav = def.navs[x.nav]!;
+    const target = ENTITIES[nav.target];
+    const got = r[`_x_${x.nav}`] as { rows?: Row[]; more?: boolean; count?: number; one?: Row };
+    if (!nav.many) { if (got.one) out[x.nav] = entityJson(sc, target, got.one, x.opts); continue; }
+    if (got.count !== undefined) out[`${x.nav}@iot.count`] = got.count;
+    out[x.nav] = got.rows!.map((ch) => entityJson(sc, target, ch, x.opts));
+    if (got.more) out[`${x.nav}@iot.nextLink`] = nextLink(`${self}/${x.nav}`, x.opts);
+  }
+  return out;
+}
+
+function dataArray(sc: StaContext, rows: Row[], o: QueryOptions): Row[] {
+  const def = ENTITIES.Observations;
+  const components = o.select ?? ['id', 'phenomenonTime', 'resultTime', 'result'];
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) { const k = String(r.point_id); (groups.get(k) ?? groups.set(k, []).get(k)!).push(r); }
+  return [...groups].map(([pid, rs]) => ({
+    'Datastream@iot.navigationLink': `${sc.base}/Datastreams(${pid})`,
+    components,
+    'dataArray@iot.count': rs.length,
+    dataArray: rs.map((r) => {
+      const e: Row = { id: idOf(def, r), ...def.present(r) };
+      return components.map((c) => e[c] ?? null);
+    }),
+  }));
+}
+
+// ─── request ─────────────────────────────────────────────────────────────────
+
+export type StaAnswer = { json: unknown } | { text: string };
+
+/** Answer GET <base>/<path>?<options>. `url` is the absolute URL of the path (for nextLinks). */
+export async function answer(sc: StaContext, path: string, o: QueryOptions, url: string): Promise<StaAnswer> {
+  const segs = parsePath(path);
+  const first = segs[0]!;
+  let def = ENTITIES[first.name as SetName];
+  if (!def || !Object.hasOwn(ENTITIES, first.name)) throw new NotFound(`"${first.name}" is not an entity set (${Object.keys(ENTITIES).join(', ')})`);
+  let conds: Cond[] = [];
+  let single = false;
+  let where = first.name;
+  if (first.key !== undefined) { conds.push(idCond(def, first.key, where)); single = true; where += `(${String(first.key)})`; }
+  let property: string | undefined, value = false, ref = false;
+  for (let i = 1; i < segs.length; i++) {
+    const s = segs[i]!;
+    if (ref || value) throw new NotFound(`nothing follows ${ref ? '$ref' : '$value'} in a path`);
+    if (s.name === '$ref') { ref = true; continue; }
+    if (s.name === '$value') { if (!property) throw new NotFound('$value follows a property'); value = true; continue; }
+    if (property) throw new NotFound(`"${property}" is a property: only $value may follow it`);
+    if (!single) throw new NotFound(`${where} is a collection: name one entity (${where}(id)) before "${s.name}"`);
+    const nav = def.navs[s.name];
+    if (nav) {
+      const c = new Ctx(sc.scope, sc.catalogue);
+      const a = c.alias();
+      const from = def.from(c, a);
+      const w = whereSql(c, def, a, conds, undefined, '');
+      const got = (await sc.db.query<{ v: unknown }>(`SELECT ${sub(nav.parent, a)} AS v FROM ${from} WHERE ${w} LIMIT 1`, c.params)).rows[0];
+      if (!got) throw new NotFound(`${where} does not exist`);
+      const link = got.v;
+      def = ENTITIES[nav.target];
+      conds = [(cx, ax) => { cx.params.push(link); return `${sub(nav.child, ax)} = $${cx.params.length}::${nav.pg}`; }];
+      single = !nav.many;
+      where += `/${s.name}`;
+      if (s.key !== undefined) {
+        if (!nav.many) throw new NotFound(`${where} is one entity: it takes no id`);
+        conds.push(idCond(def, s.key, where)); single = true; where += `(${String(s.key)})`;
+      }
+      continue;
+    }
+    if (s.key !== undefined) throw new NotFound(`"${s.name}" is not a navigation link of ${def.set}`);
+    if (s.name !== 'id' && !def.props[s.name] && s.name !== 'properties') throw new NotFound(`"${s.name}" is not a navigation link or property of ${def.set}`);
+    property = s.name;
+  }
+
+  if (ref) {
+    const r = single ? await page(sc, def, conds, { ...o, top: 1, skip: 0, expand: [], count: false }) : await page(sc, def, conds, { ...o, expand: [] });
+    const link = (row: Row) => ({ '@iot.selfLink': `${sc.base}/${def.set}(${keyText(def, idOf(def, row))})` });
+    if (single) { if (!r.rows[0]) throw new NotFound(`${where} does not exist`); return { json: link(r.rows[0]) }; }
+    return { json: collection(r, r.rows.map(link), url, o) };
+  }
+
+  if (single) {
+    checkTree(def, o);
+    const r = await page(sc, def, conds, { ...o, top: 1, skip: 0, count: false, filter: undefined, orderby: [] });
+    const row = r.rows[0];
+    if (!row) throw new NotFound(`${where} does not exist`);
+    await expand(sc, def, [row], o);
+    const e = entityJson(sc, def, row, { ...o, select: property ? undefined : o.select });
+    if (!property) return { json: e };
+    const v = property === 'id' ? e['@iot.id'] : e[property];
+    if (value) return { text: v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v) };
+    return { json: { [property]: v } };
+  }
+
+  checkTree(def, o);
+  if (o.resultFormat && def.set !== 'Observations') throw new OptionError('$resultFormat', 'dataArray applies to Observations only');
+  const r = await page(sc, def, conds, o);
+  await expand(sc, def, r.rows, o);
+  const value2 = o.resultFormat === 'dataArray' ? dataArray(sc, r.rows, o) : r.rows.map((row) => entityJson(sc, def, row, o));
+  return { json: collection(r, value2, url, o) };
+}
+
+function collection(r: { more: boolean; count?: number }, value: unknown[], url: string, o: QueryOptions): Row {
+  const out: Row = {};
+  if (r.count !== undefined) out['@iot.count'] = r.count;
+  if (r.more) out['@iot.nextLink'] = nextLink(url, o);
+  out.value = value;
+  return out;
+}
