@@ -22,6 +22,8 @@ export interface MapFileOptions {
   /** Rows per batch (default 2000); a batch also ends at 10,000 readings (wide tables). */
   batchRows?: number;
   signal?: AbortSignal;
+  /** Bytes of the file read so far (updated as it is read). */
+  progress?: { bytes: number };
 }
 
 /** The file's format and encoding as the profile says, else as detected. */
@@ -44,7 +46,7 @@ export async function* mapFile(file: string, table: CompiledTable, o: MapFileOpt
   let rows = 0;
   let b: Batch = { readings: [], failures: [], rows: 0, batchRows: 0 };
   const rowFailures: RowFailure[] = [];
-  for await (const r of readRows(file, t, o.format, o.encoding) as AsyncIterable<TableRow>) {
+  for await (const r of readRows(file, t, o.format, o.encoding, o.progress) as AsyncIterable<TableRow>) {
     if (r.sheet !== sheet) {
       sheet = r.sheet;
       mapper = headerRow === 0 ? table.bind([], r.sheet) : undefined;

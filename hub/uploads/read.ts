@@ -82,9 +82,10 @@ export async function sniffFormat(file: string): Promise<'csv' | 'xlsx'> {
 const isEmpty = (cells: Cell[]) => cells.every((c) => c === null || c === undefined || c === '');
 
 /** Every non-empty row of the file (all sheets of an XLSX, or those named in `table.sheets`), in order. */
-export async function* readRows(file: string, t: Table, format: 'csv' | 'xlsx', encoding: Encoding): AsyncGenerator<TableRow> {
-  if (format === 'xlsx') { yield* readXlsx(file, t); return; }
+export async function* readRows(file: string, t: Table, format: 'csv' | 'xlsx', encoding: Encoding, progress?: { bytes: number }): AsyncGenerator<TableRow> {
+  if (format === 'xlsx') { yield* readXlsx(file, t, progress); return; }
   const input = createReadStream(file, { highWaterMark: 256 * 1024 });
+  if (progress) input.on('data', (c) => { progress.bytes += c.length; });
   const text = encoding === 'utf-8' ? input.setEncoding('utf8') : input.pipe(iconv.decodeStream(encoding, { stripBOM: true }));
   const parser = text.pipe(parse({ delimiter: t.delimiter ?? ',', relax_column_count: true, bom: true, skip_empty_lines: false }));
   input.on('error', (e) => parser.destroy(e));
@@ -101,10 +102,12 @@ export async function* readRows(file: string, t: Table, format: 'csv' | 'xlsx', 
   } finally { input.destroy(); }
 }
 
-async function* readXlsx(file: string, t: Table): AsyncGenerator<TableRow> {
+async function* readXlsx(file: string, t: Table, progress?: { bytes: number }): AsyncGenerator<TableRow> {
   const wanted = t.sheets ? new Set(t.sheets) : undefined;
   const seen = new Set<string>();
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
+  const input = createReadStream(file, { highWaterMark: 256 * 1024 });
+  if (progress) input.on('data', (c) => { progress.bytes += c.length; });
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
   try {
     for await (const ws of reader) {
       const name = (ws as unknown as { name: string }).name;
@@ -122,7 +125,7 @@ async function* readXlsx(file: string, t: Table): AsyncGenerator<TableRow> {
   } catch (e) {
     if (e instanceof LifelineError) throw e;
     throw new LifelineError('UPLOAD_UNREADABLE', `the XLSX file cannot be read: ${(e as Error).message}`, { cause: e });
-  }
+  } finally { input.destroy(); }
   const missing = [...(wanted ?? [])].filter((s) => !seen.has(s));
   if (missing.length) throw new LifelineError('UPLOAD_BAD_HEADER', `the XLSX file has no sheet named ${missing.map((s) => `"${s}"`).join(', ')} (/table/sheets)`, { details: { path: '/table/sheets' } });
 }

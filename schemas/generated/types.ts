@@ -489,6 +489,23 @@ export interface Config {
      */
     late_after_s?: number;
   };
+  /**
+   * File uploads (POST /v1/uploads, `lifeline upload`; docs/uploads.md).
+   */
+  uploads?: {
+    /**
+     * Largest file accepted (413 UPLOAD_TOO_LARGE above it). Files are spooled to data_dir/uploads while they are processed.
+     */
+    max_bytes?: number;
+    /**
+     * A folder of your own table profiles (<name>.yaml), named by uploads before the shipped ones; relative to the config file.
+     */
+    profiles_dir?: string;
+    /**
+     * Data rows committed per transaction (with the upload's row offset).
+     */
+    batch_rows?: number;
+  };
   api?: {
     /**
      * API keys, stored hashed. Make a hash with `lifeline hash-key`. Send the key as `Authorization: Bearer <key>` or `X-API-Key: <key>`.
@@ -1450,4 +1467,84 @@ export interface SourceReading {
         string,
         string
       ];
+}
+
+/**
+ * A file (CSV or XLSX) sent to POST /v1/uploads and mapped with a table profile: what it is, where it is, and what its rows became. Counts are those committed: they move with each batch, and after a hub restart the upload resumes from them. See docs/uploads.md.
+ */
+export interface Upload {
+  /**
+   * Upload id.
+   */
+  id: string;
+  /**
+   * File name as sent (?name=, the multipart filename, or `upload`).
+   */
+  name: string;
+  /**
+   * The table profile it is mapped with.
+   */
+  profile: string;
+  /**
+   * Bytes received.
+   */
+  size: number;
+  /**
+   * SHA-256 of the file (hex), once received.
+   */
+  sha256?: string | null;
+  /**
+   * File format read.
+   */
+  format?: "csv" | "xlsx" | null;
+  /**
+   * CSV text encoding: utf-8, gbk, gb18030, utf-16le or utf-16be (null for XLSX).
+   */
+  encoding?: string | null;
+  /**
+   * How the encoding was decided: a byte-order mark, the file's bytes, or the profile's table.encoding.
+   */
+  encoding_by?: "bom" | "content" | "profile" | null;
+  /**
+   * receiving the body → queued → processing → done; failed (see error) or cancelled.
+   */
+  status: "receiving" | "queued" | "processing" | "done" | "failed" | "cancelled";
+  /**
+   * Why it failed.
+   */
+  error?: {
+    code?: string;
+    message?: string;
+    [k: string]: unknown;
+  } | null;
+  created_at: string;
+  started_at?: string | null;
+  finished_at?: string | null;
+  /**
+   * Data rows read and committed (the resume offset).
+   */
+  rows: number;
+  /**
+   * Readings the rows mapped to (one per row in long tables, one per value cell in wide ones).
+   */
+  readings: number;
+  /**
+   * Readings stored as new observations.
+   */
+  accepted: number;
+  /**
+   * Readings already stored (same point, kind and time): re-sending a file only adds to this.
+   */
+  duplicates: number;
+  /**
+   * Quarantine entries written: rows (or wide cells) that could not be mapped, with their row number and reason, and readings the pipeline refused (e.g. UNKNOWN_POINT).
+   */
+  quarantined: number;
+  /**
+   * While processing: how far into the file the reader is (for an ETA).
+   */
+  progress?: {
+    bytes_done?: number;
+    bytes_total?: number;
+  } | null;
 }
