@@ -5,6 +5,11 @@ import { connect } from 'node:net';
 import { createHash } from 'node:crypto';
 import iconv from 'iconv-lite';
 import ExcelJS from 'exceljs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startTestHub, auth, KEYS } from './helpers/hub.ts';
 import { postgresUp, needService } from './helpers/services.ts';
 
@@ -121,6 +126,29 @@ t.test('uploads', async (t) => {
     t.equal(await count(), before);
     const list = (await j(fetch(`${url}/v1/uploads?limit=2`, { headers: auth(KEYS.ingest) }))).data;
     t.equal(list[0].id, u.id, 'GET /v1/uploads lists newest first');
+  });
+
+  await t.test('lifeline upload: to the hub with a summary, and --dry-run', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeline-upload-cli-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'cli.csv');
+    writeFileSync(file, longCsv(120, T0 + 2 * 86_400_000, { 9: 'D1,pressure,nope,1,MPa,N' }));
+    const run = (args: string[]) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const p = spawn(process.execPath, ['bin/lifeline.js', ...args], { cwd: fileURLToPath(new URL('../', import.meta.url)), env: { ...process.env, LIFELINE_API_KEY: KEYS.ingest } });
+      let out = '', err = '';
+      p.stdout.on('data', (d) => { out += d; });
+      p.stderr.on('data', (d) => { err += d; });
+      p.on('close', (code) => resolve({ code, out, err }));
+    });
+    const before = await count();
+    const [up, dry] = await Promise.all([run(['upload', file, '--profile', 'long-csv', '--url', url]), run(['upload', file, '--profile', 'long-csv', '--dry-run'])]);
+    t.equal(up.code, 0, up.err);
+    t.match(up.out, /upload up_[0-9a-f]{16} done: cli\.csv \([\d,]+ bytes, sha256 [0-9a-f]{16}…, csv utf-8 by content\)\n  120 rows → 119 readings: 119 stored, 0 already there, 1 quarantined/);
+    t.match(up.err, /sent [\d,]+ bytes; upload up_/, 'progress on stderr');
+    t.equal(await count() - before, 119);
+    t.equal(dry.code, 1, 'a dry run with bad rows exits 1');
+    t.match(dry.out, /dry run \(nothing stored\): .*cli\.csv with profile long-csv: CSV, utf-8 \(by content\), 120 data rows → 119 readings, 1 bad row/);
+    t.match(dry.out, /MAPPING_BAD_TIME: row 9: "nope"/);
   });
 
   await t.test('clear 4xx errors, cancel', async (t) => {
