@@ -34,6 +34,8 @@ export interface TableOptions {
 }
 
 const FLAGS = new Set<string>(sourceFlags);
+/** SourceReading's limits (lifeline:source-reading), checked here so that uploads can skip per-record schema validation. */
+const MAX_CODE = 128, MAX_UNIT = 32;
 const numeric = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 /** 1,204.5 (Excel's thousands separators). */
 const thousands = /^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$/;
@@ -122,9 +124,9 @@ export function compileTable(profile: { name?: string; table: Table; unit_map?: 
       // The device part of a reading, or a failure message.
       const who = (cells: Cell[]): Partial<SourceReading> | string => {
         if (byPoint) return {};
-        if (t.device) { const d = fromSheet ? sheet! : text(cells[deviceCol!]); return d ? { device: d } : `the device cell (${label(deviceCol!)}) is empty`; }
+        if (t.device) { const d = fromSheet ? sheet! : text(cells[deviceCol!]); return !d ? `the device cell (${label(deviceCol!)}) is empty` : d.length > MAX_CODE ? `the device code is longer than ${MAX_CODE} characters` : { device: d }; }
         const k = fromSheet ? sheet! : text(cells[identityCol!]);
-        return k ? { identity: { protocol, key: k } } : `the identity cell (${label(identityCol!)}) is empty`;
+        return !k ? `the identity cell (${label(identityCol!)}) is empty` : k.length > MAX_CODE ? `the identity key is longer than ${MAX_CODE} characters` : { identity: { protocol, key: k } };
       };
       const flagOf = (cells: Cell[]): string | undefined | { bad: string } => {
         if (flagCol === undefined) return undefined;
@@ -149,22 +151,26 @@ export function compileTable(profile: { name?: string; table: Table; unit_map?: 
             const rd: SourceReading = { ...w, time: ms, value: 0 } as SourceReading;
             if (pointCol !== undefined) {
               const p = text(cells[pointCol]);
-              if (!p) return fail('MAPPING_BAD_VALUE', `the point cell (${label(pointCol)}) is empty`, pointCol);
+              if (!p || p.length > MAX_CODE) return fail('MAPPING_BAD_VALUE', p ? `the point code is longer than ${MAX_CODE} characters` : `the point cell (${label(pointCol)}) is empty`, pointCol);
               rd.point = p;
             } else {
               const f = text(cells[fieldCol!]);
-              if (!f) return fail('MAPPING_BAD_VALUE', `the field cell (${label(fieldCol!)}) is empty`, fieldCol);
+              if (!f || f.length > MAX_CODE) return fail('MAPPING_BAD_VALUE', f ? `the field name is longer than ${MAX_CODE} characters` : `the field cell (${label(fieldCol!)}) is empty`, fieldCol);
               rd.field = f;
             }
             const v = readValue(cells[valueCol]);
             if (typeof v === 'string') return fail('MAPPING_BAD_VALUE', text(cells[valueCol]) === '' ? `the value cell (${label(valueCol)}) is empty` : v, valueCol);
             rd.value = v;
-            if (unitCol !== undefined) { const u = text(cells[unitCol]); if (u) rd.unit = unitOf(u); }
+            if (unitCol !== undefined) {
+              const u = text(cells[unitCol]);
+              if (u.length > MAX_UNIT) return fail('MAPPING_BAD_VALUE', `the unit is longer than ${MAX_UNIT} characters`, unitCol);
+              if (u) rd.unit = unitOf(u);
+            }
             if (kind) rd.kind = kind;
             const f = flagOf(cells);
             if (typeof f === 'object') return fail('MAPPING_BAD_VALUE', f.bad, flagCol);
             if (f) rd.flag = f as SourceReading['flag'];
-            rd.message_id = `${prefix}${sheet ? `${sheet}!` : ''}${r.row}`;
+            rd.message_id = `${prefix}${sheet ? `${sheet}!` : ''}${r.row}`.slice(-64);
             out.push(rd);
           },
         };
@@ -176,6 +182,7 @@ export function compileTable(profile: { name?: string; table: Table; unit_map?: 
         ? names.map((_, i) => i).filter((i) => !used.has(i) && names[i] !== '')
         : (t.columns as Array<string | number>).map((c, k) => col(c, `columns/${k}`)!);
       if (!valueCols.length) throw new LifelineError('UPLOAD_BAD_HEADER', `the header row${where} has no value columns (every column is the time, device or flag)`, { details: { path: '/table/columns', sheet } });
+      for (const i of valueCols) if ((names[i] ?? '').length > MAX_CODE) throw new LifelineError('UPLOAD_BAD_HEADER', `the header of column ${i + 1}${where} is longer than ${MAX_CODE} characters`, { details: { path: '/table/columns', sheet } });
       const units = t.units ?? {};
       const specs = valueCols.map((i) => ({ i, key: names[i] || String(i + 1), unit: units[names[i] ?? ''] === undefined ? undefined : unitOf(units[names[i]!]!) }));
       const skipEmpty = t.skip_empty !== false;
@@ -189,7 +196,7 @@ export function compileTable(profile: { name?: string; table: Table; unit_map?: 
           if (typeof w === 'string') return fail('MAPPING_NO_DEVICE', w, deviceCol ?? identityCol);
           const f = flagOf(cells);
           if (typeof f === 'object') return fail('MAPPING_BAD_VALUE', f.bad, flagCol);
-          const mid = `${prefix}${sheet ? `${sheet}!` : ''}${r.row}`;
+          const mid = `${prefix}${sheet ? `${sheet}!` : ''}${r.row}`.slice(-64);
           for (const s of specs) {
             const c = cells[s.i];
             if (skipEmpty && text(c) === '') continue;

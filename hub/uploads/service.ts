@@ -1,6 +1,8 @@
 // Uploads: a file is spooled to data_dir/uploads while its size, SHA-256 and encoding are taken, then mapped and
-// committed batch by batch, one upload at a time. Each batch's row offset and counts are committed with its rows
-// (adapter_checkpoint 'upload'/<id>): after a crash or a stop, the upload resumes after the last committed row.
+// committed batch by batch, one upload at a time. Batch boundaries are a function of the file, the profile and the
+// upload's batch_rows; each batch commits its counts with its rows (adapter_checkpoint 'upload', key <id>/<batch>),
+// so several batches can be in flight, and after a crash or a stop the upload maps the file again and commits only
+// the batches that have no checkpoint: every row is stored (or quarantined) exactly once, and the counts are exact.
 import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -9,7 +11,6 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { SqlDriver } from '../store/driver.ts';
 import type { Ingest } from '../pipeline/ingest.ts';
-import { readCheckpoint } from '../store/observations.ts';
 import { LifelineError, isLifelineError } from '../sdk/errors.ts';
 import { loadTableProfile, resolveProfilePath } from '../mapping/load.ts';
 import type { CompiledTable } from '../mapping/table.ts';
@@ -31,6 +32,8 @@ export interface UploadDeps {
   profilesDir?: string;
   /** Data rows per committed batch (default 2000). */
   batchRows?: number;
+  /** Batches committing at once (default 3). */
+  inFlight?: number;
 }
 
 interface Counts { rows: number; readings: number; accepted: number; duplicates: number; quarantined: number }
@@ -40,8 +43,11 @@ const ACTIVE = ['receiving', 'queued', 'processing'];
 
 interface Row {
   id: string; name: string; profile: string; size: string | number; sha256: string | null; format: string | null; encoding: string | null; encoding_by: string | null;
-  status: Upload['status']; error: { code: string; message: string } | null; created_at: Date | string; started_at: Date | string | null; finished_at: Date | string | null; value: Partial<Counts> | null;
+  batch_rows?: number | null; status: Upload['status']; error: { code: string; message: string } | null; created_at: Date | string; started_at: Date | string | null; finished_at: Date | string | null; value: Partial<Counts> | null;
 }
+const COUNTS = `LEFT JOIN LATERAL (SELECT jsonb_build_object('rows', sum((value->>'rows')::bigint), 'readings', sum((value->>'readings')::bigint),
+  'accepted', sum((value->>'accepted')::bigint), 'duplicates', sum((value->>'duplicates')::bigint), 'quarantined', sum((value->>'quarantined')::bigint)) AS value
+  FROM adapter_checkpoint WHERE adapter = '${UPLOAD_ADAPTER}' AND starts_with(key, u.id || '/')) c ON true`;
 const iso = (d: Date | string | null) => d === null ? null : new Date(d).toISOString();
 
 export class UploadService {
@@ -75,7 +81,7 @@ export class UploadService {
     const name = (o.name ?? 'upload').replace(/[\u0000-\u001f]/g, '').slice(0, 255) || 'upload';
     mkdirSync(this.d.dir, { recursive: true });
     const spool = this.spool(id);
-    await this.d.db.query('INSERT INTO upload (id, name, profile, status, key_name) VALUES ($1, $2, $3, $4, $5)', [id, name, o.profile, 'receiving', o.keyName ?? null]);
+    await this.d.db.query('INSERT INTO upload (id, name, profile, status, key_name, batch_rows) VALUES ($1, $2, $3, $4, $5, $6)', [id, name, o.profile, 'receiving', o.keyName ?? null, this.d.batchRows ?? 2000]);
     const hash = createHash('sha256');
     const sniff = new EncodingSniffer();
     let size = 0;
@@ -110,18 +116,19 @@ export class UploadService {
   private spool(id: string) { return join(this.d.dir, `${id}.part`); }
 
   async get(id: string): Promise<Upload | undefined> {
-    const r = await this.d.db.query<Row>(`SELECT u.*, c.value FROM upload u LEFT JOIN adapter_checkpoint c ON c.adapter = '${UPLOAD_ADAPTER}' AND c.key = u.id WHERE u.id = $1`, [id]);
+    const r = await this.d.db.query<Row>(`SELECT u.*, c.value FROM upload u ${COUNTS} WHERE u.id = $1`, [id]);
     return r.rows[0] && this.present(r.rows[0]);
   }
 
   async list(o: { limit: number; status?: string }): Promise<Upload[]> {
-    const r = await this.d.db.query<Row>(`SELECT u.*, c.value FROM upload u LEFT JOIN adapter_checkpoint c ON c.adapter = '${UPLOAD_ADAPTER}' AND c.key = u.id
+    const r = await this.d.db.query<Row>(`SELECT u.*, c.value FROM upload u ${COUNTS}
       ${o.status ? 'WHERE u.status = $2' : ''} ORDER BY u.created_at DESC, u.id DESC LIMIT $1`, o.status ? [o.limit, o.status] : [o.limit]);
     return r.rows.map((x) => this.present(x));
   }
 
   private present(r: Row): Upload {
-    const c = { ...ZERO, ...(r.value ?? {}) };
+    const c = { ...ZERO };
+    for (const k of Object.keys(ZERO) as Array<keyof Counts>) c[k] = Number(r.value?.[k] ?? 0);
     const run = this.running?.id === r.id ? this.running : undefined;
     return {
       id: r.id, name: r.name, profile: r.profile, size: Number(r.size), sha256: r.sha256, format: r.format as Upload['format'], encoding: r.encoding, encoding_by: r.encoding_by as Upload['encoding_by'],
@@ -216,30 +223,41 @@ export class UploadService {
     const spool = this.spool(id);
     try {
       const table = this.table(u.profile, id);
-      let counts: Counts = { ...ZERO, ...((await readCheckpoint(this.d.db, UPLOAD_ADAPTER, id)) as Partial<Counts> | undefined) };
-      const batches = mapFile(spool, table, { format: u.format as 'csv' | 'xlsx', encoding: (u.encoding ?? 'utf-8') as never, skip: counts.rows, batchRows: this.d.batchRows, signal: abort.signal, progress: run.progress });
-      let inFlight: Promise<void> = Promise.resolve();
-      // The next batch is read and mapped while the previous one commits; commits stay in row order (one in flight).
+      const committed = new Set((await this.d.db.query<{ key: string }>(`SELECT key FROM adapter_checkpoint WHERE adapter = '${UPLOAD_ADAPTER}' AND starts_with(key, $1)`, [`${id}/`])).rows.map((x) => x.key));
+      const batchRows = Number(u.batch_rows ?? this.d.batchRows ?? 2000);
+      const batches = mapFile(spool, table, { format: u.format as 'csv' | 'xlsx', encoding: (u.encoding ?? 'utf-8') as never, batchRows, signal: abort.signal, progress: run.progress });
+      const inFlight = new Set<Promise<void>>();
+      const most = this.d.inFlight ?? 3;
+      let failed: unknown;
+      let index = 0;
+      // The next batches are read and mapped while earlier ones commit, up to `most` commits at once.
       for await (const b of batches) {
-        await inFlight;
+        const key = `${id}/${String(index++).padStart(8, '0')}`;
+        if (committed.has(key)) continue; // stored before a crash or a stop
+        while (inFlight.size >= most) await Promise.race(inFlight);
+        if (failed !== undefined) throw failed;
         if (abort.signal.aborted) break;
         const rejected = b.failures.map((f) => ({ record: { upload: id, file: u.name, ...(f.sheet ? { sheet: f.sheet } : {}), row: f.row, cells: f.cells }, reason: f.code, message: f.message, field: f.column ?? undefined }));
-        const before = counts;
-        let next: Counts | undefined;
-        inFlight = this.d.ingest(UPLOAD_ADAPTER, b.readings, {
+        const p: Promise<void> = this.d.ingest(UPLOAD_ADAPTER, b.readings, {
           rejected,
-          checkpointOf: ({ inserted, quarantined }) => {
-            next = { rows: b.rows, readings: before.readings + b.readings.length, accepted: before.accepted + inserted, duplicates: before.duplicates + b.readings.length - (quarantined - rejected.length) - inserted, quarantined: before.quarantined + quarantined };
-            return { key: id, value: next };
-          },
-        }).then(() => { counts = next!; });
-        inFlight.catch(() => undefined); // awaited (and thrown) at the next batch; not an unhandled rejection meanwhile
+          trusted: true, // the table mapper builds readings within lifeline:source-reading's limits (hub/mapping/table.ts)
+          checkpointOf: ({ inserted, quarantined }) => ({ key, value: { rows: b.batchRows, readings: b.readings.length, accepted: inserted, duplicates: b.readings.length - (quarantined - rejected.length) - inserted, quarantined } }),
+        }).then(() => undefined, (e) => { failed ??= e; }).finally(() => inFlight.delete(p));
+        inFlight.add(p);
       }
-      await inFlight;
+      await Promise.all(inFlight);
+      if (failed !== undefined) throw failed;
       if (abort.signal.aborted) return; // cancelled (status set by cancel) or stopping (resumes at the next start)
-      await this.finish(id, 'done');
+      // One checkpoint row per finished upload: its batches' counts summed, with the status, in one transaction.
+      await this.d.db.transaction(async (tx) => {
+        await tx.query(`WITH d AS (DELETE FROM adapter_checkpoint WHERE adapter = '${UPLOAD_ADAPTER}' AND starts_with(key, $1) RETURNING value)
+          INSERT INTO adapter_checkpoint (adapter, key, value) SELECT '${UPLOAD_ADAPTER}', $1 || 'total', jsonb_build_object('rows', coalesce(sum((value->>'rows')::bigint), 0),
+            'readings', coalesce(sum((value->>'readings')::bigint), 0), 'accepted', coalesce(sum((value->>'accepted')::bigint), 0),
+            'duplicates', coalesce(sum((value->>'duplicates')::bigint), 0), 'quarantined', coalesce(sum((value->>'quarantined')::bigint), 0)) FROM d`, [`${id}/`]);
+        await tx.query(`UPDATE upload SET status = 'done', finished_at = now() WHERE id = $1 AND status = 'processing'`, [id]);
+      });
       rmSync(spool, { force: true });
-      this.d.logger.info({ upload: id, ...counts }, 'upload done');
+      this.d.logger.info({ upload: id }, 'upload done');
     } catch (e) {
       const err = isLifelineError(e) ? e : new LifelineError('UPLOAD_UNREADABLE', `the upload stopped: ${(e as Error).message}`, { cause: e });
       await this.finish(id, 'failed', err);

@@ -1521,7 +1521,7 @@ export interface Upload {
   started_at?: string | null;
   finished_at?: string | null;
   /**
-   * Data rows read and committed (the resume offset).
+   * Data rows committed (stored or quarantined).
    */
   rows: number;
   /**

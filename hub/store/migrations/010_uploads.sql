@@ -1,6 +1,6 @@
--- File uploads (issue 18, docs/uploads.md). The counts and the row offset an upload has committed live in
--- adapter_checkpoint (adapter 'upload', key = the upload id), written in the same transaction as the rows: a
--- crashed upload resumes after exactly the rows it stored. This table holds what the counts do not: the file.
+-- File uploads (issue 18, docs/uploads.md). What an upload has committed lives in adapter_checkpoint (adapter
+-- 'upload', key <id>/<batch number>: the batch's rows and counts), written in the same transaction as the batch: a
+-- crashed upload resumes with the batches that have no checkpoint. This table holds the rest: the file, its status.
 CREATE TABLE upload (
   id text PRIMARY KEY,
   name text NOT NULL,
@@ -13,6 +13,7 @@ CREATE TABLE upload (
   status text NOT NULL CHECK (status IN ('receiving', 'queued', 'processing', 'done', 'failed', 'cancelled')),
   error jsonb,
   key_name text,
+  batch_rows integer NOT NULL DEFAULT 2000,
   created_at timestamptz NOT NULL DEFAULT now(),
   started_at timestamptz,
   finished_at timestamptz
