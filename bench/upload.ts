@@ -36,6 +36,8 @@ const HELP = `usage: npm run bench -- upload [options]
   --batch N       data rows per committed batch (uploads.batch_rows) and per raw INSERT (default 2000)
   --rss-mb N      size of the big file for the memory phase, MB (default 1024); 0 skips the phase
   --row-bytes N   bytes per row of the big file (default 1000: a note column pads each row)
+  --order O       row order: point (default; each point's series in turn, as historian exports are) or time
+                  (every point in turn, second by second: each batch touches every point's latest value)
   --no-rate       skip the rate phase`;
 
 function count(name: string, v: string | undefined, dflt: number, min = 1): number {
@@ -48,8 +50,12 @@ function count(name: string, v: string | undefined, dflt: number, min = 1): numb
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const local = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
-const pointOf = (i: number) => ({ d: Math.floor((i % POINTS) / FIELDS), f: i % FIELDS });
-const timeOf = (i: number, base: number) => base + Math.floor(i / POINTS) * 1000;
+/** Row order: `time` (every point in turn, second by second) or `point` (a historian export: each point's series in turn). */
+let order: 'time' | 'point' = 'point';
+let perPoint = 1;
+const slot = (i: number) => order === 'time' ? { p: i % POINTS, k: Math.floor(i / POINTS) } : { p: Math.floor(i / perPoint), k: i % perPoint };
+const pointOf = (i: number) => { const p = slot(i).p; return { d: Math.floor(p / FIELDS), f: p % FIELDS }; };
+const timeOf = (i: number, base: number) => base + slot(i).k * 1000;
 const valueOf = (i: number) => (i % 997) / 1000;
 
 /** Write the long CSV: row i is point i % 1000, one reading a second per point. */
@@ -102,13 +108,15 @@ async function upload(api: string, file: string, pid: number): Promise<UploadRun
 export async function run(args: string[]): Promise<void> {
   let v;
   try {
-    v = parseArgs({ args, options: { rows: { type: 'string' }, batch: { type: 'string' }, 'rss-mb': { type: 'string' }, 'row-bytes': { type: 'string' }, 'no-rate': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, strict: true }).values;
+    v = parseArgs({ args, options: { rows: { type: 'string' }, batch: { type: 'string' }, 'rss-mb': { type: 'string' }, 'row-bytes': { type: 'string' }, order: { type: 'string', default: 'point' }, 'no-rate': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, strict: true }).values;
   } catch (e) { throw new BenchUsageError(`${(e as Error).message}\n\n${HELP}`); }
   if (v.help) { console.log(HELP); return; }
   const rows = count('rows', v.rows, 1_000_000);
   const batch = count('batch', v.batch, 2000);
   const rssMbWanted = count('rss-mb', v['rss-mb'], 1024, 0);
   const rowBytes = count('row-bytes', v['row-bytes'], 1000, 60);
+  if (v.order !== 'point' && v.order !== 'time') throw new BenchUsageError(`--order must be point or time, got "${v.order}"\n\n${HELP}`);
+  order = v.order;
 
   const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
   const dbName = `lifeline_bench_upload_${process.pid}`;
@@ -140,9 +148,10 @@ export async function run(args: string[]): Promise<void> {
     raw = await openPostgres(url, 1);
 
     if (!v['no-rate']) {
+      perPoint = Math.ceil(rows / POINTS);
       const file = join(dir, 'rate.csv');
       const bytes = await writeCsv(file, rows, T0);
-      console.log(`  rate phase: ${fmt(rows)} rows, ${(bytes / 2 ** 20).toFixed(1)} MB long CSV`);
+      console.log(`  rate phase: ${fmt(rows)} rows, ${(bytes / 2 ** 20).toFixed(1)} MB long CSV, rows in ${order} order`);
       // raw: the rows as the pipeline would make them (canonical unit = source unit MPa), the hub's statement.
       const ids = new Map((await raw.query<{ id: number; code: string; device_id: number; site_id: number }>('SELECT p.id, p.code, p.device_id, d.site_id FROM point p JOIN device d ON d.id = p.device_id')).rows.map((r) => [r.code, r]));
       const batches: ObservationRow[][] = [];
@@ -180,6 +189,7 @@ export async function run(args: string[]): Promise<void> {
     if (rssMbWanted > 0) {
       const file = join(dir, 'big.csv');
       const bigRows = Math.ceil((rssMbWanted * 2 ** 20) / rowBytes);
+      perPoint = Math.ceil(bigRows / POINTS);
       const bytes = await writeCsv(file, bigRows, T0 + 400 * 86_400_000, rowBytes - 40);
       console.log(`  memory phase: ${(bytes / 2 ** 20).toFixed(0)} MB CSV, ${fmt(bigRows)} rows of ~${rowBytes} bytes; hub RSS before ${rssMb(pid).toFixed(0)} MB`);
       const up = await upload(hub.api, file, pid);
