@@ -130,6 +130,12 @@ export async function run(args: string[]): Promise<void> {
   let hub: Awaited<ReturnType<typeof spawnHub>> | undefined;
   let raw: Awaited<ReturnType<typeof openPostgres>> | undefined;
   let fail = false;
+  // Stopped from outside (Ctrl-C, a timeout): still stop the hub and drop the database.
+  const stopHere = () => {
+    hub?.proc.kill('SIGTERM');
+    void admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined).finally(() => { rmSync(dir, { recursive: true, force: true }); process.exit(130); });
+  };
+  process.once('SIGINT', stopHere).once('SIGTERM', stopHere);
   try {
     const cfg = join(dir, 'hub.yaml');
     writeFileSync(cfg, stringify({
@@ -205,6 +211,7 @@ export async function run(args: string[]): Promise<void> {
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     await admin.end();
     rmSync(dir, { recursive: true, force: true });
+    process.off('SIGINT', stopHere).off('SIGTERM', stopHere);
   }
   if (fail) process.exitCode = 1;
 }
