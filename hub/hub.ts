@@ -13,6 +13,7 @@ import { RegistryService } from './registry/service.ts';
 import { createIngest, type Ingest } from './pipeline/ingest.ts';
 import { createMetrics } from './metrics.ts';
 import { buildApi } from './api/server.ts';
+import { UploadService } from './uploads/service.ts';
 import { generateKey, hashKey, type ApiKeyEntry } from './api/auth.ts';
 import { resolveAdapters, validateAdapterConfigs } from './adapters/loader.ts';
 import type { AdapterHealth, AdapterInstance } from './sdk/adapter.ts';
@@ -138,8 +139,13 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
     keys = [{ name: 'bootstrap', hash: hashKey(bootstrapKey), scopes: ['read', 'ingest', 'admin'] }];
   }
 
+  const up = { max_bytes: 2 ** 31, batch_rows: 2000, ...c.uploads };
+  const uploads = new UploadService({
+    db, ingest, timezone: c.timezone, logger: logger.child({ component: 'uploads' }), dir: resolve(loaded.baseDir, c.data_dir, 'uploads'),
+    maxBytes: up.max_bytes, batchRows: up.batch_rows, profilesDir: up.profiles_dir ? resolve(loaded.baseDir, up.profiles_dir) : undefined,
+  });
   const app = await buildApi({
-    db, registry, ingest, metrics, timezone: c.timezone,
+    db, registry, ingest, metrics, timezone: c.timezone, uploads,
     adapters: () => new Map([...instances].map(([id, instance]) => [id, { manifest: adapterDefs.get(id)!.manifest, instance }])),
     publish: publish.targets().length ? publish : undefined,
     rollups,
@@ -164,10 +170,12 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
     await rollups.start(); // before publishing: its cursor must exist before the outbox pruner first runs
     await alarms?.start(); // likewise
     await publish.start();
+    await uploads.start(); // resumes what a previous run left half done
     if (opts.listen !== false) url = await app.listen({ host: c.server.host, port: c.server.port });
     else await app.ready();
   } catch (cause) {
     abort.abort();
+    await uploads.stop().catch(() => undefined);
     await rollups.stop().catch(() => undefined);
     await alarms?.stop().catch(() => undefined);
     await publish.stop().catch(() => undefined);
@@ -189,6 +197,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
       if (stopped) return;
       stopped = true;
       abort.abort();
+      await uploads.stop().catch((e) => logger.error({ err: e }, 'uploads stop failed'));
       for (const [id, a] of instances) await a.stop().catch((e) => logger.error({ adapter: id, err: e }, 'adapter stop failed'));
       await publish.stop().catch((e) => logger.error({ err: e }, 'publish stop failed'));
       await rollups.stop().catch((e) => logger.error({ err: e }, 'rollup roller stop failed'));

@@ -9,6 +9,7 @@ import type { DeliveryEngine } from '../delivery/engine.ts';
 import type { Roller } from '../rollups/roller.ts';
 import type { AlarmEvaluator } from '../alarms/evaluator.ts';
 import type { DataScopeRule } from '../access/rules.ts';
+import type { UploadService } from '../uploads/service.ts';
 
 /** What route files get from the hub. */
 export interface ApiDeps {
@@ -24,6 +25,8 @@ export interface ApiDeps {
   /** The rollup roller (absent in API-only setups, e.g. some tests). */
   rollups?: Roller;
   /** Alarms (absent when alarms.enabled is false): level names/colours, the hub clock for handling times, the evaluator. */
+  /** File uploads (absent in API-only setups). */
+  uploads?: UploadService;
   alarms?: { levels: Array<{ level: number; name: string; colour: string; ack_within_s?: number; resolve_within_s?: number }>; clock: { now(): number }; evaluator: AlarmEvaluator };
 }
 

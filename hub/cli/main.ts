@@ -35,6 +35,8 @@ Usage:
   lifeline mapping test PROFILE PAYLOAD.json [--vars k=v,...] [--json]
                                       the readings a JSON payload maps to with a mapping profile, or why not
   lifeline mapping list               the shipped mapping profiles
+  lifeline upload FILE --profile P [--url URL --key KEY] [--dry-run]
+                                      send a CSV/XLSX file to a hub (progress, summary); --dry-run: map it here only
   lifeline sqlpoll init-schema --url DB_URL [--table NAME] [--print]
                                       create the standard intermediate table (PostgreSQL, MySQL/MariaDB, SQL Server);
                                       --print (with --driver postgres|mysql|mssql instead of --url): print its DDL
@@ -160,6 +162,7 @@ export async function main(argv: string[]): Promise<void> {
       case 'conformance': return await conformance(rest);
       case 'hj212': return await hj212(rest);
       case 'mapping': { const r = await (await import('../mapping/cli.ts')).mappingCommand(rest); (r.ok ? console.log : console.error)(r.output); if (!r.ok) process.exitCode = 1; return; }
+      case 'upload': process.exitCode = await (await import('../uploads/cli.ts')).uploadCommand(rest); return;
       case 'sim': return await sim(rest);
       case 'store': process.exitCode = await (await import('../store/cli.ts')).storeCommand(rest); return;
       case 'publish': process.exitCode = await (await import('../delivery/cli.ts')).publishCommand(rest); return;

@@ -5,12 +5,13 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { LifelineError } from '../sdk/errors.ts';
 import type { SourceReading } from '../../schemas/generated/types.ts';
-import { loadProfile, resolveProfilePath, shippedProfiles, readProfile } from './load.ts';
+import { loadProfile, resolveProfilePath, shippedProfiles, readProfile, isTableProfile } from './load.ts';
 import type { MappingResult } from './types.ts';
 
 export const mappingUsage = `usage:
   lifeline mapping test PROFILE PAYLOAD [--vars k=v,...] [--json] [--timezone ZONE] [--protocol P] [--received-at TIME]
-      PROFILE: a shipped profile name or a YAML/JSON profile file; PAYLOAD: a JSON file, or - for stdin
+      PROFILE: a shipped profile name or a YAML/JSON profile file; PAYLOAD: a JSON file, or - for stdin;
+      with a table profile (CSV/XLSX, see docs/uploads.md) PAYLOAD is the CSV or XLSX file
   lifeline mapping list`;
 
 export interface CliOutput { ok: boolean; output: string }
@@ -57,6 +58,7 @@ export async function mappingCommand(args: string[], stdin: () => string = () =>
   }
   if (sub !== 'test' || !profileArg || !payloadArg) return { ok: false, output: mappingUsage };
   const file = resolveProfilePath(profileArg);
+  if (isTableProfile(profileArg)) return tableTest(profileArg, file, payloadArg, values.json === true, values.timezone);
   const profile = loadProfile(profileArg, undefined, { timezone: values.timezone, protocol: values.protocol });
   let payload: unknown;
   const text = payloadArg === '-' ? stdin() : readFileSync(payloadArg, 'utf8');
@@ -68,4 +70,15 @@ export async function mappingCommand(args: string[], stdin: () => string = () =>
   const r = await profile.map({ payload, vars: parseVars(values.vars), receivedAt });
   const output = values.json ? JSON.stringify({ profile: profile.name, file, ...r }, null, 2) : formatResult(profile.name, relative(process.cwd(), file) || file, r);
   return { ok: r.failed === 0, output };
+}
+
+async function tableTest(profileArg: string, file: string, dataFile: string, json: boolean, timezone?: string): Promise<CliOutput> {
+  const { tryFile } = await import('../uploads/try-file.ts');
+  const r = await tryFile(profileArg, dataFile, { timezone, keep: 1000 });
+  if (json) return { ok: r.failed === 0, output: JSON.stringify({ ...r, file }, null, 2) };
+  const mr: MappingResult = { readings: r.readings, failed: r.failed, failureCodes: {}, failures: r.failures.map((f) => ({ code: f.code, message: f.message, field: f.column })) };
+  const head = `${r.format.toUpperCase()}${r.encoding ? `, ${r.encoding} (by ${r.encodingBy})` : ''}, ${r.rows} data row(s)`;
+  let out = formatResult(r.profile, relative(process.cwd(), file) || file, mr).replace(/: (\d+) reading\(s\)/, `: ${head}, $1 reading(s)`);
+  if (r.readingCount > r.readings.length) out = out.replace(/ reading\(s\)/, ` reading(s) (first ${r.readings.length} shown; ${r.readingCount} in all)`);
+  return { ok: r.failed === 0, output: out };
 }

@@ -60,6 +60,7 @@ export function compileProfile(profile: unknown, opts: CompileOptions = {}): Com
   }
   const p = profile as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   const name = opts.name ?? p.name ?? 'profile';
+  if (p.table) throw new LifelineError('MAPPING_INVALID', `mapping profile "${name}" reads CSV/XLSX files (it has /table): use it with POST /v1/uploads or \`lifeline upload\`, not with a JSON adapter`, { details: { path: '/table' } });
   if (p.device && p.identity) throw new LifelineError('MAPPING_INVALID', `mapping profile "${name}": give either /device or /identity, not both`, { details: { path: '/identity' } });
   const records = compileExpr(p.records ?? '$', '/records');
   const device = p.device ? compileExpr(p.device, '/device') : undefined;

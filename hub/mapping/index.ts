@@ -3,4 +3,5 @@ export type { MappingInput, MappingFailure, MappingResult, CompiledProfile, Comp
 export { compileProfile, MAX_VALUES_PER_PAYLOAD } from './compile.ts';
 export { MAX_FAILURES_KEPT } from './result.ts';
 export { mappingRejection } from './reject.ts';
-export { loadProfile, shippedProfiles, profilesDir, resolveProfilePath } from './load.ts';
+export { loadProfile, shippedProfiles, profilesDir, resolveProfilePath, loadTableProfile, isTableProfile } from './load.ts';
+export { compileTable, type CompiledTable, type TableRow, type RowFailure } from './table.ts';

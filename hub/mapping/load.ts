@@ -6,6 +6,9 @@ import { parse } from 'yaml';
 import { LifelineError } from '../sdk/errors.ts';
 import { compileProfile } from './compile.ts';
 import type { CompiledProfile, CompileOptions } from './types.ts';
+import { compileTable, type CompiledTable, type TableOptions } from './table.ts';
+import { validator, fieldErrors } from '../schemas.ts';
+import type { Table } from '../../schemas/generated/types.ts';
 
 /** Where the shipped profiles live. */
 export const profilesDir = fileURLToPath(new URL('./profiles/', import.meta.url));
@@ -47,4 +50,23 @@ export function loadProfile(nameOrPath: string, baseDir?: string, opts: CompileO
     }
     throw e;
   }
+}
+
+/** Whether a profile (file or shipped name) reads tables (CSV/XLSX) rather than JSON payloads. */
+export function isTableProfile(nameOrPath: string, baseDir?: string): boolean {
+  const doc = readProfile(resolveProfilePath(nameOrPath, baseDir)) as { table?: unknown } | null;
+  return !!doc && typeof doc === 'object' && doc.table !== undefined;
+}
+
+/** A table profile (shipped name or file) validated and compiled; MAPPING_INVALID when it is not one. */
+export function loadTableProfile(nameOrPath: string, baseDir?: string, opts: TableOptions = {}): CompiledTable {
+  const file = resolveProfilePath(nameOrPath, baseDir);
+  const doc = readProfile(file) as { name?: string; table?: Table; unit_map?: Record<string, string> } | null;
+  const validate = validator('lifeline:mapping-profile');
+  if (!validate(doc)) {
+    const errs = fieldErrors(validate.errors);
+    throw new LifelineError('MAPPING_INVALID', `${file}: ${errs.map((e) => `${e.path} ${e.message}`).join('; ')}`, { details: { path: errs[0]!.path, errors: errs } });
+  }
+  if (!doc?.table) throw new LifelineError('MAPPING_INVALID', `${file}: profile "${nameOrPath}" maps JSON payloads, not files: a file upload needs a profile with a /table block (see docs/uploads.md)`, { details: { path: '/table' } });
+  return compileTable({ ...doc, table: doc.table, name: doc.name ?? basename(file, extname(file)) }, opts);
 }

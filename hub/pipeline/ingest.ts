@@ -27,6 +27,11 @@ export interface InternalIngestOptions extends IngestOptions {
   replay?: boolean;
   /** Indexes of records whose text was sanitised before (a replayed quarantine entry): their observations keep the flag. */
   sanitised?: ReadonlySet<number>;
+  /**
+   * A checkpoint computed inside the batch's transaction from what it stored (uploads keep their committed counts
+   * with their row offset): `inserted` observations were new, `quarantined` quarantine rows were written.
+   */
+  checkpointOf?: (stored: { inserted: number; quarantined: number }) => { key: string; value: unknown };
 }
 
 export type Ingest = (adapter: string, batch: SourceReading[], opts?: InternalIngestOptions) => Promise<IngestResult>;
@@ -61,7 +66,8 @@ export function createIngest(d: PipelineDeps): Ingest {
     const started = performance.now();
     let inserted: Map<string, string>;
     try {
-      inserted = await commitBatch(d.db, { adapter, receivedAtMs, rows: p.rows, quarantine, checkpoint: storableCheckpoint(opts.checkpoint) });
+      inserted = await commitBatch(d.db, { adapter, receivedAtMs, rows: p.rows, quarantine, checkpoint: storableCheckpoint(opts.checkpoint),
+        checkpointOf: opts.checkpointOf && ((inserted) => storableCheckpoint(opts.checkpointOf!({ inserted, quarantined: quarantine.length }))!) });
     } catch (cause) {
       d.metrics?.commitFailures.inc({ adapter });
       throw new LifelineError('STORE_COMMIT_FAILED', 'the batch could not be committed and was rolled back; nothing from it was stored', { cause, stage: 'store' });

@@ -53,6 +53,8 @@ export interface CommitInput {
   rows: ObservationRow[];
   quarantine: QuarantineRow[];
   checkpoint?: { key: string; value: unknown };
+  /** A checkpoint computed in the transaction from the count of newly inserted observations (see InternalIngestOptions). */
+  checkpointOf?: (inserted: number) => { key: string; value: unknown };
 }
 
 /** PostgreSQL array literals built here: pg's generic array encoding (prepareValue/escapeElement per element) costs more. */
@@ -105,11 +107,15 @@ export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Ma
   // No BEGIN/COMMIT round trips, and the latest rows it locks are released as soon as it commits instead of after
   // the hub's event loop gets round to sending COMMIT: concurrent batches of the same points wait less.
   const params = input.rows.length ? await observationParams(db, db, input.rows, input.adapter, input.receivedAtMs) : undefined;
-  if (params && !input.quarantine.length && !input.checkpoint) return insertRows(db, input.rows, params);
+  if (params && !input.quarantine.length && !input.checkpoint && !input.checkpointOf) return insertRows(db, input.rows, params);
   return db.transaction(async (tx) => {
     const inserted = params ? await insertRows(tx, input.rows, params) : new Map<string, string>();
     if (input.quarantine.length) await insertQuarantine(tx, input.adapter, input.receivedAtMs, input.quarantine);
     if (input.checkpoint) await tx.query(UPSERT_CHECKPOINT, [input.adapter, input.checkpoint.key, JSON.stringify(input.checkpoint.value)]);
+    if (input.checkpointOf) {
+      const c = input.checkpointOf(inserted.size);
+      await tx.query(UPSERT_CHECKPOINT, [input.adapter, c.key, JSON.stringify(c.value)]);
+    }
     return inserted;
   });
 }

@@ -489,6 +489,23 @@ export interface Config {
      */
     late_after_s?: number;
   };
+  /**
+   * File uploads (POST /v1/uploads, `lifeline upload`; docs/uploads.md).
+   */
+  uploads?: {
+    /**
+     * Largest file accepted (413 UPLOAD_TOO_LARGE above it). Files are spooled to data_dir/uploads while they are processed.
+     */
+    max_bytes?: number;
+    /**
+     * A folder of your own table profiles (<name>.yaml), named by uploads before the shipped ones; relative to the config file.
+     */
+    profiles_dir?: string;
+    /**
+     * Data rows committed per transaction (with the upload's row offset).
+     */
+    batch_rows?: number;
+  };
   api?: {
     /**
      * API keys, stored hashed. Make a hash with `lifeline hash-key`. Send the key as `Authorization: Bearer <key>` or `X-API-Key: <key>`.
@@ -996,9 +1013,9 @@ export interface IngestBatch {
 }
 
 /**
- * A declarative mapping from a vendor's JSON payload to SourceReadings (used by the json_http and json_mqtt adapters; test one with `lifeline mapping test`). Keys named `*_expr`, and `records`, `value`, `each`, `device`, `key` and `time.expr`, are JSONata expressions; the other string keys are literals. See docs/mapping.md.
+ * A declarative mapping from a vendor's JSON payload to SourceReadings (used by the json_http and json_mqtt adapters; test one with `lifeline mapping test`). Keys named `*_expr`, and `records`, `value`, `each`, `device`, `key` and `time.expr`, are JSONata expressions; the other string keys are literals. See docs/mapping.md. A profile with `table` reads CSV/XLSX files (uploads) instead of JSON payloads: it then has no `values`, `records`, `device`, `identity`, `time` or `message_id_expr` of its own. See docs/uploads.md.
  */
-export interface MappingProfile {
+export type MappingProfile = {
   /**
    * Profile name (default: the file name without extension).
    */
@@ -1007,6 +1024,7 @@ export interface MappingProfile {
    * What payloads this profile reads (vendor, product, example).
    */
   description?: string;
+  table?: Table;
   /**
    * JSONata expression giving the list of records (one per reading or per device) in a payload; each is the context of the keys below. Default `$`: the payload is one record. $senml($) resolves a SenML pack.
    */
@@ -1039,7 +1057,7 @@ export interface MappingProfile {
    * @minItems 1
    * @maxItems 256
    */
-  values: [Value, ...Value[]];
+  values?: [Value, ...Value[]];
   /**
    * Vendor unit spelling → UCUM code, applied to every unit (e.g. %LEL → %{LEL}, ℃ → Cel). Unmapped units pass through.
    */
@@ -1050,6 +1068,138 @@ export interface MappingProfile {
    * Example payload files (relative to the profile) for docs and `lifeline mapping test`.
    */
   examples?: string[];
+} & {
+  [k: string]: unknown;
+};
+/**
+ * A column: its header text (as in the header row), or its 1-based number.
+ */
+export type Column = string | number;
+
+/**
+ * Read CSV/XLSX files (POST /v1/uploads, `lifeline upload`) instead of JSON payloads. See docs/uploads.md.
+ */
+export interface Table {
+  /**
+   * long: each row is one reading (point or device+field, time, value). wide: each row is one time (and device), each value column one point or field.
+   */
+  layout: "long" | "wide";
+  /**
+   * File format. auto: XLSX when the file is a ZIP (starts with PK), else CSV.
+   */
+  format?: "auto" | "csv" | "xlsx";
+  /**
+   * CSV text encoding. auto: by BOM, else UTF-8 when the whole file is valid UTF-8, else GB18030 (a superset of GBK, Excel's default for Chinese text).
+   */
+  encoding?: "auto" | "utf-8" | "gbk" | "gb18030" | "utf-16le" | "utf-16be";
+  /**
+   * CSV field delimiter.
+   */
+  delimiter?: string;
+  /**
+   * 1-based row holding the column names; data rows follow it (rows before it are skipped). 0: no header, columns are named by number.
+   */
+  header_row?: number;
+  /**
+   * XLSX: the sheets to read, by name (default: every sheet). Every sheet read has the same layout.
+   *
+   * @minItems 1
+   * @maxItems 256
+   */
+  sheets?: [string, ...string[]];
+  /**
+   * Values are written with a decimal comma (1,5 or 1.234,5): a comma is read as the decimal point and dots and spaces as thousands separators.
+   */
+  decimal_comma?: boolean;
+  /**
+   * The time column and how to read it.
+   */
+  time: {
+    /**
+     * The time column.
+     */
+    column: string | number;
+    /**
+     * As a JSON profile's time.format: auto, iso8601, epoch_ms, epoch_s or a pattern such as YYYY-MM-DD HH:mm:ss. XLSX date cells are read as they show in Excel (wall-clock, in `zone`) whatever the format.
+     */
+    format?: string;
+    /**
+     * IANA zone for times without an offset (default: the hub's timezone).
+     */
+    zone?: string;
+  };
+  /**
+   * The hub device code: from a column, or the XLSX sheet name (one sheet per device). Give device, identity, or (long) point.
+   */
+  device?: {
+    /**
+     * Column holding the hub device code.
+     */
+    column?: string | number;
+    /**
+     * The sheet name is the device code.
+     */
+    sheet?: true;
+  };
+  /**
+   * The device's identity in a protocol (registered as identities: [{protocol, key}]), from a column or the sheet name.
+   */
+  identity?: {
+    /**
+     * The identity's protocol.
+     */
+    protocol?: string;
+    /**
+     * Column holding the identity key.
+     */
+    column?: string | number;
+    /**
+     * The sheet name is the identity key.
+     */
+    sheet?: true;
+  };
+  /**
+   * long: column holding the hub point code (then device and field are not needed).
+   */
+  point?: string | number;
+  /**
+   * long: column holding the source field name a registered point's `field` matches.
+   */
+  field?: string | number;
+  /**
+   * long: the value column.
+   */
+  value?: string | number;
+  /**
+   * long: column holding the unit (through unit_map). Absent or empty: the point's source_unit.
+   */
+  unit?: string | number;
+  /**
+   * Column holding an HJ 212-style source flag (N F M S D C T B); empty: none. In wide tables it applies to every value of the row.
+   */
+  flag?: string | number;
+  /**
+   * Observation kind of every reading (default rtd).
+   */
+  kind?: ObservationKind;
+  /**
+   * wide: the value columns. `*` (default): every column that is not the time, device, identity or flag column. Or a list of columns; each header is the key.
+   */
+  columns?: "*" | [Column, ...Column[]];
+  /**
+   * wide: what a value column's header names: a source field (with device or identity) or a hub point code.
+   */
+  header_is?: "field" | "point";
+  /**
+   * wide: the unit of a value column, by header (through unit_map); absent: the point's source_unit.
+   */
+  units?: {
+    [k: string]: string;
+  };
+  /**
+   * wide: an empty value cell is skipped (a gap). false: it is a MAPPING_BAD_VALUE failure. In long tables an empty value is always a failure.
+   */
+  skip_empty?: boolean;
 }
 /**
  * The record's time. Absent: the time the payload was received (warning time_from_receipt).
@@ -1483,4 +1633,84 @@ export interface SourceReading {
         string,
         string
       ];
+}
+
+/**
+ * A file (CSV or XLSX) sent to POST /v1/uploads and mapped with a table profile: what it is, where it is, and what its rows became. Counts are those committed: they move with each batch, and after a hub restart the upload resumes from them. See docs/uploads.md.
+ */
+export interface Upload {
+  /**
+   * Upload id.
+   */
+  id: string;
+  /**
+   * File name as sent (?name=, the multipart filename, or `upload`).
+   */
+  name: string;
+  /**
+   * The table profile it is mapped with.
+   */
+  profile: string;
+  /**
+   * Bytes received.
+   */
+  size: number;
+  /**
+   * SHA-256 of the file (hex), once received.
+   */
+  sha256?: string | null;
+  /**
+   * File format read.
+   */
+  format?: "csv" | "xlsx" | null;
+  /**
+   * CSV text encoding: utf-8, gbk, gb18030, utf-16le or utf-16be (null for XLSX).
+   */
+  encoding?: string | null;
+  /**
+   * How the encoding was decided: a byte-order mark, the file's bytes, or the profile's table.encoding.
+   */
+  encoding_by?: "bom" | "content" | "profile" | null;
+  /**
+   * receiving the body → queued → processing → done; failed (see error) or cancelled.
+   */
+  status: "receiving" | "queued" | "processing" | "done" | "failed" | "cancelled";
+  /**
+   * Why it failed.
+   */
+  error?: {
+    code?: string;
+    message?: string;
+    [k: string]: unknown;
+  } | null;
+  created_at: string;
+  started_at?: string | null;
+  finished_at?: string | null;
+  /**
+   * Data rows committed (stored or quarantined).
+   */
+  rows: number;
+  /**
+   * Readings the rows mapped to (one per row in long tables, one per value cell in wide ones).
+   */
+  readings: number;
+  /**
+   * Readings stored as new observations.
+   */
+  accepted: number;
+  /**
+   * Readings already stored (same point, kind and time): re-sending a file only adds to this.
+   */
+  duplicates: number;
+  /**
+   * Quarantine entries written: rows (or wide cells) that could not be mapped, with their row number and reason, and readings the pipeline refused (e.g. UNKNOWN_POINT).
+   */
+  quarantined: number;
+  /**
+   * While processing: how far into the file the reader is (for an ETA).
+   */
+  progress?: {
+    bytes_done?: number;
+    bytes_total?: number;
+  } | null;
 }

@@ -63,7 +63,10 @@ const sta: RouteModule = (app, deps) => {
         { db: deps.db, scope: req.principal?.data, catalogue: catalogueJson(deps.registry.registry.catalogue), base: base(req) },
         path, o, `${base(req)}/${path}`,
       );
-      if ('text' in res) return reply.type('text/plain; charset=utf-8').send(res.text);
+      if ('text' in res) { req.pulled = { rows: 1 }; return reply.type('text/plain; charset=utf-8').send(res.text); }
+      // For the pull audit: the entities of a collection's page, or the one entity asked for.
+      const value = (res.json as { value?: unknown } | null)?.value;
+      req.pulled = { rows: Array.isArray(value) ? value.length : 1 };
       return res.json;
     } catch (e) {
       if (e instanceof OptionError) return fail(reply, 400, 'STA_QUERY_INVALID', e.message, e.option.replace(/\(.*$/s, '').replace(/=.*$/s, '') || undefined);

@@ -64,3 +64,16 @@ t.test('usage and profile errors (in process: the same function the command runs
   try { await main(['--help']); } finally { console.log = log; }
   t.match(logged.join('\n'), /lifeline mapping test PROFILE PAYLOAD\.json/, 'in the usage');
 });
+
+t.test('table profiles: CSV (GBK detected) and XLSX files, in process', async (t) => {
+  const { mappingCommand } = await import('../cli.ts');
+  const g = await mappingCommand(['test', 'gbk-export', 'hub/mapping/profiles/gbk-export.example.csv']);
+  t.notOk(g.ok, 'a failure: exit 1');
+  t.match(g.output, /profile gbk-export \(hub\/mapping\/profiles\/gbk-export\.yaml\): CSV, gbk \(by content\), 5 data row\(s\), 4 reading\(s\), 1 failure\(s\)/);
+  t.match(g.output, /device HT-ST-01\s+供水温度\s+2026-11-25T02:00:00\.000Z\s+65\.2\s+Cel/);
+  t.match(g.output, /FAILED MAPPING_BAD_VALUE at 监测值: row 6: "故障" is not a number/);
+  const x = await mappingCommand(['test', 'xlsx-sheets', 'hub/mapping/profiles/xlsx-sheets.example.xlsx', '--json']);
+  const j = JSON.parse(x.output);
+  t.match(j, { profile: 'xlsx-sheets', format: 'xlsx', rows: 4, readingCount: 6, failed: 1, failures: [{ code: 'MAPPING_BAD_VALUE', row: 3, sheet: 'GS-PT-002', column: '压力' }] });
+  await t.rejects(mappingCommand(['test', 'long-csv', join(dir, 'missing.csv')]), /ENOENT|no such file/);
+});
