@@ -1,5 +1,6 @@
 // The alarm evaluator's loop: follows the outbox behind the OutboxHorizon (as the rollup roller does) and, whenever
-// it is caught up and no_data_check_s has passed on the hub's clock, checks silent points.
+// it is caught up and no_data_check_s has passed on the hub's clock, checks silent points. Woken after each ingest
+// commit (wake()); tells listeners (the SSE stream, notifications) after each commit that wrote alarm events.
 import type { Logger } from 'pino';
 import type { SqlDriver } from '../store/driver.ts';
 import type { Registry } from '../registry/registry.ts';
@@ -8,12 +9,14 @@ import { Waker } from '../delivery/wait.ts';
 import { rollupLag } from '../store/rollups.ts';
 import { alarmStep, ensureAlarmCursor, noDataTick, CURSOR, type AlarmContext } from './evaluate.ts';
 import { RuleBook, checkOverrides, type AlarmOverride } from './rules.ts';
+import { loadStoredRules } from './rule-store.ts';
 
 export interface EvaluatorOptions {
   registry: () => Registry;
   overrides: AlarmOverride[];
   clock: { now(): number };
   noDataCheckMs: number;
+  /** Idle poll (ms; default 100): a commit in another process is seen this late at most. */
   pollMs?: number;
   /** Share of the time the evaluator may work while it has a backlog (as the rollup roller's `duty`; default 0.5). */
   duty?: number;
@@ -26,6 +29,14 @@ export interface AlarmEvaluator {
   catchUp(): Promise<void>;
   /** Forget compiled rules (after a registry change). */
   invalidate(): void;
+  /** Reload the rules added through the API (after /v1/alarm-rules changed them). */
+  reloadRules(): Promise<void>;
+  /** Evaluate now instead of at the next poll (after an ingest commit). */
+  wake(): void;
+  /** Called after each commit that wrote alarm events (also call it after a handling step: `changed()`). */
+  onEvents(f: () => void): () => void;
+  changed(): void;
+  context(): AlarmContext;
   status(): Promise<{ cursor: string; lag_seconds: number; running: boolean }>;
 }
 
@@ -45,19 +56,38 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
   const horizon = new OutboxHorizon(db);
   const waker = new Waker();
   const abort = new AbortController();
-  const pollMs = o.pollMs ?? 500;
+  const pollMs = o.pollMs ?? 100;
   const duty = Math.min(1, Math.max(0.05, o.duty ?? 0.5));
+  const listeners = new Set<() => void>();
+  const changed = () => { for (const f of listeners) { try { f(); } catch (e) { logger.error({ err: e }, 'alarm listener failed'); } } };
   let lastCheck = -Infinity;
   let loop: Promise<void> | undefined;
+  let rulesSeen = '';
+
+  async function reloadRules(): Promise<void> {
+    const stored = await loadStoredRules(db);
+    rules.setStored(stored.map((r) => r.override));
+    rulesSeen = stored.map((r) => `${r.id}@${r.updated_at}`).join(',');
+  }
 
   async function run(): Promise<void> {
+    let sinceRules = 0;
     while (!abort.signal.aborted) {
       let caughtUp = true;
       const t0 = performance.now();
       try {
-        caughtUp = (await alarmStep(db, await horizon.safeMax(), ctx)).caughtUp;
+        // Rules another process changed through the API: looked at every 5 s.
+        if (performance.now() - sinceRules > 5000) {
+          sinceRules = performance.now();
+          const seen = rulesSeen;
+          const stored = await loadStoredRules(db);
+          if (stored.map((r) => `${r.id}@${r.updated_at}`).join(',') !== seen) { rules.setStored(stored.map((r) => r.override)); rulesSeen = stored.map((r) => `${r.id}@${r.updated_at}`).join(','); }
+        }
+        const r = await alarmStep(db, await horizon.safeMax(), ctx);
+        caughtUp = r.caughtUp;
+        if (r.events) changed();
         const now = o.clock.now();
-        if (caughtUp && now - lastCheck >= o.noDataCheckMs) { lastCheck = now; await noDataTick(db, now, ctx); }
+        if (caughtUp && !r.busy && now - lastCheck >= o.noDataCheckMs) { lastCheck = now; if (await noDataTick(db, now, ctx)) changed(); }
       } catch (e) {
         if (abort.signal.aborted) break;
         logger.error({ err: e }, 'alarm evaluation failed; retrying');
@@ -70,6 +100,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
 
   return {
     async start() {
+      await reloadRules();
       // Every rule of every registered point compiles, or the hub does not start (CONFIG_INVALID names the rule).
       // Points added later through the admin API with a rule that does not fit are logged and skipped.
       for (const p of ctx.registry().pointById.values()) rules.rulesFor(p);
@@ -82,15 +113,22 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
       for (let i = 0; i < 10_000; i++) {
         const safe = await horizon.safeMax();
         const r = await alarmStep(db, safe, ctx);
+        if (r.events) changed();
+        if (r.busy) { await new Promise((res) => setTimeout(res, 20)); continue; }
         if (r.caughtUp) {
           const max = (await db.query<{ m: string }>('SELECT COALESCE(max(id), 0)::text AS m FROM outbox')).rows[0]!.m;
           if (BigInt(safe) >= BigInt(max)) break;
           await new Promise((res) => setTimeout(res, 20));
         }
       }
-      await noDataTick(db, o.clock.now(), ctx);
+      if (await noDataTick(db, o.clock.now(), ctx)) changed();
     },
     invalidate() { rules.invalidate(); },
+    reloadRules,
+    wake() { waker.wake(); },
+    onEvents(f) { listeners.add(f); return () => listeners.delete(f); },
+    changed,
+    context: () => ctx,
     async status() { return { ...(await rollupLag(db, CURSOR)), running: loop !== undefined && !abort.signal.aborted }; },
   };
 }
