@@ -66,7 +66,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
 
   async function reloadRules(): Promise<void> {
     const stored = await loadStoredRules(db);
-    rules.setStored(stored.map((r) => r.override));
+    rules.setStored(stored);
     rulesSeen = stored.map((r) => `${r.id}@${r.updated_at}`).join(',');
   }
 
@@ -81,7 +81,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
           sinceRules = performance.now();
           const seen = rulesSeen;
           const stored = await loadStoredRules(db);
-          if (stored.map((r) => `${r.id}@${r.updated_at}`).join(',') !== seen) { rules.setStored(stored.map((r) => r.override)); rulesSeen = stored.map((r) => `${r.id}@${r.updated_at}`).join(','); }
+          if (stored.map((r) => `${r.id}@${r.updated_at}`).join(',') !== seen) { rules.setStored(stored); rulesSeen = stored.map((r) => `${r.id}@${r.updated_at}`).join(','); }
         }
         const r = await alarmStep(db, await horizon.safeMax(), ctx);
         caughtUp = r.caughtUp;

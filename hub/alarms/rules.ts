@@ -74,13 +74,13 @@ export function compileRule(r: AlarmRule, p: RuleTarget, where: string): Compile
 /** Resolves and caches the rules of each point; `invalidate()` after the registry or the overrides changed. */
 export class RuleBook {
   private cache = new Map<number, CompiledRule[]>();
-  private extra: AlarmOverride[] = [];
+  private extra: Array<{ id: string; override: AlarmOverride }> = [];
   constructor(private readonly overrides: AlarmOverride[]) {}
 
   invalidate(): void { this.cache.clear(); }
 
   /** Overrides from the store (/v1/alarm-rules), applied after the config's at each scope. */
-  setStored(extra: AlarmOverride[]): void { this.extra = extra; this.cache.clear(); }
+  setStored(extra: Array<{ id: string; override: AlarmOverride }>): void { this.extra = extra; this.cache.clear(); }
 
   rulesFor(p: PointEntry): CompiledRule[] {
     let out = this.cache.get(p.id);
@@ -94,7 +94,7 @@ export class RuleBook {
   resolve(p: PointEntry): Array<{ rule: AlarmRule; where: string }> {
     const byId = new Map<string, { rule: AlarmRule; where: string }>();
     (p.indicator.alarm_rules ?? []).forEach((rule, i) => byId.set(rule.id, { rule, where: `${p.indicator.code}/alarm_rules/${i}` }));
-    const all = [...this.overrides.map((o, i) => ({ o, where: `/alarms/overrides/${i}` })), ...this.extra.map((o, i) => ({ o, where: `alarm-rules/${(o as { id?: string }).id ?? i}` }))];
+    const all = [...this.overrides.map((o, i) => ({ o, where: `/alarms/overrides/${i}` })), ...this.extra.map((x) => ({ o: x.override, where: `alarm-rules/${x.id}` }))];
     const scoped = (pick: (o: AlarmOverride) => boolean) => all.forEach(({ o, where }) => {
       if (pick(o) && (!o.indicator || o.indicator === p.indicator.code)) byId.set(o.rule.id, { rule: o.rule, where });
     });

@@ -29,6 +29,10 @@ export interface ApiDeps {
 export type RouteModule = (app: FastifyInstance, deps: ApiDeps) => void;
 
 declare module 'fastify' {
-  interface FastifyContextConfig { scope?: RouteScope }
+  interface FastifyContextConfig {
+    scope?: RouteScope;
+    /** Data scope of the rows a route returns: site-bound rows (narrowed by the key's scope) or admin only. */
+    dataScope?: 'site' | 'admin';
+  }
   interface FastifyRequest { principal?: Principal }
 }

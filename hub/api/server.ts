@@ -24,6 +24,7 @@ import ops from './routes/ops.ts';
 import adapters from './routes/adapters.ts';
 import publish from './routes/publish.ts';
 import alarms from './routes/alarms.ts';
+import alarmRules from './routes/alarm-rules.ts';
 import { registerAdapterRoutes, type AdapterRoute } from './adapter-routes.ts';
 
 export interface ApiOptions {
@@ -122,7 +123,7 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  for (const m of [ops, indicators, registry, observations, aggregate, quarantine, adapters, publish, alarms]) m(app, deps);
+  for (const m of [ops, indicators, registry, observations, aggregate, quarantine, adapters, publish, alarms, alarmRules]) m(app, deps);
   await registerAdapterRoutes(app, o.adapterRoutes ?? []);
   return app;
 }

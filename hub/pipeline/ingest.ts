@@ -18,6 +18,8 @@ export interface PipelineDeps {
   timezone: string;
   futureToleranceMs: number;
   lateAfterMs: number;
+  /** Called after each commit (the alarm evaluator wakes on it). */
+  onCommitted?: () => void;
 }
 
 export interface InternalIngestOptions extends IngestOptions {
@@ -67,6 +69,7 @@ export function createIngest(d: PipelineDeps): Ingest {
       throw new LifelineError('STORE_COMMIT_FAILED', 'the batch could not be committed and was rolled back; nothing from it was stored', { cause, stage: 'store' });
     }
     d.metrics?.commitSeconds.observe((performance.now() - started) / 1000);
+    d.onCommitted?.();
 
     const results: RecordOutcome[] = new Array(batch.length);
     let accepted = 0, duplicates = 0, quarantined = 0;
