@@ -336,7 +336,10 @@ export interface Alarm {
    * Device code (报警设备).
    */
   device: string;
-  point: string;
+  /**
+   * Point code; null for a device alarm (device_offline).
+   */
+  point: string | null;
   indicator: string;
   domain?: string;
   /**
@@ -344,7 +347,7 @@ export interface Alarm {
    */
   level: number;
   /**
-   * Alarm type (报警类型), snake_case: over_upper_limit, under_lower_limit, no_data.
+   * Alarm type (报警类型), snake_case: over_upper_limit, under_lower_limit, rising_fast, falling_fast, stuck_value, bad_quality, no_data, device_offline.
    */
   type: string;
   /**
