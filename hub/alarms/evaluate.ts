@@ -14,13 +14,37 @@ export const CURSOR = 'alarms';
 export const NO_RAISE_FLAGS = new Set(['M', 'C']);
 /** The device-offline alarm's rule id and kind. */
 export const OFFLINE_RULE = 'device_offline';
-/** A rate_of_change rule keeps at most this many readings of its window (the oldest stays as the anchor). */
-export const WINDOW_CAP = 240;
+/** A rate_of_change rule keeps at most this many readings of its window, at least window/WINDOW_CAP apart (the oldest stays as the anchor). */
+export const WINDOW_CAP = 32;
 
-export interface AlarmContext { registry: () => Registry; rules: RuleBook; onRuleError?: (pointId: number, e: unknown) => void }
+export interface AlarmContext {
+  registry: () => Registry; rules: RuleBook; onRuleError?: (pointId: number, e: unknown) => void;
+  /**
+   * Rule state as this process last committed it, valid while the cursor is where this process left it (no other
+   * process evaluated in between): steps then read only the states they have not seen and write only those whose
+   * stored form changed.
+   */
+  cache?: { cursor: string; states: Map<string, StateRow> };
+}
 
 type Memo = null | Array<[number, number]> | { v: number; n: number } | { n: number };
-interface StateRow extends RuleState { rule: string; pointId: number; lastMs: number | null; alarmId: string | null; memo: Memo; dirty: boolean }
+export interface StateRow extends RuleState { rule: string; pointId: number; lastMs: number | null; alarmId: string | null; memo: Memo; dirty: boolean; kind?: CompiledRule['kind']; quietBelow?: number; m?: number; saved?: string }
+
+/**
+ * What of a state is worth a write. no_data: everything (its latest time is what the clock check reads). The others
+ * leave out what a restart can do without: the latest time (late-data check only), a stuck or quality run of one or
+ * none (restarts at zero: at most one reading fewer), and a rate_of_change window while its change is under half the
+ * mildest clear value (a restart keeps the last window written: older readings, all real, that age out).
+ */
+function stored(s: StateRow): string {
+  const base = [s.level, s.candidate, s.candidateCount, s.candidateSinceMs, s.alarmId];
+  switch (s.kind) {
+    case 'no_data': case undefined: return JSON.stringify([...base, s.lastMs, s.memo]);
+    case 'threshold': return JSON.stringify(base);
+    case 'stuck': case 'quality': return JSON.stringify([...base, s.memo && !Array.isArray(s.memo) && s.memo.n >= (s.kind === 'stuck' ? 2 : 1) ? s.memo : null]);
+    case 'rate_of_change': return JSON.stringify([...base, s.level !== 0 || s.candidateCount > 0 || Math.abs(s.m ?? 0) >= (s.quietBelow ?? 0) ? s.memo : 'quiet']);
+  }
+}
 interface AlarmMem { id: string; level: number; peakLevel: number; peak: number | null; latest: number | null; latestMs: number; count: number; active: boolean; clearedMs: number | null; dirty: boolean }
 interface Tags { device: number; site: number; indicator: string }
 
@@ -29,13 +53,13 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Everything a step or tick changes, written at the end of its transaction. */
 class Batch {
-  states = new Map<string, StateRow>();
   alarms = new Map<string, AlarmMem>();
   /** alarm_event rows written (the SSE stream and notifications follow them). */
   events = 0;
-  constructor(readonly tx: Queryable) {}
+  constructor(readonly tx: Queryable, readonly states = new Map<string, StateRow>()) {}
 
-  async loadStates(pairs: Array<[string, number]>): Promise<void> {
+  async loadStates(all: Array<[string, number]>): Promise<void> {
+    const pairs = all.filter((p) => !this.states.has(key(p[0], p[1])));
     if (!pairs.length) return;
     const rows = (await this.tx.query<{ rule: string; point_id: number; level: number; candidate: number; candidate_count: number; since: number | null; last: number | null; alarm_id: string | null; memo: Memo }>(
       `SELECT s.rule, s.point_id, s.level, s.candidate, s.candidate_count, (extract(epoch FROM s.candidate_since) * 1000)::float8 AS since,
@@ -43,14 +67,20 @@ class Batch {
        FROM alarm_rule_state s JOIN unnest($1::text[], $2::int[]) AS u(rule, point_id) ON u.rule = s.rule AND u.point_id = s.point_id
        ORDER BY s.rule, s.point_id FOR UPDATE OF s`, [pairs.map((p) => p[0]), pairs.map((p) => p[1])])).rows;
     for (const r of rows) {
-      this.states.set(key(r.rule, r.point_id), { rule: r.rule, pointId: r.point_id, level: r.level, candidate: r.candidate, candidateCount: r.candidate_count, candidateSinceMs: r.since, lastMs: r.last, alarmId: r.alarm_id, memo: r.memo, dirty: false });
+      const s: StateRow = { rule: r.rule, pointId: r.point_id, level: r.level, candidate: r.candidate, candidateCount: r.candidate_count, candidateSinceMs: r.since, lastMs: r.last, alarmId: r.alarm_id, memo: r.memo, dirty: false };
+      this.states.set(key(r.rule, r.point_id), s);
     }
   }
 
-  state(rule: string, pointId: number, initialLastMs: number | null): StateRow {
+  state(rule: string, pointId: number, initialLastMs: number | null, kind?: CompiledRule): StateRow {
     const k = key(rule, pointId);
     let s = this.states.get(k);
     if (!s) { s = { rule, pointId, level: 0, candidate: 0, candidateCount: 0, candidateSinceMs: null, lastMs: initialLastMs, alarmId: null, memo: null, dirty: true }; this.states.set(k, s); }
+    if (kind && s.kind !== kind.kind) {
+      s.kind = kind.kind;
+      if (kind.kind === 'rate_of_change') s.quietBelow = Math.abs(kind.levels[kind.levels.length - 1]!.clear) / 2;
+      if (s.saved === undefined && !s.dirty) s.saved = stored(s); // as loaded
+    }
     return s;
   }
 
@@ -101,7 +131,15 @@ class Batch {
   }
 
   async flush(): Promise<void> {
-    const st = [...this.states.values()].filter((s) => s.dirty);
+    const st: StateRow[] = [];
+    for (const s of this.states.values()) {
+      if (!s.dirty) continue;
+      s.dirty = false;
+      const now = stored(s);
+      if (now === s.saved) continue;
+      s.saved = now;
+      st.push(s);
+    }
     if (st.length) {
       await this.tx.query(`INSERT INTO alarm_rule_state (rule, point_id, level, candidate, candidate_count, candidate_since, last_time, alarm_id, memo)
         SELECT u.rule, u.p, u.level, u.cand, u.n, to_timestamp(u.since / 1000.0), to_timestamp(u.last / 1000.0), u.alarm, u.memo::jsonb
@@ -133,11 +171,16 @@ export function measure(rule: GaugeRule, s: { memo: Memo }, o: Obs): number | un
     case 'rate_of_change': {
       if (o.value === null) return undefined;
       const w = Array.isArray(s.memo) ? s.memo : [];
-      w.push([o.t, o.value]);
+      // The newest reading replaces the one before it when that one is less than window/WINDOW_CAP after its own predecessor.
+      const gap = rule.windowMs / WINDOW_CAP;
+      if (w.length >= 2 && w[w.length - 1]![0] - w[w.length - 2]![0] < gap) w[w.length - 1] = [o.t, o.value];
+      else w.push([o.t, o.value]);
       while (w.length > 1 && w[0]![0] < o.t - rule.windowMs) w.shift();
-      if (w.length > WINDOW_CAP) w.splice(1, 1);
+      if (w.length > WINDOW_CAP + 1) w.splice(1, 1);
       s.memo = w;
-      return o.value - w[0]![1];
+      const d = o.value - w[0]![1];
+      (s as StateRow).m = d;
+      return d;
     }
     case 'stuck': {
       if (o.value === null) return undefined;
@@ -181,7 +224,7 @@ async function evaluate(b: Batch, ctx: AlarmContext, obs: Obs[], ruleFor?: (poin
     }
   }
   for (const w of work) {
-    const s = b.state(w.rule.id, w.pointId, null);
+    const s = b.state(w.rule.id, w.pointId, null, w.rule);
     for (const o of w.readings) {
       const late = s.lastMs !== null && o.t < s.lastMs;
       if (!late) { s.lastMs = o.t; s.dirty = true; }
@@ -238,16 +281,23 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
     if (BigInt(cur.c) >= BigInt(safeMax)) return { observations: 0, caughtUp: true, events: 0 };
     const { ids, span, next, all } = await takeOutbox(tx, cur.c, safeMax, cap);
     let events = 0;
+    // The cache holds only while the cursor is where this process left it; it is handed back only after a commit.
+    const states = ctx.cache?.cursor === cur.c ? ctx.cache.states : new Map<string, StateRow>();
+    ctx.cache = undefined;
     if (ids.length) {
       const params: unknown[] = [ids];
       const obs = (await tx.query<Obs>(`SELECT ${OBS_COLS} FROM observation WHERE ${byIdsWhere('$1', span, params)} ORDER BY point_id, time, id`, params)).rows;
-      const b = new Batch(tx);
+      const b = new Batch(tx, states);
       await evaluate(b, ctx, obs);
       await b.flush();
       events = b.events;
     }
     await tx.query('UPDATE rollup_cursor SET outbox_id = $2::bigint, updated_at = now() WHERE name = $1', [CURSOR, next]);
-    return { observations: ids.length, caughtUp: all, events };
+    return { observations: ids.length, caughtUp: all, events, commit: { cursor: next, states } };
+  }).then((r) => {
+    const { commit, ...out } = r as AlarmStep & { commit?: { cursor: string; states: Map<string, StateRow> } };
+    if (commit) ctx.cache = commit;
+    return out;
   });
 }
 
@@ -305,6 +355,8 @@ export async function noDataTick(db: SqlDriver, nowMs: number, ctx: AlarmContext
       await b.raise(s, w.rule, w.tags, w.rule.level, null, nowMs);
     }
     await b.flush();
+    // Its raises changed states the cache holds (the cache is only read by steps of this process).
+    if (b.events) ctx.cache = undefined;
     return b.events;
   });
 }
