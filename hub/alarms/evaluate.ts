@@ -56,6 +56,8 @@ class Batch {
   alarms = new Map<string, AlarmMem>();
   /** alarm_event rows written (the SSE stream and notifications follow them). */
   events = 0;
+  private fresh: Array<{ id: string; rule: string; kind: string; type: string; pointId: number | null; tags: Tags; firstMs: number }> = [];
+  private pending: Array<{ alarmId: string; type: string; at: string; level: number | null; value: number | null; note: string | null }> = [];
   constructor(readonly tx: Queryable, readonly states = new Map<string, StateRow>()) {}
 
   async loadStates(all: Array<[string, number]>): Promise<void> {
@@ -84,24 +86,26 @@ class Batch {
     return s;
   }
 
-  async alarm(id: string): Promise<AlarmMem> {
-    let a = this.alarms.get(id);
-    if (!a) {
-      const r = (await this.tx.query<{ level: number; peak_level: number; peak_value: number | null; latest_value: number | null; latest: number; count: number; active: boolean }>(
-        `SELECT level, peak_level, peak_value, latest_value, (extract(epoch FROM latest_time) * 1000)::float8 AS latest, count, active
-         FROM alarm WHERE id = $1::bigint FOR UPDATE`, [id])).rows[0]!;
-      a = { id, level: r.level, peakLevel: r.peak_level, peak: r.peak_value, latest: r.latest_value, latestMs: r.latest, count: r.count, active: r.active, clearedMs: null, dirty: false };
-      this.alarms.set(id, a);
-    }
-    return a;
+  /** Loads the alarms of these ids not loaded yet, in one query. */
+  async preload(ids: Array<string | null>): Promise<void> {
+    const want = [...new Set(ids.filter((id): id is string => id !== null && !id.startsWith('n') && !this.alarms.has(id)))];
+    if (!want.length) return;
+    const rows = (await this.tx.query<{ id: string; level: number; peak_level: number; peak_value: number | null; latest_value: number | null; latest: number; count: number; active: boolean; rule: string; point_id: number | null }>(
+      `SELECT id::text AS id, level, peak_level, peak_value, latest_value, (extract(epoch FROM latest_time) * 1000)::float8 AS latest, count, active, rule, point_id
+       FROM alarm WHERE id = ANY($1::bigint[]) ORDER BY alarm.id FOR UPDATE`, [want])).rows;
+    for (const r of rows) this.alarms.set(r.id, { id: r.id, level: r.level, peakLevel: r.peak_level, peak: r.peak_value, latest: r.latest_value, latestMs: r.latest, count: r.count, active: r.active, clearedMs: null, dirty: false });
   }
 
+  async alarm(id: string): Promise<AlarmMem> {
+    if (!this.alarms.has(id)) await this.preload([id]);
+    return this.alarms.get(id)!;
+  }
+
+  /** A new alarm, written at flush; until then its id is a placeholder (`n1`, `n2` …). */
   async insertAlarm(rule: string, kind: string, type: string, pointId: number | null, p: Tags, level: number, value: number | null, timeMs: number): Promise<string> {
-    const id = (await this.tx.query<{ id: string }>(
-      `INSERT INTO alarm (rule, kind, type, point_id, device_id, site_id, indicator, level, peak_level, peak_value, latest_value, first_time, latest_time, count)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $9, $10::timestamptz, $10::timestamptz, 1) RETURNING id::text AS id`,
-      [rule, kind, type, pointId, p.device, p.site, p.indicator, level, value, iso(timeMs)])).rows[0]!.id;
-    this.alarms.set(id, { id, level, peakLevel: level, peak: value, latest: value, latestMs: timeMs, count: 1, active: true, clearedMs: null, dirty: false });
+    const id = `n${this.fresh.length + 1}`;
+    this.fresh.push({ id, rule, kind, type, pointId, tags: p, firstMs: timeMs });
+    this.alarms.set(id, { id, level, peakLevel: level, peak: value, latest: value, latestMs: timeMs, count: 1, active: true, clearedMs: null, dirty: true });
     await this.event(id, 'raised', timeMs, level, value);
     return id;
   }
@@ -112,16 +116,15 @@ class Batch {
   }
 
   async event(alarmId: string, type: string, timeMs: number, level: number | null, value: number | null, note: string | null = null): Promise<void> {
-    await this.tx.query('INSERT INTO alarm_event (alarm_id, type, at, level, value, note) VALUES ($1::bigint, $2, $3::timestamptz, $4, $5, $6)', [alarmId, type, iso(timeMs), level, value, note]);
+    this.pending.push({ alarmId, type, at: iso(timeMs), level, value, note });
     this.events++;
   }
 
-  /** Clears an alarm once: its `cleared` event and active = false, now (the same step may raise the next episode). */
+  /** Clears an alarm once: its `cleared` event and active = false. */
   async clearAlarm(id: string, timeMs: number, value: number | null, note: string | null = null): Promise<void> {
     const a = await this.alarm(id);
     if (!a.active) return;
     a.active = false; a.clearedMs = timeMs; a.dirty = true;
-    await this.tx.query('UPDATE alarm SET active = false, cleared_time = $2::timestamptz WHERE id = $1::bigint', [a.id, iso(timeMs)]);
     await this.event(a.id, 'cleared', timeMs, null, value, note);
   }
 
@@ -130,11 +133,53 @@ class Batch {
     s.alarmId = null; s.dirty = true;
   }
 
+  /**
+   * Writes everything in a few statements: existing alarms updated (clears first, so a new episode of the same
+   * rule and point may be active), new alarms inserted with ids taken from the sequence, their events, the states.
+   */
   async flush(): Promise<void> {
+    const old = [...this.alarms.values()].filter((a) => a.dirty && !a.id.startsWith('n'));
+    if (old.length) {
+      await this.tx.query(`UPDATE alarm SET level = u.level, peak_level = u.peak_level, peak_value = u.peak, latest_value = u.latest, latest_time = to_timestamp(u.latest_ms / 1000.0),
+          count = u.count, active = u.active, cleared_time = to_timestamp(u.cleared_ms / 1000.0), updated_at = now()
+        FROM unnest($1::bigint[], $2::smallint[], $3::smallint[], $4::float8[], $5::float8[], $6::float8[], $7::int[], $8::boolean[], $9::float8[])
+          AS u(id, level, peak_level, peak, latest, latest_ms, count, active, cleared_ms) WHERE alarm.id = u.id`,
+      [old.map((a) => a.id), old.map((a) => a.level), old.map((a) => a.peakLevel), old.map((a) => a.peak), old.map((a) => a.latest), old.map((a) => a.latestMs),
+        old.map((a) => a.count), old.map((a) => a.active), old.map((a) => a.clearedMs)]);
+    }
+    const real = new Map<string, string>();
+    if (this.fresh.length) {
+      const ids = (await this.tx.query<{ id: string }>(`SELECT nextval('alarm_id_seq')::text AS id FROM generate_series(1, $1::int)`, [this.fresh.length])).rows.map((r) => r.id);
+      this.fresh.forEach((f, i) => real.set(f.id, ids[i]!));
+      const rows = this.fresh.map((f) => ({ f, a: this.alarms.get(f.id)! }));
+      await this.tx.query(`INSERT INTO alarm (id, rule, kind, type, point_id, device_id, site_id, indicator, level, peak_level, peak_value, latest_value, first_time, latest_time, count, active, cleared_time)
+        SELECT u.id, u.rule, u.kind, u.type, u.point, u.device, u.site, u.indicator, u.level, u.peak_level, u.peak, u.latest, to_timestamp(u.first_ms / 1000.0),
+               to_timestamp(u.latest_ms / 1000.0), u.count, u.active, to_timestamp(u.cleared_ms / 1000.0)
+        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[], $8::text[], $9::smallint[], $10::smallint[], $11::float8[], $12::float8[],
+                    $13::float8[], $14::float8[], $15::int[], $16::boolean[], $17::float8[])
+          AS u(id, rule, kind, type, point, device, site, indicator, level, peak_level, peak, latest, first_ms, latest_ms, count, active, cleared_ms)`,
+      [rows.map((r) => real.get(r.f.id)), rows.map((r) => r.f.rule), rows.map((r) => r.f.kind), rows.map((r) => r.f.type), rows.map((r) => r.f.pointId), rows.map((r) => r.f.tags.device),
+        rows.map((r) => r.f.tags.site), rows.map((r) => r.f.tags.indicator), rows.map((r) => r.a.level), rows.map((r) => r.a.peakLevel), rows.map((r) => r.a.peak), rows.map((r) => r.a.latest),
+        rows.map((r) => r.f.firstMs), rows.map((r) => r.a.latestMs), rows.map((r) => r.a.count), rows.map((r) => r.a.active), rows.map((r) => r.a.clearedMs)]);
+    }
+    const idOf = (id: string) => real.get(id) ?? id;
+    if (this.pending.length) {
+      const e = this.pending;
+      await this.tx.query(`INSERT INTO alarm_event (alarm_id, type, at, level, value, note)
+        SELECT u.alarm, u.type, u.at, u.level, u.value, u.note FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::smallint[], $5::float8[], $6::text[])
+          WITH ORDINALITY AS u(alarm, type, at, level, value, note, o) ORDER BY u.o`,
+      [e.map((x) => idOf(x.alarmId)), e.map((x) => x.type), e.map((x) => x.at), e.map((x) => x.level), e.map((x) => x.value), e.map((x) => x.note)]);
+    }
+    for (const [tmp, id] of real) {
+      const a = this.alarms.get(tmp)!;
+      this.alarms.delete(tmp); a.id = id; a.dirty = false; this.alarms.set(id, a);
+    }
+    this.fresh = []; this.pending = [];
     const st: StateRow[] = [];
     for (const s of this.states.values()) {
       if (!s.dirty) continue;
       s.dirty = false;
+      if (s.alarmId !== null) s.alarmId = idOf(s.alarmId);
       const now = stored(s);
       if (now === s.saved) continue;
       s.saved = now;
@@ -148,12 +193,6 @@ class Batch {
           candidate_since = excluded.candidate_since, last_time = excluded.last_time, alarm_id = excluded.alarm_id, memo = excluded.memo`,
       [st.map((s) => s.rule), st.map((s) => s.pointId), st.map((s) => s.level), st.map((s) => s.candidate), st.map((s) => s.candidateCount),
         st.map((s) => s.candidateSinceMs), st.map((s) => s.lastMs), st.map((s) => s.alarmId), st.map((s) => (s.memo === null ? null : JSON.stringify(s.memo)))]);
-    }
-    for (const a of this.alarms.values()) {
-      if (!a.dirty) continue;
-      await this.tx.query(`UPDATE alarm SET level = $2, peak_level = $3, peak_value = $4, latest_value = $5, latest_time = $6::timestamptz, count = $7,
-          active = $8, cleared_time = $9::timestamptz, updated_at = now() WHERE id = $1::bigint`,
-      [a.id, a.level, a.peakLevel, a.peak, a.latest, iso(a.latestMs), a.count, a.active, a.clearedMs === null ? null : iso(a.clearedMs)]);
     }
   }
 }
@@ -215,6 +254,7 @@ async function evaluate(b: Batch, ctx: AlarmContext, obs: Obs[], ruleFor?: (poin
     }
   }
   await b.loadStates(work.map((w) => [w.rule.id, w.pointId]));
+  await b.preload(work.map((w) => b.states.get(key(w.rule.id, w.pointId))?.alarmId ?? null));
   // Data from a device that is offline clears its device alarm (at the first reading that came back).
   if (noDataDevices.size) {
     const offline = (await b.tx.query<{ id: string; device_id: number }>(`SELECT id::text AS id, device_id FROM alarm WHERE active AND kind = 'offline' AND device_id = ANY($1::int[])`, [[...noDataDevices]])).rows;
