@@ -5,6 +5,7 @@
 import t from 'tap';
 import { startTestHub, auth, KEYS } from './helpers/hub.ts';
 import { postgresUp, needService } from './helpers/services.ts';
+import { alarmsCommand, rulesCommand } from '../hub/alarms/cli.ts';
 
 const T0 = Date.parse('2026-11-27T02:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -59,6 +60,7 @@ t.test('alarms on PostgreSQL', async (t) => {
   });
 
   let ruleId = '';
+  let base = '';
   await t.test('/v1/alarm-rules: add, read, replace, delete; refusals', async (t) => {
     const body = { point: 'WS-001-V1', rule: { id: 'frozen', kind: 'stuck', readings: 3, level: 4, source: 'hub default' } };
     t.equal((await send('POST', '/v1/alarm-rules', body, KEYS.read)).statusCode, 403, 'admin only');
@@ -126,7 +128,7 @@ t.test('alarms on PostgreSQL', async (t) => {
   });
 
   await t.test('the SSE stream: commit → event, resumable with Last-Event-ID', async (t) => {
-    const base = await hub.app.listen({ port: 0, host: '127.0.0.1' });
+    base = await hub.app.listen({ port: 0, host: '127.0.0.1' });
     const ac = new AbortController();
     t.teardown(() => ac.abort());
     const open = async (headers: Record<string, string> = {}) => {
@@ -164,6 +166,28 @@ t.test('alarms on PostgreSQL', async (t) => {
     t.equal((await get('/v1/alarms/stream?after=x')).statusCode, 400);
     const poll = (await get(`/v1/alarms/stream?catch_up=true&after=${e.id}`)).body;
     t.same([...poll.matchAll(/^id: (\d+)$/gm)].map((m) => m[1]), [e2.id], 'catch_up: what there is after the id, then the response ends');
+  });
+
+  await t.test('the CLI: lifeline alarms list|show|ack and rules backtest through the API', async (t) => {
+    const run = async (f: typeof alarmsCommand, args: string[], key: string = KEYS.admin) => {
+      const out: string[] = [];
+      const code = await f([...args, '--url', base, '--key', key], (s) => out.push(s));
+      return { code, text: out.join('\n') };
+    };
+    const listed = await run(alarmsCommand, ['list', '--point', 'WS-001-V1', '--json'], KEYS.read);
+    t.equal(listed.code, 0);
+    const ids = JSON.parse(listed.text).data.map((a: { id: string }) => a.id);
+    t.same(ids, (await alarms('point=WS-001-V1')).map((a) => a.id), 'list: the API\'s page');
+    const one = ids[ids.length - 1];
+    t.match((await run(alarmsCommand, ['show', one])).text, /raised/, 'show: the alarm and its events');
+    t.match((await run(alarmsCommand, ['ack', one, '--note', 'via cli'])).text, new RegExp(`alarm ${one}: acknowledged`));
+    t.match((await get(`/v1/alarms/${one}`)).json().events.at(-1), { type: 'acknowledged', note: 'via cli', by: 'admin' });
+    await t.rejects(run(alarmsCommand, ['ack', one]), { code: 'ALARM_TRANSITION_INVALID' }, 'a refused step is the API\'s error');
+    await t.rejects(run(alarmsCommand, ['ack', one], KEYS.read), { code: 'AUTH_FORBIDDEN' });
+    const bt = await run(rulesCommand, ['backtest', '--point', 'WS-001-V1', '--from', iso(T0 - 3_600_000), '--to', iso(now + 3_600_000), '--rule', '{"id":"bt","kind":"stuck","readings":4}']);
+    t.equal(bt.code, 0);
+    t.match(bt.text, /readings: 2 alarm\(s\)/, 'backtest: the two stuck runs');
+    t.equal((await run(alarmsCommand, ['bogus'])).code, 2, 'usage');
   });
 
   await t.test('backtest: the alarms a rule would have raised, nothing written', async (t) => {
