@@ -25,6 +25,20 @@ export interface AlarmContext {
    * stored form changed.
    */
   cache?: { cursor: string; states: Map<string, StateRow> };
+  /** Observations this process committed, by id: a step takes them from here instead of reading them back. */
+  recent?: Map<string, Obs>;
+}
+
+/** How many committed observations `recent` keeps (the oldest go first). */
+export const RECENT_CAP = 200_000;
+
+/** Remembers rows this process committed (ingest's onCommitted). */
+export function remember(recent: Map<string, Obs>, rows: ReadonlyArray<{ id: string; row: { pointId: number; timeMs: number; value: number | null; sourceFlag: string; kind: string; flags: string[] } }>): void {
+  for (const { id, row } of rows) recent.set(id, { point_id: row.pointId, t: row.timeMs, value: row.value, source_flag: row.sourceFlag, kind: row.kind, flags: row.flags });
+  if (recent.size > RECENT_CAP) {
+    let drop = recent.size - RECENT_CAP;
+    for (const k of recent.keys()) { if (drop-- <= 0) break; recent.delete(k); }
+  }
 }
 
 type Memo = null | Array<[number, number]> | { v: number; n: number } | { n: number };
@@ -37,14 +51,15 @@ export interface StateRow extends RuleState { rule: string; pointId: number; las
  * mildest clear value (a restart keeps the last window written: older readings, all real, that age out).
  */
 function stored(s: StateRow): string {
-  const base = [s.level, s.candidate, s.candidateCount, s.candidateSinceMs, s.alarmId];
+  const base = `${s.level},${s.candidate},${s.candidateCount},${s.candidateSinceMs},${s.alarmId}`;
   switch (s.kind) {
-    case 'no_data': case undefined: return JSON.stringify([...base, s.lastMs, s.memo]);
-    case 'threshold': return JSON.stringify(base);
-    case 'stuck': case 'quality': return JSON.stringify([...base, s.memo && !Array.isArray(s.memo) && s.memo.n >= (s.kind === 'stuck' ? 2 : 1) ? s.memo : null]);
-    case 'rate_of_change': return JSON.stringify([...base, s.level !== 0 || s.candidateCount > 0 || Math.abs(s.m ?? 0) >= (s.quietBelow ?? 0) ? s.memo : 'quiet']);
+    case 'no_data': case undefined: return `${base},${s.lastMs},${s.memo === null ? '' : JSON.stringify(s.memo)}`;
+    case 'threshold': return base;
+    case 'stuck': case 'quality': return s.memo && !Array.isArray(s.memo) && s.memo.n >= (s.kind === 'stuck' ? 2 : 1) ? `${base},${JSON.stringify(s.memo)}` : base;
+    case 'rate_of_change': return s.level !== 0 || s.candidateCount > 0 || Math.abs(s.m ?? 0) >= (s.quietBelow ?? 0) ? `${base},${JSON.stringify(s.memo)}` : `${base},quiet`;
   }
 }
+
 interface AlarmMem { id: string; level: number; peakLevel: number; peak: number | null; latest: number | null; latestMs: number; count: number; active: boolean; clearedMs: number | null; dirty: boolean }
 interface Tags { device: number; site: number; indicator: string }
 
@@ -325,8 +340,22 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
     const states = ctx.cache?.cursor === cur.c ? ctx.cache.states : new Map<string, StateRow>();
     ctx.cache = undefined;
     if (ids.length) {
-      const params: unknown[] = [ids];
-      const obs = (await tx.query<Obs>(`SELECT ${OBS_COLS} FROM observation WHERE ${byIdsWhere('$1', span, params)} ORDER BY point_id, time, id`, params)).rows;
+      // Rows this process committed come from memory; the rest (another process's, or evicted) are read back.
+      const obs: Obs[] = [];
+      const missing: string[] = [];
+      const order = new Map<Obs, number>();
+      for (const id of ids) {
+        const o = ctx.recent?.get(id);
+        if (o) { obs.push(o); order.set(o, Number(id)); ctx.recent!.delete(id); } else missing.push(id);
+      }
+      if (missing.length) {
+        const params: unknown[] = [missing];
+        for (const o of (await tx.query<Obs & { id: string }>(`SELECT id::text AS id, ${OBS_COLS} FROM observation WHERE ${byIdsWhere('$1', span, params)}`, params)).rows) {
+          const { id, ...rest } = o;
+          obs.push(rest); order.set(rest, Number(id));
+        }
+      }
+      obs.sort((a, b) => a.point_id - b.point_id || a.t - b.t || order.get(a)! - order.get(b)!);
       const b = new Batch(tx, states);
       await evaluate(b, ctx, obs);
       await b.flush();

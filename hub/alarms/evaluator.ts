@@ -7,7 +7,8 @@ import type { Registry } from '../registry/registry.ts';
 import { OutboxHorizon } from '../delivery/horizon.ts';
 import { Waker } from '../delivery/wait.ts';
 import { rollupLag } from '../store/rollups.ts';
-import { alarmStep, ensureAlarmCursor, noDataTick, CURSOR, type AlarmContext } from './evaluate.ts';
+import { alarmStep, ensureAlarmCursor, noDataTick, remember, CURSOR, type AlarmContext } from './evaluate.ts';
+import type { ObservationRow } from '../store/rows.ts';
 import { RuleBook, checkOverrides, type AlarmOverride } from './rules.ts';
 import { loadStoredRules } from './rule-store.ts';
 
@@ -33,6 +34,8 @@ export interface AlarmEvaluator {
   reloadRules(): Promise<void>;
   /** Evaluate now instead of at the next poll (after an ingest commit). */
   wake(): void;
+  /** Rows an ingest of this process committed: kept for the next step (not read back), and a wake. */
+  committed(rows: ReadonlyArray<{ id: string; row: ObservationRow }>): void;
   /** Called after each commit that wrote alarm events (also call it after a handling step: `changed()`). */
   onEvents(f: () => void): () => void;
   changed(): void;
@@ -51,6 +54,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
       return r;
     },
     rules,
+    recent: new Map(),
     onRuleError: (pointId, e) => logger.error({ err: e, point_id: pointId }, 'alarm rule invalid for this point; skipped'),
   };
   const horizon = new OutboxHorizon(db);
@@ -61,6 +65,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
   const listeners = new Set<() => void>();
   const changed = () => { for (const f of listeners) { try { f(); } catch (e) { logger.error({ err: e }, 'alarm listener failed'); } } };
   let lastCheck = -Infinity;
+  let lastCommit = -Infinity; // performance.now() of the latest ingest commit in this process
   let loop: Promise<void> | undefined;
   let rulesSeen = '';
 
@@ -94,7 +99,8 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
         await waker.sleep(1000, abort.signal);
       }
       if (caughtUp) await waker.sleep(pollMs, abort.signal);
-      else if (duty < 1) await waker.sleep(Math.min(5000, (performance.now() - t0) * (1 - duty) / duty), abort.signal);
+      // The duty cycle yields to ingest: with no commit in this process for a second, a backlog is worked off at once.
+      else if (duty < 1 && performance.now() - lastCommit < 1000) await waker.sleep(Math.min(5000, (performance.now() - t0) * (1 - duty) / duty), abort.signal);
     }
   }
 
@@ -126,6 +132,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
     invalidate() { rules.invalidate(); },
     reloadRules,
     wake() { waker.wake(); },
+    committed(rows) { lastCommit = performance.now(); if (loop) remember(ctx.recent!, rows); waker.wake(); },
     onEvents(f) { listeners.add(f); return () => listeners.delete(f); },
     changed,
     context: () => ctx,
