@@ -19,7 +19,8 @@ const keyScopes: Record<keyof typeof KEYS, string[]> = { read: ['read'], ingest:
 const allowed = (have: string[], need: string) => have.includes('admin') || have.includes(need);
 
 for (const r of routes) {
-  const url = r.url.replace(':code', 'WS-001-P1');
+  // The SSE stream stays open; catch_up ends it once it has sent what there is.
+  const url = r.url.replace(':code', 'WS-001-P1') + (r.url === '/v1/alarms/stream' ? '?catch_up=true' : '');
   t.test(`${r.method} ${r.url}`, async (t) => {
     const send = (headers: Record<string, string>) => hub.app.inject({ method: r.method as 'GET', url, headers, payload: r.method === 'GET' || r.method === 'DELETE' ? undefined : {} });
     if (r.scope === 'public') {

@@ -1,19 +1,23 @@
 // The alarm evaluator's loop: follows the outbox behind the OutboxHorizon (as the rollup roller does) and, whenever
-// it is caught up and no_data_check_s has passed on the hub's clock, checks silent points.
+// it is caught up and no_data_check_s has passed on the hub's clock, checks silent points. Woken after each ingest
+// commit (wake()); tells listeners (the SSE stream, notifications) after each commit that wrote alarm events.
 import type { Logger } from 'pino';
 import type { SqlDriver } from '../store/driver.ts';
 import type { Registry } from '../registry/registry.ts';
 import { OutboxHorizon } from '../delivery/horizon.ts';
 import { Waker } from '../delivery/wait.ts';
 import { rollupLag } from '../store/rollups.ts';
-import { alarmStep, ensureAlarmCursor, noDataTick, CURSOR, type AlarmContext } from './evaluate.ts';
+import { alarmStep, ensureAlarmCursor, noDataTick, remember, CURSOR, type AlarmContext } from './evaluate.ts';
+import type { ObservationRow } from '../store/rows.ts';
 import { RuleBook, checkOverrides, type AlarmOverride } from './rules.ts';
+import { loadStoredRules } from './rule-store.ts';
 
 export interface EvaluatorOptions {
   registry: () => Registry;
   overrides: AlarmOverride[];
   clock: { now(): number };
   noDataCheckMs: number;
+  /** Idle poll (ms; default 100): a commit in another process is seen this late at most. */
   pollMs?: number;
   /** Share of the time the evaluator may work while it has a backlog (as the rollup roller's `duty`; default 0.5). */
   duty?: number;
@@ -26,6 +30,16 @@ export interface AlarmEvaluator {
   catchUp(): Promise<void>;
   /** Forget compiled rules (after a registry change). */
   invalidate(): void;
+  /** Reload the rules added through the API (after /v1/alarm-rules changed them). */
+  reloadRules(): Promise<void>;
+  /** Evaluate now instead of at the next poll (after an ingest commit). */
+  wake(): void;
+  /** Rows an ingest of this process committed: kept for the next step (not read back), and a wake. */
+  committed(rows: ReadonlyArray<{ id: string; row: ObservationRow }>): void;
+  /** Called after each commit that wrote alarm events (also call it after a handling step: `changed()`). */
+  onEvents(f: () => void): () => void;
+  changed(): void;
+  context(): AlarmContext;
   status(): Promise<{ cursor: string; lag_seconds: number; running: boolean }>;
 }
 
@@ -40,36 +54,59 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
       return r;
     },
     rules,
+    recent: new Map(),
     onRuleError: (pointId, e) => logger.error({ err: e, point_id: pointId }, 'alarm rule invalid for this point; skipped'),
   };
   const horizon = new OutboxHorizon(db);
   const waker = new Waker();
   const abort = new AbortController();
-  const pollMs = o.pollMs ?? 500;
+  const pollMs = o.pollMs ?? 100;
   const duty = Math.min(1, Math.max(0.05, o.duty ?? 0.5));
+  const listeners = new Set<() => void>();
+  const changed = () => { for (const f of listeners) { try { f(); } catch (e) { logger.error({ err: e }, 'alarm listener failed'); } } };
   let lastCheck = -Infinity;
+  let lastCommit = -Infinity; // performance.now() of the latest ingest commit in this process
   let loop: Promise<void> | undefined;
+  let rulesSeen = '';
+
+  async function reloadRules(): Promise<void> {
+    const stored = await loadStoredRules(db);
+    rules.setStored(stored);
+    rulesSeen = stored.map((r) => `${r.id}@${r.updated_at}`).join(',');
+  }
 
   async function run(): Promise<void> {
+    let sinceRules = 0;
     while (!abort.signal.aborted) {
       let caughtUp = true;
       const t0 = performance.now();
       try {
-        caughtUp = (await alarmStep(db, await horizon.safeMax(), ctx)).caughtUp;
+        // Rules another process changed through the API: looked at every 5 s.
+        if (performance.now() - sinceRules > 5000) {
+          sinceRules = performance.now();
+          const seen = rulesSeen;
+          const stored = await loadStoredRules(db);
+          if (stored.map((r) => `${r.id}@${r.updated_at}`).join(',') !== seen) { rules.setStored(stored); rulesSeen = stored.map((r) => `${r.id}@${r.updated_at}`).join(','); }
+        }
+        const r = await alarmStep(db, await horizon.safeMax(), ctx);
+        caughtUp = r.caughtUp;
+        if (r.events) changed();
         const now = o.clock.now();
-        if (caughtUp && now - lastCheck >= o.noDataCheckMs) { lastCheck = now; await noDataTick(db, now, ctx); }
+        if (caughtUp && !r.busy && now - lastCheck >= o.noDataCheckMs) { lastCheck = now; if (await noDataTick(db, now, ctx)) changed(); }
       } catch (e) {
         if (abort.signal.aborted) break;
         logger.error({ err: e }, 'alarm evaluation failed; retrying');
         await waker.sleep(1000, abort.signal);
       }
       if (caughtUp) await waker.sleep(pollMs, abort.signal);
-      else if (duty < 1) await waker.sleep(Math.min(5000, (performance.now() - t0) * (1 - duty) / duty), abort.signal);
+      // The duty cycle yields to ingest: with no commit in this process for a second, a backlog is worked off at once.
+      else if (duty < 1 && performance.now() - lastCommit < 1000) await waker.sleep(Math.min(5000, (performance.now() - t0) * (1 - duty) / duty), abort.signal);
     }
   }
 
   return {
     async start() {
+      await reloadRules();
       // Every rule of every registered point compiles, or the hub does not start (CONFIG_INVALID names the rule).
       // Points added later through the admin API with a rule that does not fit are logged and skipped.
       for (const p of ctx.registry().pointById.values()) rules.rulesFor(p);
@@ -82,15 +119,23 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
       for (let i = 0; i < 10_000; i++) {
         const safe = await horizon.safeMax();
         const r = await alarmStep(db, safe, ctx);
+        if (r.events) changed();
+        if (r.busy) { await new Promise((res) => setTimeout(res, 20)); continue; }
         if (r.caughtUp) {
           const max = (await db.query<{ m: string }>('SELECT COALESCE(max(id), 0)::text AS m FROM outbox')).rows[0]!.m;
           if (BigInt(safe) >= BigInt(max)) break;
           await new Promise((res) => setTimeout(res, 20));
         }
       }
-      await noDataTick(db, o.clock.now(), ctx);
+      if (await noDataTick(db, o.clock.now(), ctx)) changed();
     },
     invalidate() { rules.invalidate(); },
+    reloadRules,
+    wake() { waker.wake(); },
+    committed(rows) { lastCommit = performance.now(); if (loop) remember(ctx.recent!, rows); waker.wake(); },
+    onEvents(f) { listeners.add(f); return () => listeners.delete(f); },
+    changed,
+    context: () => ctx,
     async status() { return { ...(await rollupLag(db, CURSOR)), running: loop !== undefined && !abort.signal.aborted }; },
   };
 }

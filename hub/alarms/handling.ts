@@ -37,7 +37,7 @@ export interface AlarmFilter {
 }
 
 export interface AlarmRow {
-  id: string; rule: string; kind: string; type: string; point_id: number; device_id: number; site_id: number; indicator: string;
+  id: string; rule: string; kind: string; type: string; point_id: number | null; device_id: number; site_id: number; indicator: string;
   level: number; peak_level: number; peak_value: number | null; latest_value: number | null; first_time: Date; latest_time: Date;
   count: number; active: boolean; cleared_time: Date | null; state: string; assignee: string | null;
 }

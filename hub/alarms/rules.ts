@@ -1,6 +1,6 @@
 // Which alarm rules apply to a point: the catalogue's defaults for its indicator (schemas/indicators/*.yaml,
-// `alarm_rules`), replaced or extended by the config's overrides (site < device < point), thresholds converted to the
-// indicator's unit. docs/alarms.md is the reference.
+// `alarm_rules`), replaced or extended by the overrides (config `alarms.overrides`, then the admin API's
+// /v1/alarm-rules; site < device < point), thresholds converted to the indicator's unit. docs/alarms.md is the reference.
 import type { AlarmRule } from '../../schemas/generated/types.ts';
 import type { PointEntry } from '../registry/registry.ts';
 import { applyConversion, conversion } from '../units/convert.ts';
@@ -9,23 +9,55 @@ import { LifelineError } from '../sdk/errors.ts';
 export interface AlarmOverride { site?: string; device?: string; point?: string; indicator?: string; rule: AlarmRule }
 
 export interface ThresholdLevel { level: number; raise: number; clear: number }
-/** A rule ready to evaluate: thresholds in the indicator's unit, levels most severe first. */
+/** What the level state machine (threshold.ts) needs: limits on the rule's measure, levels most severe first. */
+export interface Gauge { direction: 'upper' | 'lower'; levels: ThresholdLevel[]; forReadings: number; forSeconds?: number }
+/**
+ * A rule ready to evaluate. Every kind but no_data measures each reading (the value; its change over the window; the
+ * length of its run of equal values; the length of its run of bad readings) and runs that measure through a Gauge.
+ */
 export type CompiledRule =
-  | { id: string; kind: 'threshold'; direction: 'upper' | 'lower'; levels: ThresholdLevel[]; forReadings: number; forSeconds?: number }
+  | ({ id: string; kind: 'threshold' } & Gauge)
+  | ({ id: string; kind: 'rate_of_change'; windowMs: number } & Gauge)
+  | ({ id: string; kind: 'stuck'; tolerance: number } & Gauge)
+  | ({ id: string; kind: 'quality' } & Gauge)
   | { id: string; kind: 'no_data'; silenceMs: number; level: number };
+export type GaugeRule = Exclude<CompiledRule, { kind: 'no_data' }>;
 
 const ruleError = (where: string, msg: string) => new LifelineError('CONFIG_INVALID', `alarm rule ${where}: ${msg}`, { details: { path: where } });
 
-/** Checks a rule beyond its schema and converts it; `unit`/`lel` are the indicator's. */
-export function compileRule(r: AlarmRule, unit: string, lel: number | undefined, where: string): CompiledRule {
-  if (r.kind === 'no_data') {
-    if (!r.expected_interval_s) throw ruleError(where, 'a no_data rule needs expected_interval_s');
-    return { id: r.id, kind: 'no_data', silenceMs: r.expected_interval_s * (r.intervals ?? 3) * 1000, level: r.level ?? 3 };
+/** The alarm type (报警类型) a rule raises. */
+export function alarmType(r: CompiledRule): string {
+  switch (r.kind) {
+    case 'threshold': return r.direction === 'upper' ? 'over_upper_limit' : 'under_lower_limit';
+    case 'rate_of_change': return r.direction === 'upper' ? 'rising_fast' : 'falling_fast';
+    case 'stuck': return 'stuck_value';
+    case 'quality': return 'bad_quality';
+    default: return 'no_data';
   }
-  if (!r.direction || !r.levels?.length) throw ruleError(where, 'a threshold rule needs direction and levels');
-  const conv = r.unit ? conversion(r.unit, unit, lel) : undefined;
+}
+
+/** What compileRule needs of the point beyond the rule. */
+export interface RuleTarget { unit: string; lel?: number; expectedIntervalS?: number }
+
+/** Checks a rule beyond its schema and converts it. */
+export function compileRule(r: AlarmRule, p: RuleTarget, where: string): CompiledRule {
+  if (r.kind === 'no_data') {
+    const every = r.expected_interval_s ?? p.expectedIntervalS;
+    if (!every) throw ruleError(where, 'a no_data rule needs expected_interval_s (on the rule, the point or its indicator)');
+    return { id: r.id, kind: 'no_data', silenceMs: every * (r.intervals ?? 3) * 1000, level: r.level ?? 3 };
+  }
+  if (r.kind === 'stuck' || r.kind === 'quality') {
+    if (!r.readings) throw ruleError(where, `a ${r.kind} rule needs readings (how many in a row raise)`);
+    // The measure is the run's length: it raises at `readings` and falls back to 1 (stuck) or 0 (quality) when the run ends.
+    const g: Gauge = { direction: 'upper', levels: [{ level: r.level ?? 3, raise: r.readings, clear: r.readings - 0.5 }], forReadings: 1 };
+    return r.kind === 'stuck' ? { id: r.id, kind: 'stuck', tolerance: r.tolerance ?? 0, ...g } : { id: r.id, kind: 'quality', ...g };
+  }
+  if (!r.direction || !r.levels?.length) throw ruleError(where, `a ${r.kind} rule needs direction and levels`);
+  if (r.kind === 'rate_of_change' && !r.window_s) throw ruleError(where, 'a rate_of_change rule needs window_s');
+  const conv = r.unit ? conversion(r.unit, p.unit, p.lel) : undefined;
   if (conv instanceof LifelineError) throw ruleError(where, conv.message);
-  const to = (v: number) => (conv ? applyConversion(conv, v) : v);
+  // A change converts without the offset of the unit (°C → K is +273.15 for a value, +0 for a difference).
+  const to = (v: number) => (!conv ? v : r.kind === 'rate_of_change' ? applyConversion(conv, v) - applyConversion(conv, 0) : applyConversion(conv, v));
   const upper = r.direction === 'upper';
   const levels = r.levels.map((l) => ({ level: l.level, raise: to(l.raise), clear: to(l.clear) })).sort((a, b) => a.level - b.level);
   if (new Set(levels.map((l) => l.level)).size !== levels.length) throw ruleError(where, 'a level is listed twice');
@@ -35,38 +67,55 @@ export function compileRule(r: AlarmRule, unit: string, lel: number | undefined,
     const next = levels[i + 1];
     if (next && (upper ? next.raise >= l.raise : next.raise <= l.raise)) throw ruleError(where, `level ${next.level} must raise ${upper ? 'below' : 'above'} the more severe level ${l.level}`);
   }
-  return { id: r.id, kind: 'threshold', direction: r.direction, levels, forReadings: r.for?.readings ?? 1, forSeconds: r.for?.seconds };
+  const g: Gauge = { direction: r.direction, levels, forReadings: r.for?.readings ?? 1, forSeconds: r.for?.seconds };
+  return r.kind === 'rate_of_change' ? { id: r.id, kind: 'rate_of_change', windowMs: r.window_s! * 1000, ...g } : { id: r.id, kind: 'threshold', ...g };
 }
 
-/** Resolves and caches the rules of each point; `invalidate()` after the registry changed. */
+/** Resolves and caches the rules of each point; `invalidate()` after the registry or the overrides changed. */
 export class RuleBook {
   private cache = new Map<number, CompiledRule[]>();
+  private extra: Array<{ id: string; override: AlarmOverride }> = [];
   constructor(private readonly overrides: AlarmOverride[]) {}
 
   invalidate(): void { this.cache.clear(); }
 
+  /** Overrides from the store (/v1/alarm-rules), applied after the config's at each scope. */
+  setStored(extra: Array<{ id: string; override: AlarmOverride }>): void { this.extra = extra; this.cache.clear(); }
+
   rulesFor(p: PointEntry): CompiledRule[] {
     let out = this.cache.get(p.id);
     if (out) return out;
+    out = this.resolve(p).map((x) => compileRule(x.rule, targetOf(p), x.where));
+    this.cache.set(p.id, out);
+    return out;
+  }
+
+  /** The rules of a point as data (enabled ones), with where each comes from. */
+  resolve(p: PointEntry): Array<{ rule: AlarmRule; where: string }> {
     const byId = new Map<string, { rule: AlarmRule; where: string }>();
     (p.indicator.alarm_rules ?? []).forEach((rule, i) => byId.set(rule.id, { rule, where: `${p.indicator.code}/alarm_rules/${i}` }));
-    const scoped = (pick: (o: AlarmOverride) => boolean) => this.overrides.forEach((o, i) => {
-      if (pick(o) && (!o.indicator || o.indicator === p.indicator.code)) byId.set(o.rule.id, { rule: o.rule, where: `/alarms/overrides/${i}` });
+    const all = [...this.overrides.map((o, i) => ({ o, where: `/alarms/overrides/${i}` })), ...this.extra.map((x) => ({ o: x.override, where: `alarm-rules/${x.id}` }))];
+    const scoped = (pick: (o: AlarmOverride) => boolean) => all.forEach(({ o, where }) => {
+      if (pick(o) && (!o.indicator || o.indicator === p.indicator.code)) byId.set(o.rule.id, { rule: o.rule, where });
     });
     scoped((o) => o.site !== undefined && o.site === p.device.site.code);
     scoped((o) => o.device !== undefined && o.device === p.device.code);
     scoped((o) => o.point !== undefined && o.point === p.code);
-    const lel = (p.doc as { lel_percent_vol?: number }).lel_percent_vol ?? p.indicator.lel_percent_vol;
-    out = [...byId.values()].filter((x) => x.rule.enabled !== false).map((x) => compileRule(x.rule, p.indicator.unit, lel, x.where));
-    this.cache.set(p.id, out);
-    return out;
+    return [...byId.values()].filter((x) => x.rule.enabled !== false);
   }
 }
 
+/** The point facts a rule compiles against. */
+export function targetOf(p: PointEntry): RuleTarget {
+  const doc = p.doc as { lel_percent_vol?: number; expected_interval_s?: number };
+  const ind = p.indicator as { lel_percent_vol?: number; expected_interval_s?: number; unit: string };
+  return { unit: ind.unit, lel: doc.lel_percent_vol ?? ind.lel_percent_vol, expectedIntervalS: doc.expected_interval_s ?? ind.expected_interval_s };
+}
+
 /** Each override names exactly one of site, device, point. Thrown at start. */
-export function checkOverrides(overrides: AlarmOverride[]): void {
+export function checkOverrides(overrides: AlarmOverride[], prefix = '/alarms/overrides'): void {
   overrides.forEach((o, i) => {
     const n = [o.site, o.device, o.point].filter((x) => x !== undefined).length;
-    if (n !== 1) throw ruleError(`/alarms/overrides/${i}`, 'name exactly one of site, device, point');
+    if (n !== 1) throw ruleError(`${prefix}/${i}`, 'name exactly one of site, device, point');
   });
 }

@@ -1,7 +1,7 @@
 // The threshold state machine, pure: one reading at a time → the level the alarm should be at after it.
-import type { CompiledRule } from './rules.ts';
+import type { Gauge } from './rules.ts';
 
-type Threshold = Extract<CompiledRule, { kind: 'threshold' }>;
+type Threshold = Gauge;
 
 /** Rule state of one (rule, point) as stored in alarm_rule_state. Levels: 0 none, else 1 (most severe) … 4. */
 export interface RuleState { level: number; candidate: number; candidateCount: number; candidateSinceMs: number | null }

@@ -42,6 +42,10 @@ Usage:
                                       --print (with --driver postgres|mysql|mssql instead of --url): print its DDL
   lifeline publish status|dead-letters|replay|pause|resume [TARGET] [--config FILE | --url URL --key KEY]
                                       upstream delivery: backlog, lag, dead letters; replay, pause, resume
+  lifeline alarms list|show|board|ack|assess|dispatch|resolve|archive [ID] [--url URL --key KEY]
+                                      alarms and their handling (处置闭环) through a running hub's API
+  lifeline rules backtest (--point|--device|--site C) --from T --to T --rule JSON|--rule-file FILE
+                                      the alarms a rule would have raised over a past window (nothing written)
   lifeline store status|retention [--dry-run]|migrate [--config FILE | --data-dir DIR] [--json]
                                       observation partitions: sizes, rows, oldest/newest, what retention drops next;
                                       apply retention now; move a pre-partition store into the partitioned layout
@@ -165,6 +169,8 @@ export async function main(argv: string[]): Promise<void> {
       case 'upload': process.exitCode = await (await import('../uploads/cli.ts')).uploadCommand(rest); return;
       case 'sim': return await sim(rest);
       case 'store': process.exitCode = await (await import('../store/cli.ts')).storeCommand(rest); return;
+      case 'alarms': process.exitCode = await (await import('../alarms/cli.ts')).alarmsCommand(rest); return;
+      case 'rules': process.exitCode = await (await import('../alarms/cli.ts')).rulesCommand(rest); return;
       case 'publish': process.exitCode = await (await import('../delivery/cli.ts')).publishCommand(rest); return;
       case 'opcua': return await (await import('../../adapters/opc_ua/cli.ts')).opcuaCommand(rest);
       case 'sqlpoll': process.exitCode = await (await import('../../adapters/sql_poll/cli.ts')).sqlpollCommand(rest); return;

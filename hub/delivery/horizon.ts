@@ -11,7 +11,12 @@ const SQL = `SELECT COALESCE((SELECT max(id) FROM outbox), 0)::text AS m,
         WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid())::text AS x`;
 
 export class OutboxHorizon {
-  private candidate?: { max: bigint; xids: string[] };
+  /**
+   * Positions seen, oldest first, each with the transactions in flight when it was seen. Several are kept: with
+   * overlapping writers there is nearly always one in flight, and a single candidate replaced at each call would
+   * wait for a moment with none (a follower then lags by seconds under steady ingest).
+   */
+  private candidates: Array<{ max: bigint; xids: string[] }> = [];
   private safe = 0n;
 
   constructor(private readonly db: Queryable) {}
@@ -22,9 +27,17 @@ export class OutboxHorizon {
     const max = BigInt(r.m);
     const xids = r.x.length > 2 ? r.x.slice(1, -1).split(',') : [];
     const running = new Set(xids);
-    if (this.candidate && this.candidate.xids.every((x) => !running.has(x)) && this.candidate.max > this.safe) this.safe = this.candidate.max;
-    if (!xids.length) { if (max > this.safe) this.safe = max; this.candidate = undefined; }
-    else this.candidate = { max, xids };
+    // A transaction still running that was in flight at an older position was in flight at every later one too:
+    // the first candidate not yet clear stops the walk.
+    while (this.candidates.length && this.candidates[0]!.xids.every((x) => !running.has(x))) {
+      const c = this.candidates.shift()!;
+      if (c.max > this.safe) this.safe = c.max;
+    }
+    if (!xids.length) { if (max > this.safe) this.safe = max; this.candidates = []; }
+    else if (max > this.safe && (this.candidates.length === 0 || this.candidates[this.candidates.length - 1]!.max < max)) {
+      this.candidates.push({ max, xids });
+      if (this.candidates.length > 256) this.candidates.shift();
+    }
     return String(this.safe);
   }
 }

@@ -18,6 +18,8 @@ export interface PipelineDeps {
   timezone: string;
   futureToleranceMs: number;
   lateAfterMs: number;
+  /** Called after each commit with the rows it inserted and their ids (the alarm evaluator wakes on it). */
+  onCommitted?: (rows: ReadonlyArray<{ id: string; row: import('../store/rows.ts').ObservationRow }>) => void;
 }
 
 export interface InternalIngestOptions extends IngestOptions {
@@ -73,6 +75,11 @@ export function createIngest(d: PipelineDeps): Ingest {
       throw new LifelineError('STORE_COMMIT_FAILED', 'the batch could not be committed and was rolled back; nothing from it was stored', { cause, stage: 'store' });
     }
     d.metrics?.commitSeconds.observe((performance.now() - started) / 1000);
+    if (d.onCommitted) {
+      const out: Array<{ id: string; row: (typeof p.rows)[number] }> = [];
+      p.rows.forEach((row, i) => { const id = inserted.get(p.keys[i]!); if (id !== undefined) out.push({ id, row }); });
+      d.onCommitted(out);
+    }
 
     const results: RecordOutcome[] = new Array(batch.length);
     let accepted = 0, duplicates = 0, quarantined = 0;

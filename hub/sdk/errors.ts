@@ -39,6 +39,7 @@ export const HubErrorCodes = {
   REGISTRY_NOT_FOUND: { status: 404, retryable: false, meaning: 'No site, device or point with that code.' },
   REGISTRY_INVALID: { status: 400, retryable: false, meaning: 'A registry entity does not match its schema, refers to an unknown indicator/site/device, or holds text with NUL or a lone UTF-16 surrogate.' },
   ALARM_NOT_FOUND: { status: 404, retryable: false, meaning: 'No alarm with that id.' },
+  ALARM_RULE_NOT_FOUND: { status: 404, retryable: false, meaning: 'No alarm rule override with that id (rules added through /v1/alarm-rules).' },
   ALARM_TRANSITION_INVALID: { status: 409, retryable: false, meaning: 'The alarm is not in the state this handling step needs (open → ack → assess → dispatch → resolve → archive), or it is still active and cannot be archived; details give its state.' },
   QUERY_INVALID: { status: 400, retryable: false, meaning: 'A query or path parameter is malformed (bad time, unknown filter value, bad cursor or id, a non-finite number, NUL).' },
   STA_QUERY_INVALID: { status: 400, retryable: false, meaning: 'A SensorThings request (/sta/v1.1) has a malformed or unsupported query option; error.target names the option ($filter, $expand, …) and the message what is wrong.' },

@@ -102,9 +102,9 @@ export interface AlarmRule {
    */
   id: string;
   /**
-   * threshold: value above (upper) or below (lower) level limits; no_data: nothing from the point for `intervals` × `expected_interval_s`.
+   * threshold: value above (upper) or below (lower) level limits; rate_of_change: the change over `window_s` (latest value minus the value `window_s` before) above (upper, a rise) or below (lower, a fall; negative limits) level limits; stuck: the same value (within `tolerance`) `readings` times in a row; quality: `readings` readings in a row flagged bad by the source or the hub, or HJ 212 D (sensor fault); no_data: nothing from the point for `intervals` × `expected_interval_s`.
    */
-  kind: "threshold" | "no_data";
+  kind: "threshold" | "rate_of_change" | "stuck" | "quality" | "no_data";
   /**
    * What the rule watches, for people.
    */
@@ -118,15 +118,15 @@ export interface AlarmRule {
    */
   enabled?: boolean;
   /**
-   * threshold: upper raises when the value reaches `raise` or more, lower when it falls to `raise` or less.
+   * threshold, rate_of_change: upper raises when the value reaches `raise` or more, lower when it falls to `raise` or less.
    */
   direction?: "upper" | "lower";
   /**
-   * threshold: UCUM unit of `raise` and `clear` (converted to the indicator's unit; `%{LEL}` through the indicator's lel_percent_vol). Default: the indicator's unit.
+   * threshold, rate_of_change: UCUM unit of `raise` and `clear` (converted to the indicator's unit; `%{LEL}` through the indicator's lel_percent_vol). Default: the indicator's unit.
    */
   unit?: string;
   /**
-   * threshold: one entry per level used (level numbers as in `alarms.levels`, 1 most severe). Each level's raise value is beyond the clear value (hysteresis).
+   * threshold, rate_of_change: one entry per level used (level numbers as in `alarms.levels`, 1 most severe). Each level's raise value is beyond the clear value (hysteresis).
    *
    * @minItems 1
    * @maxItems 4
@@ -281,7 +281,7 @@ export interface AlarmRule {
         }
       ];
   /**
-   * threshold: how long a new level (raise, escalate, de-escalate, clear) must be indicated before it is taken: `readings` consecutive readings, or `seconds` since the first of them. Default 1 reading.
+   * threshold, rate_of_change: how long a new level (raise, escalate, de-escalate, clear) must be indicated before it is taken: `readings` consecutive readings, or `seconds` since the first of them. Default 1 reading.
    */
   for?: {
     /**
@@ -294,15 +294,27 @@ export interface AlarmRule {
     seconds?: number;
   };
   /**
-   * no_data: the point's expected reporting interval (s).
+   * no_data: the point's expected reporting interval (s). Default: the point's `expected_interval_s` in the registry, else the indicator's.
    */
   expected_interval_s?: number;
+  /**
+   * rate_of_change: the window (s) the change is taken over.
+   */
+  window_s?: number;
+  /**
+   * stuck, quality: how many readings in a row raise.
+   */
+  readings?: number;
+  /**
+   * stuck: readings within this of the first of the run count as the same value (indicator unit).
+   */
+  tolerance?: number;
   /**
    * no_data: raise after this many expected intervals without a reading.
    */
   intervals?: number;
   /**
-   * no_data: the level of the alarm it raises.
+   * no_data, stuck, quality: the level of the alarm it raises.
    */
   level?: number;
 }
@@ -324,7 +336,10 @@ export interface Alarm {
    * Device code (报警设备).
    */
   device: string;
-  point: string;
+  /**
+   * Point code; null for a device alarm (device_offline).
+   */
+  point: string | null;
   indicator: string;
   domain?: string;
   /**
@@ -332,7 +347,7 @@ export interface Alarm {
    */
   level: number;
   /**
-   * Alarm type (报警类型), snake_case: over_upper_limit, under_lower_limit, no_data.
+   * Alarm type (报警类型), snake_case: over_upper_limit, under_lower_limit, rising_fast, falling_fast, stuck_value, bad_quality, no_data, device_offline.
    */
   type: string;
   /**
@@ -988,6 +1003,10 @@ export interface Indicator {
    */
   standards: string[];
   /**
+   * Expected reporting interval (s): the default of no_data alarm rules (docs/alarms.md) for points of this indicator.
+   */
+  expected_interval_s?: number;
+  /**
    * For combustible-gas concentrations: the lower explosive limit in %VOL used to convert %LEL readings (methane: 5).
    */
   lel_percent_vol?: number;
@@ -1399,6 +1418,10 @@ export interface Point {
    * Unit the source reports in when a reading carries none (UCUM code, or %{LEL} for combustible gas). Defaults to the indicator's unit.
    */
   source_unit?: string;
+  /**
+   * Expected reporting interval (s): the default of no_data alarm rules (docs/alarms.md) for this point; overrides the indicator's.
+   */
+  expected_interval_s?: number;
   /**
    * Lower explosive limit in %VOL for %{LEL} → %{vol} conversion; overrides the indicator's (methane 5).
    */

@@ -7,6 +7,7 @@ import type { PointEntry } from '../../registry/registry.ts';
 import type { AlarmRule } from '../../../schemas/generated/types.ts';
 import { RuleBook, checkOverrides, compileRule, type CompiledRule } from '../rules.ts';
 import { indicated, step, type RuleState } from '../threshold.ts';
+import { measure, type Obs } from '../evaluate.ts';
 
 const cat = catalogueByCode();
 const point = (code: string, device: string, site: string, indicator: string, id = 1): PointEntry => ({
@@ -44,7 +45,7 @@ t.test('overrides: point over device over site over catalogue; a new id adds; en
 });
 
 t.test('bad rules are refused, naming where', async (t) => {
-  const bad = (r: Partial<AlarmRule>, msg: RegExp) => t.throws(() => compileRule({ id: 'x', kind: 'threshold', ...r } as AlarmRule, 'MPa', undefined, '/alarms/overrides/0'), { code: 'CONFIG_INVALID', message: msg });
+  const bad = (r: Partial<AlarmRule>, msg: RegExp) => t.throws(() => compileRule({ id: 'x', kind: 'threshold', ...r } as AlarmRule, { unit: 'MPa' }, '/alarms/overrides/0'), { code: 'CONFIG_INVALID', message: msg });
   bad({ direction: 'upper', levels: [{ level: 1, raise: 1, clear: 2 }] }, /clear must be below raise/);
   bad({ direction: 'lower', levels: [{ level: 1, raise: 1, clear: 0.5 }] }, /clear must be above raise/);
   bad({ direction: 'upper', levels: [{ level: 1, raise: 1, clear: 0.5 }, { level: 2, raise: 2, clear: 1.5 }] }, /level 2 must raise below/);
@@ -52,13 +53,13 @@ t.test('bad rules are refused, naming where', async (t) => {
   bad({ levels: [{ level: 1, raise: 1, clear: 0.5 }] }, /needs direction and levels/);
   bad({ direction: 'upper', unit: '%{LEL}', levels: [{ level: 1, raise: 1, clear: 0.5 }] }, /lower explosive limit/);
   bad({ direction: 'upper', unit: 'Cel', levels: [{ level: 1, raise: 1, clear: 0.5 }] }, /different quantities/);
-  t.throws(() => compileRule({ id: 'x', kind: 'no_data' }, 'MPa', undefined, 'here'), { message: /expected_interval_s/ });
+  t.throws(() => compileRule({ id: 'x', kind: 'no_data' }, { unit: 'MPa' }, 'here'), { message: /expected_interval_s/ });
   t.throws(() => checkOverrides([{ site: 'A', point: 'B', rule: { id: 'x', kind: 'no_data', expected_interval_s: 1 } }]), { message: /exactly one of site, device, point/ });
   t.throws(() => checkOverrides([{ rule: { id: 'x', kind: 'no_data', expected_interval_s: 1 } }]), { code: 'CONFIG_INVALID' });
 });
 
 t.test('threshold: hysteresis, consecutive readings, seconds', async (t) => {
-  const rule = compileRule({ id: 'h', kind: 'threshold', direction: 'upper', levels: [{ level: 1, raise: 50, clear: 45 }, { level: 2, raise: 25, clear: 20 }], for: { readings: 2 } }, 'x', undefined, 'w') as Threshold;
+  const rule = compileRule({ id: 'h', kind: 'threshold', direction: 'upper', levels: [{ level: 1, raise: 50, clear: 45 }, { level: 2, raise: 25, clear: 20 }], for: { readings: 2 } }, { unit: 'x' }, 'w') as Threshold;
   t.same([[24, 0], [25, 0], [47, 1], [44, 1], [22, 1], [19, 1]].map(([v, cur]) => indicated(rule, v!, cur!)), [0, 2, 1, 2, 2, 0]);
   t.same([[47, 1], [45.5, 1], [45, 1], [20.5, 2], [20, 2]].map(([v, cur]) => indicated(rule, v!, cur!)), [1, 1, 2, 2, 0], 'clear is exclusive');
   const s: RuleState = { level: 0, candidate: 0, candidateCount: 0, candidateSinceMs: null };
@@ -69,7 +70,60 @@ t.test('threshold: hysteresis, consecutive readings, seconds', async (t) => {
   t.same(run([10, 30]), ['-', 2], 'two readings indicating level 2 or less: back to 2');
   t.same(run([10, 30, 10]), ['-', '-', '-'], 'a reading at the current level resets the run');
   t.same(run([10]), [0]);
-  const secs = compileRule({ id: 'h', kind: 'threshold', direction: 'lower', levels: [{ level: 3, raise: 0.14, clear: 0.16 }], for: { seconds: 30 } }, 'MPa', undefined, 'w') as Threshold;
+  const secs = compileRule({ id: 'h', kind: 'threshold', direction: 'lower', levels: [{ level: 3, raise: 0.14, clear: 0.16 }], for: { seconds: 30 } }, { unit: 'MPa' }, 'w') as Threshold;
   const s2: RuleState = { level: 0, candidate: 0, candidateCount: 0, candidateSinceMs: null };
   t.same([0, 10, 20, 30].map((sec) => step(secs, s2, 0.1, sec * 1000) ?? '-'), ['-', '-', '-', 3], 'held for 30 s');
+});
+
+// The other kinds run a measure of each reading through the same level machine (evaluate.ts measure()).
+const run = (rule: Exclude<CompiledRule, { kind: 'no_data' }>, readings: Array<Partial<Obs> & { t: number }>) => {
+  const s: RuleState & { memo: null } = { level: 0, candidate: 0, candidateCount: 0, candidateSinceMs: null, memo: null };
+  const out: Array<number | string> = [];
+  for (const r of readings) {
+    const o: Obs = { point_id: 1, value: null, source_flag: 'N', kind: 'rtd', flags: [], ...r };
+    const m = measure(rule, s, o);
+    out.push(m === undefined ? 'skip' : step(rule, s, m, o.t) ?? '-');
+  }
+  return out;
+};
+
+t.test('rate_of_change: the change over the window, rise and fall, with hysteresis', async (t) => {
+  const rise = compileRule({ id: 'r', kind: 'rate_of_change', direction: 'upper', window_s: 60, levels: [{ level: 2, raise: 0.1, clear: 0.05 }] }, { unit: 'MPa' }, 'w');
+  // one reading every 20 s: the window holds the last 60 s
+  const vals = [0.3, 0.32, 0.35, 0.41, 0.45, 0.46, 0.46, 0.46, 0.46];
+  t.same(run(rise as never, vals.map((v, i) => ({ t: i * 20_000, value: v }))), ['-', '-', '-', 2, '-', '-', '-', 0, '-'],
+    '0.30 → 0.41 in 60 s raises; it clears once the change over the last 60 s is 0.05 or less');
+  const fall = compileRule({ id: 'f', kind: 'rate_of_change', direction: 'lower', window_s: 60, unit: 'kPa', levels: [{ level: 1, raise: -100, clear: -50 }, { level: 3, raise: -30, clear: -20 }] }, { unit: 'MPa' }, 'w');
+  t.match(fall, { levels: [{ level: 1, raise: -0.1, clear: -0.05 }, { level: 3 }] }, 'a change converts by the unit factor');
+  t.same(run(fall as never, [0.4, 0.36, 0.25, 0.25, 0.25, 0.25].map((v, i) => ({ t: i * 30_000, value: v }))), ['-', 3, 1, '-', 0, '-'],
+    'a fall of 40 kPa, then 150 kPa: level 3 then 1; flat again: cleared');
+  t.same(run(rise as never, [{ t: 0, value: 0.3 }, { t: 1000, value: null }, { t: 2000, value: 0.5, source_flag: 'M' }]).slice(0, 2), ['-', 'skip'], 'no value: skipped');
+  const k = compileRule({ id: 'c', kind: 'rate_of_change', direction: 'upper', window_s: 60, unit: 'Cel', levels: [{ level: 3, raise: 5, clear: 2 }] }, { unit: 'K' }, 'w');
+  t.match(k, { levels: [{ raise: 5, clear: 2 }] }, 'a change of 5 °C is 5 K (no offset)');
+  t.throws(() => compileRule({ id: 'x', kind: 'rate_of_change', direction: 'upper', levels: [{ level: 1, raise: 1, clear: 0 }] }, { unit: 'MPa' }, 'w'), { message: /window_s/ });
+  const s = { memo: null as never };
+  for (let i = 0; i < 1000; i++) measure(rise as never, s, { point_id: 1, t: i, value: i, source_flag: 'N', kind: 'rtd', flags: [] });
+  t.ok((s.memo as unknown[]).length <= 240, 'the window keeps at most 240 readings');
+});
+
+t.test('stuck: the same value N times raises, another value clears', async (t) => {
+  const rule = compileRule({ id: 's', kind: 'stuck', readings: 4, tolerance: 0.001, level: 4 }, { unit: 'MPa' }, 'w');
+  t.same(run(rule as never, [0.3, 0.3, 0.3005, 0.3, 0.3, 0.31, 0.31].map((v, i) => ({ t: i, value: v }))), ['-', '-', '-', 4, '-', 0, '-'],
+    'the 4th equal value (within the tolerance) raises level 4; a new value clears');
+  t.throws(() => compileRule({ id: 'x', kind: 'stuck' }, { unit: 'MPa' }, 'w'), { message: /readings/ });
+});
+
+t.test('quality: N bad or sensor-fault readings in a row raise, a good one clears', async (t) => {
+  const rule = compileRule({ id: 'q', kind: 'quality', readings: 3 }, { unit: 'MPa' }, 'w');
+  const bad = { flags: ['bad'] }, fault = { source_flag: 'D', value: 0.2 }, good = { value: 0.3 };
+  t.same(run(rule as never, [bad, fault, good, bad, bad, fault, fault, good].map((r, i) => ({ t: i, ...r }))), ['-', '-', '-', '-', '-', 3, '-', 0],
+    'two bad then a good one: nothing; three in a row: level 3 (default); a good one clears');
+});
+
+t.test('no_data takes its interval from the rule, the point or the indicator', async (t) => {
+  t.match(compileRule({ id: 'n', kind: 'no_data' }, { unit: 'MPa', expectedIntervalS: 30 }, 'w'), { silenceMs: 90_000, level: 3 });
+  t.match(compileRule({ id: 'n', kind: 'no_data', expected_interval_s: 10, intervals: 2 }, { unit: 'MPa', expectedIntervalS: 30 }, 'w'), { silenceMs: 20_000 });
+  const p = point('X1', 'D', 'S', 'water.pipe_pressure');
+  (p.doc as { expected_interval_s?: number }).expected_interval_s = 5;
+  t.match(new RuleBook([{ point: 'X1', rule: { id: 'n', kind: 'no_data' } }]).rulesFor(p).find((r) => r.id === 'n'), { silenceMs: 15_000 }, 'from the registry point');
 });

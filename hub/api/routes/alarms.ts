@@ -4,16 +4,19 @@ import { LifelineError } from '../../sdk/errors.ts';
 import { storeId, storableText } from '../guard.ts';
 import { siteVisible, toFilter } from '../query.ts';
 import { filterProps } from './observation-filters.ts';
+import { board, stream } from './alarm-board.ts';
 import { ACTIONS, alarmEvents, getAlarm, queryAlarms, transition, type AlarmAction, type AlarmRow } from '../../alarms/handling.ts';
+
+export type Presented = Record<string, unknown> & { id: string; site: string };
 
 const STATES = ['open', 'acknowledged', 'assessed', 'dispatched', 'resolved', 'archived'];
 
 const alarms: RouteModule = (app, deps) => {
   const a = deps.alarms;
   if (!a) return;
-  const present = (r: AlarmRow) => {
+  const present = (r: AlarmRow): Presented => {
     const reg = deps.registry.registry;
-    const p = reg.pointById.get(r.point_id), d = reg.deviceById.get(r.device_id), s = reg.siteById.get(r.site_id);
+    const p = r.point_id === null ? undefined : reg.pointById.get(r.point_id), d = reg.deviceById.get(r.device_id), s = reg.siteById.get(r.site_id);
     const lv = a.levels.find((l) => l.level === r.level);
     const peak = a.levels.find((l) => l.level === r.peak_level);
     const first = r.first_time.getTime(), now = a.clock.now();
@@ -22,8 +25,8 @@ const alarms: RouteModule = (app, deps) => {
     const unresolved = ['open', 'acknowledged', 'assessed', 'dispatched'].includes(r.state);
     const overdue = (ackDue !== null && r.state === 'open' && now > ackDue) || (resolveDue !== null && unresolved && now > resolveDue);
     return {
-      id: r.id, rule: r.rule, site: s?.code ?? String(r.site_id), device: d?.code ?? String(r.device_id), point: p?.code ?? String(r.point_id),
-      indicator: r.indicator, domain: reg.catalogue.get(r.indicator)?.domain ?? '', level: r.level, level_name: lv?.name ?? String(r.level), level_colour: lv?.colour ?? '',
+      id: r.id, rule: r.rule, site: s?.code ?? String(r.site_id), device: d?.code ?? String(r.device_id), point: r.point_id === null ? null : p?.code ?? String(r.point_id),
+      indicator: r.indicator, domain: reg.catalogue.get(r.indicator)?.domain ?? (s?.doc as { domain?: string } | undefined)?.domain ?? '', level: r.level, level_name: lv?.name ?? String(r.level), level_colour: lv?.colour ?? '',
       peak_level: r.peak_level, type: r.type, first_time: r.first_time.toISOString(), latest_time: r.latest_time.toISOString(), count: r.count,
       peak_value: r.peak_value, latest_value: r.latest_value, active: r.active, cleared_time: r.cleared_time?.toISOString() ?? null, state: r.state, assignee: r.assignee,
       ack_due: ackDue === null ? null : new Date(ackDue).toISOString(), resolve_due: resolveDue === null ? null : new Date(resolveDue).toISOString(), overdue,
@@ -57,13 +60,17 @@ const alarms: RouteModule = (app, deps) => {
     for (const l of levels ?? []) if (!Number.isInteger(l) || l < 1 || l > 4) throw new LifelineError('QUERY_INVALID', 'level: levels are 1 to 4', { details: { path: '/level' } });
     const limit = q.limit ?? 100;
     const rows = await queryAlarms(deps.db, {
-      states, levels, siteIds: f.siteIds, deviceIds: f.deviceIds, pointIds: f.pointIds, indicators: f.indicators, active: q.active,
+      // pointIds only for an explicit point: toFilter narrows site/device to their points, which would drop device alarms.
+      states, levels, siteIds: f.siteIds, deviceIds: f.deviceIds, pointIds: q.point === undefined ? undefined : f.pointIds, indicators: f.indicators, active: q.active,
       fromMs: f.fromMs, toMs: f.toMs, beforeId: q.cursor === undefined ? undefined : storeId(q.cursor, '/cursor'), limit: limit + 1,
     });
     const page = rows.slice(0, limit);
     req.pulled = { rows: page.length };
     return { data: page.map(present), next_cursor: rows.length > limit ? page[page.length - 1]!.id : null };
   });
+
+  board(app, deps, present);
+  stream(app, deps, present);
 
   app.get<{ Params: { id: string } }>('/v1/alarms/:id', {
     config: { scope: 'read', dataScope: 'site' },
@@ -106,6 +113,7 @@ const alarms: RouteModule = (app, deps) => {
       storableText(req.body.assignee, '/body/assignee');
       await transition(deps.db, id, action, { by: req.principal?.name ?? 'unknown', note: req.body.note, assignee: req.body.assignee, nowMs: a.clock.now() });
       req.log.info({ audit: true, by: req.principal?.name, alarm: id, action }, 'alarm handled');
+      a.evaluator.changed();
       return present((await getAlarm(deps.db, id))!);
     });
   }

@@ -1,0 +1,210 @@
+// Alarms on PostgreSQL: ingest with 10,000 points × 3 rules vs without the evaluator, same run (target ≥ 85 %), and commit → SSE event latency at a paced 10,000 obs/s (target p99 < 200 ms).
+//
+// Two hubs in turn, each in a fresh database lifeline_bench_alarms_<pid>_<n> (dropped at the end), in this process,
+// with a registry of 1 site, 100 devices, --points points (water.pipe_pressure):
+//   - reference: alarms.enabled false. Rules: --points × 3 (a threshold, a rate_of_change and a stuck rule as site
+//     overrides; the catalogue's own low_pressure rule switched off so that each point has exactly 3);
+//   - throughput: --count readings (a random walk that seldom crosses a limit) through ctx.ingest (the pipeline and
+//     commit, no HTTP), 2 batches of 1,000 in flight; the rate is readings / (time until all are committed AND, with
+//     rules, evaluated: the evaluator's cursor at the end of the outbox). Rounds alternate the order (median);
+//   - latency (rules hub): --seconds of paced ingest at --rate obs/s (a batch of 1,000 every 1000/rate·1000 ms),
+//     each batch with 10 trigger points going over the threshold rule's limit and back; an SSE client on
+//     GET /v1/alarms/stream times each raised/cleared event of the threshold rule from the commit of its batch
+//     (ingest resolved) to its arrival. Same process, same 2 cores: figures are noisy.
+import { parseArgs } from 'node:util';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import pino from 'pino';
+import { loadConfig, sampleConfigPath } from '../hub/config/load.ts';
+import { startHub, type Hub } from '../hub/hub.ts';
+import { hashKey } from '../hub/api/auth.ts';
+import type { SourceReading } from '../schemas/generated/types.ts';
+
+const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const KEY = 'bench-alarms-key';
+const T0 = Date.UTC(2026, 10, 1);
+
+async function hubOn(adminUrl: string, name: string, points: number, rules: boolean): Promise<{ hub: Hub; close(): Promise<void> }> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const dir = mkdtempSync(join(tmpdir(), 'lifeline-bench-alarms-'));
+  const loaded = loadConfig(sampleConfigPath, {});
+  loaded.baseDir = dir;
+  const c = loaded.config;
+  c.data_dir = dir;
+  c.store.url = adminUrl.replace(/\/[^/]*$/, `/${name}`);
+  c.server.port = 0; c.server.host = '127.0.0.1';
+  c.api.keys = [{ name: 'bench', hash: hashKey(KEY), scopes: ['read', 'ingest', 'admin'] }];
+  c.adapters = {};
+  const devices = 100;
+  c.registry = {
+    sites: [{ code: 'BS-1', name: '基准站', domain: 'water' }],
+    devices: Array.from({ length: devices }, (_, d) => ({ code: `BD-${d}`, site: 'BS-1' })),
+    points: Array.from({ length: points }, (_, p) => ({ code: `BP-${p}`, device: `BD-${p % devices}`, indicator: 'water.pipe_pressure', field: `f${p}`, source_unit: 'MPa' })),
+  } as typeof c.registry;
+  c.alarms.enabled = rules;
+  c.alarms.overrides = rules ? [
+    { site: 'BS-1', rule: { id: 'low_pressure', kind: 'threshold', enabled: false } },
+    { site: 'BS-1', rule: { id: 'high', kind: 'threshold', direction: 'upper', levels: [{ level: 2, raise: 1.0, clear: 0.8 }] } },
+    { site: 'BS-1', rule: { id: 'jump', kind: 'rate_of_change', direction: 'upper', window_s: 60, levels: [{ level: 3, raise: 0.5, clear: 0.3 }] } },
+    { site: 'BS-1', rule: { id: 'frozen', kind: 'stuck', readings: 30, level: 4 } },
+  ] : [];
+  const hub = await startHub(loaded, { logger: pino({ level: 'silent' }), env: {} });
+  return {
+    hub,
+    async close() {
+      await hub.stop();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Batches of a random walk per point; batch k's readings are at T0 + (offset + k) seconds. */
+function batches(points: number, count: number, offset: number): SourceReading[][] {
+  const out: SourceReading[][] = [];
+  const v = new Float64Array(points).fill(0.4);
+  let p = 0, k = 0, cur: SourceReading[] = [];
+  for (let i = 0; i < count; i++) {
+    v[p] = Math.min(0.7, Math.max(0.2, v[p]! + (Math.random() - 0.5) * 0.02));
+    cur.push({ point: `BP-${p}`, time: new Date(T0 + (offset + k) * 1000 + p).toISOString(), value: Math.round(v[p]! * 1000) / 1000 });
+    p = (p + 1) % points;
+    if (p === 0) k++;
+    if (cur.length === 1000) { out.push(cur); cur = []; }
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+async function evaluated(hub: Hub): Promise<void> {
+  for (;;) {
+    const r = (await hub.db.query<{ c: string; m: string }>(`SELECT (SELECT outbox_id::text FROM rollup_cursor WHERE name = 'alarms') AS c, (SELECT COALESCE(max(id), 0)::text FROM outbox) AS m`)).rows[0]!;
+    if (BigInt(r.c) >= BigInt(r.m)) return;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+async function throughput(hub: Hub, work: SourceReading[][], withRules: boolean): Promise<{ ingestRate: number; rate: number }> {
+  const n = work.reduce((s, b) => s + b.length, 0);
+  const t0 = performance.now();
+  let next = 0;
+  const lane = async () => { while (next < work.length) { const b = work[next++]!; const r = await hub.ingest('bench', b, { trusted: true }); if (r.accepted !== b.length) throw new Error(`accepted ${r.accepted} of ${b.length}`); } };
+  await Promise.all([lane(), lane()]);
+  const tIngest = (performance.now() - t0) / 1000;
+  if (withRules) await evaluated(hub);
+  const tAll = (performance.now() - t0) / 1000;
+  return { ingestRate: n / tIngest, rate: n / tAll };
+}
+
+export async function run(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, strict: true, options: {
+    points: { type: 'string', default: '10000' }, count: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '2' },
+    rate: { type: 'string', default: '10000' }, seconds: { type: 'string', default: '15' },
+  } });
+  const points = Number(values.points), count = Number(values.count), rounds = Number(values.rounds), rate = Number(values.rate), seconds = Number(values.seconds);
+  const adminUrl = process.env.DATABASE_URL ?? DEFAULT_PG_URL;
+  const t00 = performance.now();
+  const withRules = await hubOn(adminUrl, `lifeline_bench_alarms_${process.pid}_1`, points, true);
+  const without = await hubOn(adminUrl, `lifeline_bench_alarms_${process.pid}_2`, points, false);
+  console.log(`two hubs on PostgreSQL, ${points.toLocaleString()} points each (${(points * 3).toLocaleString()} rules on one), started in ${((performance.now() - t00) / 1000).toFixed(1)} s`);
+  try {
+    const res: Array<{ rules: number; ref: number; rulesIngest: number }> = [];
+    let offset = 0;
+    // Warm-up: a tenth, each hub.
+    for (const h of [withRules, without]) await throughput(h.hub, batches(points, Math.min(count / 10, 20_000), offset), h === withRules);
+    offset += 100;
+    for (let r = 0; r < rounds; r++) {
+      const work = batches(points, count, offset);
+      offset += Math.ceil(count / points) + 10;
+      const order = r % 2 === 0 ? [withRules, without] : [without, withRules];
+      const out = new Map<unknown, { ingestRate: number; rate: number }>();
+      for (const h of order) out.set(h, await throughput(h.hub, work, h === withRules));
+      const a = out.get(withRules)!, b = out.get(without)!;
+      res.push({ rules: a.rate, ref: b.rate, rulesIngest: a.ingestRate });
+      console.log(`round ${r + 1}: with 3 rules/point ${Math.round(a.rate).toLocaleString()} obs/s committed and evaluated (ingest alone ${Math.round(a.ingestRate).toLocaleString()}); without alarms ${Math.round(b.rate).toLocaleString()} obs/s → ${(a.rate / b.rate * 100).toFixed(0)} %`);
+    }
+    const med = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); return s[Math.floor((s.length - 1) / 2)]!; };
+    const ratio = med(res.map((x) => x.rules / x.ref));
+    console.log(`throughput: ${(ratio * 100).toFixed(0)} % of the ingest rate without alarms (median of ${rounds}; target ≥ 85 %) ${ratio >= 0.85 ? 'PASS' : 'FAIL'}`);
+    await without.close();
+
+    // Latency: paced ingest with trigger points, an SSE client.
+    const hub = withRules.hub;
+    await evaluated(hub);
+    const url = hub.url;
+    const ac = new AbortController();
+    const arrivals = new Map<string, number>(); // `${at}|${type}` → arrival
+    const res2 = await fetch(`${url}/v1/alarms/stream`, { headers: { authorization: `Bearer ${KEY}` }, signal: ac.signal });
+    const reader = res2.body!.getReader();
+    const reading = (async () => {
+      let buf = '';
+      const dec = new TextDecoder();
+      try {
+        for (;;) {
+          const r = await reader.read();
+          if (r.done) return;
+          const now = performance.now();
+          buf += dec.decode(r.value, { stream: true });
+          let i: number;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, i); buf = buf.slice(i + 2);
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (!data) continue;
+            const e = JSON.parse(data) as { type: string; at: string; alarm: { rule: string; point: string } };
+            if (e.alarm?.rule === 'high') arrivals.set(`${e.alarm.point}|${e.at}|${e.type}`, now);
+          }
+        }
+      } catch { /* aborted */ }
+    })();
+    const batchMs = 1000 / (rate / 1000);
+    const total = Math.round(seconds * 1000 / batchMs);
+    const commits: Array<{ at: number; keys: string[] }> = [];
+    const lateBy: number[] = [];
+    const base = T0 + (offset + 1000) * 1000;
+    const v = new Float64Array(points).fill(0.4);
+    const start = performance.now();
+    const inflight: Promise<void>[] = [];
+    for (let k = 0; k < total; k++) {
+      const due = start + k * batchMs;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait)); else lateBy.push(-wait);
+      const time = new Date(base + k * 1000).toISOString();
+      const b: SourceReading[] = [];
+      const keys: string[] = [];
+      for (let i = 0; i < 1000; i++) {
+        const p = (k * 1000 + i) % (points - 100);
+        v[p] = Math.min(0.7, Math.max(0.2, v[p]! + (Math.random() - 0.5) * 0.02));
+        b.push({ point: `BP-${p}`, time, value: Math.round(v[p]! * 1000) / 1000 });
+      }
+      // 10 trigger points (the last 100, in turn): over the limit on even batches, back on odd ones.
+      for (let j = 0; j < 10; j++) {
+        const p = points - 100 + ((Math.floor(k / 2) * 10 + j) % 100);
+        b[j] = { point: `BP-${p}`, time, value: k % 2 === 0 ? 1.2 : 0.4 };
+        keys.push(`BP-${p}|${time}|${k % 2 === 0 ? 'raised' : 'cleared'}`);
+      }
+      const batch = b;
+      inflight.push(hub.ingest('bench', batch, { trusted: true }).then(() => { commits.push({ at: performance.now(), keys }); }));
+      if (inflight.length > 4) await inflight.shift();
+    }
+    await Promise.all(inflight);
+    const achieved = total * 1000 / ((performance.now() - start) / 1000);
+    await evaluated(hub);
+    await new Promise((r) => setTimeout(r, 1500));
+    ac.abort();
+    await reading;
+    const lat: number[] = [];
+    let missing = 0;
+    for (const c of commits) for (const key of c.keys) { const a = arrivals.get(key); if (a === undefined) missing++; else lat.push(a - c.at); }
+    lat.sort((x, y) => x - y);
+    const pct = (q: number) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] ?? NaN;
+    console.log(`latency: ${total} batches of 1,000 at ${Math.round(achieved).toLocaleString()} obs/s achieved (target ${rate.toLocaleString()}; ${lateBy.length} batches started late); ${lat.length} threshold events timed, ${missing} not seen`);
+    console.log(`commit → SSE event: p50 ${pct(0.5).toFixed(0)} ms, p90 ${pct(0.9).toFixed(0)} ms, p99 ${pct(0.99).toFixed(0)} ms, max ${pct(1).toFixed(0)} ms (target p99 < 200 ms) ${pct(0.99) < 200 && !missing ? 'PASS' : 'FAIL'}`);
+  } finally {
+    await withRules.close().catch(() => undefined);
+    await without.close().catch(() => undefined);
+  }
+}
