@@ -12,7 +12,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 export async function staSuite(t: Test, store: 'pglite' | 'postgres'): Promise<void> {
   const { hub, cleanup } = await startTestHub(store, (c) => {
-    c.api.keys.push({ name: 'water-only', hash: hashKey(SCOPED), scopes: ['read'], data: { enterprises: ['示范市自来水有限公司'] } } as (typeof c.api.keys)[number]);
+    c.api.keys.push({ name: 'water-only', hash: hashKey(SCOPED), scopes: ['read'], scope: { enterprises: ['示范市自来水有限公司'] } });
   });
   t.teardown(cleanup);
 
