@@ -171,7 +171,7 @@ t.test('a payload shape no shipped profile covers is mapped by a profile file on
 
 t.test('health and the route list', async (t) => {
   const routes = hub.app.lifelineRoutes.filter((r) => r.url === '/v1/ingest/:profile');
-  t.same(routes, [{ method: 'POST', url: '/v1/ingest/:profile', scope: 'ingest' }], 'declared with the ingest scope (signature profiles opt out per request)');
+  t.same(routes, [{ method: 'POST', url: '/v1/ingest/:profile', scope: 'ingest', dataScope: 'ingest' }], 'declared with the ingest scope and data-scope rule (signature profiles opt out per request)');
   const a = await (await fetch(`${url}/v1/adapters`, { headers: key(KEYS.read) })).json() as Any;
   t.ok(JSON.stringify(a).includes('gas-signed'), 'health lists the webhook profiles');
 });
