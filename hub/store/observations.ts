@@ -142,12 +142,14 @@ async function insertQuarantine(tx: Queryable, adapter: string, receivedAtMs: nu
 
 /**
  * Bring observation_latest up to date with every stored observation (after rows were loaded by SQL, bypassing
- * commitBatch): the same newer-only rule as the insert, so it never moves a latest row back.
+ * commitBatch): the same newer-only rule as the insert, so it never moves a latest row back. With `sinceMs`, only
+ * rows from that instant on are read (the newest rows of a bulk load: a point with none there keeps its latest row).
  */
-export async function rebuildLatest(db: Queryable): Promise<void> {
+export async function rebuildLatest(db: Queryable, opts: { sinceMs?: number } = {}): Promise<void> {
+  const since = opts.sinceMs === undefined ? '' : 'WHERE time >= to_timestamp($1 / 1000.0)';
   await db.query(`INSERT INTO observation_latest AS l (point_id, kind, time, id)
-    SELECT DISTINCT ON (point_id, kind) point_id, kind, time, id FROM observation_data ORDER BY point_id, kind, time DESC, id DESC
-    ${LATEST_UPSERT}`);
+    SELECT DISTINCT ON (point_id, kind) point_id, kind, time, id FROM observation_data ${since} ORDER BY point_id, kind, time DESC, id DESC
+    ${LATEST_UPSERT}`, opts.sinceMs === undefined ? [] : [opts.sinceMs]);
 }
 
 export async function readCheckpoint(db: Queryable, adapter: string, key: string): Promise<unknown> {

@@ -71,7 +71,7 @@ export const DAYS = rollUp('1h', '1d', 'day', '26 hours');
 
 type Touched = Array<{ point_id: number; bucket: Date }>;
 // $1, $2 a time range (epoch ms, on minute boundaries), $3 zone: every minute bucket of it, from its raw rtd rows.
-const MINUTES_OF_RANGE = `
+export const MINUTES_OF_RANGE = `
 WITH agg AS (
   INSERT INTO rollup (${COLS})
   SELECT o.point_id, '1m', date_trunc('minute', o.time, $3), max(o.device_id), max(o.site_id), max(o.indicator), max(o.unit),
@@ -81,10 +81,9 @@ WITH agg AS (
   WHERE o.kind = 'rtd' AND o.value IS NOT NULL AND o.time >= to_timestamp($1 / 1000.0) AND o.time < to_timestamp($2 / 1000.0)
   GROUP BY o.point_id, date_trunc('minute', o.time, $3)
   ${UPSERT}
-  RETURNING point_id, bucket
+  RETURNING point_id
 )
-SELECT point_id, bucket FROM agg`;
-
+SELECT count(*)::int AS n, coalesce(array_agg(DISTINCT point_id), '{}') AS points FROM agg`;
 
 /** Recompute the minute, hour and day buckets the given observations fall in. Run inside the caller's transaction. */
 export async function recomputeFor(tx: Queryable, observationIds: string[], zone: string, span?: TimeSpan): Promise<number> {
@@ -98,10 +97,37 @@ export async function recomputeFor(tx: Queryable, observationIds: string[], zone
   return m.length;
 }
 
+// Rebuilding a time range set-based: each stage one INSERT … SELECT … GROUP BY over the whole range (no bucket
+// lists through the client). $1, $2 the range (epoch ms, on minute boundaries), $3 zone. Hours (days) are the
+// buckets starting in [the one holding $1, the one holding the range's last instant]: every minute (hour) of each is
+// read, also those outside the range, so a bucket the range cuts is right too (the next range recomputes it again).
+// Only the points whose minutes the range changed ($4, from the minute stage), their minutes (hours) read point by
+// point through the primary key, one range probe each: no sort of the range, and no need of rollup_bucket, which a
+// bulk load may build afterwards. A point whose minutes did not change keeps hours and days that were right.
+const RANGE_LO = (unit: string) => `date_trunc('${unit}', to_timestamp($1 / 1000.0), $3)`;
+const RANGE_HI = (unit: string) => `date_trunc('${unit}', to_timestamp($2 / 1000.0) - interval '1 millisecond', $3)`;
+const rollUpRange = (from: RollupInterval, to: RollupInterval, unit: 'hour' | 'day', span: string) => `
+WITH agg AS (
+  INSERT INTO rollup (${COLS})
+  SELECT r.point_id, '${to}', date_trunc('${unit}', r.bucket, $3), max(r.device_id), max(r.site_id), max(r.indicator), max(r.unit),
+         sum(r.count), sum(r.sum), min(r.min), max(r.max), min(r.first_time), (array_agg(r.first_value ORDER BY r.first_time))[1],
+         max(r.last_time), (array_agg(r.last_value ORDER BY r.last_time DESC))[1], sum(r.flagged)
+  FROM unnest($4::int[]) AS p(id) JOIN rollup r ON r.point_id = p.id AND r.interval = '${from}'
+   AND r.bucket >= ${RANGE_LO(unit)} AND r.bucket < ${RANGE_HI(unit)} + interval '${span}'
+  WHERE date_trunc('${unit}', r.bucket, $3) <= ${RANGE_HI(unit)}
+  GROUP BY r.point_id, date_trunc('${unit}', r.bucket, $3)
+  ${UPSERT}
+  RETURNING 1
+)
+SELECT count(*)::int AS n FROM agg`;
+export const HOURS_OF_RANGE = rollUpRange('1m', '1h', 'hour', '2 hours');
+export const DAYS_OF_RANGE = rollUpRange('1h', '1d', 'day', '26 hours');
+
 /**
- * Recompute every rollup of a time range from the raw rows, one UTC day per transaction: after observations were
- * loaded by SQL (they have no outbox entries for the roller to follow), or to re-roll after a timezone change.
- * Idempotent, like the roller. Returns the minute buckets written.
+ * Recompute every rollup of a time range from the raw rows, one UTC day per transaction (minutes, then hours, then
+ * days, each one set-based statement): after observations were loaded by SQL (they have no outbox entries for the
+ * roller to follow), or to re-roll after a timezone change. Idempotent, like the roller. Returns the minute buckets
+ * written (0 when everything was already right).
  */
 export async function rebuildRollups(db: SqlDriver, zone: string, fromMs: number, toMs: number, progress?: (doneToMs: number, minutes: number) => void): Promise<number> {
   const DAY = 86_400_000;
@@ -109,11 +135,13 @@ export async function rebuildRollups(db: SqlDriver, zone: string, fromMs: number
   for (let a = Math.floor(fromMs / 60_000) * 60_000; a < toMs; ) {
     const b = Math.min(Math.floor(a / DAY) * DAY + DAY, Math.ceil(toMs / 60_000) * 60_000);
     minutes += await db.transaction(async (tx) => {
-      const m = (await tx.query<Touched[number]>(MINUTES_OF_RANGE, [a, b, zone])).rows;
-      if (!m.length) return 0;
-      const h = (await tx.query<Touched[number]>(HOURS, [m.map((r) => r.point_id), m.map((r) => r.bucket), zone])).rows;
-      await tx.query(DAYS, [h.map((r) => r.point_id), h.map((r) => r.bucket), zone]);
-      return m.length;
+      // A day of a city is a few million rows to group: sorted in memory, not in temporary files (this transaction only).
+      await tx.query("SET LOCAL work_mem = '64MB'");
+      const m = (await tx.query<{ n: number; points: number[] }>(MINUTES_OF_RANGE, [a, b, zone])).rows[0]!;
+      if (!m.n) return 0;
+      await tx.query(HOURS_OF_RANGE, [a, b, zone, m.points]);
+      await tx.query(DAYS_OF_RANGE, [a, b, zone, m.points]);
+      return m.n;
     });
     progress?.(b, minutes);
     a = b;
