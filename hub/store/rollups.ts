@@ -41,8 +41,11 @@ WITH t AS (
   SELECT t.point_id, '1m', t.b, max(o.device_id), max(o.site_id), max(o.indicator), max(o.unit), count(*), sum(o.value),
          min(o.value), max(o.value), min(o.time), (array_agg(o.value ORDER BY o.time))[1],
          max(o.time), (array_agg(o.value ORDER BY o.time DESC))[1], count(*) FILTER (WHERE ${FLAGGED})
-  FROM t JOIN observation o ON o.point_id = t.point_id AND o.kind = 'rtd' AND o.value IS NOT NULL
-   AND o.time >= t.b AND o.time < t.b + interval '1 minute'
+  FROM t CROSS JOIN LATERAL (
+    -- LATERAL: \`observation\` is a UNION ALL view (migration 013), which a join could not probe per minute.
+    SELECT * FROM observation o WHERE o.point_id = t.point_id AND o.kind = 'rtd' AND o.value IS NOT NULL
+     AND o.time >= t.b AND o.time < t.b + interval '1 minute'
+     AND o.pack_hi >= t.b AND o.pack_lo < t.b + interval '1 minute' OFFSET 0) o
   GROUP BY t.point_id, t.b
   ${UPSERT}
   RETURNING point_id, bucket
@@ -79,6 +82,7 @@ WITH agg AS (
          max(o.time), (array_agg(o.value ORDER BY o.time DESC))[1], count(*) FILTER (WHERE ${FLAGGED})
   FROM observation o
   WHERE o.kind = 'rtd' AND o.value IS NOT NULL AND o.time >= to_timestamp($1 / 1000.0) AND o.time < to_timestamp($2 / 1000.0)
+    AND o.pack_hi >= to_timestamp($1 / 1000.0) AND o.pack_lo < to_timestamp($2 / 1000.0)
   GROUP BY o.point_id, date_trunc('minute', o.time, $3)
   ${UPSERT}
   RETURNING 1
