@@ -97,7 +97,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   if (layout.moved || layout.movedFromDefault) logger.info(layout, 'store partitions maintained');
   const upkeep = scheduleMaintenance(db, {
     retention: retentionOf(c.store), daysAhead: c.store.partitions_ahead_days ?? 3, now: () => clock.now(),
-    onResult: (r) => { if (r.created.length || r.dropped.length) logger.info(r, 'store partitions maintained'); },
+    onResult: (r) => { if (r.created.length || r.dropped.length || r.packed.length) logger.info(r, 'store partitions maintained'); },
     onError: (e) => logger.error({ err: e }, 'store partition maintenance failed'),
   });
   progress('loading the registry');

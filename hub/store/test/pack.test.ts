@@ -9,6 +9,7 @@ import { COLUMNS, commitBatch, queryLatest, queryObservations } from '../observa
 import type { ObservationRow } from '../rows.ts';
 import { applyRetention, maintainPartitions, partitionName } from '../partitions.ts';
 import { packClosed } from '../pack.ts';
+import { runMaintenance } from '../maintenance.ts';
 import { freshDatabase, postgresUp, needService } from '../../../test/helpers/services.ts';
 
 const DAY = 86_400_000;
@@ -75,10 +76,21 @@ t.test('PostgreSQL', async (t) => {
     t.equal((await commit([row(2, D1 + 10 * 60_000, 42)])).size, 1, 'the deleted identity may be stored again');
   });
 
+  t.test('the hourly upkeep packs a day once it has been closed a day', async (t) => {
+    const D3 = D1 + 2 * DAY;
+    await commit([row(1, D3 + 60_000, 1), row(1, D3 + 120_000, 2)]);
+    const n = (await all()).length;
+    const early = await runMaintenance(db, { retention: {}, daysAhead: 0, now: () => D3 + DAY + 3_600_000 });
+    t.same(early.packed, [partitionName('rtd', D1)], 'the reading stored again into day 1 is packed; day 3, closed an hour ago, is not');
+    const r = await runMaintenance(db, { retention: {}, daysAhead: 0, now: () => D3 + 2 * DAY });
+    t.same(r.packed, [partitionName('rtd', D3)], 'day 3 packed a day after it closed');
+    t.equal((await all()).length, n, 'nothing lost or doubled');
+  });
+
   t.test('retention drops a packed day with its packs', async (t) => {
     const dropped = await applyRetention(db, { rtd: 1, min: null, hour: null, day: null }, D1 + 2 * DAY);
     t.same(dropped, [partitionName('rtd', D1)]);
     const left = await all();
-    t.ok(left.length > 0 && left.every((r) => (r.time as Date).getTime() >= D1 + DAY), 'only the second day is left');
+    t.ok(left.length > 0 && left.every((r) => (r.time as Date).getTime() >= D1 + DAY), 'only the later days are left');
   });
 });
