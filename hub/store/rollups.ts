@@ -38,15 +38,27 @@ WITH t AS (
   WHERE BY_IDS AND kind = 'rtd' AND value IS NOT NULL
 ), agg AS (
   INSERT INTO rollup (${COLS})
-  SELECT t.point_id, '1m', t.b, max(o.device_id), max(o.site_id), max(o.indicator), max(o.unit), count(*), sum(o.value),
+  SELECT o.point_id, '1m', o.b, max(o.device_id), max(o.site_id), max(o.indicator), max(o.unit), count(*), sum(o.value),
          min(o.value), max(o.value), min(o.time), (array_agg(o.value ORDER BY o.time))[1],
          max(o.time), (array_agg(o.value ORDER BY o.time DESC))[1], count(*) FILTER (WHERE ${FLAGGED})
-  FROM t CROSS JOIN LATERAL (
-    -- LATERAL: \`observation\` is a UNION ALL view (migration 013), which a join could not probe per minute.
-    SELECT * FROM observation o WHERE o.point_id = t.point_id AND o.kind = 'rtd' AND o.value IS NOT NULL
-     AND o.time >= t.b AND o.time < t.b + interval '1 minute'
-     AND o.pack_hi >= t.b AND o.pack_lo < t.b + interval '1 minute' OFFSET 0) o
-  GROUP BY t.point_id, t.b
+  FROM (
+    -- Every rtd row of each touched minute: the plain rows by a join on the table (a join on the UNION ALL view of
+    -- migration 013 would read the view whole), and packed readings probed per minute, only for minutes a pack may
+    -- cover (none for new data).
+    SELECT t.point_id, t.b, od.time, od.value, g.device_id, g.site_id, g.indicator, g.unit, g.source_flag, g.flags
+    FROM t JOIN observation_data od ON od.point_id = t.point_id AND od.kind = 'rtd' AND od.value IS NOT NULL
+     AND od.time >= t.b AND od.time < t.b + interval '1 minute'
+    LEFT JOIN observation_tag g ON g.id = od.tag
+    UNION ALL
+    SELECT tp.point_id, tp.b, u.time, u.value, g.device_id, g.site_id, g.indicator, g.unit, g.source_flag, g.flags
+    FROM (SELECT point_id, b FROM t WHERE b <= (SELECT max(hi) FROM observation_pack WHERE kind = 'rtd')) tp
+    CROSS JOIN LATERAL (SELECT * FROM observation_pack pk WHERE pk.point_id = tp.point_id AND pk.kind = 'rtd' AND pk.hi >= tp.b
+                        AND pk.lo < tp.b + interval '1 minute' OFFSET 0) pk
+    CROSS JOIN LATERAL unnest(pk.times, pk.vals, pk.tags) AS u(time, value, tag)
+    LEFT JOIN observation_tag g ON g.id = u.tag
+    WHERE u.value IS NOT NULL AND u.time >= tp.b AND u.time < tp.b + interval '1 minute'
+  ) o
+  GROUP BY o.point_id, o.b
   ${UPSERT}
   RETURNING point_id, bucket
 )
@@ -85,9 +97,9 @@ WITH agg AS (
     AND o.pack_hi >= to_timestamp($1 / 1000.0) AND o.pack_lo < to_timestamp($2 / 1000.0)
   GROUP BY o.point_id, date_trunc('minute', o.time, $3)
   ${UPSERT}
-  RETURNING 1
+  RETURNING point_id
 )
-SELECT count(*)::int AS n FROM agg`;
+SELECT count(*)::int AS n, coalesce(array_agg(DISTINCT point_id), '{}') AS points FROM agg`;
 
 /** Recompute the minute, hour and day buckets the given observations fall in. Run inside the caller's transaction. */
 export async function recomputeFor(tx: Queryable, observationIds: string[], zone: string, span?: TimeSpan): Promise<number> {
@@ -105,9 +117,9 @@ export async function recomputeFor(tx: Queryable, observationIds: string[], zone
 // lists through the client). $1, $2 the range (epoch ms, on minute boundaries), $3 zone. Hours (days) are the
 // buckets starting in [the one holding $1, the one holding the range's last instant]: every minute (hour) of each is
 // read, also those outside the range, so a bucket the range cuts is right too (the next range recomputes it again).
-// The minutes (hours) are read point by point through the primary key (registry points: a point with stored
-// observations cannot be deleted), one range probe each: no sort of the range, and no need of rollup_bucket, which
-// a bulk load may build afterwards.
+// Only the points whose minutes the range changed ($4, from the minute stage), their minutes (hours) read point by
+// point through the primary key, one range probe each: no sort of the range, and no need of rollup_bucket, which a
+// bulk load may build afterwards. A point whose minutes did not change keeps hours and days that were right.
 const RANGE_LO = (unit: string) => `date_trunc('${unit}', to_timestamp($1 / 1000.0), $3)`;
 const RANGE_HI = (unit: string) => `date_trunc('${unit}', to_timestamp($2 / 1000.0) - interval '1 millisecond', $3)`;
 const rollUpRange = (from: RollupInterval, to: RollupInterval, unit: 'hour' | 'day', span: string) => `
@@ -116,7 +128,7 @@ WITH agg AS (
   SELECT r.point_id, '${to}', date_trunc('${unit}', r.bucket, $3), max(r.device_id), max(r.site_id), max(r.indicator), max(r.unit),
          sum(r.count), sum(r.sum), min(r.min), max(r.max), min(r.first_time), (array_agg(r.first_value ORDER BY r.first_time))[1],
          max(r.last_time), (array_agg(r.last_value ORDER BY r.last_time DESC))[1], sum(r.flagged)
-  FROM point p JOIN rollup r ON r.point_id = p.id AND r.interval = '${from}'
+  FROM unnest($4::int[]) AS p(id) JOIN rollup r ON r.point_id = p.id AND r.interval = '${from}'
    AND r.bucket >= ${RANGE_LO(unit)} AND r.bucket < ${RANGE_HI(unit)} + interval '${span}'
   WHERE date_trunc('${unit}', r.bucket, $3) <= ${RANGE_HI(unit)}
   GROUP BY r.point_id, date_trunc('${unit}', r.bucket, $3)
@@ -141,10 +153,11 @@ export async function rebuildRollups(db: SqlDriver, zone: string, fromMs: number
     minutes += await db.transaction(async (tx) => {
       // A day of a city is a few million rows to group: sorted in memory, not in temporary files (this transaction only).
       await tx.query("SET LOCAL work_mem = '64MB'");
-      const m = (await tx.query<{ n: number }>(MINUTES_OF_RANGE, [a, b, zone])).rows[0]!.n;
-      await tx.query(HOURS_OF_RANGE, [a, b, zone]);
-      await tx.query(DAYS_OF_RANGE, [a, b, zone]);
-      return m;
+      const m = (await tx.query<{ n: number; points: number[] }>(MINUTES_OF_RANGE, [a, b, zone])).rows[0]!;
+      if (!m.n) return 0;
+      await tx.query(HOURS_OF_RANGE, [a, b, zone, m.points]);
+      await tx.query(DAYS_OF_RANGE, [a, b, zone, m.points]);
+      return m.n;
     });
     progress?.(b, minutes);
     a = b;
