@@ -1,9 +1,10 @@
-// Packed days (migration 013) on PostgreSQL: packing a closed partition changes nothing a reader of `observation`
+// Packed days (migration 013) on PostgreSQL and PGlite: packing a closed partition changes nothing a reader of `observation`
 // sees; late data into a packed day is deduplicated against the packs; /latest, retention and deletes through the
 // view still work. One store for the file.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { SqlDriver } from '../driver.ts';
 import { openPostgres } from '../postgres.ts';
+import { openPglite } from '../pglite.ts';
 import { migrate } from '../migrate.ts';
 import { COLUMNS, commitBatch, queryLatest, queryObservations } from '../observations.ts';
 import type { ObservationRow } from '../rows.ts';
@@ -30,7 +31,12 @@ t.test('PostgreSQL', async (t) => {
   if (!needService(t, 'PostgreSQL', await postgresUp())) return;
   const d = await freshDatabase();
   t.teardown(() => d.drop());
-  const db: SqlDriver = await openPostgres(d.url, 4);
+  await packSuite(t, await openPostgres(d.url, 4));
+});
+
+t.test('PGlite', async (t) => packSuite(t, await openPglite()));
+
+async function packSuite(t: Test, db: SqlDriver) {
   t.teardown(() => db.close());
   await migrate(db);
   const commit = (rows: ObservationRow[]) => commitBatch(db, { adapter: 'test', receivedAtMs: NOW, rows, quarantine: [] });
@@ -112,4 +118,4 @@ t.test('PostgreSQL', async (t) => {
     const left = await all();
     t.ok(left.length > 0 && left.every((r) => (r.time as Date).getTime() >= D1 + DAY), 'only the later days are left');
   });
-});
+}
