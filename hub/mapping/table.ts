@@ -135,6 +135,19 @@ export function compileTable(profile: { name?: string; table: Table; unit_map?: 
         return FLAGS.has(f) ? f : { bad: `flag ${show(f)} is not one of ${[...FLAGS].join(' ')}` };
       };
 
+      // Every row, long or wide: failures name the row (and sheet and column), then the time and the device part.
+      type Fail = (code: string, message: string, column?: number) => void;
+      const failOf = (r: { row: number }, failures: RowFailure[]): Fail => (code, message, column) => {
+        failures.push({ code, message: `row ${r.row}${where}: ${message}`, row: r.row, sheet, column: column === undefined ? undefined : label(column) });
+      };
+      const rowStart = (cells: Cell[], fail: Fail): { ms: number; w: Partial<SourceReading> } | undefined => {
+        const ms = time.read(cells[timeCol]);
+        if (typeof ms === 'string') { fail('MAPPING_BAD_TIME', ms, timeCol); return undefined; }
+        const w = who(cells);
+        if (typeof w === 'string') { fail('MAPPING_NO_DEVICE', w, deviceCol ?? identityCol); return undefined; }
+        return { ms, w };
+      };
+
       if (!wide) {
         const pointCol = col(t.point, 'point');
         const fieldCol = col(t.field, 'field');
@@ -143,12 +156,10 @@ export function compileTable(profile: { name?: string; table: Table; unit_map?: 
         return {
           map(r, out, failures) {
             const cells = r.cells;
-            const fail = (code: string, message: string, column?: number) => { failures.push({ code, message: `row ${r.row}${where}: ${message}`, row: r.row, sheet, column: column === undefined ? undefined : label(column) }); };
-            const ms = time.read(cells[timeCol]);
-            if (typeof ms === 'string') return fail('MAPPING_BAD_TIME', ms, timeCol);
-            const w = who(cells);
-            if (typeof w === 'string') return fail('MAPPING_NO_DEVICE', w, deviceCol ?? identityCol);
-            const rd: SourceReading = { ...w, time: ms, value: 0 } as SourceReading;
+            const fail = failOf(r, failures);
+            const start = rowStart(cells, fail);
+            if (!start) return;
+            const rd: SourceReading = { ...start.w, time: start.ms, value: 0 } as SourceReading;
             if (pointCol !== undefined) {
               const p = text(cells[pointCol]);
               if (!p || p.length > MAX_CODE) return fail('MAPPING_BAD_VALUE', p ? `the point code is longer than ${MAX_CODE} characters` : `the point cell (${label(pointCol)}) is empty`, pointCol);
@@ -189,11 +200,10 @@ export function compileTable(profile: { name?: string; table: Table; unit_map?: 
       return {
         map(r, out, failures) {
           const cells = r.cells;
-          const fail = (code: string, message: string, column?: number) => { failures.push({ code, message: `row ${r.row}${where}: ${message}`, row: r.row, sheet, column: column === undefined ? undefined : label(column) }); };
-          const ms = time.read(cells[timeCol]);
-          if (typeof ms === 'string') return fail('MAPPING_BAD_TIME', ms, timeCol);
-          const w = who(cells);
-          if (typeof w === 'string') return fail('MAPPING_NO_DEVICE', w, deviceCol ?? identityCol);
+          const fail = failOf(r, failures);
+          const start = rowStart(cells, fail);
+          if (!start) return;
+          const { ms, w } = start;
           const f = flagOf(cells);
           if (typeof f === 'object') return fail('MAPPING_BAD_VALUE', f.bad, flagCol);
           const mid = `${prefix}${sheet ? `${sheet}!` : ''}${r.row}`.slice(-64);
