@@ -2,6 +2,7 @@
 // (数采仪). Sections and tables are those of HJ 212-2017 as summarised in the project's protocol notes; HJ 212-2025
 // items come from caoyiliang/HJ212 (not checked against the 2025 text) and say so.
 import type { ClauseSpec } from '../model.ts';
+import { sourceFlags } from '../../schemas/generated/enums.ts';
 
 const S17 = 'HJ 212-2017';
 const c = (id: string, level: ClauseSpec['level'], title: string, title_zh: string, traces: string, needs: string[], method: string): ClauseSpec =>
@@ -52,7 +53,7 @@ export const hj212DeviceClauses: ClauseSpec[] = [
     '2017 codes are a letter (w, a, e, g, i) and 5 digits or a noise code (LA, L10 …); codes outside the declared `factors` are reported.'),
   c('CP-005', 'MUST', 'field suffixes are the standard\'s for the command', '字段后缀符合表 4', `${S17} Table 4`, [],
     '2011 items use Rtd/Flag/SampleTime/EFlag/ZsRtd; 2051/2061 use Avg/Min/Max/Cou/Flag (+Zs…).'),
-  c('CP-006', 'MUST', 'data flags are N, F, M, S, D, C, T or B', '数据标记取值 N/F/M/S/D/C/T/B', `${S17} Table 8`, [],
+  c('CP-006', 'MUST', `data flags are ${sourceFlags.slice(0, -1).join(', ')} or ${sourceFlags.at(-1)}`, `数据标记取值 ${sourceFlags.join('/')}`, `${S17} Table 8`, [],
     'Every -Flag value is one of the version\'s data flags.'),
   c('CP-007', 'MUST', 'measured values are decimal numbers', '监测值为十进制数', `${S17} Table 4 (N14.2 …)`, [],
     'Rtd/Avg/Min/Max/Cou values are decimal numbers (or empty for a missing value).'),

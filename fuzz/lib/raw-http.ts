@@ -76,7 +76,12 @@ export function rawHttp(url: string, r: RawRequest, timeoutMs = 15_000): Promise
     const socket = net.connect({ host: hostname, port: Number(port) }, () => socket.write(requestBytes(r, `${hostname}:${port}`), (err) => { if (!err) written = true; }));
     const timer = setTimeout(() => finish({ error: `no answer within ${timeoutMs / 1000} s` }), timeoutMs);
     const lieTimer = r.lie ? setTimeout(() => { halfClosed = true; socket.end(); }, 2000) : undefined;
-    socket.on('data', (d) => chunks.push(d));
+    socket.on('data', (d) => {
+      chunks.push(d);
+      // An event stream (GET /v1/alarms/stream) does not end: its head is the answer.
+      const head = parseResponse(Buffer.concat(chunks));
+      if (head && head.status < 300 && /^text\/event-stream/i.test(head.headers['content-type'] ?? '')) finish(head);
+    });
     socket.on('error', (e) => {
       // The server may answer and close before it read all we wrote (EPIPE/ECONNRESET): the answer still counts,
       // and a reset while we were still writing a body it refused early is fair (the kernel drops the answer).
@@ -91,14 +96,19 @@ export function rawHttp(url: string, r: RawRequest, timeoutMs = 15_000): Promise
 }
 
 /**
- * The rule for every answer: 1xx–3xx is a success; 4xx/5xx must carry a JSON object with a string `code`.
+ * The rule for every answer: 1xx–3xx is a success; 4xx/5xx must carry a JSON object with a string `code` (under
+ * `error` for SensorThings, as its standard shapes errors).
  * A 5xx with a code is allowed but counted by route (INTERNAL is a defect to report).
  */
 export function judge(route: string, res: RawOutcome): Verdict {
   if ('error' in res) return res.fair ? { kind: 'ok' } : { kind: 'untyped', route, why: res.error };
   if (res.status < 400) return { kind: 'ok' };
   let code: unknown;
-  try { code = (JSON.parse(res.body.toString('utf8')) as { code?: unknown }).code; } catch { /* not JSON */ }
+  try {
+    const body = JSON.parse(res.body.toString('utf8')) as { code?: unknown; error?: { code?: unknown } };
+    // SensorThings answers in its standard's error shape (OData JSON: {"error":{"code","message","target"}}).
+    code = route.includes('/sta/') && body.code === undefined ? body.error?.code : body.code;
+  } catch { /* not JSON */ }
   if (typeof code !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(code)) {
     return { kind: 'untyped', route, why: `${res.status} ${res.headers['content-type'] ?? '(no content-type)'} ${JSON.stringify(res.body.subarray(0, 120).toString('utf8'))}` };
   }
