@@ -31,7 +31,7 @@ export function targetStatusOf(r: TargetStatusRow, spec: Pick<TargetSpec, 'type'
     state: !spec.enabled ? 'disabled' : r.paused ? 'paused' : retrying ? 'retrying' : 'running',
     backlog: r.pending_observations + r.unbatched_observations,
     pending_batches: r.pending_batches,
-    lag_seconds: r.oldest_ms === null ? 0 : Math.max(0, Math.round((r.now_ms - r.oldest_ms) / 100) / 10),
+    lag_seconds: r.oldest_ms === null ? 0 : Math.max(0.1, Math.round((r.now_ms - r.oldest_ms) / 100) / 10), // 0 only when nothing waits
     attempts: r.head_attempt ?? 0,
     last_error: r.head_error,
     next_attempt_at: retrying ? new Date(r.head_next_at_ms!).toISOString() : null,
