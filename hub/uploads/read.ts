@@ -105,10 +105,11 @@ export async function* readRows(file: string, t: Table, format: 'csv' | 'xlsx', 
 async function* readXlsx(file: string, t: Table, progress?: { bytes: number }): AsyncGenerator<TableRow> {
   const wanted = t.sheets ? new Set(t.sheets) : undefined;
   const seen = new Set<string>();
+  // exceljs costs ~0.7 s of CPU to load: only an XLSX upload pays it, not every hub start. Loaded before the stream
+  // opens: a stream with a 'data' listener flows at once, and what it read during the import would be lost.
+  const { default: excel } = await import('exceljs');
   const input = createReadStream(file, { highWaterMark: 256 * 1024 });
   if (progress) input.on('data', (c) => { progress.bytes += c.length; });
-  // exceljs costs ~0.7 s of CPU to load; only an XLSX upload pays it, not every hub start.
-  const { default: excel } = await import('exceljs');
   const reader = new excel.stream.xlsx.WorkbookReader(input, { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
   try {
     for await (const ws of reader) {
