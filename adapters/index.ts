@@ -1,5 +1,5 @@
 // Built-in adapters, by id. Loaded lazily: an adapter's dependencies load only when it is configured.
-import type { AdapterDefinition, PublisherDefinition } from '../hub/sdk/index.ts';
+import type { AdapterDefinition, AdapterManifest, PublisherDefinition, PublisherManifest } from '../hub/sdk/index.ts';
 
 export const builtinAdapters: Record<string, () => Promise<{ default: AdapterDefinition<never> }>> = {
   hj212: () => import('./hj212/index.ts') as never,
@@ -16,4 +16,18 @@ export const builtinPublishers: Record<string, () => Promise<{ default: Publishe
   http_push: () => import('./http_push/index.ts') as never,
   hj212_upstream: () => import('./hj212_upstream/index.ts') as never,
   mqtt_publish: () => import('./mqtt_publish/index.ts') as never,
+};
+
+// Their manifests alone (light: no protocol library loads), for what reads manifests without running an adapter:
+// the `lifeline` CLI lists and dispatches the commands they declare.
+export const builtinManifests: Record<string, () => Promise<{ manifest: AdapterManifest | PublisherManifest }>> = {
+  hj212: () => import('./hj212/manifest.ts'),
+  modbus_tcp: () => import('./modbus_tcp/manifest.ts'),
+  sql_poll: () => import('./sql_poll/manifest.ts'),
+  json_http: () => import('./json_http/manifest.ts'),
+  json_mqtt: () => import('./json_mqtt/manifest.ts'),
+  opc_ua: () => import('./opc_ua/manifest.ts'),
+  http_push: () => import('./http_push/manifest.ts'),
+  hj212_upstream: () => import('./hj212_upstream/manifest.ts'),
+  mqtt_publish: () => import('./mqtt_publish/manifest.ts'),
 };

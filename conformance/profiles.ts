@@ -14,6 +14,7 @@ export const adapterPackageClauses: ClauseSpec[] = [
   sdk('MANIFEST-003', 'title and a one-line description', '标题与单行说明', '`title` and `description` are non-empty; the description is one line.'),
   sdk('MANIFEST-004', 'direction and stability are known values', 'direction 与 stability 取值合法', 'direction ∈ listen/poll/subscribe; stability ∈ development/alpha/beta/stable/deprecated.'),
   sdk('MANIFEST-005', 'configSchema compiles and is named lifeline:adapter/<id>', '配置 Schema 可编译且 $id 正确', 'The schema compiles (draft-07), describes an object, `$id` is lifeline:adapter/<id>.'),
+  sdk('MANIFEST-006', 'every CLI command it declares has words, usage, help text and a handler', '声明的命令行命令均有用法与说明', '`commands[]`: lower-case `words` not taken by the hub, a `usage` string, non-empty `help`, a `run` function (`lifeline --help` lists them).'),
   sdk('CONFIG-001', 'every config field has a description', '每个配置项有说明', 'Docs and admin forms are generated from the descriptions.'),
   sdk('CONFIG-002', 'every config field has examples, and they validate', '每个配置项有合法示例', 'Each field has `examples`, each valid against the field.'),
   sdk('CONFIG-003', 'defaults validate against their field', '默认值合法', 'Each `default` is valid against its field.'),

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AdapterManifest } from '../../hub/sdk/index.ts';
+import { hj212Commands } from './cli-commands.ts';
 
 export const manifest: AdapterManifest = {
   id: 'hj212',
@@ -10,6 +11,7 @@ export const manifest: AdapterManifest = {
   stability: 'alpha',
   capabilities: { acknowledges: true, commands: true, history: true },
   configSchema: JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')),
+  commands: hj212Commands,
 };
 
 /** Config after validation (defaults filled). */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AdapterManifest } from '../../hub/sdk/index.ts';
 import type { ProfilePoint } from './profile.ts';
+import { modbusCommands } from './cli-commands.ts';
 
 export const configSchema = JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
@@ -13,6 +14,7 @@ export const manifest: AdapterManifest = {
   stability: 'alpha',
   capabilities: { acknowledges: false, commands: true, history: false },
   configSchema,
+  commands: modbusCommands,
 };
 
 /** One device entry after validation. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AdapterManifest } from '../../hub/sdk/index.ts';
+import { opcuaCommands } from './cli-commands.ts';
 
 export const manifest: AdapterManifest = {
   id: 'opc_ua',
@@ -10,6 +11,7 @@ export const manifest: AdapterManifest = {
   stability: 'alpha',
   capabilities: { acknowledges: false, commands: false, history: false },
   configSchema: JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')),
+  commands: opcuaCommands,
 };
 
 export interface ItemConfig {

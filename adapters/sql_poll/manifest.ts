@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AdapterManifest, SourceFlag, ObservationKind } from '../../hub/sdk/index.ts';
 import type { Dialect } from './ddl.ts';
+import { sqlPollCommands } from './cli-commands.ts';
 
 export const manifest: AdapterManifest = {
   id: 'sql_poll',
@@ -11,6 +12,7 @@ export const manifest: AdapterManifest = {
   stability: 'alpha',
   capabilities: { acknowledges: true, commands: false, history: true },
   configSchema: JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')),
+  commands: sqlPollCommands,
 };
 
 type Columns = { device?: string; field?: string; value?: string; unit?: string; time?: string; flag?: string; kind?: string };

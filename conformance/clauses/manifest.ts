@@ -1,5 +1,6 @@
 // Manifest clauses: what a hub, a catalogue and a docs generator read without running the adapter.
 import { createAjv } from '../../hub/schemas.ts';
+import { commandProblems } from '../../hub/cli/adapter-commands.ts';
 import { pass, fail, type Clause } from './types.ts';
 
 const directions = ['listen', 'poll', 'subscribe'];
@@ -36,6 +37,13 @@ export const manifestClauses: Clause[] = [
       if (m.configSchema.$id !== want) return fail(`configSchema.$id is ${JSON.stringify(m.configSchema.$id)}, expected "${want}"`);
       try { createAjv().compile({ ...m.configSchema, $id: undefined }); } catch (e) { return fail(`configSchema does not compile: ${(e as Error).message}`); }
       return m.configSchema.type === 'object' ? pass() : fail('configSchema must describe an object');
+    },
+  },
+  {
+    id: 'MANIFEST-006', title: 'every CLI command it declares has words, usage, help text and a handler',
+    run: ({ adapter: { manifest: m } }) => {
+      const problems = commandProblems(m.commands);
+      return problems.length ? fail(problems.join('; ')) : pass();
     },
   },
 ];

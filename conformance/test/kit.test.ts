@@ -16,7 +16,8 @@ t.test('a conforming adapter passes every clause', async (t) => {
 t.test('a sloppy adapter fails the clauses it breaks, and only those', async (t) => {
   const report = await runConformance(`${fixtures}sloppy-adapter/index.ts`, { config: { port: 1 } });
   const failed = report.results.filter((r) => r.status === 'fail').map((r) => r.id);
-  t.same(failed, ['MANIFEST-002', 'MANIFEST-003', 'MANIFEST-004', 'MANIFEST-005', 'CONFIG-001', 'CONFIG-002', 'CONFIG-003', 'LIFECYCLE-002', 'LIFECYCLE-003']);
+  t.same(failed, ['MANIFEST-002', 'MANIFEST-003', 'MANIFEST-004', 'MANIFEST-005', 'MANIFEST-006', 'CONFIG-001', 'CONFIG-002', 'CONFIG-003', 'LIFECYCLE-002', 'LIFECYCLE-003']);
   t.match(report.results.find((r) => r.id === 'LIFECYCLE-003')!.message, /status must be ok, degraded or down/);
+  t.match(report.results.find((r) => r.id === 'MANIFEST-006')!.message, /commands\[0\]\.words must be lower-case.*commands\[0\]\.help is empty/);
   t.match(toMarkdown(report), /FAILED/);
 });

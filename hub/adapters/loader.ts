@@ -7,6 +7,7 @@ import { LifelineError } from '../sdk/errors.ts';
 import { builtinAdapters } from '../../adapters/index.ts';
 import { createAjv, fieldErrors, type FieldError } from '../schemas.ts';
 import { closest } from '../did-you-mean.ts';
+import { commandProblems } from '../cli/adapter-commands.ts';
 
 const idPattern = /^[a-z][a-z0-9_]*$/;
 
@@ -22,6 +23,7 @@ export function definitionProblems(def: unknown): string[] {
       if (!idPattern.test(m.id ?? '')) problems.push(`manifest.id "${m.id}" must be snake_case`);
       if (!/^\d+\.\d+\.\d+/.test(m.version ?? '')) problems.push('manifest.version must be semver');
       if (!m.configSchema || typeof m.configSchema !== 'object') problems.push('manifest.configSchema missing');
+      problems.push(...commandProblems(m.commands).map((p) => `manifest.${p}`));
     }
     if (typeof d.create !== 'function') problems.push('create is not a function');
   }

@@ -17,29 +17,11 @@ Usage:
   lifeline indicators [--domain D] [--json]
                                       print the indicator catalogue
   lifeline hash-key KEY               print the hash to put in api.keys[].hash
-  lifeline hj212 decode FRAME [--strict] [--crc hj212|modbus|modbus_le]
-                                      decode one HJ 212 frame: JSON, or the typed error with its byte offset
-  lifeline sim hj212 --devices N --interval S --target HOST:PORT [--duration S] [--registry-out FILE]
-                                      simulated HJ 212 stations sending to a hub (FILE: their registry, YAML)
-  lifeline sim hj212 --collector --target HOST:PORT [--break crc|no_retransmission|utc|qn_repeat|drift] [--version 2017|2025]
-            [--interval S] [--minute-interval S] [--hour-interval S] [--heartbeat S] [--over-time S] [--re-count N]
-            [--capabilities-out FILE]    one full data collector (commands, history, resends), or broken one way
-  lifeline sim modbus [--devices N] [--port P] [--port-count K] [--profile NAMES] [--registry-out FILE]
-                                      simulated Modbus TCP devices (faults on cue); FILE: hub config for them
-  lifeline sim opcua [--port 4840] [--items N] [--registry-out FILE] [--accept-clients] [--allow-none]
-                                      OPC UA simulator (secure; user lifeline/lifeline-sim); FILE: hub config for it
-  lifeline opcua pki list|trust|reject [CERT|THUMBPRINT] [--data-dir DIR]
-                                      the hub's OPC UA certificates and trust lists (<data-dir>/pki)
-  lifeline opcua browse opc.tcp://… [--root NODEID] [--depth N] [--out FILE]
-                                      draft OPC UA items (YAML) from a server's address space
   lifeline mapping test PROFILE PAYLOAD.json [--vars k=v,...] [--json]
                                       the readings a JSON payload maps to with a mapping profile, or why not
   lifeline mapping list               the shipped mapping profiles
   lifeline upload FILE --profile P [--url URL --key KEY] [--dry-run]
                                       send a CSV/XLSX file to a hub (progress, summary); --dry-run: map it here only
-  lifeline sqlpoll init-schema --url DB_URL [--table NAME] [--print]
-                                      create the standard intermediate table (PostgreSQL, MySQL/MariaDB, SQL Server);
-                                      --print (with --driver postgres|mysql|mssql instead of --url): print its DDL
   lifeline publish status|dead-letters|replay|pause|resume [TARGET] [--config FILE | --url URL --key KEY]
                                       upstream delivery: backlog, lag, dead letters; replay, pause, resume
   lifeline alarms list|show|board|ack|assess|dispatch|resolve|archive [ID] [--url URL --key KEY]
@@ -59,10 +41,14 @@ Usage:
                                       check a report's SHA-256 digests and HMAC-SM3 signature
   lifeline --version | --help
 
+Commands of the adapters and publishers (declared in their manifests; more from LIFELINE_PLUGINS):
+@ADAPTER_COMMANDS@
+
 Environment: DATABASE_URL (PostgreSQL instead of the embedded store), REDIS_URL (BullMQ delivery), PORT, HOST,
 LIFELINE_DATA_DIR, LOG_LEVEL, LIFELINE_API_KEY (the key to accept when api.keys is empty), LIFELINE_CACHE_DIR (the
 embedded store template, default ~/.cache/lifeline-hub), LIFELINE_EXIT_WITH_PARENT (1/0: stop when the launching
-process exits; default 1 under npm/npx, 0 otherwise).`;
+process exits; default 1 under npm/npx, 0 otherwise), LIFELINE_PLUGINS (comma-separated adapter modules, paths or npm
+names, whose manifests add commands).`;
 
 /** Build the embedded store's template now (npm install runs this), so the first start copies instead of initdb. */
 async function prepareStore() {
@@ -116,43 +102,10 @@ async function conformance(args: string[]) {
   if (report.failed) process.exitCode = 1;
 }
 
-async function hj212(args: string[]) {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { strict: { type: 'boolean' }, crc: { type: 'string' } } });
-  if (positionals[0] !== 'decode' || positionals[1] === undefined) throw new Error("usage: lifeline hj212 decode '##0101QN=…&&1C80' [--strict] [--crc modbus_le]");
-  const { decodeCommand } = await import('../../adapters/hj212/decode-cli.ts');
-  const r = decodeCommand(positionals[1], { mode: values.strict ? 'strict' : 'lenient', crc: values.crc as never });
-  (r.ok ? console.log : console.error)(r.output);
-  if (!r.ok) process.exitCode = 1;
-}
-
-async function sim(args: string[]) {
-  if (args[0] === 'hj212' && (args.includes('--collector') || args.some((a) => a.startsWith('--break')))) { process.exitCode = await (await import('../../adapters/hj212/sim/collector-cli.ts')).simCollector(args.slice(1)); return; }
-  if (args[0] === 'opcua') { await (await import('../../adapters/opc_ua/sim/cli.ts')).simCommand(args.slice(1)); return; }
-  if (args[0] === 'modbus') { await (await import('../../adapters/modbus_tcp/sim/cli.ts')).simModbus(args.slice(1)); return; }
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
-    devices: { type: 'string', default: '10' }, interval: { type: 'string', default: '30' }, target: { type: 'string', default: '127.0.0.1:9212' },
-    duration: { type: 'string' }, 'registry-out': { type: 'string' }, prefix: { type: 'string', default: 'SIM' },
-  } });
-  if (positionals[0] !== 'hj212') throw new Error('usage: lifeline sim hj212 --devices N --interval S --target HOST:PORT [--duration S] [--registry-out FILE]');
-  const devices = Number(values.devices), interval = Number(values.interval);
-  const [host, port] = [values.target!.replace(/:\d+$/, ''), Number(values.target!.split(':').pop())];
-  if (!Number.isInteger(devices) || devices < 1) throw new Error('--devices: a positive integer');
-  if (!(interval > 0)) throw new Error('--interval: seconds > 0');
-  if (!Number.isInteger(port)) throw new Error('--target: HOST:PORT');
-  const { simStations, simRegistry } = await import('../../adapters/hj212/sim/stations.ts');
-  if (values['registry-out']) {
-    const { stringify } = await import('yaml');
-    writeFileSync(values['registry-out'], stringify({ registry: simRegistry(simStations(devices, values.prefix)) }));
-    console.log(`wrote the registry of ${devices} simulated stations to ${values['registry-out']} (add it to your config's registry)`);
-    if (!values.duration && values.target === '127.0.0.1:9212' && !args.includes('--target')) return;
-  }
-  const { runSim } = await import('../../adapters/hj212/sim/run.ts');
-  console.log(`sim: ${devices} stations → ${host}:${port}, every ${interval} s${values.duration ? ` for ${values.duration} s` : ' (Ctrl-C to stop)'}`);
-  const st = await runSim({ devices, intervalS: interval, host, port, durationS: values.duration ? Number(values.duration) : undefined, prefix: values.prefix, log: (l) => console.log(l) });
-  const rtt = st.rtt.sort((a, b) => a - b);
-  const q = (p: number) => (rtt.length ? rtt[Math.min(rtt.length - 1, Math.floor(p * rtt.length))]!.toFixed(1) : '-');
-  console.log(`sim: ${st.sent} sent, ${st.acked} acknowledged (9014), ${st.failed} failed; round trip p50 ${q(0.5)} ms, p99 ${q(0.99)} ms`);
-  if (st.failed) process.exitCode = 1;
+/** The usage text with the adapters' commands filled in (their manifests are light to load). */
+async function fullUsage(): Promise<string> {
+  const { declaredCommands, commandsUsage } = await import('./adapter-commands.ts');
+  return usage.replace('@ADAPTER_COMMANDS@', commandsUsage(await declaredCommands()));
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -164,23 +117,28 @@ export async function main(argv: string[]): Promise<void> {
       case 'prepare-store': return await prepareStore();
       case 'indicators': return await indicators(rest);
       case 'conformance': return await conformance(rest);
-      case 'hj212': return await hj212(rest);
       case 'mapping': { const r = await (await import('../mapping/cli.ts')).mappingCommand(rest); (r.ok ? console.log : console.error)(r.output); if (!r.ok) process.exitCode = 1; return; }
       case 'upload': process.exitCode = await (await import('../uploads/cli.ts')).uploadCommand(rest); return;
-      case 'sim': return await sim(rest);
       case 'store': process.exitCode = await (await import('../store/cli.ts')).storeCommand(rest); return;
       case 'alarms': process.exitCode = await (await import('../alarms/cli.ts')).alarmsCommand(rest); return;
       case 'rules': process.exitCode = await (await import('../alarms/cli.ts')).rulesCommand(rest); return;
       case 'publish': process.exitCode = await (await import('../delivery/cli.ts')).publishCommand(rest); return;
-      case 'opcua': return await (await import('../../adapters/opc_ua/cli.ts')).opcuaCommand(rest);
-      case 'sqlpoll': process.exitCode = await (await import('../../adapters/sql_poll/cli.ts')).sqlpollCommand(rest); return;
       case 'hash-key':
         if (!rest[0]) throw new Error('usage: lifeline hash-key KEY');
         console.log((await import('../api/auth.ts')).hashKey(rest[0]));
         return;
       case '--version': case '-v': console.log(hubVersion); return;
-      case undefined: case '--help': case '-h': case 'help': console.log(usage); return;
-      default: console.error(`unknown command "${cmd}"\n\n${usage}`); process.exitCode = 2;
+      case undefined: case '--help': case '-h': case 'help': console.log(await fullUsage()); return;
+      default: {
+        const { declaredCommands, matchCommand, commandsUsage } = await import('./adapter-commands.ts');
+        const commands = await declaredCommands();
+        const found = matchCommand(argv, commands);
+        if (found) { const code = await found.command.run(found.args); if (typeof code === 'number') process.exitCode = code; return; }
+        const near = commands.filter((c) => c.words[0] === cmd);
+        if (near.length) console.error(`lifeline ${cmd}: one of\n${commandsUsage(near)}`);
+        else console.error(`unknown command "${cmd}"\n\n${await fullUsage()}`);
+        process.exitCode = 2;
+      }
     }
   } catch (e) {
     if (isLifelineError(e)) console.error(`error ${e.code}: ${e.message}`);

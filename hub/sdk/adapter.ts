@@ -1,5 +1,6 @@
 // The adapter contract. Adapters import only from hub/sdk (this folder); never from hub internals.
 import type { SourceReading, Device } from '../../schemas/generated/types.ts';
+import type { CliCommand } from './cli.ts';
 
 /** How an adapter gets its data. @category Adapter */
 export type AdapterDirection = 'listen' | 'poll' | 'subscribe';
@@ -23,6 +24,8 @@ export interface AdapterManifest {
   capabilities?: { acknowledges?: boolean; commands?: boolean; history?: boolean };
   /** JSON Schema (draft-07) of this adapter's config block; `$id` should be `lifeline:adapter/<id>`. */
   configSchema: Record<string, unknown>;
+  /** Commands this adapter adds to the `lifeline` CLI (`lifeline hj212 decode …`, `lifeline sim modbus …`). */
+  commands?: CliCommand[];
 }
 
 /** What happened to one record of a batch. @category Adapter */

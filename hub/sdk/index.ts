@@ -4,6 +4,7 @@
  */
 export * from './adapter.ts';
 export * from './publisher.ts';
+export * from './cli.ts';
 export * from './errors.ts';
 export * from './batcher.ts';
 export * from './files.ts';

@@ -2,6 +2,7 @@
 // (outbox → batches → retries/backoff → dead-letter) is built on this in the publishing work.
 import type { Observation, ObservationKind } from '../../schemas/generated/types.ts';
 import type { AdapterLogger, AdapterMetrics, AdapterHealth, AdapterStability } from './adapter.ts';
+import type { CliCommand } from './cli.ts';
 
 /** @category Publisher */
 export interface PublisherManifest {
@@ -12,6 +13,8 @@ export interface PublisherManifest {
   description: string;
   stability: AdapterStability;
   configSchema: Record<string, unknown>;
+  /** Commands this publisher adds to the `lifeline` CLI (see CliCommand). */
+  commands?: CliCommand[];
 }
 
 /** One delivery attempt's batch, in observation-time order per point. @category Publisher */
