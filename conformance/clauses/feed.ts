@@ -11,9 +11,11 @@ const c = (id: string, level: ClauseSpec['level'], title: string, title_zh: stri
 
 export const feedClauses: ClauseSpec[] = [
   c('MAP-001', 'MUST', 'every sample maps, each to at least one reading', '每个样例均可映射出读数', `${MAP}`,
-    'Each file in --samples (JSON payloads; CSV/XLSX for a table profile) goes through the profile with the hub\'s mapping engine: no MAPPING_* failure, and at least one reading per sample.'),
+    'Each file in --samples (JSON payloads; CSV/XLSX for a table profile) goes through the profile with the hub\'s mapping engine. A JSON payload must map without any MAPPING_* failure (one failure quarantines the whole payload); a file must open and yield readings. Every sample must give at least one reading.'),
   c('MAP-002', 'MUST', 'every reading resolves to a declared point', '每条读数对应已声明的测点', `${MODEL} (site → device → point); quarantine reasons UNKNOWN_DEVICE, UNKNOWN_POINT`,
     'Each reading\'s device (or identity) and field resolves to a point of the registry in --config, as the hub resolves it at ingest.', ['feed.points']),
+  c('MAP-003', 'SHOULD', 'every row of a file export maps', '文件导出的每一行均可映射', `${MAP} (docs/uploads.md: each bad row is quarantined with its row number, the good rows stored)`,
+    'For a table profile (CSV/XLSX), each row of each sample maps without a row failure (MAPPING_BAD_VALUE, MAPPING_BAD_TIME …). An upload stores the good rows and quarantines the bad ones with their row, so a bad row is a warning here, named by file, row and column.', ['feed.table']),
   c('UNIT-001', 'MUST', 'units are UCUM codes the hub knows', '单位为平台可识别的 UCUM 编码', `${MODEL} (units: UCUM); the profile\'s unit_map`,
     'Each reading\'s unit, after the profile\'s unit_map, is a UCUM code (or a known alias such as ℃, m³/h, %LEL).'),
   c('UNIT-002', 'MUST', 'units convert to the indicator\'s unit', '单位可换算为指标的标准单位', `${MODEL} (canonical unit per indicator); UNIT_INCOMPATIBLE`,

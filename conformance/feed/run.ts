@@ -65,7 +65,7 @@ export async function runFeed(o: FeedRunOptions): Promise<LiveRun> {
   const reg = o.config ? await registryFromConfig(o.config) : undefined;
   const profileName = basename(profileFile, extname(profileFile));
   const statement = productStatement(o.capabilities, { vendor: o.vendor ?? 'unknown', name: o.product ?? `feed through mapping profile ${profileName}`, version: o.version ?? 'unspecified' });
-  const declared = new Set(['feed', ...(reg ? ['feed.points'] : [])]);
+  const declared = new Set(['feed', ...(reg ? ['feed.points'] : []), ...(table ? ['feed.table'] : [])]);
   const log = new EvidenceLog();
   const outcomes = new Map<string, Outcome>();
   const started = Date.now();
@@ -101,10 +101,18 @@ export async function runFeed(o: FeedRunOptions): Promise<LiveRun> {
   const all = samples.flatMap((s) => s.readings.map((r) => ({ s, r })));
 
   // MAP-001
-  const mapBad = samples.filter((s) => s.failures.length || !s.readings.length);
+  const mapBad = samples.filter((s) => (json ? s.failures.length : s.failures.some((f) => f.where === undefined)) || !s.readings.length);
   outcomes.set('FEED-MAP-001', mapBad.length
     ? failed(`${mapBad.length} of ${samples.length} sample(s) do not map: ${listSome(mapBad.map((s) => `${s.file}: ${s.failures[0] ? `${s.failures[0].code} ${s.failures[0].message}` : 'no readings'}`), 3)}`, mapBad.map((s) => at(s, s.file)))
     : passed(`${samples.length} sample(s) → ${all.length} reading(s)`, samples.map((s) => at(s, `${s.file}: ${s.readings.length} reading(s)`))));
+
+  if (!json) {
+    const rowBad = samples.filter((s) => s.failures.some((f) => f.where !== undefined));
+    const n = rowBad.reduce((k, s) => k + s.failures.length, 0);
+    outcomes.set('FEED-MAP-003', rowBad.length
+      ? failed(`${n} row(s) in ${rowBad.length} file(s) do not map: ${listSome(rowBad.flatMap((s) => s.failures.map((f) => `${s.file} ${f.where}: ${f.code}`)), 4)}`, rowBad.map((s) => at(s, s.file)))
+      : passed(`every row of ${samples.length} file(s) maps`));
+  }
 
   // UNIT-001, VAL-001, TIME-001, TIME-002 on the readings as mapped
   const unitBad = all.filter(({ r }) => r.unit !== undefined && r.unit !== null && !isValidUnit(r.unit));

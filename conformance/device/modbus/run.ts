@@ -105,7 +105,9 @@ export async function runModbusDevice(o: ModbusRunOptions): Promise<LiveRun> {
     outcomes.set('MODBUS-CONN-001', failed(`no TCP connection to ${o.host}:${o.port}: ${(e as Error).message}`, [EvidenceLog.at(n, 'connect')]));
     return finish();
   }
-  const points = [...new Map(map.points.map((p) => [key(p), p])).values()];
+  // One request per distinct (function, address, count): a bit of a status register shares the register's read.
+  const points = map.points;
+  const requests = [...new Map(points.map((p) => [key(p), p])).values()];
   const first = points[0]!;
   const a0 = await ask(first.function, first.address, isBitFunction(first.function) ? 1 : registerCount(first));
   if (a0.kind === 'timeout' || a0.kind === 'closed') {
@@ -117,7 +119,7 @@ export async function runModbusDevice(o: ModbusRunOptions): Promise<LiveRun> {
   // READ-001: every point on its own, `rounds` times.
   const answers = new Map<string, Answer[]>();
   for (let r = 0; r < rounds; r++) {
-    for (const p of points) {
+    for (const p of requests) {
       const a = await ask(p.function, p.address, isBitFunction(p.function) ? 1 : registerCount(p));
       (answers.get(key(p)) ?? answers.set(key(p), []).get(key(p))!).push(a);
     }
@@ -130,7 +132,7 @@ export async function runModbusDevice(o: ModbusRunOptions): Promise<LiveRun> {
   }
   outcomes.set('MODBUS-READ-001', readFails.length
     ? failed(`${readFails.length} of ${points.length} points do not read: ${listSome(readFails.map((e) => e.text), 3)}`, readFails)
-    : passed(`${points.length} points read ${rounds}× each with ${fcs.join(', ')}`, points.map((p) => ({ kind: 'value' as const, event: (answers.get(key(p))![0] as { rx: number }).rx, text: `${p.name}: FC${FC_OF[p.function]} address ${p.address} × ${isBitFunction(p.function) ? 1 : registerCount(p)}` }))));
+    : passed(`${points.length} points (${requests.length} requests) read ${rounds}× each with ${fcs.join(', ')}`, requests.map((p) => ({ kind: 'value' as const, event: (answers.get(key(p))![0] as { rx: number }).rx, text: `${p.name}: FC${FC_OF[p.function]} address ${p.address} × ${isBitFunction(p.function) ? 1 : registerCount(p)}` }))));
 
   // READ-002: the merged requests of the adapter's planner.
   const merged = planReads(map.points, { maxGapRegisters: 8, maxGapBits: 64 }).filter((q) => q.points.length > 1 || q.count !== (isBitFunction(q.function) ? 1 : registerCount(q.points[0]!.point)));

@@ -1,0 +1,66 @@
+// The intermediate-db profile on real PostgreSQL and MariaDB: a table made by `lifeline sqlpoll init-schema` and
+// filled as the enterprise page says passes; without its created_at index it fails SQLDB-IDX-002; a copy without
+// primary key fails SQLDB-IDX-001 too; rows written in UTC into a DATETIME are reported as another zone.
+import t from 'tap';
+import { needService, postgresUp } from '../../test/helpers/services.ts';
+import { mysqlUp, sourceDb, type SourceDb } from '../../adapters/sql_poll/test/fixtures/db.ts';
+import { sqlpollCommand } from '../../adapters/sql_poll/cli.ts';
+import { runSqldb } from '../sqldb/run.ts';
+
+const status = (r: Awaited<ReturnType<typeof runSqldb>>, s: string) => r.report.results.filter((x) => x.status === s).map((x) => x.id);
+const quiet = () => undefined;
+
+async function initSchema(db: SourceDb, table: string) {
+  t.equal(await sqlpollCommand(['init-schema', '--url', db.url, '--table', table], quiet, quiet), 0, `init-schema ${table}`);
+}
+
+for (const driver of ['postgres', 'mysql'] as const) {
+  t.test(`${driver}: init-schema table passes; a missing index fails naming its clause`, async (t) => {
+    const up = driver === 'postgres' ? await postgresUp() : await mysqlUp();
+    if (!needService(t, driver === 'postgres' ? 'PostgreSQL' : 'MariaDB', up)) return;
+    const db = await sourceDb(driver);
+    t.teardown(() => db.drop());
+    await initSchema(db, 'confdev_reading');
+    await initSchema(db, 'confdev_noidx');
+    // Rows as an enterprise writes them: Beijing time (timestamptz with its zone on PostgreSQL, wall clock in DATETIME).
+    const beijingNow = driver === 'postgres' ? 'now()' : "CONVERT_TZ(UTC_TIMESTAMP(3), '+00:00', '+08:00')";
+    for (const table of ['confdev_reading', 'confdev_noidx']) {
+      await db.exec(`INSERT INTO ${table} (device_code, field_code, value, unit, data_time, flag) VALUES
+        ('WS-001-PT', 'water.pipe_pressure', 0.35, 'MPa', ${beijingNow}, 'N'), ('WS-001-PT', 'water.pipe_pressure', NULL, NULL, ${beijingNow}, 'D'), ('湖滨路1号', 'gas.pressure', 2.1, 'kPa', ${beijingNow}, 'N')`);
+    }
+    await db.exec(driver === 'postgres' ? 'DROP INDEX confdev_noidx_created_at_idx' : 'DROP INDEX confdev_noidx_created_at_idx ON confdev_noidx');
+
+    const good = await runSqldb({ url: db.url, table: 'confdev_reading', key: { key: 'lab' } });
+    t.same(status(good, 'fail'), [], 'no clause fails');
+    t.same(status(good, 'warning'), ['SQLDB-ACCT-001'], 'only: the test account may write');
+    t.equal(good.report.verdict, 'pass');
+    t.equal(good.report.profile.id, 'intermediate-db');
+    t.match(good.report.results.find((x) => x.id === 'SQLDB-IDX-001')!.message, /id leads/);
+    t.match(good.report.results.find((x) => x.id === 'SQLDB-DATA-001')!.message, /3 rows valid/);
+    t.match(good.report.results.find((x) => x.id === 'SQLDB-TIME-002')!.message, /3 rows: median lag created_at − data_time -?\d+\.\d s/);
+
+    const noidx = await runSqldb({ url: db.url, table: 'confdev_noidx' });
+    t.same(status(noidx, 'fail'), ['SQLDB-IDX-002']);
+    t.same(noidx.report.summary.must_not_passed, ['SQLDB-IDX-002']);
+    t.equal(noidx.report.verdict, 'fail');
+    t.match(noidx.report.results.find((x) => x.id === 'SQLDB-IDX-002')!.message, /no index starts with created_at.*CREATE INDEX confdev_noidx_created_at_idx ON confdev_noidx \(created_at\)/);
+
+    if (driver === 'postgres') {
+      // A copy without the primary key: the cursor column has no index at all.
+      await db.exec('CREATE TABLE confdev_bare (LIKE confdev_reading INCLUDING DEFAULTS)');
+      const bare = await runSqldb({ url: db.url, table: 'confdev_bare' });
+      t.same(status(bare, 'fail'), ['SQLDB-IDX-001', 'SQLDB-IDX-002']);
+      t.match(bare.report.results.find((x) => x.id === 'SQLDB-IDX-001')!.message, /no primary key or unique index starts with id \(none at all\)/);
+      t.equal(status(bare, 'warning').includes('SQLDB-TIME-002'), true, 'empty table: row clauses inconclusive');
+    } else {
+      // Rows written in UTC into DATETIME (the eight-hour error) are reported.
+      await initSchema(db, 'confdev_utc');
+      await db.exec("INSERT INTO confdev_utc (device_code, field_code, value, unit, data_time) VALUES ('WS-001-PT', 'water.pipe_pressure', 0.35, 'MPa', UTC_TIMESTAMP(3) - INTERVAL 2 SECOND)");
+      const utc = await runSqldb({ url: db.url, table: 'confdev_utc' });
+      t.match(utc.report.results.find((x) => x.id === 'SQLDB-TIME-002')!.message, /SHOULD not met: median lag created_at − data_time is 8\.00 h: data_time looks written in another zone than Asia\/Shanghai/);
+      t.equal(utc.report.verdict, 'pass', 'a SHOULD: reported, not blocking');
+    }
+    // Read-only: the kit wrote nothing.
+    t.equal(Number((await db.exec('SELECT COUNT(*) AS n FROM confdev_reading'))[0]!.n), 3);
+  });
+}
