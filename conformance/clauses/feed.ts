@@ -7,7 +7,7 @@ import type { ClauseSpec, Profile } from '../model.ts';
 const MAP = 'lifeline mapping profiles (docs/mapping.md, docs/uploads.md)';
 const MODEL = 'lifeline unified model (docs/model.md)';
 const c = (id: string, level: ClauseSpec['level'], title: string, title_zh: string, traces: string, method: string, needs: string[] = []): ClauseSpec =>
-  ({ id: `FEED-${id}`, level, title, title_zh, traces, needs: ['feed', ...needs], method });
+  ({ id: `FEED-${id}`, level, title, title_zh, traces, needs, method });
 
 export const feedClauses: ClauseSpec[] = [
   c('MAP-001', 'MUST', 'every sample maps, each to at least one reading', '每个样例均可映射出读数', `${MAP}`,

@@ -6,7 +6,7 @@ import type { ClauseSpec, Profile } from '../model.ts';
 const APP = 'Modbus Application Protocol V1.1b3';
 const TCP = 'Modbus Messaging on TCP/IP V1.0b';
 const c = (id: string, level: ClauseSpec['level'], title: string, title_zh: string, traces: string, method: string, needs: string[] = []): ClauseSpec =>
-  ({ id: `MODBUS-${id}`, level, title, title_zh, traces, needs: ['modbus', ...needs], method });
+  ({ id: `MODBUS-${id}`, level, title, title_zh, traces, needs, method });
 
 export const modbusDeviceClauses: ClauseSpec[] = [
   c('CONN-001', 'MUST', 'the device accepts a TCP connection and answers its unit id', '设备接受 TCP 连接并响应其单元号', `${TCP} §4.2 (MBAP, unit identifier)`,

@@ -4,7 +4,7 @@ import type { ClauseSpec, Profile } from '../model.ts';
 
 const STD = 'lifeline standard intermediate table (docs/intermediate-database.md)';
 const c = (id: string, level: ClauseSpec['level'], title: string, title_zh: string, traces: string, method: string, needs: string[] = []): ClauseSpec =>
-  ({ id: `SQLDB-${id}`, level, title, title_zh, traces, needs: ['sqldb', ...needs], method });
+  ({ id: `SQLDB-${id}`, level, title, title_zh, traces, needs, method });
 
 export const sqldbClauses: ClauseSpec[] = [
   c('TABLE-001', 'MUST', 'the table exists and the account can read it', '中间表存在且账号可读', `${STD} §1`,

@@ -1,11 +1,10 @@
 // What the Modbus-device, feed and intermediate-database profiles share: an evidence log (NDJSON, one event per
 // request, answer or note) and the sealed report in the same format as the HJ 212 device profile.
 import { hubVersion } from '../../hub/version.ts';
-import { checkStatement, type CapabilityStatement } from '../capabilities.ts';
+import { checkStatement, loadStatement, type CapabilityStatement } from '../capabilities.ts';
 import { clauseById, profileById } from '../profiles.ts';
 import { countByStatus, resultOf, verdictOf, type Evidence, type Outcome } from '../model.ts';
 import { KIT_VERSION, REPORT_FORMAT, seal, sha256, type CertReport, type LogEvent, type ReportBody } from '../report/model.ts';
-import { loadStatement } from '../capabilities.ts';
 
 /** The evidence log of one run: numbered events the clauses' evidence points at. */
 export class EvidenceLog {

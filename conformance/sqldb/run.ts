@@ -6,7 +6,7 @@ import { isValidUnit } from '../../hub/units/convert.ts';
 import { sourceFlags, observationKinds } from '../../hub/sdk/enums.ts';
 import { connect, redactUrl, type SqlConnection } from '../../adapters/sql_poll/db.ts';
 import { dialectOf } from '../../adapters/sql_poll/cli.ts';
-import { checkTableName, STANDARD_COLUMNS, STANDARD_TABLE } from '../../adapters/sql_poll/ddl.ts';
+import { checkTableName, STANDARD_COLUMNS, STANDARD_TABLE, type Dialect } from '../../adapters/sql_poll/ddl.ts';
 import { failed, passed, warned, type Outcome } from '../model.ts';
 import { EvidenceLog, listSome, productStatement, quantile, sealLive, type LiveRun } from '../live/report.ts';
 import { newestRows, readCatalog, type Column, type RowSample } from './catalog.ts';
@@ -38,7 +38,7 @@ const DATETIME = /^(timestamp|timestamp with(out)? time zone|datetime|datetime2)
 export async function runSqldb(o: SqldbRunOptions): Promise<LiveRun> {
   const table = o.table ?? STANDARD_TABLE;
   try { checkTableName(table); } catch (e) { throw bad(`--table: ${(e as Error).message}`); }
-  let dialect;
+  let dialect: Dialect;
   try { dialect = dialectOf(o.url); } catch (e) { throw bad(`--url: ${(e as Error).message}`); }
   if (dialect === 'mssql') throw bad('--url: the intermediate-db profile checks PostgreSQL and MySQL/MariaDB (SQL Server: not yet)');
   const zone = o.timezone ?? 'Asia/Shanghai';
@@ -136,7 +136,7 @@ export async function runSqldb(o: SqldbRunOptions): Promise<LiveRun> {
       const rowsEv = log.note(`sampled the newest ${rows.length} row(s)${rows.length ? ` (ids ${rows.at(-1)!.id}…${rows[0]!.id})` : ''}`);
       if (!rows.length) {
         for (const id of ['SQLDB-TIME-002', 'SQLDB-WRITE-003', 'SQLDB-DATA-001']) outcomes.set(id, warned('inconclusive: the table has no rows yet; run the kit again once the vendor has written some', [EvidenceLog.at(rowsEv, 'sample', 'note')]));
-      } else judgeRows(rows.reverse(), cols, zone, settleMs, outcomes, EvidenceLog.at(rowsEv, 'sample', 'note'));
+      } else judgeRows(rows.reverse(), zone, settleMs, outcomes, EvidenceLog.at(rowsEv, 'sample', 'note'));
     }
   } finally {
     await conn.close();
@@ -144,17 +144,16 @@ export async function runSqldb(o: SqldbRunOptions): Promise<LiveRun> {
   return finish();
 }
 
-const instant = (text: string, col: Column | undefined, zone: string) => (/^-?\d+(\.\d+)?$/.test(text) ? Math.round(Number(text)) : parseTime(text.replace(/(\.\d{3})\d+$/, '$1'), zone));
+const instant = (text: string, zone: string) => (/^-?\d+(\.\d+)?$/.test(text) ? Math.round(Number(text)) : parseTime(text.replace(/(\.\d{3})\d+$/, '$1'), zone));
 
 /** Rows in id order (ascending). */
-function judgeRows(rows: RowSample[], cols: Map<string, Column>, zone: string, settleMs: number, outcomes: Map<string, Outcome>, ev: ReturnType<typeof EvidenceLog.at>) {
-  const dtCol = cols.get(C.time), caCol = cols.get(C.created);
+function judgeRows(rows: RowSample[], zone: string, settleMs: number, outcomes: Map<string, Outcome>, ev: ReturnType<typeof EvidenceLog.at>) {
   const lags: number[] = [];
   const ahead: string[] = [];
   let back = { by: 0, at: '' };
   let maxCreated = Number.NEGATIVE_INFINITY, maxId = '';
   for (const r of rows) {
-    const d = instant(r.data_time, dtCol, zone), c = instant(r.created_at, caCol, zone);
+    const d = instant(r.data_time, zone), c = instant(r.created_at, zone);
     if (Number.isNaN(d) || Number.isNaN(c)) continue;
     lags.push(c - d);
     if (d - c > 300_000) ahead.push(`id ${r.id}`);

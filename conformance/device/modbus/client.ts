@@ -36,7 +36,14 @@ export class KitModbusClient {
     });
     s.on('error', () => undefined);
     s.on('data', (d) => this.onData(d));
-    s.on('close', () => { this.socket = undefined; this.waiting?.resolve(new Error('the device closed the connection')); });
+    s.on('close', () => {
+      // A socket we dropped after a timeout may close after its successor opened: only the current one counts.
+      if (this.socket !== s) return;
+      this.socket = undefined;
+      const w = this.waiting;
+      this.waiting = undefined;
+      w?.resolve(new Error('the device closed the connection'));
+    });
     this.socket = s;
     this.o.log.add('conn', `connected to ${this.o.host}:${this.o.port}`);
   }

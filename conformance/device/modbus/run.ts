@@ -127,7 +127,7 @@ export async function runModbusDevice(o: ModbusRunOptions): Promise<LiveRun> {
   const fcs = [...new Set(points.map((p) => FC_OF[p.function]))].sort().map((f) => `FC${String(f).padStart(2, '0')}`);
   const readFails: Evidence[] = [];
   for (const p of points) {
-    const bad1 = answers.get(key(p))!.find((a) => a.kind !== 'data');
+    const bad1 = answers.get(key(p))!.find((a): a is Exclude<Answer, { kind: 'data' }> => a.kind !== 'data');
     if (bad1) readFails.push(EvidenceLog.at('rx' in bad1 ? bad1.rx : bad1.tx, `${p.name} (FC${FC_OF[p.function]} ${p.address}): ${bad1.kind === 'exception' ? `exception ${bad1.code} ${EXCEPTION_NAMES[bad1.code] ?? ''}` : bad1.kind === 'timeout' ? 'no answer' : bad1.message}`));
   }
   outcomes.set('MODBUS-READ-001', readFails.length
