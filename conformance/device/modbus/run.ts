@@ -8,6 +8,7 @@ import { conversion, applyConversion } from '../../../hub/units/convert.ts';
 import { loadProfile, type Profile, type ProfilePoint } from '../../../adapters/modbus_tcp/profile.ts';
 import { decodeRegisters, scaleValue } from '../../../adapters/modbus_tcp/codec/registers.ts';
 import { planReads } from '../../../adapters/modbus_tcp/codec/plan.ts';
+import { configSchema } from '../../../adapters/modbus_tcp/manifest.ts';
 import { BYTE_ORDERS, isBitFunction, registerCount, type ByteOrder } from '../../../adapters/modbus_tcp/codec/types.ts';
 import { failed, passed, warned, type Evidence, type Outcome } from '../../model.ts';
 import { EvidenceLog, listSome, productStatement, quantile, sealLive, type LiveRun } from '../../live/report.ts';
@@ -44,6 +45,8 @@ export function loadRegisterMap(arg: string): Profile {
 const key = (p: ProfilePoint) => `${p.function}:${p.address}:${isBitFunction(p.function) ? 1 : registerCount(p)}`;
 const MULTI = new Set(['float32', 'float64', 'int32', 'uint32', 'int64', 'uint64']);
 const catalogue = catalogueByCode();
+// The adapter's own defaults (its config schema), so the kit judges the device as the hub will poll it.
+const adapterDefault = (k: string) => ((configSchema.properties as Record<string, { default?: number }>)[k]?.default as number);
 
 /** The point's value in one byte order (scaled), or the decoding error's message. */
 function valueIn(p: ProfilePoint, words: number[], order: ByteOrder | undefined): number | string | Error {
@@ -79,7 +82,7 @@ function sanity(p: ProfilePoint, v: number): { sane: boolean; why?: string; conv
 
 export async function runModbusDevice(o: ModbusRunOptions): Promise<LiveRun> {
   const map = loadRegisterMap(o.profile);
-  const timeoutMs = o.timeoutMs ?? 1000;
+  const timeoutMs = o.timeoutMs ?? adapterDefault('timeout_ms');
   const rounds = Math.max(1, o.rounds ?? 3);
   const statement = productStatement(o.capabilities, { vendor: map.vendor ?? 'unknown', name: map.title ?? map.id, ...(map.model ? { model: map.model } : {}), version: 'unspecified' });
   const log = new EvidenceLog();
@@ -135,7 +138,7 @@ export async function runModbusDevice(o: ModbusRunOptions): Promise<LiveRun> {
     : passed(`${points.length} points (${requests.length} requests) read ${rounds}× each with ${fcs.join(', ')}`, requests.map((p) => ({ kind: 'value' as const, event: (answers.get(key(p))![0] as { rx: number }).rx, text: `${p.name}: FC${FC_OF[p.function]} address ${p.address} × ${isBitFunction(p.function) ? 1 : registerCount(p)}` }))));
 
   // READ-002: the merged requests of the adapter's planner.
-  const merged = planReads(map.points, { maxGapRegisters: 8, maxGapBits: 64 }).filter((q) => q.points.length > 1 || q.count !== (isBitFunction(q.function) ? 1 : registerCount(q.points[0]!.point)));
+  const merged = planReads(map.points, { maxGapRegisters: adapterDefault('max_gap_registers'), maxGapBits: adapterDefault('max_gap_bits') }).filter((q) => q.points.length > 1 || q.count !== (isBitFunction(q.function) ? 1 : registerCount(q.points[0]!.point)));
   const mergedBad: Evidence[] = [];
   for (const q of merged) {
     const a = await ask(q.function, q.address, q.count);
