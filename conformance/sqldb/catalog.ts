@@ -17,7 +17,7 @@ export async function readCatalog(c: SqlConnection, table: string): Promise<Cata
       FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, [sch, name]);
     const rel = `${c.quote(sch)}.${c.quote(name)}`;
     const idx = await c.query(`SELECT ci.relname AS name, i.indisunique AS uniq, i.indisprimary AS prim,
-        array_to_string(array(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
+        array_to_string(array(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.ord), ',') AS cols
       FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid WHERE i.indrelid = $1::regclass`, [rel]);
     const trg = await c.query('SELECT tgname FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal AND (tgtype & 16) <> 0', [rel]);

@@ -49,6 +49,19 @@ t.test('a unit that never answers fails MODBUS-CONN-001, and nothing is read', a
   t.ok(r.report.results.slice(1).every((x) => x.status === 'warning'), 'the rest not exercised');
 });
 
+t.test('a device that stays silent on an unmapped address fails MODBUS-EXC-001 (and only that)', async (t) => {
+  const quiet = await runModbusSim({ devices: 1, portCount: 1, profiles: ['water_pressure_transmitter'], updateMs: 0 });
+  t.teardown(() => quiet.stop());
+  // Firmware that drops requests it cannot serve instead of answering exception 02.
+  const server = [...quiet.servers.values()][0] as unknown as { answer(unit: number, pdu: Buffer): Buffer | undefined };
+  const answer = server.answer.bind(server);
+  server.answer = (unit, pdu) => { const r = answer(unit, pdu); return r && r[0]! & 0x80 ? undefined : r; };
+  const r = await runModbusDevice({ host: '127.0.0.1', port: quiet.devices[0]!.port, unit: 1, profile: 'water_pressure_transmitter', timeoutMs: 300, rounds: 1 });
+  t.same(ids(r, 'fail'), ['MODBUS-EXC-001']);
+  t.same(ids(r, 'warning'), ['MODBUS-EXC-002'], 'no exception code to judge: a SHOULD, reported');
+  t.match(r.report.results.find((x) => x.id === 'MODBUS-EXC-001')!.message, /unmapped address 28: no answer within 300 ms, not an exception response/);
+});
+
 t.test('python3-pymodbus serving the heating RTU map passes modbus-device (FC01 and FC03)', async (t) => {
   if (!needService(t, 'python3-pymodbus (/usr/bin/python3 -c "import pymodbus")', PY !== undefined)) return;
   const [dev] = simDevices({ devices: 1, ports: [0], profiles: ['heating_rtu'] });

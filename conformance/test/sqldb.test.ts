@@ -8,7 +8,7 @@ import { sqlpollCommand } from '../../adapters/sql_poll/cli.ts';
 import { runSqldb } from '../sqldb/run.ts';
 
 const status = (r: Awaited<ReturnType<typeof runSqldb>>, s: string) => r.report.results.filter((x) => x.status === s).map((x) => x.id);
-const quiet = () => undefined;
+const quiet = () => true;
 
 async function initSchema(db: SourceDb, table: string) {
   t.equal(await sqlpollCommand(['init-schema', '--url', db.url, '--table', table], quiet, quiet), 0, `init-schema ${table}`);

@@ -19,7 +19,7 @@ export const EXCEPTION_NAMES: Record<number, string> = {
 
 export class KitModbusClient {
   private socket?: Socket;
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private tid = 0;
   private waiting?: { tid: number; resolve: (frame: Buffer | Error) => void };
 

@@ -117,7 +117,7 @@ export async function runModbusDevice(o: ModbusRunOptions): Promise<LiveRun> {
     outcomes.set('MODBUS-CONN-001', failed(`unit ${o.unit} did not answer FC${FC_OF[first.function]} at ${first.address} (${a0.kind === 'timeout' ? `no answer in ${timeoutMs} ms` : a0.message}): wrong unit id, or a gateway whose serial side is down`, [EvidenceLog.at(a0.tx, 'request')]));
     return finish();
   }
-  outcomes.set('MODBUS-CONN-001', passed(`connected; unit ${o.unit} answered (${a0.kind === 'data' ? 'data' : `exception ${a0.code}`}) in ${a0.ms.toFixed(1)} ms`, [EvidenceLog.at('rx' in a0 ? a0.rx : a0.tx, 'first answer')]));
+  outcomes.set('MODBUS-CONN-001', passed(`connected; unit ${o.unit} answered (${a0.kind === 'data' ? 'data' : `exception ${a0.code}`}) in ${a0.ms.toFixed(1)} ms`, [EvidenceLog.at(a0.rx, 'first answer')]));
 
   // READ-001: every point on its own, `rounds` times.
   const answers = new Map<string, Answer[]>();
