@@ -4,18 +4,18 @@
 import type { ClauseSpec, Profile } from '../model.ts';
 
 const APP = 'Modbus Application Protocol V1.1b3';
-const TCP = 'Modbus Messaging on TCP/IP V1.0b';
+const TCP = 'Modbus Messaging on TCP/IP Implementation Guide V1.0b';
 const c = (id: string, level: ClauseSpec['level'], title: string, title_zh: string, traces: string, method: string, needs: string[] = []): ClauseSpec =>
   ({ id: `MODBUS-${id}`, level, title, title_zh, traces, needs, method });
 
 export const modbusDeviceClauses: ClauseSpec[] = [
-  c('CONN-001', 'MUST', 'the device accepts a TCP connection and answers its unit id', '设备接受 TCP 连接并响应其单元号', `${TCP} §4.2 (MBAP, unit identifier)`,
+  c('CONN-001', 'MUST', 'the device accepts a TCP connection and answers its unit id', '设备接受 TCP 连接并响应其单元号', `${TCP} (MBAP header: unit identifier)`,
     'The kit connects to --host:--port and reads the first register of the map with --unit; some answer (data or exception) must come within the timeout.'),
   c('READ-001', 'MUST', 'every register of the map reads with its function code', '寄存器表中每个点位可按其功能码读取', `${APP} §6.1–6.4 (FC 01, 02, 03, 04)`,
     'Each point is read on its own (its function code, address and register count); every read must answer data, never an exception or silence. The function codes used are listed.'),
   c('READ-002', 'SHOULD', 'the merged reads the adapter makes are answered', '适配器合并读取的请求可被响应', `${APP} §6.3 (quantity 1–125); lifeline modbus_tcp request planner`,
     'The map is planned as the modbus_tcp adapter plans it (adjacent points merged across gaps of up to 8 registers / 64 bits); each merged request must answer data, or the adapter needs max_gap_registers: 0.'),
-  c('FRAME-001', 'MUST', 'answers are well-formed MBAP frames', '响应帧结构正确（MBAP）', `${TCP} §3.1.3 (MBAP header); ${APP} §6`,
+  c('FRAME-001', 'MUST', 'answers are well-formed MBAP frames', '响应帧结构正确（MBAP）', `${TCP} (MBAP header); ${APP} §6`,
     'Protocol id 0, length matching the frame, unit id and function code echoed, byte count 2 × quantity (registers) or ⌈quantity / 8⌉ (bits).'),
   c('EXC-001', 'MUST', 'an address outside the map answers an exception, not silence', '表外地址返回异常响应而非超时', `${APP} §7 (exception responses)`,
     'The kit reads one register past the end of the map (then address 65535, or --unmapped ADDR); the device must answer an exception response. A timeout makes every poll of a mistyped map wait out the timeout.'),

@@ -10,7 +10,7 @@ import { runSqldb } from '../sqldb/run.ts';
 const status = (r: Awaited<ReturnType<typeof runSqldb>>, s: string) => r.report.results.filter((x) => x.status === s).map((x) => x.id);
 const quiet = () => true;
 
-async function initSchema(db: SourceDb, table: string) {
+async function initSchema(t: Tap.Test, db: SourceDb, table: string) {
   t.equal(await sqlpollCommand(['init-schema', '--url', db.url, '--table', table], quiet, quiet), 0, `init-schema ${table}`);
 }
 
@@ -20,8 +20,8 @@ for (const driver of ['postgres', 'mysql'] as const) {
     if (!needService(t, driver === 'postgres' ? 'PostgreSQL' : 'MariaDB', up)) return;
     const db = await sourceDb(driver);
     t.teardown(() => db.drop());
-    await initSchema(db, 'confdev_reading');
-    await initSchema(db, 'confdev_noidx');
+    await initSchema(t, db, 'confdev_reading');
+    await initSchema(t, db, 'confdev_noidx');
     // Rows as an enterprise writes them: Beijing time (timestamptz with its zone on PostgreSQL, wall clock in DATETIME).
     const beijingNow = driver === 'postgres' ? 'now()' : "CONVERT_TZ(UTC_TIMESTAMP(3), '+00:00', '+08:00')";
     for (const table of ['confdev_reading', 'confdev_noidx']) {
@@ -54,7 +54,7 @@ for (const driver of ['postgres', 'mysql'] as const) {
       t.equal(status(bare, 'warning').includes('SQLDB-TIME-002'), true, 'empty table: row clauses inconclusive');
     } else {
       // Rows written in UTC into DATETIME (the eight-hour error) are reported.
-      await initSchema(db, 'confdev_utc');
+      await initSchema(t, db, 'confdev_utc');
       await db.exec("INSERT INTO confdev_utc (device_code, field_code, value, unit, data_time) VALUES ('WS-001-PT', 'water.pipe_pressure', 0.35, 'MPa', UTC_TIMESTAMP(3) - INTERVAL 2 SECOND)");
       const utc = await runSqldb({ url: db.url, table: 'confdev_utc' });
       t.match(utc.report.results.find((x) => x.id === 'SQLDB-TIME-002')!.message, /SHOULD not met: median lag created_at − data_time is 8\.00 h: data_time looks written in another zone than Asia\/Shanghai/);
