@@ -183,6 +183,7 @@ export async function runFeed(o: FeedRunOptions): Promise<LiveRun> {
   }
   return sealLive({
     profile: 'vendor-feed', statement, declared, outcomes, started, ended: Date.now(), log, key: o.key,
+    explain: { 'feed.points': 'no points declared (give the hub config that registers them with --config)', 'feed.table': 'only for a file export (a table profile)' },
     subject: { kind: 'vendor-feed', vendor: statement.statement.product.vendor, product: statement.statement.product.name, version: statement.statement.product.version, identity: `mapping profile ${profileName}`, endpoint: `${samples.length} sample(s)${o.samples ? ` from ${o.samples}` : ' (the profile\'s examples)'}` },
   });
 }

@@ -3,7 +3,7 @@
 import { hubVersion } from '../../hub/version.ts';
 import { checkStatement, loadStatement, type CapabilityStatement } from '../capabilities.ts';
 import { clauseById, profileById } from '../profiles.ts';
-import { countByStatus, resultOf, verdictOf, type Evidence, type Outcome } from '../model.ts';
+import { countByStatus, missingCapabilities, resultOf, verdictOf, type Evidence, type Outcome } from '../model.ts';
 import { KIT_VERSION, REPORT_FORMAT, seal, sha256, type CertReport, type LogEvent, type ReportBody } from '../report/model.ts';
 
 /** The evidence log of one run: numbered events the clauses' evidence points at. */
@@ -44,12 +44,19 @@ export interface SealOptions {
   ended: number;
   log: EvidenceLog;
   key?: { key: Uint8Array | string; id?: string };
+  /** Why a capability is missing, in the command's terms (these profiles declare capabilities from their inputs). */
+  explain?: Record<string, string>;
 }
 
 /** Runs every clause of the profile against the outcomes found, and seals the report. */
 export function sealLive(o: SealOptions): LiveRun {
   const profile = profileById(o.profile);
-  const results = profile.clauses.map((id) => resultOf(clauseById(id), o.declared, () => o.outcomes.get(id)));
+  const results = profile.clauses.map((id) => {
+    const spec = clauseById(id);
+    const r = resultOf(spec, o.declared, () => o.outcomes.get(id));
+    const why = r.status === 'not_applicable' ? missingCapabilities(spec, o.declared).map((c) => o.explain?.[c]).filter(Boolean) : [];
+    return why.length ? { ...r, message: `not applicable: ${why.join('; ')}` } : r;
+  });
   const evidence = o.log.ndjson();
   const counts = countByStatus(results);
   const report = seal({
