@@ -55,7 +55,7 @@ export function sealLive(o: SealOptions): LiveRun {
     const spec = clauseById(id);
     const r = resultOf(spec, o.declared, () => o.outcomes.get(id));
     const why = r.status === 'not_applicable' ? missingCapabilities(spec, o.declared).map((c) => o.explain?.[c]).filter(Boolean) : [];
-    return why.length ? { ...r, message: `not applicable: ${why.join('; ')}` } : r;
+    return why.length ? { ...r, message: why.join('; ') } : r;
   });
   const evidence = o.log.ndjson();
   const counts = countByStatus(results);

@@ -211,7 +211,7 @@ export async function runModbusDevice(o: ModbusRunOptions): Promise<LiveRun> {
   outcomes.set('MODBUS-ORDER-001', orderFindings.length
     ? failed(orderFindings.map((e) => e.text).join('; '), orderFindings)
     : passed(orderChecked.length ? `${orderChecked.length} multi-register point(s) sane in their declared order: ${listSome(orderChecked)}` : 'no multi-register points in the map'));
-  const withInd = points.filter((p) => p.indicator).length;
+  const withInd = points.filter((p) => p.indicator && !valNotes.some((n) => n.text.startsWith(`${p.name}: not judged`))).length;
   outcomes.set('MODBUS-VAL-001', valFails.length
     ? failed(`${valFails.length} point(s) implausible: ${listSome(valFails.map((e) => e.text), 3)}`, [...valFails, ...valNotes])
     : passed(`${points.length} point(s) decode; ${withInd} with an indicator within its range${valNotes.length ? ` (${valNotes.length} note(s))` : ''}`, valNotes));
