@@ -36,7 +36,7 @@ export function writeReport(dir: string, report: CertReport, evidence: string): 
   writeFileSync(join(dir, 'report.md'), certToMarkdown(report));
 }
 
-const DEVICE_USAGE = 'usage: lifeline conformance device hj212 --listen HOST:PORT --capabilities FILE [--mn MN] [--pw PW] [--duration 15m] [--profile hj212-collector-basic|hj212-collector-full] [--out DIR] [--key-file FILE] [--key-id ID] [--time-tolerance S] [--json]';
+const DEVICE_USAGE = 'usage: lifeline conformance device modbus --host HOST … (see --help), or lifeline conformance device hj212 --listen HOST:PORT --capabilities FILE [--mn MN] [--pw PW] [--duration 15m] [--profile hj212-collector-basic|hj212-collector-full] [--out DIR] [--key-file FILE] [--key-id ID] [--time-tolerance S] [--json]';
 
 /** Returns the exit code: 0 only when every applicable MUST clause passed. */
 export async function deviceCommand(args: string[]): Promise<number> {
