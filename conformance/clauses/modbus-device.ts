@@ -24,7 +24,7 @@ export const modbusDeviceClauses: ClauseSpec[] = [
   c('VAL-001', 'MUST', 'values are plausible against the indicator spec', '数值符合监测指标的量程', 'lifeline indicator catalogue (schemas/indicators/*.yaml, from the solution\'s tables 1–5)',
     'Each point with an `indicator` decodes (scale, offset) and converts (UCUM) from its unit to the indicator\'s; it must lie in the indicator\'s valid range. Points without an indicator must decode to a finite number. A sentinel (fault) value is reported, not judged.'),
   c('ORDER-001', 'MUST', 'multi-register values are in the declared byte order', '多寄存器数值的字节序与声明一致', `${APP} §4.2 (big-endian registers); register map \`order\` (ABCD, CDAB, BADC, DCBA)`,
-    'Each 32/64-bit point is decoded in all four orders; when the declared order gives NaN, ±∞, a denormal or a value outside the indicator\'s range (|x| > 10⁹ without one) and another order gives a sane value, the finding names that order.'),
+    'Each 32/64-bit point is decoded in all four orders; when the declared order gives NaN, ±∞, a denormal crumb, |x| > 10⁹ or a value more than 100 spans outside the indicator\'s range, and another order gives a value within it (or a finite, ordinary one without an indicator), the finding names that order. A value merely out of range is VAL-001\'s.'),
   c('TIME-001', 'MUST', 'every request is answered within the timeout', '每个请求在超时时间内得到响应', 'lifeline modbus_tcp adapter (timeout_ms, default 1000 ms)',
     'No request of the run goes unanswered for --timeout-ms (default 1000 ms, the adapter\'s default).'),
   c('TIME-002', 'SHOULD', 'answers are quick enough for one-second polling', '响应时间满足 1 秒轮询', 'lifeline modbus_tcp adapter (interval_ms, default 1000 ms)',

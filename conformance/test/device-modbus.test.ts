@@ -13,17 +13,20 @@ import { verify } from '../report/model.ts';
 const PY = ['/usr/bin/python3', 'python3'].find((py) => spawnSync(py, ['-c', 'import pymodbus'], { stdio: 'ignore' }).status === 0);
 const ids = (r: Awaited<ReturnType<typeof runModbusDevice>>, status: string) => r.report.results.filter((x) => x.status === status).map((x) => x.id);
 
-// Two water-pressure transmitters on one port: unit 1 as the map says, unit 2 with `pressure` (float32, declared
-// CDAB) written ABCD, as firmware with the other word order would.
-const sim = await runModbusSim({ devices: 2, portCount: 1, profiles: ['water_pressure_transmitter'], updateMs: 0 });
+// Three water-pressure transmitters on one port: unit 1 as the map says, unit 2 with `pressure` (float32, declared
+// CDAB) written ABCD, as firmware with the other word order would, unit 3 reading 5000 kPa (5 MPa, beyond the
+// catalogue's 0–2.5 MPa) in the right order.
+const sim = await runModbusSim({ devices: 3, portCount: 1, profiles: ['water_pressure_transmitter'], updateMs: 0 });
 t.teardown(() => sim.stop());
 const port = sim.devices[0]!.port;
 sim.devices[1]!.image.set('holding_registers', 0, encodeRegisters(350, { type: 'float32', order: 'ABCD' }));
+sim.devices[2]!.image.set('holding_registers', 0, encodeRegisters(5000, { type: 'float32', order: 'CDAB' }));
 
 t.test('the simulator passes modbus-device; the wrong word order is named', async (t) => {
-  const [good, swapped] = await Promise.all([
+  const [good, swapped, high] = await Promise.all([
     runModbusDevice({ host: '127.0.0.1', port, unit: 1, profile: 'water_pressure_transmitter', key: { key: 'lab', id: 'k1' } }),
     runModbusDevice({ host: '127.0.0.1', port, unit: 2, profile: 'water_pressure_transmitter' }),
+    runModbusDevice({ host: '127.0.0.1', port, unit: 3, profile: 'water_pressure_transmitter', rounds: 1 }),
   ]);
   t.same(good.report.results.filter((x) => x.status !== 'pass').map((x) => `${x.id}: ${x.message}`), [], 'every clause passes');
   t.equal(good.report.verdict, 'pass');
@@ -40,6 +43,10 @@ t.test('the simulator passes modbus-device; the wrong word order is named', asyn
   const order = swapped.report.results.find((x) => x.id === 'MODBUS-ORDER-001')!;
   t.match(order.message, /pressure \(float32 at 0, declared CDAB\): registers 0x43af 0x0000 read .*denormal.* in CDAB, but 350 kPa in ABCD: likely order ABCD/);
   t.equal(swapped.report.results.find((x) => x.id === 'MODBUS-VAL-001')!.status, 'pass', 'the swapped point is one finding, not two');
+
+  // Out of range but a real reading's magnitude: an implausible value, not a byte-order guess (ABCD would read 2.0 kPa).
+  t.same(ids(high, 'fail'), ['MODBUS-VAL-001']);
+  t.match(high.report.results.find((x) => x.id === 'MODBUS-VAL-001')!.message, /pressure: 5000 kPa = 5 MPa, outside water\.pipe_pressure's 0…2\.5 MPa/);
 });
 
 t.test('a unit that never answers fails MODBUS-CONN-001, and nothing is read', async (t) => {

@@ -47,9 +47,12 @@ for (const driver of ['postgres', 'mysql'] as const) {
 
     if (driver === 'postgres') {
       // A copy without the primary key: the cursor column has no index at all.
+      // A copy without the primary key, and with data_time as a zone-less timestamp.
       await db.exec('CREATE TABLE confdev_bare (LIKE confdev_reading INCLUDING DEFAULTS)');
+      await db.exec('ALTER TABLE confdev_bare ALTER data_time TYPE timestamp');
       const bare = await runSqldb({ url: db.url, table: 'confdev_bare' });
-      t.same(status(bare, 'fail'), ['SQLDB-IDX-001', 'SQLDB-IDX-002']);
+      t.same(status(bare, 'fail'), ['SQLDB-TIME-001', 'SQLDB-IDX-001', 'SQLDB-IDX-002']);
+      t.match(bare.report.results.find((x) => x.id === 'SQLDB-TIME-001')!.message, /data_time is timestamp without time zone: each writer's session zone decides/);
       t.match(bare.report.results.find((x) => x.id === 'SQLDB-IDX-001')!.message, /no primary key or unique index starts with id \(none at all\)/);
       t.equal(status(bare, 'warning').includes('SQLDB-TIME-002'), true, 'empty table: row clauses inconclusive');
     } else {
@@ -59,6 +62,16 @@ for (const driver of ['postgres', 'mysql'] as const) {
       const utc = await runSqldb({ url: db.url, table: 'confdev_utc' });
       t.match(utc.report.results.find((x) => x.id === 'SQLDB-TIME-002')!.message, /SHOULD not met: median lag created_at − data_time is 8\.00 h: data_time looks written in another zone than Asia\/Shanghai/);
       t.equal(utc.report.verdict, 'pass', 'a SHOULD: reported, not blocking');
+      // A write pattern that can skip rows: created_at rewritten on UPDATE, and a row committed a minute after the
+      // next id was (its created_at a minute behind).
+      await initSchema(t, db, 'confdev_upd');
+      await db.exec('ALTER TABLE confdev_upd MODIFY created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3)');
+      await db.exec(`INSERT INTO confdev_upd (device_code, field_code, value, unit, data_time, created_at) VALUES
+        ('WS-001-PT', 'water.pipe_pressure', 0.35, 'MPa', ${beijingNow}, NOW(3)), ('WS-001-PT', 'water.pipe_pressure', 0.36, 'MPa', ${beijingNow}, NOW(3) - INTERVAL 60 SECOND)`);
+      const upd = await runSqldb({ url: db.url, table: 'confdev_upd' });
+      t.same(status(upd, 'fail'), ['SQLDB-WRITE-002']);
+      t.match(upd.report.results.find((x) => x.id === 'SQLDB-WRITE-002')!.message, /created_at ON UPDATE CURRENT_TIMESTAMP/);
+      t.match(upd.report.results.find((x) => x.id === 'SQLDB-WRITE-003')!.message, /SHOULD not met: in id order created_at falls back 60\.\d s \(> settle 5 s\)/);
     }
     // Read-only: the kit wrote nothing.
     t.equal(Number((await db.exec('SELECT COUNT(*) AS n FROM confdev_reading'))[0]!.n), 3);

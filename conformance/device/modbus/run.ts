@@ -80,6 +80,20 @@ function sanity(p: ProfilePoint, v: number): { sane: boolean; why?: string; conv
   return { sane: true };
 }
 
+/**
+ * Is the declared-order value beyond any reading of this quantity (not merely out of range, which VAL-001 judges)?
+ * NaN, ±∞, a denormal crumb, |x| > 10⁹, or further outside the indicator's range than 100 × its span.
+ */
+function absurd(p: ProfilePoint, v: number): string | undefined {
+  const s = sanity(p, v);
+  if (s.sane) return undefined;
+  if (!Number.isFinite(v) || (v !== 0 && Math.abs(v) < 1e-20) || Math.abs(v) > 1e9) return s.why;
+  const range = p.indicator ? catalogue.get(p.indicator)?.range : undefined;
+  if (s.converted === undefined || range?.min === undefined || range.max === undefined) return undefined;
+  const span = range.max - range.min;
+  return s.converted < range.min - 100 * span || s.converted > range.max + 100 * span ? s.why : undefined;
+}
+
 export async function runModbusDevice(o: ModbusRunOptions): Promise<LiveRun> {
   const map = loadRegisterMap(o.profile);
   const timeoutMs = o.timeoutMs ?? adapterDefault('timeout_ms');
@@ -186,15 +200,15 @@ export async function runModbusDevice(o: ModbusRunOptions): Promise<LiveRun> {
         if (isSentinel(p, a.values)) continue;
         const declared = valueIn(p, a.values, undefined);
         if (typeof declared !== 'number') continue;
-        const s = sanity(p, declared);
-        if (s.sane) continue;
+        const why = absurd(p, declared);
+        if (why === undefined) continue;
         const others = BYTE_ORDERS.filter((x) => x !== (p.order ?? 'ABCD')).map((x) => ({ x, v: valueIn(p, a.values, x) }))
           .filter((c): c is { x: ByteOrder; v: number } => typeof c.v === 'number' && sanity(p, c.v).sane)
           .sort((m, n) => ['CDAB', 'ABCD', 'DCBA', 'BADC'].indexOf(m.x) - ['CDAB', 'ABCD', 'DCBA', 'BADC'].indexOf(n.x));
         if (!others.length) continue;
         orderBad = true;
         const regs = a.values.map((w) => `0x${w.toString(16).padStart(4, '0')}`).join(' ');
-        orderFindings.push(EvidenceLog.at(a.rx, `${p.name} (${p.type} at ${p.address}, declared ${p.order ?? 'ABCD'}): registers ${regs} read ${s.why} in ${p.order ?? 'ABCD'}, but ${others[0]!.v}${p.unit ? ` ${p.unit}` : ''} in ${others[0]!.x}: likely order ${others[0]!.x}${others.length > 1 ? ` (also sane: ${others.slice(1).map((c) => `${c.x} ${c.v}`).join(', ')})` : ''}`, 'value'));
+        orderFindings.push(EvidenceLog.at(a.rx, `${p.name} (${p.type} at ${p.address}, declared ${p.order ?? 'ABCD'}): registers ${regs} read ${why} in ${p.order ?? 'ABCD'}, but ${others[0]!.v}${p.unit ? ` ${p.unit}` : ''} in ${others[0]!.x}: likely order ${others[0]!.x}${others.length > 1 ? ` (also sane: ${others.slice(1).map((c) => `${c.x} ${c.v}`).join(', ')})` : ''}`, 'value'));
         break;
       }
     }
