@@ -39,6 +39,18 @@ for (const driver of ['postgres', 'mysql'] as const) {
     t.match(good.report.results.find((x) => x.id === 'SQLDB-DATA-001')!.message, /3 rows valid/);
     t.match(good.report.results.find((x) => x.id === 'SQLDB-TIME-002')!.message, /3 rows: median lag created_at − data_time -?\d+\.\d s/);
 
+    // The hub's own account, SELECT only: SQLDB-ACCT-001 passes too (a role of this test's own, dropped at once).
+    const reader = `confdev_r_${process.pid}`;
+    if (driver === 'postgres') { await db.exec(`CREATE ROLE ${reader} LOGIN`); await db.exec(`GRANT SELECT ON confdev_reading TO ${reader}`); }
+    else { await db.exec(`CREATE USER '${reader}'@'%'`); await db.exec(`GRANT SELECT ON confdev_reading TO '${reader}'@'%'`); }
+    try {
+      const ro = await runSqldb({ url: db.url.replace(/\/\/[^@/]+@/, `//${reader}@`), table: 'confdev_reading' });
+      t.same(ro.report.results.filter((x) => x.status !== 'pass').map((x) => `${x.id}: ${x.message}`), [], 'read-only account: every clause passes');
+    } finally {
+      if (driver === 'postgres') { await db.exec(`REVOKE ALL ON confdev_reading FROM ${reader}`); await db.exec(`DROP ROLE ${reader}`); }
+      else await db.exec(`DROP USER '${reader}'@'%'`);
+    }
+
     const noidx = await runSqldb({ url: db.url, table: 'confdev_noidx' });
     t.same(status(noidx, 'fail'), ['SQLDB-IDX-002']);
     t.same(noidx.report.summary.must_not_passed, ['SQLDB-IDX-002']);
