@@ -36,15 +36,16 @@ export function writeReport(dir: string, report: CertReport, evidence: string): 
   writeFileSync(join(dir, 'report.md'), certToMarkdown(report));
 }
 
-const DEVICE_USAGE = 'usage: lifeline conformance device hj212 --listen HOST:PORT --capabilities FILE [--mn MN] [--pw PW] [--duration 15m] [--profile hj212-collector-basic|hj212-collector-full] [--out DIR] [--key-file FILE] [--key-id ID] [--time-tolerance S] [--json]';
+const DEVICE_USAGE = 'usage: lifeline conformance device modbus --host HOST … (see --help), or lifeline conformance device hj212 --listen HOST:PORT --capabilities FILE [--mn MN] [--pw PW] [--duration 15m] [--profile hj212-collector-basic|hj212-collector-full] [--out DIR] [--key-file FILE] [--key-id ID] [--time-tolerance S] [--json]';
 
 /** Returns the exit code: 0 only when every applicable MUST clause passed. */
 export async function deviceCommand(args: string[]): Promise<number> {
+  if (args[0] === 'modbus') return (await import('./live-cli.ts')).modbusDeviceCommand(args.slice(1));
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
     listen: { type: 'string' }, mn: { type: 'string' }, pw: { type: 'string' }, capabilities: { type: 'string' }, duration: { type: 'string', default: '15m' },
     profile: { type: 'string' }, out: { type: 'string' }, 'key-file': { type: 'string' }, 'key-id': { type: 'string' }, 'time-tolerance': { type: 'string', default: '60' }, json: { type: 'boolean' },
   } });
-  if (positionals[0] !== 'hj212') throw bad(`${positionals[0] ? `no live-device profile for "${positionals[0]}"; ` : ''}${DEVICE_USAGE}`);
+  if (positionals[0] !== 'hj212') throw bad(`${positionals[0] ? `no live-device profile for "${positionals[0]}" (hj212, modbus); ` : ''}${DEVICE_USAGE}`);
   if (!values.listen || !values.capabilities) throw bad(DEVICE_USAGE);
   const m = /^(.*):(\d+)$/.exec(values.listen);
   if (!m || Number(m[2]) > 65535) throw bad(`--listen: "${values.listen}" is not HOST:PORT`);

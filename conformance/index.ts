@@ -25,3 +25,7 @@ export { runHj212Device, type DeviceRunOptions, type DeviceRun } from './device/
 export { seal, verify, canonicalJson, type CertReport } from './report/model.ts';
 export { toHtml } from './report/html.ts';
 export { certToMarkdown } from './report/cert-markdown.ts';
+// Modbus devices, vendor feeds and intermediate databases (docs/certification.md).
+export { runModbusDevice, type ModbusRunOptions } from './device/modbus/run.ts';
+export { runFeed, type FeedRunOptions } from './feed/run.ts';
+export { runSqldb, type SqldbRunOptions } from './sqldb/run.ts';

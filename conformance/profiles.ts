@@ -1,8 +1,11 @@
 // Profiles group clauses by what is certified. The adapter-package profile is today's `lifeline conformance MODULE`;
-// the HJ 212 collector profiles drive `lifeline conformance device hj212`. Further profiles (modbus-device,
-// adapter-contract, feed-json, intermediate-db) join here with their clauses, in the same shape.
+// the HJ 212 collector profiles drive `lifeline conformance device hj212`; modbus-device, vendor-feed and
+// intermediate-db drive `lifeline conformance device modbus`, `… feed` and `… sqldb`.
 import type { ClauseSpec, Profile } from './model.ts';
 import { hj212DeviceClauses } from './clauses/hj212-device.ts';
+import { modbusDeviceClauses, modbusDeviceProfile } from './clauses/modbus-device.ts';
+import { feedClauses, feedProfile } from './clauses/feed.ts';
+import { sqldbClauses, sqldbProfile } from './clauses/sqldb.ts';
 
 /** The SDK packaging clauses (manifest, config schema, lifecycle) as catalogue entries; their checks live in clauses/*.ts. */
 const sdk = (id: string, title: string, title_zh: string, method: string): ClauseSpec =>
@@ -24,7 +27,10 @@ export const adapterPackageClauses: ClauseSpec[] = [
 ];
 
 /** Every clause of every profile, by id. */
-export const clauseCatalogue: ClauseSpec[] = [...adapterPackageClauses, ...hj212DeviceClauses];
+export const clauseCatalogue: ClauseSpec[] = [
+  ...adapterPackageClauses, ...hj212DeviceClauses,
+  ...modbusDeviceClauses, ...feedClauses, ...sqldbClauses,
+];
 
 const ids = (pred: (c: ClauseSpec) => boolean, from: ClauseSpec[]) => from.filter(pred).map((c) => c.id);
 const FULL_ONLY = /^HJ212-(CAD-00[23]|SEG-|HB-|CMD-)/;
@@ -33,6 +39,9 @@ export const profiles: Profile[] = [
   { id: 'adapter-package', title: 'Adapter package', title_zh: '适配器封装', subject: 'an SDK adapter (npm package or path)', clauses: ids(() => true, adapterPackageClauses) },
   { id: 'hj212-collector-basic', title: 'HJ 212 data collector, basic', title_zh: 'HJ 212 数采仪（基础）', subject: 'an HJ 212 data collector (数采仪) on TCP: framing, header, CP, real-time cadence, retransmission', clauses: ids((c) => !FULL_ONLY.test(c.id), hj212DeviceClauses) },
   { id: 'hj212-collector-full', title: 'HJ 212 data collector, full', title_zh: 'HJ 212 数采仪（完整）', subject: 'basic, plus minute/hour cadence, segmented uploads, heartbeat and the commands it declares', clauses: ids(() => true, hj212DeviceClauses) },
+  modbusDeviceProfile,
+  feedProfile,
+  sqldbProfile,
 ];
 
 export function profileById(id: string): Profile {

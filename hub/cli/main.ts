@@ -37,6 +37,13 @@ Usage:
             [--profile P] [--out DIR] [--key-file FILE]
                                       certify a live HJ 212 collector: the kit plays the platform; exit 0 only when
                                       every MUST clause passed (docs/certification.md)
+  lifeline conformance device modbus --host HOST [--port 502] [--unit 1] --profile FILE [--out DIR] [--key-file FILE]
+                                      certify a live Modbus TCP device against its register map: every register,
+                                      exceptions, values against the indicators, word order, response times
+  lifeline conformance feed --profile P [--samples DIR] [--config HUB.yaml] [--out DIR]
+                                      certify a vendor feed: every sample maps and validates; point coverage
+  lifeline conformance sqldb --url DB_URL [--table NAME] [--out DIR]
+                                      certify an intermediate table, read-only, against the standard table
   lifeline conformance verify DIR [--key-file FILE]
                                       check a report's SHA-256 digests and HMAC-SM3 signature
   lifeline --version | --help
@@ -90,6 +97,8 @@ async function indicators(args: string[]) {
 async function conformance(args: string[]) {
   if (args[0] === 'device') { process.exitCode = await (await import('../../conformance/cli.ts')).deviceCommand(args.slice(1)); return; }
   if (args[0] === 'verify') { process.exitCode = await (await import('../../conformance/cli.ts')).verifyCommand(args.slice(1)); return; }
+  if (args[0] === 'feed') { process.exitCode = await (await import('../../conformance/live-cli.ts')).feedCommand(args.slice(1)); return; }
+  if (args[0] === 'sqldb') { process.exitCode = await (await import('../../conformance/live-cli.ts')).sqldbCommand(args.slice(1)); return; }
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } } });
   if (!positionals[0]) throw new Error('usage: lifeline conformance MODULE [--config FILE] [--json] [--out FILE]');
   const [{ runConformance, toMarkdown }, { parse }] = await Promise.all([import('../../conformance/index.ts'), import('yaml')]);
