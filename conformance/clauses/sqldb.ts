@@ -1,6 +1,7 @@
 // The intermediate-database clauses (标准中间库), as data: what the kit checks, read-only, on a vendor's table
 // against the standard table of `lifeline sqlpoll init-schema` (adapters/sql_poll/ddl.ts, docs/intermediate-database.md).
 import type { ClauseSpec, Profile } from '../model.ts';
+import { observationKinds, sourceFlags } from '../../schemas/generated/enums.ts';
 
 const STD = 'lifeline standard intermediate table (docs/intermediate-database.md)';
 const c = (id: string, level: ClauseSpec['level'], title: string, title_zh: string, traces: string, method: string, needs: string[] = []): ClauseSpec =>
@@ -32,7 +33,7 @@ export const sqldbClauses: ClauseSpec[] = [
   c('WRITE-003', 'SHOULD', 'rows commit in id order within the settle window', '行按 id 顺序在等待窗口内提交', `${STD} §3 (Don't hold a write transaction open for long)`,
     'Over the newest rows in id order, created_at never falls back by more than --settle-ms (default 5000): a transaction that held an id longer lets the cursor pass its rows.'),
   c('DATA-001', 'SHOULD', 'rows hold valid kinds, flags, values and units', '数据行的 kind、flag、数值与单位合法', `${STD} §2 (What each column means)`,
-    'Over the newest rows: kind ∈ rtd/min/hour/day, flag ∈ N F M S D C T B, value NULL only with a flag other than N, unit NULL or a UCUM code the hub converts.'),
+    `Over the newest rows: kind ∈ ${observationKinds.join('/')}, flag ∈ ${sourceFlags.join(' ')}, value NULL only with a flag other than N, unit NULL or a UCUM code the hub converts.`),
   c('ACCT-001', 'SHOULD', 'the hub\'s account can read but not write', '平台账号只读', `${STD} §1 (a read-only account for the hub)`,
     'The account in --url lacks INSERT, UPDATE and DELETE on the table (has_table_privilege; SHOW GRANTS).'),
 ];
