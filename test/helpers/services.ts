@@ -2,10 +2,14 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 
+// A service that is down refuses at once; one that is up but slow (both cores busy, a server forking a backend) can
+// take seconds to answer. The probe waits long enough that a busy machine is not mistaken for a missing service.
+export const PROBE_MS = 15_000;
+
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export async function postgresUp(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
+  const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: PROBE_MS });
   try { await c.connect(); await c.query('SELECT 1'); return true; } catch { return false; } finally { await c.end().catch(() => undefined); }
 }
 
@@ -14,7 +18,7 @@ export const REDIS_TEST_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_UR
 /** Whether the shared Redis answers PING (share it only under a key prefix of your own; never FLUSHALL). */
 export async function redisUp(url = REDIS_TEST_URL): Promise<boolean> {
   const { Redis } = await import('ioredis');
-  const r = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const r = new Redis(url, { lazyConnect: true, connectTimeout: PROBE_MS, maxRetriesPerRequest: 0, retryStrategy: () => null });
   r.on('error', () => undefined);
   try { await r.connect(); return (await r.ping()) === 'PONG'; } catch { return false; } finally { r.disconnect(); }
 }
