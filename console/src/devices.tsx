@@ -1,0 +1,139 @@
+// Page 2, Devices: every registered device with its status by last-seen age (coloured), its points' latest values
+// with units and flags, an "errors only" filter and a search box. A virtualised list, so 10,000 devices scroll
+// smoothly. Reads GET /v1/sites, /v1/devices, /v1/points, /v1/indicators once (again every minute) and
+// GET /v1/observations/latest every few seconds.
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { getJson } from './api.ts';
+import { lang, t } from './i18n.ts';
+import { use } from './signal.ts';
+import { hashOf } from './router.ts';
+import { VirtualList } from './virtual-list.tsx';
+import { fmtAgo, flagWord, fmtTime, indicatorName, unitLabel } from './format.ts';
+import {
+  countByStatus, deviceRows, filterRows, fmtValue, isProblemFlag, DEFAULT_INTERVAL_S, LATE_INTERVALS, ONLINE_INTERVALS,
+  type DeviceDoc, type DeviceRow, type IndicatorDoc, type Observation, type PointDoc, type SiteDoc, type Status,
+} from './devices-model.ts';
+
+const ROW = 46;
+const MIN_POLL_MS = 3000;
+const REGISTRY_MS = 60_000;
+
+interface Registry { sites: SiteDoc[]; devices: DeviceDoc[]; points: PointDoc[]; indicators: Map<string, IndicatorDoc>; at: number }
+
+let indicatorCache: Promise<Map<string, IndicatorDoc>> | null = null;
+/** The indicator catalogue (it changes only with a hub upgrade): fetched once per page load. */
+export function indicators(): Promise<Map<string, IndicatorDoc>> {
+  indicatorCache ??= getJson<{ data: IndicatorDoc[] }>('/v1/indicators').then((r) => new Map(r.data.map((i) => [i.code, i])))
+    .catch((e: unknown) => { indicatorCache = null; throw e; });
+  return indicatorCache;
+}
+
+async function loadRegistry(): Promise<Registry> {
+  const [sites, devices, points, ind] = await Promise.all([
+    getJson<{ data: SiteDoc[] }>('/v1/sites'), getJson<{ data: DeviceDoc[] }>('/v1/devices'), getJson<{ data: PointDoc[] }>('/v1/points'), indicators(),
+  ]);
+  return { sites: sites.data, devices: devices.data, points: points.data, indicators: ind, at: Date.now() };
+}
+
+const TONE: Record<Status, string> = { online: 'good', late: 'warn', offline: 'bad', never: 'muted' };
+
+function useHeight(offset: number) {
+  const [h, setH] = useState(() => Math.max(320, innerHeight - offset));
+  useEffect(() => {
+    const on = () => setH(Math.max(320, innerHeight - offset));
+    addEventListener('resize', on);
+    return () => removeEventListener('resize', on);
+  }, [offset]);
+  return h;
+}
+
+function Row(p: { r: DeviceRow; ind: Map<string, IndicatorDoc>; now: number }) {
+  const r = p.r;
+  const age = r.lastSeenMs === null ? null : Math.max(0, (p.now - r.lastSeenMs) / 1000);
+  return (
+    <div class={`drow ${r.error ? 'has-error' : ''}`} data-device={r.code} data-status={r.status} data-testid="device-row">
+      <span class="dstatus"><span class={`pill ${TONE[r.status]}`}>{t(`ds_${r.status}`)}</span></span>
+      <span class="dname" title={r.code}><b>{r.code}</b> <span class="muted">{r.name}</span></span>
+      <span class="dsite" title={r.site}>{r.siteName || r.site}</span>
+      <span class="dseen" title={r.lastSeenMs === null ? '' : fmtTime(r.lastSeenMs)} data-col="seen">{age === null ? '—' : fmtAgo(age)}</span>
+      <span class="dvalues">
+        {r.points.length === 0 && <span class="muted">{t('noPoints')}</span>}
+        {r.points.map((v) => (
+          <a class={`chip ${v.problem ? 'bad' : ''}`} key={v.code} href={hashOf('point', v.code)} data-point={v.code}
+            title={`${v.code} · ${v.indicator}${v.time ? ` · ${fmtTime(Date.parse(v.time))}` : ''}`}>
+            <span class="cname">{indicatorName(p.ind.get(v.indicator), v.indicator)}</span>
+            <b data-col="value">{fmtValue(v.value)}</b>
+            {v.time !== null && <span class="unit">{unitLabel(v.unit)}</span>}
+            {v.flags.map((f) => <span class={`flag ${isProblemFlag(f) ? 'bad' : ''}`} data-flag={f} key={f}>{flagWord(f)}</span>)}
+          </a>
+        ))}
+      </span>
+    </div>
+  );
+}
+
+export function Devices() {
+  use(lang);
+  const [reg, setReg] = useState<Registry | null>(null);
+  const [latest, setLatest] = useState<{ data: Observation[]; at: number } | null>(null);
+  const [error, setError] = useState('');
+  const [errorsOnly, setErrorsOnly] = useState(false);
+  const [search, setSearch] = useState('');
+  const height = useHeight(250);
+
+  useEffect(() => {
+    let stopped = false, timer = 0, regAt = 0, regNow: Registry | null = null;
+    const tick = async () => {
+      const began = Date.now();
+      try {
+        // The registry first time and every minute; the latest values every poll, in parallel with it.
+        const [r, l] = await Promise.all([
+          !regNow || began - regAt > REGISTRY_MS ? loadRegistry() : Promise.resolve(regNow),
+          getJson<{ data: Observation[] }>('/v1/observations/latest'),
+        ]);
+        if (stopped) return;
+        if (r !== regNow) { regNow = r; regAt = began; setReg(r); }
+        setLatest({ data: l.data, at: Date.now() });
+        setError('');
+      } catch (e) {
+        if (!stopped) setError(e instanceof Error ? e.message : String(e));
+      }
+      // A big registry makes a big answer: never spend more than about a tenth of the time fetching.
+      if (!stopped) timer = setTimeout(tick, Math.max(MIN_POLL_MS, 10 * (Date.now() - began))) as unknown as number;
+    };
+    void tick();
+    return () => { stopped = true; clearTimeout(timer); };
+  }, []);
+
+  const rows = useMemo(() => (reg && latest ? deviceRows(reg.sites, reg.devices, reg.points, reg.indicators, latest.data, latest.at) : null), [reg, latest]);
+  const shown = useMemo(() => (rows ? filterRows(rows, errorsOnly, search) : []), [rows, errorsOnly, search]);
+  const counts = useMemo(() => (rows ? countByStatus(rows) : null), [rows]);
+  const errors = useMemo(() => (rows ? rows.reduce((n, r) => n + (r.error ? 1 : 0), 0) : 0), [rows]);
+
+  if (!rows || !counts || !reg || !latest) return <main class="page">{error ? <p class="banner bad" role="alert">{error}</p> : <p class="muted">…</p>}</main>;
+  return (
+    <main class="page wide" data-testid="devices-page">
+      <div class="statusline">
+        <h1 class="title">{t('devices')}</h1>
+        <span class="muted" data-testid="updated">{t('updated', new Date(latest.at).toLocaleTimeString('zh-CN', { hour12: false }))}</span>
+      </div>
+      {error && <p class="banner warn" role="alert">{t('stale', Math.round((Date.now() - latest.at) / 1000))} {error}</p>}
+      <div class="counts" data-testid="device-counts">
+        <span class="count-total">{t('deviceTotal', rows.length.toLocaleString('en-US'))}</span>
+        {(['online', 'late', 'offline', 'never'] as const).map((s) => (
+          <span class={`pill ${TONE[s]}`} data-status={s} key={s}>{t(`ds_${s}`)} <b>{counts[s].toLocaleString('en-US')}</b></span>
+        ))}
+      </div>
+      <div class="toolbar">
+        <label class="check"><input type="checkbox" data-testid="errors-only" checked={errorsOnly} onChange={(e) => setErrorsOnly((e.target as HTMLInputElement).checked)} /> {t('errorsOnly', errors.toLocaleString('en-US'))}</label>
+        <input type="search" class="search" data-testid="device-search" placeholder={t('searchDevices')} value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} />
+        <span class="muted" data-testid="shown">{t('shownOf', shown.length.toLocaleString('en-US'), rows.length.toLocaleString('en-US'))}</span>
+      </div>
+      <div class="dhead"><span class="dstatus">{t('status')}</span><span class="dname">{t('device')}</span><span class="dsite">{t('site')}</span><span class="dseen">{t('lastSeen')}</span><span class="dvalues">{t('latestValues')}</span></div>
+      {shown.length === 0
+        ? <p class="empty muted" data-testid="no-devices">{rows.length ? t('noMatch') : t('noDevices')}</p>
+        : <VirtualList items={shown} rowHeight={ROW} height={height} testid="device-list" render={(r) => <Row key={r.code} r={r} ind={reg.indicators} now={latest.at} />} />}
+      <p class="note">{t('statusRule', ONLINE_INTERVALS, LATE_INTERVALS, DEFAULT_INTERVAL_S / 60)}</p>
+    </main>
+  );
+}
