@@ -3,7 +3,7 @@
 // Quarantine page's groups (quarantine-model.ts).
 import t from 'tap';
 import { countersFrom, parsePrometheus, ratesOf } from '../console/src/metrics.ts';
-import { deviceRows, filterRows, fmtValue, statusOf, type Observation } from '../console/src/devices-model.ts';
+import { deviceRows, filterRows, fmtValue, indexRegistry, pointValues, statusOf, type Observation } from '../console/src/devices-model.ts';
 import { autoResolution, niceTicks, thresholdBands, yDomain } from '../console/src/series.ts';
 import { groupQuarantine, suggestPointCode, type QuarantineEntry } from '../console/src/quarantine-model.ts';
 
@@ -56,19 +56,20 @@ t.test('devices: status by last-seen age, problem flags, errors-only filter', as
     quality: { source_flag, flags }, source: { adapter: 'http', received_at: new Date(now - receivedAgeS * 1000).toISOString() },
   });
   const ind = new Map([['water.pipe_pressure', { code: 'water.pipe_pressure', domain: 'water', unit: 'MPa', name: { zh: '压力', en: 'Pipe pressure' } }]]);
-  const rows = deviceRows(
+  const index = indexRegistry(
     [{ code: 'S', name: '站' }],
     [{ code: 'D3', site: 'S' }, { code: 'D1', site: 'S', name: '变送器' }, { code: 'D2', site: 'S' }, { code: 'D4', site: 'S' }],
     [{ code: 'P1', device: 'D1', indicator: 'water.pipe_pressure', expected_interval_s: 60 }, { code: 'P1b', device: 'D1', indicator: 'water.pipe_pressure' },
       { code: 'P2', device: 'D2', indicator: 'water.pipe_pressure' }, { code: 'P3', device: 'D3', indicator: 'water.pipe_pressure' }],
     ind,
-    [obs('P1', 30, ['unit_converted']), obs('P1b', 4000, []), obs('P2', 10, [], 'D'), obs('P3', -600, ['future_time'], 'N', 20_000)],
-    now,
   );
+  const latest = new Map([obs('P1', 30, ['unit_converted']), obs('P1b', 4000, []), obs('P2', 10, [], 'D'), obs('P3', -600, ['future_time'], 'N', 20_000)].map((o) => [o.point, o]));
+  const rows = deviceRows(index, latest, now);
   t.same(rows.map((r) => r.code), ['D1', 'D2', 'D3', 'D4'], 'in code order');
   t.same(rows.map((r) => r.status), ['online', 'online', 'offline', 'never'], 'newest point counts; a future time counts from its receipt');
-  t.same(rows[0]!.points.map((p) => [p.flags, p.problem]), [[['unit_converted'], false], [[], false]], 'unit_converted only informs');
-  t.same(rows[1]!.points[0]!.flags, ['flag_D'], 'a source flag other than N is a problem');
+  t.same(pointValues(rows[0]!, latest, ind).map((p) => [p.flags, p.problem]), [[['unit_converted'], false], [[], false]], 'unit_converted only informs');
+  t.same(pointValues(rows[1]!, latest, ind)[0]!.flags, ['flag_D'], 'a source flag other than N is a problem');
+  t.same(deviceRows(index, latest, now, new Set(['D1'])).map((r) => r.status), ['online', 'pending', 'pending', 'pending'], 'not yet asked about: pending');
   t.equal(rows[0]!.intervalS, 60, 'the shortest interval of its points');
   t.same(filterRows(rows, true, '').map((r) => r.code), ['D2', 'D3', 'D4'], 'errors only');
   t.same(filterRows(rows, false, '变送器 s').map((r) => r.code), ['D1'], 'every word matches');

@@ -15,7 +15,8 @@ export interface Observation {
   source: { adapter: string; received_at: string };
 }
 
-export type Status = 'online' | 'late' | 'offline' | 'never';
+/** `pending`: the device's latest values have not been fetched yet (the page asks for the rows in view first). */
+export type Status = 'online' | 'late' | 'offline' | 'never' | 'pending';
 
 /** Expected reporting interval when neither the point nor its indicator gives one (expected_interval_s). */
 export const DEFAULT_INTERVAL_S = 300;
@@ -37,17 +38,41 @@ export interface PointValue {
   problem: boolean;
 }
 
-export interface DeviceRow {
-  code: string; name: string; site: string; siteName: string;
+/** A device with what does not change between refreshes of the latest values (worked out once per registry). */
+export interface IndexedDevice {
+  code: string; name: string; site: string; siteName: string; points: PointDoc[];
+  /** The shortest expected interval of its points (s). */
+  intervalS: number;
+  /** Lower-case text the search box matches (codes, names, site). */
+  text: string;
+}
+
+export interface DeviceRow extends IndexedDevice {
   status: Status;
   /** Newest sign of life: per point min(measured, received), the newest over the device's points. */
   lastSeenMs: number | null;
-  intervalS: number;
-  points: PointValue[];
   /** Offline/late/never, or a point whose latest value carries a problem flag. */
   error: boolean;
-  /** Lower-case text the search box matches (codes, names, site). */
-  text: string;
+}
+
+/** The registry as the page lists it: devices in code order with their site name, points, interval and search text. */
+export function indexRegistry(sites: SiteDoc[], devices: DeviceDoc[], points: PointDoc[], indicators: Map<string, IndicatorDoc>): IndexedDevice[] {
+  const siteName = new Map(sites.map((s) => [s.code, s.name ?? '']));
+  const pointsOf = new Map<string, PointDoc[]>();
+  for (const p of points) {
+    const list = pointsOf.get(p.device);
+    if (list) list.push(p); else pointsOf.set(p.device, [p]);
+  }
+  return devices.map((d) => {
+    const own = pointsOf.get(d.code) ?? [];
+    const site = siteName.get(d.site) ?? '';
+    let interval = Infinity;
+    for (const p of own) interval = Math.min(interval, p.expected_interval_s ?? indicators.get(p.indicator)?.expected_interval_s ?? DEFAULT_INTERVAL_S);
+    return {
+      code: d.code, name: d.name ?? '', site: d.site, siteName: site, points: own, intervalS: Number.isFinite(interval) ? interval : DEFAULT_INTERVAL_S,
+      text: `${d.code} ${d.name ?? ''} ${d.site} ${site} ${own.map((p) => p.code).join(' ')}`.toLowerCase(),
+    };
+  }).sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 }
 
 export function statusOf(ageS: number | null, intervalS: number): Status {
@@ -64,47 +89,43 @@ export function flagsOf(o: Observation): { flags: string[]; problem: boolean } {
   return { flags: [...problems, ...info], problem: problems.length > 0 };
 }
 
-/** One row per device, in device-code order, joined with its site, points and their latest values. */
-export function deviceRows(
-  sites: SiteDoc[], devices: DeviceDoc[], points: PointDoc[], indicators: Map<string, IndicatorDoc>, latest: Observation[], nowMs: number,
-): DeviceRow[] {
-  const siteName = new Map(sites.map((s) => [s.code, s.name ?? '']));
-  const byPoint = new Map(latest.map((o) => [o.point, o]));
-  const pointsOf = new Map<string, PointDoc[]>();
-  for (const p of points) {
-    const list = pointsOf.get(p.device);
-    if (list) list.push(p); else pointsOf.set(p.device, [p]);
-  }
-  const rows: DeviceRow[] = [];
-  for (const d of devices) {
-    const own = pointsOf.get(d.code) ?? [];
-    let seen: number | null = null, interval = Infinity, problem = false;
-    const values: PointValue[] = [];
-    for (const p of own) {
-      const ind = indicators.get(p.indicator);
-      interval = Math.min(interval, p.expected_interval_s ?? ind?.expected_interval_s ?? DEFAULT_INTERVAL_S);
-      const o = byPoint.get(p.code);
-      if (!o) { values.push({ code: p.code, indicator: p.indicator, value: null, unit: ind?.unit ?? '', time: null, flags: [], problem: false }); continue; }
+/**
+ * Each device's status from the latest values (by point code): per refresh, O(points), nothing but numbers and flags.
+ * With `known`, a device not in it has not been asked about yet: status `pending`.
+ */
+export function deviceRows(index: IndexedDevice[], latest: Map<string, Observation>, nowMs: number, known?: Set<string>): DeviceRow[] {
+  const rows: DeviceRow[] = new Array(index.length);
+  for (let i = 0; i < index.length; i++) {
+    const d = index[i]!;
+    if (known && !known.has(d.code)) { rows[i] = { ...d, status: 'pending', lastSeenMs: null, error: false }; continue; }
+    let seen: number | null = null, problem = false;
+    for (const p of d.points) {
+      const o = latest.get(p.code);
+      if (!o) continue;
       const at = Math.min(Date.parse(o.time), Date.parse(o.source.received_at));
       if (Number.isFinite(at)) seen = seen === null ? at : Math.max(seen, at);
-      const f = flagsOf(o);
-      problem ||= f.problem;
-      values.push({ code: p.code, indicator: p.indicator, value: o.value, unit: o.unit, time: o.time, flags: f.flags, problem: f.problem });
+      problem ||= hasProblem(o);
     }
-    if (!Number.isFinite(interval)) interval = DEFAULT_INTERVAL_S;
-    const status = statusOf(seen === null ? null : Math.max(0, (nowMs - seen) / 1000), interval);
-    const site = siteName.get(d.site) ?? '';
-    rows.push({
-      code: d.code, name: d.name ?? '', site: d.site, siteName: site, status, lastSeenMs: seen, intervalS: interval, points: values,
-      error: problem || status !== 'online',
-      text: `${d.code} ${d.name ?? ''} ${d.site} ${site} ${own.map((p) => p.code).join(' ')}`.toLowerCase(),
-    });
+    const status = statusOf(seen === null ? null : Math.max(0, (nowMs - seen) / 1000), d.intervalS);
+    rows[i] = { ...d, status, lastSeenMs: seen, error: problem || status !== 'online' };
   }
-  return rows.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  return rows;
+}
+
+const hasProblem = (o: Observation) => (!!o.quality.source_flag && o.quality.source_flag !== 'N') || o.quality.flags.some(isProblemFlag);
+
+/** The points of a device drawn on screen, with their latest values and flags. */
+export function pointValues(d: IndexedDevice, latest: Map<string, Observation>, indicators: Map<string, IndicatorDoc>): PointValue[] {
+  return d.points.map((p) => {
+    const o = latest.get(p.code);
+    if (!o) return { code: p.code, indicator: p.indicator, value: null, unit: indicators.get(p.indicator)?.unit ?? '', time: null, flags: [], problem: false };
+    const f = flagsOf(o);
+    return { code: p.code, indicator: p.indicator, value: o.value, unit: o.unit, time: o.time, flags: f.flags, problem: f.problem };
+  });
 }
 
 export function countByStatus(rows: DeviceRow[]): Record<Status, number> {
-  const c: Record<Status, number> = { online: 0, late: 0, offline: 0, never: 0 };
+  const c: Record<Status, number> = { online: 0, late: 0, offline: 0, never: 0, pending: 0 };
   for (const r of rows) c[r.status]++;
   return c;
 }

@@ -20,7 +20,7 @@ const REFRESH_MS = 10_000;
 
 interface Aggregate { bucket: string; avg: number; min: number; max: number; count: number; flagged: number }
 interface Meta { point: PointDoc; device?: DeviceDoc; site?: SiteDoc; indicator?: IndicatorDoc; rules: ThresholdRule[]; rulesFrom: 'point' | 'indicator' }
-interface Loaded { series: ChartSeries; res: Resolution; from: number; to: number; rows: number; truncated: boolean; table: Array<{ t: number; v: number | null; flags: string[]; extra?: string }> }
+interface Loaded { latest: Observation | null; series: ChartSeries; res: Resolution; from: number; to: number; rows: number; truncated: boolean; table: Array<{ t: number; v: number | null; flags: string[]; extra?: string }> }
 
 async function loadMeta(code: string): Promise<Meta> {
   const point = await getJson<PointDoc>(`/v1/points/${encodeURIComponent(code)}`);
@@ -51,6 +51,14 @@ async function pages<T>(path: string): Promise<{ data: T[]; truncated: boolean }
 }
 
 async function loadSeries(code: string, from: number, to: number, res: Resolution): Promise<Loaded> {
+  const [latest, loaded] = await Promise.all([
+    getJson<{ data: Observation[] }>(`/v1/observations/latest?point=${encodeURIComponent(code)}`).then((r) => r.data[0] ?? null),
+    loadRange(code, from, to, res),
+  ]);
+  return { latest, ...loaded };
+}
+
+async function loadRange(code: string, from: number, to: number, res: Resolution): Promise<Omit<Loaded, 'latest'>> {
   const q = `point=${encodeURIComponent(code)}&from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`;
   if (res === 'raw') {
     const r = await pages<Observation>(`/v1/observations?${q}&kind=rtd`);
@@ -127,14 +135,17 @@ export function PointDetail(p: { code: string }) {
   const unit = ind?.unit ?? '';
   const { bands, skipped } = thresholdBands(meta.rules, unit, meta.point.lel_percent_vol ?? ind?.lel_percent_vol);
   const resWord = (x: Resolution) => t(`res_${x}`);
-  const last = data?.table[0];
+  const last = data?.latest;
 
   return (
     <main class="page wide" data-testid="point-page" data-point={meta.point.code}>
       <p class="crumbs"><a href="#devices">{t('devices')}</a> › {meta.device?.name ?? meta.point.device} <span class="muted">({meta.point.device})</span>{meta.site && <> · {meta.site.name ?? meta.site.code}</>}</p>
       <div class="statusline">
         <h1 class="title">{meta.point.name ?? indicatorName(ind, meta.point.indicator)} <span class="muted code">{meta.point.code}</span></h1>
-        {last && <span class="latest" data-testid="point-latest">{t('latest')} <b>{fmtValue(last.v)}</b> {unitLabel(unit)} <span class="muted">{fmtTime(last.t)}</span></span>}
+        {last && (
+          <span class="latest" data-testid="point-latest">{t('latest')} <b>{fmtValue(last.value)}</b> {unitLabel(unit)} <span class="muted">{fmtTime(Date.parse(last.time))}</span>
+            {flagsOf(last).flags.map((f) => <span key={f} class={`flag ${isProblemFlag(f) ? 'bad' : ''}`}>{flagWord(f)}</span>)}</span>
+        )}
       </div>
       <p class="muted small">{indicatorName(ind, meta.point.indicator)} · {meta.point.indicator} · {t('unitIs', unitLabel(unit) || '1')}{ind?.range && <> · {t('validRange', fmtValue(ind.range.min ?? null), fmtValue(ind.range.max ?? null))}</>}</p>
 

@@ -129,13 +129,14 @@ function Inspect(p: { s: Subject; reason: string; lists: RegistryLists | null; o
               <h3>{t('registerDevice')}</h3>
               <SchemaForm testid="device-form" schema={deviceSchema as JsonSchema} refs={REFS} value={device} hints={deviceHints}
                 error={err?.form === 'device' ? err : undefined}
-                onChange={(v) => { setDevice(v); setPoint((pt) => followDevice(pt, v.code as string | undefined, s.field)); }} />
+                onChange={(v) => { setDevice(v); setPoint((pt) => followDevice(pt, v.code as string | undefined, s.field)); setErr(null); }} />
             </>
           )}
           {s.fix !== 'none' && (
             <>
-              <h3>{t('registerPoint')}</h3>
-              <SchemaForm testid="point-form" schema={pointSchema as JsonSchema} refs={REFS} value={point} hints={pointHints} error={err?.form === 'point' ? err : undefined} onChange={setPoint} />
+              <h3>{s.fix === 'device' ? t('registerPoint2') : t('registerPoint')}</h3>
+              <SchemaForm testid="point-form" schema={pointSchema as JsonSchema} refs={REFS} value={point} hints={pointHints} error={err?.form === 'point' ? err : undefined}
+                onChange={(v) => { setPoint(v); setErr(null); }} />
             </>
           )}
           {err && <p class="banner bad" role="alert" data-testid="register-error">{err.message}</p>}

@@ -8,6 +8,8 @@ const OVERSCAN = 8;
 
 export function VirtualList<T>(p: {
   items: T[]; rowHeight: number; height: number; render: (item: T, index: number) => ComponentChildren; testid?: string;
+  /** Told the rows drawn (first inclusive, last exclusive) whenever they change: the page refreshes those first. */
+  onRange?: (first: number, last: number) => void;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const [top, setTop] = useState(0);
@@ -27,6 +29,7 @@ export function VirtualList<T>(p: {
   }, []);
   const first = Math.max(0, Math.floor(top / p.rowHeight) - OVERSCAN);
   const last = Math.min(p.items.length, Math.ceil((top + p.height) / p.rowHeight) + OVERSCAN);
+  useEffect(() => { p.onRange?.(first, last); }, [first, last, p.items]);
   const rows: ComponentChildren[] = [];
   for (let i = first; i < last; i++) rows.push(p.render(p.items[i]!, i));
   return (
