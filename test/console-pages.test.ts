@@ -94,7 +94,7 @@ const seeded = await Promise.all([post(seed), post([...history, { point: 'GS-001
 const seededMs = Date.now() - began;
 // The hub at rest with its registry and data (the aggregates and alarms of the seed computed), as an operator finds it.
 await Promise.all([hub.rollups.catchUp(), hub.alarms?.catchUp()]);
-const setupMs = `hub and browser ${upMs} ms, registry ${registryMs} ms, readings ${seededMs} ms, caught up ${Date.now() - began} ms`;
+const setupMs = `hub and browser ${upMs} ms, registry ${registryMs} ms, readings ${seededMs} ms, logged in ${Date.now() - began} ms`;
 
 const context: BrowserContext = await browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: 'Asia/Shanghai', locale: 'zh-CN' });
 const page: Page = await context.newPage();
@@ -107,7 +107,7 @@ async function logIn(key: string) {
   await page.click('button[type=submit]');
   await page.getByTestId('who').waitFor();
 }
-await Promise.all([hub.rollups.catchUp(), hub.alarms?.catchUp(), logIn(KEYS.read)]);
+await logIn(KEYS.read);
 clearInterval(setupAlive);
 const text = async (sel: string) => ((await page.locator(sel).first().textContent()) ?? '').trim();
 
@@ -143,7 +143,7 @@ t.test('Devices: 10,000 devices interactive within 1 s, virtualised, coloured st
   const frames = await page.evaluate(`(async () => {
     const list = document.querySelector('[data-testid=device-list]');
     const out = [];
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 20; i++) {
       const index = 2 + ((i * 7919) % 9970); // rows 2… are DV-00000…
       const code = 'DV-' + String(index - 2).padStart(5, '0');
       const t0 = performance.now();
@@ -153,7 +153,7 @@ t.test('Devices: 10,000 devices interactive within 1 s, virtualised, coloured st
     }
     return { frames: out.sort((a, b) => a - b), rows: list.querySelectorAll('.drow').length };
   })()`) as { frames: number[]; rows: number };
-  const median = frames.frames[15]!, p95 = frames.frames[28]!;
+  const median = frames.frames[10]!, p95 = frames.frames[18]!;
   t.ok(frames.rows > 10 && frames.rows < 80, `${frames.rows} rows in the DOM for ${N + 6} devices`);
   t.ok(median < 100, `scrolling: a jump's rows drawn in ${median.toFixed(1)} ms (median), ${p95.toFixed(1)} ms (p95)`);
 
