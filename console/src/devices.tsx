@@ -4,6 +4,7 @@
 // GET /v1/observations/latest for the devices in view every 2 s and for all of them as often as its size allows.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { getJson } from './api.ts';
+import { indicators } from './catalogue.ts';
 import { lang, t } from './i18n.ts';
 import { use } from './signal.ts';
 import { hashOf } from './router.ts';
@@ -23,14 +24,6 @@ const REGISTRY_MS = 60_000;
 const FIRST_ROWS = 60;
 
 interface Registry { index: IndexedDevice[]; indicators: Map<string, IndicatorDoc>; at: number }
-
-let indicatorCache: Promise<Map<string, IndicatorDoc>> | null = null;
-/** The indicator catalogue (it changes only with a hub upgrade): fetched once per page load. */
-export function indicators(): Promise<Map<string, IndicatorDoc>> {
-  indicatorCache ??= getJson<{ data: IndicatorDoc[] }>('/v1/indicators').then((r) => new Map(r.data.map((i) => [i.code, i])))
-    .catch((e: unknown) => { indicatorCache = null; throw e; });
-  return indicatorCache;
-}
 
 async function loadRegistry(): Promise<Registry> {
   const [sites, devices, points, ind] = await Promise.all([

@@ -9,7 +9,7 @@ import { lang, t } from './i18n.ts';
 import { use } from './signal.ts';
 import { go, hashOf, route } from './router.ts';
 import { Chart, LEVEL_COLOURS, type ChartSeries } from './chart.tsx';
-import { indicators } from './devices.tsx';
+import { indicators } from './catalogue.ts';
 import { flagsOf, fmtValue, isProblemFlag, type DeviceDoc, type IndicatorDoc, type Observation, type PointDoc, type SiteDoc } from './devices-model.ts';
 import { fmtTime, flagWord, indicatorName, unitLabel } from './format.ts';
 import { autoResolution, RANGES, thresholdBands, type Resolution, type ThresholdRule } from './series.ts';

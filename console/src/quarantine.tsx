@@ -8,7 +8,7 @@ import { lang, t, tMaybe } from './i18n.ts';
 import { use } from './signal.ts';
 import { hashOf } from './router.ts';
 import { IfCanWrite } from './write.tsx';
-import { indicators } from './devices.tsx';
+import { indicators } from './catalogue.ts';
 import { fmtTime, indicatorName } from './format.ts';
 import { groupQuarantine, suggestPointCode, type QuarantineEntry, type Subject } from './quarantine-model.ts';
 import type { DeviceDoc, IndicatorDoc, SiteDoc } from './devices-model.ts';
