@@ -95,8 +95,9 @@ export function Chart(p: { s: ChartSeries; from: number; to: number; bands: Band
         <text x={8} y={T + 4} class="axis-unit">{p.unit}</text>
         {env && <path d={env} class="envelope" data-testid="envelope" />}
         {line && <path d={line} class="series" data-testid="series" />}
-        {s.t.map((ms, i) => (s.marks[i]!.length > 0 && s.v[i] !== null
-          ? <circle key={`m${i}`} cx={x(ms)} cy={y(s.v[i]!)} r="4.5" class="flagged" data-testid="flagged-mark"><title>{s.marks[i]!.map(flagWord).join(', ')}</title></circle>
+        {s.t.map((ms, i) => (s.marks[i]!.length > 0
+          // A flagged reading without a value (the source said bad) is marked on the time axis.
+          ? <circle key={`m${i}`} cx={x(ms)} cy={s.v[i] === null ? H - B : y(s.v[i]!)} r="4.5" class="flagged" data-testid="flagged-mark"><title>{s.marks[i]!.map(flagWord).join(', ')}</title></circle>
           : null))}
         {s.t.length === 1 && s.v[0] !== null && <circle cx={x(s.t[0]!)} cy={y(s.v[0]!)} r="3" class="dot" />}
         {h !== null && (
