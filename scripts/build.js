@@ -48,6 +48,20 @@ function relocateAssetUrls(finalOutdir) {
 }
 
 /**
+ * esbuild plugin for the console: the registry's JSON Schemas it bundles (its forms are generated from them) lose their
+ * `$schema` (the draft's URL: an identifier, never fetched, but the bundle names no external URL at all).
+ */
+const schemaWithoutDraftUrl = {
+  name: 'schema-without-draft-url',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]schemas[\\/]json[\\/][^\\/]+\.schema\.json$/ }, async (args) => {
+      const { $schema: _draft, ...schema } = JSON.parse(await readFile(args.path, 'utf8'));
+      return { contents: JSON.stringify(schema), loader: 'json' };
+    });
+  },
+};
+
+/**
  * The console: one minified ES module and its CSS for the browser (Preact, JSX through esbuild), and index.html,
  * into `<work>/console/`. No external URL, no CDN: everything the page loads comes from the hub (docs/console.md).
  */
@@ -68,6 +82,7 @@ async function buildConsole(esbuild, root, work) {
     metafile: true,
     logLevel: 'warning',
     define: { 'process.env.NODE_ENV': '"production"' },
+    plugins: [schemaWithoutDraftUrl],
   }).catch((e) => { rmSync(work, { recursive: true, force: true }); throw e; });
   for (const f of consoleStatic) copyFileSync(join(root, f), join(out, basename(f)));
   return result;

@@ -13,22 +13,28 @@ export const session = signal<Session | null>(null);
 export const loginNotice = signal<string>('');
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) { super(message); }
+  /** `path`: the offending field as the hub named it (details.path), e.g. `/indicator` for a refused registry write. */
+  constructor(readonly status: number, readonly code: string, message: string, readonly path?: string) { super(message); }
 }
 
-async function request(path: string, key: string): Promise<Response> {
+async function request(path: string, key: string, init?: { method: string; body: unknown }): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(path, { headers: { authorization: `Bearer ${key}` }, cache: 'no-store' });
+    res = await fetch(path, {
+      method: init?.method ?? 'GET',
+      headers: { authorization: `Bearer ${key}`, ...(init ? { 'content-type': 'application/json' } : {}) },
+      body: init ? JSON.stringify(init.body) : undefined,
+      cache: 'no-store',
+    });
   } catch (e) {
     throw new ApiError(0, 'NETWORK', t('errNetwork', (e as Error).message));
   }
   if (res.ok) return res;
-  let code = 'HTTP', message = res.statusText;
-  try { ({ code, message } = await res.json() as { code: string; message: string }); } catch { /* not JSON */ }
+  let code = 'HTTP', message = res.statusText, details: { path?: string } | undefined;
+  try { ({ code, message, details } = await res.json() as { code: string; message: string; details?: { path?: string } }); } catch { /* not JSON */ }
   if (res.status === 401) throw new ApiError(401, code, t('errInvalid'));
-  if (res.status === 403) throw new ApiError(403, code, t('errForbidden'));
-  throw new ApiError(res.status, code, t('errServer', res.status, message));
+  if (res.status === 403) throw new ApiError(403, code, init ? t('errNoAdmin') : t('errForbidden'));
+  throw new ApiError(res.status, code, init ? `${code}: ${message}` : t('errServer', res.status, message), details?.path);
 }
 
 /** GET a JSON resource with the session's key. A key refused mid-session ends the session. */
@@ -40,11 +46,16 @@ export async function getText(path: string): Promise<string> {
   return (await authed(path)).text();
 }
 
-async function authed(path: string): Promise<Response> {
+/** PUT or POST a JSON body (registry writes, quarantine replay: admin keys only); the hub's answer as JSON. */
+export async function sendJson<T>(method: 'PUT' | 'POST', path: string, body: unknown): Promise<T> {
+  return (await authed(path, { method, body })).json() as Promise<T>;
+}
+
+async function authed(path: string, init?: { method: string; body: unknown }): Promise<Response> {
   const s = session.get();
   if (!s) throw new ApiError(401, 'AUTH_MISSING', t('errMissing'));
   try {
-    return await request(path, s.key);
+    return await request(path, s.key, init);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) logout(t('expired'));
     throw e;

@@ -6,6 +6,22 @@ import { ApiError, canWrite, login, loginNotice, logout, resume, session } from 
 import { lang, setLang, t } from './i18n.ts';
 import { use } from './signal.ts';
 import { Overview } from './overview.tsx';
+import { Devices } from './devices.tsx';
+import { PointDetail } from './point.tsx';
+import { Quarantine } from './quarantine.tsx';
+import { route, type PageName } from './router.ts';
+
+const NAV: Array<{ page: PageName; label: 'overview' | 'devices' | 'quarantine' }> = [
+  { page: 'overview', label: 'overview' }, { page: 'devices', label: 'devices' }, { page: 'quarantine', label: 'quarantine' },
+];
+
+function Page() {
+  const r = use(route);
+  if (r.page === 'devices') return <Devices />;
+  if (r.page === 'point') return <PointDetail key={r.arg} code={r.arg} />;
+  if (r.page === 'quarantine') return <Quarantine />;
+  return <Overview />;
+}
 
 function Login() {
   const notice = use(loginNotice);
@@ -40,6 +56,7 @@ function LangSwitch() {
 
 function App() {
   const s = use(session);
+  const r = use(route);
   use(lang);
   const [ready, setReady] = useState(false);
   useEffect(() => { void resume().finally(() => setReady(true)); }, []);
@@ -48,7 +65,11 @@ function App() {
     <div class="shell">
       <header>
         <span class="brand">{t('title')}</span>
-        {s && <nav><a class="active" href="#overview">{t('overview')}</a></nav>}
+        {s && (
+          <nav>
+            {NAV.map((n) => <a key={n.page} href={`#${n.page}`} data-nav={n.page} class={r.page === n.page || (n.page === 'devices' && r.page === 'point') ? 'active' : ''}>{t(n.label)}</a>)}
+          </nav>
+        )}
         <span class="spacer" />
         {s && (
           <span class="who" data-testid="who" data-scopes={s.scopes.join(',')}>
@@ -58,7 +79,7 @@ function App() {
         <LangSwitch />
         {s && <button type="button" class="link" onClick={() => logout()}>{t('logout')}</button>}
       </header>
-      {s ? <Overview /> : <Login />}
+      {s ? <Page /> : <Login />}
     </div>
   );
 }
