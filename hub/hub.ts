@@ -158,7 +158,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
       }
       return out;
     },
-  }, { keys, bodyLimit: c.server.body_limit_bytes, logger, version: hubVersion, adapterRoutes, audit: c.api.audit });
+  }, { keys, bodyLimit: c.server.body_limit_bytes, trustProxy: c.server.trust_proxy, logger, version: hubVersion, adapterRoutes, audit: c.api.audit });
   Object.freeze(adapterRoutes);
 
   let url = '';

@@ -38,6 +38,8 @@ import { registerAdapterRoutes, type AdapterRoute } from './adapter-routes.ts';
 export interface ApiOptions {
   keys: ApiKeyEntry[];
   bodyLimit: number;
+  /** Whose X-Forwarded-* headers to believe (config server.trust_proxy): fastify's trustProxy. */
+  trustProxy?: boolean | string[];
   logger: unknown;
   version: string;
   /** Routes adapters declared with ctx.http.route(). */
@@ -51,7 +53,7 @@ const isIngest = (req: FastifyRequest) => req.method === 'POST' && req.routeOpti
 export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyInstance> {
   // Per-request log lines are off: at ingest rates they would dominate; errors and audits are logged explicitly.
   const app = Fastify({
-    loggerInstance: o.logger as FastifyBaseLogger, bodyLimit: o.bodyLimit, logController: new LogController({ disableRequestLogging: true }),
+    loggerInstance: o.logger as FastifyBaseLogger, bodyLimit: o.bodyLimit, trustProxy: o.trustProxy ?? false, logController: new LogController({ disableRequestLogging: true }),
     // removeAdditional would silently drop a misspelt filter (?sites=…) and return everything: reject it instead.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     // Requests node's parser or fastify's router refuse never reach a route: answered here with a typed code too.

@@ -449,6 +449,10 @@ export interface Config {
      * Largest request body accepted.
      */
     body_limit_bytes?: number;
+    /**
+     * Behind a reverse proxy: whose X-Forwarded-For/-Host/-Proto headers to believe, so the links the hub writes (SensorThings @iot.selfLink and @iot.nextLink) name the address clients use. false: nobody's (the headers are ignored); true: any peer's; a list: only peers with these addresses or CIDR ranges (the proxy's). Set it only when every request comes through the proxy.
+     */
+    trust_proxy?: boolean | [string, ...string[]];
   };
   /**
    * Where observations are committed. Without `url` (and without DATABASE_URL) the embedded PGlite store in data_dir is used.

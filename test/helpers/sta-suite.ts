@@ -13,6 +13,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 export async function staSuite(t: Test, store: 'pglite' | 'postgres'): Promise<void> {
   const { hub, cleanup } = await startTestHub(store, (c) => {
     c.api.keys.push({ name: 'water-only', hash: hashKey(SCOPED), scopes: ['read'], scope: { enterprises: ['示范市自来水有限公司'] } });
+    c.server.trust_proxy = ['10.0.0.1']; // the reverse proxy of the links test below
   });
   t.teardown(cleanup);
 
@@ -77,6 +78,14 @@ export async function staSuite(t: Test, store: 'pglite' | 'postgres'): Promise<v
     const want = await v1(`point=WS-001-P1&from=${from}&to=${to}`);
     t.equal(want.length, 20);
     t.same(obs.items.map(asV1), want.map(fromV1), 'exactly the /v1 rows, in the same order');
+
+    // Behind a reverse proxy (server.trust_proxy): links name the address clients use, and only a trusted peer's
+    // X-Forwarded-* headers count.
+    const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'iot.city.example', 'x-forwarded-for': '203.0.113.9' };
+    const page = (remoteAddress: string) => hub.app.inject({ url: '/sta/v1.1/Things?$top=1', remoteAddress, headers: { ...auth(KEYS.read), ...forwarded } }).then((r) => r.json());
+    t.match((await page('10.0.0.1'))['@iot.nextLink'], /^https:\/\/iot\.city\.example\/sta\/v1\.1\/Things\?/, 'through the trusted proxy: its scheme and host');
+    t.match((await page('10.0.0.1')).value[0]['@iot.selfLink'], /^https:\/\/iot\.city\.example\/sta\/v1\.1\/Things\(/);
+    t.match((await page('192.0.2.7'))['@iot.nextLink'], /^http:\/\/localhost(:80)?\/sta\/v1\.1\/Things\?/, 'from any other peer: the headers are ignored');
 
     // The same question in one request with nested $expand, then its nested nextLink.
     const one = await get(`/sta/v1.1/Things?$filter=${enc("properties/code eq 'WS-001'")}&$expand=${enc(`Datastreams($filter=properties/code eq 'WS-001-P1';$expand=Observations($filter=phenomenonTime ge ${from} and phenomenonTime lt ${to};$orderby=phenomenonTime;$top=8;$count=true))`)}`);
