@@ -46,6 +46,9 @@ Usage:
                                       alarms and their handling (处置闭环) through a running hub's API
   lifeline rules backtest (--point|--device|--site C) --from T --to T --rule JSON|--rule-file FILE
                                       the alarms a rule would have raised over a past window (nothing written)
+  lifeline report daily|monthly [--date D | --month M] [--scope KEY=VALUE …] [--group G,…] --out FILE.xlsx|.csv|.json
+                                      data-quality report (completeness, online, timeliness, validity, alarms) from a
+                                      running hub's API, with progress [--url URL --key KEY]
   lifeline store status|retention [--dry-run]|migrate [--config FILE | --data-dir DIR] [--json]
                                       observation partitions: sizes, rows, oldest/newest, what retention drops next;
                                       apply retention now; move a pre-partition store into the partitioned layout
@@ -170,6 +173,7 @@ export async function main(argv: string[]): Promise<void> {
       case 'sim': return await sim(rest);
       case 'store': process.exitCode = await (await import('../store/cli.ts')).storeCommand(rest); return;
       case 'alarms': process.exitCode = await (await import('../alarms/cli.ts')).alarmsCommand(rest); return;
+      case 'report': process.exitCode = await (await import('../reports/cli.ts')).reportCommand(rest); return;
       case 'rules': process.exitCode = await (await import('../alarms/cli.ts')).rulesCommand(rest); return;
       case 'publish': process.exitCode = await (await import('../delivery/cli.ts')).publishCommand(rest); return;
       case 'opcua': return await (await import('../../adapters/opc_ua/cli.ts')).opcuaCommand(rest);
