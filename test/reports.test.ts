@@ -110,7 +110,15 @@ t.test('a scoped key sees only its enterprise', async (t) => {
   t.same(res.json().data.map((x: Row) => x.site ?? x.enterprise ?? x.domain), ['甲水务', 'RA-S1', 'water', 'RA-S1', 'RA-S1']);
   t.notMatch(res.body, /RB-|乙燃气|gas/, 'nothing of the other enterprise');
   t.equal(res.json().quarantined_unattributed, 0);
-  for (const f of ['csv', 'xlsx']) t.notMatch((await get(`/v1/reports/daily?date=2026-11-25&format=${f}&group=site,point`, ALPHA_KEY)).rawPayload.toString('latin1'), /RB-S1|RB-P1/, `${f}: neither`);
+  const csv = (await get('/v1/reports/daily?date=2026-11-25&format=csv', ALPHA_KEY)).rawPayload.toString('utf8');
+  t.match(csv, /RA-P1/);
+  t.notMatch(csv, /RB-|乙燃气|燃气/, 'CSV: neither');
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load((await get('/v1/reports/daily?date=2026-11-25&format=xlsx', ALPHA_KEY)).rawPayload as never);
+  const cells: string[] = [];
+  wb.eachSheet((ws) => ws.eachRow((row) => row.eachCell((c) => { cells.push(String(c.value)); })));
+  t.ok(cells.includes('RA-P1'), 'XLSX: its own point');
+  t.same(cells.filter((v) => /RB-|乙燃气|燃气/.test(v)), [], 'XLSX: nothing of the other');
   const hidden = await get('/v1/reports/daily?date=2026-11-25&site=RB-S1', ALPHA_KEY), unknown = await get('/v1/reports/daily?date=2026-11-25&site=NO-SUCH', ALPHA_KEY);
   t.same([hidden.statusCode, hidden.body.replace('RB-S1', 'X')], [unknown.statusCode, unknown.body.replace('NO-SUCH', 'X')], 'another enterprise\'s site answers as one that does not exist');
   t.same((await get('/v1/reports/daily?date=2026-11-25&enterprise=乙燃气', ALPHA_KEY)).json().data, [], 'and its enterprise as one that has nothing');

@@ -11,7 +11,6 @@ import { dayPeriod, monthPeriod, type Period } from '../../reports/period.ts';
 import { reportCsv } from '../../reports/csv.ts';
 import { writeReportXlsx, XLSX_MIME } from '../../reports/xlsx.ts';
 import type { ColumnContext } from '../../reports/columns.ts';
-import type { Domain } from '../../../schemas/generated/types.ts';
 
 interface ReportQuery { date?: string; month?: string; group?: string; format?: 'json' | 'csv' | 'xlsx'; enterprise?: string; site?: string; domain?: string; point?: string }
 
@@ -38,7 +37,7 @@ function parse(q: ReportQuery, deps: ApiDeps, req: FastifyRequest): { groups: Re
   const filter: ReportFilter = { enterprises: list(q.enterprise) };
   const domains = list(q.domain);
   for (const d of domains ?? []) if (!DOMAINS.includes(d)) throw bad('domain', `"${d.slice(0, 40)}" is not one of ${DOMAINS.join(', ')}`);
-  if (domains) filter.domains = domains as Domain[];
+  if (domains) filter.domains = domains;
   // A code outside the key's scope is answered exactly as an unregistered one.
   const sites = list(q.site), points = list(q.point);
   if (sites) filter.siteIds = sites.map((c) => { const s = reg.sites.get(c); if (!s || !siteVisible(reg, scope, s)) throw bad('site', `"${c}" is not registered`); return s.id; });
