@@ -18,6 +18,9 @@ const at = (ms: number) => new Date(ms).toISOString();
 const ALPHA_KEY = 'key-alpha';
 
 let now = DAY0;
+// The setup awaits with nothing of its own keeping the event loop alive (PGlite's work is not a handle): tap would end
+// the root test under it. A timer holds the loop until the setup is done (as in tenancy-matrix.test.ts).
+const setupAlive = setInterval(() => undefined, 1000);
 const { hub, cleanup } = await startTestHub('pglite', (c) => {
   c.registry = {
     sites: [
@@ -35,7 +38,6 @@ const { hub, cleanup } = await startTestHub('pglite', (c) => {
   c.reports = { timely_within_s: 4000, expected_interval_s: 60 };
   c.alarms.overrides = [{ point: 'RA-P2', rule: { id: 'high', kind: 'threshold', direction: 'upper', levels: [{ level: 2, raise: 1.5, clear: 1.2 }] } }];
 }, { now: () => now });
-t.teardown(cleanup);
 
 const post = async (records: unknown[]) => hub.app.inject({ method: 'POST', url: '/v1/observations', headers: auth(KEYS.ingest), payload: { records } });
 const get = (url: string, key: string = KEYS.read) => hub.app.inject({ url, headers: auth(key) });
@@ -77,6 +79,10 @@ await act('assess', DAY0 + 30 * Q + 3600_000);
 await act('dispatch', DAY0 + 30 * Q + 3600_000, { assignee: '维修一班' });
 await act('resolve', DAY0 + 30 * Q + 7200_000, { note: '已处置' });
 now = DAY0 + 36 * H; // 2026-11-26 12:00 Shanghai
+clearInterval(setupAlive);
+// Registered only now: with a teardown, tap ends the root test once it idles between two assertions, which the
+// setup's awaits above would look like.
+t.teardown(cleanup);
 
 t.test('daily, per point: completeness, online, timeliness, validity', async (t) => {
   const res = await get('/v1/reports/daily?date=2026-11-25');
