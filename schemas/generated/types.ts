@@ -1016,7 +1016,7 @@ export interface Indicator {
    */
   standards: string[];
   /**
-   * Expected reporting interval (s): the default of no_data alarm rules (docs/alarms.md) for points of this indicator.
+   * Expected reporting interval (s) of points of this indicator that name none: the readings reports expect (docs/reports.md) and the default of no_data alarm rules (docs/alarms.md).
    */
   expected_interval_s?: number;
   /**
@@ -1432,7 +1432,7 @@ export interface Point {
    */
   source_unit?: string;
   /**
-   * Expected reporting interval (s): the default of no_data alarm rules (docs/alarms.md) for this point; overrides the indicator's.
+   * Expected reporting interval (s): the readings reports expect of this point (docs/reports.md) and the default of no_data alarm rules (docs/alarms.md); overrides the indicator's.
    */
   expected_interval_s?: number;
   /**
