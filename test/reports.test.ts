@@ -199,7 +199,7 @@ t.test('lifeline report daily --out FILE.xlsx through a running hub', async (t) 
   const io = { out: (s: string) => said.push(s), err: (s: string) => said.push(s) };
   const file = join(dir, 'daily.xlsx');
   t.equal(await reportCommand(['daily', '--date', '2026-11-25', '--scope', 'enterprise=甲水务', '--out', file, '--url', url, '--key', KEYS.read], io), 0);
-  t.match(said.join('\n'), /computing[\s\S]*computed in[\s\S]*wrote .*daily\.xlsx: .*, 5 rows/, 'progress and a summary');
+  t.match(said.join('\n'), /asking the hub[\s\S]*computed in[\s\S]*wrote .*daily\.xlsx: .*, 5 rows/, 'progress and a summary');
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(readFileSync(file) as never);
   t.equal(wb.worksheets.length, 4);

@@ -55,7 +55,7 @@ export async function reportCommand(args: string[], io: { out: (s: string) => vo
   const say = (s: string) => { if (!v.quiet) io.err(s); };
   const t0 = performance.now();
   const secs = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
-  say(`report ${kind}${v.date ?? v.month ? ` ${v.date ?? v.month}` : ''}: the hub at ${base} is computing it…`);
+  say(`report ${kind}${v.date ?? v.month ? ` ${v.date ?? v.month}` : ''}: asking the hub at ${base}…`);
   const res = await fetch(new URL(`/v1/reports/${kind}?${q}`, base), { headers: { authorization: `Bearer ${key}` } }).catch((e: Error) => {
     throw new Error(`could not reach the hub at ${base} (${(e.cause as Error | undefined)?.message ?? e.message}): is it running? (--url, LIFELINE_URL)`);
   });
