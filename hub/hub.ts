@@ -25,6 +25,7 @@ import { createDelivery, type DeliveryEngine } from './delivery/engine.ts';
 import { createRoller, type Roller } from './rollups/roller.ts';
 import { hubVersion } from './version.ts';
 import { createAlarmEvaluator, type AlarmEvaluator } from './alarms/evaluator.ts';
+import { applyReportSettings } from './reports/settings.ts';
 
 export { hubVersion }; // defined in version.ts, so that `lifeline --help` does not load the hub
 
@@ -98,6 +99,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   progress('migrating the store');
   const applied = await migrate(db);
   if (applied.length) logger.info({ migrations: applied }, 'store migrated');
+  await applyReportSettings(db, { timelyWithinS: c.reports.timely_within_s });
   const layout = await prepareStoreLayout(db, c.store, () => clock.now(), progress);
   if (layout.moved || layout.movedFromDefault) logger.info(layout, 'store partitions maintained');
   const upkeep = scheduleMaintenance(db, {
@@ -151,6 +153,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
     publish: publish.targets().length ? publish : undefined,
     rollups,
     alarms: alarms && { levels: c.alarms.levels, clock, evaluator: alarms },
+    reports: { timelyWithinS: c.reports.timely_within_s, expectedIntervalS: c.reports.expected_interval_s, clock },
     adapterHealth: async () => {
       const out: Record<string, AdapterHealth> = {};
       for (const [id, a] of instances) {

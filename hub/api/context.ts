@@ -27,6 +27,8 @@ export interface ApiDeps {
   /** Alarms (absent when alarms.enabled is false): level names/colours, the hub clock for handling times, the evaluator. */
   /** File uploads (absent in API-only setups). */
   uploads?: UploadService;
+  /** Reports (reports.* config; docs/reports.md) and the hub clock their default periods follow. */
+  reports?: { timelyWithinS: number; expectedIntervalS: number; clock: { now(): number } };
   alarms?: { levels: Array<{ level: number; name: string; colour: string; ack_within_s?: number; resolve_within_s?: number }>; clock: { now(): number }; evaluator: AlarmEvaluator };
 }
 

@@ -33,6 +33,7 @@ import consoleRoutes from './routes/console.ts';
 import sta from './routes/sta.ts';
 import uploads from './routes/uploads.ts';
 import alarmRules from './routes/alarm-rules.ts';
+import reports from './routes/reports.ts';
 import { registerAdapterRoutes, type AdapterRoute } from './adapter-routes.ts';
 
 export interface ApiOptions {
@@ -160,7 +161,7 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  for (const m of [ops, indicators, registry, observations, aggregate, quarantine, adapters, publish, alarms, consoleRoutes, sta, uploads, alarmRules]) m(app, deps);
+  for (const m of [ops, indicators, registry, observations, aggregate, quarantine, adapters, publish, alarms, consoleRoutes, sta, uploads, alarmRules, reports]) m(app, deps);
   if (stored) keysRoutes(app, deps, stored, keys);
   if (deps.db) auditRoutes(app, deps, audit);
   await registerAdapterRoutes(app, o.adapterRoutes ?? []);

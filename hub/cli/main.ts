@@ -28,6 +28,9 @@ Usage:
                                       alarms and their handling (处置闭环) through a running hub's API
   lifeline rules backtest (--point|--device|--site C) --from T --to T --rule JSON|--rule-file FILE
                                       the alarms a rule would have raised over a past window (nothing written)
+  lifeline report daily|monthly [--date D | --month M] [--scope KEY=VALUE …] [--group G,…] --out FILE.xlsx|.csv|.json
+                                      data-quality report (completeness, online, timeliness, validity, alarms) from a
+                                      running hub's API, with progress [--url URL --key KEY]
   lifeline store status|retention [--dry-run]|migrate [--config FILE | --data-dir DIR] [--json]
                                       observation partitions: sizes, rows, oldest/newest, what retention drops next;
                                       apply retention now; move a pre-partition store into the partitioned layout
@@ -130,6 +133,7 @@ export async function main(argv: string[]): Promise<void> {
       case 'upload': process.exitCode = await (await import('../uploads/cli.ts')).uploadCommand(rest); return;
       case 'store': process.exitCode = await (await import('../store/cli.ts')).storeCommand(rest); return;
       case 'alarms': process.exitCode = await (await import('../alarms/cli.ts')).alarmsCommand(rest); return;
+      case 'report': process.exitCode = await (await import('../reports/cli.ts')).reportCommand(rest); return;
       case 'rules': process.exitCode = await (await import('../alarms/cli.ts')).rulesCommand(rest); return;
       case 'publish': process.exitCode = await (await import('../delivery/cli.ts')).publishCommand(rest); return;
       case 'hash-key':

@@ -21,6 +21,7 @@ export type HubConfig = Config & {
   api: { keys: NonNullable<NonNullable<Config['api']>['keys']> };
   registry: { sites: NonNullable<NonNullable<Config['registry']>['sites']>; devices: NonNullable<NonNullable<Config['registry']>['devices']>; points: NonNullable<NonNullable<Config['registry']>['points']> };
   alarms: Required<NonNullable<Config['alarms']>>;
+  reports: Required<NonNullable<Config['reports']>>;
   plugins: string[];
   adapters: Record<string, Record<string, unknown>>;
 };

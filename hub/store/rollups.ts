@@ -16,20 +16,26 @@ export const INTERVALS: RollupInterval[] = ['1m', '1h', '1d'];
  */
 export const SUSPECT_FLAGS = ['out_of_range', 'future_time', 'uncertain', 'bad'] as const;
 const FLAGGED = `(o.source_flag <> 'N' OR o.flags && '{${SUSPECT_FLAGS.join(',')}}'::text[])`;
+// Migration 014 (reports, docs/reports.md): readings received within the configured delay of their data time, and
+// the buckets one level down holding data (an hour's minutes, a day's hours; 1 on a minute). A finer bucket rolled
+// before 014 has no on_time: the coarser one then has none either (unknown, not 0).
+const ON_TIME = `count(*) FILTER (WHERE o.received_at <= o.time + (SELECT make_interval(secs => timely_within_s) FROM report_setting))`;
+const ON_TIME_UP = 'CASE WHEN count(r.on_time) = count(*) THEN sum(r.on_time) END';
 
 const COLS = `point_id, interval, bucket, device_id, site_id, indicator, unit, count, sum, min, max,
-  first_time, first_value, last_time, last_value, flagged`;
+  first_time, first_value, last_time, last_value, flagged, on_time, filled`;
 // A bucket whose recomputation equals what is stored is not rewritten and not returned, so the buckets above it are
 // not recomputed either: a replay, or a duplicate-only batch, costs reads only.
 const UPSERT = `ON CONFLICT (point_id, interval, bucket) DO UPDATE SET device_id = excluded.device_id,
   site_id = excluded.site_id, indicator = excluded.indicator, unit = excluded.unit, count = excluded.count,
   sum = excluded.sum, min = excluded.min, max = excluded.max, first_time = excluded.first_time,
   first_value = excluded.first_value, last_time = excluded.last_time, last_value = excluded.last_value,
-  flagged = excluded.flagged
+  flagged = excluded.flagged, on_time = excluded.on_time, filled = excluded.filled
   WHERE (rollup.count, rollup.sum, rollup.min, rollup.max, rollup.first_time, rollup.first_value, rollup.last_time,
-         rollup.last_value, rollup.flagged, rollup.device_id, rollup.site_id, rollup.indicator, rollup.unit)
+         rollup.last_value, rollup.flagged, rollup.device_id, rollup.site_id, rollup.indicator, rollup.unit, rollup.on_time, rollup.filled)
     IS DISTINCT FROM (excluded.count, excluded.sum, excluded.min, excluded.max, excluded.first_time, excluded.first_value,
-         excluded.last_time, excluded.last_value, excluded.flagged, excluded.device_id, excluded.site_id, excluded.indicator, excluded.unit)`;
+         excluded.last_time, excluded.last_value, excluded.flagged, excluded.device_id, excluded.site_id, excluded.indicator, excluded.unit,
+         excluded.on_time, excluded.filled)`;
 
 // $1 observation ids, $2 zone. The touched minutes are recomputed from every rtd row in them (not only the new ones).
 export const MINUTES = `
@@ -40,7 +46,7 @@ WITH t AS (
   INSERT INTO rollup (${COLS})
   SELECT t.point_id, '1m', t.b, max(o.device_id), max(o.site_id), max(o.indicator), max(o.unit), count(*), sum(o.value),
          min(o.value), max(o.value), min(o.time), (array_agg(o.value ORDER BY o.time))[1],
-         max(o.time), (array_agg(o.value ORDER BY o.time DESC))[1], count(*) FILTER (WHERE ${FLAGGED})
+         max(o.time), (array_agg(o.value ORDER BY o.time DESC))[1], count(*) FILTER (WHERE ${FLAGGED}), ${ON_TIME}, 1
   FROM t JOIN observation o ON o.point_id = t.point_id AND o.kind = 'rtd' AND o.value IS NOT NULL
    AND o.time >= t.b AND o.time < t.b + interval '1 minute'
   GROUP BY t.point_id, t.b
@@ -58,7 +64,7 @@ WITH t AS (
   INSERT INTO rollup (${COLS})
   SELECT t.point_id, '${to}', t.b, max(r.device_id), max(r.site_id), max(r.indicator), max(r.unit), sum(r.count), sum(r.sum),
          min(r.min), max(r.max), min(r.first_time), (array_agg(r.first_value ORDER BY r.first_time))[1],
-         max(r.last_time), (array_agg(r.last_value ORDER BY r.last_time DESC))[1], sum(r.flagged)
+         max(r.last_time), (array_agg(r.last_value ORDER BY r.last_time DESC))[1], sum(r.flagged), ${ON_TIME_UP}, count(*)
   FROM t JOIN rollup r ON r.point_id = t.point_id AND r.interval = '${from}'
    AND r.bucket >= t.b AND r.bucket < t.b + interval '${span}' AND date_trunc('${unit}', r.bucket, $3) = t.b
   GROUP BY t.point_id, t.b
@@ -76,7 +82,7 @@ WITH agg AS (
   INSERT INTO rollup (${COLS})
   SELECT o.point_id, '1m', date_trunc('minute', o.time, $3), max(o.device_id), max(o.site_id), max(o.indicator), max(o.unit),
          count(*), sum(o.value), min(o.value), max(o.value), min(o.time), (array_agg(o.value ORDER BY o.time))[1],
-         max(o.time), (array_agg(o.value ORDER BY o.time DESC))[1], count(*) FILTER (WHERE ${FLAGGED})
+         max(o.time), (array_agg(o.value ORDER BY o.time DESC))[1], count(*) FILTER (WHERE ${FLAGGED}), ${ON_TIME}, 1
   FROM observation o
   WHERE o.kind = 'rtd' AND o.value IS NOT NULL AND o.time >= to_timestamp($1 / 1000.0) AND o.time < to_timestamp($2 / 1000.0)
   GROUP BY o.point_id, date_trunc('minute', o.time, $3)
@@ -111,7 +117,7 @@ WITH agg AS (
   INSERT INTO rollup (${COLS})
   SELECT r.point_id, '${to}', date_trunc('${unit}', r.bucket, $3), max(r.device_id), max(r.site_id), max(r.indicator), max(r.unit),
          sum(r.count), sum(r.sum), min(r.min), max(r.max), min(r.first_time), (array_agg(r.first_value ORDER BY r.first_time))[1],
-         max(r.last_time), (array_agg(r.last_value ORDER BY r.last_time DESC))[1], sum(r.flagged)
+         max(r.last_time), (array_agg(r.last_value ORDER BY r.last_time DESC))[1], sum(r.flagged), ${ON_TIME_UP}, count(*)
   FROM unnest($4::int[]) AS p(id) JOIN rollup r ON r.point_id = p.id AND r.interval = '${from}'
    AND r.bucket >= ${RANGE_LO(unit)} AND r.bucket < ${RANGE_HI(unit)} + interval '${span}'
   WHERE date_trunc('${unit}', r.bucket, $3) <= ${RANGE_HI(unit)}

@@ -748,6 +748,19 @@ export interface Config {
     }[];
   };
   /**
+   * Data-quality reports (GET /v1/reports/daily and /monthly, `lifeline report`; docs/reports.md).
+   */
+  reports?: {
+    /**
+     * A reading received at most this long after its data time counts as on time (及时率). Stored with each rollup as it is rolled: a change applies to readings rolled from then on.
+     */
+    timely_within_s?: number;
+    /**
+     * Expected reporting interval (s) of a point that names none (neither on the point nor on its indicator): the basis of its expected readings (数据完整率).
+     */
+    expected_interval_s?: number;
+  };
+  /**
    * Adapters to run, keyed by adapter id; each value is that adapter's config (validated against its own schema).
    */
   adapters?: {
@@ -1007,7 +1020,7 @@ export interface Indicator {
    */
   standards: string[];
   /**
-   * Expected reporting interval (s): the default of no_data alarm rules (docs/alarms.md) for points of this indicator.
+   * Expected reporting interval (s) of points of this indicator that name none: the readings reports expect (docs/reports.md) and the default of no_data alarm rules (docs/alarms.md).
    */
   expected_interval_s?: number;
   /**
@@ -1423,7 +1436,7 @@ export interface Point {
    */
   source_unit?: string;
   /**
-   * Expected reporting interval (s): the default of no_data alarm rules (docs/alarms.md) for this point; overrides the indicator's.
+   * Expected reporting interval (s): the readings reports expect of this point (docs/reports.md) and the default of no_data alarm rules (docs/alarms.md); overrides the indicator's.
    */
   expected_interval_s?: number;
   /**
@@ -1475,6 +1488,159 @@ export interface QuarantineEntry {
    */
   text_sanitised: boolean;
   replayed_at?: string | null;
+}
+
+export type Group = "enterprise" | "site" | "domain" | "point";
+
+/**
+ * A data-quality report (定制化报表) over one day or one calendar month of the hub's time zone: completeness (数据完整率), online (在线率), timeliness (及时率) and validity (有效率) rates, flagged and quarantined readings, alarms per level and mean handling times, per enterprise, site, domain and point. Computed from the day rollups, the quarantine and the alarms; docs/reports.md defines every figure.
+ */
+export interface Report {
+  /**
+   * daily: one day; monthly: one calendar month.
+   */
+  kind: "daily" | "monthly";
+  /**
+   * The day (YYYY-MM-DD) or month (YYYY-MM) reported, in the hub's time zone.
+   */
+  period: string;
+  /**
+   * The hub's time zone, whose days the period follows.
+   */
+  timezone: string;
+  /**
+   * Period start (inclusive), UTC.
+   */
+  from: string;
+  /**
+   * Period end (exclusive), UTC.
+   */
+  to: string;
+  /**
+   * The period had not ended at generated_at: readings are expected only up to then.
+   */
+  partial: boolean;
+  /**
+   * When the report was computed (the hub clock).
+   */
+  generated_at: string;
+  /**
+   * reports.timely_within_s now (rollups keep the value in force when they were rolled).
+   */
+  timely_within_s: number;
+  /**
+   * How far the rollups were behind the newest committed readings when the report was computed (0: caught up).
+   */
+  rollup_lag_s: number;
+  /**
+   * The groupings in `data`, in order.
+   */
+  groups: Group[];
+  /**
+   * Quarantined readings of the period that name no registered point, device or identity (so no row holds them). Counted only when neither the key's scope nor a filter narrows the report; else 0.
+   */
+  quarantined_unattributed: number;
+  /**
+   * The rows, grouping by grouping (in `groups` order), sorted by name within one.
+   */
+  data: Row[];
+}
+export interface Row {
+  group: Group;
+  /**
+   * Site `enterprise` (所属企业); null on domain rows and for sites that name none.
+   */
+  enterprise: string | null;
+  /**
+   * Site domain; null on enterprise rows.
+   */
+  domain: string | null;
+  /**
+   * Site code (site and point rows).
+   */
+  site: string | null;
+  /**
+   * Site name (站名; site and point rows).
+   */
+  site_name: string | null;
+  /**
+   * Point code (point rows).
+   */
+  point: string | null;
+  /**
+   * Indicator code (point rows).
+   */
+  indicator: string | null;
+  /**
+   * Registered points in the row.
+   */
+  points: number;
+  /**
+   * Readings expected: per point and day, the elapsed part of the day ÷ the point's expected interval, rounded down.
+   */
+  expected: number;
+  /**
+   * Real-time readings with a value stored for the period (duplicates once), late ones included.
+   */
+  received: number;
+  /**
+   * received − flagged.
+   */
+  valid: number;
+  /**
+   * Readings whose source flag is not N or that carry out_of_range, future_time, uncertain or bad.
+   */
+  flagged: number;
+  /**
+   * Readings received within reports.timely_within_s of their data time.
+   */
+  on_time: number;
+  /**
+   * Hours the points should have data in: per point and day, the elapsed whole hours, or the readings expected when fewer.
+   */
+  hours_expected: number;
+  /**
+   * Of those, the hours with at least one reading.
+   */
+  hours_online: number;
+  /**
+   * Readings quarantined on arrival in the period that name a point (or device) of the row.
+   */
+  quarantined: number;
+  /**
+   * Alarms raised in the period.
+   */
+  alarms: number;
+  /**
+   * Alarms raised in the period by their most severe level (peak_level), keyed "1" (most severe) … ; every configured level is present.
+   */
+  alarms_by_level: {
+    [k: string]: number;
+  };
+  /**
+   * Mean time (s) from raise to acknowledgement (接警) of the period's alarms that were acknowledged; null when none.
+   */
+  mean_ack_s: number | null;
+  /**
+   * Mean time (s) from raise to resolution (处置) of the period's alarms that were resolved; null when none.
+   */
+  mean_resolve_s: number | null;
+  /**
+   * 数据完整率: valid readings (at most the expected ones per point and day) ÷ expected.
+   */
+  completeness: number | null;
+  /**
+   * 在线率: hours_online ÷ hours_expected.
+   */
+  online: number | null;
+  /**
+   * 及时率: on_time ÷ received.
+   */
+  timeliness: number | null;
+  /**
+   * 有效率: valid ÷ received.
+   */
+  validity: number | null;
 }
 
 /**
