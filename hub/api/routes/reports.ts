@@ -9,7 +9,6 @@ import { rollupLag } from '../../store/rollups.ts';
 import { computeReport, GROUPS, type ReportFilter, type ReportGroup } from '../../reports/compute.ts';
 import { dayPeriod, monthPeriod, type Period } from '../../reports/period.ts';
 import { reportCsv } from '../../reports/csv.ts';
-import { writeReportXlsx, XLSX_MIME } from '../../reports/xlsx.ts';
 import type { ColumnContext } from '../../reports/columns.ts';
 
 interface ReportQuery { date?: string; month?: string; group?: string; format?: 'json' | 'csv' | 'xlsx'; enterprise?: string; site?: string; domain?: string; point?: string }
@@ -61,6 +60,8 @@ async function answer(deps: ApiDeps, req: FastifyRequest<{ Querystring: ReportQu
     return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${file}.csv"`).send(reportCsv(report.rows, c));
   }
   if (format === 'xlsx') {
+    // exceljs costs ~0.7 s of CPU to load: only an XLSX report pays it, not every hub start.
+    const { writeReportXlsx, XLSX_MIME } = await import('../../reports/xlsx.ts');
     const pulled = (req.pulled = { rows: report.rows.length, bytes: 0 });
     const out = new Transform({ transform(chunk: Buffer, _e, done) { pulled.bytes += chunk.length; done(null, chunk); } });
     const title = `城市生命线数据质量${period.kind === 'daily' ? '日报' : '月报'} ${period.label}（${deps.timezone}）`;
