@@ -101,8 +101,13 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   const layout = await prepareStoreLayout(db, c.store, () => clock.now(), progress);
   if (layout.moved || layout.movedFromDefault) logger.info(layout, 'store partitions maintained');
   const upkeep = scheduleMaintenance(db, {
+<<<<<<< ours
     retention: retentionOf(c.store), daysAhead: c.store.partitions_ahead_days ?? 3, now: () => clock.now(), auditRetentionDays: c.api.audit?.retention_days === undefined ? 180 : c.api.audit.retention_days,
     onResult: (r) => { if (r.created.length || r.dropped.length || r.auditPruned) logger.info(r, 'store partitions maintained'); },
+=======
+    retention: retentionOf(c.store), daysAhead: c.store.partitions_ahead_days ?? 3, now: () => clock.now(),
+    onResult: (r) => { if (r.created.length || r.dropped.length || r.packed.length) logger.info(r, 'store partitions maintained'); },
+>>>>>>> theirs
     onError: (e) => logger.error({ err: e }, 'store partition maintenance failed'),
   });
   progress('loading the registry');

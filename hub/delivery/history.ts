@@ -3,6 +3,7 @@
 import type { SqlDriver } from '../store/driver.ts';
 import type { StoredObservationRow } from '../store/observations.ts';
 import { rowToObservation } from '../store/observation-shape.ts';
+import { packBounds } from '../store/pack.ts';
 import type { HistoryQuery, HistoryReader } from '../sdk/publisher.ts';
 
 type JoinedRow = StoredObservationRow & { point_code: string | null; device_code: string | null; site_code: string | null };
@@ -21,7 +22,8 @@ export function createHistoryReader(db: SqlDriver, opts: HistoryReaderOptions = 
     async *read(q: HistoryQuery) {
       const pageSize = Math.max(1, Math.min(q.pageSize ?? 500, 10_000));
       const base: unknown[] = [q.kind, q.from.getTime(), q.to.getTime()];
-      const w = ['o.kind = $1', 'o.time >= to_timestamp($2 / 1000.0)', 'o.time <= to_timestamp($3 / 1000.0)'];
+      const w = ['o.kind = $1', 'o.time >= to_timestamp($2 / 1000.0)', 'o.time <= to_timestamp($3 / 1000.0)',
+        packBounds('to_timestamp($2 / 1000.0)', 'to_timestamp($3 / 1000.0)', 'o')];
       const any = (col: string, list: string[] | undefined) => {
         if (!list) return;
         base.push(list);

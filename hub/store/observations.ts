@@ -2,12 +2,13 @@
 import type { Queryable, SqlDriver } from './driver.ts';
 import { identityKey, type ObservationRow, type QuarantineRow } from './rows.ts';
 import { tagIdsOf } from './tags.ts';
+import { packBounds } from './pack.ts';
 
 /** The plain batch insert of observations (bench/ingest measures the raw store rate with exactly this). */
 export const INSERT_OBSERVATIONS = `
   INSERT INTO observation_data (point_id, tag, kind, time, value, avg, min, max, cou, warnings, message_id, received_at, raw_value)
   SELECT u.p, u.g, u.k, to_timestamp(u.t / 1000.0), u.v, u.a, u.mn, u.mx, u.c,
-         CASE WHEN u.w = '' THEN NULL ELSE string_to_array(u.w, ',') END, u.m, to_timestamp($13 / 1000.0), u.rv
+         CASE WHEN u.w = '' THEN NULL ELSE u.w::text[] END, u.m, to_timestamp($13 / 1000.0), u.rv
   FROM unnest($1::int[], $2::int[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[],
               $9::float8[], $10::text[], $11::text[], $12::float8[])
        AS u(p, g, k, t, v, a, mn, mx, c, w, m, rv)
@@ -93,7 +94,7 @@ export async function observationParams(db: Queryable, store: object, rows: Obse
     const r = rows[i]!;
     cols[0]![i] = r.pointId; cols[1]![i] = tags[i]; cols[2]![i] = r.kind; cols[3]![i] = r.timeMs; cols[4]![i] = r.value;
     cols[5]![i] = r.avg; cols[6]![i] = r.min; cols[7]![i] = r.max; cols[8]![i] = r.cou;
-    cols[9]![i] = r.warnings.length ? r.warnings.join(',') : ''; cols[10]![i] = r.messageId; cols[11]![i] = r.rawValue;
+    cols[9]![i] = r.warnings.length ? textArray(r.warnings) : ''; cols[10]![i] = r.messageId; cols[11]![i] = r.rawValue;
   }
   return [...cols.map((c, j) => (TEXT_COLS.has(j) ? textArray(c) : numArray(c))), receivedAtMs];
 }
@@ -189,8 +190,11 @@ function where(f: Omit<ObservationFilter, 'limit' | 'after'>, params: unknown[])
   if (f.siteIds) add((n) => `site_id = ANY(${n}::int[])`, f.siteIds);
   if (f.indicators) add((n) => `indicator = ANY(${n}::text[])`, f.indicators);
   if (f.kind) add((n) => `kind = ${n}`, f.kind);
-  if (f.fromMs !== undefined) add((n) => `time >= to_timestamp(${n} / 1000.0)`, f.fromMs);
-  if (f.toMs !== undefined) add((n) => `time < to_timestamp(${n} / 1000.0)`, f.toMs);
+  let lo: string | undefined, hi: string | undefined;
+  if (f.fromMs !== undefined) add((n) => `time >= ${(lo = `to_timestamp(${n} / 1000.0)`)}`, f.fromMs);
+  if (f.toMs !== undefined) add((n) => `time < ${(hi = `to_timestamp(${n} / 1000.0)`)}`, f.toMs);
+  // Packed days (migration 013): only the packs overlapping the range are read.
+  if (lo !== undefined || hi !== undefined) w.push(packBounds(lo, hi));
   return w;
 }
 
@@ -202,7 +206,8 @@ export async function queryObservations(db: Queryable, f: ObservationFilter): Pr
     params.push(f.after.timeMs, f.after.id);
     // The row comparison alone is no index condition; the time bound it implies lets a point's pages range-scan
     // the (point_id, kind, time) index from the cursor on.
-    w.push(`(time, id) > (to_timestamp($${params.length - 1} / 1000.0), $${params.length}::bigint)`, `time >= to_timestamp($${params.length - 1} / 1000.0)`);
+    w.push(`(time, id) > (to_timestamp($${params.length - 1} / 1000.0), $${params.length}::bigint)`, `time >= to_timestamp($${params.length - 1} / 1000.0)`,
+      packBounds(`to_timestamp($${params.length - 1} / 1000.0)`, undefined));
   }
   params.push(f.limit);
   const sql = `SELECT ${COLUMNS} FROM observation ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY time, observation.id LIMIT $${params.length}`;
@@ -240,14 +245,25 @@ export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'lim
     ? `SELECT ${COLUMNS} FROM (
          SELECT od.id, od.point_id, t.device_id, t.site_id, t.indicator, od.kind, od.time, od.value, od.avg, od.min, od.max, od.cou,
                 t.unit, t.source_flag, t.flags, coalesce(od.warnings, '{}'::text[]) AS warnings, t.adapter, od.message_id,
-                od.received_at, od.raw_value, t.raw_unit
+                od.received_at, od.raw_value, t.raw_unit, '-infinity'::timestamptz AS pack_lo, 'infinity'::timestamptz AS pack_hi
          FROM observation_latest l
-         CROSS JOIN LATERAL (SELECT * FROM observation_data od WHERE od.point_id = l.point_id AND od.kind = l.kind AND od.time = l.time
-                             AND od.id = l.id OFFSET 0) od
+         CROSS JOIN LATERAL ((SELECT od.id, od.time, od.received_at, od.value, od.point_id, od.tag, od.kind, od.avg, od.min, od.max, od.cou,
+                                     od.raw_value, od.message_id, od.warnings
+                              FROM observation_data od WHERE od.point_id = l.point_id AND od.kind = l.kind AND od.time = l.time AND od.id = l.id OFFSET 0)
+                             UNION ALL
+                             -- A point silent since its partition was packed (migration 013): its reading from the pack.
+                             (SELECT u.id, u.time, u.received_at, u.value, pk.point_id, u.tag, pk.kind, u.avg, u.min, u.max, u.cou, u.raw, u.msg,
+                                     u.warn::text[]
+                              FROM observation_pack pk
+                              CROSS JOIN LATERAL unnest(pk.ids, pk.times, pk.received, pk.vals, pk.tags, pk.avgs, pk.mins, pk.maxs, pk.cous, pk.raws, pk.msgs, pk.warns)
+                                AS u(id, time, received_at, value, tag, avg, min, max, cou, raw, msg, warn)
+                              WHERE pk.point_id = l.point_id AND pk.kind = l.kind AND pk.hi >= l.time AND pk.lo <= l.time AND u.time = l.time AND u.id = l.id)
+                             LIMIT 1) od
          CROSS JOIN LATERAL (SELECT * FROM observation_tag t WHERE t.id = od.tag OFFSET 0) t
          WHERE ${latest()}) observation
        WHERE ${w.join(' AND ')} ORDER BY point_id`
     : `SELECT DISTINCT ON (point_id) ${COLUMNS} FROM observation WHERE ${w.join(' AND ')} ORDER BY point_id, time DESC, observation.id DESC`;
+  // (the "as of" read above is bounded by where(): packs after `to` are not read)
   return (await db.query<StoredObservationRow>(sql, params)).rows;
 }
 

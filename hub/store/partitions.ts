@@ -177,11 +177,16 @@ export function expired(p: { kind?: string; toMs?: number }, retention: Retentio
   return typeof days === 'number' && days > 0 && p.toMs <= nowMs - days * DAY_MS;
 }
 
-/** The partitions the next retention run drops (names only: cheap, no per-partition scan). */
-export async function retentionPlan(db: Queryable, retention: Retention, nowMs: number): Promise<string[]> {
+/** Every leaf partition's name. */
+export async function listPartitionNames(db: Queryable): Promise<string[]> {
   const r = await db.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_partition_tree('observation_data') t JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf ORDER BY 1`);
-  return r.rows.map((x) => x.name).filter((n) => { const p = parsePartitionName(n); return p !== undefined && expired(p, retention, nowMs); });
+  return r.rows.map((x) => x.name);
+}
+
+/** The partitions the next retention run drops (names only: cheap, no per-partition scan). */
+export async function retentionPlan(db: Queryable, retention: Retention, nowMs: number): Promise<string[]> {
+  return (await listPartitionNames(db)).filter((n) => { const p = parsePartitionName(n); return p !== undefined && expired(p, retention, nowMs); });
 }
 
 /**
@@ -192,7 +197,13 @@ export async function applyRetention(db: SqlDriver, retention: Retention, nowMs:
   const dropped: string[] = [];
   for (const name of await retentionPlan(db, retention, nowMs)) {
     await underLock(db, async (tx) => {
-      if (await tableExists(tx, name)) { await tx.query(`DROP TABLE ${name}`); dropped.push(name); }
+      if (await tableExists(tx, name)) {
+        await tx.query(`DROP TABLE ${name}`);
+        // Its packed readings (migration 013) go with it: one pack per point and kind, not a DELETE per reading.
+        const p = parsePartitionName(name)!;
+        await tx.query(`DELETE FROM observation_pack WHERE kind = $1 AND lo >= to_timestamp($2 / 1000.0) AND hi < to_timestamp($3 / 1000.0)`, [p.kind, p.fromMs, p.toMs]);
+        dropped.push(name);
+      }
     });
   }
   return dropped;

@@ -22,9 +22,13 @@ export function spanOf(rows: ReadonlyArray<SpanRow>): TimeSpan | undefined {
   return lo !== undefined && hi !== undefined ? { lo, hi } : undefined;
 }
 
-/** `id = ANY(ids)`, and within the span when there is one; pushes the span's parameters onto `params`. */
+/**
+ * `id = ANY(ids)`, and within the span when there is one; pushes the span's parameters onto `params`. For `observation`
+ * (the view): the span bounds the packed days read too (migration 013), so a batch of new rows reads no pack.
+ */
 export function byIdsWhere(idsParam: string, span: TimeSpan | undefined, params: unknown[]): string {
   if (!span) return `id = ANY(${idsParam}::bigint[])`;
   params.push(span.lo, span.hi);
-  return `id = ANY(${idsParam}::bigint[]) AND time >= $${params.length - 1}::timestamptz AND time <= $${params.length}::timestamptz`;
+  const lo = `$${params.length - 1}::timestamptz`, hi = `$${params.length}::timestamptz`;
+  return `id = ANY(${idsParam}::bigint[]) AND time >= ${lo} AND time <= ${hi} AND pack_hi >= ${lo} AND pack_lo <= ${hi}`;
 }

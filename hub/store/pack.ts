@@ -1,0 +1,63 @@
+// Packed days (migration 013): a closed time partition's rows become one observation_pack row per point and kind,
+// the readings as arrays in time order; the partition is truncated and keeps taking late data, deduplicated against
+// the packs by a trigger. `observation` reads both. Each pack names its time span (lo, hi): reads that may reach old
+// days bound it (packBounds) so PostgreSQL reads only the packs they need.
+import type { SqlDriver } from './driver.ts';
+import { listPartitionNames, parsePartitionName, tableExists, underLock } from './partitions.ts';
+
+const DAY_MS = 86_400_000;
+
+/** A partition's rows into packs, then the partition emptied and given the dedup trigger. Returns the readings packed. */
+export async function packPartition(db: SqlDriver, name: string): Promise<number> {
+  if (!parsePartitionName(name)) throw new Error(`${name} is not a time partition of observation_data`);
+  return underLock(db, async (tx) => {
+    if (!(await tableExists(tx, name))) return 0;
+    // Inserts into the partition (late data) wait until the packs are committed; reads go on.
+    await tx.query(`LOCK TABLE ${name} IN SHARE ROW EXCLUSIVE MODE`);
+    const some = (col: string, expr = col) => `CASE WHEN count(${col}) > 0 THEN array_agg(${expr} ORDER BY time) END`;
+    const r = await tx.query<{ n: number }>(`WITH p AS (
+        INSERT INTO observation_pack (point_id, kind, lo, hi, n, ids, times, received, vals, tags, avgs, mins, maxs, cous, raws, msgs, warns)
+        SELECT point_id, kind, min(time), max(time), count(*), array_agg(id ORDER BY time), array_agg(time ORDER BY time),
+               array_agg(received_at ORDER BY time), array_agg(value ORDER BY time), array_agg(tag ORDER BY time),
+               ${some('avg')}, ${some('min')}, ${some('max')}, ${some('cou')}, ${some('raw_value')}, ${some('message_id')},
+               ${some('warnings', 'warnings::text')}
+        FROM ${name} GROUP BY point_id, kind
+        RETURNING n)
+      SELECT coalesce(sum(n), 0)::int AS n FROM p`);
+    await tx.query(`TRUNCATE ${name}`);
+    const has = (await tx.query(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = 'observation_packed_dedup'`, [name])).rows.length > 0;
+    if (!has) await tx.query(`CREATE TRIGGER observation_packed_dedup BEFORE INSERT ON ${name} FOR EACH ROW EXECUTE FUNCTION observation_packed_dedup()`);
+    return r.rows[0]!.n;
+  });
+}
+
+/**
+ * Pack every time partition whose whole range ended at least `afterMs` before `nowMs` and that holds rows (never
+ * packed, or late data since). Returns what was packed.
+ */
+export async function packClosed(db: SqlDriver, opts: { nowMs: number; afterMs?: number; onPacked?: (name: string, n: number) => void }): Promise<Array<{ name: string; n: number }>> {
+  const afterMs = opts.afterMs ?? DAY_MS;
+  const out: Array<{ name: string; n: number }> = [];
+  for (const name of await listPartitionNames(db)) {
+    const p = parsePartitionName(name);
+    if (!p || p.toMs > opts.nowMs - afterMs) continue;
+    if (!(await db.query(`SELECT 1 FROM ${name} LIMIT 1`)).rows.length) continue;
+    const n = await packPartition(db, name);
+    opts.onPacked?.(name, n);
+    out.push({ name, n });
+  }
+  return out;
+}
+
+/**
+ * SQL bounding the packs a read of `observation` may touch to those overlapping [lo, hi] (SQL expressions; either
+ * may be undefined): true for every plain row (its span is -infinity … infinity), an index condition on the packs.
+ * `alias` is the view's alias, if any.
+ */
+export function packBounds(lo: string | undefined, hi: string | undefined, alias = ''): string {
+  const a = alias ? `${alias}.` : '';
+  const w: string[] = [];
+  if (lo !== undefined) w.push(`${a}pack_hi >= ${lo}`);
+  if (hi !== undefined) w.push(`${a}pack_lo <= ${hi}`);
+  return w.length ? w.join(' AND ') : 'true';
+}
