@@ -65,10 +65,13 @@ export function currentLayout(timezone: string): Layout {
         await db.query(bucketIndex);
         progress(`rollup_bucket index built in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
       }
-      // Closed days packed (migration 013), as the hub's upkeep does for partitions closed a day or more.
+      // Closed days packed (migration 013), as the hub's upkeep does with store.pack_closed_days: 1 (the default).
+      const perObs = async () => (await this.bytes(db)) / Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation')).rows[0]!.n);
+      const unpacked = await perObs();
       const t2 = performance.now();
       const packed = await packClosed(db, { nowMs: Date.now(), afterMs: DAY });
       progress(`${packed.length} closed day(s) packed (${packed.reduce((a, p) => a + p.n, 0).toLocaleString('en-US')} readings) in ${((performance.now() - t2) / 1000).toFixed(1)} s`);
+      progress(`history: ${unpacked.toFixed(1)} bytes per observation unpacked, ${(await perObs()).toFixed(1)} packed (tables + indexes, before ingest)`);
     },
     // Ingest has ended and every batch is committed: the backlog is the whole outbox. The bench drains it with the
     // roller's own step (rollStep: same cursor, same transaction per step, so the hub's roller finds the cursor busy

@@ -2,7 +2,7 @@
 import type { Queryable, SqlDriver } from './driver.ts';
 import { identityKey, type ObservationRow, type QuarantineRow } from './rows.ts';
 import { tagIdsOf } from './tags.ts';
-import { packBounds } from './pack.ts';
+import { packBounds, packHorizon } from './pack.ts';
 
 /** The plain batch insert of observations (bench/ingest measures the raw store rate with exactly this). */
 export const INSERT_OBSERVATIONS = `
@@ -198,8 +198,30 @@ function where(f: Omit<ObservationFilter, 'limit' | 'after'>, params: unknown[])
   return w;
 }
 
-/** A page of observations in (time, id) order. */
+/**
+ * A page of observations in (time, id) order. Packed days (migration 013) are read only as far as the page can reach:
+ * packHorizon() tells from the packs' counts where its rows must end, and the read is bounded there (a page of the
+ * whole city from the start of history reads the first day's packs, not every pack). When the rows' own columns
+ * (site, device, indicator as stored) leave fewer than that inside the bound, the page reads on from it.
+ */
 export async function queryObservations(db: Queryable, f: ObservationFilter): Promise<StoredObservationRow[]> {
+  const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  const out: StoredObservationRow[] = [];
+  let past: string | undefined;
+  for (let round = 0; ; round++) {
+    const need = f.limit - out.length;
+    // Each further round looks further ahead: a filter that keeps few packed readings is not read a pack at a time.
+    const upTo = await packHorizon(db, {
+      pointIds: f.pointIds, kind: f.kind, from: iso(f.fromMs), to: iso(f.toMs), past: past ?? iso(f.after?.timeMs), need: need * 2 ** Math.min(round, 20),
+    });
+    out.push(...await pageWithin(db, f, need, past, upTo));
+    if (upTo === undefined || out.length >= f.limit) return out;
+    past = upTo;
+  }
+}
+
+/** The page's rows after `past` (exclusive) and up to `upTo` (inclusive), both timestamptz text, each optional. */
+async function pageWithin(db: Queryable, f: ObservationFilter, limit: number, past: string | undefined, upTo: string | undefined): Promise<StoredObservationRow[]> {
   const params: unknown[] = [];
   const w = where(f, params);
   if (f.after) {
@@ -209,9 +231,30 @@ export async function queryObservations(db: Queryable, f: ObservationFilter): Pr
     w.push(`(time, id) > (to_timestamp($${params.length - 1} / 1000.0), $${params.length}::bigint)`, `time >= to_timestamp($${params.length - 1} / 1000.0)`,
       packBounds(`to_timestamp($${params.length - 1} / 1000.0)`, undefined));
   }
-  params.push(f.limit);
+  if (past !== undefined) { params.push(past); w.push(`time > $${params.length}::timestamptz`, `pack_hi > $${params.length}::timestamptz`); }
+  if (upTo !== undefined) { params.push(upTo); w.push(`time <= $${params.length}::timestamptz`, packBounds(undefined, `$${params.length}::timestamptz`)); }
+  params.push(limit);
   const sql = `SELECT ${COLUMNS} FROM observation ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY time, observation.id LIMIT $${params.length}`;
   return (await db.query<StoredObservationRow>(sql, params)).rows;
+}
+
+/**
+ * The stored row a latest-value row (alias `l`: point_id, kind, time, id) names, by identity: from observation_data,
+ * or, for a point silent since its partition was packed (migration 013), from its pack. Columns as observation_data's
+ * (id, time, received_at, value, point_id, tag, kind, avg, min, max, cou, raw_value, message_id, warnings); one row
+ * or none. For a LATERAL per latest row (/v1/observations/latest, SensorThings' latest Observation of a Datastream).
+ */
+export function latestRowOf(l: string): string {
+  return `(SELECT od.id, od.time, od.received_at, od.value, od.point_id, od.tag, od.kind, od.avg, od.min, od.max, od.cou,
+                 od.raw_value, od.message_id, od.warnings
+          FROM observation_data od WHERE od.point_id = ${l}.point_id AND od.kind = ${l}.kind AND od.time = ${l}.time AND od.id = ${l}.id OFFSET 0)
+         UNION ALL
+         (SELECT u.id, u.time, u.received_at, u.value, pk.point_id, u.tag, pk.kind, u.avg, u.min, u.max, u.cou, u.raw, u.msg, u.warn::text[]
+          FROM observation_pack pk
+          CROSS JOIN LATERAL unnest(pk.ids, pk.times, pk.received, pk.vals, pk.tags, pk.avgs, pk.mins, pk.maxs, pk.cous, pk.raws, pk.msgs, pk.warns)
+            AS u(id, time, received_at, value, tag, avg, min, max, cou, raw, msg, warn)
+          WHERE pk.point_id = ${l}.point_id AND pk.kind = ${l}.kind AND pk.hi >= ${l}.time AND pk.lo <= ${l}.time AND u.time = ${l}.time AND u.id = ${l}.id)
+         LIMIT 1`;
 }
 
 /**
@@ -247,24 +290,28 @@ export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'lim
                 t.unit, t.source_flag, t.flags, coalesce(od.warnings, '{}'::text[]) AS warnings, t.adapter, od.message_id,
                 od.received_at, od.raw_value, t.raw_unit, '-infinity'::timestamptz AS pack_lo, 'infinity'::timestamptz AS pack_hi
          FROM observation_latest l
-         CROSS JOIN LATERAL ((SELECT od.id, od.time, od.received_at, od.value, od.point_id, od.tag, od.kind, od.avg, od.min, od.max, od.cou,
-                                     od.raw_value, od.message_id, od.warnings
-                              FROM observation_data od WHERE od.point_id = l.point_id AND od.kind = l.kind AND od.time = l.time AND od.id = l.id OFFSET 0)
-                             UNION ALL
-                             -- A point silent since its partition was packed (migration 013): its reading from the pack.
-                             (SELECT u.id, u.time, u.received_at, u.value, pk.point_id, u.tag, pk.kind, u.avg, u.min, u.max, u.cou, u.raw, u.msg,
-                                     u.warn::text[]
-                              FROM observation_pack pk
-                              CROSS JOIN LATERAL unnest(pk.ids, pk.times, pk.received, pk.vals, pk.tags, pk.avgs, pk.mins, pk.maxs, pk.cous, pk.raws, pk.msgs, pk.warns)
-                                AS u(id, time, received_at, value, tag, avg, min, max, cou, raw, msg, warn)
-                              WHERE pk.point_id = l.point_id AND pk.kind = l.kind AND pk.hi >= l.time AND pk.lo <= l.time AND u.time = l.time AND u.id = l.id)
-                             LIMIT 1) od
+         CROSS JOIN LATERAL (${latestRowOf('l')}) od
          CROSS JOIN LATERAL (SELECT * FROM observation_tag t WHERE t.id = od.tag OFFSET 0) t
          WHERE ${latest()}) observation
        WHERE ${w.join(' AND ')} ORDER BY point_id`
-    : `SELECT DISTINCT ON (point_id) ${COLUMNS} FROM observation WHERE ${w.join(' AND ')} ORDER BY point_id, time DESC, observation.id DESC`;
-  // (the "as of" read above is bounded by where(): packs after `to` are not read)
+    : asOf(w, latest(), `to_timestamp($${params.push(f.toMs)} / 1000.0)`);
   return (await db.query<StoredObservationRow>(sql, params)).rows;
+}
+
+/**
+ * "As of" a past instant: per point that has rows of the kind (observation_latest lists them), its newest row before
+ * `to` matching `w`, each a backward index probe. Packed days (migration 013): `h` is the end of the point's newest
+ * pack wholly before `to`, which holds a reading at `h`; so the newest row is at or after `h`, in a pack reaching
+ * past `h` or a plain row, unless the row filters (stored site, device, indicator) leave none there: then, and only
+ * then, the older packs are read.
+ */
+function asOf(w: string[], latest: string, to: string): string {
+  const bounded = (range: string) => `SELECT * FROM observation WHERE point_id = l.point_id AND kind = l.kind AND ${w.join(' AND ')} AND ${range}
+    ORDER BY time DESC, observation.id DESC LIMIT 1`;
+  return `SELECT ${COLUMNS} FROM (SELECT observation.* FROM observation_latest l
+    CROSS JOIN LATERAL (SELECT coalesce(max(q.hi), '-infinity') AS h FROM observation_pack q WHERE q.point_id = l.point_id AND q.kind = l.kind AND q.hi < ${to}) hp
+    CROSS JOIN LATERAL ((${bounded('time >= hp.h AND pack_hi >= hp.h')}) UNION ALL (${bounded('time < hp.h AND pack_lo < hp.h')}) LIMIT 1) observation
+    WHERE ${latest}) observation ORDER BY point_id`;
 }
 
 export interface QuarantineQuery {

@@ -2,7 +2,7 @@
 // the readings as arrays in time order; the partition is truncated and keeps taking late data, deduplicated against
 // the packs by a trigger. `observation` reads both. Each pack names its time span (lo, hi): reads that may reach old
 // days bound it (packBounds) so PostgreSQL reads only the packs they need.
-import type { SqlDriver } from './driver.ts';
+import type { Queryable, SqlDriver } from './driver.ts';
 import { listPartitionNames, parsePartitionName, tableExists, underLock } from './partitions.ts';
 
 const DAY_MS = 86_400_000;
@@ -16,8 +16,8 @@ export async function packPartition(db: SqlDriver, name: string): Promise<number
     await tx.query(`LOCK TABLE ${name} IN SHARE ROW EXCLUSIVE MODE`);
     const some = (col: string, expr = col) => `CASE WHEN count(${col}) > 0 THEN array_agg(${expr} ORDER BY time) END`;
     const r = await tx.query<{ n: number }>(`WITH p AS (
-        INSERT INTO observation_pack (point_id, kind, lo, hi, n, ids, times, received, vals, tags, avgs, mins, maxs, cous, raws, msgs, warns)
-        SELECT point_id, kind, min(time), max(time), count(*), array_agg(id ORDER BY time), array_agg(time ORDER BY time),
+        INSERT INTO observation_pack (point_id, kind, lo, hi, n, id_lo, id_hi, ids, times, received, vals, tags, avgs, mins, maxs, cous, raws, msgs, warns)
+        SELECT point_id, kind, min(time), max(time), count(*), min(id), max(id), array_agg(id ORDER BY time), array_agg(time ORDER BY time),
                array_agg(received_at ORDER BY time), array_agg(value ORDER BY time), array_agg(tag ORDER BY time),
                ${some('avg')}, ${some('min')}, ${some('max')}, ${some('cou')}, ${some('raw_value')}, ${some('message_id')},
                ${some('warnings', 'warnings::text')}
@@ -60,4 +60,54 @@ export function packBounds(lo: string | undefined, hi: string | undefined, alias
   if (lo !== undefined) w.push(`${a}pack_hi >= ${lo}`);
   if (hi !== undefined) w.push(`${a}pack_lo <= ${hi}`);
   return w.length ? w.join(' AND ') : 'true';
+}
+
+export interface HorizonQuery {
+  pointIds?: number[];
+  kind?: string;
+  /** The range asked (timestamptz text, exact): from (inclusive), to (exclusive). */
+  from?: string;
+  to?: string;
+  /** Rows at or before this instant are behind the reader already (a cursor's time, a previous window's bound). */
+  past?: string;
+  /** How many rows the reader wants. */
+  need: number;
+  /** Newest first (a bound from below) instead of oldest first (a bound from above). */
+  desc?: boolean;
+}
+
+/**
+ * Where the first `need` rows of `observation` in time order must end, read from the packs' own counts without
+ * unpacking any: the packs wholly inside the range, of the points and kind asked, taken in time order until they hold
+ * `need` readings. Each of those readings is in the range and of the points asked, so at least `need` rows lie before
+ * the returned instant (after it, for `desc`), and bounding the read by it changes none of its first `need` rows
+ * while it reads only the packs up to there. Undefined when the packs there hold fewer: every pack in range is then
+ * less than `need` readings' worth. A reader that also filters on what a row was stored with (its site, device,
+ * indicator) may find fewer rows than that inside the bound: it reads on past the bound (queryObservations does).
+ * Timestamps are timestamptz text, exact.
+ */
+export async function packHorizon(db: Queryable, q: HorizonQuery): Promise<string | undefined> {
+  const params: unknown[] = [];
+  const w: string[] = [];
+  const bind = (v: unknown, cast: string) => { params.push(v); return `$${params.length}::${cast}`; };
+  if (q.pointIds) w.push(`point_id = ANY(${bind(q.pointIds, 'int[]')})`);
+  if (q.kind !== undefined) w.push(`kind = ${bind(q.kind, 'text')}`);
+  if (q.from !== undefined) w.push(`lo >= ${bind(q.from, 'timestamptz')}`);
+  if (q.to !== undefined) w.push(`hi < ${bind(q.to, 'timestamptz')}`);
+  if (q.past !== undefined) w.push(q.desc ? `hi < ${bind(q.past, 'timestamptz')}` : `lo > ${bind(q.past, 'timestamptz')}`);
+  const need = bind(q.need, 'bigint');
+  // Each pack holds at least one reading: `need` packs are always enough to look at.
+  const [edge, order, pick] = q.desc ? ['lo', 'lo DESC', 'max'] : ['hi', 'hi', 'min'];
+  const r = await db.query<{ u: string | null }>(`SELECT CASE WHEN max(c) >= ${need} THEN (${pick}(e) FILTER (WHERE c >= ${need}))::text END AS u
+    FROM (SELECT e, sum(n) OVER (ORDER BY ${order.replace(edge, 'e')} ROWS UNBOUNDED PRECEDING) AS c
+          FROM (SELECT ${edge} AS e, n FROM observation_pack ${w.length ? `WHERE ${w.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${need}) p) q`, params);
+  return r.rows[0]?.u ?? undefined;
+}
+
+/**
+ * SQL bounding the packs a read by ids may touch to those whose id range meets [lo, hi] (SQL expressions of bigint):
+ * implied by `id = ANY(…)` for every row, an index condition on the packs (migration 013's GiST on the id range).
+ */
+export function packIdBounds(lo: string, hi: string, alias = ''): string {
+  return `${alias ? `${alias}.` : ''}pack_ids && int8range(${lo}, ${hi}, '[]')`;
 }

@@ -1,5 +1,6 @@
 // Reads of observations by id, bounded by the time span of the batch that names them, so PostgreSQL reads only the
 // time partitions the batch touched (migrations 006, 007). Spans travel as timestamptz text: exact, no float ms.
+import { packIdBounds } from './pack.ts';
 
 /** The span of the observations an outbox entry or delivery batch names; null columns where it was not recorded. */
 export interface TimeSpan { lo: string; hi: string }
@@ -27,7 +28,8 @@ export function spanOf(rows: ReadonlyArray<SpanRow>): TimeSpan | undefined {
  * (the view): the span bounds the packed days read too (migration 013), so a batch of new rows reads no pack.
  */
 export function byIdsWhere(idsParam: string, span: TimeSpan | undefined, params: unknown[]): string {
-  if (!span) return `id = ANY(${idsParam}::bigint[])`;
+  // Without a span (written before migration 007): the packs whose id range meets the ids'.
+  if (!span) return `id = ANY(${idsParam}::bigint[]) AND ${packIdBounds(`(SELECT min(x) FROM unnest(${idsParam}::bigint[]) x)`, `(SELECT max(x) FROM unnest(${idsParam}::bigint[]) x)`)}`;
   params.push(span.lo, span.hi);
   const lo = `$${params.length - 1}::timestamptz`, hi = `$${params.length}::timestamptz`;
   return `id = ANY(${idsParam}::bigint[]) AND time >= ${lo} AND time <= ${hi} AND pack_hi >= ${lo} AND pack_lo <= ${hi}`;

@@ -5,16 +5,20 @@
 -- the partition lock and a lock that holds off inserts into it, its rows are copied into packs and the partition is
 -- truncated, and it gets the dedup trigger below. It stays attached and takes late data as before.
 --
--- `observation` reads both: the rows of observation_data, and the packs unnested. Two columns are added at the end:
--- pack_lo and pack_hi, the time span of the pack a row came from (-infinity, infinity for a plain row). A query that
--- may reach old days should bound them too (hub/store/pack.ts packBounds): PostgreSQL cannot push a bound on an
--- unnested time down to the pack that holds it, and without one it reads every pack.
+-- `observation` reads both: the rows of observation_data, and the packs unnested. Three columns are added at the
+-- end: pack_lo and pack_hi, the time span of the pack a row came from (-infinity, infinity for a plain row), and
+-- pack_ids, the range of its ids (unbounded for a plain row). A query that may reach old days bounds them too
+-- (hub/store/pack.ts packBounds, packIdBounds): PostgreSQL cannot push a bound on an unnested time or id down to
+-- the pack that holds it, and without one it reads every pack. Each bound is implied by the row's own time or id,
+-- so adding it never changes which rows match.
 CREATE TABLE observation_pack (
   point_id integer NOT NULL,
   kind text NOT NULL,
   lo timestamptz NOT NULL,
   hi timestamptz NOT NULL,
   n integer NOT NULL,
+  id_lo bigint NOT NULL,
+  id_hi bigint NOT NULL,
   ids bigint[] NOT NULL,
   times timestamptz[] NOT NULL,
   received timestamptz[] NOT NULL,
@@ -34,6 +38,11 @@ CREATE TABLE observation_pack (
 -- (by-id reads bounded by a batch's span, whole-city time pages).
 CREATE INDEX observation_pack_point ON observation_pack (point_id, kind, hi);
 CREATE INDEX observation_pack_time ON observation_pack (hi, lo);
+-- From the start of history on (a first page with no lower bound: the packs that begin before its end).
+CREATE INDEX observation_pack_lo ON observation_pack (lo);
+-- By id (SensorThings' Observations(id), by-id reads of batches written before migration 007 recorded their span):
+-- the packs whose ids may hold it. Ids follow commit order, so a day's packs cover a narrow range.
+CREATE INDEX observation_pack_ids ON observation_pack USING gist (int8range(id_lo, id_hi, '[]'));
 
 -- A packed partition's dedup: a reading whose identity is already in a pack is skipped (as ON CONFLICT DO NOTHING
 -- skips one already in the partition). Runs only on packed partitions, i.e. for late data; each of its statements
@@ -50,12 +59,14 @@ END $$;
 CREATE OR REPLACE VIEW observation AS
 SELECT o.id, o.point_id, t.device_id, t.site_id, t.indicator, o.kind, o.time, o.value, o.avg, o.min, o.max, o.cou,
        t.unit, t.source_flag, t.flags, coalesce(o.warnings, '{}'::text[]) AS warnings, t.adapter, o.message_id,
-       o.received_at, o.raw_value, t.raw_unit, '-infinity'::timestamptz AS pack_lo, 'infinity'::timestamptz AS pack_hi
+       o.received_at, o.raw_value, t.raw_unit, '-infinity'::timestamptz AS pack_lo, 'infinity'::timestamptz AS pack_hi,
+       '(,)'::int8range AS pack_ids
 FROM observation_data o LEFT JOIN observation_tag t ON t.id = o.tag
 UNION ALL
 SELECT u.id, pk.point_id, t.device_id, t.site_id, t.indicator, pk.kind, u.time, u.value, u.avg, u.min, u.max, u.cou,
        t.unit, t.source_flag, t.flags, coalesce(u.warn::text[], '{}'::text[]) AS warnings, t.adapter, u.msg,
-       u.received_at, u.raw, t.raw_unit, pk.lo AS pack_lo, pk.hi AS pack_hi
+       u.received_at, u.raw, t.raw_unit, pk.lo AS pack_lo, pk.hi AS pack_hi,
+       int8range(pk.id_lo, pk.id_hi, '[]') AS pack_ids
 FROM observation_pack pk
 CROSS JOIN LATERAL unnest(pk.ids, pk.times, pk.received, pk.vals, pk.tags, pk.avgs, pk.mins, pk.maxs, pk.cous, pk.raws, pk.msgs, pk.warns)
   AS u(id, time, received_at, value, tag, avg, min, max, cou, raw, msg, warn)

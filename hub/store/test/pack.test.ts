@@ -6,14 +6,17 @@ import type { SqlDriver } from '../driver.ts';
 import { openPostgres } from '../postgres.ts';
 import { openPglite } from '../pglite.ts';
 import { migrate } from '../migrate.ts';
-import { COLUMNS, commitBatch, queryLatest, queryObservations } from '../observations.ts';
+import { COLUMNS, commitBatch, queryLatest, queryObservations, type ObservationFilter } from '../observations.ts';
 import type { ObservationRow } from '../rows.ts';
 import { applyRetention, maintainPartitions, partitionName } from '../partitions.ts';
 import { packClosed } from '../pack.ts';
+import { formatStatus, storeStatus } from '../cli.ts';
 import { runMaintenance } from '../maintenance.ts';
 import { INTERVALS, rebuildRollups, recomputeFor } from '../rollups.ts';
 import { rawRollups, storedRollups } from '../../../test/helpers/rollups.ts';
 import { freshDatabase, postgresUp, needService } from '../../../test/helpers/services.ts';
+import { answer, type StaContext } from '../../sta/query.ts';
+import { parseOptions } from '../../sta/options.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 11, 3, 10, 0, 0);
@@ -48,19 +51,77 @@ async function packSuite(t: Test, db: SqlDriver) {
     rows.push(row(1, D1 + m * 60_000, m / 7, m % 70 === 0 ? { warnings: ['lenient_decode'], messageId: `msg-${m}`, rawValue: m, rawUnit: 'kPa', flags: ['unit_converted'] } : {}));
     if (m < 1440) rows.push(row(2, D1 + m * 60_000, m % 50 === 0 ? null : -m));
   }
+  // Warnings no pack may split or merge: commas, quotes, braces, backslashes, the word NULL, an empty one, spaces, CJK.
+  const AWKWARD = ['a,b', 'say "hi"', '{x,y}', 'back\\slash', 'NULL', '', ' spaced ', '数据,异常'];
+  rows.push(row(2, D1 + 3 * 60_000, 1, { warnings: AWKWARD }), row(2, D1 + 4 * 60_000, 2, { warnings: ['one, two'] }));
+  // Point 3: stored under site 2 on day 1, site 1 on day 2 (a point moved): a site filter keeps only some of its packed readings.
+  for (let m = 0; m < 2 * 1440; m += 30) rows.push(row(3, D1 + m * 60_000, m, { siteId: m < 1440 ? 2 : 1 }));
   for (let i = 0; i < rows.length; i += 200) await commit(rows.slice(i, i + 200));
+  await db.query(`INSERT INTO observation (point_id, device_id, site_id, indicator, kind, time, value, unit, adapter, received_at, warnings)
+    VALUES (2, 1, 1, 'water.pipe_pressure', 'rtd', to_timestamp($1 / 1000.0), 7, 'MPa', 'sql', now(), $2::text[])`, [D1 + 5 * 60_000, ['via,view', '"q"']]);
   const before = await all();
   const latestBefore = await queryLatest(db, { pointIds: [1, 2] });
   const pageBefore = await queryObservations(db, { pointIds: [1], kind: 'rtd', fromMs: D1 + 20 * 3_600_000, toMs: D1 + 30 * 3_600_000, limit: 1000 });
+  // Every page the API may ask for, read before packing, to compare after: whole city from the start, by cursor;
+  // a site filter that leaves out part of a packed point (the horizon overcounts and the page reads on); "as of".
+  const pages = async (f: Omit<ObservationFilter, 'limit' | 'after'>, limit: number) => {
+    const out: unknown[][] = [];
+    let after: ObservationFilter['after'];
+    for (;;) {
+      const p = await queryObservations(db, { ...f, after, limit });
+      out.push(p.map((r) => r.id));
+      if (p.length < limit) return out;
+      after = { timeMs: p[p.length - 1]!.time.getTime(), id: p[p.length - 1]!.id };
+    }
+  };
+  const readsBefore = {
+    city: await pages({}, 97),
+    site: await pages({ siteIds: [1], pointIds: [1, 2, 3] }, 50),
+    firstOfSite2: await queryObservations(db, { siteIds: [2], pointIds: [3], limit: 5 }),
+    asOf: await Promise.all([D1 + 3_600_000, D1 + DAY + 5, D1 + 2 * DAY, NOW].map((toMs) => queryLatest(db, { pointIds: [1, 2, 3], toMs }))),
+    asOfSite: await queryLatest(db, { siteIds: [2], pointIds: [3], toMs: NOW }),
+  };
+  const sc: StaContext = { db, scope: undefined, catalogue: '[]', base: 'http://hub/sta/v1.1' };
+  const packedId = before.find((r) => r.point_id === 1 && (r.time as Date).getTime() === D1 + 7 * 3_600_000)!.id as string;
+  const STA: Array<[string, Record<string, string>]> = [
+    ['Observations', { $top: '7', $skip: '3' }],
+    ['Observations', { $orderby: 'phenomenonTime desc', $top: '5' }],
+    ['Observations', { $filter: `phenomenonTime ge ${new Date(D1 + 3_600_000).toISOString()} and phenomenonTime lt ${new Date(D1 + 2 * 3_600_000).toISOString()}`, $top: '500' }],
+    ['Observations', { $filter: `not (resultTime gt ${new Date(D1 + 60_000).toISOString()}) or id eq ${packedId}` }],
+    [`Observations(${packedId})`, {}],
+    ['Observations', { $count: 'true', $top: '1' }],
+  ];
+  const sta = () => Promise.all(STA.map(([path, o]) => answer(sc, path, parseOptions(o), `http://hub/sta/v1.1/${path}`)));
+  const staBefore = await sta();
 
   const packed = await packClosed(db, { nowMs: NOW, afterMs: DAY });
   t.same(packed.map((p) => p.name), [partitionName('rtd', D1), partitionName('rtd', D1 + DAY)], 'both closed days packed');
-  t.equal(packed.reduce((a, p) => a + p.n, 0), rows.length, 'every reading packed');
+  t.equal(packed.reduce((a, p) => a + p.n, 0), rows.length + 1, 'every reading packed (one written through the view)');
   t.equal(Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM observation_data`)).rows[0]!.n), 0, 'no plain rows left');
   t.same(await all(), before, 'observation reads exactly the same rows, every column');
   t.same(await queryLatest(db, { pointIds: [1, 2] }), latestBefore, '/latest answers from the packs (point 2 silent since day 1)');
   t.same(await queryObservations(db, { pointIds: [1], kind: 'rtd', fromMs: D1 + 20 * 3_600_000, toMs: D1 + 30 * 3_600_000, limit: 1000 }), pageBefore,
     'a time page across the two packed days is unchanged');
+  const awkward = (await all()).filter((r) => r.point_id === 2 && [3, 4, 5].includes(((r.time as Date).getTime() - D1) / 60_000)).map((r) => r.warnings);
+  t.same(awkward, [AWKWARD, ['one, two'], ['via,view', '"q"']], 'warnings come back from the pack whole: commas, quotes, braces, backslashes, NULL, empty');
+  t.same({
+    city: await pages({}, 97),
+    site: await pages({ siteIds: [1], pointIds: [1, 2, 3] }, 50),
+    firstOfSite2: await queryObservations(db, { siteIds: [2], pointIds: [3], limit: 5 }),
+    asOf: await Promise.all([D1 + 3_600_000, D1 + DAY + 5, D1 + 2 * DAY, NOW].map((toMs) => queryLatest(db, { pointIds: [1, 2, 3], toMs }))),
+    asOfSite: await queryLatest(db, { siteIds: [2], pointIds: [3], toMs: NOW }),
+  }, readsBefore, 'cursor pages of the whole city and of a site (a moved point), and "as of" reads, are unchanged');
+  const st = await storeStatus(db, { rtd: null }, NOW);
+  const dayRows = (d: number) => before.filter((r) => (r.time as Date).getTime() >= d && (r.time as Date).getTime() < d + DAY).length;
+  for (const d of [D1, D1 + DAY]) {
+    const p = st.partitions.find((x) => x.name === partitionName('rtd', d))!;
+    t.same([p.rows, p.packedRows], [dayRows(d), dayRows(d)], `store status counts ${p.name}'s packed readings`);
+    const empty = st.partitions.find((x) => x.name === partitionName('rtd', D1 + 2 * DAY))!;
+    t.ok(p.bytes > empty.bytes + 2000 && p.oldestMs === d && p.newestMs! < d + DAY, `with its packs' size (${p.bytes} B, an empty partition ${empty.bytes} B) and time span`);
+  }
+  t.same([st.total.rows, st.total.packed_rows], [before.length, before.length], 'status totals: every reading, all packed');
+  t.match(formatStatus(st), `about ${before.length.toLocaleString('en')} observations (${before.length.toLocaleString('en')} of them packed)`);
+  t.same(await sta(), staBefore, 'SensorThings: time pages both ways, time and id filters, an Observation by id, $count: unchanged');
 
   t.test('late data into a packed day: duplicates skipped, new readings stored, replay idempotent', async (t) => {
     const late = [row(1, D1 + 600_000, 999), row(1, D1 + 601_000, 5), row(2, D1 + DAY - 60_000, 6)];
