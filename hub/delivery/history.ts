@@ -3,7 +3,7 @@
 import type { SqlDriver } from '../store/driver.ts';
 import type { StoredObservationRow } from '../store/observations.ts';
 import { rowToObservation } from '../store/observation-shape.ts';
-import { packBounds } from '../store/pack.ts';
+import { isoOf, packBounds, packHorizon } from '../store/pack.ts';
 import type { HistoryQuery, HistoryReader } from '../sdk/publisher.ts';
 
 type JoinedRow = StoredObservationRow & { point_code: string | null; device_code: string | null; site_code: string | null };
@@ -33,21 +33,44 @@ export function createHistoryReader(db: SqlDriver, opts: HistoryReaderOptions = 
       any('d.code', q.devices);
       any('p.code', q.points);
       any('o.indicator', q.indicators);
-      const sql = (keyset: boolean) => `SELECT ${COLUMNS} FROM observation o
-        LEFT JOIN point p ON p.id = o.point_id LEFT JOIN device d ON d.id = o.device_id LEFT JOIN site s ON s.id = o.site_id
-        WHERE ${w.join(' AND ')}${keyset ? ` AND (o.time, o.id) > (to_timestamp($${base.length + 1} / 1000.0), $${base.length + 2}::bigint)` : ''}
-        ORDER BY o.time, o.id LIMIT ${pageSize}`;
+      // Packed days (migration 013): each page reads only as far as the packs' counts say it can reach (packHorizon,
+      // over the registry points the codes name), and reads on from there when the rows' stored codes leave it short.
+      const named: string[] = [];
+      const np: unknown[] = [];
+      for (const [col, list] of [['s.code', q.sites], ['d.code', q.devices], ['p.code', q.points]] as const) {
+        if (list) { np.push(list); named.push(`${col} = ANY($${np.length}::text[])`); }
+      }
+      const pointIds = named.length
+        ? (await db.query<{ id: number }>(`SELECT p.id FROM point p JOIN device d ON d.id = p.device_id JOIN site s ON s.id = d.site_id WHERE ${named.join(' AND ')}`, np)).rows.map((r) => r.id)
+        : undefined;
+      const iso = isoOf;
       let after: { timeMs: number; id: string } | undefined;
-      for (;;) {
-        const params = after ? [...base, after.timeMs, after.id] : base;
-        const rows = (await db.query<JoinedRow>(sql(after !== undefined), params)).rows;
-        if (!rows.length) return;
-        yield rows.map((r) => rowToObservation(r, {
+      let past: string | undefined;
+      let page: JoinedRow[] = [];
+      for (let round = 0; ; round++) {
+        const need = pageSize - page.length;
+        const upTo = await packHorizon(db, { pointIds, kind: q.kind, from: iso(q.from.getTime()), to: iso(q.to.getTime()), past: past ?? iso(after?.timeMs), need: need * 2 ** Math.min(round, 20) });
+        const params = [...base];
+        const ww = [...w];
+        if (after) {
+          params.push(after.timeMs, after.id);
+          ww.push(`(o.time, o.id) > (to_timestamp($${params.length - 1} / 1000.0), $${params.length}::bigint)`, packBounds(`to_timestamp($${params.length - 1} / 1000.0)`, undefined, 'o'));
+        }
+        if (past !== undefined) { params.push(past); ww.push(`o.time > $${params.length}::timestamptz`, `o.pack_hi > $${params.length}::timestamptz`); }
+        if (upTo !== undefined) { params.push(upTo); ww.push(`o.time <= $${params.length}::timestamptz`, packBounds(undefined, `$${params.length}::timestamptz`, 'o')); }
+        const rows = (await db.query<JoinedRow>(`SELECT ${COLUMNS} FROM observation o
+          LEFT JOIN point p ON p.id = o.point_id LEFT JOIN device d ON d.id = o.device_id LEFT JOIN site s ON s.id = o.site_id
+          WHERE ${ww.join(' AND ')} ORDER BY o.time, o.id LIMIT ${need}`, params)).rows;
+        page = page.concat(rows);
+        if (page.length < pageSize && upTo !== undefined) { past = upTo; continue; }
+        if (!page.length) return;
+        yield page.map((r) => rowToObservation(r, {
           point: r.point_code ?? undefined, device: r.device_code ?? undefined, site: r.site_code ?? undefined, domain: opts.domainOf?.(r.indicator),
         }));
-        if (rows.length < pageSize) return;
-        const last = rows[rows.length - 1]!;
+        if (page.length < pageSize) return;
+        const last = page[page.length - 1]!;
         after = { timeMs: last.time.getTime(), id: last.id };
+        page = []; past = undefined; round = -1;
       }
     },
   };

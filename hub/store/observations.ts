@@ -2,7 +2,7 @@
 import type { Queryable, SqlDriver } from './driver.ts';
 import { identityKey, type ObservationRow, type QuarantineRow } from './rows.ts';
 import { tagIdsOf } from './tags.ts';
-import { packBounds, packHorizon } from './pack.ts';
+import { isoOf, packBounds, packHorizon } from './pack.ts';
 
 /** The plain batch insert of observations (bench/ingest measures the raw store rate with exactly this). */
 export const INSERT_OBSERVATIONS = `
@@ -205,7 +205,7 @@ function where(f: Omit<ObservationFilter, 'limit' | 'after'>, params: unknown[])
  * (site, device, indicator as stored) leave fewer than that inside the bound, the page reads on from it.
  */
 export async function queryObservations(db: Queryable, f: ObservationFilter): Promise<StoredObservationRow[]> {
-  const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+  const iso = isoOf;
   const out: StoredObservationRow[] = [];
   let past: string | undefined;
   for (let round = 0; ; round++) {
@@ -267,10 +267,11 @@ export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'lim
   const w = where({ ...f, kind: f.kind ?? 'rtd' }, params);
   // The latest table names each point's row by its identity (point, kind, time) and id: a nested loop, one probe of
   // the identity index per point in its own partition (run-time pruning on kind and time). Inside the LATERAL, bare column names are observation's.
-  const latest = () => {
+  const latest = (narrow = true) => {
     params.push(f.kind ?? 'rtd');
     const lw = [`l.kind = $${params.length}`];
     if (f.pointIds) { params.push(f.pointIds); lw.push(`l.point_id = ANY($${params.length}::int[])`); }
+    if (!narrow) return lw.join(' AND ');
     // Site, device and indicator narrow the latest rows through the registry first (as the API's filters do), so
     // only those points are probed; each probed row must still match by what it was stored with (w, below).
     const reg: string[] = [];
@@ -294,7 +295,8 @@ export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'lim
          CROSS JOIN LATERAL (SELECT * FROM observation_tag t WHERE t.id = od.tag OFFSET 0) t
          WHERE ${latest()}) observation
        WHERE ${w.join(' AND ')} ORDER BY point_id`
-    : asOf(w, latest(), `to_timestamp($${params.push(f.toMs)} / 1000.0)`);
+    // "As of": every point with rows of the kind (or those asked), its stored columns filtered as the rows were stored.
+    : asOf(w, latest(false), `to_timestamp($${params.push(f.toMs)} / 1000.0)`);
   return (await db.query<StoredObservationRow>(sql, params)).rows;
 }
 

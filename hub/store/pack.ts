@@ -62,6 +62,16 @@ export function packBounds(lo: string | undefined, hi: string | undefined, alias
   return w.length ? w.join(' AND ') : 'true';
 }
 
+/**
+ * An instant as timestamptz text for packHorizon, or undefined outside years 1–9999 (or not a time): then no such
+ * bound on the packs counted, which may then take in packs the read leaves out (the reader reads on past the bound).
+ */
+export function isoOf(ms: number | undefined): string | undefined {
+  const d = ms === undefined ? undefined : new Date(ms);
+  const y = d?.getUTCFullYear() ?? Number.NaN;
+  return y >= 1 && y <= 9999 ? d!.toISOString() : undefined;
+}
+
 export interface HorizonQuery {
   pointIds?: number[];
   kind?: string;

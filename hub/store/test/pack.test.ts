@@ -16,6 +16,7 @@ import { INTERVALS, rebuildRollups, recomputeFor } from '../rollups.ts';
 import { rawRollups, storedRollups } from '../../../test/helpers/rollups.ts';
 import { freshDatabase, postgresUp, needService } from '../../../test/helpers/services.ts';
 import { answer, type StaContext } from '../../sta/query.ts';
+import { createHistoryReader } from '../../delivery/history.ts';
 import { parseOptions } from '../../sta/options.ts';
 
 const DAY = 86_400_000;
@@ -74,13 +75,27 @@ async function packSuite(t: Test, db: SqlDriver) {
       after = { timeMs: p[p.length - 1]!.time.getTime(), id: p[p.length - 1]!.id };
     }
   };
+  const history = async () => {
+    const out: string[][] = [];
+    for await (const page of createHistoryReader(db).read({ kind: 'rtd', from: new Date(D1 + 3_600_000), to: new Date(D1 + DAY + 7_200_000), pageSize: 200 })) {
+      out.push(page.map((o) => `${o.time}|${o.value}`));
+    }
+    return out;
+  };
   const readsBefore = {
     city: await pages({}, 97),
     site: await pages({ siteIds: [1], pointIds: [1, 2, 3] }, 50),
     firstOfSite2: await queryObservations(db, { siteIds: [2], pointIds: [3], limit: 5 }),
     asOf: await Promise.all([D1 + 3_600_000, D1 + DAY + 5, D1 + 2 * DAY, NOW].map((toMs) => queryLatest(db, { pointIds: [1, 2, 3], toMs }))),
     asOfSite: await queryLatest(db, { siteIds: [2], pointIds: [3], toMs: NOW }),
+    history: await history(),
   };
+  // "As of" per point through observation_latest answers as DISTINCT ON over the history did (its SQL before packs).
+  const distinctOn = async (toMs: number, site?: number) => (await db.query(`SELECT DISTINCT ON (point_id) ${COLUMNS} FROM observation
+    WHERE point_id = ANY('{1,2,3}'::int[]) AND kind = 'rtd' AND time < to_timestamp($1 / 1000.0) ${site ? `AND site_id = ${site}` : ''}
+    ORDER BY point_id, time DESC, observation.id DESC`, [toMs])).rows;
+  t.same(readsBefore.asOf, await Promise.all([D1 + 3_600_000, D1 + DAY + 5, D1 + 2 * DAY, NOW].map((toMs) => distinctOn(toMs))), '"as of" equals DISTINCT ON over the rows');
+  t.same(readsBefore.asOfSite, await distinctOn(NOW, 2), '"as of" with a stored-site filter too');
   const sc: StaContext = { db, scope: undefined, catalogue: '[]', base: 'http://hub/sta/v1.1' };
   const packedId = before.find((r) => r.point_id === 1 && (r.time as Date).getTime() === D1 + 7 * 3_600_000)!.id as string;
   const STA: Array<[string, Record<string, string>]> = [
@@ -110,7 +125,8 @@ async function packSuite(t: Test, db: SqlDriver) {
     firstOfSite2: await queryObservations(db, { siteIds: [2], pointIds: [3], limit: 5 }),
     asOf: await Promise.all([D1 + 3_600_000, D1 + DAY + 5, D1 + 2 * DAY, NOW].map((toMs) => queryLatest(db, { pointIds: [1, 2, 3], toMs }))),
     asOfSite: await queryLatest(db, { siteIds: [2], pointIds: [3], toMs: NOW }),
-  }, readsBefore, 'cursor pages of the whole city and of a site (a moved point), and "as of" reads, are unchanged');
+    history: await history(),
+  }, readsBefore, 'cursor pages of the whole city and of a site (a moved point), "as of" reads and a history replay are unchanged');
   const st = await storeStatus(db, { rtd: null }, NOW);
   const dayRows = (d: number) => before.filter((r) => (r.time as Date).getTime() >= d && (r.time as Date).getTime() < d + DAY).length;
   for (const d of [D1, D1 + DAY]) {
