@@ -33,6 +33,15 @@ export function createHistoryReader(db: SqlDriver, opts: HistoryReaderOptions = 
       any('d.code', q.devices);
       any('p.code', q.points);
       any('o.indicator', q.indicators);
+      // Packed days (migration 013): the same conditions on what the packs may hold, tested before unnesting one: the
+      // points named, and the tags (stored site, device, indicator) the codes allow. Implied by the ones above.
+      if (q.points) w.push(`o.point_id IN (SELECT p.id FROM point p WHERE p.code = ANY($${base.indexOf(q.points) + 1}::text[]))`);
+      if (q.sites || q.devices || q.indicators) {
+        const tw = [q.sites && `ts.code = ANY($${base.indexOf(q.sites) + 1}::text[])`, q.devices && `td.code = ANY($${base.indexOf(q.devices) + 1}::text[])`,
+          q.indicators && `t.indicator = ANY($${base.indexOf(q.indicators) + 1}::text[])`].filter(Boolean);
+        w.push(`(o.pack_tag_list IS NULL OR o.pack_tag_list && (SELECT coalesce(array_agg(t.id), '{}') FROM observation_tag t
+          LEFT JOIN site ts ON ts.id = t.site_id LEFT JOIN device td ON td.id = t.device_id WHERE ${tw.join(' AND ')}))`);
+      }
       // Packed days (migration 013): each page reads only as far as the packs' counts say it can reach (packHorizon,
       // over the registry points the codes name), and reads on from there when the rows' stored codes leave it short.
       const named: string[] = [];

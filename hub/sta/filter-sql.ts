@@ -65,7 +65,11 @@ function packBound(op: string, l: Expr, r: Expr, ln: Node, rn: Node): string | u
   const w = what(col);
   if (!w || hasPath(vn)) return undefined;
   const a = col.sql.replace(/\.(time|id)$/, '');
-  if (w === 'id') return o === 'eq' && vn.t === 'number' && Number.isSafeInteger(vn.value) ? `${a}.pack_ids @> ${val.sql.replace(/::float8$/, '')}::bigint` : undefined;
+  if (w === 'id') {
+    if (o !== 'eq' || vn.t !== 'number' || !Number.isSafeInteger(vn.value)) return undefined;
+    const id = `${val.sql.replace(/::float8$/, '')}::bigint`;
+    return `${a}.pack_ids @> ${id} AND (${a}.pack_id_list IS NULL OR ${id} = ANY(${a}.pack_id_list))`;
+  }
   switch (o) {
     case 'gt': return `${a}.pack_hi > ${val.sql}`;
     case 'ge': return `${a}.pack_hi >= ${val.sql}`;

@@ -69,7 +69,8 @@ function idCond(def: EntityDef, key: number | string, where: string): Cond {
     c.params.push(key);
     const eq = `${sub(def.id.sql, a)} = $${c.params.length}::${def.id.pg}`;
     // Observations(id): only the packs whose id range holds it (migration 013; implied by the id).
-    return def.set === 'Observations' ? `${eq} AND ${a}.pack_ids @> $${c.params.length}::bigint` : eq;
+    return def.set === 'Observations'
+      ? `${eq} AND ${a}.pack_ids @> $${c.params.length}::bigint AND (${a}.pack_id_list IS NULL OR $${c.params.length}::bigint = ANY(${a}.pack_id_list))` : eq;
   };
 }
 

@@ -303,16 +303,18 @@ export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'lim
 /**
  * "As of" a past instant: per point that has rows of the kind (observation_latest lists them), its newest row before
  * `to` matching `w`, each a backward index probe. Packed days (migration 013): `h` is the end of the point's newest
- * pack wholly before `to`, which holds a reading at `h`; so the newest row is at or after `h`, in a pack reaching
- * past `h` or a plain row, unless the row filters (stored site, device, indicator) leave none there: then, and only
- * then, the older packs are read.
+ * pack wholly before `to`, which holds a reading at `h`; so the newest row is after `h` (a plain row, or in a pack
+ * reaching past `h`: usually the one day holding `to`), else at `h` (that pack), else, only when the row filters
+ * (stored site, device, indicator) leave none there, before it: each tried in turn, the next only when the one
+ * before found nothing.
  */
 function asOf(w: string[], latest: string, to: string): string {
   const bounded = (range: string) => `SELECT * FROM observation WHERE point_id = l.point_id AND kind = l.kind AND ${w.join(' AND ')} AND ${range}
     ORDER BY time DESC, observation.id DESC LIMIT 1`;
   return `SELECT ${COLUMNS} FROM (SELECT observation.* FROM observation_latest l
     CROSS JOIN LATERAL (SELECT coalesce(max(q.hi), '-infinity') AS h FROM observation_pack q WHERE q.point_id = l.point_id AND q.kind = l.kind AND q.hi < ${to}) hp
-    CROSS JOIN LATERAL ((${bounded('time >= hp.h AND pack_hi >= hp.h')}) UNION ALL (${bounded('time < hp.h AND pack_lo < hp.h')}) LIMIT 1) observation
+    CROSS JOIN LATERAL ((${bounded('time > hp.h AND pack_hi > hp.h')}) UNION ALL (${bounded('time = hp.h AND pack_hi >= hp.h AND pack_lo <= hp.h')})
+                        UNION ALL (${bounded('time < hp.h AND pack_lo < hp.h')}) LIMIT 1) observation
     WHERE ${latest}) observation ORDER BY point_id`;
 }
 

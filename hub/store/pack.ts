@@ -88,29 +88,35 @@ export interface HorizonQuery {
 
 /**
  * Where the first `need` rows of `observation` in time order must end, read from the packs' own counts without
- * unpacking any: the packs wholly inside the range, of the points and kind asked, taken in time order until they hold
- * `need` readings. Each of those readings is in the range and of the points asked, so at least `need` rows lie before
- * the returned instant (after it, for `desc`), and bounding the read by it changes none of its first `need` rows
- * while it reads only the packs up to there. Undefined when the packs there hold fewer: every pack in range is then
- * less than `need` readings' worth. A reader that also filters on what a row was stored with (its site, device,
- * indicator) may find fewer rows than that inside the bound: it reads on past the bound (queryObservations does).
- * Timestamps are timestamptz text, exact.
+ * unpacking any: the packs of the points and kind asked, taken in time order until they hold `need` readings inside
+ * the range. A pack wholly inside counts its `n`; one reaching out of the range on one side still holds a reading
+ * inside, at its other end, and counts 1. So at least `need` rows lie before the returned instant (after it, for
+ * `desc`): bounding the read by it changes none of its first `need` rows, and it reads only the packs up to there.
+ * Undefined when the packs hold fewer: every pack in range is then less than `need` readings' worth. A reader that
+ * also filters on what a row was stored with (its site, device, indicator) may find fewer rows than that inside the
+ * bound: it reads on past the bound (queryObservations does). Timestamps are timestamptz text, exact.
  */
 export async function packHorizon(db: Queryable, q: HorizonQuery): Promise<string | undefined> {
   const params: unknown[] = [];
-  const w: string[] = [];
   const bind = (v: unknown, cast: string) => { params.push(v); return `$${params.length}::${cast}`; };
+  const w: string[] = [];
   if (q.pointIds) w.push(`point_id = ANY(${bind(q.pointIds, 'int[]')})`);
   if (q.kind !== undefined) w.push(`kind = ${bind(q.kind, 'text')}`);
-  if (q.from !== undefined) w.push(`lo >= ${bind(q.from, 'timestamptz')}`);
-  if (q.to !== undefined) w.push(`hi < ${bind(q.to, 'timestamptz')}`);
-  if (q.past !== undefined) w.push(q.desc ? `hi < ${bind(q.past, 'timestamptz')}` : `lo > ${bind(q.past, 'timestamptz')}`);
+  // Inside the range, as a time: lower(x) and upper(x) (`past` is behind the reader: below it, or above for desc).
+  const from = q.from === undefined ? undefined : bind(q.from, 'timestamptz');
+  const to = q.to === undefined ? undefined : bind(q.to, 'timestamptz');
+  const past = q.past === undefined ? undefined : bind(q.past, 'timestamptz');
+  const lower = (x: string) => [from && `${x} >= ${from}`, !q.desc && past && `${x} > ${past}`].filter(Boolean).join(' AND ') || 'true';
+  const upper = (x: string) => [to && `${x} < ${to}`, q.desc && past && `${x} < ${past}`].filter(Boolean).join(' AND ') || 'true';
+  // Some reading inside: the last one (hi) or the first (lo). Implied, and an index condition: the edge ordered by.
+  w.push(`((${lower('hi')} AND ${upper('hi')}) OR (${lower('lo')} AND ${upper('lo')}))`, q.desc ? upper('lo') : lower('hi'));
   const need = bind(q.need, 'bigint');
-  // Each pack holds at least one reading: `need` packs are always enough to look at.
+  // Each pack counted holds at least one reading: `need` packs are always enough to look at.
   const [edge, order, pick] = q.desc ? ['lo', 'lo DESC', 'max'] : ['hi', 'hi', 'min'];
   const r = await db.query<{ u: string | null }>(`SELECT CASE WHEN max(c) >= ${need} THEN (${pick}(e) FILTER (WHERE c >= ${need}))::text END AS u
-    FROM (SELECT e, sum(n) OVER (ORDER BY ${order.replace(edge, 'e')} ROWS UNBOUNDED PRECEDING) AS c
-          FROM (SELECT ${edge} AS e, n FROM observation_pack ${w.length ? `WHERE ${w.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${need}) p) q`, params);
+    FROM (SELECT e, sum(k) OVER (ORDER BY ${order.replace(edge, 'e')} ROWS UNBOUNDED PRECEDING) AS c
+          FROM (SELECT ${edge} AS e, CASE WHEN ${lower('lo')} AND ${upper('hi')} THEN n ELSE 1 END AS k
+                FROM observation_pack WHERE ${w.join(' AND ')} ORDER BY ${order} LIMIT ${need}) p) q`, params);
   return r.rows[0]?.u ?? undefined;
 }
 

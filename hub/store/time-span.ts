@@ -28,9 +28,13 @@ export function spanOf(rows: ReadonlyArray<SpanRow>): TimeSpan | undefined {
  * (the view): the span bounds the packed days read too (migration 013), so a batch of new rows reads no pack.
  */
 export function byIdsWhere(idsParam: string, span: TimeSpan | undefined, params: unknown[]): string {
-  // Without a span (written before migration 007): the packs whose id range meets the ids'.
-  if (!span) return `id = ANY(${idsParam}::bigint[]) AND ${packIdBounds(`(SELECT min(x) FROM unnest(${idsParam}::bigint[]) x)`, `(SELECT max(x) FROM unnest(${idsParam}::bigint[]) x)`)}`;
+  // Packed days (migration 013): only the packs whose id range meets the ids' (none, for a batch of late rows: their
+  // ids are newer than every packed one) and, for a short list, that hold one of them (tested on the pack's ids
+  // before unnesting it; && compares every element with every other, too slow for a long list).
+  const ids = `id = ANY(${idsParam}::bigint[]) AND ${packIdBounds(`(SELECT min(x) FROM unnest(${idsParam}::bigint[]) x)`, `(SELECT max(x) FROM unnest(${idsParam}::bigint[]) x)`)}
+    AND (pack_id_list IS NULL OR cardinality(${idsParam}::bigint[]) > 64 OR pack_id_list && ${idsParam}::bigint[])`;
+  if (!span) return ids;
   params.push(span.lo, span.hi);
   const lo = `$${params.length - 1}::timestamptz`, hi = `$${params.length}::timestamptz`;
-  return `id = ANY(${idsParam}::bigint[]) AND time >= ${lo} AND time <= ${hi} AND pack_hi >= ${lo} AND pack_lo <= ${hi}`;
+  return `${ids} AND time >= ${lo} AND time <= ${hi} AND pack_hi >= ${lo} AND pack_lo <= ${hi}`;
 }

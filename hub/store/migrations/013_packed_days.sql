@@ -5,9 +5,11 @@
 -- the partition lock and a lock that holds off inserts into it, its rows are copied into packs and the partition is
 -- truncated, and it gets the dedup trigger below. It stays attached and takes late data as before.
 --
--- `observation` reads both: the rows of observation_data, and the packs unnested. Three columns are added at the
--- end: pack_lo and pack_hi, the time span of the pack a row came from (-infinity, infinity for a plain row), and
--- pack_ids, the range of its ids (unbounded for a plain row). A query that may reach old days bounds them too
+-- `observation` reads both: the rows of observation_data, and the packs unnested. Five columns are added at the
+-- end: pack_lo and pack_hi, the time span of the pack a row came from (-infinity, infinity for a plain row),
+-- pack_ids, the range of its ids (unbounded for a plain row), pack_id_list and pack_tag_list, its ids and tags (NULL
+-- for a plain row: a read by ids, or by what rows were stored with, tests a pack's arrays before unnesting it,
+-- `pack_id_list IS NULL OR pack_id_list && ids`). A query that may reach old days bounds them too
 -- (hub/store/pack.ts packBounds, packIdBounds): PostgreSQL cannot push a bound on an unnested time or id down to
 -- the pack that holds it, and without one it reads every pack. Each bound is implied by the row's own time or id,
 -- so adding it never changes which rows match.
@@ -60,13 +62,13 @@ CREATE OR REPLACE VIEW observation AS
 SELECT o.id, o.point_id, t.device_id, t.site_id, t.indicator, o.kind, o.time, o.value, o.avg, o.min, o.max, o.cou,
        t.unit, t.source_flag, t.flags, coalesce(o.warnings, '{}'::text[]) AS warnings, t.adapter, o.message_id,
        o.received_at, o.raw_value, t.raw_unit, '-infinity'::timestamptz AS pack_lo, 'infinity'::timestamptz AS pack_hi,
-       '(,)'::int8range AS pack_ids
+       '(,)'::int8range AS pack_ids, NULL::bigint[] AS pack_id_list, NULL::integer[] AS pack_tag_list
 FROM observation_data o LEFT JOIN observation_tag t ON t.id = o.tag
 UNION ALL
 SELECT u.id, pk.point_id, t.device_id, t.site_id, t.indicator, pk.kind, u.time, u.value, u.avg, u.min, u.max, u.cou,
        t.unit, t.source_flag, t.flags, coalesce(u.warn::text[], '{}'::text[]) AS warnings, t.adapter, u.msg,
        u.received_at, u.raw, t.raw_unit, pk.lo AS pack_lo, pk.hi AS pack_hi,
-       int8range(pk.id_lo, pk.id_hi, '[]') AS pack_ids
+       int8range(pk.id_lo, pk.id_hi, '[]') AS pack_ids, pk.ids AS pack_id_list, pk.tags AS pack_tag_list
 FROM observation_pack pk
 CROSS JOIN LATERAL unnest(pk.ids, pk.times, pk.received, pk.vals, pk.tags, pk.avgs, pk.mins, pk.maxs, pk.cous, pk.raws, pk.msgs, pk.warns)
   AS u(id, time, received_at, value, tag, avg, min, max, cou, raw, msg, warn)
