@@ -125,7 +125,7 @@ async function pointsOf(sc: StaContext, points: number[] | undefined): Promise<n
 
 /** A collection page: rows [skip, skip + top) and whether there are more; the count when asked. */
 async function page(sc: StaContext, def: EntityDef, conds: Cond[], o: QueryOptions, option = '$filter', reach?: { points?: number[] }): Promise<{ rows: Row[]; more: boolean; count?: number }> {
-  const select = async (bound?: { at: string; desc: boolean }) => {
+  const select = async (bound?: { at: string; desc: boolean; after?: boolean }) => {
     const c = new Ctx(sc.scope, sc.catalogue);
     const a = c.alias();
     const from = def.from(c, a);
@@ -134,7 +134,8 @@ async function page(sc: StaContext, def: EntityDef, conds: Cond[], o: QueryOptio
     if (bound) {
       c.params.push(bound.at);
       const at = `$${c.params.length}::timestamptz`;
-      within = bound.desc ? ` AND ${a}.time >= ${at} AND ${a}.pack_hi >= ${at}` : ` AND ${a}.time <= ${at} AND ${a}.pack_lo <= ${at}`;
+      within = bound.after ? ` AND ${a}.time > ${at} AND ${a}.pack_hi > ${at}`
+        : bound.desc ? ` AND ${a}.time >= ${at} AND ${a}.pack_hi >= ${at}` : ` AND ${a}.time <= ${at} AND ${a}.pack_lo <= ${at}`;
     }
     const order = orderSql(new FilterCompiler(c, '$orderby'), def, a, o);
     c.params.push(o.top + 1, o.skip);
@@ -143,9 +144,18 @@ async function page(sc: StaContext, def: EntityDef, conds: Cond[], o: QueryOptio
   };
   // Packed days (migration 013): a page in time order without a $filter reads only as far as the packs' counts say
   // its rows can reach; when the scope's stored sites leave it short, it is read again without that bound.
+  // Newest first, the page is usually all plain rows newer than every pack: tried first.
   const order = o.filter || !reach ? undefined : timeOrder(def, o);
-  const at = order && await packHorizon(sc.db, { pointIds: await pointsOf(sc, reach!.points), need: o.skip + o.top + 1, desc: order === 'desc' });
-  let rows = at ? await select({ at, desc: order === 'desc' }) : undefined;
+  const points = order && await pointsOf(sc, reach!.points);
+  let rows: Row[] | undefined;
+  if (order === 'desc') {
+    const newest = (await sc.db.query<{ hi: string | null }>(`SELECT max(hi)::text AS hi FROM observation_pack${points ? ' WHERE point_id = ANY($1::int[])' : ''}`, points ? [points] : [])).rows[0]?.hi;
+    if (newest) rows = await select({ at: newest, desc: true, after: true });
+  }
+  if (order && !(rows && rows.length > o.top)) {
+    const at = await packHorizon(sc.db, { pointIds: points, need: o.skip + o.top + 1, desc: order === 'desc' });
+    rows = at ? await select({ at, desc: order === 'desc' }) : undefined;
+  }
   if (!rows || rows.length <= o.top) rows = await select();
   const res: { rows: Row[]; more: boolean; count?: number } = { rows: rows.slice(0, o.top), more: rows.length > o.top };
   if (o.count) {
