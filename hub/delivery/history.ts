@@ -3,7 +3,7 @@
 import type { SqlDriver } from '../store/driver.ts';
 import type { StoredObservationRow } from '../store/observations.ts';
 import { rowToObservation } from '../store/observation-shape.ts';
-import { isoOf, packBounds, packHorizon } from '../store/pack.ts';
+import { isoOf, packBounds, packHorizon, splitRead } from '../store/pack.ts';
 import type { HistoryQuery, HistoryReader } from '../sdk/publisher.ts';
 
 type JoinedRow = StoredObservationRow & { point_code: string | null; device_code: string | null; site_code: string | null };
@@ -11,6 +11,9 @@ type JoinedRow = StoredObservationRow & { point_code: string | null; device_code
 const COLUMNS = `o.id::text AS id, o.point_id, o.device_id, o.site_id, o.indicator, o.kind, o.time, o.value, o.avg, o.min,
   o.max, o.cou, o.unit, o.source_flag, o.flags, o.warnings, o.adapter, o.message_id, o.received_at, o.raw_value,
   o.raw_unit, p.code AS point_code, d.code AS device_code, s.code AS site_code`;
+
+/** COLUMNS, over the merged rows of splitRead (the codes already picked). */
+const MERGED = COLUMNS.replace('p.code AS point_code, d.code AS device_code, s.code AS site_code', 'o.point_code, o.device_code, o.site_code');
 
 export interface HistoryReaderOptions {
   /** The indicator's domain (the catalogue's); default: the code's first segment. */
@@ -67,9 +70,12 @@ export function createHistoryReader(db: SqlDriver, opts: HistoryReaderOptions = 
         }
         if (past !== undefined) { params.push(past); ww.push(`o.time > $${params.length}::timestamptz`, `o.pack_hi > $${params.length}::timestamptz`); }
         if (upTo !== undefined) { params.push(upTo); ww.push(`o.time <= $${params.length}::timestamptz`, packBounds(undefined, `$${params.length}::timestamptz`, 'o')); }
-        const rows = (await db.query<JoinedRow>(`SELECT ${COLUMNS} FROM observation o
-          LEFT JOIN point p ON p.id = o.point_id LEFT JOIN device d ON d.id = o.device_id LEFT JOIN site s ON s.id = o.site_id
-          WHERE ${ww.join(' AND ')} ORDER BY o.time, o.id LIMIT ${need}`, params)).rows;
+        // Plain and packed rows each in order, then merged (splitRead): the plain rows in time-index order.
+        const rows = (await db.query<JoinedRow>(splitRead({
+          alias: 'o', select: MERGED, pick: 'o.*, p.code AS point_code, d.code AS device_code, s.code AS site_code',
+          from: (view) => `${view} o LEFT JOIN point p ON p.id = o.point_id LEFT JOIN device d ON d.id = o.device_id LEFT JOIN site s ON s.id = o.site_id`,
+          where: ww.join(' AND '), order: 'o.time, o.id', limit: String(need),
+        }), params)).rows;
         page = page.concat(rows);
         if (page.length < pageSize && upTo !== undefined) { past = upTo; continue; }
         if (!page.length) return;

@@ -4,7 +4,7 @@
 import type { Queryable } from '../store/driver.ts';
 import type { DataScope } from '../access/scope.ts';
 import { isUnscoped, siteIdInScopeSql, siteInScopeSql } from '../access/scope.ts';
-import { packHorizon } from '../store/pack.ts';
+import { packHorizon, splitRead } from '../store/pack.ts';
 import { latestRowOf } from '../store/observations.ts';
 import { ENTITIES, OBSERVATION_COLUMNS, sub, type EntityDef, type Nav, type SetName, type SqlCtx } from './entities.ts';
 import { FilterCompiler, OptionError } from './filter-sql.ts';
@@ -139,7 +139,11 @@ async function page(sc: StaContext, def: EntityDef, conds: Cond[], o: QueryOptio
     }
     const order = orderSql(new FilterCompiler(c, '$orderby'), def, a, o);
     c.params.push(o.top + 1, o.skip);
-    const sql = `SELECT ${sub(def.columns, a)}${linkCols(def, a, o)} FROM ${from} WHERE ${where}${within} ORDER BY ${order} LIMIT $${c.params.length - 1} OFFSET $${c.params.length}`;
+    const [limit, offset] = [`$${c.params.length - 1}`, `$${c.params.length}`];
+    // Observations: plain and packed rows each ordered and limited, then merged (splitRead): the plain rows in index order.
+    const sql = def.set === 'Observations'
+      ? splitRead({ alias: a, select: `${sub(def.columns, a)}${linkCols(def, a, o)}`, where: `${where}${within}`, order, limit, offset })
+      : `SELECT ${sub(def.columns, a)}${linkCols(def, a, o)} FROM ${from} WHERE ${where}${within} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`;
     return (await sc.db.query<Row>(sql, c.params)).rows;
   };
   // Packed days (migration 013): a page in time order without a $filter reads only as far as the packs' counts say

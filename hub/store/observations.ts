@@ -2,7 +2,7 @@
 import type { Queryable, SqlDriver } from './driver.ts';
 import { identityKey, type ObservationRow, type QuarantineRow } from './rows.ts';
 import { tagIdsOf } from './tags.ts';
-import { isoOf, packBounds, packHorizon } from './pack.ts';
+import { isoOf, packBounds, packHorizon, splitRead } from './pack.ts';
 
 /** The plain batch insert of observations (bench/ingest measures the raw store rate with exactly this). */
 export const INSERT_OBSERVATIONS = `
@@ -234,7 +234,8 @@ async function pageWithin(db: Queryable, f: ObservationFilter, limit: number, pa
   if (past !== undefined) { params.push(past); w.push(`time > $${params.length}::timestamptz`, `pack_hi > $${params.length}::timestamptz`); }
   if (upTo !== undefined) { params.push(upTo); w.push(`time <= $${params.length}::timestamptz`, packBounds(undefined, `$${params.length}::timestamptz`)); }
   params.push(limit);
-  const sql = `SELECT ${COLUMNS} FROM observation ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY time, observation.id LIMIT $${params.length}`;
+  // Plain rows and packed ones each in order, then merged: the plain rows by their time or identity index.
+  const sql = splitRead({ alias: 'observation', select: COLUMNS, where: w.length ? w.join(' AND ') : 'true', order: 'time, observation.id', limit: `$${params.length}` });
   return (await db.query<StoredObservationRow>(sql, params)).rows;
 }
 

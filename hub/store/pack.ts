@@ -127,3 +127,19 @@ export async function packHorizon(db: Queryable, q: HorizonQuery): Promise<strin
 export function packIdBounds(lo: string, hi: string, alias = ''): string {
   return `${alias ? `${alias}.` : ''}pack_ids && int8range(${lo}, ${hi}, '[]')`;
 }
+
+/**
+ * A read of `observation` that orders and limits, as the first rows of each half of the view merged: the plain rows
+ * (`observation_plain`, read in index order) and the packed ones (`observation_packed`, bounded by `where`), each
+ * ordered and limited to `offset + limit`, then ordered and cut again. The same rows as the read of the whole view,
+ * which PostgreSQL plans as a sort of every plain row in range (it does not merge a UNION ALL whose other half must
+ * be sorted). `from(view)` is the FROM clause over one half, with the view as `alias`; `pick` what each half passes
+ * on (default all of the view's columns); `where` and `order` name `alias`, which is also the merged rows' name.
+ */
+export function splitRead(o: { alias: string; select: string; pick?: string; from?: (view: string) => string; where: string; order: string; limit: string; offset?: string }): string {
+  const k = o.offset ? `${o.limit}::bigint + ${o.offset}::bigint` : o.limit;
+  const from = o.from ?? ((view: string) => `${view} ${o.alias}`);
+  const half = (view: string) => `(SELECT ${o.pick ?? `${o.alias}.*`} FROM ${from(view)} WHERE ${o.where} ORDER BY ${o.order} LIMIT ${k})`;
+  return `SELECT ${o.select} FROM (${half('observation_plain')} UNION ALL ${half('observation_packed')}) AS ${o.alias}
+    ORDER BY ${o.order} LIMIT ${o.limit}${o.offset ? ` OFFSET ${o.offset}` : ''}`;
+}

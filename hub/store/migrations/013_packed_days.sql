@@ -58,21 +58,30 @@ BEGIN
   RETURN NEW;
 END $$;
 
-CREATE OR REPLACE VIEW observation AS
+-- Its two halves are views of their own: a read that orders and limits (a page in time order) takes the first rows of
+-- each half and merges them (hub/store/pack.ts splitRead), so the plain rows are read in index order; PostgreSQL
+-- does not merge a UNION ALL whose other half has to be sorted, and sorted all the plain rows in range instead.
+CREATE VIEW observation_plain AS
 SELECT o.id, o.point_id, t.device_id, t.site_id, t.indicator, o.kind, o.time, o.value, o.avg, o.min, o.max, o.cou,
        t.unit, t.source_flag, t.flags, coalesce(o.warnings, '{}'::text[]) AS warnings, t.adapter, o.message_id,
        o.received_at, o.raw_value, t.raw_unit, '-infinity'::timestamptz AS pack_lo, 'infinity'::timestamptz AS pack_hi,
        '(,)'::int8range AS pack_ids, NULL::bigint[] AS pack_id_list, NULL::integer[] AS pack_tag_list
-FROM observation_data o LEFT JOIN observation_tag t ON t.id = o.tag
-UNION ALL
+FROM observation_data o LEFT JOIN observation_tag t ON t.id = o.tag;
+
+CREATE VIEW observation_packed AS
 SELECT u.id, pk.point_id, t.device_id, t.site_id, t.indicator, pk.kind, u.time, u.value, u.avg, u.min, u.max, u.cou,
-       t.unit, t.source_flag, t.flags, coalesce(u.warn::text[], '{}'::text[]) AS warnings, t.adapter, u.msg,
-       u.received_at, u.raw, t.raw_unit, pk.lo AS pack_lo, pk.hi AS pack_hi,
+       t.unit, t.source_flag, t.flags, coalesce(u.warn::text[], '{}'::text[]) AS warnings, t.adapter, u.msg AS message_id,
+       u.received_at, u.raw AS raw_value, t.raw_unit, pk.lo AS pack_lo, pk.hi AS pack_hi,
        int8range(pk.id_lo, pk.id_hi, '[]') AS pack_ids, pk.ids AS pack_id_list, pk.tags AS pack_tag_list
 FROM observation_pack pk
 CROSS JOIN LATERAL unnest(pk.ids, pk.times, pk.received, pk.vals, pk.tags, pk.avgs, pk.mins, pk.maxs, pk.cous, pk.raws, pk.msgs, pk.warns)
   AS u(id, time, received_at, value, tag, avg, min, max, cou, raw, msg, warn)
 LEFT JOIN observation_tag t ON t.id = u.tag;
+
+CREATE OR REPLACE VIEW observation AS
+SELECT * FROM observation_plain
+UNION ALL
+SELECT * FROM observation_packed;
 
 -- Deleting through the view removes a packed reading from its pack too (the pack goes when it is left empty).
 CREATE OR REPLACE FUNCTION observation_view_delete() RETURNS trigger LANGUAGE plpgsql AS $$
