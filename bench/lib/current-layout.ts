@@ -3,6 +3,7 @@
 import type { Queryable, SqlDriver } from '../../hub/store/driver.ts';
 import { queryLatest, rebuildLatest } from '../../hub/store/observations.ts';
 import { queryAggregates, rebuildRollups, rollStep, rollupLag } from '../../hub/store/rollups.ts';
+import { packClosed } from '../../hub/store/pack.ts';
 import { applyRetention, ensurePartition, partitionName, underLock } from '../../hub/store/partitions.ts';
 
 const DAY = 86_400_000;
@@ -64,6 +65,13 @@ export function currentLayout(timezone: string): Layout {
         await db.query(bucketIndex);
         progress(`rollup_bucket index built in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
       }
+      // Closed days packed (migration 013), as the hub's upkeep does with store.pack_closed_days: 1 (the default).
+      const perObs = async () => (await this.bytes(db)) / Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation')).rows[0]!.n);
+      const unpacked = await perObs();
+      const t2 = performance.now();
+      const packed = await packClosed(db, { nowMs: Date.now(), afterMs: DAY });
+      progress(`${packed.length} closed day(s) packed (${packed.reduce((a, p) => a + p.n, 0).toLocaleString('en-US')} readings) in ${((performance.now() - t2) / 1000).toFixed(1)} s`);
+      progress(`history: ${unpacked.toFixed(1)} bytes per observation unpacked, ${(await perObs()).toFixed(1)} packed (tables + indexes, before ingest)`);
     },
     // Ingest has ended and every batch is committed: the backlog is the whole outbox. The bench drains it with the
     // roller's own step (rollStep: same cursor, same transaction per step, so the hub's roller finds the cursor busy
@@ -95,12 +103,13 @@ export function currentLayout(timezone: string): Layout {
       FROM point p JOIN tg ON tg.pid = p.id,
            generate_series(to_timestamp($1 / 1000.0), to_timestamp($2 / 1000.0) - interval '1 millisecond', make_interval(mins => $3)) AS t`,
     // The tags count: they are what the rows no longer repeat.
-    bytes: async (db) => (await relationBytes(db, 'observation_data')) + (await relationBytes(db, 'observation_tag')),
+    bytes: async (db) => (await relationBytes(db, 'observation_data')) + (await relationBytes(db, 'observation_pack')) + (await relationBytes(db, 'observation_tag')),
     latest: async (db, f) => (await queryLatest(db, { siteIds: f.siteIds, indicators: f.indicators, kind: 'rtd' })).length,
     hourly: async (db, pointId, fromMs, toMs) => (await queryAggregates(db, { interval: '1h', pointIds: [pointId], fromMs, toMs, limit: 1000 })).length,
     async dropDay(db, dayStartMs) {
       const name = partitionName('rtd', dayStartMs);
-      const rows = Number((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${name}`)).rows[0]!.n);
+      const rows = Number((await db.query<{ n: string }>(`SELECT ((SELECT count(*) FROM ${name}) + (SELECT coalesce(sum(n), 0) FROM observation_pack
+        WHERE kind = 'rtd' AND lo >= to_timestamp($1 / 1000.0) AND hi < to_timestamp($2 / 1000.0)))::text AS n`, [dayStartMs, dayStartMs + DAY])).rows[0]!.n);
       // Retention of one day, as of the end of the next: exactly this partition's whole range has expired.
       const dropped = await applyRetention(db, { rtd: 1, min: null, hour: null, day: null }, dayStartMs + 2 * DAY);
       if (!dropped.includes(name)) throw new Error(`retention dropped ${dropped.join(', ') || 'nothing'}, not ${name}`);

@@ -78,6 +78,15 @@ export async function latestToday(db: Queryable, f: { siteIds?: number[]; indica
   return r.rows.length;
 }
 
+/** Release 0.1's read of one point's rows over a time range (its queryObservations, all 21 columns). */
+export async function pointRangeToday(db: Queryable, pointId: number, fromMs: number, toMs: number): Promise<number> {
+  const r = await db.query(`SELECT id::text AS id, point_id, device_id, site_id, indicator, kind, time, value, avg, min, max, cou, unit,
+      source_flag, flags, warnings, adapter, message_id, received_at, raw_value, raw_unit
+    FROM observation WHERE point_id = ANY($1::int[]) AND kind = 'rtd' AND time >= to_timestamp($2 / 1000.0) AND time < to_timestamp($3 / 1000.0)
+    ORDER BY time, observation.id LIMIT 10000`, [[pointId], fromMs, toMs]);
+  return r.rows.length;
+}
+
 /** Hourly aggregates of one point computed from raw rows (0.1 had no rollups). */
 export async function hourlyToday(db: Queryable, pointId: number, fromMs: number, toMs: number, timezone: string): Promise<number> {
   const r = await db.query(`SELECT date_trunc('hour', time, $4) AS bucket, avg(value), min(value), max(value), count(*)

@@ -5,6 +5,7 @@
 import type { Queryable, SqlDriver } from '../store/driver.ts';
 import type { Registry } from '../registry/registry.ts';
 import { byIdsWhere } from '../store/time-span.ts';
+import { packBounds } from '../store/pack.ts';
 import { takeOutbox } from '../store/outbox-follow.ts';
 import { alarmType, type CompiledRule, type GaugeRule, type RuleBook } from './rules.ts';
 import { indicated, step, type RuleState } from './threshold.ts';
@@ -445,7 +446,8 @@ export async function backtest(db: SqlDriver, ctx: AlarmContext, rules: Map<numb
   const renamed = new Map([...rules].map(([p, r]) => [p, [{ ...r, id: tag } as CompiledRule]]));
   await db.transaction(async (tx) => {
     const obs = (await tx.query<Obs>(`SELECT ${OBS_COLS} FROM observation WHERE point_id = ANY($1::int[]) AND kind = 'rtd'
-      AND time >= to_timestamp($2 / 1000.0) AND time < to_timestamp($3 / 1000.0) ORDER BY point_id, time, id LIMIT $4`, [[...rules.keys()], fromMs, toMs, cap + 1])).rows;
+      AND time >= to_timestamp($2 / 1000.0) AND time < to_timestamp($3 / 1000.0) AND ${packBounds('to_timestamp($2 / 1000.0)', 'to_timestamp($3 / 1000.0)')}
+      ORDER BY point_id, time, id LIMIT $4`, [[...rules.keys()], fromMs, toMs, cap + 1])).rows;
     const truncated = obs.length > cap;
     const b = new Batch(tx);
     await evaluate(b, ctx, obs.slice(0, cap), (p) => renamed.get(p));

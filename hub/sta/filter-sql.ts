@@ -49,6 +49,37 @@ function rebind(n: Node, nav: string, pdef: EntityDef, pa: string, target: Entit
   }
 }
 
+const FLIP: Record<string, string> = { eq: 'eq', ne: 'ne', gt: 'lt', ge: 'le', lt: 'gt', le: 'ge' };
+
+/**
+ * An Observation's time or id compared with a value the same for every row (no property in it): the bound that
+ * comparison implies on the pack the row came from (migration 013: pack_lo, pack_hi, pack_ids of the view), so a
+ * packed day is unpacked only when it may hold a match. Implied by the comparison for every row, so adding it changes
+ * no answer, under NOT and OR too; at the top of a $filter it is an index condition on the packs.
+ */
+function packBound(op: string, l: Expr, r: Expr, ln: Node, rn: Node): string | undefined {
+  const O = ENTITIES.Observations;
+  const what = (e: Expr) => (e.prop === O.props.phenomenonTime || e.prop === O.props.resultTime ? 'time' : e.prop === O.id ? 'id' : undefined);
+  let [col, val, vn, o] = [l, r, rn, op];
+  if (!what(l) || hasPath(rn)) [col, val, vn, o] = [r, l, ln, FLIP[op]!];
+  const w = what(col);
+  if (!w || hasPath(vn)) return undefined;
+  const a = col.sql.replace(/\.(time|id)$/, '');
+  if (w === 'id') {
+    if (o !== 'eq' || vn.t !== 'number' || !Number.isSafeInteger(vn.value)) return undefined;
+    const id = `${val.sql.replace(/::float8$/, '')}::bigint`;
+    return `${a}.pack_ids @> ${id} AND (${a}.pack_id_list IS NULL OR ${id} = ANY(${a}.pack_id_list))`;
+  }
+  switch (o) {
+    case 'gt': return `${a}.pack_hi > ${val.sql}`;
+    case 'ge': return `${a}.pack_hi >= ${val.sql}`;
+    case 'lt': return `${a}.pack_lo < ${val.sql}`;
+    case 'le': return `${a}.pack_lo <= ${val.sql}`;
+    case 'eq': return `${a}.pack_lo <= ${val.sql} AND ${a}.pack_hi >= ${val.sql}`;
+    default: return undefined;
+  }
+}
+
 /** A request error in one option (`$filter`, `$orderby` …): the route answers 400 naming it. */
 export class OptionError extends Error {
   constructor(readonly option: string, message: string) { super(`${option}: ${message}`); this.name = 'OptionError'; }
@@ -192,7 +223,8 @@ export class FilterCompiler {
       if (r.type === 'datetime' && l.type === 'string' && ln.t === 'string') l = this.timeString(ln.value);
       if (l.type === 'geo' || r.type === 'geo') this.bad('compare geometries with geo.intersects or st_equals');
       if (l.type !== r.type) this.bad(`cannot compare a ${l.type} with a ${r.type}`);
-      return { sql: `(${l.sql} ${CMP[op]} ${r.sql})`, type: 'bool' };
+      const bound = packBound(op, l, r, ln, rn);
+      return { sql: bound ? `(${l.sql} ${CMP[op]} ${r.sql} AND ${bound})` : `(${l.sql} ${CMP[op]} ${r.sql})`, type: 'bool' };
     }
     // Arithmetic.
     if ((l.type === 'datetime' && r.type === 'duration' && (op === 'add' || op === 'sub'))) return { sql: `(${l.sql} ${ARITH[op]} ${r.sql})`, type: 'datetime' };

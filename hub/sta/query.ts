@@ -3,7 +3,9 @@
 // navigation); nothing is filtered in memory.
 import type { Queryable } from '../store/driver.ts';
 import type { DataScope } from '../access/scope.ts';
-import { siteIdInScopeSql } from '../access/scope.ts';
+import { isUnscoped, siteIdInScopeSql, siteInScopeSql } from '../access/scope.ts';
+import { packHorizon, splitRead } from '../store/pack.ts';
+import { latestRowOf } from '../store/observations.ts';
 import { ENTITIES, OBSERVATION_COLUMNS, sub, type EntityDef, type Nav, type SetName, type SqlCtx } from './entities.ts';
 import { FilterCompiler, OptionError } from './filter-sql.ts';
 import type { QueryOptions, Expand } from './options.ts';
@@ -63,7 +65,13 @@ export function parsePath(path: string): Segment[] {
 function idCond(def: EntityDef, key: number | string, where: string): Cond {
   const want = def.id.pg === 'text' ? 'string' : 'number';
   if (typeof key !== want) throw new NotFound(`${where}: ${def.set} ids are ${want === 'string' ? 'quoted strings' : 'integers'}`);
-  return (c, a) => { c.params.push(key); return `${sub(def.id.sql, a)} = $${c.params.length}::${def.id.pg}`; };
+  return (c, a) => {
+    c.params.push(key);
+    const eq = `${sub(def.id.sql, a)} = $${c.params.length}::${def.id.pg}`;
+    // Observations(id): only the packs whose id range holds it (migration 013; implied by the id).
+    return def.set === 'Observations'
+      ? `${eq} AND ${a}.pack_ids @> $${c.params.length}::bigint AND (${a}.pack_id_list IS NULL OR $${c.params.length}::bigint = ANY(${a}.pack_id_list))` : eq;
+  };
 }
 
 // ─── statements ──────────────────────────────────────────────────────────────
@@ -94,16 +102,65 @@ function navOf(def: EntityDef, x: Expand): Nav {
   return nav;
 }
 
+/** Observations in time order alone (phenomenonTime or resultTime, or no $orderby): 'asc' or 'desc'. */
+function timeOrder(def: EntityDef, o: QueryOptions): 'asc' | 'desc' | undefined {
+  if (def.set !== 'Observations') return undefined;
+  if (!o.orderby.length) return 'asc';
+  const ob = o.orderby[0]!;
+  if (o.orderby.length !== 1 || ob.expr.t !== 'path' || ob.expr.segs.length !== 1 || (ob.expr.segs[0] !== 'phenomenonTime' && ob.expr.segs[0] !== 'resultTime')) return undefined;
+  return ob.desc ? 'desc' : 'asc';
+}
+
+/**
+ * Which points a page of Observations reads (`points` of the path: a Datastream's; else the points of the caller's
+ * scope, or all): for packHorizon, which bounds a page in time order to the packed days it can reach.
+ */
+async function pointsOf(sc: StaContext, points: number[] | undefined): Promise<number[] | undefined> {
+  if (points || isUnscoped(sc.scope)) return points;
+  const params: unknown[] = [];
+  const r = await sc.db.query<{ id: number }>(`SELECT p.id FROM point p JOIN device d ON d.id = p.device_id JOIN site s ON s.id = d.site_id
+    WHERE ${siteInScopeSql(sc.scope, 's', params)}`, params);
+  return r.rows.map((x) => x.id);
+}
+
 /** A collection page: rows [skip, skip + top) and whether there are more; the count when asked. */
-async function page(sc: StaContext, def: EntityDef, conds: Cond[], o: QueryOptions, option = '$filter'): Promise<{ rows: Row[]; more: boolean; count?: number }> {
-  const c = new Ctx(sc.scope, sc.catalogue);
-  const a = c.alias();
-  const from = def.from(c, a);
-  const where = whereSql(c, def, a, conds, o, option);
-  const order = orderSql(new FilterCompiler(c, '$orderby'), def, a, o);
-  c.params.push(o.top + 1, o.skip);
-  const sql = `SELECT ${sub(def.columns, a)}${linkCols(def, a, o)} FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT $${c.params.length - 1} OFFSET $${c.params.length}`;
-  const rows = (await sc.db.query<Row>(sql, c.params)).rows;
+async function page(sc: StaContext, def: EntityDef, conds: Cond[], o: QueryOptions, option = '$filter', reach?: { points?: number[] }): Promise<{ rows: Row[]; more: boolean; count?: number }> {
+  const select = async (bound?: { at: string; desc: boolean; after?: boolean }) => {
+    const c = new Ctx(sc.scope, sc.catalogue);
+    const a = c.alias();
+    const from = def.from(c, a);
+    const where = whereSql(c, def, a, conds, o, option);
+    let within = '';
+    if (bound) {
+      c.params.push(bound.at);
+      const at = `$${c.params.length}::timestamptz`;
+      within = bound.after ? ` AND ${a}.time > ${at} AND ${a}.pack_hi > ${at}`
+        : bound.desc ? ` AND ${a}.time >= ${at} AND ${a}.pack_hi >= ${at}` : ` AND ${a}.time <= ${at} AND ${a}.pack_lo <= ${at}`;
+    }
+    const order = orderSql(new FilterCompiler(c, '$orderby'), def, a, o);
+    c.params.push(o.top + 1, o.skip);
+    const [limit, offset] = [`$${c.params.length - 1}`, `$${c.params.length}`];
+    // Observations: plain and packed rows each ordered and limited, then merged (splitRead): the plain rows in index order.
+    const sql = def.set === 'Observations'
+      ? splitRead({ alias: a, select: `${sub(def.columns, a)}${linkCols(def, a, o)}`, where: `${where}${within}`, order, limit, offset })
+      : `SELECT ${sub(def.columns, a)}${linkCols(def, a, o)} FROM ${from} WHERE ${where}${within} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`;
+    return (await sc.db.query<Row>(sql, c.params)).rows;
+  };
+  // Packed days (migration 013): a page in time order without a $filter reads only as far as the packs' counts say
+  // its rows can reach; when the scope's stored sites leave it short, it is read again without that bound.
+  // Newest first, the page is usually all plain rows newer than every pack: tried first.
+  const order = o.filter || !reach ? undefined : timeOrder(def, o);
+  const points = order && await pointsOf(sc, reach!.points);
+  let rows: Row[] | undefined;
+  if (order === 'desc') {
+    const newest = (await sc.db.query<{ hi: string | null }>(`SELECT max(hi)::text AS hi FROM observation_pack${points ? ' WHERE point_id = ANY($1::int[])' : ''}`, points ? [points] : [])).rows[0]?.hi;
+    if (newest) rows = await select({ at: newest, desc: true, after: true });
+  }
+  if (order && !(rows && rows.length > o.top)) {
+    const at = await packHorizon(sc.db, { pointIds: points, need: o.skip + o.top + 1, desc: order === 'desc' });
+    rows = at ? await select({ at, desc: order === 'desc' }) : undefined;
+  }
+  if (!rows || rows.length <= o.top) rows = await select();
   const res: { rows: Row[]; more: boolean; count?: number } = { rows: rows.slice(0, o.top), more: rows.length > o.top };
   if (o.count) {
     // The same FROM and WHERE (their parameters are the first ones bound), no order: count(*) over the index.
@@ -157,7 +214,8 @@ async function expand(sc: StaContext, def: EntityDef, rows: Row[], o: QueryOptio
             SELECT od.id, od.point_id, t.device_id, t.site_id, t.indicator, od.kind, od.time, od.value, od.avg, od.min, od.max, od.cou,
                    t.unit, t.source_flag, t.flags, coalesce(od.warnings, '{}'::text[]) AS warnings, t.adapter, od.message_id,
                    od.received_at, od.raw_value, t.raw_unit
-            FROM (SELECT * FROM observation_data od WHERE od.point_id = l.point_id AND od.kind = l.kind AND od.time = l.time AND od.id = l.id OFFSET 0) od
+            -- By identity from observation_data, or from its pack when the point has been silent since its day was packed.
+            FROM (${latestRowOf('l')}) od
             -- The tag by primary key, one probe per row (a plain join hash-joins the whole tag table on every probe).
             CROSS JOIN LATERAL (SELECT * FROM observation_tag t WHERE t.id = od.tag OFFSET 0) t) o
           WHERE ${siteIdInScopeSql(sc.scope, 'o.site_id', c.params)}) x`;
@@ -292,6 +350,8 @@ export async function answer(sc: StaContext, path: string, o: QueryOptions, url:
   let conds: Cond[] = [];
   let single = false;
   let where = first.name;
+  // The rows a collection of Observations reaches (packHorizon): all, or a Datastream's; undefined: not known.
+  let reach: { points?: number[] } | undefined = first.key === undefined ? {} : undefined;
   if (first.key !== undefined) { conds.push(idCond(def, first.key, where)); single = true; where += `(${String(first.key)})`; }
   let property: string | undefined, value = false, ref = false;
   for (let i = 1; i < segs.length; i++) {
@@ -310,6 +370,7 @@ export async function answer(sc: StaContext, path: string, o: QueryOptions, url:
       const got = (await sc.db.query<{ v: unknown }>(`SELECT ${sub(nav.parent, a)} AS v FROM ${from} WHERE ${w} LIMIT 1`, c.params)).rows[0];
       if (!got) throw new NotFound(`${where} does not exist`);
       const link = got.v;
+      reach = nav.target === 'Observations' && nav.child === '{e}.point_id' ? { points: [Number(link)] } : undefined;
       def = ENTITIES[nav.target];
       conds = [(cx, ax) => { cx.params.push(link); return `${sub(nav.child, ax)} = $${cx.params.length}::${nav.pg}`; }];
       single = !nav.many;
@@ -347,7 +408,7 @@ export async function answer(sc: StaContext, path: string, o: QueryOptions, url:
 
   checkTree(def, o);
   if (o.resultFormat && def.set !== 'Observations') throw new OptionError('$resultFormat', 'dataArray applies to Observations only');
-  const r = await page(sc, def, conds, o);
+  const r = await page(sc, def, conds, o, '$filter', single ? undefined : reach);
   await expand(sc, def, r.rows, o);
   const value2 = o.resultFormat === 'dataArray' ? dataArray(sc, r.rows, o) : r.rows.map((row) => entityJson(sc, def, row, o));
   return { json: collection(r, value2, url, o) };

@@ -18,7 +18,7 @@ const describe = (r: Retention) => Object.entries(r).map(([k, v]) => `${k} ${typ
 
 export interface StatusReport {
   partitions: PartitionInfo[];
-  total: { partitions: number; bytes: number; rows: number };
+  total: { partitions: number; bytes: number; rows: number; packed_rows: number };
   legacy_rows: number | null;
   retention: Retention;
   next_retention_drops: string[];
@@ -31,25 +31,27 @@ async function partitioned(db: SqlDriver): Promise<boolean> {
 
 export async function storeStatus(db: SqlDriver, retention: Retention, nowMs: number): Promise<StatusReport> {
   const legacyRows = await legacyRowCount(db);
-  if (!(await partitioned(db))) return { partitions: [], total: { partitions: 0, bytes: 0, rows: 0 }, legacy_rows: legacyRows, retention, next_retention_drops: [] };
+  if (!(await partitioned(db))) return { partitions: [], total: { partitions: 0, bytes: 0, rows: 0, packed_rows: 0 }, legacy_rows: legacyRows, retention, next_retention_drops: [] };
   const partitions = await listPartitions(db);
   return {
     partitions,
-    total: { partitions: partitions.length, bytes: partitions.reduce((a, p) => a + p.bytes, 0), rows: partitions.reduce((a, p) => a + p.rows, 0) },
+    total: { partitions: partitions.length, bytes: partitions.reduce((a, p) => a + p.bytes, 0), rows: partitions.reduce((a, p) => a + p.rows, 0), packed_rows: partitions.reduce((a, p) => a + p.packedRows, 0) },
     legacy_rows: legacyRows, retention, next_retention_drops: await retentionPlan(db, retention, nowMs),
   };
 }
 
 export function formatStatus(s: StatusReport): string {
-  const head = ['partition', 'kind', 'range', 'size', 'rows (est.)', 'oldest', 'newest'];
+  const head = ['partition', 'kind', 'range', 'size', 'rows (est.)', 'packed', 'oldest', 'newest'];
   const rows = s.partitions.map((p) => [
     p.name + (s.next_retention_drops.includes(p.name) ? ' *' : ''), p.kind ?? (p.name.endsWith('_default') ? 'default' : 'other'),
-    p.fromMs === undefined ? '(outside the partitions)' : `${day(p.fromMs)} … ${day(p.toMs)}`, kB(p.bytes), p.rows.toLocaleString('en'), ts(p.oldestMs), ts(p.newestMs),
+    p.fromMs === undefined ? '(outside the partitions)' : `${day(p.fromMs)} … ${day(p.toMs)}`, kB(p.bytes), p.rows.toLocaleString('en'),
+    p.packedRows ? p.packedRows.toLocaleString('en') : '-', ts(p.oldestMs), ts(p.newestMs),
   ]);
   const w = head.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k]!.length)));
   const line = (r: string[]) => r.map((x, k) => (k < r.length - 1 ? x.padEnd(w[k]!) : x)).join('  ');
   const out = s.partitions.length ? [line(head), ...rows.map(line), ''] : ['observation is not in the partitioned layout yet (migrations 006–008 not applied): `lifeline store migrate` or start the hub'];
-  out.push(`${s.total.partitions} partitions, ${kB(s.total.bytes)}, about ${s.total.rows.toLocaleString('en')} observations`);
+  out.push(`${s.total.partitions} partitions, ${kB(s.total.bytes)}, about ${s.total.rows.toLocaleString('en')} observations`
+    + (s.total.packed_rows ? ` (${s.total.packed_rows.toLocaleString('en')} of them packed)` : ''));
   if (s.legacy_rows !== null) out.push(`${s.legacy_rows.toLocaleString('en')} observations from an earlier layout still to move (lifeline store migrate, or start the hub)`);
   out.push(`retention: ${describe(s.retention)}`);
   out.push(s.next_retention_drops.length

@@ -1,10 +1,11 @@
 // The store's scheduled upkeep inside the hub: partitions created ahead (and rows moved out of DEFAULT
-// partitions), then retention applied by dropping expired partitions. Runs every hour (the start does the
+// partitions), then retention applied by dropping expired partitions, then closed partitions packed (pack.ts). Runs every hour (the start does the
 // partitions only: hub/store/upgrade.ts); a second hub
 // process on the same PostgreSQL does the same work under the same advisory lock, finding it done.
 import type { SqlDriver } from './driver.ts';
 import { applyRetention, maintainPartitions, type Retention } from './partitions.ts';
 import { pruneAudit } from '../access/audit.ts';
+import { packClosed } from './pack.ts';
 
 export const MAINTENANCE_INTERVAL_MS = 3_600_000;
 
@@ -14,7 +15,9 @@ export interface MaintenanceOptions {
   now: () => number;
   /** Days of pull-audit rows kept (api.audit.retention_days); null or absent keeps them. */
   auditRetentionDays?: number | null;
-  onResult?: (r: { created: string[]; movedFromDefault: number; dropped: string[]; auditPruned: number }) => void;
+  /** Pack partitions whose range ended this long ago (migration 013; default a day); false: never pack. */
+  packAfterMs?: number | false;
+  onResult?: (r: { created: string[]; movedFromDefault: number; dropped: string[]; auditPruned: number; packed: string[] }) => void;
   onError?: (e: unknown) => void;
 }
 
@@ -23,7 +26,9 @@ export async function runMaintenance(db: SqlDriver, o: Omit<MaintenanceOptions, 
   const m = await maintainPartitions(db, { nowMs, daysAhead: o.daysAhead });
   const dropped = await applyRetention(db, o.retention, nowMs);
   const auditPruned = o.auditRetentionDays ? await pruneAudit(db, o.auditRetentionDays, nowMs) : 0;
-  const r = { ...m, dropped, auditPruned };
+  // After retention: a partition about to be dropped is not packed first.
+  const packed = o.packAfterMs === false ? [] : (await packClosed(db, { nowMs, afterMs: o.packAfterMs ?? 86_400_000 })).map((p) => p.name);
+  const r = { ...m, dropped, auditPruned, packed };
   o.onResult?.(r);
   return r;
 }

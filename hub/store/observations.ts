@@ -2,12 +2,13 @@
 import type { Queryable, SqlDriver } from './driver.ts';
 import { identityKey, type ObservationRow, type QuarantineRow } from './rows.ts';
 import { tagIdsOf } from './tags.ts';
+import { isoOf, packBounds, packHorizon, splitRead } from './pack.ts';
 
 /** The plain batch insert of observations (bench/ingest measures the raw store rate with exactly this). */
 export const INSERT_OBSERVATIONS = `
   INSERT INTO observation_data (point_id, tag, kind, time, value, avg, min, max, cou, warnings, message_id, received_at, raw_value)
   SELECT u.p, u.g, u.k, to_timestamp(u.t / 1000.0), u.v, u.a, u.mn, u.mx, u.c,
-         CASE WHEN u.w = '' THEN NULL ELSE string_to_array(u.w, ',') END, u.m, to_timestamp($13 / 1000.0), u.rv
+         CASE WHEN u.w = '' THEN NULL ELSE u.w::text[] END, u.m, to_timestamp($13 / 1000.0), u.rv
   FROM unnest($1::int[], $2::int[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[],
               $9::float8[], $10::text[], $11::text[], $12::float8[])
        AS u(p, g, k, t, v, a, mn, mx, c, w, m, rv)
@@ -93,7 +94,7 @@ export async function observationParams(db: Queryable, store: object, rows: Obse
     const r = rows[i]!;
     cols[0]![i] = r.pointId; cols[1]![i] = tags[i]; cols[2]![i] = r.kind; cols[3]![i] = r.timeMs; cols[4]![i] = r.value;
     cols[5]![i] = r.avg; cols[6]![i] = r.min; cols[7]![i] = r.max; cols[8]![i] = r.cou;
-    cols[9]![i] = r.warnings.length ? r.warnings.join(',') : ''; cols[10]![i] = r.messageId; cols[11]![i] = r.rawValue;
+    cols[9]![i] = r.warnings.length ? textArray(r.warnings) : ''; cols[10]![i] = r.messageId; cols[11]![i] = r.rawValue;
   }
   return [...cols.map((c, j) => (TEXT_COLS.has(j) ? textArray(c) : numArray(c))), receivedAtMs];
 }
@@ -189,24 +190,72 @@ function where(f: Omit<ObservationFilter, 'limit' | 'after'>, params: unknown[])
   if (f.siteIds) add((n) => `site_id = ANY(${n}::int[])`, f.siteIds);
   if (f.indicators) add((n) => `indicator = ANY(${n}::text[])`, f.indicators);
   if (f.kind) add((n) => `kind = ${n}`, f.kind);
-  if (f.fromMs !== undefined) add((n) => `time >= to_timestamp(${n} / 1000.0)`, f.fromMs);
-  if (f.toMs !== undefined) add((n) => `time < to_timestamp(${n} / 1000.0)`, f.toMs);
+  let lo: string | undefined, hi: string | undefined;
+  if (f.fromMs !== undefined) add((n) => `time >= ${(lo = `to_timestamp(${n} / 1000.0)`)}`, f.fromMs);
+  if (f.toMs !== undefined) add((n) => `time < ${(hi = `to_timestamp(${n} / 1000.0)`)}`, f.toMs);
+  // Packed days (migration 013): only the packs overlapping the range are read.
+  if (lo !== undefined || hi !== undefined) w.push(packBounds(lo, hi));
   return w;
 }
 
-/** A page of observations in (time, id) order. */
+/**
+ * A page of observations in (time, id) order. Packed days (migration 013) are read only as far as the page can reach:
+ * packHorizon() tells from the packs' counts where its rows must end, and the read is bounded there (a page of the
+ * whole city from the start of history reads the first day's packs, not every pack). When the rows' own columns
+ * (site, device, indicator as stored) leave fewer than that inside the bound, the page reads on from it.
+ */
 export async function queryObservations(db: Queryable, f: ObservationFilter): Promise<StoredObservationRow[]> {
+  const iso = isoOf;
+  const out: StoredObservationRow[] = [];
+  let past: string | undefined;
+  for (let round = 0; ; round++) {
+    const need = f.limit - out.length;
+    // Each further round looks further ahead: a filter that keeps few packed readings is not read a pack at a time.
+    const upTo = await packHorizon(db, {
+      pointIds: f.pointIds, kind: f.kind, from: iso(f.fromMs), to: iso(f.toMs), past: past ?? iso(f.after?.timeMs), need: need * 2 ** Math.min(round, 20),
+    });
+    out.push(...await pageWithin(db, f, need, past, upTo));
+    if (upTo === undefined || out.length >= f.limit) return out;
+    past = upTo;
+  }
+}
+
+/** The page's rows after `past` (exclusive) and up to `upTo` (inclusive), both timestamptz text, each optional. */
+async function pageWithin(db: Queryable, f: ObservationFilter, limit: number, past: string | undefined, upTo: string | undefined): Promise<StoredObservationRow[]> {
   const params: unknown[] = [];
   const w = where(f, params);
   if (f.after) {
     params.push(f.after.timeMs, f.after.id);
     // The row comparison alone is no index condition; the time bound it implies lets a point's pages range-scan
     // the (point_id, kind, time) index from the cursor on.
-    w.push(`(time, id) > (to_timestamp($${params.length - 1} / 1000.0), $${params.length}::bigint)`, `time >= to_timestamp($${params.length - 1} / 1000.0)`);
+    w.push(`(time, id) > (to_timestamp($${params.length - 1} / 1000.0), $${params.length}::bigint)`, `time >= to_timestamp($${params.length - 1} / 1000.0)`,
+      packBounds(`to_timestamp($${params.length - 1} / 1000.0)`, undefined));
   }
-  params.push(f.limit);
-  const sql = `SELECT ${COLUMNS} FROM observation ${w.length ? 'WHERE ' + w.join(' AND ') : ''} ORDER BY time, observation.id LIMIT $${params.length}`;
+  if (past !== undefined) { params.push(past); w.push(`time > $${params.length}::timestamptz`, `pack_hi > $${params.length}::timestamptz`); }
+  if (upTo !== undefined) { params.push(upTo); w.push(`time <= $${params.length}::timestamptz`, packBounds(undefined, `$${params.length}::timestamptz`)); }
+  params.push(limit);
+  // Plain rows and packed ones each in order, then merged: the plain rows by their time or identity index.
+  const sql = splitRead({ alias: 'observation', select: COLUMNS, where: w.length ? w.join(' AND ') : 'true', order: 'time, observation.id', limit: `$${params.length}` });
   return (await db.query<StoredObservationRow>(sql, params)).rows;
+}
+
+/**
+ * The stored row a latest-value row (alias `l`: point_id, kind, time, id) names, by identity: from observation_data,
+ * or, for a point silent since its partition was packed (migration 013), from its pack. Columns as observation_data's
+ * (id, time, received_at, value, point_id, tag, kind, avg, min, max, cou, raw_value, message_id, warnings); one row
+ * or none. For a LATERAL per latest row (/v1/observations/latest, SensorThings' latest Observation of a Datastream).
+ */
+export function latestRowOf(l: string): string {
+  return `(SELECT od.id, od.time, od.received_at, od.value, od.point_id, od.tag, od.kind, od.avg, od.min, od.max, od.cou,
+                 od.raw_value, od.message_id, od.warnings
+          FROM observation_data od WHERE od.point_id = ${l}.point_id AND od.kind = ${l}.kind AND od.time = ${l}.time AND od.id = ${l}.id OFFSET 0)
+         UNION ALL
+         (SELECT u.id, u.time, u.received_at, u.value, pk.point_id, u.tag, pk.kind, u.avg, u.min, u.max, u.cou, u.raw, u.msg, u.warn::text[]
+          FROM observation_pack pk
+          CROSS JOIN LATERAL unnest(pk.ids, pk.times, pk.received, pk.vals, pk.tags, pk.avgs, pk.mins, pk.maxs, pk.cous, pk.raws, pk.msgs, pk.warns)
+            AS u(id, time, received_at, value, tag, avg, min, max, cou, raw, msg, warn)
+          WHERE pk.point_id = ${l}.point_id AND pk.kind = ${l}.kind AND pk.hi >= ${l}.time AND pk.lo <= ${l}.time AND u.time = ${l}.time AND u.id = ${l}.id)
+         LIMIT 1`;
 }
 
 /**
@@ -219,10 +268,11 @@ export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'lim
   const w = where({ ...f, kind: f.kind ?? 'rtd' }, params);
   // The latest table names each point's row by its identity (point, kind, time) and id: a nested loop, one probe of
   // the identity index per point in its own partition (run-time pruning on kind and time). Inside the LATERAL, bare column names are observation's.
-  const latest = () => {
+  const latest = (narrow = true) => {
     params.push(f.kind ?? 'rtd');
     const lw = [`l.kind = $${params.length}`];
     if (f.pointIds) { params.push(f.pointIds); lw.push(`l.point_id = ANY($${params.length}::int[])`); }
+    if (!narrow) return lw.join(' AND ');
     // Site, device and indicator narrow the latest rows through the registry first (as the API's filters do), so
     // only those points are probed; each probed row must still match by what it was stored with (w, below).
     const reg: string[] = [];
@@ -240,15 +290,33 @@ export async function queryLatest(db: Queryable, f: Omit<ObservationFilter, 'lim
     ? `SELECT ${COLUMNS} FROM (
          SELECT od.id, od.point_id, t.device_id, t.site_id, t.indicator, od.kind, od.time, od.value, od.avg, od.min, od.max, od.cou,
                 t.unit, t.source_flag, t.flags, coalesce(od.warnings, '{}'::text[]) AS warnings, t.adapter, od.message_id,
-                od.received_at, od.raw_value, t.raw_unit
+                od.received_at, od.raw_value, t.raw_unit, '-infinity'::timestamptz AS pack_lo, 'infinity'::timestamptz AS pack_hi
          FROM observation_latest l
-         CROSS JOIN LATERAL (SELECT * FROM observation_data od WHERE od.point_id = l.point_id AND od.kind = l.kind AND od.time = l.time
-                             AND od.id = l.id OFFSET 0) od
+         CROSS JOIN LATERAL (${latestRowOf('l')}) od
          CROSS JOIN LATERAL (SELECT * FROM observation_tag t WHERE t.id = od.tag OFFSET 0) t
          WHERE ${latest()}) observation
        WHERE ${w.join(' AND ')} ORDER BY point_id`
-    : `SELECT DISTINCT ON (point_id) ${COLUMNS} FROM observation WHERE ${w.join(' AND ')} ORDER BY point_id, time DESC, observation.id DESC`;
+    // "As of": every point with rows of the kind (or those asked), its stored columns filtered as the rows were stored.
+    : asOf(w, latest(false), `to_timestamp($${params.push(f.toMs)} / 1000.0)`);
   return (await db.query<StoredObservationRow>(sql, params)).rows;
+}
+
+/**
+ * "As of" a past instant: per point that has rows of the kind (observation_latest lists them), its newest row before
+ * `to` matching `w`, each a backward index probe. Packed days (migration 013): `h` is the end of the point's newest
+ * pack wholly before `to`, which holds a reading at `h`; so the newest row is after `h` (a plain row, or in a pack
+ * reaching past `h`: usually the one day holding `to`), else at `h` (that pack), else, only when the row filters
+ * (stored site, device, indicator) leave none there, before it: each tried in turn, the next only when the one
+ * before found nothing.
+ */
+function asOf(w: string[], latest: string, to: string): string {
+  const bounded = (range: string) => `SELECT * FROM observation WHERE point_id = l.point_id AND kind = l.kind AND ${w.join(' AND ')} AND ${range}
+    ORDER BY time DESC, observation.id DESC LIMIT 1`;
+  return `SELECT ${COLUMNS} FROM (SELECT observation.* FROM observation_latest l
+    CROSS JOIN LATERAL (SELECT coalesce(max(q.hi), '-infinity') AS h FROM observation_pack q WHERE q.point_id = l.point_id AND q.kind = l.kind AND q.hi < ${to}) hp
+    CROSS JOIN LATERAL ((${bounded('time > hp.h AND pack_hi > hp.h')}) UNION ALL (${bounded('time = hp.h AND pack_hi >= hp.h AND pack_lo <= hp.h')})
+                        UNION ALL (${bounded('time < hp.h AND pack_lo < hp.h')}) LIMIT 1) observation
+    WHERE ${latest}) observation ORDER BY point_id`;
 }
 
 export interface QuarantineQuery {

@@ -138,8 +138,11 @@ export interface PartitionInfo {
   fromMs?: number;
   toMs?: number;
   bytes: number;
-  /** the planner's estimate (exact count where the table was never analysed) */
+  /** readings: the planner's estimate of its plain rows (exact count where the table was never analysed), plus the
+   * readings packed from it (exact, migration 013) */
   rows: number;
+  /** of `rows`, how many are packed (observation_pack); `bytes` counts their packs too */
+  packedRows: number;
   oldestMs: number | null;
   newestMs: number | null;
 }
@@ -151,19 +154,41 @@ export async function listPartitions(db: Queryable): Promise<PartitionInfo[]> {
      FROM pg_partition_tree('observation_data') t JOIN pg_class c ON c.oid = t.relid
      WHERE t.isleaf ORDER BY c.relname`);
   const out: PartitionInfo[] = [];
+  const packs = (await db.query<{ e: boolean }>(`SELECT to_regclass('observation_pack') IS NOT NULL AS e`)).rows[0]!.e;
   for (const l of leaves.rows) {
     const p = parsePartitionName(l.name);
     const mm = await db.query<{ lo: Date | null; hi: Date | null; n: string | null }>(
       `SELECT min(time) AS lo, max(time) AS hi, ${l.est < 0 ? 'count(*)::text' : 'NULL::text'} AS n FROM ${l.name}`);
     const r = mm.rows[0]!;
+    const pk = p && packs ? await packsOf(db, p) : { n: 0, bytes: 0, lo: null, hi: null };
+    const plain = r.n !== null ? Number(r.n) : Math.round(l.est);
+    const lo = [r.lo?.getTime(), pk.lo?.getTime()].filter((x): x is number => x !== undefined);
+    const hi = [r.hi?.getTime(), pk.hi?.getTime()].filter((x): x is number => x !== undefined);
     out.push({
-      name: l.name, kind: p?.kind, fromMs: p?.fromMs, toMs: p?.toMs, bytes: Number(l.bytes),
-      rows: r.n !== null ? Number(r.n) : Math.round(l.est), oldestMs: r.lo?.getTime() ?? null, newestMs: r.hi?.getTime() ?? null,
+      name: l.name, kind: p?.kind, fromMs: p?.fromMs, toMs: p?.toMs, bytes: Number(l.bytes) + pk.bytes,
+      // A packed partition is empty and never analysed since (reltuples -1, or 0 when it was): its rows are the late ones.
+      rows: plain + pk.n, packedRows: pk.n, oldestMs: lo.length ? Math.min(...lo) : null, newestMs: hi.length ? Math.max(...hi) : null,
     });
   }
   // Per kind, oldest range first; the DEFAULT partitions and observation_other last.
   const key = (p: PartitionInfo) => (p.kind ? `0${KINDS.indexOf(p.kind)}` : `1${p.name}`);
   return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : (a.fromMs ?? 0) - (b.fromMs ?? 0)));
+}
+
+/**
+ * The packs made from one partition (migration 013: those of its kind lying within its range, as retention drops
+ * them): their readings, bytes as stored (each array column's size on disk, compressed or out of line, plus the fixed
+ * columns and tuple header, about 72 bytes a pack; their share of the pack indexes is not counted), and time span. No pack is unpacked to say it.
+ */
+async function packsOf(db: Queryable, p: { kind: string; fromMs: number; toMs: number }) {
+  const cols = ['ids', 'times', 'received', 'vals', 'tags', 'avgs', 'mins', 'maxs', 'cous', 'raws', 'msgs', 'warns'];
+  const r = await db.query<{ n: string; bytes: string; lo: Date | null; hi: Date | null }>(
+    `SELECT coalesce(sum(n), 0)::text AS n, coalesce(sum(72 + ${cols.map((c) => `coalesce(pg_column_size(${c}), 0)`).join(' + ')}), 0)::text AS bytes,
+            min(lo) AS lo, max(hi) AS hi
+     FROM observation_pack WHERE kind = $1 AND lo >= to_timestamp($2 / 1000.0) AND hi >= to_timestamp($2 / 1000.0) AND hi < to_timestamp($3 / 1000.0)`,
+    [p.kind, p.fromMs, p.toMs]);
+  const x = r.rows[0]!;
+  return { n: Number(x.n), bytes: Number(x.bytes), lo: x.lo, hi: x.hi };
 }
 
 /** Days to keep per kind; null or absent: kept for ever. */
@@ -177,11 +202,16 @@ export function expired(p: { kind?: string; toMs?: number }, retention: Retentio
   return typeof days === 'number' && days > 0 && p.toMs <= nowMs - days * DAY_MS;
 }
 
-/** The partitions the next retention run drops (names only: cheap, no per-partition scan). */
-export async function retentionPlan(db: Queryable, retention: Retention, nowMs: number): Promise<string[]> {
+/** Every leaf partition's name. */
+export async function listPartitionNames(db: Queryable): Promise<string[]> {
   const r = await db.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_partition_tree('observation_data') t JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf ORDER BY 1`);
-  return r.rows.map((x) => x.name).filter((n) => { const p = parsePartitionName(n); return p !== undefined && expired(p, retention, nowMs); });
+  return r.rows.map((x) => x.name);
+}
+
+/** The partitions the next retention run drops (names only: cheap, no per-partition scan). */
+export async function retentionPlan(db: Queryable, retention: Retention, nowMs: number): Promise<string[]> {
+  return (await listPartitionNames(db)).filter((n) => { const p = parsePartitionName(n); return p !== undefined && expired(p, retention, nowMs); });
 }
 
 /**
@@ -192,7 +222,13 @@ export async function applyRetention(db: SqlDriver, retention: Retention, nowMs:
   const dropped: string[] = [];
   for (const name of await retentionPlan(db, retention, nowMs)) {
     await underLock(db, async (tx) => {
-      if (await tableExists(tx, name)) { await tx.query(`DROP TABLE ${name}`); dropped.push(name); }
+      if (await tableExists(tx, name)) {
+        await tx.query(`DROP TABLE ${name}`);
+        // Its packed readings (migration 013) go with it: one pack per point and kind, not a DELETE per reading.
+        const p = parsePartitionName(name)!;
+        await tx.query(`DELETE FROM observation_pack WHERE kind = $1 AND lo >= to_timestamp($2 / 1000.0) AND hi < to_timestamp($3 / 1000.0)`, [p.kind, p.fromMs, p.toMs]);
+        dropped.push(name);
+      }
     });
   }
   return dropped;

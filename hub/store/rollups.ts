@@ -44,12 +44,27 @@ WITH t AS (
   WHERE BY_IDS AND kind = 'rtd' AND value IS NOT NULL
 ), agg AS (
   INSERT INTO rollup (${COLS})
-  SELECT t.point_id, '1m', t.b, max(o.device_id), max(o.site_id), max(o.indicator), max(o.unit), count(*), sum(o.value),
+  SELECT o.point_id, '1m', o.b, max(o.device_id), max(o.site_id), max(o.indicator), max(o.unit), count(*), sum(o.value),
          min(o.value), max(o.value), min(o.time), (array_agg(o.value ORDER BY o.time))[1],
          max(o.time), (array_agg(o.value ORDER BY o.time DESC))[1], count(*) FILTER (WHERE ${FLAGGED}), ${ON_TIME}, 1
-  FROM t JOIN observation o ON o.point_id = t.point_id AND o.kind = 'rtd' AND o.value IS NOT NULL
-   AND o.time >= t.b AND o.time < t.b + interval '1 minute'
-  GROUP BY t.point_id, t.b
+  FROM (
+    -- Every rtd row of each touched minute: the plain rows by a join on the table (a join on the UNION ALL view of
+    -- migration 013 would read the view whole), and packed readings probed per minute, only for minutes a pack may
+    -- cover (none for new data).
+    SELECT t.point_id, t.b, od.time, od.value, od.received_at, g.device_id, g.site_id, g.indicator, g.unit, g.source_flag, g.flags
+    FROM t JOIN observation_data od ON od.point_id = t.point_id AND od.kind = 'rtd' AND od.value IS NOT NULL
+     AND od.time >= t.b AND od.time < t.b + interval '1 minute'
+    LEFT JOIN observation_tag g ON g.id = od.tag
+    UNION ALL
+    SELECT tp.point_id, tp.b, u.time, u.value, u.received_at, g.device_id, g.site_id, g.indicator, g.unit, g.source_flag, g.flags
+    FROM (SELECT point_id, b FROM t WHERE b <= (SELECT max(hi) FROM observation_pack WHERE kind = 'rtd')) tp
+    CROSS JOIN LATERAL (SELECT * FROM observation_pack pk WHERE pk.point_id = tp.point_id AND pk.kind = 'rtd' AND pk.hi >= tp.b
+                        AND pk.lo < tp.b + interval '1 minute' OFFSET 0) pk
+    CROSS JOIN LATERAL unnest(pk.times, pk.received, pk.vals, pk.tags) AS u(time, received_at, value, tag)
+    LEFT JOIN observation_tag g ON g.id = u.tag
+    WHERE u.value IS NOT NULL AND u.time >= tp.b AND u.time < tp.b + interval '1 minute'
+  ) o
+  GROUP BY o.point_id, o.b
   ${UPSERT}
   RETURNING point_id, bucket
 )
@@ -85,6 +100,7 @@ WITH agg AS (
          max(o.time), (array_agg(o.value ORDER BY o.time DESC))[1], count(*) FILTER (WHERE ${FLAGGED}), ${ON_TIME}, 1
   FROM observation o
   WHERE o.kind = 'rtd' AND o.value IS NOT NULL AND o.time >= to_timestamp($1 / 1000.0) AND o.time < to_timestamp($2 / 1000.0)
+    AND o.pack_hi >= to_timestamp($1 / 1000.0) AND o.pack_lo < to_timestamp($2 / 1000.0)
   GROUP BY o.point_id, date_trunc('minute', o.time, $3)
   ${UPSERT}
   RETURNING point_id

@@ -1,5 +1,6 @@
 // Reads of observations by id, bounded by the time span of the batch that names them, so PostgreSQL reads only the
 // time partitions the batch touched (migrations 006, 007). Spans travel as timestamptz text: exact, no float ms.
+import { packIdBounds } from './pack.ts';
 
 /** The span of the observations an outbox entry or delivery batch names; null columns where it was not recorded. */
 export interface TimeSpan { lo: string; hi: string }
@@ -22,9 +23,18 @@ export function spanOf(rows: ReadonlyArray<SpanRow>): TimeSpan | undefined {
   return lo !== undefined && hi !== undefined ? { lo, hi } : undefined;
 }
 
-/** `id = ANY(ids)`, and within the span when there is one; pushes the span's parameters onto `params`. */
+/**
+ * `id = ANY(ids)`, and within the span when there is one; pushes the span's parameters onto `params`. For `observation`
+ * (the view): the span bounds the packed days read too (migration 013), so a batch of new rows reads no pack.
+ */
 export function byIdsWhere(idsParam: string, span: TimeSpan | undefined, params: unknown[]): string {
-  if (!span) return `id = ANY(${idsParam}::bigint[])`;
+  // Packed days (migration 013): only the packs whose id range meets the ids' (none, for a batch of late rows: their
+  // ids are newer than every packed one) and, for a short list, that hold one of them (tested on the pack's ids
+  // before unnesting it; && compares every element with every other, too slow for a long list).
+  const ids = `id = ANY(${idsParam}::bigint[]) AND ${packIdBounds(`(SELECT min(x) FROM unnest(${idsParam}::bigint[]) x)`, `(SELECT max(x) FROM unnest(${idsParam}::bigint[]) x)`)}
+    AND (pack_id_list IS NULL OR cardinality(${idsParam}::bigint[]) > 64 OR pack_id_list && ${idsParam}::bigint[])`;
+  if (!span) return ids;
   params.push(span.lo, span.hi);
-  return `id = ANY(${idsParam}::bigint[]) AND time >= $${params.length - 1}::timestamptz AND time <= $${params.length}::timestamptz`;
+  const lo = `$${params.length - 1}::timestamptz`, hi = `$${params.length}::timestamptz`;
+  return `${ids} AND time >= ${lo} AND time <= ${hi} AND pack_hi >= ${lo} AND pack_lo <= ${hi}`;
 }

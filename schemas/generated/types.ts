@@ -471,6 +471,10 @@ export interface Config {
      */
     partitions_ahead_days?: number;
     /**
+     * The hourly upkeep packs a time partition this many days after its range ended: its rows become one row per point and kind with the readings as arrays (about a third of the bytes; docs/store.md#packed-days). Reads are unchanged; late data into a packed day still commits, deduplicated against the packs, and is packed at the next run. null never packs (partitions already packed stay packed).
+     */
+    pack_closed_days?: number | null;
+    /**
      * Days of observations kept, per kind; null keeps them for ever. Applied hourly by dropping whole partitions (a day of rtd/min, a month of hour, a year of day) once their whole range is older; never row by row.
      */
     retention?: {

@@ -118,7 +118,7 @@ export function partitionsSuite(t: Test, open: () => Promise<SqlDriver>) {
     const plan = async (withSpan: boolean) => {
       const params: unknown[] = [ids];
       const sql = `SELECT id FROM observation WHERE ${byIdsWhere('$1', withSpan ? span : undefined, params)}`;
-      const text = (await db.query<Record<string, string>>(`EXPLAIN (COSTS OFF) ${sql.replaceAll('$1', `'{${ids.join(',')}}'`).replace('$2', `'${span.lo}'`).replace('$3', `'${span.hi}'`)}`)).rows.map((r) => Object.values(r)[0]).join('\n');
+      const text = (await db.query<Record<string, string>>(`EXPLAIN (COSTS OFF) ${sql.replaceAll('$1', `'{${ids.join(',')}}'`).replaceAll('$2', `'${span.lo}'`).replaceAll('$3', `'${span.hi}'`)}`)).rows.map((r) => Object.values(r)[0]).join('\n');
       return new Set(text.match(/observation_rtd_p\d{8}/g) ?? []);
     };
     t.same([...await plan(true)].sort(), ['observation_rtd_p20261201', 'observation_rtd_p20261202'], 'with the span: only the two days the batch touched');
@@ -142,7 +142,7 @@ export function partitionsSuite(t: Test, open: () => Promise<SqlDriver>) {
     const refs = (await db.query<{ ids: string[] }>('SELECT ref_ids::text[] AS ids FROM outbox ORDER BY id')).rows.flatMap((r) => r.ids);
     t.equal(refs.length, 100);
 
-    t.same(await migrate(db), ['004_latest.sql', '005_rollups.sql', '006_partitions.sql', '007_time_spans.sql', '008_compact_rows.sql', '009_alarms.sql', '010_uploads.sql', '011_access.sql', '012_alarms_more.sql', '014_reports.sql'], 'the upgrade applies on top of 001–003');
+    t.same(await migrate(db), ['004_latest.sql', '005_rollups.sql', '006_partitions.sql', '007_time_spans.sql', '008_compact_rows.sql', '009_alarms.sql', '010_uploads.sql', '011_access.sql', '012_alarms_more.sql', '013_packed_days.sql', '014_reports.sql'], 'the upgrade applies on top of 001–003');
     t.equal(await count(db, 'observation_legacy'), 100, 'rows wait in the legacy table');
     const progress: number[] = [];
     const part = await moveLegacy(db, { chunk: 15, maxChunks: 3, onProgress: (p) => progress.push(p.moved) });
@@ -186,7 +186,7 @@ export function partitionsSuite(t: Test, open: () => Promise<SqlDriver>) {
     const before = (await db.query(`SELECT ${cols} FROM observation ORDER BY id`)).rows;
     t.equal(before.length, 240);
 
-    t.same(await migrate(db), ['008_compact_rows.sql', '009_alarms.sql', '010_uploads.sql', '011_access.sql', '012_alarms_more.sql', '014_reports.sql'], 'the upgrade applies 008');
+    t.same(await migrate(db), ['008_compact_rows.sql', '009_alarms.sql', '010_uploads.sql', '011_access.sql', '012_alarms_more.sql', '013_packed_days.sql', '014_reports.sql'], 'the upgrade applies 008');
     t.equal(await count(db, 'observation_v6'), 240, 'the wide rows wait in observation_v6');
     const part = await moveLegacy(db, { chunk: 50, maxChunks: 2 });
     t.same({ moved: part.moved, done: part.done }, { moved: 100, done: false }, 'stopped after 2 chunks (as if killed)');
