@@ -55,6 +55,9 @@ Usage:
             [--profile P] [--out DIR] [--key-file FILE]
                                       certify a live HJ 212 collector: the kit plays the platform; exit 0 only when
                                       every MUST clause passed (docs/certification.md)
+  lifeline conformance adapter NAME|PATH [--out DIR] [--key-file FILE]
+                                      adapter-contract profile: faults at the ingest boundary, ack after commit, no
+                                      loss/duplicate/phantom, stop, health; the adapter's manifest names its driver
   lifeline conformance verify DIR [--key-file FILE]
                                       check a report's SHA-256 digests and HMAC-SM3 signature
   lifeline --version | --help
@@ -104,6 +107,7 @@ async function indicators(args: string[]) {
 async function conformance(args: string[]) {
   if (args[0] === 'device') { process.exitCode = await (await import('../../conformance/cli.ts')).deviceCommand(args.slice(1)); return; }
   if (args[0] === 'verify') { process.exitCode = await (await import('../../conformance/cli.ts')).verifyCommand(args.slice(1)); return; }
+  if (args[0] === 'adapter') { process.exitCode = await (await import('../../conformance/contract/cli.ts')).adapterCommand(args.slice(1)); return; }
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } } });
   if (!positionals[0]) throw new Error('usage: lifeline conformance MODULE [--config FILE] [--json] [--out FILE]');
   const [{ runConformance, toMarkdown }, { parse }] = await Promise.all([import('../../conformance/index.ts'), import('yaml')]);

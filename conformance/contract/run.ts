@@ -1,0 +1,326 @@
+// `lifeline conformance adapter`: the adapter-contract profile. The adapter runs against a real embedded store and
+// pipeline; its driver (manifest.conformance.driver) makes the source send numbered readings and reports what the
+// source got acknowledged; the kit injects faults at the ingest boundary (fault.ts) and judges each phase.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import type { AdapterDefinition, AdapterInstance, AdapterHttpRoute, AdapterContext } from '../../hub/sdk/index.ts';
+import type { ContractDriver, ContractDriverEnv, ContractDriverFactory } from '../../hub/sdk/contract.ts';
+import { LifelineError } from '../../hub/sdk/errors.ts';
+import { createAdapterContext } from '../../hub/adapters/context.ts';
+import { openPglite } from '../../hub/store/pglite.ts';
+import { migrate } from '../../hub/store/migrate.ts';
+import { RegistryService } from '../../hub/registry/service.ts';
+import { catalogueByCode } from '../../hub/registry/catalogue.ts';
+import { createIngest } from '../../hub/pipeline/ingest.ts';
+import { createMetrics } from '../../hub/metrics.ts';
+import { createAjv, fieldErrors } from '../../hub/schemas.ts';
+import { hubVersion } from '../../hub/version.ts';
+import { profileById, clauseById } from '../profiles.ts';
+import { resultOf, verdictOf, countByStatus, passed, failed, type Outcome, type Evidence } from '../model.ts';
+import { seal, sha256, KIT_VERSION, REPORT_FORMAT, type CertReport, type LogEvent } from '../report/model.ts';
+import { ACKS, OUTAGE } from './clauses.ts';
+import { FaultyIngest, type Fault } from './fault.ts';
+import { openRelay } from './relay.ts';
+import { serveRoutes } from './routes.ts';
+import { codesProblems, docsProblem, scanCodes } from './static-checks.ts';
+
+export interface ContractRunOptions {
+  adapter: AdapterDefinition;
+  /** Default: the adapter's manifest.conformance.driver. */
+  driver?: ContractDriverFactory;
+  services?: Partial<ContractDriverEnv['services']>;
+  /** Readings per phase (default 3). */
+  n?: number;
+  /** Subject header: who makes it (default: lifeline-hub for a built-in). */
+  vendor?: string;
+  /** Where it was loaded from (report header). */
+  source?: string;
+  key?: { key: Uint8Array | string; id?: string };
+  log?: (line: string) => void;
+}
+
+export interface ContractRun { report: CertReport; evidence: string }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+async function within<T>(ms: number, what: string, p: Promise<T> | T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([Promise.resolve(p), new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms); })]);
+  } finally { clearTimeout(timer); }
+}
+
+interface Phase { clause: string; title: string; faults: Fault[]; slow: boolean; seqs: number[]; notAcked: number[]; events: number[] }
+
+/** Runs the adapter-contract profile; never throws for a finding, only when the run cannot start. */
+export async function runAdapterContract(o: ContractRunOptions): Promise<ContractRun> {
+  const { adapter } = o;
+  const m = adapter.manifest;
+  const factory = o.driver ?? (m.conformance?.driver ? (await m.conformance.driver()).default : undefined);
+  if (typeof factory !== 'function') throw new LifelineError('CONFORMANCE_INVALID', `adapter ${m.id} declares no contract driver (manifest.conformance.driver): see docs/certification.md, "Adapter contract"`);
+  const profile = profileById('adapter-contract');
+  const log: LogEvent[] = [];
+  const note = (text: string) => { const ev: LogEvent = { n: log.length + 1, t: Date.now(), kind: 'note', text }; log.push(ev); return ev.n; };
+  const started = Date.now();
+  const n = o.n ?? 3;
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'lifeline-contract-'));
+  const db = await openPglite();
+  await migrate(db);
+  const registry = new RegistryService(db, catalogueByCode());
+  await registry.reload();
+  const metrics = createMetrics();
+  const codes = new Map<string, string>();
+  const sink = { write: (line: string) => { try { scanCodes(JSON.parse(line), 'logged', codes); } catch { /* not JSON */ } } };
+  const logger = pino({ level: 'debug' }, sink);
+  const real = createIngest({ db, registry: () => registry.registry, metrics, clock: { now: Date.now }, timezone: 'Asia/Shanghai', futureToleranceMs: 300_000, lateAfterMs: 86_400_000 });
+
+  const routes: AdapterHttpRoute[] = [];
+  const routeServer = await serveRoutes(routes);
+  const relays: Array<{ close(): Promise<void> }> = [];
+  let driver: ContractDriver | undefined;
+  const faulty = new FaultyIngest(real, note, codes);
+  let generation = 0;
+  const aborts: AbortController[] = [];
+  let probeCtx: AdapterContext | undefined;
+  const newContext = () => {
+    const a = new AbortController();
+    aborts.push(a);
+    const gen = ++generation;
+    const hubRoutes: { adapter: string; route: AdapterHttpRoute }[] = [];
+    const ctx = createAdapterContext(m.id, { db, registry, ingest: faulty.forGeneration(gen), metrics, logger, signal: a.signal, clock: { now: Date.now }, timezone: 'Asia/Shanghai', dataDir, configDir: process.cwd(), routes: hubRoutes });
+    return { ctx, gen, abort: a, hubRoutes };
+  };
+  probeCtx = newContext().ctx;
+  const env: ContractDriverEnv = {
+    prefix: `lt_${m.id}_${process.pid}_${randomBytes(3).toString('hex')}`.toLowerCase(),
+    services: {
+      mqttUrl: o.services?.mqttUrl ?? process.env.CONTRACT_MQTT_URL ?? 'mqtt://127.0.0.1:1883',
+      postgresUrl: o.services?.postgresUrl ?? process.env.CONTRACT_PG_URL ?? process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    },
+    httpUrl: routeServer.url,
+    checkpoint: (key) => probeCtx!.checkpoint(key),
+    relay: async (target, tap) => { const r = await openRelay(target, tap); relays.push(r); return r; },
+    note: (t) => { note(`driver: ${t}`); },
+  };
+
+  const outcomes = new Map<string, Outcome>();
+  const phases: Phase[] = [];
+  let instance: AdapterInstance | undefined;
+  let current: ReturnType<typeof newContext> | undefined;
+  const declared = new Set<string>();
+  let ackTimer: NodeJS.Timeout | undefined;
+  const acked = new Map<number, number>(); // seq → event of the first time it was seen acknowledged
+  const early = new Map<number, number>(); // seq → event: acknowledged while not committed
+
+  const startInstance = async () => {
+    current = newContext();
+    const validate = createAjv({ useDefaults: true }).compile({ ...m.configSchema, $id: undefined });
+    const config = structuredClone(driver!.config);
+    if (!validate(config)) throw new LifelineError('CONFORMANCE_INVALID', `the driver's config for ${m.id} is invalid: ${fieldErrors(validate.errors).map((e) => `${e.path} ${e.message}`).join('; ')}`);
+    try {
+      instance = await within(10_000, 'create()', adapter.create(config as never, current.ctx));
+      routes.splice(0, routes.length, ...current.hubRoutes.map((r) => r.route));
+      await within(10_000, 'start()', instance.start());
+    } catch (e) { scanCodes(e, 'thrown', codes); throw e; }
+    await driver!.attach?.();
+  };
+
+  const pollAcks = () => {
+    const seen = driver?.acknowledged?.();
+    if (!seen) return;
+    for (const s of seen) {
+      if (acked.has(s) || faulty.committing.has(s)) continue; // judged once its commit returned
+      const committed = faulty.committed(s);
+      const ev = note(`source saw seq ${s} acknowledged${committed ? '' : ' — NOT committed at this moment'}`);
+      acked.set(s, ev);
+      if (!committed && !early.has(s)) early.set(s, ev);
+    }
+  };
+  faulty.onBeforeCommit = pollAcks;
+
+  /** Sent readings settle: acknowledged and stored (or, without acks, the last one stored); or stuck (quiet). */
+  const settle = async (seqs: number[], timeoutMs = 7000) => {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      await sleep(25);
+      pollAcks();
+      const quiet = Date.now() - faulty.lastCallAt > 600;
+      if (declared.has(ACKS)) {
+        const allAcked = seqs.every((s) => acked.has(s));
+        if (allAcked && (seqs.every((s) => faulty.committed(s)) || quiet)) return true;
+      } else if (faulty.stored.has(seqs[seqs.length - 1]!)) return true;
+    }
+    return false;
+  };
+
+  let next = 1;
+  const take = (k: number) => Array.from({ length: k }, () => { faulty.sent.add(next); return next++; });
+
+  const runPhase = async (clause: string, title: string, faults: Fault[], slow: boolean, batches = 1) => {
+    const seqs: number[] = [];
+    const phase: Phase = { clause, title, faults, slow, seqs, notAcked: [], events: [] };
+    phases.push(phase);
+    phase.events.push(note(`phase ${clause} (${title}): ${faults.length ? `faults ${faults.join(', ')} on the first ingest calls` : 'no faults'}${slow ? '; commits held 300 ms' : ''}`));
+    faulty.arm(clause, faults, slow, seqs);
+    for (let b = 0; b < batches; b++) {
+      const part = take(b === batches - 1 ? n - Math.floor(n / batches) * (batches - 1) : Math.floor(n / batches) || 1);
+      seqs.push(...part);
+      await driver!.send(part);
+      if (batches > 1) await settle(part, 3500);
+    }
+    const ok = await settle(seqs);
+    if (!ok && declared.has(ACKS)) phase.notAcked = seqs.filter((s) => !acked.has(s));
+    faulty.disarm();
+    return phase;
+  };
+
+  try {
+    driver = await factory(env);
+    await registry.apply({ sites: driver.registry.sites ?? [], devices: driver.registry.devices ?? [], points: driver.registry.points ?? [] });
+    if (m.capabilities?.acknowledges && driver.acknowledged) declared.add(ACKS);
+    if (driver.outage) declared.add(OUTAGE);
+    faulty.seqOf = driver.seqOf ?? ((r) => (typeof r.value === 'number' ? r.value : null));
+    await startInstance();
+    ackTimer = setInterval(pollAcks, 20);
+    note(`adapter ${m.id} ${m.version} started; declared: ${[...declared].join(', ') || 'none'}`);
+
+    await runPhase('CONTRACT-002', 'success', [], false);
+    await runPhase('CONTRACT-003', 'retryable errors', ['retryable'], false);
+    await runPhase('CONTRACT-004', 'permanent errors', ['permanent'], false);
+    await runPhase('CONTRACT-005', 'mixed errors', ['retryable', 'permanent'], false, 2);
+    await runPhase('CONTRACT-006', 'slow commits', [], true);
+
+    if (driver.outage) {
+      const health = async () => { try { const h = await within(5000, 'health()', instance!.health()); scanCodes(h.detail, 'health', codes); return h.status; } catch (e) { return `error: ${(e as Error).message}`; } };
+      const waitFor = async (want: (s: string) => boolean, ms: number) => {
+        const end = Date.now() + ms;
+        let s = await health();
+        while (!want(s) && Date.now() < end) { await sleep(50); s = await health(); }
+        return s;
+      };
+      const before = await health();
+      const t0 = Date.now();
+      const ev = [note(`outage: health before ${before}; taking the source away`)];
+      await driver.outage.down();
+      const during = await waitFor((s) => s === 'degraded' || s === 'down', 8000);
+      ev.push(note(`outage: health ${during} after ${Date.now() - t0} ms`));
+      const t1 = Date.now();
+      await driver.outage.up();
+      const after = await waitFor((s) => s === 'ok', 10_000);
+      ev.push(note(`outage: source back; health ${after} after ${Date.now() - t1} ms`));
+      const evidence = ev.map((e): Evidence => ({ kind: 'note', event: e, text: log[e - 1]!.text }));
+      if (during !== 'degraded' && during !== 'down') outcomes.set('CONTRACT-008', failed(`health stayed "${during}" for 8 s with the source gone`, evidence));
+      else if (after !== 'ok') outcomes.set('CONTRACT-008', failed(`health went ${during} with the source gone, but was still "${after}" 10 s after it returned`, evidence));
+      else outcomes.set('CONTRACT-008', passed(`${during} ${t1 - t0} ms after the source went away, ok ${Date.now() - t1} ms after it returned`, evidence));
+    }
+
+    // Stop while an ingest is in flight, then (acknowledging adapters) a new instance delivers what was left.
+    {
+      const seqs = take(n);
+      const ev: number[] = [note('phase CONTRACT-007 (stop during in-flight ingest): commits held 300 ms')];
+      faulty.arm('CONTRACT-007', [], true, seqs);
+      const inflight = faulty.nextCall();
+      await driver.send(seqs);
+      const got = await Promise.race([inflight.then(() => true), sleep(5000).then(() => false)]);
+      const gen = current!.gen;
+      const t0 = Date.now();
+      ev.push(note(got ? 'an ingest is in flight: calling stop()' : 'no ingest call within 5 s: calling stop() anyway'));
+      let stopProblem: string | undefined;
+      try { await within(10_000, 'stop()', instance!.stop()); } catch (e) { stopProblem = (e as Error).message; scanCodes(e, 'thrown', codes); }
+      faulty.close(gen);
+      current!.abort.abort();
+      ev.push(note(`stop() ${stopProblem ?? `resolved after ${Date.now() - t0} ms`}; the store counts as closed for this instance`));
+      await sleep(150);
+      pollAcks();
+      const lost = seqs.filter((s) => acked.has(s) && !faulty.committed(s));
+      const evidence = [...ev, ...lost.map((s) => acked.get(s)!)].map((e): Evidence => ({ kind: 'note', event: e, text: log[e - 1]!.text }));
+      let notDelivered: number[] = [];
+      if (declared.has(ACKS) && !stopProblem) {
+        faulty.arm('CONTRACT-007', [], false, seqs);
+        await startInstance();
+        ev.push(note('a new instance started'));
+        if (!(await settle(seqs))) notDelivered = seqs.filter((s) => !acked.has(s));
+      }
+      faulty.disarm();
+      if (stopProblem) outcomes.set('CONTRACT-007', failed(`stop() with an ingest in flight: ${stopProblem}`, evidence));
+      else if (lost.length) outcomes.set('CONTRACT-007', failed(`acknowledged but not committed when stop() resolved: seq ${lost.join(', ')} (lost on a real shutdown)`, evidence));
+      else if (notDelivered.length) outcomes.set('CONTRACT-007', failed(`after a restart, seq ${notDelivered.join(', ')} were never acknowledged`, evidence));
+      else outcomes.set('CONTRACT-007', passed(declared.has(ACKS) ? `stop() with an ingest in flight lost nothing acknowledged, and a new instance delivered the ${seqs.length} readings` : 'stop() returned with an ingest in flight; the adapter acknowledges nothing, so nothing acknowledged could be lost', evidence));
+    }
+    await sleep(100);
+    pollAcks();
+
+    // Judge the delivery phases over the whole run (a reading stored in a later phase was still not lost).
+    for (const ph of phases) outcomes.set(ph.clause, judgePhase(ph, { acks: declared.has(ACKS), acked, stored: faulty.stored, quarantined: faulty.quarantined, phantoms: faulty.phantomsIn(ph.clause), log }));
+    if (declared.has(ACKS)) {
+      const ev = [...early.values()].slice(0, 10).map((e): Evidence => ({ kind: 'note', event: e, text: log[e - 1]!.text }));
+      outcomes.set('CONTRACT-001', early.size
+        ? failed(`${early.size} reading(s) acknowledged before they were committed: seq ${[...early.keys()].slice(0, 10).join(', ')}`, ev)
+        : passed(`${acked.size} acknowledgements, each after its commit`));
+    }
+  } catch (e) {
+    const msg = `the run stopped: ${(e as Error).message}`;
+    note(msg);
+    for (const id of profile.clauses) if (!outcomes.has(id)) outcomes.set(id, failed(msg));
+  } finally {
+    clearInterval(ackTimer);
+    await instance?.stop().catch((e) => scanCodes(e, 'thrown', codes));
+    for (const a of aborts) a.abort();
+    await driver?.close().catch(() => undefined);
+    for (const r of relays) await r.close().catch(() => undefined);
+    await routeServer.close();
+    await db.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const unregistered = codesProblems(codes, driver?.errorCodes ?? []);
+  outcomes.set('CONTRACT-009', unregistered.length
+    ? failed(`not registered: ${unregistered.map((u) => `${u.code} (${u.where})`).join(', ')}`)
+    : passed(`${codes.size} code(s) seen, all registered${codes.size ? `: ${[...codes.keys()].sort().join(', ')}` : ''}`));
+  const docs = docsProblem(m, driver?.docs);
+  outcomes.set('CONTRACT-010', docs.problem ? failed(docs.problem) : passed(`${docs.page}: config table up to date`));
+
+  const ended = Date.now();
+  const results = profile.clauses.map((id) => resultOf(clauseById(id), declared, () => outcomes.get(id)));
+  const evidence = log.map((e) => JSON.stringify(e)).join('\n') + '\n';
+  const counts = countByStatus(results);
+  const vendor = o.vendor ?? 'unknown vendor';
+  const report = seal({
+    format: REPORT_FORMAT,
+    kit: { name: 'lifeline conformance kit', version: KIT_VERSION },
+    hub: { version: hubVersion },
+    subject: { kind: 'adapter', vendor, product: `${m.title} (${m.id})`, version: m.version, identity: `adapter ${m.id}`, endpoint: o.source ?? `adapter ${m.id}` },
+    profile: { id: profile.id, title: profile.title, title_zh: profile.title_zh },
+    capability_statement: { declared: [...declared].sort(), statement: { product: { vendor, name: m.id, version: m.version } } },
+    started: new Date(started).toISOString(),
+    ended: new Date(ended).toISOString(),
+    verdict: verdictOf(results),
+    summary: { ...counts, must_not_passed: results.filter((r) => r.level === 'MUST' && r.status !== 'pass' && r.status !== 'not_applicable').map((r) => r.id) },
+    results,
+    evidence_log: { events: log.length, sha256: sha256(evidence), file: 'evidence.ndjson' },
+  }, o.key);
+  return { report, evidence };
+}
+
+function judgePhase(ph: Phase, s: { acks: boolean; acked: Map<number, number>; stored: Map<number, { count: number; event: number }>; quarantined: Map<number, string>; phantoms: Array<{ value: unknown; event: number }>; log: LogEvent[] }): Outcome {
+  const ev = (e: number): Evidence => ({ kind: 'note', event: e, text: s.log[e - 1]!.text });
+  const lost = s.acks ? ph.seqs.filter((q) => s.acked.has(q) && !s.stored.has(q) && !s.quarantined.has(q)) : [];
+  const quarantined = ph.seqs.filter((q) => s.quarantined.has(q));
+  const doubled = ph.seqs.filter((q) => (s.stored.get(q)?.count ?? 0) > 1);
+  const problems: string[] = [];
+  const evidence: Evidence[] = ph.events.map(ev);
+  if (lost.length) { problems.push(`acknowledged but never stored: seq ${lost.join(', ')} (an ingest error was swallowed)`); evidence.push(...lost.map((q) => ev(s.acked.get(q)!))); }
+  if (doubled.length) { problems.push(`stored more than once: seq ${doubled.join(', ')}`); evidence.push(...doubled.map((q) => ev(s.stored.get(q)!.event))); }
+  if (quarantined.length) problems.push(`quarantined instead of stored: seq ${quarantined.map((q) => `${q} (${s.quarantined.get(q)})`).join(', ')} — the driver's registry does not fit the readings the adapter makes`);
+  if (s.phantoms.length) { problems.push(`stored readings the source never sent (phantoms), values ${s.phantoms.slice(0, 5).map((p) => JSON.stringify(p.value)).join(', ')}`); evidence.push(...s.phantoms.slice(0, 5).map((p) => ev(p.event))); }
+  if (ph.notAcked.length) problems.push(`seq ${ph.notAcked.join(', ')} never acknowledged within 7 s, though the source resent them (an error handled by dropping the data?)`);
+  if (!s.acks && !s.stored.has(ph.seqs[ph.seqs.length - 1]!)) problems.push(`the reading after the fault (seq ${ph.seqs[ph.seqs.length - 1]}) was never stored: the adapter stopped ingesting`);
+  if (problems.length) return failed(problems.join('; '), evidence);
+  const storedN = ph.seqs.filter((q) => s.stored.has(q)).length;
+  return passed(s.acks
+    ? `${ph.seqs.length} readings sent, all acknowledged and stored once`
+    : `${ph.seqs.length} readings sent, ${storedN} stored once, no phantom; the adapter acknowledges nothing, so loss at a fault is by design`, evidence);
+}

@@ -1,0 +1,56 @@
+// The sample adapters' contract driver (what a vendor writes for their own adapter): a source that connects to the
+// adapter, sends `<id> <device> <field> <time-ms> <value>` lines and resends every line not answered `ACK <id>`.
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { contractRegistry, contractTime, type ContractDriverFactory } from '../../../hub/sdk/index.ts';
+
+const freePort = () => new Promise<number>((resolve, reject) => {
+  const s = net.createServer();
+  s.once('error', reject);
+  s.listen(0, '127.0.0.1', () => { const { port } = s.address() as net.AddressInfo; s.close(() => resolve(port)); });
+});
+
+const driver: ContractDriverFactory = async (env) => {
+  const port = await freePort();
+  const device = 'LINE-1';
+  const base = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
+  const pending = new Map<number, string>();
+  const acked = new Set<number>();
+  let socket: net.Socket | undefined;
+  let closed = false;
+  const connect = () => {
+    if (closed || socket) return;
+    const s = net.connect({ host: '127.0.0.1', port });
+    socket = s;
+    let buf = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => {
+      buf += d;
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const m = /^ACK (\d+)$/.exec(buf.slice(0, i).trim());
+        buf = buf.slice(i + 1);
+        if (m) { acked.add(Number(m[1])); pending.delete(Number(m[1])); }
+      }
+    });
+    s.on('connect', () => { for (const l of pending.values()) s.write(l); });
+    s.on('error', () => undefined);
+    s.on('close', () => { if (socket === s) socket = undefined; });
+  };
+  // A source resends what was not acknowledged (and reconnects) every 250 ms.
+  const timer = setInterval(() => { if (!socket) connect(); else if (!socket.connecting) for (const l of pending.values()) socket.write(l); }, 250);
+  return {
+    config: { host: '127.0.0.1', port },
+    registry: contractRegistry({ device, fields: ['p'] }),
+    async send(seqs) {
+      for (const q of seqs) pending.set(q, `${q} ${device} p ${contractTime(base, q)} ${q}\n`);
+      if (!socket) connect();
+      else if (!socket.connecting) for (const q of seqs) socket.write(pending.get(q)!);
+      env.note(`sent seq ${seqs.join(', ')}`);
+    },
+    acknowledged: () => acked,
+    docs: fileURLToPath(new URL('./line_tcp.md', import.meta.url)),
+    async close() { closed = true; clearInterval(timer); socket?.destroy(); },
+  };
+};
+export default driver;
