@@ -25,8 +25,12 @@ export async function adapterCommand(args: string[]): Promise<number> {
   let adapter: AdapterDefinition;
   let builtin = false;
   if (builtinAdapters[target]) { adapter = assertAdapter(await builtinAdapters[target](), `built-in ${target}`); builtin = true; }
-  else if (/^[a-z][a-z0-9_]*$/.test(target) && !target.includes('/')) throw bad(`"${target}" is not a built-in adapter (${Object.keys(builtinAdapters).join(', ')}); give a path (./my-adapter.ts) or an npm package name`);
-  else adapter = await importPlugin(target, process.cwd());
+  else {
+    try { adapter = await importPlugin(target, process.cwd()); } catch (e) {
+      if (e instanceof LifelineError && e.code === 'ADAPTER_NOT_FOUND') throw new LifelineError(e.code, `${e.message} (built-in adapters: ${Object.keys(builtinAdapters).join(', ')})`, { cause: e });
+      throw e;
+    }
+  }
   let key: Buffer | undefined;
   if (values['key-file']) {
     try { key = Buffer.from(readFileSync(values['key-file'], 'utf8').trim(), 'utf8'); } catch (e) { throw bad(`--key-file: ${(e as Error).message}`); }

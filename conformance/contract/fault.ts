@@ -19,6 +19,8 @@ export class FaultyIngest {
   readonly quarantined = new Map<number, string>();
   private readonly phantom: Array<{ value: unknown; event: number; phase: string }> = [];
   private phase = '';
+  /** The ingest calls the kit failed, by phase (evidence). */
+  readonly faultEvents: Array<{ phase: string; event: number }> = [];
   seqOf: (r: SourceReading) => number | null = () => null;
   onBeforeCommit?: () => void;
   lastCallAt = 0;
@@ -65,13 +67,15 @@ export class FaultyIngest {
       const list = seqs.filter((s) => s !== null).join(', ');
       if (mine) { const w = this.waiters; this.waiters = []; for (const f of w) f(); }
       const fault = mine ? this.faults.shift() : undefined;
-      const ev = this.note(`ingest call #${call}: ${batch.length} reading(s)${list ? ` (seq ${list})` : ''}${opts?.checkpoint ? `, checkpoint ${JSON.stringify(opts.checkpoint.value)}` : ''}${fault ? `; the kit fails it (${fault})` : ''}`);
+      const quietCall = !list && !opts?.checkpoint && !opts?.rejected?.length; // an idle value: counted, not logged
+      const ev = quietCall ? 0 : this.note(`ingest call #${call}: ${batch.length} reading(s)${list ? ` (seq ${list})` : ''}${opts?.checkpoint ? `, checkpoint ${JSON.stringify(opts.checkpoint.value)}` : ''}${fault ? `; the kit fails it (${fault})` : ''}`);
       await sleep(this.slow && mine ? 300 : 40);
       this.onBeforeCommit?.();
       if (this.closed.has(gen)) {
         this.note(`ingest call #${call}: the store is closed (stop() resolved): STORE_UNAVAILABLE`);
         throw new LifelineError('STORE_UNAVAILABLE', 'the hub is stopping: the store is closed (conformance kit)', { retryable: true });
       }
+      if (fault) this.faultEvents.push({ phase: this.phase, event: ev });
       if (fault === 'retryable') throw new LifelineError('STORE_COMMIT_FAILED', 'injected by the conformance kit: the transaction failed and was rolled back; nothing was stored. Retry.', { retryable: true });
       if (fault === 'permanent') throw new LifelineError('INGEST_INVALID', 'injected by the conformance kit: the batch was refused permanently; nothing was stored.', { retryable: false });
       const inside = seqs.filter((s): s is number => s !== null);
@@ -79,7 +83,7 @@ export class FaultyIngest {
       let res: IngestResult;
       try { res = await this.real(adapter, batch, opts); } finally { for (const s of inside) this.committing.delete(s); }
       this.lastCallAt = Date.now();
-      const done = this.note(`ingest call #${call} committed: ${res.accepted} accepted, ${res.duplicates} duplicate, ${res.quarantined} quarantined`);
+      const done = quietCall ? 0 : this.note(`ingest call #${call} committed: ${res.accepted} accepted, ${res.duplicates} duplicate, ${res.quarantined} quarantined`);
       // (committing was cleared above, but what follows runs in the same tick: no acknowledgement poll runs between)
       res.results.forEach((r, i) => {
         const s = seqs[i];
@@ -91,7 +95,6 @@ export class FaultyIngest {
         if (e) e.count++;
         else this.stored.set(s, { count: 1, event: done });
       });
-      void ev;
       return res;
     };
   }

@@ -22,10 +22,13 @@ export function scanCodes(v: unknown, where: string, into: Map<string, string>, 
   if (cause && typeof cause === 'object') scanCodes(cause, where, into, depth + 1);
 }
 
-/** Codes in no registry (the hub's, or the adapter's own). Node's system errors (ECONNREFUSED) never match CODE. */
+/**
+ * Codes in no registry (the hub's, or the adapter's own). Node's own codes are a cause, not the adapter's: system
+ * errors (ECONNREFUSED) never match CODE, and its ERR_* codes are left out.
+ */
 export function codesProblems(codes: Map<string, string>, own: readonly string[]): Array<{ code: string; where: string }> {
   const known = new Set([...Object.keys(HubErrorCodes), ...own]);
-  return [...codes].filter(([c]) => !known.has(c)).map(([code, where]) => ({ code, where }));
+  return [...codes].filter(([c]) => !known.has(c) && !c.startsWith('ERR_')).map(([code, where]) => ({ code, where }));
 }
 
 const root = new URL('../../', import.meta.url);

@@ -38,3 +38,25 @@ t.test('line_tcp passes through `lifeline conformance adapter PATH --out --key-f
   t.match(verify(report, undefined, 'other-key'), [/signature does not match/]);
   t.match(readFileSync(join(dir, 'out', 'report.html'), 'utf8'), /CONTRACT-001/);
 });
+
+t.test('static checks: an unregistered code, a missing or stale docs page; no driver', async (t) => {
+  const { scanCodes, codesProblems, docsProblem } = await import('../contract/static-checks.ts');
+  const codes = new Map<string, string>();
+  scanCodes({ level: 50, err: { type: 'LifelineError', code: 'STORE_COMMIT_FAILED' } }, 'logged', codes);
+  scanCodes({ detail: { last_error: { code: 'ACME_WIRE_BROKEN' } }, device: { code: 'WS-001' } }, 'health', codes);
+  scanCodes({ err: { code: 'ERR_SOCKET_CLOSED' } }, 'logged', codes);
+  t.same([...codes.keys()].sort(), ['ACME_WIRE_BROKEN', 'ERR_SOCKET_CLOSED', 'STORE_COMMIT_FAILED'], 'UPPER_SNAKE code fields only');
+  t.same(codesProblems(codes, []), [{ code: 'ACME_WIRE_BROKEN', where: 'health' }]);
+  t.same(codesProblems(codes, ['ACME_WIRE_BROKEN']), [], 'registered by the driver');
+  const m = broken.manifest;
+  t.equal(docsProblem(m).problem?.includes('does not exist'), true, 'a plugin without a page names none');
+  const dir = mkdtempSync(join(tmpdir(), 'lifeline-contract-docs-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const page = join(dir, 'x.md');
+  writeFileSync(page, '# x\n\n<!-- config:start -->\n| Key |\n<!-- config:end -->\n');
+  t.match(docsProblem(m, page).problem, /does not match manifest.configSchema/);
+  writeFileSync(page, '# x\n');
+  t.match(docsProblem(m, page).problem, /no generated config table/);
+  const { manifest } = broken;
+  await t.rejects(runAdapterContract({ adapter: { manifest: { ...manifest, conformance: undefined }, create: broken.create } as never }), { code: 'CONFORMANCE_INVALID', message: /declares no contract driver/ });
+});
