@@ -23,7 +23,7 @@ const driver: ContractDriverFactory = async (env) => {
   };
   return {
     config: {
-      interval_ms: 40, timeout_ms: 200, retries: 0, reconnect_initial_ms: 50, reconnect_max_ms: 200, batch_max_wait_ms: 0,
+      interval_ms: 100, timeout_ms: 300, retries: 0, reconnect_initial_ms: 50, reconnect_max_ms: 200, batch_max_wait_ms: 0,
       devices: [{ device: 'MB-CT', host: '127.0.0.1', port, unit_id: 1, points: [{ name: 'p', address: 0, type: 'uint16' }] }],
     },
     registry: contractRegistry({ device: 'MB-CT', fields: ['p'] }),

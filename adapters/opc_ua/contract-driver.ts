@@ -20,7 +20,7 @@ const driver: ContractDriverFactory = async (env) => {
       endpoints: [{
         key: 'ct', url: sim.url, namespace: SIM_NAMESPACE, security_mode: 'None', security_policy: 'None',
         auth: { type: 'username', ...DEFAULT_USER }, publishing_interval_ms: 50, sampling_interval_ms: 50,
-        items: [{ name: 'ct', node_id: 's=Manual.ct' }],
+        items: [{ name: 'ct', node_id: `nsu=${SIM_NAMESPACE};s=Manual.ct` }],
       }],
       pki_dir: join(pki, 'hub'), accept_unknown_certificates: true,
       reconnect_initial_delay_ms: 100, reconnect_max_delay_ms: 300, batch_max_wait_ms: 5, request_timeout_ms: 2000,

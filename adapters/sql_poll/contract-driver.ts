@@ -8,7 +8,7 @@ import { standardDdl } from './ddl.ts';
 
 const driver: ContractDriverFactory = async (env) => {
   const url = new URL(env.services.postgresUrl);
-  const admin = new pg.Client({ connectionString: url.href, connectionTimeoutMillis: 3000 });
+  const admin = new pg.Client({ connectionString: url.href, connectionTimeoutMillis: 10_000 });
   await admin.connect();
   const schema = env.prefix;
   const table = `${schema}.lifeline_reading`;

@@ -18,7 +18,7 @@ const CHECK = 'Then every reading the source got acknowledged must have been com
 
 export const adapterContractClauses: ClauseSpec[] = [
   c('CONTRACT-001', 'nothing is acknowledged to the source before its commit', '提交前不向数据源确认', [ACKS],
-    'Every commit is held back 40 ms (300 ms in slow phases); a reading the source saw acknowledged before the commit that stored it — or never stored — is a finding, with the ingest call and the acknowledgement as evidence.'),
+    'Every commit is held back 25 ms (300 ms in slow phases); a reading the source saw acknowledged before the commit that stored it — or never stored — is a finding, with the ingest call and the acknowledgement as evidence.'),
   c('CONTRACT-002', 'success: each acknowledged reading stored exactly once, no phantoms', '正常提交：已确认数据恰好存储一次，无虚构数据', [],
     `${SCENARIO} lets every ingest commit. ${CHECK}`),
   c('CONTRACT-003', 'retryable errors: nothing acknowledged is lost', '可重试错误：已确认数据不丢失', [],
@@ -26,7 +26,7 @@ export const adapterContractClauses: ClauseSpec[] = [
   c('CONTRACT-004', 'permanent errors: nothing acknowledged is lost', '永久性错误：已确认数据不丢失', [],
     `${SCENARIO} fails the first ingest call of the phase with INGEST_INVALID (permanent, nothing stored). ${CHECK}`),
   c('CONTRACT-005', 'mixed errors: nothing acknowledged is lost', '混合错误：已确认数据不丢失', [],
-    `${SCENARIO} fails the first ingest call with a retryable error and the second with a permanent one, in two batches. ${CHECK}`),
+    `${SCENARIO} sends two batches and fails the first ingest call of the first with a retryable error, of the second with a permanent one. ${CHECK}`),
   c('CONTRACT-006', 'slow commits: nothing acknowledged early, lost or doubled', '提交缓慢：不提前确认、不丢失、不重复', [],
     `${SCENARIO} holds every commit 300 ms. ${CHECK}`),
   c('CONTRACT-007', 'stop during in-flight ingest loses nothing acknowledged', '摄取进行中停止：已确认数据不丢失', [],

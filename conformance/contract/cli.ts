@@ -9,13 +9,15 @@ import { builtinAdapters } from '../../adapters/index.ts';
 import { assertAdapter, importPlugin } from '../../hub/adapters/loader.ts';
 import { certToMarkdown } from '../report/cert-markdown.ts';
 import { writeReport } from '../cli.ts';
-import { runAdapterContract } from './run.ts';
+import { runAdapterContract, type ContractHost } from './run.ts';
 
 const USAGE = 'usage: lifeline conformance adapter NAME|PATH [--out DIR] [--key-file FILE] [--key-id ID] [--mqtt URL] [--postgres URL] [--vendor NAME] [--json]';
 const bad = (msg: string) => new LifelineError('CONFORMANCE_INVALID', msg);
 
-/** Returns the exit code: 0 only when every applicable MUST clause passed. */
-export async function adapterCommand(args: string[]): Promise<number> {
+/** Returns the exit code: 0 only when every applicable MUST clause passed. `io` is for tests (a shared store, captured output). */
+export async function adapterCommand(args: string[], io: { host?: ContractHost; print?: (text: string) => void; log?: (text: string) => void } = {}): Promise<number> {
+  const print = io.print ?? ((x: string) => console.log(x));
+  const log = io.log ?? ((x: string) => console.error(x));
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
     out: { type: 'string' }, 'key-file': { type: 'string' }, 'key-id': { type: 'string' }, mqtt: { type: 'string' }, postgres: { type: 'string' },
     vendor: { type: 'string' }, json: { type: 'boolean' },
@@ -35,13 +37,13 @@ export async function adapterCommand(args: string[]): Promise<number> {
   if (values['key-file']) {
     try { key = Buffer.from(readFileSync(values['key-file'], 'utf8').trim(), 'utf8'); } catch (e) { throw bad(`--key-file: ${(e as Error).message}`); }
   }
-  console.error(`kit: adapter-contract profile for ${adapter.manifest.id} ${adapter.manifest.version}`);
+  log(`kit: adapter-contract profile for ${adapter.manifest.id} ${adapter.manifest.version}`);
   const { report, evidence } = await runAdapterContract({
     adapter, source: builtin ? `built-in adapter ${target}` : target, vendor: values.vendor ?? (builtin ? 'lifeline-hub' : undefined),
     services: { ...(values.mqtt ? { mqttUrl: values.mqtt } : {}), ...(values.postgres ? { postgresUrl: values.postgres } : {}) },
-    key: key ? { key, id: values['key-id'] } : undefined,
+    key: key ? { key, id: values['key-id'] } : undefined, host: io.host,
   });
-  if (values.out) { writeReport(values.out, report, evidence); console.error(`kit: wrote report.json, report.html, report.md and evidence.ndjson to ${values.out}`); }
-  console.log(values.json ? JSON.stringify(report, null, 2) : certToMarkdown(report));
+  if (values.out) { writeReport(values.out, report, evidence); log(`kit: wrote report.json, report.html, report.md and evidence.ndjson to ${values.out}`); }
+  print(values.json ? JSON.stringify(report, null, 2) : certToMarkdown(report));
   return report.verdict === 'pass' ? 0 : 1;
 }

@@ -1,7 +1,7 @@
 // The kit's ingest boundary: wraps the hub's real pipeline (createIngest) and, per phase, holds commits back or fails
 // the first calls with a retryable or permanent error before anything is stored. It records which sequence numbers
 // were committed (accepted), once or more, and which committed readings the source never sent (phantoms).
-import type { SourceReading, IngestOptions, IngestResult } from '../../hub/sdk/index.ts';
+import type { SourceReading, IngestResult } from '../../hub/sdk/index.ts';
 import { LifelineError } from '../../hub/sdk/errors.ts';
 import type { Ingest } from '../../hub/pipeline/ingest.ts';
 import { scanCodes } from './static-checks.ts';
@@ -58,7 +58,7 @@ export class FaultyIngest {
   committed(seq: number): boolean { return this.stored.has(seq) || this.quarantined.has(seq); }
 
   forGeneration(gen: number): Ingest {
-    return async (adapter: string, batch: SourceReading[], opts?: IngestOptions & Record<string, unknown>): Promise<IngestResult> => {
+    return async (adapter: string, batch: SourceReading[], opts?: Parameters<Ingest>[2]): Promise<IngestResult> => {
       const call = ++this.calls;
       this.lastCallAt = Date.now();
       for (const r of opts?.rejected ?? []) scanCodes({ code: r.reason }, 'quarantine reason', this.codes);
@@ -69,7 +69,7 @@ export class FaultyIngest {
       const fault = mine ? this.faults.shift() : undefined;
       const quietCall = !list && !opts?.checkpoint && !opts?.rejected?.length; // an idle value: counted, not logged
       const ev = quietCall ? 0 : this.note(`ingest call #${call}: ${batch.length} reading(s)${list ? ` (seq ${list})` : ''}${opts?.checkpoint ? `, checkpoint ${JSON.stringify(opts.checkpoint.value)}` : ''}${fault ? `; the kit fails it (${fault})` : ''}`);
-      await sleep(this.slow && mine ? 300 : 40);
+      await sleep(this.slow && mine ? 300 : 25);
       this.onBeforeCommit?.();
       if (this.closed.has(gen)) {
         this.note(`ingest call #${call}: the store is closed (stop() resolved): STORE_UNAVAILABLE`);

@@ -12,9 +12,14 @@ const freePort = () => new Promise<number>((resolve, reject) => {
 
 const driver: ContractDriverFactory = async (env) => {
   const port = await freePort();
-  const device = 'LINE-1';
+  const device = `LINE-${port}`; // one device per run: runs may share a store
   const base = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
-  const pending = new Map<number, string>();
+  const pending = new Map<number, { line: string; at: number }>();
+  /** Write each pending line not written in the last `ms` (a source resends after a timeout, not at once). */
+  const flush = (s: net.Socket, ms: number) => {
+    const now = Date.now();
+    for (const p of pending.values()) if (now - p.at >= ms) { p.at = now; s.write(p.line); }
+  };
   const acked = new Set<number>();
   let socket: net.Socket | undefined;
   let closed = false;
@@ -33,19 +38,19 @@ const driver: ContractDriverFactory = async (env) => {
         if (m) { acked.add(Number(m[1])); pending.delete(Number(m[1])); }
       }
     });
-    s.on('connect', () => { for (const l of pending.values()) s.write(l); });
+    s.on('connect', () => flush(s, 0));
     s.on('error', () => undefined);
     s.on('close', () => { if (socket === s) socket = undefined; });
   };
-  // A source resends what was not acknowledged (and reconnects) every 250 ms.
-  const timer = setInterval(() => { if (!socket) connect(); else if (!socket.connecting) for (const l of pending.values()) socket.write(l); }, 250);
+  // A source resends what was not acknowledged within 500 ms, and reconnects.
+  const timer = setInterval(() => { if (!socket) connect(); else if (!socket.connecting) flush(socket, 500); }, 100);
   return {
     config: { host: '127.0.0.1', port },
     registry: contractRegistry({ device, fields: ['p'] }),
     async send(seqs) {
-      for (const q of seqs) pending.set(q, `${q} ${device} p ${contractTime(base, q)} ${q}\n`);
+      for (const q of seqs) pending.set(q, { line: `${q} ${device} p ${contractTime(base, q)} ${q}\n`, at: 0 });
       if (!socket) connect();
-      else if (!socket.connecting) for (const q of seqs) socket.write(pending.get(q)!);
+      else if (!socket.connecting) flush(socket, 0);
       env.note(`sent seq ${seqs.join(', ')}`);
     },
     acknowledged: () => acked,

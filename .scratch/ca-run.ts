@@ -1,0 +1,12 @@
+import { runAdapterContract } from '/work/wt/confadapter/conformance/contract/run.ts';
+const mod = process.argv[2]!;
+const t0 = Date.now();
+const a = (await import(mod)).default;
+const { report, evidence } = await runAdapterContract({ adapter: a, services: {} });
+console.log(`total ${Date.now() - t0} ms, verdict ${report.verdict}`);
+for (const r of report.results) console.log(r.id, r.status, r.message.slice(0, 300));
+const ev = evidence.trim().split('\n').map((l) => JSON.parse(l));
+const t00 = ev[0].t;
+if (process.env.EV) for (const e of ev) console.log(`${e.t - t00}`.padStart(6), e.n, e.text.slice(0, 150));
+else for (const e of ev) if (/^phase|outage|stop|new instance/.test(e.text)) console.log(`${e.t - t00}`.padStart(6), e.n, e.text.slice(0, 150));
+process.exit(0);

@@ -1,0 +1,16 @@
+const t0 = Date.now();
+const { freshDatabase } = await import('/work/wt/confadapter/test/helpers/services.ts');
+const { openPostgres } = await import('/work/wt/confadapter/hub/store/postgres.ts');
+const { migrate } = await import('/work/wt/confadapter/hub/store/migrate.ts');
+console.log('import', Date.now() - t0);
+const t1 = Date.now();
+const d = await freshDatabase();
+console.log('create db', Date.now() - t1);
+const t2 = Date.now();
+const db = await openPostgres(d.url);
+await migrate(db);
+console.log('open+migrate', Date.now() - t2);
+await db.close();
+const t3 = Date.now();
+await d.drop();
+console.log('drop', Date.now() - t3);

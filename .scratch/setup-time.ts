@@ -1,0 +1,17 @@
+const t0 = Date.now();
+const { runAdapterContract } = await import('/work/wt/confadapter/conformance/contract/run.ts');
+console.log('import run.ts', Date.now() - t0);
+const { seedFromTemplate } = await import('/work/wt/confadapter/hub/pglite-template.ts');
+const { openPglite } = await import('/work/wt/confadapter/hub/store/pglite.ts');
+const { migrate } = await import('/work/wt/confadapter/hub/store/migrate.ts');
+const t1 = Date.now();
+const r = await seedFromTemplate('/tmp/ca-seed-test/pglite');
+console.log('seed', r, Date.now() - t1);
+const t2 = Date.now();
+const db = await openPglite('/tmp/ca-seed-test/pglite');
+console.log('open', Date.now() - t2);
+const t3 = Date.now();
+await migrate(db);
+console.log('migrate', Date.now() - t3);
+await db.close();
+void runAdapterContract;
