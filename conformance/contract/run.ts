@@ -309,7 +309,15 @@ export async function runAdapterContract(o: ContractRunOptions): Promise<Contrac
   outcomes.set('CONTRACT-010', docs.problem ? failed(docs.problem) : passed(`${docs.page}: config table up to date`));
 
   const ended = Date.now();
-  const results = profile.clauses.map((id) => resultOf(clauseById(id), declared, () => outcomes.get(id)));
+  const why: Record<string, string> = {
+    [ACKS]: 'the adapter acknowledges nothing to its source (manifest.capabilities.acknowledges, and a driver with acknowledged())',
+    [OUTAGE]: 'the driver offers no source outage (a listening adapter has no source to lose)',
+  };
+  const results = profile.clauses.map((id) => {
+    const spec = clauseById(id);
+    const r = resultOf(spec, declared, () => outcomes.get(id));
+    return r.status === 'not_applicable' ? { ...r, message: `not applicable: ${spec.needs.filter((c) => !declared.has(c)).map((c) => why[c] ?? c).join('; ')}` } : r;
+  });
   const evidence = log.map((e) => JSON.stringify(e)).join('\n') + '\n';
   const counts = countByStatus(results);
   const vendor = o.vendor ?? 'unknown vendor';
