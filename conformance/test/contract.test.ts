@@ -29,6 +29,10 @@ const expected: Record<string, { declared: string[]; needs?: 'mqtt' | 'postgres'
 };
 t.same(Object.keys(builtinAdapters).sort(), Object.keys(expected).sort(), 'every built-in adapter runs the contract here');
 
+/** When each phase began (ms from the start of the run): where the time went, in the test output. */
+const timeline = (evidence: string, t0: number) => evidence.trim().split('\n').map((l) => JSON.parse(l) as { t: number; text: string })
+  .filter((e) => /^(adapter .* started|warm-up done|phase|outage: source back|a new instance)/.test(e.text)).map((e) => `${e.text.replace(/^phase (CONTRACT-\d+).*/, '$1').replace(/^adapter .*/, 'started').replace(/ after .*|: source back.*| started$/g, '')} @${e.t - t0}`).join(', ');
+
 const up = { mqtt: await mosquittoUp(), postgres: await postgresUp() };
 const host = await openContractHost();
 t.teardown(() => host.close());
@@ -48,11 +52,11 @@ const cli = adapterCommand([fileURLToPath(new URL('../contract/samples/line-adap
 for (const [id, e] of Object.entries(expected)) {
   t.test(`${id} passes the adapter-contract profile`, async (t) => {
     if (e.needs && !needService(t, e.needs === 'mqtt' ? 'Mosquitto' : 'PostgreSQL', up[e.needs])) return;
-    const { report } = (await runs.get(id)!)!;
+    const { report, evidence } = (await runs.get(id)!)!;
     t.same(report.capability_statement.declared, [...e.declared].sort(), `judged with: ${e.declared.join(', ')}`);
     for (const r of report.results) t.ok(r.status === 'pass' || r.status === 'not_applicable', `${r.id} ${r.title}: ${r.status} — ${r.message}`);
     t.equal(report.verdict, 'pass');
-    t.comment(`${id}: ${Date.parse(report.ended) - Date.parse(report.started)} ms`);
+    t.comment(`${id}: ${Date.parse(report.ended) - Date.parse(report.started)} ms; ${timeline(evidence, Date.parse(report.started))}`);
   });
 }
 

@@ -42,8 +42,8 @@ const driver: ContractDriverFactory = async (env) => {
     s.on('error', () => undefined);
     s.on('close', () => { if (socket === s) socket = undefined; });
   };
-  // A source resends what was not acknowledged within 500 ms, and reconnects.
-  const timer = setInterval(() => { if (!socket) connect(); else if (!socket.connecting) flush(socket, 500); }, 100);
+  // A source resends what was not acknowledged within 1.5 s (a collector's OverTime is seconds), and reconnects.
+  const timer = setInterval(() => { if (!socket) connect(); else if (!socket.connecting) flush(socket, 1500); }, 100);
   return {
     config: { host: '127.0.0.1', port },
     registry: contractRegistry({ device, fields: ['p'] }),
