@@ -35,6 +35,7 @@ const driver: ContractDriverFactory = async (env) => {
   const acked = new Set<number>();
   const inFlight = new Map<string, number>(); // `${conn}:${packetId}` → seq
   const readers = new Map<string, (b: Buffer) => void>();
+  let subscribed = false;
   const relay = await env.relay({ host: broker.hostname, port: Number(broker.port || 1883) }, (dir, conn, chunk) => {
     const key = `${dir}:${conn}`;
     let r = readers.get(key);
@@ -47,6 +48,8 @@ const driver: ContractDriverFactory = async (env) => {
             const seq = (JSON.parse(body.subarray(4 + tl).toString('utf8')) as { data: Array<{ value: number }> }).data[0]!.value;
             inFlight.set(`${conn}:${pid}`, seq);
           } catch { /* not ours */ }
+        } else if (dir === 'down' && type === 9) { // SUBACK: the adapter's subscription (and so its session) exists
+          subscribed = true;
         } else if (dir === 'up' && type === 4) { // PUBACK
           const k = `${conn}:${body.readUInt16BE(0)}`;
           const seq = inFlight.get(k);
@@ -67,6 +70,12 @@ const driver: ContractDriverFactory = async (env) => {
       batch_max_wait_ms: 5,
     },
     registry: contractRegistry({ device: 'MQ-CT', fields: ['p'], identity: { protocol: 'json_mqtt', key: 'MQ-CT-KEY' } }),
+    // A message published before the adapter's first SUBACK has no session to wait in: wait for it.
+    async attach() {
+      const end = Date.now() + 15_000;
+      while (!subscribed && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      env.note(subscribed ? 'the adapter subscribed (SUBACK seen on the relay)' : 'no SUBACK within 15 s');
+    },
     async send(seqs) {
       for (const s of seqs) await publisher.publishAsync(`${topicBase}/MQ-CT-KEY`, JSON.stringify({ ts: contractTime(base, s), data: [{ code: 'p', value: s, unit: 'kPa' }] }), { qos: 1 });
       env.note(`published seq ${seqs.join(', ')} (QoS 1) to ${topicBase}/MQ-CT-KEY`);

@@ -17,13 +17,13 @@ const driver: ContractDriverFactory = async (env) => {
   const serveOnce = async (seq: number) => {
     image.set('holding_registers', 0, [seq]);
     const before = sim.requestsByUnit.get(1) ?? 0;
-    const end = Date.now() + 5000;
+    const end = Date.now() + 30_000; // the first read may wait for the poller's connection
     while (!closed && (sim.requestsByUnit.get(1) ?? 0) === before && Date.now() < end) await sleep(2);
     image.set('holding_registers', 0, [0]);
   };
   return {
     config: {
-      interval_ms: 100, timeout_ms: 300, retries: 0, reconnect_initial_ms: 50, reconnect_max_ms: 200, batch_max_wait_ms: 0,
+      interval_ms: 100, timeout_ms: 2000, retries: 0, reconnect_initial_ms: 50, reconnect_max_ms: 200, batch_max_wait_ms: 0,
       devices: [{ device: 'MB-CT', host: '127.0.0.1', port, unit_id: 1, points: [{ name: 'p', address: 0, type: 'uint16' }] }],
     },
     registry: contractRegistry({ device: 'MB-CT', fields: ['p'] }),

@@ -14,7 +14,7 @@ export const ACKS = 'adapter.acknowledges';
 export const OUTAGE = 'adapter.source_outage';
 
 const SCENARIO = 'The driver makes the source send numbered readings while the kit';
-const CHECK = 'Then every reading the source got acknowledged must have been committed exactly once, nothing committed the source did not send (no phantom), and every reading sent must end acknowledged (sources resend); without acknowledgements: no phantom, no duplicate, and the readings after the fault are stored.';
+const CHECK = 'Then every reading the source got acknowledged must have been committed exactly once, nothing committed the source did not send (no phantom), and every reading sent must end acknowledged (sources resend); without acknowledgements: no phantom, no duplicate, and readings after the first are stored (the adapter keeps ingesting).';
 
 export const adapterContractClauses: ClauseSpec[] = [
   c('CONTRACT-001', 'nothing is acknowledged to the source before its commit', '提交前不向数据源确认', [ACKS],

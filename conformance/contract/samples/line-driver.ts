@@ -43,7 +43,9 @@ const driver: ContractDriverFactory = async (env) => {
     s.on('close', () => { if (socket === s) socket = undefined; });
   };
   // A source resends what was not acknowledged within 1.5 s (a collector's OverTime is seconds), and reconnects.
-  const timer = setInterval(() => { if (!socket) connect(); else if (!socket.connecting) flush(socket, 1500); }, 100);
+  // setImmediate: after a stalled event loop, acknowledgements already received are read (poll phase) before the
+  // resend check runs, not after it (timers run first).
+  const timer = setInterval(() => setImmediate(() => { if (closed) return; if (!socket) connect(); else if (!socket.connecting) flush(socket, 1500); }), 100);
   return {
     config: { host: '127.0.0.1', port },
     registry: contractRegistry({ device, fields: ['p'] }),
