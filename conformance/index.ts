@@ -29,3 +29,19 @@ export { certToMarkdown } from './report/cert-markdown.ts';
 export { runModbusDevice, type ModbusRunOptions } from './device/modbus/run.ts';
 export { runFeed, type FeedRunOptions } from './feed/run.ts';
 export { runSqldb, type SqldbRunOptions } from './sqldb/run.ts';
+
+// The adapter-contract profile (conformance/contract/; docs/certification.md, "Adapter contract").
+export { runAdapterContract, type ContractRunOptions, type ContractRun } from './contract/run.ts';
+
+/**
+ * The adapter-contract profile inside tap: one assertion per clause (pass, or not applicable for a capability the
+ * adapter does not have), and the capabilities it was judged with (`declared`), so a test cannot pass by skipping.
+ */
+export async function contractSuite(t: Test, adapter: AdapterDefinition<never>, declared: string[], opts: Omit<import('./contract/run.ts').ContractRunOptions, 'adapter'> = {}) {
+  const { runAdapterContract } = await import('./contract/run.ts');
+  const { report } = await runAdapterContract({ ...opts, adapter: adapter as AdapterDefinition });
+  t.same(report.capability_statement.declared, [...declared].sort(), `judged with capabilities: ${declared.join(', ') || 'none'}`);
+  for (const r of report.results) t.ok(r.status === 'pass' || r.status === 'not_applicable', `${r.id} ${r.title}: ${r.status} — ${r.message}`);
+  t.equal(report.verdict, 'pass', `verdict (${report.started} → ${report.ended})`);
+  return report;
+}

@@ -3,6 +3,7 @@
 // intermediate-db drive `lifeline conformance device modbus`, `… feed` and `… sqldb`.
 import type { ClauseSpec, Profile } from './model.ts';
 import { hj212DeviceClauses } from './clauses/hj212-device.ts';
+import { adapterContractClauses } from './contract/clauses.ts';
 import { modbusDeviceClauses, modbusDeviceProfile } from './clauses/modbus-device.ts';
 import { feedClauses, feedProfile } from './clauses/feed.ts';
 import { sqldbClauses, sqldbProfile } from './clauses/sqldb.ts';
@@ -28,7 +29,7 @@ export const adapterPackageClauses: ClauseSpec[] = [
 
 /** Every clause of every profile, by id. */
 export const clauseCatalogue: ClauseSpec[] = [
-  ...adapterPackageClauses, ...hj212DeviceClauses,
+  ...adapterPackageClauses, ...hj212DeviceClauses, ...adapterContractClauses,
   ...modbusDeviceClauses, ...feedClauses, ...sqldbClauses,
 ];
 
@@ -39,6 +40,7 @@ export const profiles: Profile[] = [
   { id: 'adapter-package', title: 'Adapter package', title_zh: '适配器封装', subject: 'an SDK adapter (npm package or path)', clauses: ids(() => true, adapterPackageClauses) },
   { id: 'hj212-collector-basic', title: 'HJ 212 data collector, basic', title_zh: 'HJ 212 数采仪（基础）', subject: 'an HJ 212 data collector (数采仪) on TCP: framing, header, CP, real-time cadence, retransmission', clauses: ids((c) => !FULL_ONLY.test(c.id), hj212DeviceClauses) },
   { id: 'hj212-collector-full', title: 'HJ 212 data collector, full', title_zh: 'HJ 212 数采仪（完整）', subject: 'basic, plus minute/hour cadence, segmented uploads, heartbeat and the commands it declares', clauses: ids(() => true, hj212DeviceClauses) },
+  { id: 'adapter-contract', title: 'Adapter contract', title_zh: '适配器契约', subject: 'an SDK adapter with its source: acknowledgement after commit, no loss, duplicate or phantom under faults, stop, health, error codes, docs', clauses: ids(() => true, adapterContractClauses) },
   modbusDeviceProfile,
   feedProfile,
   sqldbProfile,

@@ -14,6 +14,7 @@ for (const id of ids) {
     t.match(id, /^[a-z][a-z0-9_]*$/, 'snake_case');
     t.ok(existsSync(new URL(`../docs/adapters/${id}.md`, import.meta.url)), `docs/adapters/${id}.md exists`);
     t.ok(existsSync(new URL(`../adapters/${id}/test/conformance.test.ts`, import.meta.url)), 'runs the conformance kit in its tests');
+    t.equal(typeof def.manifest.conformance?.driver, 'function', 'declares its adapter-contract driver (manifest.conformance.driver; conformance/test/contract.test.ts runs it)');
     // The docs page's config table is generated from the schema (`npm run gen`); stale means someone forgot.
     const page = readFileSync(new URL(`../docs/adapters/${id}.md`, import.meta.url), 'utf8');
     t.match(page, /<!-- config:start -->\n[\s\S]*\n<!-- config:end -->/, 'has a config table block');

@@ -10,6 +10,7 @@ export const manifest: AdapterManifest = {
   direction: 'listen',
   stability: 'alpha',
   capabilities: { acknowledges: true, commands: true, history: true },
+  conformance: { driver: () => import('./contract-driver.ts') },
   configSchema: JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')),
   commands: hj212Commands,
 };

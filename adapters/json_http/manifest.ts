@@ -9,6 +9,7 @@ export const manifest: AdapterManifest = {
   direction: 'listen',
   stability: 'alpha',
   capabilities: { acknowledges: true, commands: false, history: false },
+  conformance: { driver: () => import('./contract-driver.ts') },
   configSchema: JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')),
 };
 

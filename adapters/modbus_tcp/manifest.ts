@@ -13,6 +13,7 @@ export const manifest: AdapterManifest = {
   direction: 'poll',
   stability: 'alpha',
   capabilities: { acknowledges: false, commands: true, history: false },
+  conformance: { driver: () => import('./contract-driver.ts') },
   configSchema,
   commands: modbusCommands,
 };

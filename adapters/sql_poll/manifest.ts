@@ -11,6 +11,7 @@ export const manifest: AdapterManifest = {
   direction: 'poll',
   stability: 'alpha',
   capabilities: { acknowledges: true, commands: false, history: true },
+  conformance: { driver: () => import('./contract-driver.ts') },
   configSchema: JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')),
   commands: sqlPollCommands,
 };

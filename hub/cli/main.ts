@@ -47,6 +47,9 @@ Usage:
                                       certify a vendor feed: every sample maps and validates; point coverage
   lifeline conformance sqldb --url DB_URL [--table NAME] [--out DIR]
                                       certify an intermediate table, read-only, against the standard table
+  lifeline conformance adapter NAME|PATH [--out DIR] [--key-file FILE]
+                                      adapter-contract profile: faults at the ingest boundary, ack after commit, no
+                                      loss/duplicate/phantom, stop, health; the adapter's manifest names its driver
   lifeline conformance verify DIR [--key-file FILE]
                                       check a report's SHA-256 digests and HMAC-SM3 signature
   lifeline --version | --help
@@ -102,6 +105,7 @@ async function conformance(args: string[]) {
   if (args[0] === 'verify') { process.exitCode = await (await import('../../conformance/cli.ts')).verifyCommand(args.slice(1)); return; }
   if (args[0] === 'feed') { process.exitCode = await (await import('../../conformance/live-cli.ts')).feedCommand(args.slice(1)); return; }
   if (args[0] === 'sqldb') { process.exitCode = await (await import('../../conformance/live-cli.ts')).sqldbCommand(args.slice(1)); return; }
+  if (args[0] === 'adapter') { process.exitCode = await (await import('../../conformance/contract/cli.ts')).adapterCommand(args.slice(1)); return; }
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } } });
   if (!positionals[0]) throw new Error('usage: lifeline conformance MODULE [--config FILE] [--json] [--out FILE]');
   const [{ runConformance, toMarkdown }, { parse }] = await Promise.all([import('../../conformance/index.ts'), import('yaml')]);

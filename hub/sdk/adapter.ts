@@ -1,6 +1,7 @@
 // The adapter contract. Adapters import only from hub/sdk (this folder); never from hub internals.
 import type { SourceReading, Device } from '../../schemas/generated/types.ts';
 import type { CliCommand } from './cli.ts';
+import type { ContractDriverFactory } from './contract.ts';
 
 /** How an adapter gets its data. @category Adapter */
 export type AdapterDirection = 'listen' | 'poll' | 'subscribe';
@@ -22,6 +23,11 @@ export interface AdapterManifest {
   direction: AdapterDirection;
   stability: AdapterStability;
   capabilities?: { acknowledges?: boolean; commands?: boolean; history?: boolean };
+  /**
+   * What the adapter adds to the conformance kit: `driver` loads its adapter-contract driver (a module whose default
+   * export is a ContractDriverFactory, see contract.ts), only when `lifeline conformance adapter` runs.
+   */
+  conformance?: { driver: () => Promise<{ default: ContractDriverFactory }> };
   /** JSON Schema (draft-07) of this adapter's config block; `$id` should be `lifeline:adapter/<id>`. */
   configSchema: Record<string, unknown>;
   /** Commands this adapter adds to the `lifeline` CLI (`lifeline hj212 decode …`, `lifeline sim modbus …`). */

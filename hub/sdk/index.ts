@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 export * from './adapter.ts';
+export * from './contract.ts';
 export * from './publisher.ts';
 export * from './cli.ts';
 export * from './errors.ts';

@@ -30,12 +30,15 @@ function lock(dir: string): () => void {
   throw new LifelineError('STORE_UNAVAILABLE', `cannot lock ${file}`);
 }
 
-/** Embedded PostgreSQL (WASM). `dir` undefined → in memory (tests, conformance kit). */
-export async function openPglite(dir?: string): Promise<SqlDriver> {
+/**
+ * Embedded PostgreSQL (WASM). `dir` undefined → in memory (tests, conformance kit); `loadDataDir` (a dumped cluster,
+ * dumpDataDir's tar) starts that in-memory store from a copy instead of running initdb.
+ */
+export async function openPglite(dir?: string, o: { loadDataDir?: Blob } = {}): Promise<SqlDriver> {
   let unlock = () => {};
   if (dir) { mkdirSync(dir, { recursive: true }); unlock = lock(dir); }
   let db: PGlite;
-  try { db = await PGlite.create(dir ? { dataDir: dir } : {}); } catch (e) { unlock(); throw e; }
+  try { db = await PGlite.create(dir ? { dataDir: dir } : o.loadDataDir ? { loadDataDir: o.loadDataDir } : {}); } catch (e) { unlock(); throw e; }
   const q: Queryable['query'] = async (sql, params) => db.query(sql, params) as never;
   return {
     kind: 'pglite',

@@ -10,7 +10,7 @@ const adapters: RouteModule = (app, deps) => {
     const health = await deps.adapterHealth();
     return {
       data: [...deps.adapters()].map(([name, { manifest }]) => {
-        const { configSchema: _schema, ...m } = manifest;
+        const { configSchema: _schema, conformance: _driver, commands: _commands, ...m } = manifest;
         return { name, ...m, health: health[name] };
       }),
     };
