@@ -5,6 +5,7 @@ import type { Queryable } from '../store/driver.ts';
 import type { PointEntry, Registry, SiteEntry } from '../registry/registry.ts';
 import { siteInScope, type DataScope } from '../access/scope.ts';
 import type { Period } from './period.ts';
+import { domains } from '../../schemas/generated/enums.ts';
 
 export const GROUPS = ['enterprise', 'site', 'domain', 'point'] as const;
 export type ReportGroup = (typeof GROUPS)[number];
@@ -86,7 +87,7 @@ FROM quarantine WHERE received_at >= $1::timestamptz AND received_at < $2::times
 GROUP BY 1, 2, 3, 4, 5`;
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const DOMAIN_ORDER = ['gas', 'water', 'drainage', 'heating', 'bridge'];
+const DOMAIN_ORDER: readonly string[] = domains; // the schema's order
 
 export async function computeReport(db: Queryable, reg: Registry, o: ReportOptions): Promise<Report> {
   const f = o.filter;

@@ -4,6 +4,7 @@ import { Transform } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps, RouteModule } from '../context.ts';
 import { LifelineError } from '../../sdk/errors.ts';
+import { domains } from '../../../schemas/generated/enums.ts';
 import { siteVisible } from '../query.ts';
 import { rollupLag } from '../../store/rollups.ts';
 import { computeReport, GROUPS, type ReportFilter, type ReportGroup } from '../../reports/compute.ts';
@@ -13,7 +14,7 @@ import type { ColumnContext } from '../../reports/columns.ts';
 
 interface ReportQuery { date?: string; month?: string; group?: string; format?: 'json' | 'csv' | 'xlsx'; enterprise?: string; site?: string; domain?: string; point?: string }
 
-const DOMAINS = ['gas', 'water', 'drainage', 'heating', 'bridge'];
+const DOMAINS: readonly string[] = domains;
 const DEFAULT_LEVELS = [1, 2, 3, 4].map((level) => ({ level, name: `${'一二三四'[level - 1]}级` }));
 const bad = (param: string, message: string) => new LifelineError('QUERY_INVALID', `${param}: ${message}`, { details: { path: `/${param}` } });
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean));
