@@ -21,6 +21,7 @@ const FORMATS = ['xlsx', 'csv', 'json'] as const;
 const mb = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} kB`);
 
 export async function reportCommand(args: string[], io: { out: (s: string) => void; err: (s: string) => void; stdout?: NodeJS.WritableStream } = { out: console.log, err: (s) => process.stderr.write(s + '\n') }): Promise<number> {
+  if (args.some((a) => a === '--help' || a === '-h')) { io.out(USAGE); return 0; }
   let parsed;
   try {
     parsed = parseArgs({ args, allowPositionals: true, options: {
