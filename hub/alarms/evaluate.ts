@@ -8,6 +8,7 @@ import { byIdsWhere } from '../store/time-span.ts';
 import { takeOutbox } from '../store/outbox-follow.ts';
 import { alarmType, type CompiledRule, type GaugeRule, type RuleBook } from './rules.ts';
 import { indicated, step, type RuleState } from './threshold.ts';
+import { enqueueAlarmEvents } from './enqueue.ts';
 
 export const CURSOR = 'alarms';
 /** HJ 212 source flags that never raise: maintenance, calibration. */
@@ -180,10 +181,12 @@ class Batch {
     const idOf = (id: string) => real.get(id) ?? id;
     if (this.pending.length) {
       const e = this.pending;
-      await this.tx.query(`INSERT INTO alarm_event (alarm_id, type, at, level, value, note)
+      const ids = (await this.tx.query<{ id: string }>(`INSERT INTO alarm_event (alarm_id, type, at, level, value, note)
         SELECT u.alarm, u.type, u.at, u.level, u.value, u.note FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::smallint[], $5::float8[], $6::text[])
-          WITH ORDINALITY AS u(alarm, type, at, level, value, note, o) ORDER BY u.o`,
-      [e.map((x) => idOf(x.alarmId)), e.map((x) => x.type), e.map((x) => x.at), e.map((x) => x.level), e.map((x) => x.value), e.map((x) => x.note)]);
+          WITH ORDINALITY AS u(alarm, type, at, level, value, note, o) ORDER BY u.o RETURNING id::text AS id`,
+      [e.map((x) => idOf(x.alarmId)), e.map((x) => x.type), e.map((x) => x.at), e.map((x) => x.level), e.map((x) => x.value), e.map((x) => x.note)])).rows.map((r) => r.id);
+      // Notifications: enqueued with the events they announce (hub/alarms/notify.ts).
+      await enqueueAlarmEvents(this.tx, ids);
     }
     for (const [tmp, id] of real) {
       const a = this.alarms.get(tmp)!;
