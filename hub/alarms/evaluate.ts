@@ -3,7 +3,7 @@
 // transaction, so a crash loses or doubles nothing. noDataTick raises no_data and device-offline alarms on the hub's
 // clock. backtest runs a rule over past observations in a transaction it rolls back.
 import type { Queryable, SqlDriver } from '../store/driver.ts';
-import type { Registry } from '../registry/registry.ts';
+import type { PointEntry, Registry } from '../registry/registry.ts';
 import { byIdsWhere } from '../store/time-span.ts';
 import { takeOutbox } from '../store/outbox-follow.ts';
 import { alarmType, type CompiledRule, type GaugeRule, type RuleBook } from './rules.ts';
@@ -35,7 +35,7 @@ export const RECENT_CAP = 200_000;
 
 /** Remembers rows this process committed (ingest's onCommitted). */
 export function remember(recent: Map<string, Obs>, rows: ReadonlyArray<{ id: string; row: { pointId: number; timeMs: number; value: number | null; sourceFlag: string; kind: string; flags: string[] } }>): void {
-  for (const { id, row } of rows) recent.set(id, { point_id: row.pointId, t: row.timeMs, value: row.value, source_flag: row.sourceFlag, kind: row.kind, flags: row.flags });
+  for (const { id, row } of rows) recent.set(id, { point_id: row.pointId, t: row.timeMs, value: row.value, source_flag: row.sourceFlag, kind: row.kind, flags: row.flags, n: Number(id) });
   if (recent.size > RECENT_CAP) {
     let drop = recent.size - RECENT_CAP;
     for (const k of recent.keys()) { if (drop-- <= 0) break; recent.delete(k); }
@@ -43,22 +43,32 @@ export function remember(recent: Map<string, Obs>, rows: ReadonlyArray<{ id: str
 }
 
 type Memo = null | Array<[number, number]> | { v: number; n: number } | { n: number };
-export interface StateRow extends RuleState { rule: string; pointId: number; lastMs: number | null; alarmId: string | null; memo: Memo; dirty: boolean; kind?: CompiledRule['kind']; quietBelow?: number; m?: number; saved?: string }
+/** A state's stored form when last written or loaded (compared field by field: no string per reading). */
+interface Saved { level: number; candidate: number; count: number; since: number | null; alarm: string | null; extra: string }
+export interface StateRow extends RuleState { rule: string; pointId: number; lastMs: number | null; alarmId: string | null; memo: Memo; dirty: boolean; kind?: CompiledRule['kind']; quietBelow?: number; m?: number; saved?: Saved }
 
 /**
- * What of a state is worth a write. no_data: everything (its latest time is what the clock check reads). The others
- * leave out what a restart can do without: the latest time (late-data check only), a stuck or quality run of one or
- * none (restarts at zero: at most one reading fewer), and a rate_of_change window while its change is under half the
- * mildest clear value (a restart keeps the last window written: older readings, all real, that age out).
+ * What of a state is worth a write beyond its level machine (level, candidate and its count and start, the alarm).
+ * no_data: everything (its latest time is what the clock check reads). The others leave out what a restart can do
+ * without: the latest time (late-data check only), a stuck or quality run of one or none (restarts at zero: at most
+ * one reading fewer), and a rate_of_change window while its change is under half the mildest clear value (a restart
+ * keeps the last window written: older readings, all real, that age out).
  */
-function stored(s: StateRow): string {
-  const base = `${s.level},${s.candidate},${s.candidateCount},${s.candidateSinceMs},${s.alarmId}`;
+function extra(s: StateRow): string {
   switch (s.kind) {
-    case 'no_data': case undefined: return `${base},${s.lastMs},${s.memo === null ? '' : JSON.stringify(s.memo)}`;
-    case 'threshold': return base;
-    case 'stuck': case 'quality': return s.memo && !Array.isArray(s.memo) && s.memo.n >= (s.kind === 'stuck' ? 2 : 1) ? `${base},${JSON.stringify(s.memo)}` : base;
-    case 'rate_of_change': return s.level !== 0 || s.candidateCount > 0 || Math.abs(s.m ?? 0) >= (s.quietBelow ?? 0) ? `${base},${JSON.stringify(s.memo)}` : `${base},quiet`;
+    case 'no_data': case undefined: return `${s.lastMs},${s.memo === null ? '' : JSON.stringify(s.memo)}`;
+    case 'threshold': return '';
+    case 'stuck': case 'quality': return s.memo && !Array.isArray(s.memo) && s.memo.n >= (s.kind === 'stuck' ? 2 : 1) ? JSON.stringify(s.memo) : '';
+    case 'rate_of_change': return s.level !== 0 || s.candidateCount > 0 || Math.abs(s.m ?? 0) >= (s.quietBelow ?? 0) ? JSON.stringify(s.memo) : 'quiet';
   }
+}
+
+const snapshot = (s: StateRow): Saved => ({ level: s.level, candidate: s.candidate, count: s.candidateCount, since: s.candidateSinceMs, alarm: s.alarmId, extra: extra(s) });
+
+/** Whether the stored form changed since it was saved (cheap fields first). */
+function changed(s: StateRow): boolean {
+  const v = s.saved;
+  return !v || v.level !== s.level || v.candidate !== s.candidate || v.count !== s.candidateCount || v.since !== s.candidateSinceMs || v.alarm !== s.alarmId || v.extra !== extra(s);
 }
 
 interface AlarmMem { id: string; level: number; peakLevel: number; peak: number | null; latest: number | null; latestMs: number; count: number; active: boolean; clearedMs: number | null; dirty: boolean }
@@ -91,13 +101,16 @@ class Batch {
   }
 
   state(rule: string, pointId: number, initialLastMs: number | null, kind?: CompiledRule): StateRow {
-    const k = key(rule, pointId);
+    return this.stateKeyed(key(rule, pointId), rule, pointId, initialLastMs, kind);
+  }
+
+  stateKeyed(k: string, rule: string, pointId: number, initialLastMs: number | null, kind?: CompiledRule): StateRow {
     let s = this.states.get(k);
     if (!s) { s = { rule, pointId, level: 0, candidate: 0, candidateCount: 0, candidateSinceMs: null, lastMs: initialLastMs, alarmId: null, memo: null, dirty: true }; this.states.set(k, s); }
     if (kind && s.kind !== kind.kind) {
       s.kind = kind.kind;
       if (kind.kind === 'rate_of_change') s.quietBelow = Math.abs(kind.levels[kind.levels.length - 1]!.clear) / 2;
-      if (s.saved === undefined && !s.dirty) s.saved = stored(s); // as loaded
+      if (s.saved === undefined && !s.dirty) s.saved = snapshot(s); // as loaded
     }
     return s;
   }
@@ -198,9 +211,8 @@ class Batch {
       if (!s.dirty) continue;
       s.dirty = false;
       if (s.alarmId !== null) s.alarmId = idOf(s.alarmId);
-      const now = stored(s);
-      if (now === s.saved) continue;
-      s.saved = now;
+      if (!changed(s)) continue;
+      s.saved = snapshot(s);
       st.push(s);
     }
     if (st.length) {
@@ -215,7 +227,7 @@ class Batch {
   }
 }
 
-export interface Obs { point_id: number; t: number; value: number | null; source_flag: string; kind: string; flags: string[] }
+export interface Obs { point_id: number; t: number; value: number | null; source_flag: string; kind: string; flags: string[]; /** observation id (order of readings at the same time) */ n?: number }
 
 /**
  * What a rule measures of one reading, updating its memory: the value (threshold), the change over the window
@@ -242,8 +254,9 @@ export function measure(rule: GaugeRule, s: { memo: Memo }, o: Obs): number | un
     case 'stuck': {
       if (o.value === null) return undefined;
       const m = s.memo && !Array.isArray(s.memo) && 'v' in s.memo ? s.memo : undefined;
-      s.memo = m && Math.abs(o.value - m.v) <= rule.tolerance ? { v: m.v, n: m.n + 1 } : { v: o.value, n: 1 };
-      return s.memo.n;
+      if (m && Math.abs(o.value - m.v) <= rule.tolerance) m.n++; // in place: no object per reading
+      else if (m) { m.v = o.value; m.n = 1; } else s.memo = { v: o.value, n: 1 };
+      return (s.memo as { n: number }).n;
     }
     case 'quality': {
       const n = s.memo && !Array.isArray(s.memo) ? s.memo.n : 0;
@@ -254,25 +267,50 @@ export function measure(rule: GaugeRule, s: { memo: Memo }, o: Obs): number | un
   }
 }
 
-/** Runs readings (per point, in time order) through the rules of their points. */
+/** The state keys of a point's rules, made once per compiled list (a Map lookup by the same string reuses its hash). */
+const keyCache = new WeakMap<CompiledRule[], string[]>();
+function keysOf(rules: CompiledRule[], pointId: number): string[] {
+  let k = keyCache.get(rules);
+  if (!k) keyCache.set(rules, (k = rules.map((r) => key(r.id, pointId))));
+  return k;
+}
+
+/** A point's readings in (time, id) order: as they come nearly always; sorted when not. */
+function inOrder(l: Obs[]): void {
+  for (let i = 1; i < l.length; i++) {
+    const a = l[i - 1]!, b = l[i]!;
+    if (a.t > b.t || (a.t === b.t && (a.n ?? 0) > (b.n ?? 0))) { l.sort((x, y) => x.t - y.t || (x.n ?? 0) - (y.n ?? 0)); return; }
+  }
+}
+
+/** Runs readings through the rules of their points (per point, in time order). Points without rules cost a lookup. */
 async function evaluate(b: Batch, ctx: AlarmContext, obs: Obs[], ruleFor?: (pointId: number) => CompiledRule[] | undefined): Promise<void> {
   const reg = ctx.registry();
   const byPoint = new Map<number, Obs[]>();
-  for (const o of obs) { let l = byPoint.get(o.point_id); if (!l) byPoint.set(o.point_id, l = []); l.push(o); }
-  const work: Array<{ rule: CompiledRule; pointId: number; readings: Obs[]; tags: Tags }> = [];
+  for (const o of obs) { const l = byPoint.get(o.point_id); if (l) l.push(o); else byPoint.set(o.point_id, [o]); }
+  const work: Array<{ p: PointEntry; rules: CompiledRule[]; keys: string[]; readings: Obs[] }> = [];
   const noDataDevices = new Set<number>();
+  const unknown: Array<[string, number]> = [];
   for (const [pointId, readings] of byPoint) {
     const p = reg.pointById.get(pointId);
     if (!p) continue;
     let rules: CompiledRule[] | undefined;
     try { rules = ruleFor ? ruleFor(pointId) : ctx.rules.rulesFor(p); } catch (e) { ctx.onRuleError?.(pointId, e); continue; }
-    for (const rule of rules ?? []) {
-      work.push({ rule, pointId, readings, tags: { device: p.device.id, site: p.device.site.id, indicator: p.indicator.code } });
-      if (rule.kind === 'no_data') noDataDevices.add(p.device.id);
+    if (!rules?.length) continue;
+    inOrder(readings);
+    const keys = keysOf(rules, pointId);
+    for (let i = 0; i < rules.length; i++) {
+      if (!b.states.has(keys[i]!)) unknown.push([rules[i]!.id, pointId]);
+      if (rules[i]!.kind === 'no_data') noDataDevices.add(p.device.id);
     }
+    work.push({ p, rules, keys, readings });
   }
-  await b.loadStates(work.map((w) => [w.rule.id, w.pointId]));
-  await b.preload(work.map((w) => b.states.get(key(w.rule.id, w.pointId))?.alarmId ?? null));
+  // Points in id order: the alarms a step raises get their ids in the same order whatever order the readings came in.
+  work.sort((x, y) => x.p.id - y.p.id);
+  await b.loadStates(unknown);
+  const alarmIds: string[] = [];
+  for (const w of work) for (const k of w.keys) { const id = b.states.get(k)?.alarmId; if (id) alarmIds.push(id); }
+  await b.preload(alarmIds);
   // Data from a device that is offline clears its device alarm (at the first reading that came back).
   if (noDataDevices.size) {
     const offline = (await b.tx.query<{ id: string; device_id: number }>(`SELECT id::text AS id, device_id FROM alarm WHERE active AND kind = 'offline' AND device_id = ANY($1::int[])`, [[...noDataDevices]])).rows;
@@ -281,38 +319,44 @@ async function evaluate(b: Batch, ctx: AlarmContext, obs: Obs[], ruleFor?: (poin
       if (first) await b.clearAlarm(r.id, first.t, first.value);
     }
   }
-  for (const w of work) {
-    const s = b.state(w.rule.id, w.pointId, null, w.rule);
-    for (const o of w.readings) {
-      const late = s.lastMs !== null && o.t < s.lastMs;
-      if (!late) { s.lastMs = o.t; s.dirty = true; }
-      if (w.rule.kind === 'no_data') {
-        if (s.alarmId) await b.clear(s, o.t, o.value); // data returned
-        continue;
-      }
-      // Real-time readings in time order that their source does not flag maintenance/calibration.
-      if (late || o.kind !== 'rtd' || NO_RAISE_FLAGS.has(o.source_flag)) continue;
-      const m = measure(w.rule, s, o);
-      s.dirty = true;
-      if (m === undefined) continue;
-      const before = s.level;
-      const next = step(w.rule, s, m, o.t);
-      if (next !== undefined) {
-        if (before === 0) await b.raise(s, w.rule, w.tags, next, m, o.t);
-        else if (next === 0) await b.clear(s, o.t, m);
-        else {
-          const a = await b.alarm(s.alarmId!);
-          a.level = next; a.peakLevel = Math.min(a.peakLevel, next); a.dirty = true;
-          await b.event(a.id, next < before ? 'escalated' : 'de_escalated', o.t, next, m);
+  for (const { p, rules, keys, readings } of work) {
+    const pointId = p.id;
+    let tags: Tags | undefined;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      const s = b.stateKeyed(keys[i]!, rule.id, pointId, null, rule);
+      for (const o of readings) {
+        const late = s.lastMs !== null && o.t < s.lastMs;
+        if (!late) s.lastMs = o.t;
+        s.dirty = true;
+        if (rule.kind === 'no_data') {
+          if (s.alarmId) await b.clear(s, o.t, o.value); // data returned
+          continue;
         }
-        if (before === 0 || next === 0) continue;
-      }
-      if (s.level !== 0 && s.alarmId && indicated(w.rule, m, s.level) !== 0) {
-        const a = await b.alarm(s.alarmId);
-        const up = w.rule.direction === 'upper';
-        a.count++; a.latest = m; a.latestMs = Math.max(a.latestMs, o.t);
-        a.peak = a.peak === null ? m : up ? Math.max(a.peak, m) : Math.min(a.peak, m);
-        a.dirty = true;
+        // Real-time readings in time order that their source does not flag maintenance/calibration.
+        if (late || o.kind !== 'rtd' || NO_RAISE_FLAGS.has(o.source_flag)) continue;
+        const m = measure(rule, s, o);
+        if (m === undefined) continue;
+        const before = s.level;
+        const next = step(rule, s, m, o.t);
+        if (next !== undefined) {
+          tags ??= { device: p.device.id, site: p.device.site.id, indicator: p.indicator.code };
+          if (before === 0) await b.raise(s, rule, tags, next, m, o.t);
+          else if (next === 0) await b.clear(s, o.t, m);
+          else {
+            const a = await b.alarm(s.alarmId!);
+            a.level = next; a.peakLevel = Math.min(a.peakLevel, next); a.dirty = true;
+            await b.event(a.id, next < before ? 'escalated' : 'de_escalated', o.t, next, m);
+          }
+          if (before === 0 || next === 0) continue;
+        }
+        if (s.level !== 0 && s.alarmId && indicated(rule, m, s.level) !== 0) {
+          const a = await b.alarm(s.alarmId);
+          const up = rule.direction === 'upper';
+          a.count++; a.latest = m; a.latestMs = Math.max(a.latestMs, o.t);
+          a.peak = a.peak === null ? m : up ? Math.max(a.peak, m) : Math.min(a.peak, m);
+          a.dirty = true;
+        }
       }
     }
   }
@@ -346,19 +390,20 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
       // Rows this process committed come from memory; the rest (another process's, or evicted) are read back.
       const obs: Obs[] = [];
       const missing: string[] = [];
-      const order = new Map<Obs, number>();
+      const recent = ctx.recent;
       for (const id of ids) {
-        const o = ctx.recent?.get(id);
-        if (o) { obs.push(o); order.set(o, Number(id)); ctx.recent!.delete(id); } else missing.push(id);
+        const o = recent?.get(id);
+        if (o) { obs.push(o); recent!.delete(id); } else missing.push(id);
       }
       if (missing.length) {
         const params: unknown[] = [missing];
         for (const o of (await tx.query<Obs & { id: string }>(`SELECT id::text AS id, ${OBS_COLS} FROM observation WHERE ${byIdsWhere('$1', span, params)}`, params)).rows) {
           const { id, ...rest } = o;
-          obs.push(rest); order.set(rest, Number(id));
+          rest.n = Number(id);
+          obs.push(rest);
         }
       }
-      obs.sort((a, b) => a.point_id - b.point_id || a.t - b.t || order.get(a)! - order.get(b)!);
+      // Per point in (time, id) order: evaluate() groups them and sorts a point's readings only when they are not.
       const b = new Batch(tx, states);
       await evaluate(b, ctx, obs);
       await b.flush();
