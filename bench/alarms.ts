@@ -82,7 +82,7 @@ function batches(points: number, count: number, offset: number): SourceReading[]
 
 async function evaluated(hub: Hub): Promise<void> {
   for (;;) {
-    const r = (await hub.db.query<{ c: string; m: string }>(`SELECT (SELECT outbox_id::text FROM rollup_cursor WHERE name = 'alarms') AS c, (SELECT COALESCE(max(id), 0)::text FROM outbox) AS m`)).rows[0]!;
+    const r = (await hub.db.query<{ c: string; m: string }>(`SELECT (SELECT outbox_id::text FROM rollup_cursor WHERE name = 'alarms') AS c, (SELECT COALESCE(max(id), 0)::text FROM outbox WHERE topic = 'observation') AS m`)).rows[0]!;
     if (BigInt(r.c) >= BigInt(r.m)) return;
     await new Promise((res) => setTimeout(res, 20));
   }

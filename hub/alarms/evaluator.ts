@@ -88,7 +88,9 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
           const stored = await loadStoredRules(db);
           if (stored.map((r) => `${r.id}@${r.updated_at}`).join(',') !== seen) { rules.setStored(stored); rulesSeen = stored.map((r) => `${r.id}@${r.updated_at}`).join(','); }
         }
-        const r = await alarmStep(db, await horizon.safeMax(), ctx);
+        const safe = await horizon.safeMax();
+        // Nothing new below the horizon since this process's last step: no transaction to open.
+        const r = ctx.cache?.cursor === safe ? { caughtUp: true, events: 0, busy: false } : await alarmStep(db, safe, ctx);
         caughtUp = r.caughtUp;
         if (r.events) changed();
         const now = o.clock.now();
@@ -98,7 +100,9 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
         logger.error({ err: e }, 'alarm evaluation failed; retrying');
         await waker.sleep(1000, abort.signal);
       }
-      if (caughtUp) await waker.sleep(pollMs, abort.signal);
+      // Entries committed behind a transaction still in flight (another ingest, the roller): look again soon rather
+      // than at the next poll, since that transaction's end may not wake us (commit → event latency).
+      if (caughtUp) await waker.sleep(horizon.behind ? Math.min(pollMs, 10) : pollMs, abort.signal);
       // The duty cycle yields to ingest: with no commit in this process for a second, a backlog is worked off at once.
       else if (duty < 1 && performance.now() - lastCommit < 1000) await waker.sleep(Math.min(5000, (performance.now() - t0) * (1 - duty) / duty), abort.signal);
     }
@@ -122,7 +126,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
         if (r.events) changed();
         if (r.busy) { await new Promise((res) => setTimeout(res, 20)); continue; }
         if (r.caughtUp) {
-          const max = (await db.query<{ m: string }>('SELECT COALESCE(max(id), 0)::text AS m FROM outbox')).rows[0]!.m;
+          const max = (await db.query<{ m: string }>("SELECT COALESCE(max(id), 0)::text AS m FROM outbox WHERE topic = 'observation'")).rows[0]!.m;
           if (BigInt(safe) >= BigInt(max)) break;
           await new Promise((res) => setTimeout(res, 20));
         }
