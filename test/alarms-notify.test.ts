@@ -1,7 +1,7 @@
 // Alarm notifications through the delivery engine (docs/alarms.md#notifications): the body template's rendering and
 // its refusals; then, through a real hub per driver (embedded on PGlite; BullMQ on PostgreSQL and the local Redis),
 // a methane episode and its acknowledgement delivered to a local HTTP server (a WeCom-style robot that refuses the
-// first message: retried; a batched upstream; a target answering 400: dead letter) and to Mosquitto — every event
+// first message: retried; a batched upstream; a target that is down: retried, then dead-lettered) and to Mosquitto — every event
 // exactly once per target, one `cleared`, and observation targets untouched by alarm entries.
 import t from 'tap';
 import http from 'node:http';
@@ -55,7 +55,7 @@ for (const driver of ['embedded', 'bullmq'] as const) {
     const keyPrefix = `lifeline-alarms-notify-${tag}`;
     if (driver === 'bullmq') t.teardown(() => dropRedisPrefix(keyPrefix));
 
-    // The receivers: /robot refuses its first message (200 with errcode, as WeCom does), /gone refuses everything.
+    // The receivers: /robot refuses its first message (200 with errcode, as WeCom does), /gone is down (503).
     const reqs: Req[] = [];
     let robotCalls = 0;
     const server = http.createServer((req, res) => {
@@ -64,7 +64,7 @@ for (const driver of ['embedded', 'bullmq'] as const) {
       req.on('end', () => {
         const r: Req = { path: req.url!, key: String(req.headers['idempotency-key']), body: JSON.parse(raw) };
         reqs.push(r);
-        if (r.path === '/gone') { res.writeHead(400).end('{"error":"no such hook"}'); return; }
+        if (r.path === '/gone') { res.writeHead(503).end('{"error":"down"}'); return; }
         const refuse = r.path === '/robot' && robotCalls++ === 0;
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(refuse ? { errcode: 45009, errmsg: 'api freq out of limit' } : { errcode: 0, errmsg: 'ok' }));
       });
@@ -138,7 +138,7 @@ for (const driver of ['embedded', 'bullmq'] as const) {
     t.same(msgs.map((m) => m.n.event.type), TYPES, 'broker: each event once, in order');
     t.ok(msgs.every((m) => m.topic === `${topic}/GS-001/GS-001-GD/GS-001-C1`), 'topic from the alarm');
 
-    // A target that refuses: dead-lettered, after its attempts; replayable like an observation batch.
+    // A target that stays down: each batch retried, then dead-lettered after max_attempts (2).
     const dead = await hub.publish!.deadLetters('gone');
     t.ok(dead.length >= 1, 'dead letter');
     t.equal(dead.reduce((s, d) => s + d.count, 0), 5, 'holding the five events');

@@ -36,6 +36,8 @@ export async function transition(db: SqlDriver, id: string, action: AlarmAction,
 
 export interface AlarmFilter {
   states?: string[]; levels?: number[]; siteIds?: number[]; deviceIds?: number[]; pointIds?: number[]; indicators?: string[]; active?: boolean;
+  /** With indicators: device alarms (no indicator) of these sites match too (a domain filter: the sites of that domain). */
+  deviceAlarmSiteIds?: number[];
   fromMs?: number; toMs?: number; beforeId?: string; limit: number;
 }
 
@@ -57,7 +59,10 @@ export async function queryAlarms(db: Queryable, f: AlarmFilter): Promise<AlarmR
   if (f.siteIds) add((n) => `site_id = ANY(${n}::int[])`, f.siteIds);
   if (f.deviceIds) add((n) => `device_id = ANY(${n}::int[])`, f.deviceIds);
   if (f.pointIds) add((n) => `point_id = ANY(${n}::int[])`, f.pointIds);
-  if (f.indicators) add((n) => `indicator = ANY(${n}::text[])`, f.indicators);
+  if (f.indicators && f.deviceAlarmSiteIds) {
+    params.push(f.indicators, f.deviceAlarmSiteIds);
+    w.push(`(indicator = ANY($${params.length - 1}::text[]) OR (indicator = '' AND site_id = ANY($${params.length}::int[])))`);
+  } else if (f.indicators) add((n) => `indicator = ANY(${n}::text[])`, f.indicators);
   if (f.active !== undefined) add((n) => `active = ${n}::boolean`, f.active);
   if (f.fromMs !== undefined) add((n) => `first_time >= to_timestamp(${n} / 1000.0)`, f.fromMs);
   if (f.toMs !== undefined) add((n) => `first_time < to_timestamp(${n} / 1000.0)`, f.toMs);

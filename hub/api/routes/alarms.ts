@@ -59,6 +59,8 @@ const alarms: RouteModule = (app, deps) => {
     const rows = await queryAlarms(deps.db, {
       // pointIds only for an explicit point: toFilter narrows site/device to their points, which would drop device alarms.
       states, levels, siteIds, deviceIds: f.deviceIds, pointIds: q.point === undefined ? undefined : f.pointIds, indicators: f.indicators, active: q.active,
+      // domain: a device alarm (device_offline, no indicator) by its site's domain.
+      deviceAlarmSiteIds: q.domain && !q.indicator && !q.point ? [...deps.registry.registry.siteById.values()].filter((s) => (s.doc as { domain?: string }).domain === q.domain).map((s) => s.id) : undefined,
       fromMs: f.fromMs, toMs: f.toMs, beforeId: q.cursor === undefined ? undefined : storeId(q.cursor, '/cursor'), limit: limit + 1,
     });
     const page = rows.slice(0, limit);
