@@ -1,5 +1,5 @@
 // Alarm notifications through the delivery engine (docs/alarms.md#notifications): the body template's rendering and
-// its refusals; then, through a real hub per driver (embedded on PGlite; BullMQ on PostgreSQL and the local Redis),
+// its refusals; then, through a real hub on PostgreSQL per driver (embedded: the store's outbox in process; BullMQ on the local Redis),
 // a methane episode and its acknowledgement delivered to a local HTTP server (a WeCom-style robot that refuses the
 // first message: retried; a batched upstream; a target that is down: retried, then dead-lettered) and to Mosquitto — every event
 // exactly once per target, one `cleared`, and observation targets untouched by alarm entries.
@@ -50,7 +50,7 @@ interface Req { path: string; key: string; body: Record<string, unknown> }
 for (const driver of ['embedded', 'bullmq'] as const) {
   t.test(`notifications, ${driver} driver`, async (t) => {
     if (!needService(t, 'Mosquitto', await brokerUp())) return;
-    if (driver === 'bullmq' && (!needService(t, 'PostgreSQL', await postgresUp()) || !needService(t, 'Redis', await redisUp()))) return;
+    if (!needService(t, 'PostgreSQL', await postgresUp()) || (driver === 'bullmq' && !needService(t, 'Redis', await redisUp()))) return;
     const tag = `${process.pid}-${randomBytes(3).toString('hex')}`;
     const keyPrefix = `lifeline-alarms-notify-${tag}`;
     if (driver === 'bullmq') t.teardown(() => dropRedisPrefix(keyPrefix));
@@ -81,7 +81,7 @@ for (const driver of ['embedded', 'bullmq'] as const) {
     t.teardown(() => sub.endAsync());
 
     const retry = { initial_ms: 20, max_ms: 50, multiplier: 1.5, max_attempts: 5, jitter: 0 };
-    const { hub, cleanup } = await startTestHub(driver === 'bullmq' ? 'postgres' : 'pglite', (c) => {
+    const { hub, cleanup } = await startTestHub('postgres', (c) => {
       (c as { publish?: unknown }).publish = {
         driver, poll_ms: 20, ...(driver === 'bullmq' ? { redis_url: REDIS_TEST_URL, key_prefix: keyPrefix } : {}),
         targets: {
