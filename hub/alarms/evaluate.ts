@@ -4,8 +4,7 @@
 // clock. backtest runs a rule over past observations in a transaction it rolls back.
 import type { Queryable, SqlDriver } from '../store/driver.ts';
 import type { PointEntry, Registry } from '../registry/registry.ts';
-import { byIdsWhere } from '../store/time-span.ts';
-import { takeOutbox } from '../store/outbox-follow.ts';
+import { byIdsWhere, spanOf, SPAN_COLS, type SpanRow } from '../store/time-span.ts';
 import { alarmType, type CompiledRule, type GaugeRule, type RuleBook } from './rules.ts';
 import { indicated, step, type RuleState } from './threshold.ts';
 import { enqueueAlarmEvents } from './enqueue.ts';
@@ -21,9 +20,9 @@ export const WINDOW_CAP = 32;
 export interface AlarmContext {
   registry: () => Registry; rules: RuleBook; onRuleError?: (pointId: number, e: unknown) => void;
   /**
-   * Rule state as this process last committed it, valid while the cursor is where this process left it (no other
-   * process evaluated in between): steps then read only the states they have not seen and write only those whose
-   * stored form changed.
+   * Rule state as this process last committed it, valid while the cursor (position and seen entries) is where this
+   * process left it (no other process evaluated in between): steps then read only the states they have not seen and
+   * write only those whose stored form changed.
    */
   cache?: { cursor: string; states: Map<string, StateRow> };
   /** Observations this process committed, by id: a step takes them from here instead of reading them back. */
@@ -371,20 +370,56 @@ export interface AlarmStep { observations: number; caughtUp: boolean; /** anothe
 
 const OBS_COLS = `point_id, (extract(epoch FROM time) * 1000)::float8 AS t, value, source_flag, kind, flags`;
 
-/** One step: outbox entries after the cursor (to safeMax, about `cap` observations) evaluated, cursor moved, one transaction. */
+/**
+ * The observation entries of the outbox after `cursor` that are not in `seen`, in id order, whatever the horizon (all
+ * visible ones are committed), about `cap` observations at most. `cut`: some were left for the next step.
+ */
+async function takeVisible(tx: Queryable, cursor: string, seen: string[], cap: number) {
+  const rows = (await tx.query<{ id: string; ids: string; n: number } & SpanRow>(
+    `SELECT id::text AS id, ref_ids::text AS ids, count AS n, ${SPAN_COLS} FROM outbox
+     WHERE id > $1::bigint AND topic = 'observation' AND id <> ALL($2::bigint[]) ORDER BY outbox.id LIMIT 1000`, [cursor, seen])).rows;
+  let taken = 0, sum = 0;
+  const ids: string[] = [];
+  for (const r of rows) {
+    if (taken && sum + r.n > cap) break;
+    if (r.ids.length > 2) for (const id of r.ids.slice(1, -1).split(',')) ids.push(id);
+    sum += r.n;
+    taken++;
+  }
+  const used = rows.slice(0, taken);
+  return { ids, span: spanOf(used), entries: used.map((r) => r.id), cut: taken < rows.length || rows.length === 1000 };
+}
+
+const parseIdArray = (text: string): string[] => (text.length > 2 ? text.slice(1, -1).split(',') : []);
+
+/**
+ * One step, one transaction: the observation entries committed since the last step (every visible one after the
+ * cursor not yet seen, about `cap` observations) evaluated; then the cursor moves up to `safeMax` (the OutboxHorizon:
+ * below it nothing can commit any more) and the entries evaluated above it are kept in `seen`. So an alarm waits for
+ * its own commit only, not for every transaction in flight, and each entry is evaluated exactly once.
+ */
 export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContext, cap = 20_000): Promise<AlarmStep> {
   return db.transaction(async (tx) => {
     // SKIP LOCKED (as the rollup roller): with several hub processes one evaluates while the others sleep.
-    const cur = (await tx.query<{ c: string }>('SELECT outbox_id::text AS c FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED', [CURSOR])).rows[0];
+    const cur = (await tx.query<{ c: string; seen: string }>('SELECT outbox_id::text AS c, seen::text AS seen FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED', [CURSOR])).rows[0];
     if (!cur) {
       const exists = (await tx.query('SELECT 1 FROM rollup_cursor WHERE name = $1', [CURSOR])).rows.length > 0;
       return { observations: 0, caughtUp: !exists, busy: exists, events: 0 };
     }
-    if (BigInt(cur.c) >= BigInt(safeMax)) return { observations: 0, caughtUp: true, events: 0 };
-    const { ids, span, next, all } = await takeOutbox(tx, cur.c, safeMax, cap);
+    const seen = parseIdArray(cur.seen);
+    const position = `${cur.c}|${cur.seen}`;
+    const { ids, span, entries, cut } = await takeVisible(tx, cur.c, seen, cap);
+    // Below safeMax every entry is committed and so was taken now or before; with some left for the next step, the
+    // cursor stops at the last one taken.
+    let next = BigInt(safeMax);
+    if (cut) { const last = BigInt(entries[entries.length - 1]!); if (last < next) next = last; }
+    if (next < BigInt(cur.c)) next = BigInt(cur.c);
+    const nextSeen = [...seen, ...entries].filter((id) => BigInt(id) > next).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    const nextPosition = `${next}|{${nextSeen.join(',')}}`;
+    if (!entries.length && nextPosition === position) return { observations: 0, caughtUp: true, events: 0, commit: { cursor: position, states: ctx.cache?.cursor === position ? ctx.cache.states : new Map<string, StateRow>() } };
     let events = 0;
     // The cache holds only while the cursor is where this process left it; it is handed back only after a commit.
-    const states = ctx.cache?.cursor === cur.c ? ctx.cache.states : new Map<string, StateRow>();
+    const states = ctx.cache?.cursor === position ? ctx.cache.states : new Map<string, StateRow>();
     ctx.cache = undefined;
     if (ids.length) {
       // Rows this process committed come from memory; the rest (another process's, or evicted) are read back.
@@ -409,8 +444,8 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
       await b.flush();
       events = b.events;
     }
-    await tx.query('UPDATE rollup_cursor SET outbox_id = $2::bigint, updated_at = now() WHERE name = $1', [CURSOR, next]);
-    return { observations: ids.length, caughtUp: all, events, commit: { cursor: next, states } };
+    await tx.query('UPDATE rollup_cursor SET outbox_id = $2::bigint, seen = $3::bigint[], updated_at = now() WHERE name = $1', [CURSOR, String(next), nextSeen]);
+    return { observations: ids.length, caughtUp: !cut, events, commit: { cursor: nextPosition, states } };
   }).then((r) => {
     const { commit, ...out } = r as AlarmStep & { commit?: { cursor: string; states: Map<string, StateRow> } };
     if (commit) ctx.cache = commit;

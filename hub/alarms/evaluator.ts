@@ -1,4 +1,5 @@
-// The alarm evaluator's loop: follows the outbox behind the OutboxHorizon (as the rollup roller does) and, whenever
+// The alarm evaluator's loop: follows the outbox (each entry as soon as it is committed; its cursor behind the
+// OutboxHorizon, as the rollup roller's) and, whenever
 // it is caught up and no_data_check_s has passed on the hub's clock, checks silent points. Woken after each ingest
 // commit (wake()); tells listeners (the SSE stream, notifications) after each commit that wrote alarm events.
 import type { Logger } from 'pino';
@@ -67,6 +68,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
   let lastCheck = -Infinity;
   let lastCommit = -Infinity; // performance.now() of the latest ingest commit in this process
   let loop: Promise<void> | undefined;
+  let woken = true, lastSafe = '', lastCaughtUp = false;
   let rulesSeen = '';
 
   async function reloadRules(): Promise<void> {
@@ -89,8 +91,12 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
           if (stored.map((r) => `${r.id}@${r.updated_at}`).join(',') !== seen) { rules.setStored(stored); rulesSeen = stored.map((r) => `${r.id}@${r.updated_at}`).join(','); }
         }
         const safe = await horizon.safeMax();
-        // Nothing new below the horizon since this process's last step: no transaction to open.
-        const r = ctx.cache?.cursor === safe ? { caughtUp: true, events: 0, busy: false } : await alarmStep(db, safe, ctx);
+        // Nothing committed in this process since the last step and no move of the horizon (another process's commit):
+        // no transaction to open.
+        const idle = !woken && lastCaughtUp && safe === lastSafe;
+        woken = false;
+        const r = idle ? { caughtUp: true, events: 0, busy: false } : await alarmStep(db, safe, ctx);
+        lastSafe = safe; lastCaughtUp = r.caughtUp && !r.busy;
         caughtUp = r.caughtUp;
         if (r.events) changed();
         const now = o.clock.now();
@@ -100,9 +106,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
         logger.error({ err: e }, 'alarm evaluation failed; retrying');
         await waker.sleep(1000, abort.signal);
       }
-      // Entries committed behind a transaction still in flight (another ingest, the roller): look again soon rather
-      // than at the next poll, since that transaction's end may not wake us (commit → event latency).
-      if (caughtUp) await waker.sleep(horizon.behind ? Math.min(pollMs, 10) : pollMs, abort.signal);
+      if (caughtUp) await waker.sleep(pollMs, abort.signal);
       // The duty cycle yields to ingest: with no commit in this process for a second, a backlog is worked off at once.
       else if (duty < 1 && performance.now() - lastCommit < 1000) await waker.sleep(Math.min(5000, (performance.now() - t0) * (1 - duty) / duty), abort.signal);
     }
@@ -135,8 +139,8 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
     },
     invalidate() { rules.invalidate(); },
     reloadRules,
-    wake() { waker.wake(); },
-    committed(rows) { lastCommit = performance.now(); if (loop) remember(ctx.recent!, rows); waker.wake(); },
+    wake() { woken = true; waker.wake(); },
+    committed(rows) { lastCommit = performance.now(); if (loop) remember(ctx.recent!, rows); woken = true; waker.wake(); },
     onEvents(f) { listeners.add(f); return () => listeners.delete(f); },
     changed,
     context: () => ctx,

@@ -18,18 +18,13 @@ export class OutboxHorizon {
    */
   private candidates: Array<{ max: bigint; xids: string[] }> = [];
   private safe = 0n;
-  private seen = 0n;
 
   constructor(private readonly db: Queryable) {}
-
-  /** Entries were seen above the safe position at the last call (committed behind a transaction still in flight). */
-  get behind(): boolean { return this.seen > this.safe; }
 
   /** The highest outbox id below which no in-flight transaction can still add an entry. */
   async safeMax(): Promise<string> {
     const r = (await this.db.query<{ m: string; x: string }>(SQL)).rows[0]!;
     const max = BigInt(r.m);
-    if (max > this.seen) this.seen = max;
     const xids = r.x.length > 2 ? r.x.slice(1, -1).split(',') : [];
     const running = new Set(xids);
     // A transaction still running that was in flight at an older position was in flight at every later one too:
