@@ -7,7 +7,7 @@ import type { PointEntry, Registry } from '../registry/registry.ts';
 import { byIdsWhere, spanOf, SPAN_COLS, type SpanRow } from '../store/time-span.ts';
 import { alarmType, type CompiledRule, type GaugeRule, type RuleBook } from './rules.ts';
 import { indicated, step, type RuleState } from './threshold.ts';
-import { enqueueAlarmEvents } from './enqueue.ts';
+import { ALARM_TOPIC } from './enqueue.ts';
 
 export const CURSOR = 'alarms';
 /** HJ 212 source flags that never raise: maintenance, calibration. */
@@ -165,7 +165,8 @@ class Batch {
    * Writes everything in a few statements: existing alarms updated (clears first, so a new episode of the same
    * rule and point may be active), new alarms inserted with ids taken from the sequence, their events, the states.
    */
-  async flush(): Promise<void> {
+  /** `cursor`: moved in the same statement as the states (one round trip less per step). */
+  async flush(cursor?: { name: string; next: string; seen: string[] }): Promise<void> {
     const old = [...this.alarms.values()].filter((a) => a.dirty && !a.id.startsWith('n'));
     if (old.length) {
       await this.tx.query(`UPDATE alarm SET level = u.level, peak_level = u.peak_level, peak_value = u.peak, latest_value = u.latest, latest_time = to_timestamp(u.latest_ms / 1000.0),
@@ -193,12 +194,12 @@ class Batch {
     const idOf = (id: string) => real.get(id) ?? id;
     if (this.pending.length) {
       const e = this.pending;
-      const ids = (await this.tx.query<{ id: string }>(`INSERT INTO alarm_event (alarm_id, type, at, level, value, note)
+      // With their notifications' outbox entry (topic alarm, hub/alarms/notify.ts), in the same statement.
+      await this.tx.query(`WITH ev AS (INSERT INTO alarm_event (alarm_id, type, at, level, value, note)
         SELECT u.alarm, u.type, u.at, u.level, u.value, u.note FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::smallint[], $5::float8[], $6::text[])
-          WITH ORDINALITY AS u(alarm, type, at, level, value, note, o) ORDER BY u.o RETURNING id::text AS id`,
-      [e.map((x) => idOf(x.alarmId)), e.map((x) => x.type), e.map((x) => x.at), e.map((x) => x.level), e.map((x) => x.value), e.map((x) => x.note)])).rows.map((r) => r.id);
-      // Notifications: enqueued with the events they announce (hub/alarms/notify.ts).
-      await enqueueAlarmEvents(this.tx, ids);
+          WITH ORDINALITY AS u(alarm, type, at, level, value, note, o) ORDER BY u.o RETURNING id)
+        INSERT INTO outbox (topic, ref_ids, count) SELECT '${ALARM_TOPIC}', array_agg(id ORDER BY id), count(*) FROM ev HAVING count(*) > 0`,
+      [e.map((x) => idOf(x.alarmId)), e.map((x) => x.type), e.map((x) => x.at), e.map((x) => x.level), e.map((x) => x.value), e.map((x) => x.note)]);
     }
     for (const [tmp, id] of real) {
       const a = this.alarms.get(tmp)!;
@@ -214,15 +215,18 @@ class Batch {
       s.saved = snapshot(s);
       st.push(s);
     }
+    const moveCursor = `UPDATE rollup_cursor SET outbox_id = $2::bigint, seen = $3::bigint[], updated_at = now() WHERE name = $1`;
     if (st.length) {
-      await this.tx.query(`INSERT INTO alarm_rule_state (rule, point_id, level, candidate, candidate_count, candidate_since, last_time, alarm_id, memo)
+      const upsert = `INSERT INTO alarm_rule_state (rule, point_id, level, candidate, candidate_count, candidate_since, last_time, alarm_id, memo)
         SELECT u.rule, u.p, u.level, u.cand, u.n, to_timestamp(u.since / 1000.0), to_timestamp(u.last / 1000.0), u.alarm, u.memo::jsonb
-        FROM unnest($1::text[], $2::int[], $3::smallint[], $4::smallint[], $5::int[], $6::float8[], $7::float8[], $8::bigint[], $9::text[]) AS u(rule, p, level, cand, n, since, last, alarm, memo)
+        FROM unnest($4::text[], $5::int[], $6::smallint[], $7::smallint[], $8::int[], $9::float8[], $10::float8[], $11::bigint[], $12::text[]) AS u(rule, p, level, cand, n, since, last, alarm, memo)
         ON CONFLICT (rule, point_id) DO UPDATE SET level = excluded.level, candidate = excluded.candidate, candidate_count = excluded.candidate_count,
-          candidate_since = excluded.candidate_since, last_time = excluded.last_time, alarm_id = excluded.alarm_id, memo = excluded.memo`,
-      [st.map((s) => s.rule), st.map((s) => s.pointId), st.map((s) => s.level), st.map((s) => s.candidate), st.map((s) => s.candidateCount),
-        st.map((s) => s.candidateSinceMs), st.map((s) => s.lastMs), st.map((s) => s.alarmId), st.map((s) => (s.memo === null ? null : JSON.stringify(s.memo)))]);
-    }
+          candidate_since = excluded.candidate_since, last_time = excluded.last_time, alarm_id = excluded.alarm_id, memo = excluded.memo`;
+      const params = [st.map((s) => s.rule), st.map((s) => s.pointId), st.map((s) => s.level), st.map((s) => s.candidate), st.map((s) => s.candidateCount),
+        st.map((s) => s.candidateSinceMs), st.map((s) => s.lastMs), st.map((s) => s.alarmId), st.map((s) => (s.memo === null ? null : JSON.stringify(s.memo)))];
+      if (cursor) await this.tx.query(`WITH s AS (${upsert}) ${moveCursor}`, [cursor.name, cursor.next, cursor.seen, ...params]);
+      else await this.tx.query(upsert.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) - 3}`), params);
+    } else if (cursor) await this.tx.query(moveCursor, [cursor.name, cursor.next, cursor.seen]);
   }
 }
 
@@ -374,10 +378,16 @@ const OBS_COLS = `point_id, (extract(epoch FROM time) * 1000)::float8 AS t, valu
  * The observation entries of the outbox after `cursor` that are not in `seen`, in id order, whatever the horizon (all
  * visible ones are committed), about `cap` observations at most. `cut`: some were left for the next step.
  */
-async function takeVisible(tx: Queryable, cursor: string, seen: string[], cap: number) {
-  const rows = (await tx.query<{ id: string; ids: string; n: number } & SpanRow>(
-    `SELECT id::text AS id, ref_ids::text AS ids, count AS n, ${SPAN_COLS} FROM outbox
-     WHERE id > $1::bigint AND topic = 'observation' AND id <> ALL($2::bigint[]) ORDER BY outbox.id LIMIT 1000`, [cursor, seen])).rows;
+async function takeVisible(tx: Queryable, cap: number) {
+  // The cursor row (locked: one evaluator at a time; SKIP LOCKED: the others move on) and the entries, one round trip.
+  const all = (await tx.query<{ c: string; seen: string; id: string | null; ids: string; n: number } & SpanRow>(
+    `WITH cur AS (SELECT outbox_id, seen FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED)
+     SELECT cur.outbox_id::text AS c, cur.seen::text AS seen, o.* FROM cur LEFT JOIN LATERAL (
+       SELECT id::text AS id, ref_ids::text AS ids, count AS n, ${SPAN_COLS} FROM outbox
+       WHERE id > cur.outbox_id AND topic = 'observation' AND id <> ALL(cur.seen) ORDER BY outbox.id LIMIT 1000) o ON true`, [CURSOR])).rows;
+  if (!all.length) return undefined;
+  const cur = { c: all[0]!.c, seen: all[0]!.seen };
+  const rows = all[0]!.id === null ? [] : all;
   let taken = 0, sum = 0;
   const ids: string[] = [];
   for (const r of rows) {
@@ -387,7 +397,7 @@ async function takeVisible(tx: Queryable, cursor: string, seen: string[], cap: n
     taken++;
   }
   const used = rows.slice(0, taken);
-  return { ids, span: spanOf(used), entries: used.map((r) => r.id), cut: taken < rows.length || rows.length === 1000 };
+  return { cur, ids, span: spanOf(used), entries: used.map((r) => r.id!), cut: taken < rows.length || rows.length === 1000 };
 }
 
 const parseIdArray = (text: string): string[] => (text.length > 2 ? text.slice(1, -1).split(',') : []);
@@ -401,14 +411,14 @@ const parseIdArray = (text: string): string[] => (text.length > 2 ? text.slice(1
 export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContext, cap = 20_000): Promise<AlarmStep> {
   return db.transaction(async (tx) => {
     // SKIP LOCKED (as the rollup roller): with several hub processes one evaluates while the others sleep.
-    const cur = (await tx.query<{ c: string; seen: string }>('SELECT outbox_id::text AS c, seen::text AS seen FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED', [CURSOR])).rows[0];
-    if (!cur) {
+    const take = await takeVisible(tx, cap);
+    if (!take) {
       const exists = (await tx.query('SELECT 1 FROM rollup_cursor WHERE name = $1', [CURSOR])).rows.length > 0;
       return { observations: 0, caughtUp: !exists, busy: exists, events: 0 };
     }
+    const { cur, ids, span, entries, cut } = take;
     const seen = parseIdArray(cur.seen);
     const position = `${cur.c}|${cur.seen}`;
-    const { ids, span, entries, cut } = await takeVisible(tx, cur.c, seen, cap);
     // Below safeMax every entry is committed and so was taken now or before; with some left for the next step, the
     // cursor stops at the last one taken.
     let next = BigInt(safeMax);
@@ -441,10 +451,9 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
       // Per point in (time, id) order: evaluate() groups them and sorts a point's readings only when they are not.
       const b = new Batch(tx, states);
       await evaluate(b, ctx, obs);
-      await b.flush();
+      await b.flush({ name: CURSOR, next: String(next), seen: nextSeen });
       events = b.events;
-    }
-    await tx.query('UPDATE rollup_cursor SET outbox_id = $2::bigint, seen = $3::bigint[], updated_at = now() WHERE name = $1', [CURSOR, String(next), nextSeen]);
+    } else await new Batch(tx, states).flush({ name: CURSOR, next: String(next), seen: nextSeen });
     return { observations: ids.length, caughtUp: !cut, events, commit: { cursor: nextPosition, states } };
   }).then((r) => {
     const { commit, ...out } = r as AlarmStep & { commit?: { cursor: string; states: Map<string, StateRow> } };

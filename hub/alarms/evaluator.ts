@@ -68,7 +68,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
   let lastCheck = -Infinity;
   let lastCommit = -Infinity; // performance.now() of the latest ingest commit in this process
   let loop: Promise<void> | undefined;
-  let woken = true, lastSafe = '', lastCaughtUp = false;
+  let woken = true, lastSafe = '', lastCaughtUp = false, horizonAt = -Infinity;
   let rulesSeen = '';
 
   async function reloadRules(): Promise<void> {
@@ -90,7 +90,12 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
           const stored = await loadStoredRules(db);
           if (stored.map((r) => `${r.id}@${r.updated_at}`).join(',') !== seen) { rules.setStored(stored); rulesSeen = stored.map((r) => `${r.id}@${r.updated_at}`).join(','); }
         }
-        const safe = await horizon.safeMax();
+        const now0 = performance.now();
+        // Woken by a commit: its entries are taken as soon as visible, whatever the horizon; the horizon (a query of
+        // the server's activity) only moves the cursor, so it is asked at most every 200 ms while commits keep coming.
+        const reuse = woken && lastSafe !== '' && now0 - horizonAt < 200;
+        if (!reuse) horizonAt = now0;
+        const safe = reuse ? lastSafe : await horizon.safeMax();
         // Nothing committed in this process since the last step and no move of the horizon (another process's commit):
         // no transaction to open.
         const idle = !woken && lastCaughtUp && safe === lastSafe;
@@ -125,7 +130,12 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
     async catchUp() {
       await ensureAlarmCursor(db);
       for (let i = 0; i < 10_000; i++) {
-        const safe = await horizon.safeMax();
+        const now0 = performance.now();
+        // Woken by a commit: its entries are taken as soon as visible, whatever the horizon; the horizon (a query of
+        // the server's activity) only moves the cursor, so it is asked at most every 200 ms while commits keep coming.
+        const reuse = woken && lastSafe !== '' && now0 - horizonAt < 200;
+        if (!reuse) horizonAt = now0;
+        const safe = reuse ? lastSafe : await horizon.safeMax();
         const r = await alarmStep(db, safe, ctx);
         if (r.events) changed();
         if (r.busy) { await new Promise((res) => setTimeout(res, 20)); continue; }
