@@ -469,7 +469,7 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
  * alarm (kind offline), which replaces its points' no_data alarms (inhibition: active ones clear, no new ones raise).
  * The next reading clears either. Run only when the evaluator is caught up. Returns the events written.
  */
-export async function noDataTick(db: SqlDriver, nowMs: number, ctx: AlarmContext): Promise<number> {
+export async function noDataTick(db: SqlDriver, nowMs: number, ctx: AlarmContext, opts: { wait?: boolean } = {}): Promise<number> {
   const reg = ctx.registry();
   type W = { rule: Extract<CompiledRule, { kind: 'no_data' }>; pointId: number; tags: Tags };
   const work: W[] = [];
@@ -491,7 +491,8 @@ export async function noDataTick(db: SqlDriver, nowMs: number, ctx: AlarmContext
   for (const p of reg.pointById.values()) pointsOf.set(p.device.id, (pointsOf.get(p.device.id) ?? 0) + 1);
   return db.transaction(async (tx) => {
     // One writer at a time with alarmStep; another process holding the cursor runs the check itself.
-    if (!(await tx.query('SELECT 1 FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED', [CURSOR])).rows.length) return 0;
+    // wait (catchUp): after the step or check holding it, so the check has surely run when this returns.
+    if (!(await tx.query(`SELECT 1 FROM rollup_cursor WHERE name = $1 FOR UPDATE${opts.wait ? '' : ' SKIP LOCKED'}`, [CURSOR])).rows.length) return 0;
     const b = new Batch(tx);
     await b.loadStates(work.map((w) => [w.rule.id, w.pointId]));
     const silent = (w: W) => { const s = b.state(w.rule.id, w.pointId, nowMs); return s.lastMs !== null && nowMs - s.lastMs > w.rule.silenceMs; };

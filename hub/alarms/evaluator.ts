@@ -145,7 +145,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
           await new Promise((res) => setTimeout(res, 20));
         }
       }
-      if (await noDataTick(db, o.clock.now(), ctx)) changed();
+      if (await noDataTick(db, o.clock.now(), ctx, { wait: true })) changed();
     },
     invalidate() { rules.invalidate(); },
     reloadRules,
