@@ -378,10 +378,10 @@ const OBS_COLS = `point_id, (extract(epoch FROM time) * 1000)::float8 AS t, valu
  * The observation entries of the outbox after `cursor` that are not in `seen`, in id order, whatever the horizon (all
  * visible ones are committed), about `cap` observations at most. `cut`: some were left for the next step.
  */
-async function takeVisible(tx: Queryable, cap: number) {
+async function takeVisible(tx: Queryable, cap: number, asyncCommit: boolean) {
   // The cursor row (locked: one evaluator at a time; SKIP LOCKED: the others move on) and the entries, one round trip.
   const all = (await tx.query<{ c: string; seen: string; id: string | null; ids: string; n: number } & SpanRow>(
-    `WITH cur AS (SELECT outbox_id, seen FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED)
+    `WITH cur AS (SELECT outbox_id, seen${asyncCommit ? ", set_config('synchronous_commit', 'off', true) AS sc" : ''} FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED)
      SELECT cur.outbox_id::text AS c, cur.seen::text AS seen, o.* FROM cur LEFT JOIN LATERAL (
        SELECT id::text AS id, ref_ids::text AS ids, count AS n, ${SPAN_COLS} FROM outbox
        WHERE id > cur.outbox_id AND topic = 'observation' AND id <> ALL(cur.seen) ORDER BY outbox.id LIMIT 1000) o ON true`, [CURSOR])).rows;
@@ -410,8 +410,14 @@ const parseIdArray = (text: string): string[] => (text.length > 2 ? text.slice(1
  */
 export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContext, cap = 20_000): Promise<AlarmStep> {
   return db.transaction(async (tx) => {
+    // What a step writes is derived from committed observations and the committed state: its commit need not wait for
+    // its own WAL flush (one fsync per step less, beside ingest's). A hub crash loses nothing (the server has it); a
+    // server crash may lose the last steps, which the evaluator then redoes from the state and cursor that remain.
+    // Nothing of them leaves the hub first but the SSE stream: a notification's batch is built by a later,
+    // synchronous commit, whose flush covers this one (docs/alarms.md, durability).
+    // (Set in the step's first query: no round trip of its own.)
     // SKIP LOCKED (as the rollup roller): with several hub processes one evaluates while the others sleep.
-    const take = await takeVisible(tx, cap);
+    const take = await takeVisible(tx, cap, db.kind === 'postgres');
     if (!take) {
       const exists = (await tx.query('SELECT 1 FROM rollup_cursor WHERE name = $1', [CURSOR])).rows.length > 0;
       return { observations: 0, caughtUp: !exists, busy: exists, events: 0 };
