@@ -378,26 +378,44 @@ const OBS_COLS = `point_id, (extract(epoch FROM time) * 1000)::float8 AS t, valu
  * The observation entries of the outbox after `cursor` that are not in `seen`, in id order, whatever the horizon (all
  * visible ones are committed), about `cap` observations at most. `cut`: some were left for the next step.
  */
-async function takeVisible(tx: Queryable, cap: number, asyncCommit: boolean) {
-  // The cursor row (locked: one evaluator at a time; SKIP LOCKED: the others move on) and the entries, one round trip.
-  const all = (await tx.query<{ c: string; seen: string; id: string | null; ids: string; n: number } & SpanRow>(
+async function takeVisible(tx: Queryable, cap: number, asyncCommit: boolean, safeMax: string) {
+  // The cursor row (locked: one evaluator at a time; SKIP LOCKED: the others move on) and the entries of every topic
+  // after it, one round trip.
+  const all = (await tx.query<{ c: string; seen: string; id: string | null; obs: boolean; ids: string; n: number } & SpanRow>(
     `WITH cur AS (SELECT outbox_id, seen${asyncCommit ? ", set_config('synchronous_commit', 'off', true) AS sc" : ''} FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED)
      SELECT cur.outbox_id::text AS c, cur.seen::text AS seen, o.* FROM cur LEFT JOIN LATERAL (
-       SELECT id::text AS id, ref_ids::text AS ids, count AS n, ${SPAN_COLS} FROM outbox
-       WHERE id > cur.outbox_id AND topic = 'observation' AND id <> ALL(cur.seen) ORDER BY outbox.id LIMIT 1000) o ON true`, [CURSOR])).rows;
+       SELECT id::text AS id, topic = 'observation' AS obs, CASE WHEN topic = 'observation' THEN ref_ids::text ELSE '{}' END AS ids, count AS n, ${SPAN_COLS}
+       FROM outbox WHERE id > cur.outbox_id ORDER BY outbox.id LIMIT 1000) o ON true`, [CURSOR])).rows;
   if (!all.length) return undefined;
   const cur = { c: all[0]!.c, seen: all[0]!.seen };
+  const seen = new Set(parseIdArray(cur.seen));
   const rows = all[0]!.id === null ? [] : all;
+  // In id order up to the first id that is missing and may still commit (above the horizon: a writer in flight, most
+  // often another ingest finishing): readings of a point are evaluated in the order their batches took their entries,
+  // as with the horizon alone, but without waiting for transactions that write no entry (the roller's).
+  const safe = BigInt(safeMax);
+  let expect = BigInt(cur.c) + 1n;
   let taken = 0, sum = 0;
+  // cutAt: more entries may follow now; everything up to this id was looked at.
+  let cutAt: bigint | undefined, done: bigint | undefined;
   const ids: string[] = [];
+  const used: typeof rows = [];
+  let gap = false;
   for (const r of rows) {
-    if (taken && sum + r.n > cap) break;
-    if (r.ids.length > 2) for (const id of r.ids.slice(1, -1).split(',')) ids.push(id);
-    sum += r.n;
-    taken++;
+    const id = BigInt(r.id!);
+    if (id > expect && expect > safe) { gap = true; break; } // a gap that may still fill
+    if (r.obs && !seen.has(r.id!)) {
+      if (taken && sum + r.n > cap) { cutAt = done; break; }
+      if (r.ids.length > 2) for (const x of r.ids.slice(1, -1).split(',')) ids.push(x);
+      sum += r.n;
+      taken++;
+      used.push(r);
+    }
+    expect = id + 1n;
+    done = id;
   }
-  const used = rows.slice(0, taken);
-  return { cur, ids, span: spanOf(used), entries: used.map((r) => r.id!), cut: taken < rows.length || rows.length === 1000 };
+  if (!gap && cutAt === undefined && rows.length === 1000) cutAt = done;
+  return { cur, ids, span: spanOf(used), entries: used.map((r) => r.id!), cut: cutAt !== undefined, cutAt };
 }
 
 const parseIdArray = (text: string): string[] => (text.length > 2 ? text.slice(1, -1).split(',') : []);
@@ -417,7 +435,7 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
     // synchronous commit, whose flush covers this one (docs/alarms.md, durability).
     // (Set in the step's first query: no round trip of its own.)
     // SKIP LOCKED (as the rollup roller): with several hub processes one evaluates while the others sleep.
-    const take = await takeVisible(tx, cap, db.kind === 'postgres');
+    const take = await takeVisible(tx, cap, db.kind === 'postgres', safeMax);
     if (!take) {
       const exists = (await tx.query('SELECT 1 FROM rollup_cursor WHERE name = $1', [CURSOR])).rows.length > 0;
       return { observations: 0, caughtUp: !exists, busy: exists, events: 0 };
@@ -428,7 +446,7 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
     // Below safeMax every entry is committed and so was taken now or before; with some left for the next step, the
     // cursor stops at the last one taken.
     let next = BigInt(safeMax);
-    if (cut) { const last = BigInt(entries[entries.length - 1]!); if (last < next) next = last; }
+    if (take.cutAt !== undefined && take.cutAt < next) next = take.cutAt;
     if (next < BigInt(cur.c)) next = BigInt(cur.c);
     const nextSeen = [...seen, ...entries].filter((id) => BigInt(id) > next).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
     const nextPosition = `${next}|{${nextSeen.join(',')}}`;
