@@ -1,6 +1,7 @@
-// The alarm evaluator's steps on the store. alarmStep follows the outbox (like the rollup roller: cursor row 'alarms'
-// in rollup_cursor, behind the OutboxHorizon) and commits rule state, alarms, events and the cursor in ONE
-// transaction, so a crash loses or doubles nothing. noDataTick raises no_data and device-offline alarms on the hub's
+// The alarm evaluator's steps on the store. alarmStep follows the outbox (cursor row 'alarms' in rollup_cursor, behind
+// the OutboxHorizon like the rollup roller's, plus the entries already evaluated above it in `seen`) and commits rule
+// state, alarms, events with their notifications' outbox entry, and the cursor in ONE transaction, so a crash loses
+// or doubles nothing. noDataTick raises no_data and device-offline alarms on the hub's
 // clock. backtest runs a rule over past observations in a transaction it rolls back.
 import type { Queryable, SqlDriver } from '../store/driver.ts';
 import type { PointEntry, Registry } from '../registry/registry.ts';
