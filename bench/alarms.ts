@@ -82,8 +82,10 @@ function batches(points: number, count: number, offset: number): SourceReading[]
 
 async function evaluated(hub: Hub): Promise<void> {
   for (;;) {
-    const r = (await hub.db.query<{ c: string; m: string }>(`SELECT (SELECT outbox_id::text FROM rollup_cursor WHERE name = 'alarms') AS c, (SELECT COALESCE(max(id), 0)::text FROM outbox) AS m`)).rows[0]!;
-    if (BigInt(r.c) >= BigInt(r.m)) return;
+    // Every committed observation entry evaluated: below the cursor, or among those it has seen above it.
+    const r = (await hub.db.query<{ left: boolean }>(`SELECT EXISTS (SELECT 1 FROM outbox o, rollup_cursor c WHERE c.name = 'alarms' AND o.topic = 'observation'
+      AND o.id > c.outbox_id AND o.id <> ALL(c.seen)) AS left`)).rows[0]!;
+    if (!r.left) return;
     await new Promise((res) => setTimeout(res, 20));
   }
 }

@@ -122,7 +122,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   });
 
   progress('starting adapters and the API');
-  const publish = await createDelivery(publishSettings, { db, registry, metrics, logger, clock });
+  const publish = await createDelivery(publishSettings, { db, registry, metrics, logger, clock, alarms: { levels: c.alarms.levels, zone: c.timezone } });
   // PGlite is one engine in this process: every roller step holds it, so during an ingest burst it takes a quarter.
   const rollups = createRoller(db, { zone: c.timezone, duty: db.kind === 'pglite' ? 0.25 : 0.5 }, logger.child({ component: 'rollups' }), metrics);
   const alarms = c.alarms.enabled

@@ -39,6 +39,8 @@ t.test('alarms on PostgreSQL', async (t) => {
     t.equal(list.length, 1, 'exactly one alarm');
     t.match(list[0], { rule: 'device_offline', type: 'device_offline', device: 'WS-001-PT', point: null, site: 'WS-001', level: 2, active: true, first_time: iso(now) });
     const offlineId = list[0]!.id as string;
+    t.same((await alarms('domain=water&device=WS-001-PT')).map((a) => a.id), [offlineId], 'domain: a device alarm by its site\'s domain');
+    t.same(await alarms('domain=gas&device=WS-001-PT'), [], 'another domain: not it');
     now += 600_000;
     await hub.alarms!.catchUp();
     t.equal((await alarms('device=WS-001-PT')).length, 1, 'still one while silent');

@@ -65,6 +65,14 @@ for (const store of ['pglite', 'postgres'] as const) {
         ['cleared', null, at(clearAt)],
       ], 'four events, each once, at the readings that made them');
       t.ok(Math.abs(full.events[0].value - 1.5) < 1e-9, 'event values are in the indicator unit (30 %LEL = 1.5 %VOL)');
+      // The readings that raised it: the run of 2 (one before the raise) through the clear, in time order.
+      t.same(full.observations.map((o: { time: string }) => o.time), RAMP.slice(raiseAt - 1, clearAt + 1).map((_, k) => at(raiseAt - 1 + k)), 'observations: the run before the raise to the clear');
+      t.equal(full.observations_truncated, false);
+      const few = (await get(`/v1/alarms/${a.id}?readings=3`)).json();
+      t.same([few.observations.length, few.observations_truncated], [3, true], '?readings bounds them');
+      // enterprise: the site's 所属企业.
+      t.equal((await get(`/v1/alarms?enterprise=${encodeURIComponent('示范市燃气有限公司')}&point=GS-001-C1`)).json().data.length, 1, 'enterprise filter');
+      t.same((await get(`/v1/alarms?enterprise=${encodeURIComponent('示范市自来水有限公司')}&point=GS-001-C1`)).json().data, [], 'another enterprise: none');
     });
 
     await t.test('two episodes in one batch: the first clears before the second raises', async (t) => {

@@ -14,6 +14,13 @@ export function observationBatchType(): protobuf.Type {
 
 export const jsonBody = (b: PublishBatch): Buffer => Buffer.from(JSON.stringify({ idempotency_key: b.idempotencyKey, observations: b.observations }));
 
+/** Alarm events: a templated notice's body as it is (alone in its batch), else `{idempotency_key, alarms: [AlarmNotification…]}`. */
+export function alarmBody(b: PublishBatch): Buffer {
+  const list = b.alarms ?? [];
+  if (list.length === 1 && list[0]!.body !== undefined) return Buffer.from(JSON.stringify(list[0]!.body));
+  return Buffer.from(JSON.stringify({ idempotency_key: b.idempotencyKey, alarms: list.map((n) => n.notification) }));
+}
+
 const opt = <T>(v: T | null | undefined) => (v === null || v === undefined ? undefined : v);
 
 function toProto(o: Observation) {

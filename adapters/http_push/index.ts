@@ -2,7 +2,7 @@
 // errors = retry (Retry-After honoured); any other 4xx = permanent (dead-letter, with status and body kept).
 import { definePublisher, truncateText, type AdapterHealth, type PublishBatch, type PublishOutcome } from '../../hub/sdk/index.ts';
 import { manifest, type HttpPushConfig } from './manifest.ts';
-import { jsonBody, protobufBody, sign } from './encode.ts';
+import { alarmBody, jsonBody, protobufBody, sign } from './encode.ts';
 
 /** Bytes of an answer read at most: what is kept (4096 characters) and more; the rest is never downloaded. */
 const KEEP_BYTES = 64 * 1024;
@@ -38,6 +38,16 @@ export function parseRetryAfter(v: string | null, now = Date.now()): number | un
   return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }
 
+/**
+ * The value of `field` in a JSON answer when it is neither 0 nor "0" (the robot refused the message), else undefined;
+ * an answer that is not JSON or lacks the field counts as refused too (the robot said nothing we can trust).
+ */
+export function refusedBy(text: string, field: string): unknown {
+  let v: unknown;
+  try { v = (JSON.parse(text) as Record<string, unknown>)?.[field]; } catch { return 'not JSON'; }
+  return v === 0 || v === '0' ? undefined : v === undefined ? 'absent' : v;
+}
+
 export default definePublisher<HttpPushConfig>({
   manifest,
   create(config, ctx) {
@@ -45,13 +55,16 @@ export default definePublisher<HttpPushConfig>({
     const contentType = config.format === 'protobuf' ? 'application/x-protobuf' : 'application/json';
 
     async function send(batch: PublishBatch): Promise<PublishOutcome> {
-      const body = config.format === 'protobuf' ? protobufBody(batch) : jsonBody(batch);
+      // Alarm events are JSON whatever the format: the template's body as is, or {idempotency_key, alarms: [...]}.
+      const alarms = batch.alarms;
+      const body = alarms ? alarmBody(batch) : config.format === 'protobuf' ? protobufBody(batch) : jsonBody(batch);
+      const count = alarms ? alarms.length : batch.observations.length;
       const headers: Record<string, string> = {
         ...config.headers,
-        'content-type': contentType,
+        'content-type': alarms ? 'application/json' : contentType,
         'idempotency-key': batch.idempotencyKey,
         'x-lifeline-attempt': String(batch.attempt),
-        'x-lifeline-count': String(batch.observations.length),
+        'x-lifeline-count': String(count),
       };
       if (config.signing) {
         const ts = String(Math.floor(ctx.clock.now() / 1000));
@@ -80,8 +93,15 @@ export default definePublisher<HttpPushConfig>({
       }
       done();
       if (res.ok) {
+        // A robot answers 200 with an error code in the body (WeCom/DingTalk errcode, Feishu code): not delivered.
+        const refused = config.success_field ? refusedBy(text, config.success_field) : undefined;
+        if (refused !== undefined) {
+          health = { status: 'degraded', detail: { last_status: res.status, [config.success_field!]: refused } };
+          ctx.metrics.error('refused');
+          return { status: 'retry', reason: `HTTP ${res.status} but ${config.success_field} = ${JSON.stringify(refused)}: ${truncateText(text, 200)}` };
+        }
         health = { status: 'ok' };
-        ctx.metrics.sent(batch.observations.length);
+        ctx.metrics.sent(count);
         return { status: 'ok' };
       }
       const response = { status: res.status, body: truncateText(text, 4096) };

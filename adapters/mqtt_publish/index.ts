@@ -49,6 +49,14 @@ class MqttPublisher {
   }
 
   private messages(batch: PublishBatch): Message[] {
+    // Alarm events: one message each (the template's body, or the notification), on the topic of its alarm.
+    if (batch.alarms) {
+      return batch.alarms.map((n) => {
+        const a = n.notification.alarm;
+        const topic = this.topicOf({ domain: a.domain ?? '', site: a.site, device: a.device, point: a.point ?? '', indicator: a.indicator, kind: 'alarm' } as unknown as Observation);
+        return { topic, payload: JSON.stringify(n.body !== undefined ? n.body : n.notification), key: `${batch.idempotencyKey}/${n.notification.event.id}` };
+      });
+    }
     if (this.cfg.payload === 'observation') {
       return batch.observations.map((o) => ({ topic: this.topicOf(o), payload: JSON.stringify(o), key: `${batch.idempotencyKey}/${o.id}` }));
     }
@@ -76,7 +84,8 @@ class MqttPublisher {
   async send(batch: PublishBatch): Promise<PublishOutcome> {
     const client = this.client;
     if (!client || this.stopped) return { status: 'retry', reason: 'publisher is not running' };
-    if (!batch.observations.length) return { status: 'ok' };
+    const count = batch.alarms ? batch.alarms.length : batch.observations.length;
+    if (!count) return { status: 'ok' };
     if (!(await this.waitConnected(client))) {
       return { status: 'retry', reason: `broker ${this.cfg.url} unreachable: ${this.lastError ?? 'not connected'}` };
     }
@@ -101,7 +110,7 @@ class MqttPublisher {
     clearTimeout(timer);
     client.off('close', onClose!);
     published.catch(() => undefined);
-    if (out.status === 'ok') this.ctx.metrics.sent(batch.observations.length);
+    if (out.status === 'ok') this.ctx.metrics.sent(count);
     else { this.lastError = out.reason; this.ctx.metrics.error(out.status === 'retry' ? 'publish_retry' : 'publish_refused'); }
     return out;
   }

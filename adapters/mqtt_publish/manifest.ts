@@ -5,8 +5,9 @@ export const manifest: PublisherManifest = {
   id: 'mqtt_publish',
   version: '0.1.0',
   title: 'MQTT publish',
-  description: 'Publishes observations as JSON to an MQTT broker (QoS 1, done on PUBACK) on topics built from each observation.',
+  description: 'Publishes observations (or alarm events) as JSON to an MQTT broker (QoS 1, done on PUBACK) on topics built from each observation (or alarm).',
   stability: 'alpha',
+  streams: ['observations', 'alarms'],
   configSchema: JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')),
 };
 

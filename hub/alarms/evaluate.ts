@@ -1,14 +1,17 @@
-// The alarm evaluator's steps on the store. alarmStep follows the outbox (like the rollup roller: cursor row 'alarms'
-// in rollup_cursor, behind the OutboxHorizon) and commits rule state, alarms, events and the cursor in ONE
-// transaction, so a crash loses or doubles nothing. noDataTick raises no_data and device-offline alarms on the hub's
+// The alarm evaluator's steps on the store. alarmStep follows the outbox (cursor row 'alarms' in rollup_cursor, behind
+// the OutboxHorizon like the rollup roller's, plus the entries already evaluated above it in `seen`) and commits rule
+// state, alarms, events with their notifications' outbox entry, and the cursor in ONE transaction, so a crash loses
+// or doubles nothing. noDataTick raises no_data and device-offline alarms on the hub's
 // clock. backtest runs a rule over past observations in a transaction it rolls back.
 import type { Queryable, SqlDriver } from '../store/driver.ts';
-import type { Registry } from '../registry/registry.ts';
-import { byIdsWhere } from '../store/time-span.ts';
+import type { PointEntry, Registry } from '../registry/registry.ts';
+import { byIdsWhere, spanOf, SPAN_COLS, type SpanRow } from '../store/time-span.ts';
+import type { CompiledRule, GaugeRule, RuleBook } from './rules.ts';
+import { indicated, step } from './threshold.ts';
+import { Batch, key, type Memo, type StateRow, type Tags } from './batch.ts';
+
+export type { StateRow } from './batch.ts';
 import { packBounds } from '../store/pack.ts';
-import { takeOutbox } from '../store/outbox-follow.ts';
-import { alarmType, type CompiledRule, type GaugeRule, type RuleBook } from './rules.ts';
-import { indicated, step, type RuleState } from './threshold.ts';
 
 export const CURSOR = 'alarms';
 /** HJ 212 source flags that never raise: maintenance, calibration. */
@@ -21,9 +24,9 @@ export const WINDOW_CAP = 32;
 export interface AlarmContext {
   registry: () => Registry; rules: RuleBook; onRuleError?: (pointId: number, e: unknown) => void;
   /**
-   * Rule state as this process last committed it, valid while the cursor is where this process left it (no other
-   * process evaluated in between): steps then read only the states they have not seen and write only those whose
-   * stored form changed.
+   * Rule state as this process last committed it, valid while the cursor (position and seen entries) is where this
+   * process left it (no other process evaluated in between): steps then read only the states they have not seen and
+   * write only those whose stored form changed.
    */
   cache?: { cursor: string; states: Map<string, StateRow> };
   /** Observations this process committed, by id: a step takes them from here instead of reading them back. */
@@ -35,185 +38,15 @@ export const RECENT_CAP = 200_000;
 
 /** Remembers rows this process committed (ingest's onCommitted). */
 export function remember(recent: Map<string, Obs>, rows: ReadonlyArray<{ id: string; row: { pointId: number; timeMs: number; value: number | null; sourceFlag: string; kind: string; flags: string[] } }>): void {
-  for (const { id, row } of rows) recent.set(id, { point_id: row.pointId, t: row.timeMs, value: row.value, source_flag: row.sourceFlag, kind: row.kind, flags: row.flags });
+  for (const { id, row } of rows) recent.set(id, { point_id: row.pointId, t: row.timeMs, value: row.value, source_flag: row.sourceFlag, kind: row.kind, flags: row.flags, n: Number(id) });
   if (recent.size > RECENT_CAP) {
     let drop = recent.size - RECENT_CAP;
     for (const k of recent.keys()) { if (drop-- <= 0) break; recent.delete(k); }
   }
 }
 
-type Memo = null | Array<[number, number]> | { v: number; n: number } | { n: number };
-export interface StateRow extends RuleState { rule: string; pointId: number; lastMs: number | null; alarmId: string | null; memo: Memo; dirty: boolean; kind?: CompiledRule['kind']; quietBelow?: number; m?: number; saved?: string }
 
-/**
- * What of a state is worth a write. no_data: everything (its latest time is what the clock check reads). The others
- * leave out what a restart can do without: the latest time (late-data check only), a stuck or quality run of one or
- * none (restarts at zero: at most one reading fewer), and a rate_of_change window while its change is under half the
- * mildest clear value (a restart keeps the last window written: older readings, all real, that age out).
- */
-function stored(s: StateRow): string {
-  const base = `${s.level},${s.candidate},${s.candidateCount},${s.candidateSinceMs},${s.alarmId}`;
-  switch (s.kind) {
-    case 'no_data': case undefined: return `${base},${s.lastMs},${s.memo === null ? '' : JSON.stringify(s.memo)}`;
-    case 'threshold': return base;
-    case 'stuck': case 'quality': return s.memo && !Array.isArray(s.memo) && s.memo.n >= (s.kind === 'stuck' ? 2 : 1) ? `${base},${JSON.stringify(s.memo)}` : base;
-    case 'rate_of_change': return s.level !== 0 || s.candidateCount > 0 || Math.abs(s.m ?? 0) >= (s.quietBelow ?? 0) ? `${base},${JSON.stringify(s.memo)}` : `${base},quiet`;
-  }
-}
-
-interface AlarmMem { id: string; level: number; peakLevel: number; peak: number | null; latest: number | null; latestMs: number; count: number; active: boolean; clearedMs: number | null; dirty: boolean }
-interface Tags { device: number; site: number; indicator: string }
-
-const key = (rule: string, pointId: number) => `${rule}\u0000${pointId}`;
-const iso = (ms: number) => new Date(ms).toISOString();
-
-/** Everything a step or tick changes, written at the end of its transaction. */
-class Batch {
-  alarms = new Map<string, AlarmMem>();
-  /** alarm_event rows written (the SSE stream and notifications follow them). */
-  events = 0;
-  private fresh: Array<{ id: string; rule: string; kind: string; type: string; pointId: number | null; tags: Tags; firstMs: number }> = [];
-  private pending: Array<{ alarmId: string; type: string; at: string; level: number | null; value: number | null; note: string | null }> = [];
-  constructor(readonly tx: Queryable, readonly states = new Map<string, StateRow>()) {}
-
-  async loadStates(all: Array<[string, number]>): Promise<void> {
-    const pairs = all.filter((p) => !this.states.has(key(p[0], p[1])));
-    if (!pairs.length) return;
-    const rows = (await this.tx.query<{ rule: string; point_id: number; level: number; candidate: number; candidate_count: number; since: number | null; last: number | null; alarm_id: string | null; memo: Memo }>(
-      `SELECT s.rule, s.point_id, s.level, s.candidate, s.candidate_count, (extract(epoch FROM s.candidate_since) * 1000)::float8 AS since,
-              (extract(epoch FROM s.last_time) * 1000)::float8 AS last, s.alarm_id::text AS alarm_id, s.memo
-       FROM alarm_rule_state s JOIN unnest($1::text[], $2::int[]) AS u(rule, point_id) ON u.rule = s.rule AND u.point_id = s.point_id
-       ORDER BY s.rule, s.point_id FOR UPDATE OF s`, [pairs.map((p) => p[0]), pairs.map((p) => p[1])])).rows;
-    for (const r of rows) {
-      const s: StateRow = { rule: r.rule, pointId: r.point_id, level: r.level, candidate: r.candidate, candidateCount: r.candidate_count, candidateSinceMs: r.since, lastMs: r.last, alarmId: r.alarm_id, memo: r.memo, dirty: false };
-      this.states.set(key(r.rule, r.point_id), s);
-    }
-  }
-
-  state(rule: string, pointId: number, initialLastMs: number | null, kind?: CompiledRule): StateRow {
-    const k = key(rule, pointId);
-    let s = this.states.get(k);
-    if (!s) { s = { rule, pointId, level: 0, candidate: 0, candidateCount: 0, candidateSinceMs: null, lastMs: initialLastMs, alarmId: null, memo: null, dirty: true }; this.states.set(k, s); }
-    if (kind && s.kind !== kind.kind) {
-      s.kind = kind.kind;
-      if (kind.kind === 'rate_of_change') s.quietBelow = Math.abs(kind.levels[kind.levels.length - 1]!.clear) / 2;
-      if (s.saved === undefined && !s.dirty) s.saved = stored(s); // as loaded
-    }
-    return s;
-  }
-
-  /** Loads the alarms of these ids not loaded yet, in one query. */
-  async preload(ids: Array<string | null>): Promise<void> {
-    const want = [...new Set(ids.filter((id): id is string => id !== null && !id.startsWith('n') && !this.alarms.has(id)))];
-    if (!want.length) return;
-    const rows = (await this.tx.query<{ id: string; level: number; peak_level: number; peak_value: number | null; latest_value: number | null; latest: number; count: number; active: boolean; rule: string; point_id: number | null }>(
-      `SELECT id::text AS id, level, peak_level, peak_value, latest_value, (extract(epoch FROM latest_time) * 1000)::float8 AS latest, count, active, rule, point_id
-       FROM alarm WHERE id = ANY($1::bigint[]) ORDER BY alarm.id FOR UPDATE`, [want])).rows;
-    for (const r of rows) this.alarms.set(r.id, { id: r.id, level: r.level, peakLevel: r.peak_level, peak: r.peak_value, latest: r.latest_value, latestMs: r.latest, count: r.count, active: r.active, clearedMs: null, dirty: false });
-  }
-
-  async alarm(id: string): Promise<AlarmMem> {
-    if (!this.alarms.has(id)) await this.preload([id]);
-    return this.alarms.get(id)!;
-  }
-
-  /** A new alarm, written at flush; until then its id is a placeholder (`n1`, `n2` …). */
-  async insertAlarm(rule: string, kind: string, type: string, pointId: number | null, p: Tags, level: number, value: number | null, timeMs: number): Promise<string> {
-    const id = `n${this.fresh.length + 1}`;
-    this.fresh.push({ id, rule, kind, type, pointId, tags: p, firstMs: timeMs });
-    this.alarms.set(id, { id, level, peakLevel: level, peak: value, latest: value, latestMs: timeMs, count: 1, active: true, clearedMs: null, dirty: true });
-    await this.event(id, 'raised', timeMs, level, value);
-    return id;
-  }
-
-  async raise(s: StateRow, rule: CompiledRule, p: Tags, level: number, value: number | null, timeMs: number): Promise<void> {
-    s.alarmId = await this.insertAlarm(rule.id, rule.kind, alarmType(rule), s.pointId, p, level, value, timeMs);
-    s.dirty = true;
-  }
-
-  async event(alarmId: string, type: string, timeMs: number, level: number | null, value: number | null, note: string | null = null): Promise<void> {
-    this.pending.push({ alarmId, type, at: iso(timeMs), level, value, note });
-    this.events++;
-  }
-
-  /** Clears an alarm once: its `cleared` event and active = false. */
-  async clearAlarm(id: string, timeMs: number, value: number | null, note: string | null = null): Promise<void> {
-    const a = await this.alarm(id);
-    if (!a.active) return;
-    a.active = false; a.clearedMs = timeMs; a.dirty = true;
-    await this.event(a.id, 'cleared', timeMs, null, value, note);
-  }
-
-  async clear(s: StateRow, timeMs: number, value: number | null, note: string | null = null): Promise<void> {
-    await this.clearAlarm(s.alarmId!, timeMs, value, note);
-    s.alarmId = null; s.dirty = true;
-  }
-
-  /**
-   * Writes everything in a few statements: existing alarms updated (clears first, so a new episode of the same
-   * rule and point may be active), new alarms inserted with ids taken from the sequence, their events, the states.
-   */
-  async flush(): Promise<void> {
-    const old = [...this.alarms.values()].filter((a) => a.dirty && !a.id.startsWith('n'));
-    if (old.length) {
-      await this.tx.query(`UPDATE alarm SET level = u.level, peak_level = u.peak_level, peak_value = u.peak, latest_value = u.latest, latest_time = to_timestamp(u.latest_ms / 1000.0),
-          count = u.count, active = u.active, cleared_time = to_timestamp(u.cleared_ms / 1000.0), updated_at = now()
-        FROM unnest($1::bigint[], $2::smallint[], $3::smallint[], $4::float8[], $5::float8[], $6::float8[], $7::int[], $8::boolean[], $9::float8[])
-          AS u(id, level, peak_level, peak, latest, latest_ms, count, active, cleared_ms) WHERE alarm.id = u.id`,
-      [old.map((a) => a.id), old.map((a) => a.level), old.map((a) => a.peakLevel), old.map((a) => a.peak), old.map((a) => a.latest), old.map((a) => a.latestMs),
-        old.map((a) => a.count), old.map((a) => a.active), old.map((a) => a.clearedMs)]);
-    }
-    const real = new Map<string, string>();
-    if (this.fresh.length) {
-      const ids = (await this.tx.query<{ id: string }>(`SELECT nextval('alarm_id_seq')::text AS id FROM generate_series(1, $1::int)`, [this.fresh.length])).rows.map((r) => r.id);
-      this.fresh.forEach((f, i) => real.set(f.id, ids[i]!));
-      const rows = this.fresh.map((f) => ({ f, a: this.alarms.get(f.id)! }));
-      await this.tx.query(`INSERT INTO alarm (id, rule, kind, type, point_id, device_id, site_id, indicator, level, peak_level, peak_value, latest_value, first_time, latest_time, count, active, cleared_time)
-        SELECT u.id, u.rule, u.kind, u.type, u.point, u.device, u.site, u.indicator, u.level, u.peak_level, u.peak, u.latest, to_timestamp(u.first_ms / 1000.0),
-               to_timestamp(u.latest_ms / 1000.0), u.count, u.active, to_timestamp(u.cleared_ms / 1000.0)
-        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[], $8::text[], $9::smallint[], $10::smallint[], $11::float8[], $12::float8[],
-                    $13::float8[], $14::float8[], $15::int[], $16::boolean[], $17::float8[])
-          AS u(id, rule, kind, type, point, device, site, indicator, level, peak_level, peak, latest, first_ms, latest_ms, count, active, cleared_ms)`,
-      [rows.map((r) => real.get(r.f.id)), rows.map((r) => r.f.rule), rows.map((r) => r.f.kind), rows.map((r) => r.f.type), rows.map((r) => r.f.pointId), rows.map((r) => r.f.tags.device),
-        rows.map((r) => r.f.tags.site), rows.map((r) => r.f.tags.indicator), rows.map((r) => r.a.level), rows.map((r) => r.a.peakLevel), rows.map((r) => r.a.peak), rows.map((r) => r.a.latest),
-        rows.map((r) => r.f.firstMs), rows.map((r) => r.a.latestMs), rows.map((r) => r.a.count), rows.map((r) => r.a.active), rows.map((r) => r.a.clearedMs)]);
-    }
-    const idOf = (id: string) => real.get(id) ?? id;
-    if (this.pending.length) {
-      const e = this.pending;
-      await this.tx.query(`INSERT INTO alarm_event (alarm_id, type, at, level, value, note)
-        SELECT u.alarm, u.type, u.at, u.level, u.value, u.note FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::smallint[], $5::float8[], $6::text[])
-          WITH ORDINALITY AS u(alarm, type, at, level, value, note, o) ORDER BY u.o`,
-      [e.map((x) => idOf(x.alarmId)), e.map((x) => x.type), e.map((x) => x.at), e.map((x) => x.level), e.map((x) => x.value), e.map((x) => x.note)]);
-    }
-    for (const [tmp, id] of real) {
-      const a = this.alarms.get(tmp)!;
-      this.alarms.delete(tmp); a.id = id; a.dirty = false; this.alarms.set(id, a);
-    }
-    this.fresh = []; this.pending = [];
-    const st: StateRow[] = [];
-    for (const s of this.states.values()) {
-      if (!s.dirty) continue;
-      s.dirty = false;
-      if (s.alarmId !== null) s.alarmId = idOf(s.alarmId);
-      const now = stored(s);
-      if (now === s.saved) continue;
-      s.saved = now;
-      st.push(s);
-    }
-    if (st.length) {
-      await this.tx.query(`INSERT INTO alarm_rule_state (rule, point_id, level, candidate, candidate_count, candidate_since, last_time, alarm_id, memo)
-        SELECT u.rule, u.p, u.level, u.cand, u.n, to_timestamp(u.since / 1000.0), to_timestamp(u.last / 1000.0), u.alarm, u.memo::jsonb
-        FROM unnest($1::text[], $2::int[], $3::smallint[], $4::smallint[], $5::int[], $6::float8[], $7::float8[], $8::bigint[], $9::text[]) AS u(rule, p, level, cand, n, since, last, alarm, memo)
-        ON CONFLICT (rule, point_id) DO UPDATE SET level = excluded.level, candidate = excluded.candidate, candidate_count = excluded.candidate_count,
-          candidate_since = excluded.candidate_since, last_time = excluded.last_time, alarm_id = excluded.alarm_id, memo = excluded.memo`,
-      [st.map((s) => s.rule), st.map((s) => s.pointId), st.map((s) => s.level), st.map((s) => s.candidate), st.map((s) => s.candidateCount),
-        st.map((s) => s.candidateSinceMs), st.map((s) => s.lastMs), st.map((s) => s.alarmId), st.map((s) => (s.memo === null ? null : JSON.stringify(s.memo)))]);
-    }
-  }
-}
-
-export interface Obs { point_id: number; t: number; value: number | null; source_flag: string; kind: string; flags: string[] }
+export interface Obs { point_id: number; t: number; value: number | null; source_flag: string; kind: string; flags: string[]; /** observation id (order of readings at the same time) */ n?: number }
 
 /**
  * What a rule measures of one reading, updating its memory: the value (threshold), the change over the window
@@ -240,8 +73,9 @@ export function measure(rule: GaugeRule, s: { memo: Memo }, o: Obs): number | un
     case 'stuck': {
       if (o.value === null) return undefined;
       const m = s.memo && !Array.isArray(s.memo) && 'v' in s.memo ? s.memo : undefined;
-      s.memo = m && Math.abs(o.value - m.v) <= rule.tolerance ? { v: m.v, n: m.n + 1 } : { v: o.value, n: 1 };
-      return s.memo.n;
+      if (m && Math.abs(o.value - m.v) <= rule.tolerance) m.n++; // in place: no object per reading
+      else if (m) { m.v = o.value; m.n = 1; } else s.memo = { v: o.value, n: 1 };
+      return (s.memo as { n: number }).n;
     }
     case 'quality': {
       const n = s.memo && !Array.isArray(s.memo) ? s.memo.n : 0;
@@ -252,25 +86,50 @@ export function measure(rule: GaugeRule, s: { memo: Memo }, o: Obs): number | un
   }
 }
 
-/** Runs readings (per point, in time order) through the rules of their points. */
+/** The state keys of a point's rules, made once per compiled list (a Map lookup by the same string reuses its hash). */
+const keyCache = new WeakMap<CompiledRule[], string[]>();
+function keysOf(rules: CompiledRule[], pointId: number): string[] {
+  let k = keyCache.get(rules);
+  if (!k) keyCache.set(rules, (k = rules.map((r) => key(r.id, pointId))));
+  return k;
+}
+
+/** A point's readings in (time, id) order: as they come nearly always; sorted when not. */
+function inOrder(l: Obs[]): void {
+  for (let i = 1; i < l.length; i++) {
+    const a = l[i - 1]!, b = l[i]!;
+    if (a.t > b.t || (a.t === b.t && (a.n ?? 0) > (b.n ?? 0))) { l.sort((x, y) => x.t - y.t || (x.n ?? 0) - (y.n ?? 0)); return; }
+  }
+}
+
+/** Runs readings through the rules of their points (per point, in time order). Points without rules cost a lookup. */
 async function evaluate(b: Batch, ctx: AlarmContext, obs: Obs[], ruleFor?: (pointId: number) => CompiledRule[] | undefined): Promise<void> {
   const reg = ctx.registry();
   const byPoint = new Map<number, Obs[]>();
-  for (const o of obs) { let l = byPoint.get(o.point_id); if (!l) byPoint.set(o.point_id, l = []); l.push(o); }
-  const work: Array<{ rule: CompiledRule; pointId: number; readings: Obs[]; tags: Tags }> = [];
+  for (const o of obs) { const l = byPoint.get(o.point_id); if (l) l.push(o); else byPoint.set(o.point_id, [o]); }
+  const work: Array<{ p: PointEntry; rules: CompiledRule[]; keys: string[]; readings: Obs[] }> = [];
   const noDataDevices = new Set<number>();
+  const unknown: Array<[string, number]> = [];
   for (const [pointId, readings] of byPoint) {
     const p = reg.pointById.get(pointId);
     if (!p) continue;
     let rules: CompiledRule[] | undefined;
     try { rules = ruleFor ? ruleFor(pointId) : ctx.rules.rulesFor(p); } catch (e) { ctx.onRuleError?.(pointId, e); continue; }
-    for (const rule of rules ?? []) {
-      work.push({ rule, pointId, readings, tags: { device: p.device.id, site: p.device.site.id, indicator: p.indicator.code } });
-      if (rule.kind === 'no_data') noDataDevices.add(p.device.id);
+    if (!rules?.length) continue;
+    inOrder(readings);
+    const keys = keysOf(rules, pointId);
+    for (let i = 0; i < rules.length; i++) {
+      if (!b.states.has(keys[i]!)) unknown.push([rules[i]!.id, pointId]);
+      if (rules[i]!.kind === 'no_data') noDataDevices.add(p.device.id);
     }
+    work.push({ p, rules, keys, readings });
   }
-  await b.loadStates(work.map((w) => [w.rule.id, w.pointId]));
-  await b.preload(work.map((w) => b.states.get(key(w.rule.id, w.pointId))?.alarmId ?? null));
+  // Points in id order: the alarms a step raises get their ids in the same order whatever order the readings came in.
+  work.sort((x, y) => x.p.id - y.p.id);
+  await b.loadStates(unknown);
+  const alarmIds: string[] = [];
+  for (const w of work) for (const k of w.keys) { const id = b.states.get(k)?.alarmId; if (id) alarmIds.push(id); }
+  await b.preload(alarmIds);
   // Data from a device that is offline clears its device alarm (at the first reading that came back).
   if (noDataDevices.size) {
     const offline = (await b.tx.query<{ id: string; device_id: number }>(`SELECT id::text AS id, device_id FROM alarm WHERE active AND kind = 'offline' AND device_id = ANY($1::int[])`, [[...noDataDevices]])).rows;
@@ -279,38 +138,44 @@ async function evaluate(b: Batch, ctx: AlarmContext, obs: Obs[], ruleFor?: (poin
       if (first) await b.clearAlarm(r.id, first.t, first.value);
     }
   }
-  for (const w of work) {
-    const s = b.state(w.rule.id, w.pointId, null, w.rule);
-    for (const o of w.readings) {
-      const late = s.lastMs !== null && o.t < s.lastMs;
-      if (!late) { s.lastMs = o.t; s.dirty = true; }
-      if (w.rule.kind === 'no_data') {
-        if (s.alarmId) await b.clear(s, o.t, o.value); // data returned
-        continue;
-      }
-      // Real-time readings in time order that their source does not flag maintenance/calibration.
-      if (late || o.kind !== 'rtd' || NO_RAISE_FLAGS.has(o.source_flag)) continue;
-      const m = measure(w.rule, s, o);
-      s.dirty = true;
-      if (m === undefined) continue;
-      const before = s.level;
-      const next = step(w.rule, s, m, o.t);
-      if (next !== undefined) {
-        if (before === 0) await b.raise(s, w.rule, w.tags, next, m, o.t);
-        else if (next === 0) await b.clear(s, o.t, m);
-        else {
-          const a = await b.alarm(s.alarmId!);
-          a.level = next; a.peakLevel = Math.min(a.peakLevel, next); a.dirty = true;
-          await b.event(a.id, next < before ? 'escalated' : 'de_escalated', o.t, next, m);
+  for (const { p, rules, keys, readings } of work) {
+    const pointId = p.id;
+    let tags: Tags | undefined;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      const s = b.stateKeyed(keys[i]!, rule.id, pointId, null, rule);
+      for (const o of readings) {
+        const late = s.lastMs !== null && o.t < s.lastMs;
+        if (!late) s.lastMs = o.t;
+        s.dirty = true;
+        if (rule.kind === 'no_data') {
+          if (s.alarmId) await b.clear(s, o.t, o.value); // data returned
+          continue;
         }
-        if (before === 0 || next === 0) continue;
-      }
-      if (s.level !== 0 && s.alarmId && indicated(w.rule, m, s.level) !== 0) {
-        const a = await b.alarm(s.alarmId);
-        const up = w.rule.direction === 'upper';
-        a.count++; a.latest = m; a.latestMs = Math.max(a.latestMs, o.t);
-        a.peak = a.peak === null ? m : up ? Math.max(a.peak, m) : Math.min(a.peak, m);
-        a.dirty = true;
+        // Real-time readings in time order that their source does not flag maintenance/calibration.
+        if (late || o.kind !== 'rtd' || NO_RAISE_FLAGS.has(o.source_flag)) continue;
+        const m = measure(rule, s, o);
+        if (m === undefined) continue;
+        const before = s.level;
+        const next = step(rule, s, m, o.t);
+        if (next !== undefined) {
+          tags ??= { device: p.device.id, site: p.device.site.id, indicator: p.indicator.code };
+          if (before === 0) await b.raise(s, rule, tags, next, m, o.t);
+          else if (next === 0) await b.clear(s, o.t, m);
+          else {
+            const a = await b.alarm(s.alarmId!);
+            a.level = next; a.peakLevel = Math.min(a.peakLevel, next); a.dirty = true;
+            await b.event(a.id, next < before ? 'escalated' : 'de_escalated', o.t, next, m);
+          }
+          if (before === 0 || next === 0) continue;
+        }
+        if (s.level !== 0 && s.alarmId && indicated(rule, m, s.level) !== 0) {
+          const a = await b.alarm(s.alarmId);
+          const up = rule.direction === 'upper';
+          a.count++; a.latest = m; a.latestMs = Math.max(a.latestMs, o.t);
+          a.peak = a.peak === null ? m : up ? Math.max(a.peak, m) : Math.min(a.peak, m);
+          a.dirty = true;
+        }
       }
     }
   }
@@ -325,45 +190,111 @@ export interface AlarmStep { observations: number; caughtUp: boolean; /** anothe
 
 const OBS_COLS = `point_id, (extract(epoch FROM time) * 1000)::float8 AS t, value, source_flag, kind, flags`;
 
-/** One step: outbox entries after the cursor (to safeMax, about `cap` observations) evaluated, cursor moved, one transaction. */
+/**
+ * The observation entries of the outbox after `cursor` that are not in `seen`, in id order, whatever the horizon (all
+ * visible ones are committed), about `cap` observations at most. `cut`: some were left for the next step.
+ */
+async function takeVisible(tx: Queryable, cap: number, asyncCommit: boolean, safeMax: string) {
+  // The cursor row (locked: one evaluator at a time; SKIP LOCKED: the others move on) and the entries of every topic
+  // after it, one round trip.
+  const all = (await tx.query<{ c: string; seen: string; id: string | null; obs: boolean; ids: string; n: number } & SpanRow>(
+    `WITH cur AS (SELECT outbox_id, seen${asyncCommit ? ", set_config('synchronous_commit', 'off', true) AS sc" : ''} FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED)
+     SELECT cur.outbox_id::text AS c, cur.seen::text AS seen, o.* FROM cur LEFT JOIN LATERAL (
+       SELECT id::text AS id, topic = 'observation' AS obs, CASE WHEN topic = 'observation' THEN ref_ids::text ELSE '{}' END AS ids, count AS n, ${SPAN_COLS}
+       FROM outbox WHERE id > cur.outbox_id ORDER BY outbox.id LIMIT 1000) o ON true`, [CURSOR])).rows;
+  if (!all.length) return undefined;
+  const cur = { c: all[0]!.c, seen: all[0]!.seen };
+  const seen = new Set(parseIdArray(cur.seen));
+  const rows = all[0]!.id === null ? [] : all;
+  // In id order up to the first id that is missing and may still commit (above the horizon: a writer in flight, most
+  // often another ingest finishing): readings of a point are evaluated in the order their batches took their entries,
+  // as with the horizon alone, but without waiting for transactions that write no entry (the roller's).
+  const safe = BigInt(safeMax);
+  let expect = BigInt(cur.c) + 1n;
+  let taken = 0, sum = 0;
+  // cutAt: more entries may follow now; everything up to this id was looked at.
+  let cutAt: bigint | undefined, done: bigint | undefined;
+  const ids: string[] = [];
+  const used: typeof rows = [];
+  let gap = false;
+  for (const r of rows) {
+    const id = BigInt(r.id!);
+    if (id > expect && expect > safe) { gap = true; break; } // a gap that may still fill
+    if (r.obs && !seen.has(r.id!)) {
+      if (taken && sum + r.n > cap) { cutAt = done; break; }
+      if (r.ids.length > 2) for (const x of r.ids.slice(1, -1).split(',')) ids.push(x);
+      sum += r.n;
+      taken++;
+      used.push(r);
+    }
+    expect = id + 1n;
+    done = id;
+  }
+  if (!gap && cutAt === undefined && rows.length === 1000) cutAt = done;
+  return { cur, ids, span: spanOf(used), entries: used.map((r) => r.id!), cut: cutAt !== undefined, cutAt };
+}
+
+const parseIdArray = (text: string): string[] => (text.length > 2 ? text.slice(1, -1).split(',') : []);
+
+/**
+ * One step, one transaction: the observation entries committed since the last step (every visible one after the
+ * cursor not yet seen, about `cap` observations) evaluated; then the cursor moves up to `safeMax` (the OutboxHorizon:
+ * below it nothing can commit any more) and the entries evaluated above it are kept in `seen`. So an alarm waits for
+ * its own commit only, not for every transaction in flight, and each entry is evaluated exactly once.
+ */
 export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContext, cap = 20_000): Promise<AlarmStep> {
   return db.transaction(async (tx) => {
+    // What a step writes is derived from committed observations and the committed state: its commit need not wait for
+    // its own WAL flush (one fsync per step less, beside ingest's). A hub crash loses nothing (the server has it); a
+    // server crash may lose the last steps, which the evaluator then redoes from the state and cursor that remain.
+    // Nothing of them leaves the hub first but the SSE stream: a notification's batch is built by a later,
+    // synchronous commit, whose flush covers this one (docs/alarms.md, durability).
+    // (Set in the step's first query: no round trip of its own.)
     // SKIP LOCKED (as the rollup roller): with several hub processes one evaluates while the others sleep.
-    const cur = (await tx.query<{ c: string }>('SELECT outbox_id::text AS c FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED', [CURSOR])).rows[0];
-    if (!cur) {
+    const take = await takeVisible(tx, cap, db.kind === 'postgres', safeMax);
+    if (!take) {
       const exists = (await tx.query('SELECT 1 FROM rollup_cursor WHERE name = $1', [CURSOR])).rows.length > 0;
       return { observations: 0, caughtUp: !exists, busy: exists, events: 0 };
     }
-    if (BigInt(cur.c) >= BigInt(safeMax)) return { observations: 0, caughtUp: true, events: 0 };
-    const { ids, span, next, all } = await takeOutbox(tx, cur.c, safeMax, cap);
+    const { cur, ids, span, entries, cut } = take;
+    const seen = parseIdArray(cur.seen);
+    const position = `${cur.c}|${cur.seen}`;
+    // Below safeMax every entry is committed and so was taken now or before; with some left for the next step, the
+    // cursor stops at the last one taken.
+    let next = BigInt(safeMax);
+    if (take.cutAt !== undefined && take.cutAt < next) next = take.cutAt;
+    if (next < BigInt(cur.c)) next = BigInt(cur.c);
+    const nextSeen = [...seen, ...entries].filter((id) => BigInt(id) > next).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    const nextPosition = `${next}|{${nextSeen.join(',')}}`;
+    if (!entries.length && nextPosition === position) return { observations: 0, caughtUp: true, events: 0, commit: { cursor: position, states: ctx.cache?.cursor === position ? ctx.cache.states : new Map<string, StateRow>() } };
     let events = 0;
     // The cache holds only while the cursor is where this process left it; it is handed back only after a commit.
-    const states = ctx.cache?.cursor === cur.c ? ctx.cache.states : new Map<string, StateRow>();
+    const states = ctx.cache?.cursor === position ? ctx.cache.states : new Map<string, StateRow>();
     ctx.cache = undefined;
     if (ids.length) {
       // Rows this process committed come from memory; the rest (another process's, or evicted) are read back.
       const obs: Obs[] = [];
       const missing: string[] = [];
-      const order = new Map<Obs, number>();
+      const recent = ctx.recent;
       for (const id of ids) {
-        const o = ctx.recent?.get(id);
-        if (o) { obs.push(o); order.set(o, Number(id)); ctx.recent!.delete(id); } else missing.push(id);
+        const o = recent?.get(id);
+        if (o) { obs.push(o); recent!.delete(id); } else missing.push(id);
       }
       if (missing.length) {
         const params: unknown[] = [missing];
         for (const o of (await tx.query<Obs & { id: string }>(`SELECT id::text AS id, ${OBS_COLS} FROM observation WHERE ${byIdsWhere('$1', span, params)}`, params)).rows) {
           const { id, ...rest } = o;
-          obs.push(rest); order.set(rest, Number(id));
+          rest.n = Number(id);
+          obs.push(rest);
         }
       }
-      obs.sort((a, b) => a.point_id - b.point_id || a.t - b.t || order.get(a)! - order.get(b)!);
+      // Per point in (time, id) order: evaluate() groups them and sorts a point's readings only when they are not.
       const b = new Batch(tx, states);
       await evaluate(b, ctx, obs);
-      await b.flush();
+      await b.flush({ name: CURSOR, next: String(next), seen: nextSeen });
       events = b.events;
-    }
-    await tx.query('UPDATE rollup_cursor SET outbox_id = $2::bigint, updated_at = now() WHERE name = $1', [CURSOR, next]);
-    return { observations: ids.length, caughtUp: all, events, commit: { cursor: next, states } };
+    } else await new Batch(tx, states).flush({ name: CURSOR, next: String(next), seen: nextSeen });
+    return { observations: ids.length, caughtUp: !cut, events, commit: { cursor: nextPosition, states } };
   }).then((r) => {
     const { commit, ...out } = r as AlarmStep & { commit?: { cursor: string; states: Map<string, StateRow> } };
     if (commit) ctx.cache = commit;
@@ -378,7 +309,7 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
  * alarm (kind offline), which replaces its points' no_data alarms (inhibition: active ones clear, no new ones raise).
  * The next reading clears either. Run only when the evaluator is caught up. Returns the events written.
  */
-export async function noDataTick(db: SqlDriver, nowMs: number, ctx: AlarmContext): Promise<number> {
+export async function noDataTick(db: SqlDriver, nowMs: number, ctx: AlarmContext, opts: { wait?: boolean } = {}): Promise<number> {
   const reg = ctx.registry();
   type W = { rule: Extract<CompiledRule, { kind: 'no_data' }>; pointId: number; tags: Tags };
   const work: W[] = [];
@@ -400,7 +331,8 @@ export async function noDataTick(db: SqlDriver, nowMs: number, ctx: AlarmContext
   for (const p of reg.pointById.values()) pointsOf.set(p.device.id, (pointsOf.get(p.device.id) ?? 0) + 1);
   return db.transaction(async (tx) => {
     // One writer at a time with alarmStep; another process holding the cursor runs the check itself.
-    if (!(await tx.query('SELECT 1 FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED', [CURSOR])).rows.length) return 0;
+    // wait (catchUp): after the step or check holding it, so the check has surely run when this returns.
+    if (!(await tx.query(`SELECT 1 FROM rollup_cursor WHERE name = $1 FOR UPDATE${opts.wait ? '' : ' SKIP LOCKED'}`, [CURSOR])).rows.length) return 0;
     const b = new Batch(tx);
     await b.loadStates(work.map((w) => [w.rule.id, w.pointId]));
     const silent = (w: W) => { const s = b.state(w.rule.id, w.pointId, nowMs); return s.lastMs !== null && nowMs - s.lastMs > w.rule.silenceMs; };

@@ -1,4 +1,5 @@
-// The alarm evaluator's loop: follows the outbox behind the OutboxHorizon (as the rollup roller does) and, whenever
+// The alarm evaluator's loop: follows the outbox (each entry as soon as it is committed; its cursor behind the
+// OutboxHorizon, as the rollup roller's) and, whenever
 // it is caught up and no_data_check_s has passed on the hub's clock, checks silent points. Woken after each ingest
 // commit (wake()); tells listeners (the SSE stream, notifications) after each commit that wrote alarm events.
 import type { Logger } from 'pino';
@@ -67,6 +68,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
   let lastCheck = -Infinity;
   let lastCommit = -Infinity; // performance.now() of the latest ingest commit in this process
   let loop: Promise<void> | undefined;
+  let woken = true, lastSafe = '', lastCaughtUp = false, horizonAt = -Infinity;
   let rulesSeen = '';
 
   async function reloadRules(): Promise<void> {
@@ -88,7 +90,18 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
           const stored = await loadStoredRules(db);
           if (stored.map((r) => `${r.id}@${r.updated_at}`).join(',') !== seen) { rules.setStored(stored); rulesSeen = stored.map((r) => `${r.id}@${r.updated_at}`).join(','); }
         }
-        const r = await alarmStep(db, await horizon.safeMax(), ctx);
+        const now0 = performance.now();
+        // Woken by a commit: its entries are taken as soon as visible, whatever the horizon; the horizon (a query of
+        // the server's activity) only moves the cursor, so it is asked at most every 200 ms while commits keep coming.
+        const reuse = woken && lastSafe !== '' && now0 - horizonAt < 200;
+        if (!reuse) horizonAt = now0;
+        const safe = reuse ? lastSafe : await horizon.safeMax();
+        // Nothing committed in this process since the last step and no move of the horizon (another process's commit):
+        // no transaction to open.
+        const idle = !woken && lastCaughtUp && safe === lastSafe;
+        woken = false;
+        const r = idle ? { caughtUp: true, events: 0, busy: false } : await alarmStep(db, safe, ctx);
+        lastSafe = safe; lastCaughtUp = r.caughtUp && !r.busy;
         caughtUp = r.caughtUp;
         if (r.events) changed();
         const now = o.clock.now();
@@ -117,22 +130,27 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
     async catchUp() {
       await ensureAlarmCursor(db);
       for (let i = 0; i < 10_000; i++) {
-        const safe = await horizon.safeMax();
+        const now0 = performance.now();
+        // Woken by a commit: its entries are taken as soon as visible, whatever the horizon; the horizon (a query of
+        // the server's activity) only moves the cursor, so it is asked at most every 200 ms while commits keep coming.
+        const reuse = woken && lastSafe !== '' && now0 - horizonAt < 200;
+        if (!reuse) horizonAt = now0;
+        const safe = reuse ? lastSafe : await horizon.safeMax();
         const r = await alarmStep(db, safe, ctx);
         if (r.events) changed();
         if (r.busy) { await new Promise((res) => setTimeout(res, 20)); continue; }
         if (r.caughtUp) {
-          const max = (await db.query<{ m: string }>('SELECT COALESCE(max(id), 0)::text AS m FROM outbox')).rows[0]!.m;
+          const max = (await db.query<{ m: string }>("SELECT COALESCE(max(id), 0)::text AS m FROM outbox WHERE topic = 'observation'")).rows[0]!.m;
           if (BigInt(safe) >= BigInt(max)) break;
           await new Promise((res) => setTimeout(res, 20));
         }
       }
-      if (await noDataTick(db, o.clock.now(), ctx)) changed();
+      if (await noDataTick(db, o.clock.now(), ctx, { wait: true })) changed();
     },
     invalidate() { rules.invalidate(); },
     reloadRules,
-    wake() { waker.wake(); },
-    committed(rows) { lastCommit = performance.now(); if (loop) remember(ctx.recent!, rows); waker.wake(); },
+    wake() { woken = true; waker.wake(); },
+    committed(rows) { lastCommit = performance.now(); if (loop) remember(ctx.recent!, rows); woken = true; waker.wake(); },
     onEvents(f) { listeners.add(f); return () => listeners.delete(f); },
     changed,
     context: () => ctx,

@@ -46,7 +46,7 @@ async function storeOps(file: string): Promise<Ops> {
   const { openStore } = await import('../hub.ts');
   const { migrate } = await import('../store/migrate.ts');
   const s = await import('./store.ts');
-  const { resolvePublish } = await import('./targets.ts');
+  const { resolvePublish, STREAM_TOPIC } = await import('./targets.ts');
   const settings = await resolvePublish(loaded.config.publish, loaded.baseDir, process.env);
   const targets = new Map(settings.targets.map((t) => [t.name, t]));
   const db = await openStore(loaded);
@@ -58,7 +58,7 @@ async function storeOps(file: string): Promise<Ops> {
   return {
     // The API's shape and rules (status.ts); this process delivers nothing, so delivered_since_start is 0.
     async status() {
-      const rows = await s.targetStatus(db, [...targets.keys()]);
+      const rows = await s.targetStatus(db, [...targets.keys()], [...targets.values()].map((t) => STREAM_TOPIC[t.stream]));
       return { driver: targets.size ? settings.driver : null, data: rows.map((r) => targetStatusOf(r, targets.get(r.target)!, 0)) };
     },
     async deadLetters(name, limit) { need(name); return (await s.deadLetters(db, name, undefined, limit)) as never; },

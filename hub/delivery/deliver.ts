@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { SqlDriver } from '../store/driver.ts';
 import type { RegistryService } from '../registry/service.ts';
 import type { HubMetrics } from '../metrics.ts';
-import type { PublisherInstance, PublishOutcome } from '../sdk/publisher.ts';
+import type { AlarmNotice, PublisherInstance, PublishOutcome } from '../sdk/publisher.ts';
 import { COLUMNS, type StoredObservationRow } from '../store/observations.ts';
 import { byIdsWhere } from '../store/time-span.ts';
 import { presentObservation } from '../api/present.ts';
@@ -12,19 +12,23 @@ import { backoffMs, type TargetSpec } from './targets.ts';
 import { markDead, markDone, markRetry, nextBatch, type BatchRow } from './store.ts';
 import type { Observation } from '../../schemas/generated/types.ts';
 import { noteOutcome, type FailureStreak } from './health.ts';
+import { loadNotifications, templateVars } from '../alarms/notify.ts';
+import type { AlarmLevel } from '../alarms/present.ts';
 
 export interface DeliverDeps {
   db: SqlDriver;
   registry: RegistryService;
   metrics: HubMetrics;
   logger: Logger;
+  /** For targets with stream: alarms: level names and colours, the hub zone (template times), the hub clock (overdue). */
+  notify?: { levels: AlarmLevel[]; zone: string; clock: { now(): number } };
 }
 
 export interface Target {
   spec: TargetSpec;
   publisher: PublisherInstance;
-  /** The next batch's observations, read while the current one is being sent. */
-  prefetch?: { id: string; observations: Promise<Observation[] | undefined> };
+  /** The next batch's contents, read while the current one is being sent. */
+  prefetch?: { id: string; observations: Promise<Contents | undefined> };
   /** Failed attempts since the last delivery that got through (health.ts); undefined while delivering fine. */
   failing?: FailureStreak;
 }
@@ -42,24 +46,38 @@ export async function loadBatch(d: DeliverDeps, b: Pick<BatchRow, 'ids' | 'lo' |
   return rows.map((r) => presentObservation(r, reg));
 }
 
+type Contents = { observations: Observation[]; alarms?: AlarmNotice[] };
+
+/** A batch's contents for its target: observations, or (stream: alarms) the alarm events as notices. */
+async function contents(d: DeliverDeps, spec: TargetSpec, b: Pick<BatchRow, 'ids' | 'lo' | 'hi'>): Promise<Contents> {
+  if (spec.stream !== 'alarms') return { observations: await loadBatch(d, b) };
+  const n = d.notify ?? { levels: [], zone: 'UTC', clock: { now: () => Date.now() } };
+  const reg = d.registry.registry;
+  const list = await loadNotifications(d.db, b.ids, { registry: reg, levels: n.levels, zone: n.zone, nowMs: n.clock.now() });
+  const tpl = spec.alarms.template;
+  return { observations: [], alarms: list.map((x) => (tpl ? { notification: x, body: tpl(templateVars(x, reg, n.levels, n.zone)) } : { notification: x })) };
+}
+
 export async function attempt(d: DeliverDeps, t: Target, b: BatchRow, onNext?: (n: Next) => void): Promise<AttemptResult> {
   const { spec } = t;
   const pre = t.prefetch?.id === b.id ? await t.prefetch.observations : undefined;
-  const observations = pre ?? await loadBatch(d, b);
+  const got = pre ?? await contents(d, spec, b);
+  const { observations, alarms } = got;
+  const size = alarms ? alarms.length : observations.length;
   // Read the next batch while this one travels (hides a store round trip per batch).
   t.prefetch = { id: '', observations: Promise.resolve(undefined) };
   const slot = t.prefetch;
   slot.observations = nextBatch(d.db, spec.name, b.id).then(async (n) => {
     if (!n) return undefined;
     slot.id = n.id;
-    return loadBatch(d, n);
+    return contents(d, spec, n);
   }).catch(() => undefined);
   let outcome: PublishOutcome;
   const started = performance.now();
-  if (!observations.length) outcome = { status: 'ok' }; // every observation of it was deleted meanwhile: nothing to send
+  if (!size) outcome = { status: 'ok' }; // every observation of it was deleted meanwhile: nothing to send
   else {
     try {
-      outcome = await t.publisher.send({ idempotencyKey: b.idempotency_key, attempt: b.attempt + 1, observations });
+      outcome = await t.publisher.send({ idempotencyKey: b.idempotency_key, attempt: b.attempt + 1, observations, ...(alarms ? { alarms } : {}) });
     } catch (e) {
       // A publisher that throws instead of classifying: treat as retryable unless it says it is permanent.
       const err = e as { retryable?: boolean; retryAfterMs?: number; message?: string };
@@ -76,7 +94,7 @@ export async function attempt(d: DeliverDeps, t: Target, b: BatchRow, onNext?: (
     const { updated, next } = await markDone(d.db, b);
     if (!updated) return 'stale';
     onNext?.(next);
-    m.publishDelivered.inc({ target: spec.name }, observations.length);
+    m.publishDelivered.inc({ target: spec.name }, size);
     return 'done';
   }
   if (dead) {

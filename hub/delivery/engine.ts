@@ -7,7 +7,7 @@ import type { RegistryService } from '../registry/service.ts';
 import type { HubMetrics } from '../metrics.ts';
 import type { PublisherContext } from '../sdk/publisher.ts';
 import { LifelineError } from '../sdk/errors.ts';
-import type { PublishSettings, TargetSpec } from './targets.ts';
+import { STREAM_TOPIC, type PublishSettings, type TargetSpec } from './targets.ts';
 import type { Target } from './deliver.ts';
 import { OutboxHorizon } from './horizon.ts';
 import { buildBatches, ensureTargets, targetStatus, setPaused, deadLetters, replayDead, pruneDone, pruneOutbox, type DeadLetterRow } from './store.ts';
@@ -16,6 +16,7 @@ import { Waker } from './wait.ts';
 import { targetStatusOf, type TargetStatus } from './status.ts';
 import { createHistoryReader } from './history.ts';
 import { targetHealth, type StoredState, type TargetHealth } from './health.ts';
+import type { AlarmLevel } from '../alarms/present.ts';
 
 export interface EngineDeps {
   db: SqlDriver;
@@ -23,6 +24,8 @@ export interface EngineDeps {
   metrics: HubMetrics;
   logger: Logger;
   clock: { now(): number };
+  /** Alarm level names and colours and the hub zone, for targets with stream: alarms. */
+  alarms?: { levels: AlarmLevel[]; zone: string };
 }
 
 export type { TargetStatus } from './status.ts';
@@ -63,7 +66,7 @@ export async function createDelivery(s: PublishSettings, d: EngineDeps): Promise
   }
   const byName = new Map(targets.map((t) => [t.spec.name, t]));
   const active = targets.filter((t) => t.spec.enabled);
-  const deps = { db: d.db, registry: d.registry, metrics: d.metrics, logger };
+  const deps = { db: d.db, registry: d.registry, metrics: d.metrics, logger, notify: { levels: d.alarms?.levels ?? [], zone: d.alarms?.zone ?? 'UTC', clock: d.clock } };
   let driver: Driver | undefined;
   const horizon = new OutboxHorizon(d.db);
   const builderWaker = new Waker();
@@ -141,7 +144,7 @@ export async function createDelivery(s: PublishSettings, d: EngineDeps): Promise
   }
 
   async function status(): Promise<TargetStatus[]> {
-    const rows = await targetStatus(d.db, [...byName.keys()]);
+    const rows = await targetStatus(d.db, [...byName.keys()], [...byName.values()].map((t) => STREAM_TOPIC[t.spec.stream]));
     const deliveredNow = async (name: string) => {
       const v = (await d.metrics.publishDelivered.get()).values.find((x) => x.labels.target === name)?.value ?? 0;
       return v - (deliveredBase.get(name) ?? 0);

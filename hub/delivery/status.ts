@@ -6,6 +6,8 @@ import type { TargetSpec } from './targets.ts';
 export interface TargetStatus {
   name: string;
   type: string;
+  /** What it carries (for alarms, the counts below are of alarm events). */
+  stream: 'observations' | 'alarms';
   state: 'running' | 'paused' | 'retrying' | 'disabled';
   /** Observations committed but not delivered yet (batched + not yet batched, before the filter). */
   backlog: number;
@@ -24,10 +26,10 @@ export interface TargetStatus {
 /** The body of `GET /v1/publish/targets`, which `lifeline publish status --json` prints too. */
 export interface PublishStatus { driver: string | null; data: TargetStatus[] }
 
-export function targetStatusOf(r: TargetStatusRow, spec: Pick<TargetSpec, 'type' | 'enabled'>, deliveredSinceStart: number): TargetStatus {
+export function targetStatusOf(r: TargetStatusRow, spec: Pick<TargetSpec, 'type' | 'enabled' | 'stream'>, deliveredSinceStart: number): TargetStatus {
   const retrying = (r.head_attempt ?? 0) > 0 && r.head_next_at_ms !== null;
   return {
-    name: r.target, type: spec.type,
+    name: r.target, type: spec.type, stream: spec.stream ?? 'observations',
     state: !spec.enabled ? 'disabled' : r.paused ? 'paused' : retrying ? 'retrying' : 'running',
     backlog: r.pending_observations + r.unbatched_observations,
     pending_batches: r.pending_batches,

@@ -2,7 +2,8 @@
 // Both drivers use these functions, so the store stays the one source of truth for what was delivered.
 import type { Queryable, SqlDriver } from '../store/driver.ts';
 import type { Registry } from '../registry/registry.ts';
-import type { TargetFilter, TargetSpec } from './targets.ts';
+import { STREAM_TOPIC, type TargetFilter, type TargetSpec } from './targets.ts';
+import { alarmFilterSql } from '../alarms/notify.ts';
 import { cleanText, sanitiseJson, truncateText } from '../sdk/text.ts';
 import { byIdsWhere, spanOf, SPAN_COLS, type SpanRow } from '../store/time-span.ts';
 
@@ -54,7 +55,7 @@ export async function buildBatches(db: SqlDriver, t: TargetSpec, reg: Registry, 
     const rows = (await tx.query<{ id: string; ids: string; n: number; age: number; at: number } & SpanRow>(
       `SELECT id::text AS id, ref_ids::text AS ids, count AS n, ${SPAN_COLS}, (extract(epoch FROM now() - created_at) * 1000)::float8 AS age,
               (extract(epoch FROM created_at) * 1000)::float8 AS at
-       FROM outbox WHERE id > $1::bigint AND id <= $2::bigint ORDER BY outbox.id LIMIT 1000`, [cur.c, safeMax])).rows;
+       FROM outbox WHERE id > $1::bigint AND id <= $2::bigint AND topic = $3 ORDER BY outbox.id LIMIT 1000`, [cur.c, safeMax, STREAM_TOPIC[t.stream]])).rows;
     if (!rows.length) {
       await tx.query('UPDATE delivery_target SET outbox_id = $2::bigint, updated_at = now() WHERE target = $1', [t.name, safeMax]);
       return { batches: 0, observations: 0, waitMs: 0, caughtUp: true };
@@ -68,11 +69,18 @@ export async function buildBatches(db: SqlDriver, t: TargetSpec, reg: Registry, 
       taken++;
     }
     const used = rows.slice(0, taken);
-    const last = used[used.length - 1]!.id;
+    // Every entry of this target's topic up to safeMax taken: the cursor goes to safeMax (past the other topic's entries too).
+    const lastEntry = used[used.length - 1]!.id;
+    const last = taken === rows.length && rows.length < 1000 ? safeMax : lastEntry;
     const span = spanOf(used);
     const params: unknown[] = [ids];
-    const w = filterSql(t.filter, reg, params);
-    if (w.length) ids = (await tx.query<{ id: string }>(`SELECT id::text AS id FROM observation WHERE ${byIdsWhere('$1', span, params)} AND ${w.join(' AND ')} ORDER BY observation.id`, params)).rows.map((r) => r.id);
+    if (t.stream === 'alarms') {
+      const w = alarmFilterSql(t.filter, t.alarms, reg, params);
+      if (w.length) ids = (await tx.query<{ id: string }>(`SELECT e.id::text AS id FROM alarm_event e JOIN alarm a ON a.id = e.alarm_id WHERE e.id = ANY($1::bigint[]) AND ${w.join(' AND ')} ORDER BY e.id`, params)).rows.map((r) => r.id);
+    } else {
+      const w = filterSql(t.filter, reg, params);
+      if (w.length) ids = (await tx.query<{ id: string }>(`SELECT id::text AS id FROM observation WHERE ${byIdsWhere('$1', span, params)} AND ${w.join(' AND ')} ORDER BY observation.id`, params)).rows.map((r) => r.id);
+    }
     const oldest = used[0]!;
     const moreAvailable = taken < rows.length || rows.length === 1000;
     if (ids.length && ids.length < t.batch.maxSize && !moreAvailable && oldest.age < t.batch.maxWaitMs) {
@@ -84,7 +92,7 @@ export async function buildBatches(db: SqlDriver, t: TargetSpec, reg: Registry, 
       chunks.push(part.join(','));
       counts.push(part.length);
       // Stable: the same outbox range always gives the same key, even if the target's batches were rebuilt.
-      keys.push(`${t.name}.${oldest.id}-${last}.${k}`);
+      keys.push(`${t.name}.${oldest.id}-${lastEntry}.${k}`);
     }
     if (chunks.length) {
       // Each chunk carries the span of the whole build: wider than its own, never narrower.
@@ -185,21 +193,22 @@ export interface TargetStatusRow {
   head_error: string | null; head_next_at_ms: number | null; now_ms: number;
 }
 
-export async function targetStatus(db: Queryable, names: string[]): Promise<TargetStatusRow[]> {
+/** `topics[i]`: the outbox topic target `names[i]` reads (default observation). */
+export async function targetStatus(db: Queryable, names: string[], topics: string[] = names.map(() => 'observation')): Promise<TargetStatusRow[]> {
   return (await db.query<TargetStatusRow>(`
     SELECT t.target, t.outbox_id::text AS outbox_id, t.paused,
       (SELECT count(*) FROM delivery_batch b WHERE b.target = t.target AND b.state = 'pending')::int AS pending_batches,
       (SELECT COALESCE(sum(count), 0) FROM delivery_batch b WHERE b.target = t.target AND b.state = 'pending')::int AS pending_observations,
-      (SELECT COALESCE(sum(count), 0) FROM outbox o WHERE o.id > t.outbox_id)::int AS unbatched_observations,
+      (SELECT COALESCE(sum(count), 0) FROM outbox o WHERE o.id > t.outbox_id AND o.topic = u.topic)::int AS unbatched_observations,
       (SELECT count(*) FROM delivery_batch b WHERE b.target = t.target AND b.state = 'dead')::int AS dead_letters,
       (extract(epoch FROM LEAST(
         (SELECT min(first_outbox_at) FROM delivery_batch b WHERE b.target = t.target AND b.state = 'pending'),
-        (SELECT min(created_at) FROM outbox o WHERE o.id > t.outbox_id))) * 1000)::float8 AS oldest_ms,
+        (SELECT min(created_at) FROM outbox o WHERE o.id > t.outbox_id AND o.topic = u.topic))) * 1000)::float8 AS oldest_ms,
       h.attempt AS head_attempt, h.last_error AS head_error, (extract(epoch FROM h.next_at) * 1000)::float8 AS head_next_at_ms,
       (extract(epoch FROM now()) * 1000)::float8 AS now_ms
-    FROM delivery_target t
+    FROM delivery_target t JOIN unnest($1::text[], $2::text[]) AS u(name, topic) ON u.name = t.target
     LEFT JOIN LATERAL (SELECT attempt, last_error, next_at FROM delivery_batch b WHERE b.target = t.target AND b.state = 'pending' ORDER BY b.id LIMIT 1) h ON true
-    WHERE t.target = ANY($1::text[]) ORDER BY t.target`, [names])).rows;
+    ORDER BY t.target`, [names, topics])).rows;
 }
 
 export async function setPaused(db: Queryable, target: string, paused: boolean): Promise<void> {

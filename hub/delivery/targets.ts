@@ -8,6 +8,7 @@ import { builtinPublishers } from '../../adapters/index.ts';
 import { createAjv, fieldErrors, schemaById, type FieldError } from '../schemas.ts';
 import { withSchemaDefaults } from '../sdk/config.ts';
 import { catalogueByCode } from '../registry/catalogue.ts';
+import { compileTemplate, type Template } from '../alarms/notify.ts';
 
 type TargetConfig = NonNullable<NonNullable<Config['publish']>['targets']>[string];
 /** A config section after ajv filled its schema's defaults (keys without a default stay optional at their use). */
@@ -17,13 +18,22 @@ const publishSchema = (schemaById('lifeline:config') as unknown as { properties:
 
 export interface TargetFilter { domains?: string[]; sites?: string[]; indicators?: string[]; kinds?: string[] }
 
+/** What a target receives: the outbox topic it reads. */
+export type TargetStream = 'observations' | 'alarms';
+export const STREAM_TOPIC: Record<TargetStream, string> = { observations: 'observation', alarms: 'alarm' };
+
+/** stream: alarms — which events, and the body template (compiled). */
+export interface AlarmTargetSpec { events?: string[]; levels?: number[]; template?: Template }
+
 /** One target with every default filled in. */
 export interface TargetSpec {
   name: string;
   type: string;
   enabled: boolean;
   start: 'earliest' | 'latest';
+  stream: TargetStream;
   filter: TargetFilter;
+  alarms: AlarmTargetSpec;
   batch: { maxSize: number; maxWaitMs: number };
   retry: { initialMs: number; maxMs: number; multiplier: number; maxAttempts: number; jitter: number };
   config: Record<string, unknown>;
@@ -79,9 +89,24 @@ export async function resolvePublish(publish: Config['publish'], baseDir: string
       if (!catalogue.has(code)) errors.push({ path: `/publish/targets/${name}/filter/indicators/${i}`, message: `"${code}" is not an indicator code (see lifeline indicators)` });
     });
     const b = t.batch as Filled<NonNullable<TargetConfig['batch']>>, r = t.retry as Filled<NonNullable<TargetConfig['retry']>>;
+    const stream = (t.stream ?? 'observations') as TargetStream;
+    const streams = def.manifest.streams ?? ['observations'];
+    if (!streams.includes(stream)) errors.push({ path: `/publish/targets/${name}/stream`, message: `publisher ${t.type} does not carry ${stream} (it carries ${streams.join(', ')})` });
+    if (stream === 'alarms' && t.filter.kinds) errors.push({ path: `/publish/targets/${name}/filter/kinds`, message: 'kinds select observations; an alarm target has none (use alarms.events or alarms.levels)' });
+    const al = (t.alarms ?? {}) as NonNullable<TargetConfig['alarms']>;
+    if (stream !== 'alarms' && Object.keys(al).length) errors.push({ path: `/publish/targets/${name}/alarms`, message: 'alarms applies to a target with stream: alarms' });
+    let template: Template | undefined;
+    if (al.template !== undefined) {
+      try { template = compileTemplate(al.template, `/publish/targets/${name}/alarms/template`); } catch (e) {
+        const err = e as LifelineError;
+        errors.push({ path: String((err.details as { path?: string } | undefined)?.path ?? `/publish/targets/${name}/alarms/template`), message: err.message.replace(/^[^:]*: /, '') });
+      }
+    }
     targets.push({
-      name, type: t.type, enabled: t.enabled, start: t.start, filter: t.filter as TargetFilter, config, def,
-      batch: { maxSize: b.max_size, maxWaitMs: b.max_wait_ms },
+      name, type: t.type, enabled: t.enabled, start: t.start, stream, filter: t.filter as TargetFilter, config, def,
+      alarms: { events: al.events, levels: al.levels, template },
+      // A templated event is one robot message: sent alone, so a retry never repeats another event.
+      batch: { maxSize: template ? 1 : b.max_size, maxWaitMs: b.max_wait_ms },
       retry: { initialMs: r.initial_ms, maxMs: r.max_ms, multiplier: r.multiplier, maxAttempts: r.max_attempts, jitter: r.jitter },
     });
   }

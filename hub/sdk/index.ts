@@ -15,4 +15,5 @@ export * from './enums.ts';
 export * from './config.ts';
 export type {
   SourceReading, Observation, ObservationKind, SourceFlag, SourceQuality, QualityFlag, Indicator, Site, Device, Point, Domain,
+  Alarm, AlarmEvent, AlarmNotification,
 } from '../../schemas/generated/types.ts';

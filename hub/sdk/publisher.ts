@@ -1,6 +1,6 @@
 // The publisher contract (push upstream). Same shape as adapters; the delivery engine that drives it
 // (outbox → batches → retries/backoff → dead-letter) is built on this in the publishing work.
-import type { Observation, ObservationKind } from '../../schemas/generated/types.ts';
+import type { AlarmNotification, Observation, ObservationKind } from '../../schemas/generated/types.ts';
 import type { AdapterLogger, AdapterMetrics, AdapterHealth, AdapterStability } from './adapter.ts';
 import type { CliCommand } from './cli.ts';
 
@@ -15,6 +15,21 @@ export interface PublisherManifest {
   configSchema: Record<string, unknown>;
   /** Commands this publisher adds to the `lifeline` CLI (see CliCommand). */
   commands?: CliCommand[];
+  /**
+   * What it can carry (a target's `stream`): observations, and alarm events when it handles `PublishBatch.alarms`.
+   * Absent: observations only (a target with stream: alarms is refused at start).
+   */
+  streams?: Array<'observations' | 'alarms'>;
+}
+
+/**
+ * One alarm event for a target with stream: alarms: the standard notification, and `body` when the target has a
+ * template (alarms.template): the JSON to send instead, as is (such a batch holds one notice).
+ * @category Publisher
+ */
+export interface AlarmNotice {
+  notification: AlarmNotification;
+  body?: unknown;
 }
 
 /** One delivery attempt's batch, in observation-time order per point. @category Publisher */
@@ -22,7 +37,10 @@ export interface PublishBatch {
   /** Stable across retries of the same batch: targets that dedupe use it as the idempotency key. */
   idempotencyKey: string;
   attempt: number;
+  /** Empty for a target with stream: alarms. */
   observations: Observation[];
+  /** Alarm events, in order (stream: alarms only). */
+  alarms?: AlarmNotice[];
 }
 
 /**

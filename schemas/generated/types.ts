@@ -94,6 +94,20 @@ export interface AlarmEvent {
 }
 
 /**
+ * One alarm event as a publish target with stream: alarms receives it (docs/alarms.md#notifications): the event and the alarm after it, as GET /v1/alarms/{id} shows the alarm. Each event is enqueued once, in the transaction that made the change.
+ */
+export interface AlarmNotification {
+  /**
+   * The change: raised, escalated, de_escalated, cleared or a handling step.
+   */
+  event: AlarmEvent;
+  /**
+   * The alarm when the notification was built (its current level, state and counts).
+   */
+  alarm: Alarm;
+}
+
+/**
  * An alarm rule as data: the defaults of an indicator (schemas/indicators/*.yaml, `alarm_rules`) or an override in the hub config (`alarms.overrides`). docs/alarms.md is the reference.
  */
 export interface AlarmRule {
@@ -414,6 +428,14 @@ export interface Alarm {
    * Every change, in order (GET /v1/alarms/{id} only).
    */
   events?: AlarmEvent[];
+  /**
+   * The readings that raised it (GET /v1/alarms/{id} only): its point's real-time observations from what the rule looked at before the raise (its window, duration or run) to the clear (or the latest reading while active), at most ?readings. Empty for a device alarm.
+   */
+  observations?: Observation[];
+  /**
+   * true when the window holds more readings than were included (GET /v1/alarms/{id} only).
+   */
+  observations_truncated?: boolean;
 }
 
 /**
@@ -584,7 +606,7 @@ export interface Config {
    */
   plugins?: string[];
   /**
-   * Push stored observations to upstream platforms (docs/publishing.md). Each target gets its own ordered stream of batches with retries, backoff and a dead-letter list.
+   * Push stored observations (or alarm events: stream: alarms) to upstream platforms (docs/publishing.md). Each target gets its own ordered stream of batches with retries, backoff and a dead-letter list.
    */
   publish?: {
     /**
@@ -629,7 +651,57 @@ export interface Config {
          */
         start?: "earliest" | "latest";
         /**
-         * Which observations this target receives; absent lists mean all. Lists combine with AND.
+         * What this target receives: observations, or alarm events (raised, escalated, de_escalated, cleared and each handling step; docs/alarms.md#notifications). A target carries one stream; configure two targets for both. The publisher must support it (http_push and mqtt_publish do).
+         */
+        stream?: "observations" | "alarms";
+        /**
+         * For stream: alarms. Which alarm events go out (with filter.sites, domains and indicators, which apply to the alarm's site and indicator) and, optionally, the body each is sent as (a group-chat robot's JSON, without code).
+         */
+        alarms?: {
+          /**
+           * Only these event types (default: all).
+           *
+           * @minItems 1
+           */
+          events?: [
+            (
+              | "raised"
+              | "escalated"
+              | "de_escalated"
+              | "cleared"
+              | "acknowledged"
+              | "assessed"
+              | "dispatched"
+              | "resolved"
+              | "archived"
+            ),
+            ...(
+              | "raised"
+              | "escalated"
+              | "de_escalated"
+              | "cleared"
+              | "acknowledged"
+              | "assessed"
+              | "dispatched"
+              | "resolved"
+              | "archived"
+            )[]
+          ];
+          /**
+           * Only events of alarms at these levels (the alarm's level after the event; 1 most severe). Default: all levels.
+           *
+           * @minItems 1
+           */
+          levels?: [number, ...number[]];
+          /**
+           * The body of each event instead of the standard one: any JSON value (object, array, string) whose strings may hold {{placeholders}} such as {{alarm.site_name}} or {{event.type_name}} (the list is in docs/alarms.md). A string that is one placeholder alone takes the value's own type (a number stays a number). With a template each event is sent alone: one HTTP request or MQTT message per event.
+           */
+          template?: {
+            [k: string]: unknown;
+          };
+        };
+        /**
+         * Which observations (or, with stream: alarms, which alarms: by their site and indicator) this target receives; absent lists mean all. Lists combine with AND.
          */
         filter?: {
           /**
@@ -645,7 +717,7 @@ export interface Config {
            */
           indicators?: string[];
           /**
-           * Only these kinds (rtd, min, hour, day).
+           * Only these kinds (rtd, min, hour, day); not with stream: alarms.
            */
           kinds?: ObservationKind[];
         };

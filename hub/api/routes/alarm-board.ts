@@ -6,14 +6,10 @@ import { LifelineError } from '../../sdk/errors.ts';
 import { isStoreId } from '../guard.ts';
 import { toFilter } from '../query.ts';
 import { filterProps } from './observation-filters.ts';
-import { getAlarm, type AlarmRow } from '../../alarms/handling.ts';
+import { JOINED_ALARM_COLS, joinedAlarm, type AlarmRow, type JoinedAlarm } from '../../alarms/handling.ts';
 import { Waker } from '../../delivery/wait.ts';
+import { TYPE_NAMES } from '../../alarms/type-names.ts';
 
-/** 报警类型 as the seed's table shows it. */
-export const TYPE_NAMES: Record<string, string> = {
-  over_upper_limit: '超上限', under_lower_limit: '超下限', rising_fast: '上升过快', falling_fast: '下降过快',
-  stuck_value: '数据不变', bad_quality: '数据异常', no_data: '数据中断', device_offline: '设备离线',
-};
 
 interface BoardRow { site_id: number; device_id: number; type: string; first_time: Date; latest_time: Date; count: number; alarms: number; level: number; active: boolean }
 
@@ -138,17 +134,17 @@ export function stream(app: FastifyInstance, deps: ApiDeps, present: (r: AlarmRo
         const params: unknown[] = [last];
         let where = 'e.id > $1::bigint';
         if (f.siteIds) { params.push(f.siteIds); where += ` AND a.site_id = ANY($2::int[])`; }
-        const rows = (await deps.db.query<StreamEvent & { row: AlarmRow }>(`SELECT e.id::text AS id, e.alarm_id::text AS alarm, e.type, e.at, e.level, e.value, e.by_name AS by, e.note, e.assignee
+        // The alarm comes in the same query (one round trip per wake, however many events).
+        const rows = (await deps.db.query<StreamEvent & JoinedAlarm>(`SELECT e.id::text AS id, e.alarm_id::text AS alarm, e.type, e.at, e.level, e.value, e.by_name AS by, e.note, e.assignee,
+            ${JOINED_ALARM_COLS}
           FROM alarm_event e JOIN alarm a ON a.id = e.alarm_id WHERE ${where} ORDER BY e.id LIMIT 500`, params)).rows;
         if (f.siteIds && !rows.length) {
           // Events of other sites move the position too, so a resume does not scan them again.
           const m = (await deps.db.query<{ m: string | null }>('SELECT max(id)::text AS m FROM alarm_event WHERE id > $1::bigint', [last])).rows[0]!.m;
           if (m) last = m;
         }
-        const cache = new Map<string, unknown>();
         for (const e of rows) {
-          let alarm = cache.get(e.alarm);
-          if (alarm === undefined) { const r = await getAlarm(deps.db, e.alarm); alarm = r ? present(r) : null; cache.set(e.alarm, alarm); }
+          const alarm = present(joinedAlarm(e));
           const data = { id: e.id, type: e.type, at: e.at.toISOString(), level: e.level, value: e.value, by: e.by, note: e.note, assignee: e.assignee, alarm };
           res.write(`id: ${e.id}\nevent: alarm\ndata: ${JSON.stringify(data)}\n\n`);
           last = e.id;

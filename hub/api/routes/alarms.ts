@@ -6,34 +6,23 @@ import { siteVisible, toFilter } from '../query.ts';
 import { filterProps } from './observation-filters.ts';
 import { board, stream } from './alarm-board.ts';
 import { ACTIONS, alarmEvents, getAlarm, queryAlarms, transition, type AlarmAction, type AlarmRow } from '../../alarms/handling.ts';
+import { presentAlarm, presentEvent } from '../../alarms/present.ts';
+import { alarmReadings } from '../../alarms/readings.ts';
+import { presentObservation } from '../present.ts';
+import type { Alarm } from '../../../schemas/generated/types.ts';
 
-export type Presented = Record<string, unknown> & { id: string; site: string };
+export type Presented = Alarm;
 
 const STATES = ['open', 'acknowledged', 'assessed', 'dispatched', 'resolved', 'archived'];
+/** Readings shown with one alarm at most (GET /v1/alarms/{id}). */
+const MAX_READINGS = 500;
 
 const alarms: RouteModule = (app, deps) => {
   const a = deps.alarms;
   if (!a) return;
-  const present = (r: AlarmRow): Presented => {
-    const reg = deps.registry.registry;
-    const p = r.point_id === null ? undefined : reg.pointById.get(r.point_id), d = reg.deviceById.get(r.device_id), s = reg.siteById.get(r.site_id);
-    const lv = a.levels.find((l) => l.level === r.level);
-    const peak = a.levels.find((l) => l.level === r.peak_level);
-    const first = r.first_time.getTime(), now = a.clock.now();
-    const ackDue = peak?.ack_within_s ? first + peak.ack_within_s * 1000 : null;
-    const resolveDue = peak?.resolve_within_s ? first + peak.resolve_within_s * 1000 : null;
-    const unresolved = ['open', 'acknowledged', 'assessed', 'dispatched'].includes(r.state);
-    const overdue = (ackDue !== null && r.state === 'open' && now > ackDue) || (resolveDue !== null && unresolved && now > resolveDue);
-    return {
-      id: r.id, rule: r.rule, site: s?.code ?? String(r.site_id), device: d?.code ?? String(r.device_id), point: r.point_id === null ? null : p?.code ?? String(r.point_id),
-      indicator: r.indicator, domain: reg.catalogue.get(r.indicator)?.domain ?? (s?.doc as { domain?: string } | undefined)?.domain ?? '', level: r.level, level_name: lv?.name ?? String(r.level), level_colour: lv?.colour ?? '',
-      peak_level: r.peak_level, type: r.type, first_time: r.first_time.toISOString(), latest_time: r.latest_time.toISOString(), count: r.count,
-      peak_value: r.peak_value, latest_value: r.latest_value, active: r.active, cleared_time: r.cleared_time?.toISOString() ?? null, state: r.state, assignee: r.assignee,
-      ack_due: ackDue === null ? null : new Date(ackDue).toISOString(), resolve_due: resolveDue === null ? null : new Date(resolveDue).toISOString(), overdue,
-    };
-  };
+  const present = (r: AlarmRow): Presented => presentAlarm(r, deps.registry.registry, a.levels, a.clock.now());
 
-  app.get<{ Querystring: { state?: string; level?: string; active?: boolean; site?: string; device?: string; point?: string; indicator?: string; domain?: string; from?: string; to?: string; cursor?: string; limit?: number } }>('/v1/alarms', {
+  app.get<{ Querystring: { state?: string; level?: string; active?: boolean; site?: string; enterprise?: string; device?: string; point?: string; indicator?: string; domain?: string; from?: string; to?: string; cursor?: string; limit?: number } }>('/v1/alarms', {
     config: { scope: 'read', dataScope: 'site' },
     schema: {
       tags: ['alarms'], summary: 'Alarms, newest first, with filters; from/to select the first (raise) time.',
@@ -44,6 +33,7 @@ const alarms: RouteModule = (app, deps) => {
           level: { type: 'string', description: 'Level(s), comma-separated (1 most severe).' },
           active: { type: 'boolean', description: 'true: condition still holds; false: cleared.' },
           site: filterProps.site, device: filterProps.device, point: filterProps.point, indicator: filterProps.indicator, domain: filterProps.domain,
+          enterprise: { type: 'string', description: 'Site enterprise(s) (所属企业), exactly as registered; comma-separated.' },
           from: filterProps.from, to: filterProps.to,
           cursor: { type: 'string', pattern: '^[0-9]+$', description: 'next_cursor of the previous page.' },
           limit: { type: 'integer', minimum: 1, maximum: 10000, default: 100 },
@@ -58,10 +48,19 @@ const alarms: RouteModule = (app, deps) => {
     for (const s of states ?? []) if (!STATES.includes(s)) throw new LifelineError('QUERY_INVALID', `state: "${s}" is not one of ${STATES.join(', ')}`, { details: { path: '/state' } });
     const levels = q.level?.split(',').map((s) => Number(s.trim()));
     for (const l of levels ?? []) if (!Number.isInteger(l) || l < 1 || l > 4) throw new LifelineError('QUERY_INVALID', 'level: levels are 1 to 4', { details: { path: '/level' } });
+    let siteIds = f.siteIds;
+    if (q.enterprise !== undefined) {
+      // Sites of those enterprises, within what the site filter and the key's scope allow (an unknown name: no rows).
+      const names = new Set(q.enterprise.split(',').map((s) => s.trim()));
+      const of = [...deps.registry.registry.siteById.values()].filter((s) => names.has((s.doc as { enterprise?: string }).enterprise ?? '')).map((s) => s.id);
+      siteIds = siteIds ? of.filter((id) => siteIds!.includes(id)) : of;
+    }
     const limit = q.limit ?? 100;
     const rows = await queryAlarms(deps.db, {
       // pointIds only for an explicit point: toFilter narrows site/device to their points, which would drop device alarms.
-      states, levels, siteIds: f.siteIds, deviceIds: f.deviceIds, pointIds: q.point === undefined ? undefined : f.pointIds, indicators: f.indicators, active: q.active,
+      states, levels, siteIds, deviceIds: f.deviceIds, pointIds: q.point === undefined ? undefined : f.pointIds, indicators: f.indicators, active: q.active,
+      // domain: a device alarm (device_offline, no indicator) by its site's domain.
+      deviceAlarmSiteIds: q.domain && !q.indicator && !q.point ? [...deps.registry.registry.siteById.values()].filter((s) => (s.doc as { domain?: string }).domain === q.domain).map((s) => s.id) : undefined,
       fromMs: f.fromMs, toMs: f.toMs, beforeId: q.cursor === undefined ? undefined : storeId(q.cursor, '/cursor'), limit: limit + 1,
     });
     const page = rows.slice(0, limit);
@@ -72,11 +71,13 @@ const alarms: RouteModule = (app, deps) => {
   board(app, deps, present);
   stream(app, deps, present);
 
-  app.get<{ Params: { id: string } }>('/v1/alarms/:id', {
+  app.get<{ Params: { id: string }; Querystring: { readings?: number } }>('/v1/alarms/:id', {
     config: { scope: 'read', dataScope: 'site' },
     schema: {
-      tags: ['alarms'], summary: 'One alarm with every event (raised, escalated, de_escalated, cleared, handling steps).',
+      tags: ['alarms'],
+      summary: 'One alarm with every event (raised, escalated, de_escalated, cleared, handling steps) and the readings that raised it: its point\'s real-time observations over the alarm\'s window (docs/alarms.md).',
       params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]+$' } } },
+      querystring: { type: 'object', additionalProperties: false, properties: { readings: { type: 'integer', minimum: 0, maximum: MAX_READINGS, default: 100, description: `Most observations to include (0: none; at most ${MAX_READINGS}).` } } },
       response: { 200: { $ref: 'lifeline:alarm#' } },
     },
   }, async (req) => {
@@ -85,9 +86,10 @@ const alarms: RouteModule = (app, deps) => {
     // An alarm of a site outside the key's scope is answered as one that does not exist.
     const reg = deps.registry.registry;
     if (!r || !siteVisible(reg, req.principal?.data, reg.siteById.get(r.site_id))) throw new LifelineError('ALARM_NOT_FOUND', `no alarm ${id}`);
-    const events = (await alarmEvents(deps.db, id)).map((e) => ({ ...e, at: e.at.toISOString() }));
-    req.pulled = { rows: 1 };
-    return { ...present(r), events };
+    const events = (await alarmEvents(deps.db, id)).map(presentEvent);
+    const readings = await alarmReadings(deps.db, r, a.evaluator.context(), req.query.readings ?? 100);
+    req.pulled = { rows: 1 + readings.rows.length };
+    return { ...present(r), events, observations: readings.rows.map((o) => presentObservation(o, reg)), observations_truncated: readings.truncated };
   });
 
   for (const action of Object.keys(ACTIONS) as AlarmAction[]) {

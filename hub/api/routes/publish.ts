@@ -9,6 +9,7 @@ const targetStatus = {
   type: 'object',
   properties: {
     name: { type: 'string' }, type: { type: 'string' },
+    stream: { type: 'string', enum: ['observations', 'alarms'], description: 'What the target carries; for alarms, backlog and lag count alarm events.' },
     state: { type: 'string', enum: ['running', 'paused', 'retrying', 'disabled'] },
     backlog: { type: 'integer', description: 'Observations committed but not yet delivered.' },
     pending_batches: { type: 'integer' },

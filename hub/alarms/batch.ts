@@ -1,0 +1,196 @@
+// What one evaluator step (or no_data check, or backtest) changes, kept in memory and written at the end of its
+// transaction in a few statements (evaluate.ts): rule states (written only when their stored form changes), alarms,
+// events with their notifications' outbox entry, and the cursor.
+import type { Queryable } from '../store/driver.ts';
+import { alarmType, type CompiledRule } from './rules.ts';
+import type { RuleState } from './threshold.ts';
+import { ALARM_TOPIC } from './enqueue.ts';
+
+export type Memo = null | Array<[number, number]> | { v: number; n: number } | { n: number };
+/** A state's stored form when last written or loaded (compared field by field: no string per reading). */
+interface Saved { level: number; candidate: number; count: number; since: number | null; alarm: string | null; extra: string }
+export interface StateRow extends RuleState { rule: string; pointId: number; lastMs: number | null; alarmId: string | null; memo: Memo; dirty: boolean; kind?: CompiledRule['kind']; quietBelow?: number; m?: number; saved?: Saved }
+
+/**
+ * What of a state is worth a write beyond its level machine (level, candidate and its count and start, the alarm).
+ * no_data: everything (its latest time is what the clock check reads). The others leave out what a restart can do
+ * without: the latest time (late-data check only), a stuck or quality run of one or none (restarts at zero: at most
+ * one reading fewer), and a rate_of_change window while its change is under half the mildest clear value (a restart
+ * keeps the last window written: older readings, all real, that age out).
+ */
+function extra(s: StateRow): string {
+  switch (s.kind) {
+    case 'no_data': case undefined: return `${s.lastMs},${s.memo === null ? '' : JSON.stringify(s.memo)}`;
+    case 'threshold': return '';
+    case 'stuck': case 'quality': return s.memo && !Array.isArray(s.memo) && s.memo.n >= (s.kind === 'stuck' ? 2 : 1) ? JSON.stringify(s.memo) : '';
+    case 'rate_of_change': return s.level !== 0 || s.candidateCount > 0 || Math.abs(s.m ?? 0) >= (s.quietBelow ?? 0) ? JSON.stringify(s.memo) : 'quiet';
+  }
+}
+
+const snapshot = (s: StateRow): Saved => ({ level: s.level, candidate: s.candidate, count: s.candidateCount, since: s.candidateSinceMs, alarm: s.alarmId, extra: extra(s) });
+
+/** Whether the stored form changed since it was saved (cheap fields first). */
+function changed(s: StateRow): boolean {
+  const v = s.saved;
+  return !v || v.level !== s.level || v.candidate !== s.candidate || v.count !== s.candidateCount || v.since !== s.candidateSinceMs || v.alarm !== s.alarmId || v.extra !== extra(s);
+}
+
+interface AlarmMem { id: string; level: number; peakLevel: number; peak: number | null; latest: number | null; latestMs: number; count: number; active: boolean; clearedMs: number | null; dirty: boolean }
+export interface Tags { device: number; site: number; indicator: string }
+
+export const key = (rule: string, pointId: number) => `${rule}\u0000${pointId}`;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Everything a step or tick changes, written at the end of its transaction. */
+export class Batch {
+  alarms = new Map<string, AlarmMem>();
+  /** alarm_event rows written (the SSE stream and notifications follow them). */
+  events = 0;
+  private fresh: Array<{ id: string; rule: string; kind: string; type: string; pointId: number | null; tags: Tags; firstMs: number }> = [];
+  private pending: Array<{ alarmId: string; type: string; at: string; level: number | null; value: number | null; note: string | null }> = [];
+  constructor(readonly tx: Queryable, readonly states = new Map<string, StateRow>()) {}
+
+  async loadStates(all: Array<[string, number]>): Promise<void> {
+    const pairs = all.filter((p) => !this.states.has(key(p[0], p[1])));
+    if (!pairs.length) return;
+    const rows = (await this.tx.query<{ rule: string; point_id: number; level: number; candidate: number; candidate_count: number; since: number | null; last: number | null; alarm_id: string | null; memo: Memo }>(
+      `SELECT s.rule, s.point_id, s.level, s.candidate, s.candidate_count, (extract(epoch FROM s.candidate_since) * 1000)::float8 AS since,
+              (extract(epoch FROM s.last_time) * 1000)::float8 AS last, s.alarm_id::text AS alarm_id, s.memo
+       FROM alarm_rule_state s JOIN unnest($1::text[], $2::int[]) AS u(rule, point_id) ON u.rule = s.rule AND u.point_id = s.point_id
+       ORDER BY s.rule, s.point_id FOR UPDATE OF s`, [pairs.map((p) => p[0]), pairs.map((p) => p[1])])).rows;
+    for (const r of rows) {
+      const s: StateRow = { rule: r.rule, pointId: r.point_id, level: r.level, candidate: r.candidate, candidateCount: r.candidate_count, candidateSinceMs: r.since, lastMs: r.last, alarmId: r.alarm_id, memo: r.memo, dirty: false };
+      this.states.set(key(r.rule, r.point_id), s);
+    }
+  }
+
+  state(rule: string, pointId: number, initialLastMs: number | null, kind?: CompiledRule): StateRow {
+    return this.stateKeyed(key(rule, pointId), rule, pointId, initialLastMs, kind);
+  }
+
+  stateKeyed(k: string, rule: string, pointId: number, initialLastMs: number | null, kind?: CompiledRule): StateRow {
+    let s = this.states.get(k);
+    if (!s) { s = { rule, pointId, level: 0, candidate: 0, candidateCount: 0, candidateSinceMs: null, lastMs: initialLastMs, alarmId: null, memo: null, dirty: true }; this.states.set(k, s); }
+    if (kind && s.kind !== kind.kind) {
+      s.kind = kind.kind;
+      if (kind.kind === 'rate_of_change') s.quietBelow = Math.abs(kind.levels[kind.levels.length - 1]!.clear) / 2;
+      if (s.saved === undefined && !s.dirty) s.saved = snapshot(s); // as loaded
+    }
+    return s;
+  }
+
+  /** Loads the alarms of these ids not loaded yet, in one query. */
+  async preload(ids: Array<string | null>): Promise<void> {
+    const want = [...new Set(ids.filter((id): id is string => id !== null && !id.startsWith('n') && !this.alarms.has(id)))];
+    if (!want.length) return;
+    const rows = (await this.tx.query<{ id: string; level: number; peak_level: number; peak_value: number | null; latest_value: number | null; latest: number; count: number; active: boolean; rule: string; point_id: number | null }>(
+      `SELECT id::text AS id, level, peak_level, peak_value, latest_value, (extract(epoch FROM latest_time) * 1000)::float8 AS latest, count, active, rule, point_id
+       FROM alarm WHERE id = ANY($1::bigint[]) ORDER BY alarm.id FOR UPDATE`, [want])).rows;
+    for (const r of rows) this.alarms.set(r.id, { id: r.id, level: r.level, peakLevel: r.peak_level, peak: r.peak_value, latest: r.latest_value, latestMs: r.latest, count: r.count, active: r.active, clearedMs: null, dirty: false });
+  }
+
+  async alarm(id: string): Promise<AlarmMem> {
+    if (!this.alarms.has(id)) await this.preload([id]);
+    return this.alarms.get(id)!;
+  }
+
+  /** A new alarm, written at flush; until then its id is a placeholder (`n1`, `n2` …). */
+  async insertAlarm(rule: string, kind: string, type: string, pointId: number | null, p: Tags, level: number, value: number | null, timeMs: number): Promise<string> {
+    const id = `n${this.fresh.length + 1}`;
+    this.fresh.push({ id, rule, kind, type, pointId, tags: p, firstMs: timeMs });
+    this.alarms.set(id, { id, level, peakLevel: level, peak: value, latest: value, latestMs: timeMs, count: 1, active: true, clearedMs: null, dirty: true });
+    await this.event(id, 'raised', timeMs, level, value);
+    return id;
+  }
+
+  async raise(s: StateRow, rule: CompiledRule, p: Tags, level: number, value: number | null, timeMs: number): Promise<void> {
+    s.alarmId = await this.insertAlarm(rule.id, rule.kind, alarmType(rule), s.pointId, p, level, value, timeMs);
+    s.dirty = true;
+  }
+
+  async event(alarmId: string, type: string, timeMs: number, level: number | null, value: number | null, note: string | null = null): Promise<void> {
+    this.pending.push({ alarmId, type, at: iso(timeMs), level, value, note });
+    this.events++;
+  }
+
+  /** Clears an alarm once: its `cleared` event and active = false. */
+  async clearAlarm(id: string, timeMs: number, value: number | null, note: string | null = null): Promise<void> {
+    const a = await this.alarm(id);
+    if (!a.active) return;
+    a.active = false; a.clearedMs = timeMs; a.dirty = true;
+    await this.event(a.id, 'cleared', timeMs, null, value, note);
+  }
+
+  async clear(s: StateRow, timeMs: number, value: number | null, note: string | null = null): Promise<void> {
+    await this.clearAlarm(s.alarmId!, timeMs, value, note);
+    s.alarmId = null; s.dirty = true;
+  }
+
+  /**
+   * Writes everything in a few statements: existing alarms updated (clears first, so a new episode of the same
+   * rule and point may be active), new alarms inserted with ids taken from the sequence, their events, the states.
+   */
+  /** `cursor`: moved in the same statement as the states (one round trip less per step). */
+  async flush(cursor?: { name: string; next: string; seen: string[] }): Promise<void> {
+    const old = [...this.alarms.values()].filter((a) => a.dirty && !a.id.startsWith('n'));
+    if (old.length) {
+      await this.tx.query(`UPDATE alarm SET level = u.level, peak_level = u.peak_level, peak_value = u.peak, latest_value = u.latest, latest_time = to_timestamp(u.latest_ms / 1000.0),
+          count = u.count, active = u.active, cleared_time = to_timestamp(u.cleared_ms / 1000.0), updated_at = now()
+        FROM unnest($1::bigint[], $2::smallint[], $3::smallint[], $4::float8[], $5::float8[], $6::float8[], $7::int[], $8::boolean[], $9::float8[])
+          AS u(id, level, peak_level, peak, latest, latest_ms, count, active, cleared_ms) WHERE alarm.id = u.id`,
+      [old.map((a) => a.id), old.map((a) => a.level), old.map((a) => a.peakLevel), old.map((a) => a.peak), old.map((a) => a.latest), old.map((a) => a.latestMs),
+        old.map((a) => a.count), old.map((a) => a.active), old.map((a) => a.clearedMs)]);
+    }
+    const real = new Map<string, string>();
+    if (this.fresh.length) {
+      const ids = (await this.tx.query<{ id: string }>(`SELECT nextval('alarm_id_seq')::text AS id FROM generate_series(1, $1::int)`, [this.fresh.length])).rows.map((r) => r.id);
+      this.fresh.forEach((f, i) => real.set(f.id, ids[i]!));
+      const rows = this.fresh.map((f) => ({ f, a: this.alarms.get(f.id)! }));
+      await this.tx.query(`INSERT INTO alarm (id, rule, kind, type, point_id, device_id, site_id, indicator, level, peak_level, peak_value, latest_value, first_time, latest_time, count, active, cleared_time)
+        SELECT u.id, u.rule, u.kind, u.type, u.point, u.device, u.site, u.indicator, u.level, u.peak_level, u.peak, u.latest, to_timestamp(u.first_ms / 1000.0),
+               to_timestamp(u.latest_ms / 1000.0), u.count, u.active, to_timestamp(u.cleared_ms / 1000.0)
+        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::int[], $8::text[], $9::smallint[], $10::smallint[], $11::float8[], $12::float8[],
+                    $13::float8[], $14::float8[], $15::int[], $16::boolean[], $17::float8[])
+          AS u(id, rule, kind, type, point, device, site, indicator, level, peak_level, peak, latest, first_ms, latest_ms, count, active, cleared_ms)`,
+      [rows.map((r) => real.get(r.f.id)), rows.map((r) => r.f.rule), rows.map((r) => r.f.kind), rows.map((r) => r.f.type), rows.map((r) => r.f.pointId), rows.map((r) => r.f.tags.device),
+        rows.map((r) => r.f.tags.site), rows.map((r) => r.f.tags.indicator), rows.map((r) => r.a.level), rows.map((r) => r.a.peakLevel), rows.map((r) => r.a.peak), rows.map((r) => r.a.latest),
+        rows.map((r) => r.f.firstMs), rows.map((r) => r.a.latestMs), rows.map((r) => r.a.count), rows.map((r) => r.a.active), rows.map((r) => r.a.clearedMs)]);
+    }
+    const idOf = (id: string) => real.get(id) ?? id;
+    if (this.pending.length) {
+      const e = this.pending;
+      // With their notifications' outbox entry (topic alarm, hub/alarms/notify.ts), in the same statement.
+      await this.tx.query(`WITH ev AS (INSERT INTO alarm_event (alarm_id, type, at, level, value, note)
+        SELECT u.alarm, u.type, u.at, u.level, u.value, u.note FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::smallint[], $5::float8[], $6::text[])
+          WITH ORDINALITY AS u(alarm, type, at, level, value, note, o) ORDER BY u.o RETURNING id)
+        INSERT INTO outbox (topic, ref_ids, count) SELECT '${ALARM_TOPIC}', array_agg(id ORDER BY id), count(*) FROM ev HAVING count(*) > 0`,
+      [e.map((x) => idOf(x.alarmId)), e.map((x) => x.type), e.map((x) => x.at), e.map((x) => x.level), e.map((x) => x.value), e.map((x) => x.note)]);
+    }
+    for (const [tmp, id] of real) {
+      const a = this.alarms.get(tmp)!;
+      this.alarms.delete(tmp); a.id = id; a.dirty = false; this.alarms.set(id, a);
+    }
+    this.fresh = []; this.pending = [];
+    const st: StateRow[] = [];
+    for (const s of this.states.values()) {
+      if (!s.dirty) continue;
+      s.dirty = false;
+      if (s.alarmId !== null) s.alarmId = idOf(s.alarmId);
+      if (!changed(s)) continue;
+      s.saved = snapshot(s);
+      st.push(s);
+    }
+    const moveCursor = `UPDATE rollup_cursor SET outbox_id = $2::bigint, seen = $3::bigint[], updated_at = now() WHERE name = $1`;
+    if (st.length) {
+      const upsert = `INSERT INTO alarm_rule_state (rule, point_id, level, candidate, candidate_count, candidate_since, last_time, alarm_id, memo)
+        SELECT u.rule, u.p, u.level, u.cand, u.n, to_timestamp(u.since / 1000.0), to_timestamp(u.last / 1000.0), u.alarm, u.memo::jsonb
+        FROM unnest($4::text[], $5::int[], $6::smallint[], $7::smallint[], $8::int[], $9::float8[], $10::float8[], $11::bigint[], $12::text[]) AS u(rule, p, level, cand, n, since, last, alarm, memo)
+        ON CONFLICT (rule, point_id) DO UPDATE SET level = excluded.level, candidate = excluded.candidate, candidate_count = excluded.candidate_count,
+          candidate_since = excluded.candidate_since, last_time = excluded.last_time, alarm_id = excluded.alarm_id, memo = excluded.memo`;
+      const params = [st.map((s) => s.rule), st.map((s) => s.pointId), st.map((s) => s.level), st.map((s) => s.candidate), st.map((s) => s.candidateCount),
+        st.map((s) => s.candidateSinceMs), st.map((s) => s.lastMs), st.map((s) => s.alarmId), st.map((s) => (s.memo === null ? null : JSON.stringify(s.memo)))];
+      if (cursor) await this.tx.query(`WITH s AS (${upsert}) ${moveCursor}`, [cursor.name, cursor.next, cursor.seen, ...params]);
+      else await this.tx.query(upsert.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) - 3}`), params);
+    } else if (cursor) await this.tx.query(moveCursor, [cursor.name, cursor.next, cursor.seen]);
+  }
+}
