@@ -5,34 +5,21 @@
 // unknown points and devices are registered from Quarantine and replayed; a read-only key sees no write controls.
 // One hub, one browser for the whole file. Screenshots: test-artifacts/console/ (docs/console/*.png are copies).
 import t from 'tap';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startHub } from '../hub/hub.ts';
 import { testConfig, KEYS, auth } from './helpers/hub.ts';
 import { freshDatabase, needService, postgresUp } from './helpers/services.ts';
-// @ts-expect-error plain JavaScript without declarations (it runs at install, before anything is compiled)
-import { build } from '../scripts/build.js';
-// @ts-expect-error plain JavaScript without declarations
-import { buildState } from '../bin/build-state.js';
+import { pagePrerequisites, root, artifacts, CHROMIUM } from './helpers/console-page.ts';
 
 // Callbacks of evaluate() run in the page (this file is type-checked without the DOM library).
 declare const getComputedStyle: (el: unknown) => { color: string };
 declare const document: { querySelector(s: string): { textContent: string | null; getAttribute(a: string): string | null } | null };
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const artifacts = join(root, 'test-artifacts/console');
-mkdirSync(artifacts, { recursive: true });
-const CHROMIUM = '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  if (process.env.CI) t.fail(`${CHROMIUM} is missing (apt-get install chromium fonts-noto-cjk)`);
-  else t.plan(0, `${CHROMIUM} is missing`);
-  process.exit();
-}
-if (!buildState({ root }).fresh || !existsSync(join(root, 'dist/console/app.js'))) await build({ root });
+if (!(await pagePrerequisites(t))) process.exit();
 if (!needService(t, 'PostgreSQL', await postgresUp())) process.exit();
 
 // 10,000 devices on 100 sites, one pressure point each. By index: …0 last heard 3 h ago (offline), …1 never, …2 a

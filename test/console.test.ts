@@ -3,36 +3,21 @@
 // message), see the Overview's numbers change live, switch to English; no request leaves the hub; the initial load
 // stays under 300 KB of JS+CSS gzipped; the built files name no external URL. Screenshots: test-artifacts/console/.
 import t from 'tap';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startHub } from '../hub/hub.ts';
 import { testConfig, KEYS } from './helpers/hub.ts';
 import { freshDatabase, needService, postgresUp } from './helpers/services.ts';
-// @ts-expect-error plain JavaScript without declarations (it runs at install, before anything is compiled)
-import { build } from '../scripts/build.js';
-// @ts-expect-error plain JavaScript without declarations
-import { buildState } from '../bin/build-state.js';
+import { pagePrerequisites, root, artifacts, CHROMIUM } from './helpers/console-page.ts';
 
 // The callbacks of waitForFunction run in the page (this file is type-checked without the DOM library).
 declare const document: { querySelector(s: string): { textContent: string | null } | null };
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const artifacts = join(root, 'test-artifacts/console');
-mkdirSync(artifacts, { recursive: true });
-const CHROMIUM = '/usr/bin/chromium';
-if (!existsSync(CHROMIUM)) {
-  // .ci/run installs it; CI=true makes a missing browser a failure rather than a skip.
-  if (process.env.CI) t.fail(`${CHROMIUM} is missing (apt-get install chromium fonts-noto-cjk)`);
-  else t.plan(0, `${CHROMIUM} is missing`);
-  process.exit();
-}
-// The console is served from dist/console/: build it when the checkout's build is missing or stale.
-if (!buildState({ root }).fresh || !existsSync(join(root, 'dist/console/app.js'))) await build({ root });
+if (!(await pagePrerequisites(t))) process.exit();
 
 // PostgreSQL (a fresh database): its migrations take a fraction of PGlite's, which keeps this file near 15 s.
 if (!needService(t, 'PostgreSQL', await postgresUp())) process.exit();
