@@ -106,6 +106,9 @@ export class Endpoint {
         this.markOutage(info);
         this.ctx.metrics.error(info.code.toLowerCase());
         this.ctx.logger.warn({ endpoint: this.cfg.key, url: this.cfg.url, code: info.code, err: info.message }, 'OPC UA connection failed');
+        // Trusting the server is done in another process (`lifeline opcua pki trust` moves its certificate): rescan
+        // the PKI folders before the next try instead of relying on the file watchers, which a busy machine can delay.
+        if (info.code === 'OPCUA_SERVER_CERT_UNTRUSTED') await this.cm.reloadCertificates().catch(() => undefined);
       }
       first = false;
       await this.teardown();
