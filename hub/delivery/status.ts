@@ -29,7 +29,7 @@ export interface PublishStatus { driver: string | null; data: TargetStatus[] }
 export function targetStatusOf(r: TargetStatusRow, spec: Pick<TargetSpec, 'type' | 'enabled' | 'stream'>, deliveredSinceStart: number): TargetStatus {
   const retrying = (r.head_attempt ?? 0) > 0 && r.head_next_at_ms !== null;
   return {
-    name: r.target, type: spec.type, stream: spec.stream ?? 'observations',
+    name: r.target, type: spec.type, stream: spec.stream,
     state: !spec.enabled ? 'disabled' : r.paused ? 'paused' : retrying ? 'retrying' : 'running',
     backlog: r.pending_observations + r.unbatched_observations,
     pending_batches: r.pending_batches,

@@ -89,7 +89,7 @@ export async function resolvePublish(publish: Config['publish'], baseDir: string
       if (!catalogue.has(code)) errors.push({ path: `/publish/targets/${name}/filter/indicators/${i}`, message: `"${code}" is not an indicator code (see lifeline indicators)` });
     });
     const b = t.batch as Filled<NonNullable<TargetConfig['batch']>>, r = t.retry as Filled<NonNullable<TargetConfig['retry']>>;
-    const stream = (t.stream ?? 'observations') as TargetStream;
+    const stream = t.stream as TargetStream; // filled by the config schema's default
     const streams = def.manifest.streams ?? ['observations'];
     if (!streams.includes(stream)) errors.push({ path: `/publish/targets/${name}/stream`, message: `publisher ${t.type} does not carry ${stream} (it carries ${streams.join(', ')})` });
     if (stream === 'alarms' && t.filter.kinds) errors.push({ path: `/publish/targets/${name}/filter/kinds`, message: 'kinds select observations; an alarm target has none (use alarms.events or alarms.levels)' });
