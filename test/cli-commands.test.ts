@@ -3,7 +3,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { declaredCommands, matchCommand, commandProblems } from '../hub/cli/adapter-commands.ts';
+import { declaredCommands, matchCommand, commandProblems, HUB_WORDS } from '../hub/cli/adapter-commands.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const echoPlugin = fileURLToPath(new URL('./fixtures/echo-adapter/index.ts', import.meta.url));
@@ -23,6 +23,11 @@ t.test('hub/cli imports no adapter folder: only the adapter index, which hands o
     const imports = [...readFileSync(`${root}hub/cli/${f}`, 'utf8').matchAll(/(?:from |import\()'(\.\.\/\.\.\/adapters\/[^']+)'/g)].map((m) => m[1]);
     t.same(imports.filter((i) => i !== '../../adapters/index.ts'), [], `hub/cli/${f}`);
   }
+});
+
+t.test("the words refused to manifests are exactly the hub's own commands", async (t) => {
+  const cases = [...readFileSync(`${root}hub/cli/main.ts`, 'utf8').matchAll(/case '([a-z][a-z-]*)'/g)].map((m) => m[1]!);
+  t.same([...new Set(cases)].sort(), [...HUB_WORDS].sort(), 'HUB_WORDS lists every command main.ts dispatches itself');
 });
 
 t.test('the built-in commands keep their names, each declared once', async (t) => {

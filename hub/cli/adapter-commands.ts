@@ -7,8 +7,8 @@ import { builtinManifests } from '../../adapters/index.ts';
 /** A declared command and the adapter or publisher that declared it. */
 export interface DeclaredCommand extends CliCommand { from: string }
 
-/** The hub's own first words: a manifest may not take them over. */
-export const HUB_WORDS = ['start', 'check-config', 'prepare-store', 'indicators', 'hash-key', 'mapping', 'upload', 'store', 'alarms', 'rules', 'publish', 'conformance', 'help'];
+/** The hub's own first words (main.ts's cases; test/cli-commands.test.ts keeps the two equal): a manifest may not take them over. */
+export const HUB_WORDS = ['start', 'check-config', 'prepare-store', 'indicators', 'hash-key', 'mapping', 'upload', 'store', 'alarms', 'rules', 'report', 'publish', 'conformance', 'help'];
 
 /** What is wrong with a manifest's `commands`, one line each (empty: nothing). */
 export function commandProblems(commands: unknown): string[] {
