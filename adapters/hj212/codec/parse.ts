@@ -91,12 +91,12 @@ export function decodeFrame(bytes: Uint8Array, opts: DecodeOptions): Hj212Frame 
   const r = scan & 0xffff;
   const ascii = scan < 0x10000;
   if (crcLen === 0) {
-    if (!(lenient && opts.allowMissingCrc)) throw frameError('HJ212_CRC_MISMATCH', 'the frame has no CRC between the data segment and CRLF; lenient mode with allowMissingCrc accepts this with warning no_crc', crcStart, 'CRC');
+    if (!(lenient && opts.allowMissingCrc)) throw lengthOffByCrc(b, L, dataEnd, opts.crc ?? 'hj212', lenient) ?? frameError('HJ212_CRC_MISMATCH', 'the frame has no CRC between the data segment and CRLF; lenient mode with allowMissingCrc accepts this with warning no_crc', crcStart, 'CRC');
     warnings.push('no_crc');
   } else if (sent !== r) {
     const dialect = opts.crc ?? 'hj212';
     if (lenient && dialect !== 'hj212' && crc16(b, 6, dataEnd, dialect) === sent) warnings.push(dialect === 'modbus' ? 'crc_modbus' : 'crc_modbus_le');
-    else throw crcError(b, dataEnd, crcStart, crcLen, r, sent, lenient, dialect);
+    else throw lengthOffByCrc(b, L, dataEnd, dialect, lenient) ?? crcError(b, dataEnd, crcStart, crcLen, r, sent, lenient, dialect);
   }
 
   // -- text
@@ -373,6 +373,8 @@ export function decodeCpText(cpText: string, mode: 'strict' | 'lenient', warning
 function layoutError(b: Uint8Array, L: number, lenient: boolean, why: '' | 'length' | 'crc' | 'trailer', max: number): Hj212Error {
   const n = b.length;
   const p = 6 + L;
+  const off = lengthOffByCrc(b, L, p, 'hj212', false, charsHint(b, L, lenient, max));
+  if (off) return off;
   if (why === 'trailer') {
     const lf = p + 4 < n && b[p + 4] === 10;
     return frameError('HJ212_BAD_TRAILER', lf && !lenient
@@ -391,13 +393,36 @@ function layoutError(b: Uint8Array, L: number, lenient: boolean, why: '' | 'leng
     for (let k = n - 6; k < n - 2; k++) if (hexDigit(b[k]!) < 0) ok = false;
     if (ok) actual = n - 12;
   }
-  let hint = '';
-  if (!lenient) {
-    const q = utf8CharEnd(b, 6, n, L, 6 + max + 1);
-    if (q > 0 && q !== p && tailAt(b, q, n, false) === n) hint = '; the length counts characters, not bytes: lenient mode accepts this with warning length_in_chars';
-  }
+  const hint = charsHint(b, L, lenient, max);
   const holds = actual >= 0 ? `, but the data segment is ${actual} bytes` : p + 6 > n ? `, but the frame ends ${p + 6 - n} byte(s) early` : ', but CRC + CRLF do not follow it';
   return frameError('HJ212_LENGTH_MISMATCH', `the length field says ${L} bytes${holds}${hint}`, 2, 'length');
+}
+
+/** In strict mode, when the length counts characters rather than bytes, the hint that says so (else ''). */
+function charsHint(b: Uint8Array, L: number, lenient: boolean, max: number): string {
+  if (lenient) return '';
+  const q = utf8CharEnd(b, 6, b.length, L, 6 + max + 1);
+  return q > 0 && q !== 6 + L && tailAt(b, q, b.length, false) === b.length ? '; the length counts characters, not bytes: lenient mode accepts this with warning length_in_chars' : '';
+}
+
+/**
+ * A lenient layout can read a wrong length as a shorter CRC (a length one too high takes the CRC's first digit into
+ * the data). When the frame's plain layout (4 CRC digits right before CRLF) has a matching CRC over a data segment of
+ * another size, the length field is what is wrong: say that, not "CRC mismatch".
+ */
+function lengthOffByCrc(b: Uint8Array, L: number, dataEnd: number, dialect: string, lenient: boolean, hint = ''): Hj212Error | undefined {
+  const n = b.length;
+  if (n < 12 || b[n - 2] !== 13 || b[n - 1] !== 10 || dataEnd === n - 6) return undefined;
+  let sent = 0;
+  for (let k = n - 6; k < n - 2; k++) {
+    const h = hexDigit(b[k]!);
+    if (h < 0) return undefined;
+    sent = (sent << 4) | h;
+  }
+  const matches = crc16(b, 6, n - 6, 'hj212') === sent || (lenient && dialect !== 'hj212' && crc16(b, 6, n - 6, dialect as 'modbus') === sent);
+  if (!matches) return undefined;
+  const actual = n - 12;
+  return frameError('HJ212_LENGTH_MISMATCH', `the length field says ${L} bytes, but the data segment is ${actual} bytes: the CRC ${String.fromCharCode(...b.subarray(n - 6, n - 2))} before CRLF matches a ${actual}-byte segment${hint || `; send length ${String(actual).padStart(4, '0')}`}`, 2, 'length');
 }
 
 function crcError(b: Uint8Array, dataEnd: number, crcStart: number, crcLen: number, computed: number, sent: number, lenient: boolean, dialect: string): Hj212Error {
