@@ -1,9 +1,14 @@
 // Adapters contribute `lifeline` commands through their manifests (SDK CliCommand); the hub's CLI knows no adapter folder.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { declaredCommands, matchCommand, commandProblems, HUB_WORDS } from '../hub/cli/adapter-commands.ts';
+import { parse, stringify } from 'yaml';
+import { declaredCommands, matchCommand, commandProblems, commandHelp, asksHelp, HUB_WORDS } from '../hub/cli/adapter-commands.ts';
+import { launchHub } from './helpers/child-hub.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const echoPlugin = fileURLToPath(new URL('./fixtures/echo-adapter/index.ts', import.meta.url));
@@ -73,4 +78,63 @@ t.test('a plugin named in LIFELINE_PLUGINS adds its command', async (t) => {
   const without = await lifeline(['echo', 'say', 'x']);
   t.equal(without.code, 2, 'without the plugin: unknown command');
   t.match(without.err, /unknown command "echo"/);
+});
+
+t.test('every declared command answers --help with its usage and exit 0', async (t) => {
+  for (const c of await declaredCommands()) {
+    const text = await commandHelp(c);
+    t.match(text, new RegExp(`^usage: lifeline ${c.words.join(' ')}\\b`), `${c.words.join(' ')}: starts with its usage`);
+    t.ok(text.split('\n').length >= 3, `${c.words.join(' ')}: more than a usage line`);
+  }
+  t.ok(asksHelp(['--devices', '2', '-h']));
+  t.notOk(asksHelp(['--', '--help']), 'after -- it is an argument');
+  const run = await lifeline(['sim', 'hj212', '--help']);
+  t.equal(run.code, 0, run.err);
+  t.match(run.out, /--registry-out FILE\s+write a hub config/);
+  const decode = await lifeline(['hj212', 'decode', '--help']);
+  t.equal(decode.code, 0, decode.err);
+  t.match(decode.out, /--strict\s+the standard only/);
+});
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+t.test('sim hj212 says why when nothing listens, and its --registry-out is a config a hub runs', async (t) => {
+  const dead = await freePort();
+  const started = Date.now();
+  const refused = await lifeline(['sim', 'hj212', '--devices', '2', '--interval', '1', '--duration', '2', '--target', `127.0.0.1:${dead}`]);
+  t.equal(refused.code, 1);
+  t.match(refused.err, new RegExp(`nothing listens on 127\\.0\\.0\\.1:${dead} \\(connection refused\\)[\\s\\S]*--registry-out FILE writes such a config`));
+  t.ok(Date.now() - started < 10_000, 'at once, not after the send timeouts');
+
+  const dir = mkdtempSync(join(tmpdir(), 'sim-hj212-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  const file = join(dir, 'hub.yaml');
+  const wrote = await lifeline(['sim', 'hj212', '--devices', '2', '--target', `127.0.0.1:${port}`, '--registry-out', file]);
+  t.notMatch(wrote.err, /nothing listens/, 'it only writes: the hub it is for cannot run yet');
+  t.equal(wrote.code, 0, wrote.err);
+  t.match(wrote.out, /start a hub with it: npx lifeline start --config/);
+  const config = parse(readFileSync(file, 'utf8'));
+  t.same(config.adapters, { hj212: { host: '127.0.0.1', port } });
+  t.equal(config.registry.devices.length, 2);
+  // As written, but in the test's folder and on a free API port.
+  writeFileSync(file, stringify({ ...config, data_dir: join(dir, 'data'), server: { host: '127.0.0.1', port: 0 } }));
+  const hub = await launchHub(file, { LIFELINE_API_KEY: 'sim-test-key' });
+  t.teardown(() => { hub.proc.kill('SIGKILL'); });
+  for (let i = 0; i < 100 && !(await new Promise<boolean>((r) => { const c = connect(port, '127.0.0.1').once('connect', () => { c.destroy(); r(true); }).once('error', () => r(false)); })); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const sent = await lifeline(['sim', 'hj212', '--devices', '2', '--interval', '1', '--duration', '2', '--target', `127.0.0.1:${port}`]);
+  t.equal(sent.code, 0, sent.out + sent.err);
+  const m = /sim: (\d+) sent, (\d+) acknowledged \(9014\), 0 failed/.exec(sent.out);
+  t.ok(m && Number(m[1]) >= 2 && m[1] === m[2], `every upload acknowledged: ${sent.out}`);
+  const res = await fetch(`${hub.url}/v1/observations/latest?device=SIM-00001`, { headers: { authorization: 'Bearer sim-test-key' } });
+  t.equal(res.status, 200);
+  t.ok(((await res.json()) as { data: unknown[] }).data.length > 0, 'the stations\' readings are stored');
 });

@@ -22,6 +22,7 @@ export function commandProblems(commands: unknown): string[] {
     if (typeof c?.usage !== 'string') out.push(`${at}.usage must be a string (the arguments after the words)`);
     if (typeof c?.help !== 'string' || !c.help.trim()) out.push(`${at}.help is empty: say what the command does`);
     if (typeof c?.run !== 'function') out.push(`${at}.run is not a function`);
+    if (c?.details !== undefined && typeof c.details !== 'function') out.push(`${at}.details must be a function returning the --help text`);
   });
   return out;
 }
@@ -77,4 +78,17 @@ export function commandsUsage(commands: DeclaredCommand[]): string {
     for (const h of c.help.split('\n')) lines.push(`${' '.repeat(38)}${h}`);
   }
   return lines.join('\n');
+}
+
+/** Whether the arguments ask for help (`--help` or `-h` before a `--`). */
+export function asksHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/** What `lifeline WORDS --help` prints: the command's details, or its usage line and help. */
+export async function commandHelp(c: CliCommand): Promise<string> {
+  if (c.details) return (await c.details()).trimEnd();
+  const [first = '', ...rest] = c.usage.split('\n');
+  return [`usage: lifeline ${c.words.join(' ')}${first ? ` ${first}` : ''}`, ...rest.map((r) => `         ${r}`), '', ...c.help.split('\n').map((h) => `  ${h}`)].join('\n');
 }

@@ -147,9 +147,10 @@ export async function main(argv: string[]): Promise<void> {
       case '--version': case '-v': console.log(hubVersion); return;
       case undefined: case '--help': case '-h': case 'help': console.log(await fullUsage()); return;
       default: {
-        const { declaredCommands, matchCommand, commandsUsage } = await import('./adapter-commands.ts');
+        const { declaredCommands, matchCommand, commandsUsage, asksHelp, commandHelp } = await import('./adapter-commands.ts');
         const commands = await declaredCommands();
         const found = matchCommand(argv, commands);
+        if (found && asksHelp(found.args)) { console.log(await commandHelp(found.command)); return; }
         if (found) { const code = await found.command.run(found.args); if (typeof code === 'number') process.exitCode = code; return; }
         const near = commands.filter((c) => c.words[0] === cmd);
         if (near.length) console.error(`lifeline ${cmd}: one of\n${commandsUsage(near)}`);

@@ -16,6 +16,11 @@ export interface CliCommand {
   /** What it does, one or two short lines for `lifeline --help`. */
   help: string;
   /**
+   * The whole text `lifeline WORDS --help` prints: every option with its default. Loaded only then, so it may import
+   * what it lists. Without it, `--help` prints the usage line and `help`.
+   */
+  details?: () => Promise<string> | string;
+  /**
    * Run it with the arguments after the words. Resolves to the process exit code (undefined: 0). A thrown
    * LifelineError is printed as `error CODE: message` with exit code 1.
    */

@@ -18,11 +18,29 @@ export interface SimOptions {
   log?: (line: string) => void;
 }
 
-export interface SimStats { sent: number; acked: number; failed: number; rtt: number[] }
+export interface SimStats {
+  sent: number; acked: number; failed: number; rtt: number[];
+  /** Why sends failed: the error's code and message (QNs taken out, so one cause is one line), with its count. */
+  failures: Map<string, number>;
+}
+
+/** Why the target cannot take HJ 212 frames, or undefined when a TCP connection opens (said before sending). */
+export async function probeTarget(host: string, port: number, timeoutMs = 5000): Promise<string | undefined> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    const done = (why?: string) => { s.destroy(); clearTimeout(t); resolve(why); };
+    const t = setTimeout(() => done(`no TCP connection to ${host}:${port} within ${timeoutMs} ms: is that address reachable?`), timeoutMs);
+    s.once('connect', () => done());
+    s.once('error', (e: NodeJS.ErrnoException) => done(e.code === 'ECONNREFUSED'
+      ? `nothing listens on ${host}:${port} (connection refused). Start a hub whose config enables the HJ 212 adapter there (adapters.hj212: { host, port }; --registry-out FILE writes such a config), or point --target at one`
+      : `cannot connect to ${host}:${port}: ${e.message}`));
+  });
+}
 
 export async function runSim(o: SimOptions): Promise<SimStats> {
   const zone = o.zone ?? 'Asia/Shanghai';
-  const stats: SimStats = { sent: 0, acked: 0, failed: 0, rtt: [] };
+  const stats: SimStats = { sent: 0, acked: 0, failed: 0, rtt: [], failures: new Map() };
   const stations = simStations(o.devices, o.prefix);
   const clock = { now: () => Date.now() };
   const qns = new QnSource(clock, zone);
@@ -50,7 +68,13 @@ export async function runSim(o: SimOptions): Promise<SimStats> {
         const r = await client.send(frame, segmented ? { maxDataLength: 400 } : {});
         stats.acked++;
         stats.rtt.push(r.roundTripMs);
-      } catch { stats.failed++; }
+      } catch (e) {
+        stats.failed++;
+        const why = failureReason(e);
+        const seen = stats.failures.get(why) ?? 0;
+        stats.failures.set(why, seen + 1);
+        if (!seen) o.log?.(`sim: ${s.code}: ${why}`);
+      }
       const next = t + o.intervalS * 1000 - Date.now();
       if (next > 0) await new Promise((r) => setTimeout(r, next));
     }
@@ -60,4 +84,11 @@ export async function runSim(o: SimOptions): Promise<SimStats> {
   const progress = setInterval(() => o.log?.(`sim: ${stats.sent} sent, ${stats.acked} acknowledged, ${stats.failed} failed`), 5000);
   try { await Promise.all(stations.map(station)); } finally { clearInterval(progress); process.off('SIGINT', stop); }
   return stats;
+}
+
+/** One line per cause: the QN differs per frame, so it is left out to count the same cause once. */
+function failureReason(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  const text = `${err.code ? `${err.code}: ` : ''}${err.message ?? String(e)}`;
+  return text.replace(/QN \d+/g, 'QN …');
 }

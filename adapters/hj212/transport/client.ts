@@ -135,8 +135,10 @@ export class Hj212Client {
       let socketError: string | undefined;
       for (let attempt = 0; attempt <= retries && !answered && !this.closed; attempt++) {
         attempts++;
+        let giveUp = () => {};
         const answer = new Promise<Hj212Frame | undefined>((resolve) => {
           const t = setTimeout(() => { this.waiters.delete(qn); resolve(undefined); }, timeoutMs);
+          giveUp = () => { clearTimeout(t); this.waiters.delete(qn); resolve(undefined); };
           this.waiters.set(qn, (f) => {
             const refused = f.cn === '9011' && String(f.cp.fields.QnRtn ?? '') !== '1';
             if (f.cn !== '9014' && !refused) return;
@@ -147,7 +149,9 @@ export class Hj212Client {
           (await this.connect()).write(bytes);
           socketError = undefined;
         } catch (e) {
+          // Nothing was sent, so no answer can come: retry after a pause instead of waiting out the timeout.
           socketError = (e as Error).message;
+          giveUp();
           await new Promise((r) => setTimeout(r, Math.min(timeoutMs, 1000)));
         }
         const f = await answer;
