@@ -1,5 +1,6 @@
 // The operator console (docs/console.md) in a real browser: Debian's Chromium driven by playwright-core, against an
-// in-process hub on 127.0.0.1 fed by readings over POST /v1/observations. Log in (a wrong key refused with a clear
+// in-process hub on 127.0.0.1 fed by readings over POST /v1/observations and by simulated HJ 212 stations over TCP
+// (the `lifeline sim hj212` code). Log in (a wrong key refused with a clear
 // message), see the Overview's numbers change live, switch to English; no request leaves the hub; the initial load
 // stays under 300 KB of JS+CSS gzipped; the built files name no external URL. Screenshots: test-artifacts/console/.
 import t from 'tap';
@@ -9,7 +10,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { createServer } from 'node:net';
 import { startHub } from '../hub/hub.ts';
+import { runSim } from '../adapters/hj212/sim/run.ts';
+import { simRegistry, simStations } from '../adapters/hj212/sim/stations.ts';
 import { testConfig, KEYS } from './helpers/hub.ts';
 import { freshDatabase, needService, postgresUp } from './helpers/services.ts';
 import { pagePrerequisites, root, artifacts, CHROMIUM } from './helpers/console-page.ts';
@@ -24,8 +28,17 @@ if (!needService(t, 'PostgreSQL', await postgresUp())) process.exit();
 const dir = mkdtempSync(join(tmpdir(), 'lifeline-console-'));
 const began = Date.now();
 const db = await freshDatabase();
+const hjPort = await new Promise<number>((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+});
 const loaded = testConfig(dir, (c) => {
   c.store.url = db.url;
+  // Two simulated HJ 212 stations (`lifeline sim hj212 --devices 2`) and the adapter they send to.
+  const sim = simRegistry(simStations(2));
+  c.registry.sites.push(...(sim.sites as typeof c.registry.sites));
+  c.registry.devices.push(...(sim.devices as typeof c.registry.devices));
+  c.registry.points.push(...(sim.points as typeof c.registry.points));
+  (c.adapters as Record<string, unknown>).hj212 = { host: '127.0.0.1', port: hjPort };
   // A target that never answers (port 9, discard): its backlog and lag grow, as when the platform is down.
   (c as unknown as { publish: unknown }).publish = { targets: { province: { type: 'http_push', batch: { max_size: 50, max_wait_ms: 200 }, config: { url: 'http://127.0.0.1:9/never' } } } };
 });
@@ -151,5 +164,28 @@ t.test('in the browser: log in, live Overview, language switch, nothing leaves t
   const outside = requests.filter((u) => !u.startsWith(`${base}/`) && !u.startsWith('data:'));
   t.same(outside, [], `all ${requests.length} requests went to ${base}`);
   t.same(cspErrors.filter((e) => /Content Security Policy/i.test(e)), [], 'no CSP violation');
+  await page.close();
+});
+
+t.test('fed by `lifeline sim hj212`: the adapter\'s row counts up and a device\'s latest value changes live', async (t) => {
+  const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+  await page.goto(`${base}/console#devices`);
+  await page.fill('#key', KEYS.read);
+  await page.click('button[type=submit]');
+  const sim = runSim({ devices: 2, intervalS: 0.5, durationS: 8, host: '127.0.0.1', port: hjPort, flagEvery: 0, segmentEvery: 0 });
+  await page.getByTestId('device-search').fill('SIM-00001');
+  // Heating pressure moves 0.1 kPa about every 1.2 s in the simulator's curve: a new value shows without a reload.
+  const chip = '[data-point="SIM-00001-e04101"] [data-col=value]';
+  await page.locator(chip).waitFor({ timeout: 15_000 });
+  const first = await cell(page, chip);
+  await page.waitForFunction(([sel, v]) => { const now = document.querySelector(sel as string)?.textContent?.trim(); return !!now && now !== v; }, [chip, first] as const, { timeout: 15_000 });
+  t.not(await cell(page, chip), first, `SIM-00001's heating pressure changed from ${first} without a reload`);
+  t.equal(await page.locator('[data-device=SIM-00001]').getAttribute('data-status'), 'online');
+  await page.screenshot({ path: join(artifacts, 'devices-sim.png') });
+  await page.goto(`${base}/console#overview`);
+  await page.waitForFunction(() => Number(document.querySelector('tr[data-adapter=hj212] td[data-col=in]')?.textContent) > 0, undefined, { timeout: 15_000 });
+  t.ok(num(await cell(page, 'tr[data-adapter=hj212] td[data-col=total]')) > 0, 'the hj212 adapter\'s readings on the Overview');
+  const st = await sim;
+  t.ok(st.sent > 0 && st.acked === st.sent, `every simulated upload acknowledged (${st.acked}/${st.sent})`);
   await page.close();
 });
