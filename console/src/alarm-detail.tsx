@@ -67,11 +67,11 @@ function StepForm(p: { a: Detail; onDone: (msg: string) => void; onRefused: (msg
   return (
     <form class="step-form" onSubmit={submit} data-testid="step-form" data-action={action}>
       {action === 'dispatch' && (
-        <label>{t('assignee')} <span class="req">*</span>
+        <label><span>{t('assignee')} <span class="req">*</span></span>
           <input data-testid="assignee" value={assignee} placeholder={t('assigneeHint')} onInput={(e) => setAssignee((e.target as HTMLInputElement).value)} />
         </label>
       )}
-      <label>{t('stepNote')}{needs.includes('note') && <span class="req"> *</span>}
+      <label><span>{t('stepNote')}{needs.includes('note') && <span class="req"> *</span>}</span>
         <textarea data-testid="note" rows={2} value={note} placeholder={action === 'resolve' ? t('resolveHint') : t('noteHint')} onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} />
       </label>
       <button type="submit" class="write primary" data-write="" data-testid={`do-${action}`} disabled={busy}>{busy ? t('working') : actionName(action, l)}</button>
@@ -121,7 +121,7 @@ export function AlarmDetail(p: { id: string }) {
   const series: ChartSeries = { t: obs.map((o) => Date.parse(o.time)), v: obs.map((o) => o.value), marks: obs.map((o) => { const f = flagsOf(o); return f.problem ? f.flags : []; }) };
   const from = series.t.length ? Math.min(series.t[0]!, Date.parse(a.first_time)) : Date.parse(a.first_time);
   const to = Math.max(series.t[series.t.length - 1] ?? 0, Date.parse(a.cleared_time ?? a.latest_time));
-  const pad = Math.max(60_000, (to - from) * 0.05);
+  const pad = Math.max(2000, (to - from) * 0.05);
   const { bands } = thresholdBands(ctx?.rules ?? [], unit, ctx?.lel);
   const raisedAt = Date.parse(a.first_time), lastAt = Date.parse(a.cleared_time ?? a.latest_time);
 
