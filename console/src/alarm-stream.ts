@@ -2,7 +2,7 @@
 // EventSource cannot send the key as a header. Each event names the alarm it changed; the page reloads what it shows.
 // A dropped stream reconnects after a few seconds with Last-Event-ID, so no event in between is missed.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { getStream } from './api.ts';
+import { ApiError, getStream } from './api.ts';
 import { parseSse } from './alarms-model.ts';
 
 const RETRY_MS = 3000;
@@ -33,7 +33,11 @@ export function useAlarmStream(onEvent: (alarmId: string) => void): boolean {
               try { handler.current(String((JSON.parse(e.data) as { alarm: { id: string } }).alarm.id)); } catch { /* not an alarm event */ }
             }
           }
-        } catch { /* the hub went away or refused: retried below */ }
+        } catch (e) {
+          // Alarms off (404) or a key that may not read them: nothing to follow; the page's own reads say why.
+          if (e instanceof ApiError && (e.status === 404 || e.status === 403)) return;
+          /* the hub went away: retried below */
+        }
         if (abort.signal.aborted) return;
         setLive(false);
         await new Promise((ok) => setTimeout(ok, RETRY_MS));

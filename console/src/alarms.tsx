@@ -4,7 +4,7 @@
 // click opens that alarm (#alarms/ID, alarm-detail.tsx). Live: the alarm stream (SSE) reloads the board as events
 // commit; a slow poll covers a dropped stream.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { getJson } from './api.ts';
+import { ApiError, getJson } from './api.ts';
 import { lang, t } from './i18n.ts';
 import { use } from './signal.ts';
 import { go, hashOf, route } from './router.ts';
@@ -28,7 +28,8 @@ export function Alarms() {
   const r = use(route);
   const filter = filterOf(r.params);
   const key = JSON.stringify(filter);
-  const [data, setData] = useState<{ rows: BoardRow[]; more: boolean; at: number; key: string } | null>(null);
+  const [data, setData] = useState<{ rows: BoardRow[]; more: boolean; at: number; key: string; fresh: Set<string> } | null>(null);
+  const [off, setOff] = useState(false);
   const [sites, setSites] = useState<SiteInfo[]>([]);
   const [error, setError] = useState('');
   const [tick, setTick] = useState(0);
@@ -48,18 +49,22 @@ export function Alarms() {
         const [list, siteList] = await Promise.all([getJson<{ data: Alarm[]; next_cursor: string | null }>(`/v1/alarms?${alarmsQuery(filter, LIMIT)}`), sitesOnce()]);
         const names = await deviceNames(list.data.map((a) => a.site));
         if (stopped) return;
+        // The rows the stream's events touched since the last load: marked until the next.
+        const fresh = changed.current;
+        changed.current = new Set();
         setSites(siteList);
-        setData({ rows: boardRows(list.data, new Map(siteList.map((s) => [s.code, s])), names), more: list.next_cursor !== null, at: Date.now(), key });
+        setData({ rows: boardRows(list.data, new Map(siteList.map((s) => [s.code, s])), names), more: list.next_cursor !== null, at: Date.now(), key, fresh });
         setError('');
-      } catch (e) { if (!stopped) setError(e instanceof Error ? e.message : String(e)); }
+      } catch (e) {
+        if (stopped) return;
+        if (e instanceof ApiError && e.status === 404) setOff(true); // alarms.enabled: false
+        else setError(e instanceof Error ? e.message : String(e));
+      }
     };
     void load();
     const timer = setTimeout(() => setTick((n) => n + 1), live ? POLL_LIVE_MS : POLL_MS);
     return () => { stopped = true; clearTimeout(timer); };
   }, [key, tick, live]);
-  // Rows an event touched stay marked until the next reload after this one.
-  const fresh = useRef(new Set<string>());
-  useEffect(() => { fresh.current = changed.current; changed.current = new Set(); }, [data]);
 
   const set = (k: keyof BoardFilter, v: string) => {
     const next = { ...filter, [k]: v };
@@ -72,6 +77,7 @@ export function Alarms() {
   const rows = data?.key === key ? data.rows : null;
   const activeN = rows?.filter((x) => x.alarm.active).length ?? 0;
 
+  if (off) return <main class="page"><p class="empty muted" data-testid="alarms-off">{t('alarmsOff')}</p></main>;
   return (
     <main class="page wide" data-testid="alarms-page">
       <div class="statusline">
@@ -119,7 +125,7 @@ export function Alarms() {
           </thead>
           <tbody>
             {rows.map(({ alarm: a, siteName, enterprise, address, deviceName }) => (
-              <tr key={a.id} data-alarm={a.id} data-state={a.state} data-level={a.level} class={`clickable ${a.active ? 'active-alarm' : ''} ${fresh.current.has(a.id) ? 'fresh' : ''}`}
+              <tr key={a.id} data-alarm={a.id} data-state={a.state} data-level={a.level} class={`clickable ${a.active ? 'active-alarm' : ''} ${data?.fresh.has(a.id) ? 'fresh' : ''}`}
                 onClick={() => go(hashOf('alarms', a.id))} title={t('openAlarm', a.id)}>
                 <td class="name" data-col="site">{siteName}</td>
                 <td data-col="enterprise">{enterprise || '—'}</td>

@@ -93,7 +93,10 @@ export function Delivery(p: { target: string }) {
         while (w.length > 2 && now - w[1]!.at >= WINDOW_MS) w.shift();
         const rates = ratesOf(w);
         if (!stopped) { setSnap({ at: now, driver: targets.driver, targets: targets.data, delivered: rates.delivered, seconds: rates.seconds }); setError(''); }
-      } catch (e) { if (!stopped) setError(e instanceof Error ? e.message : String(e)); }
+      } catch (e) {
+        // A key limited to some sites may not see hub-wide state (403 AUTH_FORBIDDEN): say that, not "no read scope".
+        if (!stopped) setError(e instanceof ApiError && e.status === 403 ? t('deliveryScoped') : e instanceof Error ? e.message : String(e));
+      }
       if (!stopped) timer = setTimeout(poll, POLL_MS) as unknown as number;
     };
     void poll();
