@@ -119,7 +119,7 @@ t.test('Alarms: raised by real ingest, on the board live with the seed\'s column
   // each: raised at 45, escalated at 62) and water pressure at 0.12 MPa three times (the 0.14 MPa low-pressure rule,
   // level 3): two alarms, raised by the evaluator from committed readings.
   await post([
-    ...[12, 20, 30, 45, 60, 62].map((value, i) => ({ point: 'GS-001-C1', time: new Date(now - 6000 + i * 1000).toISOString(), value, unit: '%{LEL}' })),
+    ...[12, 20, 30, 45, 60, 62].map((value, i) => ({ point: 'GS-001-C1', time: new Date(now - 180_000 + i * 30_000).toISOString(), value, unit: '%{LEL}' })),
     ...[4000, 3000, 2000].map((ago) => ({ point: 'WS-001-P1', time: new Date(now - ago).toISOString(), value: 0.12 })),
   ]);
   // No reload: the stream's events bring both rows.
@@ -164,7 +164,9 @@ t.test('one alarm: its readings and history; acknowledged and handled with the b
   await page.click(`tr[data-alarm="${gasAlarm}"]`);
   await page.getByTestId('alarm-chart').waitFor();
   t.match(page.url(), new RegExp(`#alarms/${gasAlarm}$`));
-  t.match(await text('[data-testid=alarm-facts] [data-col=address]'), /示范市中山路 88 号/);
+  // The registry's names come with the point's context, a moment after the alarm itself.
+  await page.locator('[data-testid=alarm-facts] [data-col=address]:has-text("示范市中山路 88 号")').waitFor();
+  t.match(await text('[data-testid=alarm-facts] [data-col=enterprise]'), /示范市燃气有限公司/);
   t.ok(await page.locator('[data-testid=alarm-readings] tbody tr').count() >= 2, 'the readings that raised it');
   t.equal(await page.locator('[data-testid=alarm-readings] tr.in-alarm').count(), 3, 'the readings from the raise on marked as in alarm');
   t.equal(await page.locator('[data-testid=alarm-chart] [data-band]').count(), 2, 'the rule\'s two levels as bands on the chart');
@@ -174,6 +176,7 @@ t.test('one alarm: its readings and history; acknowledged and handled with the b
   await page.click('[data-testid=do-ack]');
   await page.locator('[data-testid=alarm-page][data-state=acknowledged]').waitFor();
   t.match(await text('[data-testid=step-result]'), /已接警/);
+  t.same(await page.locator('[data-testid=loop] li.done').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { state: string } }).dataset.state)), ['open', 'acknowledged'], 'the loop: raised and acknowledged done');
   let a = await api<ApiAlarm>(`/v1/alarms/${gasAlarm}`);
   t.equal(a.state, 'acknowledged', 'the API says acknowledged');
   t.match(a.events!.at(-1), { type: 'acknowledged', by: 'admin', note: '值班员已接警' }, 'by the key\'s name, with the note');

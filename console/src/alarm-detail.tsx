@@ -80,7 +80,7 @@ function StepForm(p: { a: Detail; onDone: (msg: string) => void; onRefused: (msg
   );
 }
 
-/** The loop as a row of steps: done, current, to come. */
+/** The loop as a row of steps: done (up to the alarm's state), the next one, those to come. */
 function Loop(p: { state: string }) {
   const l = use(lang);
   const at = STATES.indexOf(p.state);
@@ -88,7 +88,7 @@ function Loop(p: { state: string }) {
     <ol class="loop" data-testid="loop">
       {STATES.map((s, i) => {
         const by = (Object.keys(ACTIONS) as AlarmAction[]).find((a) => ACTIONS[a].to === s);
-        return <li key={s} class={i < at ? 'done' : i === at ? 'current' : ''} data-state={s}>{by ? actionName(by, l) : t('raisedStep')}<small>{stateName(s, l)}</small></li>;
+        return <li key={s} class={i <= at ? 'done' : i === at + 1 ? 'next' : ''} data-state={s}>{by ? actionName(by, l) : t('raisedStep')}<small>{stateName(s, l)}</small></li>;
       })}
     </ol>
   );

@@ -5,10 +5,12 @@
 import { ACTIONS, type AlarmAction } from '../../hub/alarms/actions.ts';
 import { EVENT_NAMES, STATE_NAMES, TYPE_NAMES } from '../../hub/alarms/type-names.ts';
 import alarmSchema from '../../schemas/json/alarm.schema.json' with { type: 'json' };
-import type { Lang } from './i18n.ts';
 import type { Observation } from './devices-model.ts';
 
 export { ACTIONS, type AlarmAction };
+
+/** i18n.ts's Lang, not imported: through signal.ts it would bring Preact's DOM types into the hub's own type check. */
+type Lang = 'zh' | 'en';
 
 /** Handling states in loop order (the alarm schema's enum). */
 export const STATES = alarmSchema.properties.state.enum as string[];
