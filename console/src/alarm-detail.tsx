@@ -2,6 +2,7 @@
 // (GET /v1/alarms/{id} returns them) on a chart with the rule's levels as bands, its history of events, and the
 // handling loop (处置闭环): the next step (接警, 研判, 派单, 处置反馈, 归档) as a button with the input it needs,
 // for admin keys only. A step the hub refuses is explained in plain words, and the page reloads the alarm's state.
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, canWrite, getJson, sendJson, session } from './api.ts';
 import { lang, t } from './i18n.ts';
@@ -37,7 +38,7 @@ async function loadContext(a: Detail): Promise<Context> {
   return { site, deviceName: device?.name, indicator: ind.get(a.indicator), rules: [] };
 }
 
-function Fact(p: { label: string; col: string; children: preact.ComponentChildren }) {
+function Fact(p: { label: string; col: string; children: ComponentChildren }) {
   return <div class="fact" data-col={p.col}><span class="flabel">{p.label}</span><span class="fvalue">{p.children}</span></div>;
 }
 
