@@ -111,8 +111,8 @@ export function AlarmDetail(p: { id: string }) {
       setA(d); setError('');
       if (!ctx) loadContext(d).then((c) => { if (!stopped) setCtx(c); }, () => { if (!stopped) setCtx({ rules: [] }); });
     }, (e: unknown) => { if (!stopped) setError(e instanceof Error ? e.message : String(e)); });
-    // Without the stream, a poll keeps the page current.
-    const timer = live ? 0 : setTimeout(() => setTick((n) => n + 1), 5000);
+    // Without the stream, a poll keeps the page current; with it, a slow one backs it up.
+    const timer = setTimeout(() => setTick((n) => n + 1), live ? 30_000 : 5000);
     return () => { stopped = true; clearTimeout(timer); };
   }, [p.id, tick, live]);
 
