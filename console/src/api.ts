@@ -13,8 +13,11 @@ export const session = signal<Session | null>(null);
 export const loginNotice = signal<string>('');
 
 export class ApiError extends Error {
-  /** `path`: the offending field as the hub named it (details.path), e.g. `/indicator` for a refused registry write. */
-  constructor(readonly status: number, readonly code: string, message: string, readonly path?: string) { super(message); }
+  /**
+   * `path`: the offending field as the hub named it (details.path), e.g. `/indicator` for a refused registry write;
+   * `details`: all the hub's details (an alarm step refused: the alarm's `state`, the `action`, the state it `needs`).
+   */
+  constructor(readonly status: number, readonly code: string, message: string, readonly path?: string, readonly details?: Record<string, unknown>) { super(message); }
 }
 
 async function request(path: string, key: string, init?: { method: string; body: unknown }): Promise<Response> {
@@ -34,7 +37,7 @@ async function request(path: string, key: string, init?: { method: string; body:
   try { ({ code, message, details } = await res.json() as { code: string; message: string; details?: { path?: string } }); } catch { /* not JSON */ }
   if (res.status === 401) throw new ApiError(401, code, t('errInvalid'));
   if (res.status === 403) throw new ApiError(403, code, init ? t('errNoAdmin') : t('errForbidden'));
-  throw new ApiError(res.status, code, init ? `${code}: ${message}` : t('errServer', res.status, message), details?.path);
+  throw new ApiError(res.status, code, init ? `${code}: ${message}` : t('errServer', res.status, message), details?.path, details);
 }
 
 /** GET a JSON resource with the session's key. A key refused mid-session ends the session. */
@@ -60,6 +63,20 @@ async function authed(path: string, init?: { method: string; body: unknown }): P
     if (e instanceof ApiError && e.status === 401) logout(t('expired'));
     throw e;
   }
+}
+
+/**
+ * A GET whose body is read as it arrives (Server-Sent Events: GET /v1/alarms/stream), with the key as a header, which
+ * the browser's EventSource cannot send. `lastEventId` resumes after that event; `signal` ends it.
+ */
+export async function getStream(path: string, signal: AbortSignal, lastEventId?: string): Promise<Response> {
+  const s = session.get();
+  if (!s) throw new ApiError(401, 'AUTH_MISSING', t('errMissing'));
+  const res = await fetch(path, {
+    headers: { authorization: `Bearer ${s.key}`, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, cache: 'no-store', signal,
+  });
+  if (!res.ok || !res.body) throw new ApiError(res.status, 'HTTP', t('errServer', res.status, res.statusText));
+  return res;
 }
 
 /** Check a key with GET /v1/whoami and start a session; throws an ApiError with a message for the person. */

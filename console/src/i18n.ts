@@ -1,6 +1,7 @@
 // Two languages, one table: Chinese (the default, what operators here read) and English. No framework: a key is a
 // property name, so a missing translation is a type error, not a blank on screen.
 import { signal } from './signal.ts';
+import { opsEn, opsZh } from './i18n-ops.ts';
 
 export type Lang = 'zh' | 'en';
 
@@ -188,6 +189,7 @@ const zh = {
   fld_identities: '协议标识',
   fld_protocol: '协议',
   fld_key: '标识',
+  ...opsZh,
 };
 
 const en: typeof zh = {
@@ -374,6 +376,7 @@ const en: typeof zh = {
   fld_identities: 'Protocol identities',
   fld_protocol: 'Protocol',
   fld_key: 'Key',
+  ...opsEn,
 };
 
 export type MessageKey = keyof typeof zh;

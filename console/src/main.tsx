@@ -9,10 +9,14 @@ import { Overview } from './overview.tsx';
 import { Devices } from './devices.tsx';
 import { PointDetail } from './point.tsx';
 import { Quarantine } from './quarantine.tsx';
+import { Alarms } from './alarms.tsx';
+import { AlarmDetail } from './alarm-detail.tsx';
+import { Delivery } from './delivery.tsx';
 import { route, type PageName } from './router.ts';
 
-const NAV: Array<{ page: PageName; label: 'overview' | 'devices' | 'quarantine' }> = [
+const NAV: Array<{ page: PageName; label: 'overview' | 'devices' | 'quarantine' | 'navAlarms' | 'navDelivery' }> = [
   { page: 'overview', label: 'overview' }, { page: 'devices', label: 'devices' }, { page: 'quarantine', label: 'quarantine' },
+  { page: 'alarms', label: 'navAlarms' }, { page: 'delivery', label: 'navDelivery' },
 ];
 
 function Page() {
@@ -20,6 +24,8 @@ function Page() {
   if (r.page === 'devices') return <Devices />;
   if (r.page === 'point') return <PointDetail key={r.arg} code={r.arg} />;
   if (r.page === 'quarantine') return <Quarantine />;
+  if (r.page === 'alarms') return r.arg ? <AlarmDetail key={r.arg} id={r.arg} /> : <Alarms />;
+  if (r.page === 'delivery') return <Delivery target={r.arg} />;
   return <Overview />;
 }
 

@@ -54,18 +54,18 @@ async function poll(window: Counters[]): Promise<Snapshot> {
   };
 }
 
-const fmtRate = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+export const fmtRate = (v: number | null | undefined) => (v === null || v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const fmtPct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(v > 0 && v < 0.01 ? 2 : 1)}%`);
-const fmtInt = (v: number) => Math.round(v).toLocaleString('en-US');
-function fmtAge(s: number): string {
+export const fmtInt = (v: number) => Math.round(v).toLocaleString('en-US');
+export function fmtAge(s: number): string {
   if (s < 90) return t('seconds', s.toFixed(s < 10 ? 1 : 0));
   if (s < 5400) return t('minutes', (s / 60).toFixed(0));
   return t('hours', (s / 3600).toFixed(1));
 }
 // Level colours are names (red, orange, yellow, blue) or CSS colours: names get shades that read on white.
 const SHADES: Record<string, string> = { red: '#d93025', orange: '#f08c00', yellow: '#e6b800', blue: '#1a73e8' };
-const colour = (c: string) => SHADES[c] ?? (/^(#[0-9a-fA-F]{3,8}|[a-zA-Z]+)$/.test(c) ? c : '#888');
-const tone = (s: string) => (['ok', 'running'].includes(s) ? 'good' : ['down', 'disabled'].includes(s) ? 'bad' : ['degraded', 'retrying', 'paused'].includes(s) ? 'warn' : 'muted');
+export const colour = (c: string) => SHADES[c] ?? (/^(#[0-9a-fA-F]{3,8}|[a-zA-Z]+)$/.test(c) ? c : '#888');
+export const tone = (s: string) => (['ok', 'running'].includes(s) ? 'good' : ['down', 'disabled'].includes(s) ? 'bad' : ['degraded', 'retrying', 'paused'].includes(s) ? 'warn' : 'muted');
 
 function Card(p: { label: string; value: string; testid: string; tone?: string }) {
   return <div class={`card ${p.tone ?? ''}`} data-testid={p.testid}><div class="value">{p.value}</div><div class="label">{p.label}</div></div>;

@@ -19,10 +19,11 @@ const MAX_PAGES = 3;
 const REFRESH_MS = 10_000;
 
 interface Aggregate { bucket: string; avg: number; min: number; max: number; count: number; flagged: number }
-interface Meta { point: PointDoc; device?: DeviceDoc; site?: SiteDoc; indicator?: IndicatorDoc; rules: ThresholdRule[]; rulesFrom: 'point' | 'indicator' }
+export interface Meta { point: PointDoc; device?: DeviceDoc; site?: SiteDoc; indicator?: IndicatorDoc; rules: ThresholdRule[]; rulesFrom: 'point' | 'indicator' }
 interface Loaded { latest: Observation | null; series: ChartSeries; res: Resolution; from: number; to: number; rows: number; truncated: boolean; table: Array<{ t: number; v: number | null; flags: string[]; extra?: string }> }
 
-async function loadMeta(code: string): Promise<Meta> {
+/** A point with its device, site, indicator and alarm rules (the alarm page shows the same). */
+export async function loadMeta(code: string): Promise<Meta> {
   const point = await getJson<PointDoc>(`/v1/points/${encodeURIComponent(code)}`);
   const [device, ind] = await Promise.all([getJson<DeviceDoc>(`/v1/devices/${encodeURIComponent(point.device)}`).catch(() => undefined), indicators()]);
   const site = device ? await getJson<SiteDoc>(`/v1/sites/${encodeURIComponent(device.site)}`).catch(() => undefined) : undefined;

@@ -4,14 +4,8 @@ import type { Queryable, SqlDriver } from '../store/driver.ts';
 import { LifelineError } from '../sdk/errors.ts';
 import { enqueueAlarmEvents } from './enqueue.ts';
 
-export const ACTIONS = {
-  ack: { from: 'open', to: 'acknowledged' },
-  assess: { from: 'acknowledged', to: 'assessed' },
-  dispatch: { from: 'assessed', to: 'dispatched' },
-  resolve: { from: 'dispatched', to: 'resolved' },
-  archive: { from: 'resolved', to: 'archived' },
-} as const;
-export type AlarmAction = keyof typeof ACTIONS;
+export { ACTIONS, type AlarmAction } from './actions.ts';
+import { ACTIONS, type AlarmAction } from './actions.ts';
 
 export interface TransitionInput { by: string; note?: string; assignee?: string; nowMs: number }
 

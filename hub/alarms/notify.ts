@@ -10,16 +10,9 @@ import { LifelineError } from '../sdk/errors.ts';
 import { zoneOffsetMs } from '../time/parse.ts';
 import { presentAlarm, presentEvent, type AlarmLevel } from './present.ts';
 import { JOINED_ALARM_COLS, joinedAlarm, type EventRow, type JoinedAlarm } from './handling.ts';
-import { TYPE_NAMES } from './type-names.ts';
+import { EVENT_NAMES, STATE_NAMES, TYPE_NAMES } from './type-names.ts';
 
 export { ALARM_TOPIC, enqueueAlarmEvents } from './enqueue.ts';
-
-/** 事件 names of the event types, as a robot message shows them. */
-export const EVENT_NAMES: Record<string, string> = {
-  raised: '报警', escalated: '升级', de_escalated: '降级', cleared: '解除',
-  acknowledged: '接警', assessed: '研判', dispatched: '派单', resolved: '处置', archived: '归档',
-};
-const STATE_NAMES: Record<string, string> = { open: '待接警', acknowledged: '已接警', assessed: '已研判', dispatched: '已派单', resolved: '已处置', archived: '已归档' };
 
 /** Every placeholder a template may use: the notification's fields and a few for people (names, local times). */
 export const TEMPLATE_VARIABLES = [

@@ -93,7 +93,7 @@ const alarms: RouteModule = (app, deps) => {
   });
 
   for (const action of Object.keys(ACTIONS) as AlarmAction[]) {
-    const required = action === 'dispatch' ? ['assignee'] : action === 'resolve' ? ['note'] : [];
+    const required: string[] = [...ACTIONS[action].requires];
     app.post<{ Params: { id: string }; Body: { note?: string; assignee?: string } }>(`/v1/alarms/:id/${action}`, {
       config: { scope: 'admin', dataScope: 'admin' },
       preValidation: async (req) => { req.body ??= {}; },
