@@ -1,10 +1,12 @@
 // Two languages, one table: Chinese (the default, what operators here read) and English. No framework: a key is a
 // property name, so a missing translation is a type error, not a blank on screen.
 import { signal } from './signal.ts';
+import { enMapRegistry, zhMapRegistry } from './i18n-map-registry.ts';
 
 export type Lang = 'zh' | 'en';
 
 const zh = {
+  ...zhMapRegistry,
   title: '生命线数据枢纽 · 运行控制台',
   short: '运行控制台',
   login: '登录',
@@ -191,6 +193,7 @@ const zh = {
 };
 
 const en: typeof zh = {
+  ...enMapRegistry,
   title: 'Lifeline hub · Operator console',
   short: 'Operator console',
   login: 'Log in',

@@ -9,10 +9,13 @@ import { Overview } from './overview.tsx';
 import { Devices } from './devices.tsx';
 import { PointDetail } from './point.tsx';
 import { Quarantine } from './quarantine.tsx';
+import { OneMap } from './map.tsx';
+import { Registry } from './registry.tsx';
 import { route, type PageName } from './router.ts';
 
-const NAV: Array<{ page: PageName; label: 'overview' | 'devices' | 'quarantine' }> = [
+const NAV: Array<{ page: PageName; label: 'overview' | 'devices' | 'quarantine' | 'map' | 'registry' }> = [
   { page: 'overview', label: 'overview' }, { page: 'devices', label: 'devices' }, { page: 'quarantine', label: 'quarantine' },
+  { page: 'map', label: 'map' }, { page: 'registry', label: 'registry' },
 ];
 
 function Page() {
@@ -20,6 +23,8 @@ function Page() {
   if (r.page === 'devices') return <Devices />;
   if (r.page === 'point') return <PointDetail key={r.arg} code={r.arg} />;
   if (r.page === 'quarantine') return <Quarantine />;
+  if (r.page === 'map') return <OneMap />;
+  if (r.page === 'registry') return <Registry />;
   return <Overview />;
 }
 
