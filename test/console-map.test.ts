@@ -20,7 +20,7 @@ import { freshDatabase, needService, postgresUp } from './helpers/services.ts';
 import { pagePrerequisites, root, artifacts, CHROMIUM } from './helpers/console-page.ts';
 
 // Callbacks of evaluate() run in the page (this file is type-checked without the DOM library).
-declare const document: { querySelector(s: string): { getAttribute(a: string): string | null } | null };
+declare const getComputedStyle: (el: unknown) => { fill: string; stroke: string };
 
 if (!(await pagePrerequisites(t))) process.exit();
 if (!needService(t, 'PostgreSQL', await postgresUp())) process.exit();
@@ -102,12 +102,12 @@ t.test('one-map: boundaries shipped by the hub, sites coloured by status and ala
   t.equal(await page.locator('g[data-site=WS-001]').getAttribute('data-status'), 'online');
   t.equal(await page.locator('g[data-site=DR-001]').getAttribute('data-status'), 'offline', 'two days silent: offline');
   t.equal(await page.locator('g[data-site=BR-001]').getAttribute('data-status'), 'never');
-  t.equal(await page.locator('g[data-site=DR-001] .status-dot').evaluate((el) => getComputedStyle(el as never).fill), 'rgb(217, 48, 37)', 'offline is red (the Devices page\'s colour)');
-  t.equal(await page.locator('g[data-site=WS-001] .status-dot').evaluate((el) => getComputedStyle(el as never).fill), 'rgb(30, 142, 62)', 'online is green');
+  t.equal(await page.locator('g[data-site=DR-001] .status-dot').evaluate((el) => getComputedStyle(el).fill), 'rgb(217, 48, 37)', 'offline is red (the Devices page\'s colour)');
+  t.equal(await page.locator('g[data-site=WS-001] .status-dot').evaluate((el) => getComputedStyle(el).fill), 'rgb(30, 142, 62)', 'online is green');
   const top = Math.min(...alarms.data.map((a) => a.level));
   const topColour = alarms.data.find((a) => a.level === top)!.level_colour;
   t.equal(await page.locator('g[data-site=GS-001]').getAttribute('data-alarm-level'), String(top), 'GS-001 ringed at its highest open level');
-  t.equal(await page.locator('g[data-site=GS-001] .alarm-ring').evaluate((el) => getComputedStyle(el as never).stroke), await rgb(topColour), `in the level's colour from alarms.levels (${topColour})`);
+  t.equal(await page.locator('g[data-site=GS-001] .alarm-ring').evaluate((el) => getComputedStyle(el).stroke), await rgb(topColour), `in the level's colour from alarms.levels (${topColour})`);
   t.equal(await page.locator('g[data-site=WS-001] .alarm-ring').count(), 0, 'no ring without an open alarm');
   t.match(await text('[data-testid=map-legend]'), new RegExp(`在线[\\s\\S]*离线[\\s\\S]*无数据[\\s\\S]*一级`), 'the legend names the statuses and the level present');
 

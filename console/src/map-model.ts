@@ -48,8 +48,9 @@ export function bboxOf(g: Geometry): [number, number, number, number] {
 
 /** China as a whole, when there is no located site to fit. */
 export const CHINA: [number, number, number, number] = [73, 18, 135, 53.6];
-/** The smallest span (degrees) a fit zooms to: about a district, so one site is shown with its surroundings. */
-const MIN_SPAN = 0.08;
+/** The smallest span (degrees) a fit zooms to: about a city, so sites close together are shown with their city around
+ * them (and the boundaries, simplified to ~500 m, still read as outlines). Zoom in further by hand. */
+const MIN_SPAN = 0.25;
 
 /** The view showing `[w, s, e, n]` (degrees) in a `width` × `height` screen, with a margin of `pad` of each side. */
 export function fit(box: [number, number, number, number], width: number, height: number, pad = 0.15): View {
