@@ -80,8 +80,10 @@ export function OneMap() {
   useEffect(() => {
     let stopped = false, timer = 0;
     const tick = async () => {
+      const began = Date.now();
       try { const d = await load(); if (!stopped) { setData(d); setError(''); } } catch (e) { if (!stopped) setError(e instanceof Error ? e.message : String(e)); }
-      if (!stopped) timer = setTimeout(tick, REFRESH_MS) as unknown as number;
+      // Every latest value each time: on a very large registry never spend more than a tenth of the time fetching.
+      if (!stopped) timer = setTimeout(tick, Math.max(REFRESH_MS, 10 * (Date.now() - began))) as unknown as number;
     };
     void tick();
     geo('china-provinces.geojson').then((l) => { if (!stopped) setProvinces(l); }, (e: Error) => { if (!stopped) setError(e.message); });
