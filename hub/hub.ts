@@ -150,6 +150,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   });
   const app = await buildApi({
     db, registry, ingest, metrics, timezone: c.timezone, uploads,
+    conformanceReportsDir: c.conformance?.reports_dir ? resolve(loaded.baseDir, c.conformance.reports_dir) : resolve(loaded.baseDir, c.data_dir, 'conformance-reports'),
     adapters: () => new Map([...instances].map(([id, instance]) => [id, { manifest: adapterDefs.get(id)!.manifest, instance }])),
     publish: publish.targets().length ? publish : undefined,
     rollups,

@@ -24,6 +24,8 @@ export const entryPoints = { cli: 'hub/cli/main.ts' };
 /** The operator console (docs/console.md): a browser bundle in dist/console/, served by the hub at /console. */
 export const consoleEntry = 'console/src/main.tsx';
 const consoleStatic = ['console/index.html', 'console/favicon.svg'];
+/** Boundary data of the one-map page (console/geo/README.md): copied beside the bundle, fetched by the page on demand. */
+const consoleGeo = (root) => readdirSync(join(root, 'console/geo')).filter((f) => f.endsWith('.geojson')).sort().map((f) => `console/geo/${f}`);
 /** Inputs esbuild does not report but the output depends on: the build options and the compiler settings it reads. */
 const extraInputs = ['scripts/build.js', 'tsconfig.json'];
 const assetUrl = /new URL\((['"])(\.\.?\/[^'"$`]*)\1,(\s*)import\.meta\.url\)/g;
@@ -84,7 +86,7 @@ async function buildConsole(esbuild, root, work) {
     define: { 'process.env.NODE_ENV': '"production"' },
     plugins: [schemaWithoutDraftUrl],
   }).catch((e) => { rmSync(work, { recursive: true, force: true }); throw e; });
-  for (const f of consoleStatic) copyFileSync(join(root, f), join(out, basename(f)));
+  for (const f of [...consoleStatic, ...consoleGeo(root)]) copyFileSync(join(root, f), join(out, basename(f)));
   return result;
 }
 
@@ -127,7 +129,7 @@ export async function build({ root = projectRoot, outdir = 'dist' } = {}) {
   const web = await buildConsole(esbuild, root, work);
   const inputs = {};
   // Packages (preact, in the console bundle) are not recorded: like the hub's, they change only with package-lock.json.
-  const own = [...Object.keys(result.metafile.inputs), ...Object.keys(web.metafile.inputs), ...consoleStatic, ...extraInputs].filter((f) => !f.startsWith('node_modules/'));
+  const own = [...Object.keys(result.metafile.inputs), ...Object.keys(web.metafile.inputs), ...consoleStatic, ...consoleGeo(root), ...extraInputs].filter((f) => !f.startsWith('node_modules/'));
   for (const file of [...new Set(own)].sort()) {
     const bytes = readFileSync(join(root, file));
     inputs[file] = [bytes.length, statSync(join(root, file)).mtimeMs, sha256(bytes)];

@@ -3,7 +3,7 @@
 // data-scope rule fails here). Then the pull audit: what it records, who may read it, and its pruning.
 import t from 'tap';
 import pino from 'pino';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../hub/config/load.ts';
@@ -56,7 +56,15 @@ const SCOPED: Array<{ name: string; key: string; scope: DataScope; sees: string[
 // root test and ran its teardown (the hub's stop) under the setup: on PGlite the file then hung, on PostgreSQL the
 // pool was gone. A timer holds the loop until the setup is done.
 const setupAlive = setInterval(() => undefined, 1000);
+// A conformance report for GET /v1/conformance/reports/:id (rule none) to answer with: a vendor's product, no tenant.
+const reportsDir = mkdtempSync(join(tmpdir(), 'lifeline-tenancy-reports-'));
+mkdirSync(join(reportsDir, 'r1'));
+writeFileSync(join(reportsDir, 'r1', 'report.json'), JSON.stringify({ format: 'lifeline-conformance-report/1', verdict: 'pass', subject: { kind: 'feed', vendor: 'V', product: 'P', version: '1' },
+  profile: { id: 'vendor-feed', title: 'Vendor feed', title_zh: '厂商数据推送' }, started: new Date(NOW).toISOString(), ended: new Date(NOW).toISOString(),
+  summary: { pass: 0, fail: 0, warning: 0, not_applicable: 0, must_not_passed: [] }, results: [], evidence_log: { events: 0, sha256: '', file: 'evidence.ndjson' }, integrity: {} }));
+t.teardown(() => rmSync(reportsDir, { recursive: true, force: true }));
 const { hub, cleanup } = await startTestHub('pglite', (c) => {
+  c.conformance = { reports_dir: reportsDir };
   c.registry = { sites: [...SITES] as never, devices: DEVICES as never, points: POINTS as never };
   c.api.keys.push(...SCOPED.map((k) => ({ name: k.name, hash: hashKey(k.key), scopes: ['read'] as ['read'], scope: k.scope as never })));
   c.alarms.enabled = true;
@@ -138,7 +146,7 @@ function siteOfItem(url: string, it: Item): string | undefined {
 // The alarm event stream from its first event, ended once it has sent what there is (an open stream never ends).
 const BASE_QUERY: Record<string, string> = { '/v1/observations/aggregate': 'interval=1m', '/v1/quarantine': 'all=true', '/v1/alarms/stream': 'after=0&catch_up=true' };
 // A route as a request: a wildcard route is asked for its index, SensorThings' for a collection (its Things).
-const concrete = (url: string) => (url === '/sta/v1.1/*' ? '/sta/v1.1/Things' : url.replace(':code', 'water.pipe_pressure').replace(/\*$/, ''));
+const concrete = (url: string) => (url === '/sta/v1.1/*' ? '/sta/v1.1/Things' : url.replace('/v1/conformance/reports/:id', '/v1/conformance/reports/r1').replace(':code', 'water.pipe_pressure').replace(/\*$/, ''));
 const withQuery = (url: string, q: string) => (q ? `${concrete(url)}?${q}` : concrete(url));
 
 /** Every item of a list route (every page, one row a page where it pages), with each answer's raw body. */

@@ -7,7 +7,7 @@ import { getJson } from './api.ts';
 import { indicators } from './catalogue.ts';
 import { lang, t } from './i18n.ts';
 import { use } from './signal.ts';
-import { hashOf } from './router.ts';
+import { hashOf, route } from './router.ts';
 import { VirtualList } from './virtual-list.tsx';
 import { fmtAgo, flagWord, fmtTime, indicatorName, unitLabel } from './format.ts';
 import {
@@ -79,7 +79,8 @@ export function Devices() {
   const [latest, setLatest] = useState<Latest | null>(null);
   const [error, setError] = useState('');
   const [errorsOnly, setErrorsOnly] = useState(false);
-  const [search, setSearch] = useState('');
+  // ?q= fills the search: the one-map page opens a site's devices this way (#devices?q=WS-001).
+  const [search, setSearch] = useState(() => route.get().params.get('q') ?? '');
   const height = useHeight(250);
   // The devices drawn now: their values are fetched first on open and refreshed every few seconds, so what the
   // operator looks at is live even when the full refresh of a big registry comes less often.

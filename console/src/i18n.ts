@@ -2,10 +2,12 @@
 // property name, so a missing translation is a type error, not a blank on screen.
 import { signal } from './signal.ts';
 import { opsEn, opsZh } from './i18n-ops.ts';
+import { enMapRegistry, zhMapRegistry } from './i18n-map-registry.ts';
 
 export type Lang = 'zh' | 'en';
 
 const zh = {
+  ...zhMapRegistry,
   title: '生命线数据枢纽 · 运行控制台',
   short: '运行控制台',
   login: '登录',
@@ -193,6 +195,7 @@ const zh = {
 };
 
 const en: typeof zh = {
+  ...enMapRegistry,
   title: 'Lifeline hub · Operator console',
   short: 'Operator console',
   login: 'Log in',

@@ -12,11 +12,13 @@ import { Quarantine } from './quarantine.tsx';
 import { Alarms } from './alarms.tsx';
 import { AlarmDetail } from './alarm-detail.tsx';
 import { Delivery } from './delivery.tsx';
+import { OneMap } from './map.tsx';
+import { Registry } from './registry.tsx';
 import { route, type PageName } from './router.ts';
 
-const NAV: Array<{ page: PageName; label: 'overview' | 'devices' | 'quarantine' | 'navAlarms' | 'navDelivery' }> = [
+const NAV: Array<{ page: PageName; label: 'overview' | 'devices' | 'quarantine' | 'navAlarms' | 'navDelivery' | 'map' | 'registry' }> = [
   { page: 'overview', label: 'overview' }, { page: 'devices', label: 'devices' }, { page: 'quarantine', label: 'quarantine' },
-  { page: 'alarms', label: 'navAlarms' }, { page: 'delivery', label: 'navDelivery' },
+  { page: 'alarms', label: 'navAlarms' }, { page: 'delivery', label: 'navDelivery' }, { page: 'map', label: 'map' }, { page: 'registry', label: 'registry' },
 ];
 
 function Page() {
@@ -26,6 +28,8 @@ function Page() {
   if (r.page === 'quarantine') return <Quarantine />;
   if (r.page === 'alarms') return r.arg ? <AlarmDetail key={r.arg} id={r.arg} /> : <Alarms />;
   if (r.page === 'delivery') return <Delivery target={r.arg} />;
+  if (r.page === 'map') return <OneMap />;
+  if (r.page === 'registry') return <Registry />;
   return <Overview />;
 }
 

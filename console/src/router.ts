@@ -2,10 +2,10 @@
 // browser's back button works, and the hub serves one file whatever the page (no server-side routes).
 import { signal } from './signal.ts';
 
-export type PageName = 'overview' | 'devices' | 'point' | 'quarantine' | 'alarms' | 'delivery';
+export type PageName = 'overview' | 'devices' | 'point' | 'quarantine' | 'alarms' | 'delivery' | 'map' | 'registry';
 export interface Route { page: PageName; arg: string; params: URLSearchParams }
 
-const PAGES: PageName[] = ['overview', 'devices', 'point', 'quarantine', 'alarms', 'delivery'];
+const PAGES: PageName[] = ['overview', 'devices', 'point', 'quarantine', 'alarms', 'delivery', 'map', 'registry'];
 
 export function parseHash(hash: string): Route {
   const h = hash.replace(/^#\/?/, '');

@@ -25,6 +25,8 @@ export interface ApiDeps {
   /** The rollup roller (absent in API-only setups, e.g. some tests). */
   rollups?: Roller;
   /** Alarms (absent when alarms.enabled is false): level names/colours, the hub clock for handling times, the evaluator. */
+  /** Folder of conformance reports (conformance.reports_dir; absent: the routes are not served). */
+  conformanceReportsDir?: string;
   /** File uploads (absent in API-only setups). */
   uploads?: UploadService;
   /** Reports (reports.* config; docs/reports.md) and the hub clock their default periods follow. */

@@ -30,6 +30,7 @@ import adapters from './routes/adapters.ts';
 import publish from './routes/publish.ts';
 import alarms from './routes/alarms.ts';
 import consoleRoutes from './routes/console.ts';
+import conformance from './routes/conformance.ts';
 import sta from './routes/sta.ts';
 import uploads from './routes/uploads.ts';
 import alarmRules from './routes/alarm-rules.ts';
@@ -161,7 +162,7 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  for (const m of [ops, indicators, registry, observations, aggregate, quarantine, adapters, publish, alarms, consoleRoutes, sta, uploads, alarmRules, reports]) m(app, deps);
+  for (const m of [ops, indicators, registry, observations, aggregate, quarantine, adapters, publish, alarms, consoleRoutes, sta, uploads, alarmRules, reports, conformance]) m(app, deps);
   if (stored) keysRoutes(app, deps, stored, keys);
   if (deps.db) auditRoutes(app, deps, audit);
   await registerAdapterRoutes(app, o.adapterRoutes ?? []);

@@ -36,6 +36,7 @@ export const HubErrorCodes = {
   MODBUS_VALUE_INVALID: { status: 400, retryable: false, meaning: 'A value does not fit the Modbus point\'s type (range, integer, string length), or registers could not be decoded (BCD nibble above 9).' },
   MODBUS_WRITE_DISABLED: { status: 403, retryable: false, meaning: 'A write command targets a device or point that does not allow writes.' },
   REGISTRY_CONFLICT: { status: 409, retryable: false, meaning: 'A registry change would break a reference or duplicate a unique code/identity.' },
+  CONFORMANCE_REPORT_NOT_FOUND: { status: 404, retryable: false, meaning: 'No conformance report with that id in the hub\'s conformance.reports_dir.' },
   REGISTRY_NOT_FOUND: { status: 404, retryable: false, meaning: 'No site, device or point with that code.' },
   REGISTRY_INVALID: { status: 400, retryable: false, meaning: 'A registry entity does not match its schema, refers to an unknown indicator/site/device, or holds text with NUL or a lone UTF-16 surrogate.' },
   ALARM_NOT_FOUND: { status: 404, retryable: false, meaning: 'No alarm with that id.' },

@@ -837,6 +837,15 @@ export interface Config {
     expected_interval_s?: number;
   };
   /**
+   * Certification reports the hub lists (GET /v1/conformance/reports; the console's 登记与认证 page; docs/certification.md).
+   */
+  conformance?: {
+    /**
+     * Folder of conformance reports, one sub-folder per report as `lifeline conformance … --out DIR` writes it (report.json, evidence.ndjson, report.html, report.md); relative to the config file. Default: data_dir/conformance-reports.
+     */
+    reports_dir?: string;
+  };
+  /**
    * Adapters to run, keyed by adapter id; each value is that adapter's config (validated against its own schema).
    */
   adapters?: {
@@ -953,6 +962,114 @@ export interface Cadence {
    * Period in seconds.
    */
   interval_s: number;
+}
+
+/**
+ * A certification report written by the conformance kit (`lifeline conformance … --out DIR`, format lifeline-conformance-report/1) into the hub's conformance.reports_dir, as GET /v1/conformance/reports lists it: the product, the profile, the verdict and the count of clauses per status, and what the hub found when it checked the report's integrity block. GET /v1/conformance/reports/{id} adds every clause's result. See docs/certification.md.
+ */
+export interface ConformanceReport {
+  /**
+   * The report's folder name under conformance.reports_dir.
+   */
+  id: string;
+  /**
+   * Report format written by the kit.
+   */
+  format: string;
+  /**
+   * Version of the conformance kit that ran.
+   */
+  kit_version?: string;
+  /**
+   * Version of the hub the kit came with.
+   */
+  hub_version?: string;
+  /**
+   * pass: every applicable MUST clause passed.
+   */
+  verdict: "pass" | "fail";
+  /**
+   * What was certified.
+   */
+  subject: {
+    kind: string;
+    vendor: string;
+    product: string;
+    model?: string;
+    version: string;
+    identity?: string;
+    endpoint?: string;
+    [k: string]: unknown;
+  };
+  /**
+   * The profile run (docs/reference/conformance-clauses.md).
+   */
+  profile: {
+    id: string;
+    title: string;
+    title_zh: string;
+  };
+  started: string;
+  ended: string;
+  /**
+   * Clauses per status, and the MUST clauses that did not pass.
+   */
+  summary: {
+    pass: number;
+    fail: number;
+    warning: number;
+    not_applicable: number;
+    must_not_passed: string[];
+  };
+  /**
+   * The hub's check of the report's integrity block: the SHA-256 of the report and of its evidence log. A signature (HMAC-SM3 with a lab's key) is reported, not verified: the hub does not hold the lab's key (`lifeline conformance verify DIR --key-file` does).
+   */
+  integrity: {
+    /**
+     * The report's SHA-256 and its evidence log's match what the report says.
+     */
+    intact: boolean;
+    /**
+     * What does not match, in words (empty when intact).
+     */
+    problems: string[];
+    report_sha256?: string;
+    /**
+     * The report carries a signature.
+     */
+    signed: boolean;
+    /**
+     * Signature algorithm (HMAC-SM3).
+     */
+    algorithm?: string;
+    /**
+     * The lab key's id, when the kit was given one (--key-id).
+     */
+    key_id?: string;
+  };
+  /**
+   * Every clause's result (GET /v1/conformance/reports/{id} only).
+   */
+  results?: {
+    id: string;
+    title: string;
+    title_zh: string;
+    /**
+     * The standard clause or SDK contract it traces to.
+     */
+    traces?: string;
+    level: "MUST" | "SHOULD" | "MAY";
+    status: "pass" | "fail" | "warning" | "not_applicable";
+    /**
+     * One line a person can act on.
+     */
+    message: string;
+    evidence?: {
+      kind: string;
+      event?: number;
+      text: string;
+    }[];
+  }[];
 }
 
 /**
