@@ -6,7 +6,7 @@ import {
 } from 'node-opcua';
 import { mkdirSync, copyFileSync } from 'node:fs';
 import { join, basename } from 'node:path';
-import { simItems, simValue, SIM_NAMESPACE, type SimItem } from './points.ts';
+import { simItems, simValue, SIM_NAMESPACE, DEFAULT_USER, type SimItem } from './points.ts';
 
 export { SIM_NAMESPACE };
 
@@ -33,12 +33,16 @@ export interface SimOptions {
   manual?: ManualItem[];
 }
 
-export interface ManualItem { name: string; low: number; high: number; initial?: number }
+export interface ManualItem {
+  name: string; low: number; high: number; initial?: number;
+  /** OPC UA data type (default Double); Float is single precision, as many PLC tags are. */
+  dataType?: 'Double' | 'Float';
+}
 
 /** Folder of the user PKI (trusted user certificates for X.509 user tokens) inside the simulator's PKI folder. */
 export const userPkiDir = (pkiDir: string) => join(pkiDir, 'user');
 
-export const DEFAULT_USER = { username: 'lifeline', password: 'lifeline-sim' };
+export { DEFAULT_USER };
 
 export class OpcUaSim {
   readonly items: SimItem[];
@@ -125,11 +129,12 @@ export class OpcUaSim {
     if (this.opts.manual?.length) {
       const folder = ns.addFolder(objects, { browseName: 'Manual', nodeId: 's=Manual' });
       for (const m of this.opts.manual) {
+        const dataType = m.dataType ?? 'Double';
         const v = ns.addAnalogDataItem({
-          organizedBy: folder, browseName: m.name, nodeId: `s=Manual.${m.name}`, dataType: 'Double', minimumSamplingInterval: 100,
+          organizedBy: folder, browseName: m.name, nodeId: `s=Manual.${m.name}`, dataType, minimumSamplingInterval: 100,
           engineeringUnitsRange: { low: m.low, high: m.high },
         });
-        v.setValueFromSource(new Variant({ dataType: DataType.Double, value: m.initial ?? m.low }), StatusCodes.Good, new Date(now));
+        v.setValueFromSource(new Variant({ dataType: DataType[dataType], value: m.initial ?? m.low }), StatusCodes.Good, new Date(now));
         this.manualVars.set(m.name, v);
       }
     }
@@ -168,7 +173,7 @@ export class OpcUaSim {
   setValue(name: string, value: number): void {
     const v = this.manualVars.get(name);
     if (!v) throw new Error(`no manual variable ${name}`);
-    v.setValueFromSource(new Variant({ dataType: DataType.Double, value }), StatusCodes.Good, new Date());
+    v.setValueFromSource(new Variant({ dataType: v.dataTypeObj.basicDataType, value }), StatusCodes.Good, new Date());
   }
 
   /** Accept a user certificate (PEM or DER file) for X.509 user-token logins, in the running server. */
