@@ -5,7 +5,8 @@ import {
 } from 'node-opcua';
 import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { ownCertificateFile } from './pki.ts';
+import { ownCertificateFile, ownPrivateKeyFile } from './pki.ts';
+import { pkcs1v15Problem } from './node-opcua-warnings.ts';
 import { describeError } from './errors.ts';
 import { chooseEndpoint, type OfferedEndpoint } from './endpoint-choice.ts';
 import { endpointProperty } from './schema.ts';
@@ -24,8 +25,12 @@ export interface BrowseOptions {
 const connectOnce = { maxRetry: 1, initialDelay: 500, maxDelay: 1000 };
 
 /** The server's endpoints (GetEndpoints over an unsecured discovery channel, which servers allow for this). */
-export async function offeredEndpoints(url: string): Promise<OfferedEndpoint[]> {
-  const client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: connectOnce });
+export async function offeredEndpoints(url: string, cm: OPCUACertificateManager, certificateFile: string, id: HubIdentity): Promise<OfferedEndpoint[]> {
+  // The hub's certificate although the channel is not secured: without one node-opcua makes a default one on disk.
+  const client = OPCUAClient.create({
+    applicationName: id.applicationName, applicationUri: id.applicationUri, clientCertificateManager: cm, certificateFile,
+    endpointMustExist: false, connectionStrategy: connectOnce,
+  });
   try {
     await client.connect(url);
   } catch (e) {
@@ -57,11 +62,13 @@ export function guessField(path: string, taken: Set<string>): string {
 }
 
 export async function browseDraft(o: BrowseOptions) {
-  const endpoint = chooseEndpoint(await offeredEndpoints(o.url), {
+  const own = ownCertificateFile(o.pkiDir);
+  const endpoint = chooseEndpoint(await offeredEndpoints(o.url, o.cm, own, o.id), {
     securityMode: o.securityMode, securityPolicy: o.securityPolicy, user: o.user ? 'UserName' : 'Anonymous',
   }, endpointProperty('security_policy').enum ?? [], o.url);
   o.note?.(`${o.url}: ${endpoint.securityMode}/${endpoint.securityPolicy}, ${o.user ? `user ${o.user.username}` : 'anonymous'}`);
-  const own = ownCertificateFile(o.pkiDir);
+  const problem = pkcs1v15Problem(endpoint.securityPolicy, own, ownPrivateKeyFile(o.pkiDir));
+  if (problem) o.note?.(problem);
   const client = OPCUAClient.create({
     applicationName: o.id.applicationName, applicationUri: o.id.applicationUri, clientCertificateManager: o.cm, certificateFile: own,
     securityMode: MessageSecurityMode[endpoint.securityMode as keyof typeof MessageSecurityMode],

@@ -19,7 +19,7 @@ export const browseOptions: CliOption[] = [
   { name: 'root', value: 'NODEID', help: 'where to start', defaultText: 'the Objects folder' },
   { name: 'depth', value: 'N', default: '6', help: 'how many levels of hierarchical references to follow' },
   { name: 'out', value: 'FILE', help: 'write the draft (YAML) to FILE', defaultText: 'standard output' },
-  { name: 'namespace', value: 'URI', help: 'namespace whose browse names are written without an index prefix', defaultText: "the server's first own namespace (index 2, else 1)" },
+  { name: 'namespace', value: 'URI', help: 'namespace whose browse names are written without an index prefix', defaultText: "the server's first own namespace: index 2, else 1" },
   { name: 'security-mode', value: 'MODE', help: list('security_mode'), defaultText: 'the most secure mode the server offers' },
   { name: 'security-policy', value: 'POLICY', help: list('security_policy'), defaultText: 'the most secure policy the server offers' },
   { name: 'user', value: 'NAME', help: 'user name of the session', defaultText: 'anonymous' },

@@ -15,6 +15,8 @@ export interface OfferedEndpoint {
 export interface WantedEndpoint { securityMode?: string; securityPolicy?: string; user: 'Anonymous' | 'UserName' }
 
 const MODE_RANK: Record<string, number> = { SignAndEncrypt: 3, Sign: 2, None: 1 };
+/** The server's securityLevel first (it says which of its endpoints it deems strongest), then the mode. */
+const mostSecureFirst = (a: OfferedEndpoint, b: OfferedEndpoint) => b.securityLevel - a.securityLevel || (MODE_RANK[b.securityMode] ?? 0) - (MODE_RANK[a.securityMode] ?? 0);
 
 /** `None/None (users: Anonymous)` … one line per endpoint. */
 export function describeOffer(offered: OfferedEndpoint[]): string {
@@ -28,14 +30,13 @@ export function describeOffer(offered: OfferedEndpoint[]): string {
 export function chooseEndpoint(offered: OfferedEndpoint[], want: WantedEndpoint, supported: readonly string[], url: string): OfferedEndpoint {
   const usable = offered.filter((e) => supported.includes(e.securityPolicy) && (e.securityMode === 'None') === (e.securityPolicy === 'None'));
   const fits = usable.filter((e) => (!want.securityMode || e.securityMode === want.securityMode) && (!want.securityPolicy || e.securityPolicy === want.securityPolicy));
-  const withUser = fits.filter((e) => e.userTokens.includes(want.user));
-  const best = withUser.sort((a, b) => b.securityLevel - a.securityLevel || (MODE_RANK[b.securityMode] ?? 0) - (MODE_RANK[a.securityMode] ?? 0))[0];
+  const best = fits.filter((e) => e.userTokens.includes(want.user)).sort(mostSecureFirst)[0];
   if (best) return best;
   const offer = describeOffer(offered);
   let hint: string;
   if (!usable.length) hint = `none of its security policies is one this client supports (${supported.join(', ')})`;
   else if (!fits.length) {
-    const e = usable[0]!;
+    const e = [...usable].sort(mostSecureFirst)[0]!;
     hint = `none with ${[want.securityMode && `security mode ${want.securityMode}`, want.securityPolicy && `policy ${want.securityPolicy}`].filter(Boolean).join(' and ')}: pass --security-mode ${e.securityMode} --security-policy ${e.securityPolicy}, or leave both out to take the most secure one`;
   } else if (want.user === 'Anonymous') {
     const tokens = [...new Set(fits.flatMap((e) => e.userTokens))];

@@ -72,8 +72,13 @@ export default defineAdapter<OpcUaConfig>({
         stopped = false;
         void (async () => {
           try {
-            const [{ openPki, ownCertificateFile }, { Endpoint }, { hubIdentity }] = await Promise.all([import('./pki.ts'), import('./endpoint.ts'), import('./identity.ts')]);
+            const [{ openPki, ownCertificateFile, ownPrivateKeyFile }, { Endpoint }, { hubIdentity }, { pkcs1v15Problem }] = await Promise.all([
+              import('./pki.ts'), import('./endpoint.ts'), import('./identity.ts'), import('./node-opcua-warnings.ts')]);
             const opened = await openPki(pkiDir, hubIdentity(config), config.accept_unknown_certificates);
+            for (const e of config.endpoints) {
+              const problem = pkcs1v15Problem(e.security_policy, ownCertificateFile(pkiDir), ownPrivateKeyFile(pkiDir));
+              if (problem) ctx.logger.warn({ endpoint: e.key }, `OPC UA endpoint ${e.key}: ${problem}`);
+            }
             if (stopped) { await opened.dispose().catch(() => undefined); return; }
             cm = opened;
             pkiReady = true;

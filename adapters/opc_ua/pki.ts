@@ -6,11 +6,15 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LifelineError } from '../../hub/sdk/index.ts';
 import { certificateSubject, type HubIdentity } from './identity.ts';
+import './node-opcua-warnings.ts'; // before node-opcua's start-up self-test reports (it takes a moment)
 
 export type { HubIdentity };
 
 /** Own certificate file of the hub inside the PKI folder (where node-opcua's client looks for it). */
 export const ownCertificateFile = (pkiDir: string) => join(pkiDir, 'own', 'certs', 'client_certificate.pem');
+
+/** Its private key (node-opcua's layout). */
+export const ownPrivateKeyFile = (pkiDir: string) => join(pkiDir, 'own', 'private', 'private_key.pem');
 
 /** Open (creating the folders) the PKI and make sure the hub has its application certificate. */
 export async function openPki(pkiDir: string, id: HubIdentity, acceptUnknown = false): Promise<OPCUACertificateManager> {

@@ -1,12 +1,13 @@
 // The OPC UA simulator: a node-opcua server with lifeline variables whose values change, security on,
 // a user/password, and a programmatic API for tests (restart on the same port, Bad status, removed nodes).
 import {
-  OPCUAServer, OPCUACertificateManager, Subscription, MessageSecurityMode, SecurityPolicy, Variant, DataType, StatusCodes,
+  OPCUAServer, OPCUACertificateManager, getHostname, Subscription, MessageSecurityMode, SecurityPolicy, Variant, DataType, StatusCodes,
   type StatusCode, type UAVariable, type UAObject, type Namespace,
 } from 'node-opcua';
-import { mkdirSync, copyFileSync } from 'node:fs';
+import { mkdirSync, copyFileSync, existsSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { simItems, simValue, SIM_NAMESPACE, DEFAULT_USER, type SimItem } from './points.ts';
+import '../node-opcua-warnings.ts'; // node-opcua's warnings on stderr, less its start-up self-test
 
 export { SIM_NAMESPACE };
 
@@ -42,6 +43,8 @@ export interface ManualItem {
 /** Folder of the user PKI (trusted user certificates for X.509 user tokens) inside the simulator's PKI folder. */
 export const userPkiDir = (pkiDir: string) => join(pkiDir, 'user');
 
+const SIM_APPLICATION_URI = 'urn:lifeline:sim:server';
+
 export { DEFAULT_USER };
 
 export class OpcUaSim {
@@ -76,6 +79,15 @@ export class OpcUaSim {
       rootFolder: this.opts.pkiDir, automaticallyAcceptUnknownCertificate: !!this.opts.acceptUnknownCertificates, keySize: 2048,
     });
     await this.cm.initialize();
+    // Its own certificate, made here rather than by node-opcua, whose subject would name node-opcua's organisation.
+    const certificateFile = join(this.opts.pkiDir, 'own', 'certs', 'certificate.pem');
+    if (!existsSync(certificateFile)) {
+      const host = getHostname();
+      await this.cm.createSelfSignedCertificate({
+        applicationUri: SIM_APPLICATION_URI, dns: [host, 'localhost'], ip: ['127.0.0.1'], outputFile: certificateFile,
+        subject: `/CN=${`lifeline-sim@${host}`.slice(0, 63)}/O=lifeline-hub simulator`, startDate: new Date(), validity: 365 * 10,
+      });
+    }
     // X.509 user tokens are checked against a separate store: <pkiDir>/user (trusted/certs = accepted users).
     this.userCm = new OPCUACertificateManager({ rootFolder: userPkiDir(this.opts.pkiDir), automaticallyAcceptUnknownCertificate: false });
     await this.userCm.initialize();
@@ -90,7 +102,7 @@ export class OpcUaSim {
       allowAnonymous: false,
       userManager: { isValidUser: (u: string, p: string) => u === user.username && p === user.password },
       buildInfo: { productName: 'lifeline OPC UA simulator', manufacturerName: 'lifeline-hub', softwareVersion: '0.1.0' },
-      serverInfo: { applicationUri: 'urn:lifeline:sim:server', productUri: 'urn:lifeline:sim', applicationName: { text: 'lifeline-sim' } },
+      serverInfo: { applicationUri: SIM_APPLICATION_URI, productUri: 'urn:lifeline:sim', applicationName: { text: 'lifeline-sim' } },
       maxConnectionsPerEndpoint: 50,
     });
     // node-opcua caps a NotificationMessage at 1000 values; with 5 publish requests in the client's pipeline that
