@@ -5,7 +5,7 @@ import { StatusCodes, DataType } from 'node-opcua';
 import { make_warningLog } from 'node-opcua-debug';
 import { spawnSync } from 'node:child_process';
 import { constants, generateKeyPairSync, privateDecrypt, publicEncrypt } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,6 +145,18 @@ t.test("node-opcua's CVE-2023-46809 self-test warning is dropped; its other warn
   t.equal(written.length, 1, written.join(''));
   t.match(written[0], /node-opcua warning \(.*\) \[NODE-OPCUA-W99\] something real 42/);
   t.equal(pkcs1v15Problem('Basic256Sha256', 'no-such-cert', 'no-such-key'), undefined, 'OAEP policies need no PKCS#1 v1.5 decryption');
+  // Basic128Rsa15 does: one line of ours when this Node refuses it (Node 20 from 20.11.1 without --security-revert).
+  const dir = mkdtempSync(join(tmpdir(), 'lifeline-opcua-pkcs1-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  writeFileSync(join(dir, 'pub.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
+  writeFileSync(join(dir, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const refused = (() => {
+    try { privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_PADDING }, publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.from('x'))); return false; } catch { return true; }
+  })();
+  const problem = pkcs1v15Problem('Basic128Rsa15', join(dir, 'pub.pem'), join(dir, 'key.pem'));
+  if (refused) t.match(problem, /Basic128Rsa15 needs RSA PKCS#1 v1\.5 decryption.*CVE-2023-46809.*use Basic256Sha256 or Aes256_Sha256_RsaPss.*--security-revert=CVE-2023-46809/);
+  else t.equal(problem, undefined, 'this Node decrypts PKCS#1 v1.5: nothing to say');
 });
 
 t.test('an opcua command prints no CVE-2023-46809 warning (node-opcua runs its self-test at load: in a fresh process)', async (t) => {
