@@ -3,14 +3,47 @@ import {
   OPCUAClient, MessageSecurityMode, SecurityPolicy, BrowseDirection, NodeClassMask, AttributeIds, UserTokenType, DataType,
   resolveNodeId, type OPCUACertificateManager, type ReferenceDescription,
 } from 'node-opcua';
-import { ownCertificateFile } from './pki.ts';
+import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { ownCertificateFile, ownPrivateKeyFile } from './pki.ts';
+import { pkcs1v15Problem } from './node-opcua-warnings.ts';
 import { describeError } from './errors.ts';
+import { chooseEndpoint, type OfferedEndpoint } from './endpoint-choice.ts';
+import { endpointProperty } from './schema.ts';
+import type { HubIdentity } from './identity.ts';
 import { LifelineError } from '../../hub/sdk/index.ts';
 
 export interface BrowseOptions {
-  url: string; cm: OPCUACertificateManager; pkiDir: string; root?: string; depth: number; namespace?: string;
-  securityMode: keyof typeof MessageSecurityMode; securityPolicy: keyof typeof SecurityPolicy;
+  url: string; cm: OPCUACertificateManager; pkiDir: string; id: HubIdentity; root?: string; depth: number; namespace?: string;
+  /** Unset: the most secure the server offers (with a user token policy for `user`, or anonymous). */
+  securityMode?: string; securityPolicy?: string;
   user?: { username: string; password: string }; progress?: (n: number) => void;
+  /** Told which endpoint was chosen. */
+  note?: (line: string) => void;
+}
+
+const connectOnce = { maxRetry: 1, initialDelay: 500, maxDelay: 1000 };
+
+/** The server's endpoints (GetEndpoints over an unsecured discovery channel, which servers allow for this). */
+export async function offeredEndpoints(url: string, cm: OPCUACertificateManager, certificateFile: string, id: HubIdentity): Promise<OfferedEndpoint[]> {
+  // The hub's certificate although the channel is not secured: without one node-opcua makes a default one on disk.
+  const client = OPCUAClient.create({
+    applicationName: id.applicationName, applicationUri: id.applicationUri, clientCertificateManager: cm, certificateFile,
+    endpointMustExist: false, connectionStrategy: connectOnce,
+  });
+  try {
+    await client.connect(url);
+  } catch (e) {
+    throw new LifelineError('OPCUA_CONNECT_FAILED', `${url}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    return (await client.getEndpoints()).map((e) => ({
+      securityMode: MessageSecurityMode[e.securityMode] ?? String(e.securityMode),
+      securityPolicy: (e.securityPolicyUri ?? '').split('#')[1] ?? String(e.securityPolicyUri),
+      securityLevel: e.securityLevel,
+      userTokens: [...new Set((e.userIdentityTokens ?? []).map((t) => UserTokenType[t.tokenType] ?? String(t.tokenType)))],
+    }));
+  } finally { await client.disconnect(); }
 }
 
 export interface DraftItem { name: string; browse_path: string; node_id: string; data_type: string; description?: string }
@@ -29,15 +62,24 @@ export function guessField(path: string, taken: Set<string>): string {
 }
 
 export async function browseDraft(o: BrowseOptions) {
+  const own = ownCertificateFile(o.pkiDir);
+  const endpoint = chooseEndpoint(await offeredEndpoints(o.url, o.cm, own, o.id), {
+    securityMode: o.securityMode, securityPolicy: o.securityPolicy, user: o.user ? 'UserName' : 'Anonymous',
+  }, endpointProperty('security_policy').enum ?? [], o.url);
+  o.note?.(`${o.url}: ${endpoint.securityMode}/${endpoint.securityPolicy}, ${o.user ? `user ${o.user.username}` : 'anonymous'}`);
+  const problem = pkcs1v15Problem(endpoint.securityPolicy, own, ownPrivateKeyFile(o.pkiDir));
+  if (problem) o.note?.(problem);
   const client = OPCUAClient.create({
-    applicationName: 'lifeline-hub', applicationUri: 'urn:lifeline:hub', clientCertificateManager: o.cm, certificateFile: ownCertificateFile(o.pkiDir),
-    securityMode: MessageSecurityMode[o.securityMode], securityPolicy: SecurityPolicy[o.securityPolicy], endpointMustExist: false,
-    connectionStrategy: { maxRetry: 1, initialDelay: 500, maxDelay: 1000 },
+    applicationName: o.id.applicationName, applicationUri: o.id.applicationUri, clientCertificateManager: o.cm, certificateFile: own,
+    securityMode: MessageSecurityMode[endpoint.securityMode as keyof typeof MessageSecurityMode],
+    securityPolicy: SecurityPolicy[endpoint.securityPolicy as keyof typeof SecurityPolicy], endpointMustExist: false,
+    connectionStrategy: connectOnce,
   });
   try {
     await client.connect(o.url);
   } catch (e) {
-    const info = describeError(e, { file: ownCertificateFile(o.pkiDir), thumbprint: '(see lifeline opcua pki list)' });
+    const thumbprint = new X509Certificate(readFileSync(own)).fingerprint.replace(/:/g, '').toLowerCase();
+    const info = describeError(e, { file: own, thumbprint });
     throw new LifelineError(info.code, info.message, { cause: e });
   }
   try {

@@ -1,22 +1,26 @@
 // The `lifeline` commands the OPC UA adapter adds (declared in its manifest): its PKI, browsing a server, a simulator.
+// Their usage lines come from the option tables the commands parse with (cli-options.ts): help and parser agree.
 import type { CliCommand } from '../../hub/sdk/index.ts';
+import { cliOptionsSynopsis } from '../../hub/sdk/cli-options.ts';
+import { browseOptions, pkiListOptions, simOptions } from './cli-options.ts';
+import { DEFAULT_USER } from './sim/points.ts';
 
 const opcua = async (args: string[]) => { await (await import('./cli.ts')).opcuaCommand(args); };
 
 export const opcuaCommands: CliCommand[] = [
   {
-    words: ['opcua', 'pki'], usage: 'list|trust|reject [CERT|THUMBPRINT] [--data-dir DIR]',
-    help: "the hub's OPC UA certificates and trust lists (<data-dir>/pki)",
+    words: ['opcua', 'pki'], usage: `list|init|trust|reject [CERT|THUMBPRINT]\n${cliOptionsSynopsis(pkiListOptions)}`,
+    help: "the hub's OPC UA certificates and trust lists (<data-dir>/pki); --help for each",
     run: (args) => opcua(['pki', ...args]),
   },
   {
-    words: ['opcua', 'browse'], usage: 'opc.tcp://… [--root NODEID] [--depth N] [--out FILE] [--namespace URI] [--user U --password P]',
-    help: "draft OPC UA items (YAML) from a server's address space",
+    words: ['opcua', 'browse'], usage: `opc.tcp://…\n${cliOptionsSynopsis(browseOptions)}`,
+    help: "draft OPC UA items (YAML) from a server's address space; --help for the options",
     run: (args) => opcua(['browse', ...args]),
   },
   {
-    words: ['sim', 'opcua'], usage: '[--port 4840] [--items N] [--registry-out FILE] [--accept-clients] [--allow-none]',
-    help: 'OPC UA simulator (secure; user lifeline/lifeline-sim); FILE: hub config for it',
+    words: ['sim', 'opcua'], usage: cliOptionsSynopsis(simOptions),
+    help: `OPC UA simulator (secure; user ${DEFAULT_USER.username}/${DEFAULT_USER.password}); FILE: hub config for it`,
     run: async (args) => { await (await import('./sim/cli.ts')).simCommand(args); },
   },
 ];

@@ -1,13 +1,14 @@
 // OPC UA adapter: one supervised client per endpoint, values group-committed through one ingest batcher.
-import { isAbsolute, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { defineAdapter, createIngestBatcher, readConfigFile, LifelineError, type SourceReading, type AdapterHealth, type RejectedInput } from '../../hub/sdk/index.ts';
 import type { OPCUACertificateManager } from 'node-opcua';
 import { manifest, type OpcUaConfig } from './manifest.ts';
+import { pkiDirOf } from './identity.ts';
 
 export default defineAdapter<OpcUaConfig>({
   manifest,
   create(config, ctx) {
-    const pkiDir = !config.pki_dir ? join(ctx.dataDir, 'pki') : isAbsolute(config.pki_dir) ? config.pki_dir : join(ctx.dataDir, config.pki_dir);
+    const pkiDir = pkiDirOf(ctx.dataDir, config.pki_dir);
     const ingest = createIngestBatcher(ctx.ingest, { maxRecords: config.batch_max_records, maxWaitMs: config.batch_max_wait_ms });
     let endpoints: import('./endpoint.ts').Endpoint[] = [];
     let cm: OPCUACertificateManager | undefined;
@@ -71,8 +72,13 @@ export default defineAdapter<OpcUaConfig>({
         stopped = false;
         void (async () => {
           try {
-            const [{ openPki, ownCertificateFile }, { Endpoint }] = await Promise.all([import('./pki.ts'), import('./endpoint.ts')]);
-            const opened = await openPki(pkiDir, { applicationName: config.application_name, applicationUri: config.application_uri }, config.accept_unknown_certificates);
+            const [{ openPki, ownCertificateFile, ownPrivateKeyFile }, { Endpoint }, { hubIdentity }, { pkcs1v15Problem }] = await Promise.all([
+              import('./pki.ts'), import('./endpoint.ts'), import('./identity.ts'), import('./node-opcua-warnings.ts')]);
+            const opened = await openPki(pkiDir, hubIdentity(config), config.accept_unknown_certificates);
+            for (const e of config.endpoints) {
+              const problem = pkcs1v15Problem(e.security_policy, ownCertificateFile(pkiDir), ownPrivateKeyFile(pkiDir));
+              if (problem) ctx.logger.warn({ endpoint: e.key }, `OPC UA endpoint ${e.key}: ${problem}`);
+            }
             if (stopped) { await opened.dispose().catch(() => undefined); return; }
             cm = opened;
             pkiReady = true;

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { AdapterManifest } from '../../hub/sdk/index.ts';
 import { opcuaCommands } from './cli-commands.ts';
+import { configSchema } from './schema.ts';
 
 export const manifest: AdapterManifest = {
   id: 'opc_ua',
@@ -11,7 +11,7 @@ export const manifest: AdapterManifest = {
   stability: 'alpha',
   capabilities: { acknowledges: false, commands: false, history: false },
   conformance: { driver: () => import('./contract-driver.ts') },
-  configSchema: JSON.parse(readFileSync(new URL('./config.schema.json', import.meta.url), 'utf8')),
+  configSchema,
   commands: opcuaCommands,
 };
 
@@ -34,7 +34,7 @@ export interface EndpointConfig {
 export interface OpcUaConfig {
   endpoints: EndpointConfig[];
   pki_dir?: string; accept_unknown_certificates: boolean;
-  application_name: string; application_uri: string;
+  application_name: string; application_uri: string; certificate_subject: string;
   session_timeout_ms: number; request_timeout_ms: number;
   reconnect_initial_delay_ms: number; reconnect_max_delay_ms: number; retry_unresolved_s: number;
   batch_max_records: number; batch_max_wait_ms: number;

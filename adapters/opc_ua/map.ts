@@ -1,5 +1,5 @@
 // One OPC UA DataValue of one monitored item → one SourceReading. Pure: no I/O.
-import type { SourceReading } from '../../hub/sdk/index.ts';
+import { shortestFloat32, type SourceReading } from '../../hub/sdk/index.ts';
 import { statusQuality } from './status.ts';
 
 export interface ItemTarget {
@@ -23,12 +23,16 @@ export interface DataValueLike {
 const MIN_TIME = Date.UTC(1601, 0, 2);
 const usable = (d: Date | null | undefined): d is Date => !!d && !Number.isNaN(d.getTime()) && d.getTime() > MIN_TIME;
 
-/** OPC UA built-in type id of Int64 (node-opcua's DataType.Int64): its high word is signed. */
+/** OPC UA built-in type ids (node-opcua's DataType): Int64's high word is signed; Float is single precision. */
 const INT64 = 8;
+const FLOAT = 10;
 
-/** A number from a Variant value: numbers, booleans (1/0), Int64/UInt64 ([high, low] words or bigint). */
+/**
+ * A number from a Variant value: numbers, booleans (1/0), Int64/UInt64 ([high, low] words or bigint). A Float is
+ * its shortest decimal (1.3651905, not the double 1.3651905059814453 node-opcua widens it to), as Modbus float32.
+ */
 export function numeric(v: unknown, dataType?: number): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'number') return !Number.isFinite(v) ? undefined : dataType === FLOAT ? shortestFloat32(v) : v;
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'bigint') return Number(v);
   if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number') {

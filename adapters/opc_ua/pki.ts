@@ -1,15 +1,20 @@
 // The hub's OPC UA PKI in <data_dir>/pki (node-opcua's layout: own/, trusted/, rejected/, issuers/): the
 // application certificate created on first start, and the trust-list operations behind `lifeline opcua pki`.
-import { OPCUACertificateManager, makeSubject, getHostname } from 'node-opcua';
+import { OPCUACertificateManager, getHostname } from 'node-opcua';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LifelineError } from '../../hub/sdk/index.ts';
+import { certificateSubject, type HubIdentity } from './identity.ts';
+import './node-opcua-warnings.ts'; // before node-opcua's start-up self-test reports (it takes a moment)
 
-export interface HubIdentity { applicationName: string; applicationUri: string }
+export type { HubIdentity };
 
 /** Own certificate file of the hub inside the PKI folder (where node-opcua's client looks for it). */
 export const ownCertificateFile = (pkiDir: string) => join(pkiDir, 'own', 'certs', 'client_certificate.pem');
+
+/** Its private key (node-opcua's layout). */
+export const ownPrivateKeyFile = (pkiDir: string) => join(pkiDir, 'own', 'private', 'private_key.pem');
 
 /** Open (creating the folders) the PKI and make sure the hub has its application certificate. */
 export async function openPki(pkiDir: string, id: HubIdentity, acceptUnknown = false): Promise<OPCUACertificateManager> {
@@ -20,7 +25,8 @@ export async function openPki(pkiDir: string, id: HubIdentity, acceptUnknown = f
     const host = getHostname();
     await cm.createSelfSignedCertificate({
       applicationUri: id.applicationUri, dns: [host, 'localhost'], outputFile: file,
-      subject: makeSubject(id.applicationName, host), startDate: new Date(), validity: 365 * 10,
+      // Not node-opcua's makeSubject: it appends its own default organisation (O=Sterfive, L=Orleans, C=FR).
+      subject: certificateSubject(id, host), startDate: new Date(), validity: 365 * 10,
     });
   }
   return cm;

@@ -58,6 +58,7 @@ export const HubErrorCodes = {
   OPCUA_ITEM_UNRESOLVED: { status: 422, retryable: true, meaning: 'An OPC UA item could not be monitored: unknown NodeId or namespace, no match for its browse path, or the node disappeared (listed in health, retried).' },
   OPCUA_VALUE_UNSUPPORTED: { status: 422, retryable: false, meaning: 'An OPC UA item sent a value that is not a number or boolean (string, array, structure); the first one per item was quarantined, the rest are counted as dropped.' },
   OPCUA_PKI_FAILED: { status: 500, retryable: false, meaning: 'The opc_ua adapter could not open or create its PKI (<data_dir>/pki): the adapter reports down and connects to nothing.' },
+  OPCUA_NO_MATCHING_ENDPOINT: { status: 502, retryable: false, meaning: '`lifeline opcua browse` found no endpoint of the server that fits the security mode and policy asked for and the user identity given (anonymous or a user name); the message lists what the server offers.' },
   OPCUA_CERT_NOT_FOUND: { status: 400, retryable: false, meaning: '`lifeline opcua pki` found no certificate file or thumbprint matching the argument (or more than one).' },
   SQLPOLL_CONNECT_FAILED: { status: 502, retryable: true, meaning: 'The sql_poll adapter could not connect to a source database (shown in its health; it retries with backoff).' },
   SQLPOLL_QUERY_FAILED: { status: 502, retryable: true, meaning: 'A sql_poll page query failed or hit timeout_s; the cursor did not move and the adapter reconnects with backoff.' },

@@ -1,5 +1,8 @@
 // Pure register codec: 16-bit register images <-> typed values, for every type × byte order. No I/O.
-import { LifelineError } from '../../../hub/sdk/index.ts';
+import { LifelineError, shortestFloat32 } from '../../../hub/sdk/index.ts';
+
+// Shared with the OPC UA adapter (its Float values); re-exported for this codec's callers and tests.
+export { shortestFloat32 };
 import { registerCount, type ByteOrder, type Layout } from './types.ts';
 
 const invalid = (message: string, details: Record<string, unknown> = {}) =>
@@ -105,25 +108,6 @@ export function decodeRegisters(words: ArrayLike<number>, l: Layout): number | s
     case 'uint64': return Number(dv.getBigUint64(0));
     case 'bcd16': case 'bcd32': return bcdDigits(b);
   }
-}
-
-/**
- * The shortest decimal that is the same float32 (123.456, not 123.45600128173828): lossless, since
- * Math.fround(result) === the register value, and what the device's own display shows.
- */
-export function shortestFloat32(v: number): number {
-  if (!Number.isFinite(v) || v === 0) return v;
-  // Fewer digits never round-trip when more do not, so search 1…9 (9 always round-trips a float32).
-  // Sensor values mostly need 6–8 digits: try 7 first, then narrow down or up.
-  const d7 = Number(v.toPrecision(7));
-  let lo: number, hi: number, best: number;
-  if (Math.fround(d7) === v) { best = d7; lo = 1; hi = 6; } else { best = Number(v.toPrecision(9)); lo = 8; hi = 8; }
-  while (lo <= hi) {
-    const p = (lo + hi) >> 1;
-    const d = Number(v.toPrecision(p));
-    if (Math.fround(d) === v) { best = d; hi = p - 1; } else lo = p + 1;
-  }
-  return best;
 }
 
 const INT_RANGE: Partial<Record<Layout['type'], [number | bigint, number | bigint]>> = {

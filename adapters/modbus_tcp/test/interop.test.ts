@@ -1,5 +1,6 @@
 // Interop with peers nobody here wrote: (a) our adapter polls a pymodbus server serving the golden images;
-// (b) mbpoll reads our simulator. Needs Debian's python3-pymodbus and mbpoll (skipped locally, failed in CI, if absent).
+// (b) mbpoll reads our simulator; (c) libmodbus's float setters write the orders docs/adapters/modbus_tcp.md says.
+// Needs Debian's python3-pymodbus and mbpoll (with its libmodbus5) (skipped locally, failed in CI, if absent).
 import t from 'tap';
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -8,7 +9,8 @@ import { needService } from '../../../test/helpers/services.ts';
 import modbus from '../index.ts';
 import { runModbusSim } from '../sim/run.ts';
 import { simValue } from '../sim/devices.ts';
-import { decodeRegisters } from '../codec/registers.ts';
+import { decodeRegisters, encodeRegisters } from '../codec/registers.ts';
+import { readFileSync } from 'node:fs';
 import { GOLDEN } from './fixtures/images.ts';
 import { fakeCtx, waitFor, testDefaults } from './fixtures/ctx.ts';
 import type { ByteOrder } from '../codec/types.ts';
@@ -96,4 +98,30 @@ t.test('mbpoll reads our simulator: the register image matches the profile', asy
   // An address beyond the map answers exception 2, which mbpoll reports as an error.
   const err = await run('mbpoll', ['-m', 'tcp', '-a', String(pt.unitId), '-0', '-1', '-p', String(pt.port), '-r', '1000', '-c', '1', '127.0.0.1'], { timeout: 10_000 }).then(() => '', (e: { stdout?: string; stderr?: string }) => `${e.stdout}${e.stderr}`);
   t.match(err, /Illegal data address|exception/i, 'exception 2 seen by mbpoll');
+});
+
+t.test("libmodbus's float setters write the orders docs/adapters/modbus_tcp.md names; its getters read the order they name", async (t) => {
+  const lib = PY && spawnSync(PY, ['-c', "import ctypes; ctypes.CDLL('libmodbus.so.5')"], { stdio: 'ignore' }).status === 0;
+  if (!needService(t, 'libmodbus5 (installed with mbpoll) and python3 ctypes', !!lib)) return;
+  const doc = readFileSync(new URL('../../../docs/adapters/modbus_tcp.md', import.meta.url), 'utf8');
+  const rows = [...doc.matchAll(/^\| `(modbus_set_float(?:_[a-d]{4})?)`[^|]*\| `([0-9A-F]{4}) ([0-9A-F]{4})` \| `(ABCD|BADC|CDAB|DCBA)` \|$/gm)]
+    .map((m) => ({ fn: m[1]!, image: [parseInt(m[2]!, 16), parseInt(m[3]!, 16)], order: m[4] as ByteOrder }));
+  t.equal(rows.length, 5, 'the table names the four setters and the deprecated modbus_set_float');
+  // One python run: each setter's registers for 123.456, and each getter's value of our image in the order it names.
+  const script = `import ctypes, json
+lib = ctypes.CDLL('libmodbus.so.5')
+out = {}
+for fn in ${JSON.stringify(rows.map((r) => r.fn))}:
+    f = getattr(lib, fn); f.argtypes = [ctypes.c_float, ctypes.POINTER(ctypes.c_uint16)]; f.restype = None
+    d = (ctypes.c_uint16 * 2)(); f(123.456, d); out[fn] = [d[0], d[1]]
+for order, image in ${JSON.stringify(Object.fromEntries((['ABCD', 'BADC', 'CDAB', 'DCBA'] as const).map((o) => [o, encodeRegisters(123.456, { type: 'float32', order: o })])))}.items():
+    g = getattr(lib, 'modbus_get_float_' + order.lower()); g.argtypes = [ctypes.POINTER(ctypes.c_uint16)]; g.restype = ctypes.c_float
+    out['get_' + order] = round(g((ctypes.c_uint16 * 2)(*image)), 3)
+print(json.dumps(out))`;
+  const got = JSON.parse((await run(PY!, ['-c', script])).stdout) as Record<string, number[] | number>;
+  for (const r of rows) {
+    t.same(got[r.fn], r.image, `${r.fn} writes ${r.image.map((w) => w.toString(16).toUpperCase().padStart(4, '0')).join(' ')}`);
+    t.equal(decodeRegisters(r.image, { type: 'float32', order: r.order }), 123.456, `${r.fn}: our order ${r.order} reads it back`);
+  }
+  for (const o of ['ABCD', 'BADC', 'CDAB', 'DCBA']) t.equal(got[`get_${o}`], 123.456, `modbus_get_float_${o.toLowerCase()} reads our ${o}`);
 });

@@ -1,27 +1,25 @@
 // `lifeline sim opcua`: run the OPC UA simulator; optionally write the hub config (registry + opc_ua block) for it.
-import { parseArgs } from 'node:util';
 import { writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
+import { join, resolve, dirname, relative } from 'node:path';
 import { stringify } from 'yaml';
-import { OpcUaSim, DEFAULT_USER } from './server.ts';
+import { parseCliOptions, cliOptionsHelp } from '../../../hub/sdk/index.ts';
+import { simOptions } from '../cli-options.ts';
+import { OpcUaSim } from './server.ts';
 import { simRegistry } from './points.ts';
 
-const usage = `usage: lifeline sim opcua [--port 4840] [--items N] [--interval-ms 1000] [--pki-dir DIR] [--allow-none]
-        [--accept-clients] [--user U --password P] [--registry-out FILE [--by-browse-path] [--data-dir DIR] [--sampling-ms MS]] [--duration S]
-  --accept-clients   trust any client certificate (demo); otherwise trust the hub's in <pki-dir>/rejected → trusted
-  --registry-out     write a hub config (data_dir, opc_ua adapter block, registry) for what the simulator serves, and
-                     trust the simulator's certificate in the hub's PKI (<data-dir>/pki, data-dir default: FILE's ./data)
-  --sampling-ms      the sampling interval written into that config's items (default: the adapter's)`;
+const usage = `usage: lifeline sim opcua [options]\n  an OPC UA server with lifeline variables whose values change (security on, a user and password)\noptions:\n${cliOptionsHelp(simOptions)}`;
 
 export async function simCommand(args: string[], log: (l: string) => void = console.log): Promise<OpcUaSim | undefined> {
-  const { values } = parseArgs({ args, options: {
-    port: { type: 'string', default: '4840' }, items: { type: 'string', default: '5' }, 'interval-ms': { type: 'string', default: '1000' },
-    'pki-dir': { type: 'string', default: './data/sim-opcua-pki' }, 'allow-none': { type: 'boolean' }, 'accept-clients': { type: 'boolean' },
-    user: { type: 'string', default: DEFAULT_USER.username }, password: { type: 'string', default: DEFAULT_USER.password },
-    'registry-out': { type: 'string' }, 'by-browse-path': { type: 'boolean' }, 'data-dir': { type: 'string' }, duration: { type: 'string' },
-    'sampling-ms': { type: 'string' }, help: { type: 'boolean' },
-  } });
-  if (values.help) { log(usage); return undefined; }
+  let o: ReturnType<typeof parseCliOptions>;
+  try { o = parseCliOptions(args, simOptions); } catch (e) { throw new Error(`${(e as Error).message}\n\n${usage}`); }
+  if (o.help) { log(usage); return undefined; }
+  if (o.positionals.length) throw new Error(`unexpected argument "${o.positionals[0]}"\n\n${usage}`);
+  const values = {
+    port: o.string('port'), items: o.string('items'), 'interval-ms': o.string('interval-ms'), 'pki-dir': o.string('pki-dir'),
+    'allow-none': o.flag('allow-none'), 'accept-clients': o.flag('accept-clients'), user: o.string('user'), password: o.string('password'),
+    'registry-out': o.string('registry-out'), 'by-browse-path': o.flag('by-browse-path'), 'data-dir': o.string('data-dir'),
+    'sampling-ms': o.string('sampling-ms'), duration: o.string('duration'),
+  };
   const port = Number(values.port), items = Number(values.items), intervalMs = Number(values['interval-ms']);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: 0–65535\n${usage}`);
   if (!Number.isInteger(items) || items < 1) throw new Error(`--items: a positive integer\n${usage}`);
@@ -47,6 +45,9 @@ export async function simCommand(args: string[], log: (l: string) => void = cons
     copyFileSync(join(sim.opts.pkiDir, 'own', 'certs', 'certificate.pem'), join(trusted, 'lifeline-sim.pem'));
     log(`sim opcua: wrote ${file} (${sim.items.length} points) and trusted the simulator's certificate in ${join(dataDir, 'pki')}`);
   }
+  const config = values['registry-out'] ? ` --config ${relative(process.cwd(), resolve(values['registry-out'])) || values['registry-out']}` : '';
+  const trustFirst = values['accept-clients'] ? '' : `  (the simulator trusts the hub once its certificate is moved from ${join(resolve(values['pki-dir']!), 'rejected')} to trusted/certs)`;
+  log(`sim opcua: browse it with: npx lifeline opcua browse ${sim.url} --user ${user.username} --password ${user.password}${config}${trustFirst}`);
   const stop = async () => { await sim.stop(); process.exit(0); };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());

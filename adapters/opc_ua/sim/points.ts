@@ -2,6 +2,9 @@
 
 export const SIM_NAMESPACE = 'urn:lifeline:sim';
 
+/** The user the simulator accepts unless told otherwise. */
+export const DEFAULT_USER = { username: 'lifeline', password: 'lifeline-sim' };
+
 /** One simulated variable kind: tag prefix, indicator, source unit, level and swing. */
 export const simKinds = [
   { tag: 'PT1', object: 'WaterPlant', indicator: 'water.pipe_pressure', unit: 'MPa', base: 0.35, swing: 0.05, title: '供水管网压力' },

@@ -1,12 +1,13 @@
 // The OPC UA simulator: a node-opcua server with lifeline variables whose values change, security on,
 // a user/password, and a programmatic API for tests (restart on the same port, Bad status, removed nodes).
 import {
-  OPCUAServer, OPCUACertificateManager, Subscription, MessageSecurityMode, SecurityPolicy, Variant, DataType, StatusCodes,
+  OPCUAServer, OPCUACertificateManager, getHostname, Subscription, MessageSecurityMode, SecurityPolicy, Variant, DataType, StatusCodes,
   type StatusCode, type UAVariable, type UAObject, type Namespace,
 } from 'node-opcua';
-import { mkdirSync, copyFileSync } from 'node:fs';
+import { mkdirSync, copyFileSync, existsSync } from 'node:fs';
 import { join, basename } from 'node:path';
-import { simItems, simValue, SIM_NAMESPACE, type SimItem } from './points.ts';
+import { simItems, simValue, SIM_NAMESPACE, DEFAULT_USER, type SimItem } from './points.ts';
+import '../node-opcua-warnings.ts'; // node-opcua's warnings on stderr, less its start-up self-test
 
 export { SIM_NAMESPACE };
 
@@ -33,12 +34,18 @@ export interface SimOptions {
   manual?: ManualItem[];
 }
 
-export interface ManualItem { name: string; low: number; high: number; initial?: number }
+export interface ManualItem {
+  name: string; low: number; high: number; initial?: number;
+  /** OPC UA data type (default Double); Float is single precision, as many PLC tags are. */
+  dataType?: 'Double' | 'Float';
+}
 
 /** Folder of the user PKI (trusted user certificates for X.509 user tokens) inside the simulator's PKI folder. */
 export const userPkiDir = (pkiDir: string) => join(pkiDir, 'user');
 
-export const DEFAULT_USER = { username: 'lifeline', password: 'lifeline-sim' };
+const SIM_APPLICATION_URI = 'urn:lifeline:sim:server';
+
+export { DEFAULT_USER };
 
 export class OpcUaSim {
   readonly items: SimItem[];
@@ -72,6 +79,15 @@ export class OpcUaSim {
       rootFolder: this.opts.pkiDir, automaticallyAcceptUnknownCertificate: !!this.opts.acceptUnknownCertificates, keySize: 2048,
     });
     await this.cm.initialize();
+    // Its own certificate, made here rather than by node-opcua, whose subject would name node-opcua's organisation.
+    const certificateFile = join(this.opts.pkiDir, 'own', 'certs', 'certificate.pem');
+    if (!existsSync(certificateFile)) {
+      const host = getHostname();
+      await this.cm.createSelfSignedCertificate({
+        applicationUri: SIM_APPLICATION_URI, dns: [host, 'localhost'], ip: ['127.0.0.1'], outputFile: certificateFile,
+        subject: `/CN=${`lifeline-sim@${host}`.slice(0, 63)}/O=lifeline-hub simulator`, startDate: new Date(), validity: 365 * 10,
+      });
+    }
     // X.509 user tokens are checked against a separate store: <pkiDir>/user (trusted/certs = accepted users).
     this.userCm = new OPCUACertificateManager({ rootFolder: userPkiDir(this.opts.pkiDir), automaticallyAcceptUnknownCertificate: false });
     await this.userCm.initialize();
@@ -86,7 +102,7 @@ export class OpcUaSim {
       allowAnonymous: false,
       userManager: { isValidUser: (u: string, p: string) => u === user.username && p === user.password },
       buildInfo: { productName: 'lifeline OPC UA simulator', manufacturerName: 'lifeline-hub', softwareVersion: '0.1.0' },
-      serverInfo: { applicationUri: 'urn:lifeline:sim:server', productUri: 'urn:lifeline:sim', applicationName: { text: 'lifeline-sim' } },
+      serverInfo: { applicationUri: SIM_APPLICATION_URI, productUri: 'urn:lifeline:sim', applicationName: { text: 'lifeline-sim' } },
       maxConnectionsPerEndpoint: 50,
     });
     // node-opcua caps a NotificationMessage at 1000 values; with 5 publish requests in the client's pipeline that
@@ -125,11 +141,12 @@ export class OpcUaSim {
     if (this.opts.manual?.length) {
       const folder = ns.addFolder(objects, { browseName: 'Manual', nodeId: 's=Manual' });
       for (const m of this.opts.manual) {
+        const dataType = m.dataType ?? 'Double';
         const v = ns.addAnalogDataItem({
-          organizedBy: folder, browseName: m.name, nodeId: `s=Manual.${m.name}`, dataType: 'Double', minimumSamplingInterval: 100,
+          organizedBy: folder, browseName: m.name, nodeId: `s=Manual.${m.name}`, dataType, minimumSamplingInterval: 100,
           engineeringUnitsRange: { low: m.low, high: m.high },
         });
-        v.setValueFromSource(new Variant({ dataType: DataType.Double, value: m.initial ?? m.low }), StatusCodes.Good, new Date(now));
+        v.setValueFromSource(new Variant({ dataType: DataType[dataType], value: m.initial ?? m.low }), StatusCodes.Good, new Date(now));
         this.manualVars.set(m.name, v);
       }
     }
@@ -168,7 +185,7 @@ export class OpcUaSim {
   setValue(name: string, value: number): void {
     const v = this.manualVars.get(name);
     if (!v) throw new Error(`no manual variable ${name}`);
-    v.setValueFromSource(new Variant({ dataType: DataType.Double, value }), StatusCodes.Good, new Date());
+    v.setValueFromSource(new Variant({ dataType: v.dataTypeObj.basicDataType, value }), StatusCodes.Good, new Date());
   }
 
   /** Accept a user certificate (PEM or DER file) for X.509 user-token logins, in the running server. */

@@ -1,6 +1,7 @@
 // X.509 user-certificate login and deadbands over real sockets (SignAndEncrypt, Basic256Sha256): a user certificate
 // the server accepts connects and values flow, an unknown one is refused (OPCUA_AUTH_FAILED in health, no values) until
-// the server trusts it; a percent deadband (of the variable's EURange) and an absolute deadband drop small changes.
+// the server trusts it; a percent deadband (of the variable's EURange) and an absolute deadband drop small changes;
+// a Float (single precision) is stored as its shortest decimal.
 import t from 'tap';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -12,7 +13,10 @@ const dir = tempDir(t, 'lifeline-opcua-authdb-');
 const hubPki = join(dir, 'hub-pki');
 const sim = await startSim(t, {
   pkiDir: join(dir, 'sim-pki'), items: 5, intervalMs: 200,
-  manual: [{ name: 'LVL1', low: 0, high: 1000, initial: 500 }, { name: 'LVL2', low: 0, high: 1000, initial: 500 }],
+  manual: [
+    { name: 'LVL1', low: 0, high: 1000, initial: 500 }, { name: 'LVL2', low: 0, high: 1000, initial: 500 },
+    { name: 'FLT1', low: 0, high: 10, initial: 1.3651905, dataType: 'Float' }, // single precision: 1.3651905059814453 as a double
+  ],
 });
 trustFile(sim.opts.pkiDir, await hubCertificate(hubPki), 'lifeline-hub');
 trustFile(hubPki, simCertificate(sim), 'lifeline-sim');
@@ -64,14 +68,16 @@ t.test('deadbands: percent of the EURange and absolute drop small changes, repor
       { name: 'DBALL', node_id: lvl('LVL1') },                                               // same variable, no filter
       { name: 'DBABS', node_id: lvl('LVL2'), deadband: { type: 'absolute', value: 50 } },
       { name: 'PT101', browse_path: '/Objects/WaterPlant/PT101.PV', deadband: { type: 'percent', value: 10 } }, // no EURange
+      { name: 'FLOAT', node_id: lvl('FLT1') },
     ],
-    points: ['DBPCT', 'DBALL', 'DBABS'].map((field) => ({ field, indicator: 'heating.pipe_flow', unit: 'm3/h' })),
+    points: ['DBPCT', 'DBALL', 'DBABS', 'FLOAT'].map((field) => ({ field, indicator: 'heating.pipe_flow', unit: 'm3/h' })),
   });
   const values = async (f: string) => (await observations(h, `OPCUA-SIM-${f}`)).map((o) => o.value as number).sort((a, b) => a - b);
-  for (const f of ['DBPCT', 'DBALL', 'DBABS']) await until(`initial value of ${f}`, async () => (await values(f)).length === 1, 20_000);
+  for (const f of ['DBPCT', 'DBALL', 'DBABS', 'FLOAT']) await until(`initial value of ${f}`, async () => (await values(f)).length === 1, 20_000);
   t.same(await values('DBPCT'), [500], 'initial value reported');
+  t.same(await values('FLOAT'), [1.3651905], 'an OPC UA Float is stored as its shortest decimal, without double noise');
   const ep = (await health(h)).endpoints[0]!;
-  t.same(ep.items, { configured: 4, monitored: 3, unresolved: 1 });
+  t.same(ep.items, { configured: 5, monitored: 4, unresolved: 1 });
   t.match(ep.unresolved?.[0], { name: 'PT101', code: 'OPCUA_ITEM_UNRESOLVED', reason: /BadMonitoredItemFilterUnsupported/ }, 'a percent deadband needs an EURange: refused by the server, shown in health');
 
   // Small steps: 40 in all, below both deadbands (each compared with the last reported value).

@@ -6,8 +6,10 @@ import { startTestHub, auth, KEYS, type TestHub } from '../../../test/helpers/hu
 import { OpcUaSim, DEFAULT_USER, type SimOptions } from '../sim/server.ts';
 import { simRegistry, SIM_NAMESPACE } from '../sim/points.ts';
 import { openPki, ownCertificateFile } from '../pki.ts';
+import { identityOfBlock } from '../identity.ts';
 
-export const HUB_ID = { applicationName: 'lifeline-hub', applicationUri: 'urn:lifeline:hub' };
+/** The hub's identity with the config schema's defaults (what a config without these fields gets). */
+export const HUB_ID = identityOfBlock(undefined);
 
 export function tempDir(t: Tap.Test, prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -1,20 +1,20 @@
 // Trust in both directions over real sockets: a hub the server does not trust is rejected (health says why) until
 // the server's operator trusts it; a server the hub does not trust lands in the hub's rejected folder until
-// `lifeline opcua pki trust`. Also: Aes256_Sha256_RsaPss, a wrong password, `pki list` and `browse`.
+// `lifeline opcua pki trust`. Also: Aes256_Sha256_RsaPss, a wrong password, the hub certificate's subject from config
+// (adapter and `pki init`), `pki list` and `browse` (endpoint and user token policy chosen from what the server offers).
 import t from 'tap';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { tempDir, hubCertificate, trustFile, simCertificate, startSim, startOpcHub, health, observations, until, DEFAULT_USER, SIM_NAMESPACE } from './helpers.ts';
-import { listCertificates } from '../pki.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+import { tempDir, trustFile, simCertificate, startSim, startOpcHub, health, observations, until, DEFAULT_USER, SIM_NAMESPACE } from './helpers.ts';
+import { listCertificates, ownCertificateFile } from '../pki.ts';
 import { opcuaCommand } from '../cli.ts';
 
 const dir = tempDir(t, 'lifeline-opcua-sec-');
 const sim = await startSim(t, { pkiDir: join(dir, 'sim-pki'), items: 5, intervalMs: 200 });
 const hubPki = join(dir, 'hub-pki');
-const hubCert = await hubCertificate(hubPki);
-const own = listCertificates(hubPki).find((c) => c.where === 'own')!;
 const cli = async (...args: string[]) => { const lines: string[] = []; await opcuaCommand([...args, '--pki-dir', hubPki], (l) => lines.push(l)); return lines.join('\n'); };
+const ownOf = (pki: string) => listCertificates(pki).find((c) => c.where === 'own')!;
 
 t.test('the server does not trust the hub: rejected, health says why, then trusted without a hub restart', async (t) => {
   trustFile(hubPki, simCertificate(sim), 'lifeline-sim'); // the hub trusts the server; the server does not know the hub
@@ -22,8 +22,13 @@ t.test('the server does not trust the hub: rejected, health says why, then trust
     pkiDir: hubPki, endpoint: { security_mode: 'Sign', security_policy: 'Aes256_Sha256_RsaPss' },
     // a second endpoint on the same server with a wrong password (its key is no registered device: it never delivers)
     moreEndpoints: [{ key: 'wrong-password', auth: { type: 'username', username: DEFAULT_USER.username, password: 'wrong' } }],
+    // the adapter creates the hub's certificate (none yet in hubPki), with this subject
+    extra: { certificate_subject: '/O=Lifeline Test Water/L=Hangzhou/C=CN', application_name: 'lifeline-test-hub' },
   });
   const ep = await until('rejected', async () => (await health(h)).endpoints[0]!.last_error?.code === 'OPCUA_CERT_REJECTED' && (await health(h)).endpoints[0]);
+  const own = ownOf(hubPki);
+  t.match(own.subject, /^C=CN, L=Hangzhou, O=Lifeline Test Water, CN=lifeline-test-hub@/, `the certificate's subject comes from the config: ${own.subject}`);
+  t.notMatch(own.subject, /Sterfive|Orleans/, "not node-opcua's default organisation");
   t.equal(ep!.state, 'reconnecting');
   t.match(ep!.last_error!.message, own.thumbprint, 'the message names the hub certificate to trust');
   t.equal((await observations(h, 'OPCUA-SIM-PT101')).length, 0, 'nothing stored');
@@ -38,7 +43,13 @@ t.test('the server does not trust the hub: rejected, health says why, then trust
 
 t.test('the hub does not trust the server: rejected folder, then `lifeline opcua pki trust`', async (t) => {
   const pki2 = join(dir, 'hub2-pki');
-  trustFile(sim.opts.pkiDir, await hubCertificate(pki2), 'lifeline-hub2'); // the server trusts this hub; the hub does not know the server
+  // `pki init --config`: the hub's certificate made before the first start, from the config's opc_ua block
+  const config = join(dir, 'hub2.yaml');
+  writeFileSync(config, stringify({ data_dir: '.', adapters: { opc_ua: { pki_dir: 'hub2-pki', certificate_subject: '/CN=lifeline-hub2/O=Lifeline Test Heat/C=CN', endpoints: [] } } }));
+  const lines: string[] = [];
+  await opcuaCommand(['pki', 'init', '--config', config], (l) => lines.push(l));
+  t.match(lines.join('\n'), `${ownCertificateFile(pki2)}\n  ${ownOf(pki2).thumbprint}  C=CN, O=Lifeline Test Heat, CN=lifeline-hub2  urn:lifeline:hub`);
+  trustFile(sim.opts.pkiDir, ownCertificateFile(pki2), 'lifeline-hub2'); // the server trusts this hub; the hub does not know the server
   const h = await startOpcHub(t, sim, { pkiDir: pki2 });
   await until('untrusted server', async () => (await health(h)).endpoints[0]!.last_error?.code === 'OPCUA_SERVER_CERT_UNTRUSTED');
   const list = await cliIn(pki2, 'pki', 'list');
@@ -53,14 +64,19 @@ t.test('the hub does not trust the server: rejected folder, then `lifeline opcua
 });
 
 t.test('`lifeline opcua browse` drafts items from the address space', async (t) => {
+  // The simulator allows no anonymous session: say so, with what it offers and the flags that fit.
+  await t.rejects(cli('browse', sim.url), {
+    code: 'OPCUA_NO_MATCHING_ENDPOINT',
+    message: /no anonymous session: pass --user NAME --password PASSWORD\. The server offers:\n(.*\n)*  SignAndEncrypt\/Basic256Sha256 \(users: UserName, Certificate\)/,
+  });
+  await t.rejects(cli('browse', sim.url, '--user', 'u', '--security-mode', 'None'), { code: 'OPCUA_NO_MATCHING_ENDPOINT', message: /none with security mode None: pass --security-mode SignAndEncrypt/ });
   const out = join(dir, 'draft.yaml');
+  // No security flags: the most secure endpoint the simulator offers that takes a user name.
   t.match(await cli('browse', sim.url, '--user', DEFAULT_USER.username, '--password', DEFAULT_USER.password, '--namespace', SIM_NAMESPACE, '--out', out), /wrote 6 items/);
   const draft = parse(readFileSync(out, 'utf8')) as { namespace: string; items: Array<Record<string, string>> };
   t.equal(draft.namespace, SIM_NAMESPACE);
   t.match(draft.items.find((i) => i.name === 'Info'), { browse_path: '/Objects/WaterPlant.Info', data_type: 'String' });
   t.match(draft.items.find((i) => i.name === 'PT101'), { browse_path: '/Objects/WaterPlant/PT101.PV', node_id: `nsu=${SIM_NAMESPACE};s=WaterPlant.PT101.PV`, data_type: 'Double' });
 });
-
-t.ok(hubCert, 'hub certificate created once for the file');
 
 async function cliIn(pki: string, ...args: string[]) { const lines: string[] = []; await opcuaCommand([...args, '--pki-dir', pki], (l) => lines.push(l)); return lines.join('\n'); }
