@@ -87,8 +87,8 @@ export function asksHelp(args: string[]): boolean {
 }
 
 /** What `lifeline WORDS --help` prints: the command's details, or its usage line and help. */
-export async function commandHelp(c: CliCommand): Promise<string> {
-  if (c.details) return (await c.details()).trimEnd();
+export async function commandHelp(c: CliCommand, args: string[] = []): Promise<string> {
+  if (c.details) return (await c.details(args)).trimEnd();
   const [first = '', ...rest] = c.usage.split('\n');
   return [`usage: lifeline ${c.words.join(' ')}${first ? ` ${first}` : ''}`, ...rest.map((r) => `         ${r}`), '', ...c.help.split('\n').map((h) => `  ${h}`)].join('\n');
 }

@@ -150,7 +150,7 @@ export async function main(argv: string[]): Promise<void> {
         const { declaredCommands, matchCommand, commandsUsage, asksHelp, commandHelp } = await import('./adapter-commands.ts');
         const commands = await declaredCommands();
         const found = matchCommand(argv, commands);
-        if (found && asksHelp(found.args)) { console.log(await commandHelp(found.command)); return; }
+        if (found && asksHelp(found.args)) { console.log(await commandHelp(found.command, found.args)); return; }
         if (found) { const code = await found.command.run(found.args); if (typeof code === 'number') process.exitCode = code; return; }
         const near = commands.filter((c) => c.words[0] === cmd);
         if (near.length) console.error(`lifeline ${cmd}: one of\n${commandsUsage(near)}`);

@@ -17,9 +17,10 @@ export interface CliCommand {
   help: string;
   /**
    * The whole text `lifeline WORDS --help` prints: every option with its default. Loaded only then, so it may import
-   * what it lists. Without it, `--help` prints the usage line and `help`.
+   * what it lists. It gets the arguments after the words (`trust --help`), so a command with subcommands can answer
+   * for the one named. Without it, `--help` prints the usage line and `help`.
    */
-  details?: () => Promise<string> | string;
+  details?: (args: string[]) => Promise<string> | string;
   /**
    * Run it with the arguments after the words. Resolves to the process exit code (undefined: 0). A thrown
    * LifelineError is printed as `error CODE: message` with exit code 1.

@@ -7,7 +7,7 @@ import { simOptions } from '../cli-options.ts';
 import { OpcUaSim } from './server.ts';
 import { simRegistry } from './points.ts';
 
-const usage = `usage: lifeline sim opcua [options]\n  an OPC UA server with lifeline variables whose values change (security on, a user and password)\noptions:\n${cliOptionsHelp(simOptions)}`;
+export const usage = `usage: lifeline sim opcua [options]\n  an OPC UA server with lifeline variables whose values change (security on, a user and password)\noptions:\n${cliOptionsHelp(simOptions)}`;
 
 export async function simCommand(args: string[], log: (l: string) => void = console.log): Promise<OpcUaSim | undefined> {
   let o: ReturnType<typeof parseCliOptions>;
