@@ -231,11 +231,12 @@ async function expand(sc: StaContext, def: EntityDef, rows: Row[], o: QueryOptio
       } else if (isLatest(nav, x.opts)) {
         c.params.push(keys);
         const k = `$${c.params.length}::int[]`;
-        // One probe per point: its newest (time, id) over every kind from observation_latest, then that row by identity.
-        sql = `SELECT p.v AS _k, x.* FROM unnest(${k}) AS p(v) CROSS JOIN LATERAL (
+        // Each point's newest (time, id) over every kind from observation_latest, in one pass (DISTINCT ON: one sort,
+        // not a probe and a sort per point), then one probe per point for that row by identity.
+        sql = `SELECT l.point_id AS _k, x.* FROM (
+            SELECT DISTINCT ON (l.point_id) l.point_id, l.kind, l.time, l.id FROM observation_latest l WHERE l.point_id = ANY(${k})
+            ORDER BY l.point_id, l.time DESC, l.id DESC) l CROSS JOIN LATERAL (
           SELECT ${OBSERVATION_COLUMNS('o')}${linkCols(target, 'o', x.opts)} FROM (
-            SELECT l.point_id, l.kind, l.time, l.id FROM observation_latest l WHERE l.point_id = p.v ORDER BY l.time DESC, l.id DESC LIMIT 1) l
-          CROSS JOIN LATERAL (
             SELECT od.id, od.point_id, t.device_id, t.site_id, t.indicator, od.kind, od.time, od.value, od.avg, od.min, od.max, od.cou,
                    t.unit, t.source_flag, t.flags, coalesce(od.warnings, '{}'::text[]) AS warnings, t.adapter, od.message_id,
                    od.received_at, od.raw_value, t.raw_unit
@@ -251,9 +252,13 @@ async function expand(sc: StaContext, def: EntityDef, rows: Row[], o: QueryOptio
         const where = whereSql(c, target, b, [(_c, a) => `${sub(nav.child, a)} = ANY(${k})`], x.opts, option);
         const order = orderSql(new FilterCompiler(c, `$expand=${x.nav}($orderby)`), target, b, x.opts);
         c.params.push(x.opts.skip, x.opts.skip + x.opts.top + 1);
-        sql = `SELECT * FROM (
-          SELECT ${sub(target.columns, b)}${linkCols(target, b, x.opts)}, ${sub(nav.child, b)} AS _k, row_number() OVER (PARTITION BY ${sub(nav.child, b)} ORDER BY ${order}) AS _rn
-          FROM ${tfrom} WHERE ${where}) x WHERE _rn > $${c.params.length - 1} AND _rn <= $${c.params.length} ORDER BY _k, _rn`;
+        // Numbered by id alone, the columns joined after: the window's sort then holds narrow rows (with the
+        // documents it spilled to disk for 10,000 Datastreams).
+        const r = c.alias();
+        sql = `SELECT ${sub(target.columns, r)}${linkCols(target, r, x.opts)}, x._k, x._rn FROM (
+          SELECT ${sub(target.id.sql, b)} AS _id, ${sub(nav.child, b)} AS _k, row_number() OVER (PARTITION BY ${sub(nav.child, b)} ORDER BY ${order}) AS _rn
+          FROM ${tfrom} WHERE ${where}) x, ${target.from(c, r)}
+          WHERE ${sub(target.id.sql, r)} = x._id AND x._rn > $${c.params.length - 1} AND x._rn <= $${c.params.length} ORDER BY x._k, x._rn`;
       } else {
         // Observations: a LATERAL per parent, each an index range scan that stops at its LIMIT.
         c.params.push(keys);
