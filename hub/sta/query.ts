@@ -161,9 +161,10 @@ async function page(sc: StaContext, def: EntityDef, conds: Cond[], o: QueryOptio
   // Packed days (migration 013): a page in time order without a $filter reads only as far as the packs' counts say
   // its rows can reach; when the scope's stored sites leave it short, it is read again without that bound.
   // Newest first, the page is usually all plain rows newer than every pack: tried first.
-  // A $filter that is only a time range (count.ts) bounds the packs' counts too; any other $filter reads unbounded.
+  // A $filter that is only a time range (count.ts) bounds the packs' counts too, for a read of every point (one
+  // Datastream's range reads at most a pack a day: no statement more for that); any other $filter reads unbounded.
   const range = def.set === 'Observations' && reach ? timeRangeOf(o.filter) : undefined;
-  const order = (o.filter && !range) || !reach ? undefined : timeOrder(def, o);
+  const order = (o.filter && !(range && !reach!.points)) || !reach ? undefined : timeOrder(def, o);
   const points = order && await pointsOf(sc, reach!.points);
   // $top=0 with $count: the count alone, no row read (the first rows of a whole-city packed day open every point's pack).
   const countOnly = o.top === 0 && o.count;
