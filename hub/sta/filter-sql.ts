@@ -219,8 +219,8 @@ export class FilterCompiler {
       if (r.prop && 'pg' in r.prop && ln.t === 'number' && Number.isSafeInteger(ln.value)) l = asId(l, r);
       l = this.coerce(l, r.type); r = this.coerce(r, l.type);
       // A date-time written as a string compares as a date-time.
-      if (l.type === 'datetime' && r.type === 'string' && rn.t === 'string') r = this.timeString(rn.value);
-      if (r.type === 'datetime' && l.type === 'string' && ln.t === 'string') l = this.timeString(ln.value);
+      if (l.type === 'datetime' && r.type === 'string' && rn.t === 'string') r = this.timeString(rn.value, r.sql);
+      if (r.type === 'datetime' && l.type === 'string' && ln.t === 'string') l = this.timeString(ln.value, l.sql);
       if (l.type === 'geo' || r.type === 'geo') this.bad('compare geometries with geo.intersects or st_equals');
       if (l.type !== r.type) this.bad(`cannot compare a ${l.type} with a ${r.type}`);
       const bound = packBound(op, l, r, ln, rn);
@@ -236,10 +236,14 @@ export class FilterCompiler {
     return { sql: `(${l.sql} ${ARITH[op]} ${r.sql})`, type: 'number' };
   }
 
-  private timeString(s: string): Expr {
+  /** The string literal bound as `was` ($n::text), as a date-time: its parameter reused (one left unused has no type). */
+  private timeString(s: string, was: string): Expr {
     const ms = Date.parse(s);
     if (Number.isNaN(ms)) this.bad(`"${s}" is not a date-time`);
-    return { sql: `to_timestamp(${this.bind(ms, 'float8')} / 1000.0)`, type: 'datetime' };
+    const n = /^\$(\d+)::text$/.exec(was);
+    if (!n) return { sql: `to_timestamp(${this.bind(ms, 'float8')} / 1000.0)`, type: 'datetime' };
+    this.c.params[Number(n[1]) - 1] = ms;
+    return { sql: `to_timestamp($${n[1]}::float8 / 1000.0)`, type: 'datetime' };
   }
 
   private call(name: string, argNodes: Node[], def: EntityDef, a: string): Expr {

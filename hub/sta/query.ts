@@ -4,10 +4,11 @@
 import type { Queryable } from '../store/driver.ts';
 import type { DataScope } from '../access/scope.ts';
 import { isUnscoped, siteIdInScopeSql, siteInScopeSql } from '../access/scope.ts';
-import { packHorizon, splitRead } from '../store/pack.ts';
+import { isoOf, packHorizon, splitRead } from '../store/pack.ts';
 import { latestRowOf } from '../store/observations.ts';
 import { ENTITIES, OBSERVATION_COLUMNS, sub, type EntityDef, type Nav, type SetName, type SqlCtx } from './entities.ts';
 import { FilterCompiler, OptionError } from './filter-sql.ts';
+import { packedCountSql, timeRangeOf, type TimeBound } from './count.ts';
 import type { QueryOptions, Expand } from './options.ts';
 
 /** 404: the path names no entity (or one outside the caller's scope: the same answer, so nothing leaks). */
@@ -123,6 +124,17 @@ async function pointsOf(sc: StaContext, points: number[] | undefined): Promise<n
   return r.rows.map((x) => x.id);
 }
 
+/**
+ * The range of packHorizon (from inclusive, to exclusive) holding every time the bounds allow; it may hold more (a
+ * bound `gt`, `le`): the horizon may then come early, and a page that finds too few rows inside it is read again
+ * without it, so the answer is the same.
+ */
+function horizonRange(bounds: TimeBound[] | undefined): { from?: string; to?: string } {
+  const lo = (bounds ?? []).filter((b) => b.op !== 'lt' && b.op !== 'le').map((b) => b.ms);
+  const hi = (bounds ?? []).filter((b) => b.op !== 'gt' && b.op !== 'ge').map((b) => (b.op === 'lt' ? b.ms : b.ms + 1));
+  return { from: lo.length ? isoOf(Math.max(...lo)) : undefined, to: hi.length ? isoOf(Math.min(...hi)) : undefined };
+}
+
 /** A collection page: rows [skip, skip + top) and whether there are more; the count when asked. */
 async function page(sc: StaContext, def: EntityDef, conds: Cond[], o: QueryOptions, option = '$filter', reach?: { points?: number[] }): Promise<{ rows: Row[]; more: boolean; count?: number }> {
   const select = async (bound?: { at: string; desc: boolean; after?: boolean }) => {
@@ -149,28 +161,42 @@ async function page(sc: StaContext, def: EntityDef, conds: Cond[], o: QueryOptio
   // Packed days (migration 013): a page in time order without a $filter reads only as far as the packs' counts say
   // its rows can reach; when the scope's stored sites leave it short, it is read again without that bound.
   // Newest first, the page is usually all plain rows newer than every pack: tried first.
-  const order = o.filter || !reach ? undefined : timeOrder(def, o);
+  // A $filter that is only a time range (count.ts) bounds the packs' counts too, for a read of every point (one
+  // Datastream's range reads at most a pack a day: no statement more for that); any other $filter reads unbounded.
+  const range = def.set === 'Observations' && reach ? timeRangeOf(o.filter) : undefined;
+  const order = (o.filter && !(range && !reach!.points)) || !reach ? undefined : timeOrder(def, o);
   const points = order && await pointsOf(sc, reach!.points);
-  let rows: Row[] | undefined;
-  if (order === 'desc') {
+  // $top=0 with $count: the count alone, no row read (the first rows of a whole-city packed day open every point's pack).
+  const countOnly = o.top === 0 && o.count;
+  let rows: Row[] | undefined = countOnly ? [] : undefined;
+  if (!countOnly && order === 'desc') {
     const newest = (await sc.db.query<{ hi: string | null }>(`SELECT max(hi)::text AS hi FROM observation_pack${points ? ' WHERE point_id = ANY($1::int[])' : ''}`, points ? [points] : [])).rows[0]?.hi;
     if (newest) rows = await select({ at: newest, desc: true, after: true });
   }
-  if (order && !(rows && rows.length > o.top)) {
-    const at = await packHorizon(sc.db, { pointIds: points, need: o.skip + o.top + 1, desc: order === 'desc' });
+  if (!countOnly && order && !(rows && rows.length > o.top)) {
+    const at = await packHorizon(sc.db, { pointIds: points, ...horizonRange(range), need: o.skip + o.top + 1, desc: order === 'desc' });
     rows = at ? await select({ at, desc: order === 'desc' }) : undefined;
   }
-  if (!rows || rows.length <= o.top) rows = await select();
+  if (!countOnly && (!rows || rows.length <= o.top)) rows = await select();
+  rows = rows!;
   const res: { rows: Row[]; more: boolean; count?: number } = { rows: rows.slice(0, o.top), more: rows.length > o.top };
   if (o.count) {
     // The same FROM and WHERE (their parameters are the first ones bound), no order: count(*) over the index.
-    if (!res.more && o.skip === 0) res.count = res.rows.length;
+    if (!countOnly && !res.more && o.skip === 0) res.count = res.rows.length;
     else {
       const cc = new Ctx(sc.scope, sc.catalogue);
       const ca = cc.alias();
       const cf = def.from(cc, ca);
       const cw = whereSql(cc, def, ca, conds, o, option);
-      res.count = Number((await sc.db.query<{ n: string }>(`SELECT count(*) AS n FROM ${cf} WHERE ${cw}`, cc.params)).rows[0]!.n);
+      // Observations over a time range with no other condition than their Datastream (reach: conds are exactly
+      // that): the plain rows counted, the packs by their counts (count.ts); the same number as counting the view.
+      const sql = range
+        ? `SELECT (SELECT count(*) FROM observation_plain ${ca} WHERE ${cw}) + (${packedCountSql(range, (v, cast) => `$${cc.params.push(v)}::${cast}`, reach!.points,
+          isUnscoped(sc.scope) ? undefined : (tag) => `${tag} IN (SELECT scope_tag.id FROM observation_tag scope_tag WHERE ${siteIdInScopeSql(sc.scope, 'scope_tag.site_id', cc.params)})`)}) AS n`
+        : `SELECT count(*) AS n FROM ${cf} WHERE ${cw}`;
+      res.count = Number((await sc.db.query<{ n: string }>(sql, cc.params)).rows[0]!.n);
+      // As the one row read would have told (rows after $skip).
+      if (countOnly) res.more = res.count > o.skip;
     }
   }
   return res;
@@ -206,11 +232,12 @@ async function expand(sc: StaContext, def: EntityDef, rows: Row[], o: QueryOptio
       } else if (isLatest(nav, x.opts)) {
         c.params.push(keys);
         const k = `$${c.params.length}::int[]`;
-        // One probe per point: its newest (time, id) over every kind from observation_latest, then that row by identity.
-        sql = `SELECT p.v AS _k, x.* FROM unnest(${k}) AS p(v) CROSS JOIN LATERAL (
+        // Each point's newest (time, id) over every kind from observation_latest, in one pass (DISTINCT ON: one sort,
+        // not a probe and a sort per point), then one probe per point for that row by identity.
+        sql = `SELECT l.point_id AS _k, x.* FROM (
+            SELECT DISTINCT ON (l.point_id) l.point_id, l.kind, l.time, l.id FROM observation_latest l WHERE l.point_id = ANY(${k})
+            ORDER BY l.point_id, l.time DESC, l.id DESC) l CROSS JOIN LATERAL (
           SELECT ${OBSERVATION_COLUMNS('o')}${linkCols(target, 'o', x.opts)} FROM (
-            SELECT l.point_id, l.kind, l.time, l.id FROM observation_latest l WHERE l.point_id = p.v ORDER BY l.time DESC, l.id DESC LIMIT 1) l
-          CROSS JOIN LATERAL (
             SELECT od.id, od.point_id, t.device_id, t.site_id, t.indicator, od.kind, od.time, od.value, od.avg, od.min, od.max, od.cou,
                    t.unit, t.source_flag, t.flags, coalesce(od.warnings, '{}'::text[]) AS warnings, t.adapter, od.message_id,
                    od.received_at, od.raw_value, t.raw_unit
@@ -226,9 +253,13 @@ async function expand(sc: StaContext, def: EntityDef, rows: Row[], o: QueryOptio
         const where = whereSql(c, target, b, [(_c, a) => `${sub(nav.child, a)} = ANY(${k})`], x.opts, option);
         const order = orderSql(new FilterCompiler(c, `$expand=${x.nav}($orderby)`), target, b, x.opts);
         c.params.push(x.opts.skip, x.opts.skip + x.opts.top + 1);
-        sql = `SELECT * FROM (
-          SELECT ${sub(target.columns, b)}${linkCols(target, b, x.opts)}, ${sub(nav.child, b)} AS _k, row_number() OVER (PARTITION BY ${sub(nav.child, b)} ORDER BY ${order}) AS _rn
-          FROM ${tfrom} WHERE ${where}) x WHERE _rn > $${c.params.length - 1} AND _rn <= $${c.params.length} ORDER BY _k, _rn`;
+        // Numbered by id alone, the columns joined after: the window's sort then holds narrow rows (with the
+        // documents it spilled to disk for 10,000 Datastreams).
+        const r = c.alias();
+        sql = `SELECT ${sub(target.columns, r)}${linkCols(target, r, x.opts)}, x._k, x._rn FROM (
+          SELECT ${sub(target.id.sql, b)} AS _id, ${sub(nav.child, b)} AS _k, row_number() OVER (PARTITION BY ${sub(nav.child, b)} ORDER BY ${order}) AS _rn
+          FROM ${tfrom} WHERE ${where}) x, ${target.from(c, r)}
+          WHERE ${sub(target.id.sql, r)} = x._id AND x._rn > $${c.params.length - 1} AND x._rn <= $${c.params.length} ORDER BY x._k, x._rn`;
       } else {
         // Observations: a LATERAL per parent, each an index range scan that stops at its LIMIT.
         c.params.push(keys);

@@ -6,6 +6,8 @@ import type { Test } from 'tap';
 import { startTestHub, auth, KEYS } from './hub.ts';
 import { hashKey } from '../../hub/api/auth.ts';
 import fc from 'fast-check';
+import { packClosed } from '../../hub/store/pack.ts';
+import { maintainPartitions } from '../../hub/store/partitions.ts';
 
 const SCOPED = 'key-sta-water';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -253,5 +255,40 @@ export async function staSuite(t: Test, store: 'pglite' | 'postgres'): Promise<v
       t.equal(scoped.body.error.message.replace(String(gasThing), 'N').replace(String(gasObs), 'N'), none.body.error.message.replace('99999', 'N'), `${u}: the same answer as an id that does not exist`);
     }
     t.same((await water(`/sta/v1.1/Things?$filter=${enc("contains(properties/enterprise, '燃气')")}&$count=true`)).body, { '@iot.count': 0, value: [] });
+  });
+
+  // Last: it packs the readings' day (as the hub's upkeep does once it has closed), which the tests above read plain.
+  t.test('$count over a time range on a packed day counts what the rows count, scoped keys narrowed', async (t) => {
+    const day = (f: string) => `/sta/v1.1/Observations?$count=true&$top=1&$filter=${enc(f)}`;
+    const wp1 = (await get(`/sta/v1.1/Datastreams?$filter=${enc("properties/code eq 'WS-001-P1'")}`)).body.value[0]['@iot.id'];
+    const urls = [
+      day('phenomenonTime ge 2026-11-25T00:00:00Z and phenomenonTime lt 2026-11-26T00:00:00Z'), // the whole pack
+      day('phenomenonTime ge 2026-11-24T00:00:00Z'),
+      day('phenomenonTime gt 2026-11-25T00:10:00Z and resultTime le 2026-11-25T00:20:00Z'), // inside the pack: an edge
+      day("2026-11-25T00:29:00Z ge phenomenonTime and phenomenonTime ge '2026-11-25T00:00:00Z'"),
+      day('phenomenonTime eq 2026-11-25T00:07:00Z'),
+      day('phenomenonTime lt 2026-11-25T00:00:00Z'),
+      `/sta/v1.1/Datastreams(${wp1})/Observations?$count=true&$top=1&$filter=${enc('phenomenonTime ge 2026-11-25T00:05:00Z and phenomenonTime lt 2026-11-26T00:00:00Z')}`,
+      `/sta/v1.1/Datastreams(${wp1})/Observations?$count=true&$top=1&$filter=${enc('phenomenonTime ge 2026-11-25T00:00:00Z')}`,
+    ];
+    const counts = async (key: string) => Promise.all(urls.map(async (u) => {
+      const r = await get(u, key);
+      if (r.status !== 200) throw new Error(`${u}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body['@iot.count'];
+    }));
+    const plain = { all: await counts(KEYS.read), water: await counts(SCOPED) };
+    t.same(plain.all, [90, 90, 30, 90, 3, 0, 25, 30], 'counted over plain rows');
+    t.same(plain.water, [60, 60, 20, 60, 2, 0, 25, 30], 'a scoped key: its sites only');
+    // The readings wait in the DEFAULT partition (older than the hub's partitions): given their day's first.
+    await maintainPartitions(hub.db, { nowMs: Date.now(), daysAhead: 0 });
+    const packed = await packClosed(hub.db, { nowMs: Date.now() });
+    t.same(packed.map((p) => p.n), [90], 'the day is packed');
+    t.equal(Number((await hub.db.query<{ n: string }>('SELECT count(*) AS n FROM observation_data')).rows[0]!.n), 0, 'no plain row left');
+    t.same(await counts(KEYS.read), plain.all, 'the same counts from the packs');
+    t.same(await counts(SCOPED), plain.water, 'the same scoped counts from the packs');
+    // A late reading of the packed day is a plain row beside the pack: counted once.
+    const late = await hub.app.inject({ method: 'POST', url: '/v1/observations', headers: auth(KEYS.ingest), payload: { records: [{ point: 'WS-001-P1', time: '2026-11-25T00:40:00Z', value: 0.3 }] } });
+    t.equal(late.json().accepted, 1);
+    t.equal((await get(urls[0]!)).body['@iot.count'], 91, 'plain rows and packs together');
   });
 }
