@@ -347,7 +347,7 @@ function entityJson(sc: StaContext, def: EntityDef, r: Row, o: QueryOptions): Ro
     if (!nav.many) { if (got.one) out[x.nav] = entityJson(sc, target, got.one, x.opts); continue; }
     if (got.count !== undefined) out[`${x.nav}@iot.count`] = got.count;
     out[x.nav] = got.rows!.map((ch) => entityJson(sc, target, ch, x.opts));
-    if (got.more) out[`${x.nav}@iot.nextLink`] = nextLink(`${self}/${x.nav}`, x.opts);
+    if (got.more && x.opts.top > 0) out[`${x.nav}@iot.nextLink`] = nextLink(`${self}/${x.nav}`, x.opts);
   }
   return out;
 }
@@ -448,7 +448,8 @@ export async function answer(sc: StaContext, path: string, o: QueryOptions, url:
 function collection(r: { more: boolean; count?: number }, value: unknown[], url: string, o: QueryOptions): Row {
   const out: Row = {};
   if (r.count !== undefined) out['@iot.count'] = r.count;
-  if (r.more) out['@iot.nextLink'] = nextLink(url, o);
+  // $top=0 asks for the count alone: a link to the same empty page would loop a client that follows it.
+  if (r.more && o.top > 0) out['@iot.nextLink'] = nextLink(url, o);
   out.value = value;
   return out;
 }
