@@ -38,7 +38,8 @@ const HELP = `usage: npm run bench -- upload [options]
   --row-bytes N   bytes per row of the big file (default 1000: a note column pads each row)
   --order O       row order: point (default; each point's series in turn, as historian exports are) or time
                   (every point in turn, second by second: each batch touches every point's latest value)
-  --no-rate       skip the rate phase`;
+  --no-rate       skip the rate phase
+  --cpu-prof DIR  write the hub's CPU profile (node --cpu-prof) into DIR when it stops`;
 
 function count(name: string, v: string | undefined, dflt: number, min = 1): number {
   if (v === undefined) return dflt;
@@ -78,12 +79,21 @@ function rssMb(pid: number): number {
   try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024; } catch { return 0; }
 }
 
-interface UploadRun { seconds: number; processSeconds: number; peakRssMb: number; status: string; accepted: number; rows: number }
+/** CPU seconds (user + system) the process has used: /proc/<pid>/stat fields 14 and 15, in clock ticks (100 a second). */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch { return 0; }
+}
+
+interface UploadRun { seconds: number; processSeconds: number; peakRssMb: number; cpuSeconds: number; status: string; accepted: number; rows: number }
 
 async function upload(api: string, file: string, pid: number): Promise<UploadRun> {
   let peak = 0;
   const sampler = setInterval(() => { peak = Math.max(peak, rssMb(pid)); }, 100);
   const t0 = performance.now();
+  const cpu0 = cpuSeconds(pid);
   try {
     const size = statSync(file).size;
     const res = await fetch(`${api}/v1/uploads?profile=long-csv&name=bench.csv`, {
@@ -101,14 +111,14 @@ async function upload(api: string, file: string, pid: number): Promise<UploadRun
     }
     const seconds = (performance.now() - t0) / 1000;
     const processSeconds = (Date.parse(u.finished_at as string) - Date.parse(u.started_at as string)) / 1000;
-    return { seconds, processSeconds, peakRssMb: Math.max(peak, rssMb(pid)), status: u.status as string, accepted: u.accepted as number, rows: u.rows as number };
+    return { seconds, processSeconds, peakRssMb: Math.max(peak, rssMb(pid)), cpuSeconds: cpuSeconds(pid) - cpu0, status: u.status as string, accepted: u.accepted as number, rows: u.rows as number };
   } finally { clearInterval(sampler); }
 }
 
 export async function run(args: string[]): Promise<void> {
   let v;
   try {
-    v = parseArgs({ args, options: { rows: { type: 'string' }, batch: { type: 'string' }, 'rss-mb': { type: 'string' }, 'row-bytes': { type: 'string' }, order: { type: 'string', default: 'point' }, 'no-rate': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, strict: true }).values;
+    v = parseArgs({ args, options: { rows: { type: 'string' }, batch: { type: 'string' }, 'rss-mb': { type: 'string' }, 'row-bytes': { type: 'string' }, order: { type: 'string', default: 'point' }, 'no-rate': { type: 'boolean', default: false }, 'cpu-prof': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } }, strict: true }).values;
   } catch (e) { throw new BenchUsageError(`${(e as Error).message}\n\n${HELP}`); }
   if (v.help) { console.log(HELP); return; }
   const rows = count('rows', v.rows, 1_000_000);
@@ -148,7 +158,7 @@ export async function run(args: string[]): Promise<void> {
         points: Array.from({ length: POINTS }, (_, i) => ({ code: `BP${Math.floor(i / FIELDS)}-${i % FIELDS}`, device: `BD${Math.floor(i / FIELDS)}`, indicator: 'water.pipe_pressure', field: `f${i % FIELDS}`, source_unit: 'MPa' })),
       },
     }));
-    hub = await spawnHub(cfg, { DATABASE_URL: url, LOG_LEVEL: 'warn' });
+    hub = await spawnHub(cfg, { DATABASE_URL: url, LOG_LEVEL: 'warn' }, v['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', v['cpu-prof']] : []);
     const pid = hub.proc.pid!;
     console.log(`upload bench: PostgreSQL database ${dbName} (dropped at the end); hub pid ${pid} at ${hub.api}; ${POINTS} points; batch ${batch} rows`);
     raw = await openPostgres(url, 1);
@@ -185,7 +195,7 @@ export async function run(args: string[]): Promise<void> {
       if (up.status !== 'done' || n !== rows) throw new Error(`upload ended ${up.status} with ${n} rows stored, expected ${rows}`);
       const rate = rows / up.seconds;
       const ratio = rate / rawRate;
-      console.log(`    upload            ${fmt(rate).padStart(9)} rows/s  (${up.seconds.toFixed(1)} s from the first byte to done; processing alone ${fmt(rows / up.processSeconds)} rows/s), hub RSS peak ${up.peakRssMb.toFixed(0)} MB`);
+      console.log(`    upload            ${fmt(rate).padStart(9)} rows/s  (${up.seconds.toFixed(1)} s from the first byte to done; processing alone ${fmt(rows / up.processSeconds)} rows/s), hub CPU ${up.cpuSeconds.toFixed(1)} s (${(up.cpuSeconds / up.seconds * 100).toFixed(0)} % of a core), RSS peak ${up.peakRssMb.toFixed(0)} MB`);
       const pass = ratio >= RATE_TARGET;
       if (!pass) fail = true;
       console.log(`  upload / raw insert: ${(ratio * 100).toFixed(0)} %  (target ≥ ${RATE_TARGET * 100} %) ${pass ? 'PASS' : 'FAIL'}`);

@@ -241,7 +241,7 @@ export class UploadService {
         const p: Promise<void> = this.d.ingest(UPLOAD_ADAPTER, b.readings, {
           rejected,
           trusted: true, // the table mapper builds readings within lifeline:source-reading's limits (hub/mapping/table.ts)
-          checkpointOf: ({ inserted, quarantined }) => ({ key, value: { rows: b.batchRows, readings: b.readings.length, accepted: inserted, duplicates: b.readings.length - (quarantined - rejected.length) - inserted, quarantined } }),
+          countedCheckpoint: { key, value: { rows: b.batchRows, readings: b.readings.length } },
         }).then(() => undefined, (e) => { failed ??= e; }).finally(() => inFlight.delete(p));
         inFlight.add(p);
       }
