@@ -44,7 +44,8 @@ const HELP = `usage: npm run bench -- upload [options]
   --order O       row order: point (default; each point's series in turn, as historian exports are) or time
                   (every point in turn, second by second: each batch touches every point's latest value)
   --no-rate       skip the rate phase
-  --cpu-prof DIR  write the hub's CPU profile (node --cpu-prof) into DIR when it stops`;
+  --cpu-prof DIR  write the hub's CPU profile (node --cpu-prof) into DIR when it stops
+  --max-minutes N each upload is cancelled (and the bench fails) when it takes longer (default 30)`;
 
 function count(name: string, v: string | undefined, dflt: number, min = 1): number {
   if (v === undefined) return dflt;
@@ -103,9 +104,9 @@ async function followersCaughtUp(db: Queryable): Promise<number> {
   }
 }
 
-interface UploadRun { seconds: number; processSeconds: number; peakRssMb: number; cpuSeconds: number; status: string; accepted: number; rows: number }
+interface UploadRun { seconds: number; processSeconds: number; peakRssMb: number; /** the peak while the hub read the file's first half */ halfPeakRssMb: number; cpuSeconds: number; status: string; accepted: number; rows: number }
 
-async function upload(api: string, file: string, pid: number): Promise<UploadRun> {
+async function upload(api: string, file: string, pid: number, maxMs: number): Promise<UploadRun> {
   let peak = 0;
   const sampler = setInterval(() => { peak = Math.max(peak, rssMb(pid)); }, 100);
   const t0 = performance.now();
@@ -120,27 +121,35 @@ async function upload(api: string, file: string, pid: number): Promise<UploadRun
     if (res.status !== 202) throw new Error(`upload refused: ${res.status} ${JSON.stringify(u0)}`);
     let u: Record<string, unknown> = u0;
     let last = performance.now();
+    let halfPeak = 0;
     while (u.status === 'queued' || u.status === 'processing') {
       await new Promise((r) => setTimeout(r, 250));
+      if (performance.now() - t0 > maxMs) {
+        await fetch(`${api}/v1/uploads/${u0.id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` } });
+        throw new Error(`the upload took longer than ${maxMs / 60_000} minutes (--max-minutes): cancelled after ${fmt(u.rows as number)} rows`);
+      }
       u = (await (await fetch(`${api}/v1/uploads/${u0.id}`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as Record<string, unknown>;
+      const p = u.progress as { bytes_done: number; bytes_total: number } | null;
+      if (p && p.bytes_done < p.bytes_total / 2) halfPeak = peak;
       if (performance.now() - last > 5000) { last = performance.now(); console.log(`      … ${fmt(u.rows as number)} rows, RSS ${peak.toFixed(0)} MB peak`); }
     }
     const seconds = (performance.now() - t0) / 1000;
     const processSeconds = (Date.parse(u.finished_at as string) - Date.parse(u.started_at as string)) / 1000;
-    return { seconds, processSeconds, peakRssMb: Math.max(peak, rssMb(pid)), cpuSeconds: cpuSeconds(pid) - cpu0, status: u.status as string, accepted: u.accepted as number, rows: u.rows as number };
+    return { seconds, processSeconds, peakRssMb: Math.max(peak, rssMb(pid)), halfPeakRssMb: halfPeak, cpuSeconds: cpuSeconds(pid) - cpu0, status: u.status as string, accepted: u.accepted as number, rows: u.rows as number };
   } finally { clearInterval(sampler); }
 }
 
 export async function run(args: string[]): Promise<void> {
   let v;
   try {
-    v = parseArgs({ args, options: { rows: { type: 'string' }, batch: { type: 'string' }, 'rss-mb': { type: 'string' }, 'row-bytes': { type: 'string' }, order: { type: 'string', default: 'point' }, 'no-rate': { type: 'boolean', default: false }, 'cpu-prof': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } }, strict: true }).values;
+    v = parseArgs({ args, options: { rows: { type: 'string' }, batch: { type: 'string' }, 'rss-mb': { type: 'string' }, 'row-bytes': { type: 'string' }, order: { type: 'string', default: 'point' }, 'no-rate': { type: 'boolean', default: false }, 'cpu-prof': { type: 'string' }, 'max-minutes': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } }, strict: true }).values;
   } catch (e) { throw new BenchUsageError(`${(e as Error).message}\n\n${HELP}`); }
   if (v.help) { console.log(HELP); return; }
   const rows = count('rows', v.rows, 1_000_000);
   const batch = count('batch', v.batch, 2000);
   const rssMbWanted = count('rss-mb', v['rss-mb'], 1024, 0);
   const rowBytes = count('row-bytes', v['row-bytes'], 1000, 60);
+  const maxMs = count('max-minutes', v['max-minutes'], 30) * 60_000;
   if (v.order !== 'point' && v.order !== 'time') throw new BenchUsageError(`--order must be point or time, got "${v.order}"\n\n${HELP}`);
   order = v.order;
 
@@ -215,7 +224,7 @@ export async function run(args: string[]): Promise<void> {
       const rawBefore = await rawRun();
       console.log(`    raw insert        ${fmt(rawBefore).padStart(9)} rows/s  (${UPLOAD_IN_FLIGHT} batches of ${fmt(batch)} in flight)`);
       await admin.query('CHECKPOINT').catch(() => undefined);
-      const up = await upload(hub.api, file, pid);
+      const up = await upload(hub.api, file, pid, maxMs);
       const n = Number((await raw.query<{ n: string }>('SELECT count(*)::text AS n FROM observation')).rows[0]!.n);
       if (up.status !== 'done' || n !== rows) throw new Error(`upload ended ${up.status} with ${n} rows stored, expected ${rows}`);
       console.log(`    upload            ${fmt(rows / up.seconds).padStart(9)} rows/s  (${up.seconds.toFixed(1)} s from the first byte to done; processing alone ${fmt(rows / up.processSeconds)} rows/s), hub CPU ${up.cpuSeconds.toFixed(1)} s (${(up.cpuSeconds / up.seconds * 100).toFixed(0)} % of a core), RSS peak ${up.peakRssMb.toFixed(0)} MB`);
@@ -240,11 +249,11 @@ export async function run(args: string[]): Promise<void> {
       perPoint = Math.ceil(bigRows / POINTS);
       const bytes = await writeCsv(file, bigRows, T0 + 400 * 86_400_000, rowBytes - 40);
       console.log(`  memory phase: ${(bytes / 2 ** 20).toFixed(0)} MB CSV, ${fmt(bigRows)} rows of ~${rowBytes} bytes; hub RSS before ${rssMb(pid).toFixed(0)} MB`);
-      const up = await upload(hub.api, file, pid);
+      const up = await upload(hub.api, file, pid, maxMs);
       if (up.status !== 'done' || up.rows !== bigRows) throw new Error(`big upload ended ${up.status} after ${up.rows} rows`);
       const pass = up.peakRssMb < RSS_TARGET_MB;
       if (!pass) fail = true;
-      console.log(`    ${fmt(bigRows / up.seconds)} rows/s, ${(bytes / 2 ** 20 / up.seconds).toFixed(1)} MB/s; hub RSS peak ${up.peakRssMb.toFixed(0)} MB (target < ${RSS_TARGET_MB} MB) ${pass ? 'PASS' : 'FAIL'}`);
+      console.log(`    ${fmt(bigRows / up.seconds)} rows/s, ${(bytes / 2 ** 20 / up.seconds).toFixed(1)} MB/s; hub RSS peak ${up.peakRssMb.toFixed(0)} MB (${up.halfPeakRssMb.toFixed(0)} MB while reading the first half of the file; target < ${RSS_TARGET_MB} MB) ${pass ? 'PASS' : 'FAIL'}`);
       rmSync(file, { force: true });
     }
   } finally {
