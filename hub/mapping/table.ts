@@ -51,7 +51,9 @@ export function cellValue(v: unknown): Cell {
   return String(v);
 }
 
-const text = (c: Cell): string => c instanceof Date ? c.toISOString() : c === null || c === undefined ? '' : String(c).trim();
+const text = (c: Cell): string => typeof c === 'string' ? c.trim() : c instanceof Date ? c.toISOString() : c === null || c === undefined ? '' : String(c).trim();
+/** Plain decimals ("0.352", "-12", "1e3"): read as they are, before any separator handling. */
+const plainNumber = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 function compileTime(t: Table['time'], zone: string): { read: (c: Cell) => number | string } {
   const format = t.format ?? 'auto';
@@ -95,6 +97,7 @@ export function compileTable(profile: { name?: string; table: Table; unit_map?: 
     if (typeof c === 'number') return Number.isFinite(c) ? c : `${c} is not a finite number`;
     if (typeof c === 'boolean') return c ? 1 : 0;
     let s = text(c);
+    if (!decimalComma && plainNumber.test(s)) return Number(s); // most cells: nothing to strip
     if (decimalComma) s = s.replace(/[.\s\u00a0']/g, '').replace(',', '.');
     else { s = s.replace(/[\s\u00a0]/g, ''); if (thousands.test(s)) s = s.replace(/,/g, ''); }
     return numeric.test(s) ? Number(s) : `${show(text(c))} is not a number`;
@@ -154,32 +157,39 @@ export function compileTable(profile: { name?: string; table: Table; unit_map?: 
         const valueCol = col(t.value, 'value')!;
         const unitCol = col(t.unit, 'unit');
         return {
+          // A good row costs no closure and no intermediate object (the failure closure is made only for a failure).
           map(r, out, failures) {
             const cells = r.cells;
-            const fail = failOf(r, failures);
-            const start = rowStart(cells, fail);
-            if (!start) return;
-            const rd: SourceReading = { ...start.w, time: start.ms, value: 0 } as SourceReading;
+            const fail = (code: string, message: string, column?: number) => failOf(r, failures)(code, message, column);
+            const ms = time.read(cells[timeCol]);
+            if (typeof ms === 'string') return fail('MAPPING_BAD_TIME', ms, timeCol);
+            const w = who(cells);
+            if (typeof w === 'string') return fail('MAPPING_NO_DEVICE', w, deviceCol ?? identityCol);
+            let point: string | undefined, field: string | undefined;
             if (pointCol !== undefined) {
               const p = text(cells[pointCol]);
               if (!p || p.length > MAX_CODE) return fail('MAPPING_BAD_VALUE', p ? `the point code is longer than ${MAX_CODE} characters` : `the point cell (${label(pointCol)}) is empty`, pointCol);
-              rd.point = p;
+              point = p;
             } else {
               const f = text(cells[fieldCol!]);
               if (!f || f.length > MAX_CODE) return fail('MAPPING_BAD_VALUE', f ? `the field name is longer than ${MAX_CODE} characters` : `the field cell (${label(fieldCol!)}) is empty`, fieldCol);
-              rd.field = f;
+              field = f;
             }
             const v = readValue(cells[valueCol]);
             if (typeof v === 'string') return fail('MAPPING_BAD_VALUE', text(cells[valueCol]) === '' ? `the value cell (${label(valueCol)}) is empty` : v, valueCol);
-            rd.value = v;
+            let unit: string | undefined;
             if (unitCol !== undefined) {
               const u = text(cells[unitCol]);
               if (u.length > MAX_UNIT) return fail('MAPPING_BAD_VALUE', `the unit is longer than ${MAX_UNIT} characters`, unitCol);
-              if (u) rd.unit = unitOf(u);
+              if (u) unit = unitOf(u);
             }
-            if (kind) rd.kind = kind;
             const f = flagOf(cells);
             if (typeof f === 'object') return fail('MAPPING_BAD_VALUE', f.bad, flagCol);
+            // Keys in the order they always had; absent ones are not set (a reading carries only what the row gave).
+            const rd = (w.device !== undefined ? { device: w.device, time: ms, value: v } : w.identity !== undefined ? { identity: w.identity, time: ms, value: v } : { time: ms, value: v }) as SourceReading;
+            if (point !== undefined) rd.point = point; else rd.field = field;
+            if (unit !== undefined) rd.unit = unit;
+            if (kind) rd.kind = kind;
             if (f) rd.flag = f as SourceReading['flag'];
             rd.message_id = `${prefix}${sheet ? `${sheet}!` : ''}${r.row}`.slice(-64);
             out.push(rd);

@@ -42,6 +42,10 @@ function formatReader(format: string): TimeReader {
   }
 }
 
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** Days in month `mo` (1–12) of year `y`, proleptic Gregorian (as Date.UTC). */
+const daysIn = (y: number, mo: number) => mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : DAYS[mo - 1]!;
+
 function patternReader(format: string): TimeReader {
   const order: string[] = [];
   let re = '';
@@ -52,19 +56,21 @@ function patternReader(format: string): TimeReader {
   for (const need of ['YYYY', 'MM', 'DD']) if (!order.includes(need)) throw new Error(`time format "${format}" needs ${need} (or use auto, iso8601, epoch_ms, epoch_s)`);
   if (new Set(order).size !== order.length) throw new Error(`time format "${format}" repeats a token`);
   const rx = new RegExp(`^${re}$`);
+  // Each token's capture group, found once: a row is read without building an object of its parts.
+  const at = (t: string) => order.indexOf(t) + 1; // 0: the format has no such token
+  const [Y, MO, D, H, MI, S, F, Z] = ['YYYY', 'MM', 'DD', 'HH', 'mm', 'ss', 'SSS', 'Z'].map(at) as [number, number, number, number, number, number, number, number];
   return (raw, zone) => {
     const s = typeof raw === 'number' && Number.isInteger(raw) ? String(raw) : raw;
     const m = typeof s === 'string' ? rx.exec(s.trim()) : null;
     if (!m) return `${show(raw)} does not match the time format "${format}"`;
-    const p: Record<string, string> = {};
-    order.forEach((t, k) => { p[t] = m[k + 1]!; });
-    const [y, mo, d, h, mi, sec] = [+p.YYYY!, +p.MM!, +p.DD!, +(p.HH ?? 0), +(p.mm ?? 0), +(p.ss ?? 0)];
-    const ms = p.SSS ? Math.round(Number(`0.${p.SSS}`) * 1000) : 0;
-    if (mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate() || h > 23 || mi > 59 || sec > 59) return `${show(raw)} is not a real date-time`;
+    const y = +m[Y]!, mo = +m[MO]!, d = +m[D]!, h = H ? +m[H]! : 0, mi = MI ? +m[MI]! : 0, sec = S ? +m[S]! : 0;
+    const ms = F ? Math.round(Number(`0.${m[F]}`) * 1000) : 0;
+    if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || sec > 59) return `${show(raw)} is not a real date-time`;
     const wall = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
-    if (p.Z) {
-      if (p.Z === 'Z' || p.Z === 'z') return wall;
-      const z = p.Z.replace(':', '');
+    const zone_ = Z ? m[Z] : undefined;
+    if (zone_) {
+      if (zone_ === 'Z' || zone_ === 'z') return wall;
+      const z = zone_.replace(':', '');
       const off = (z[0] === '-' ? -1 : 1) * (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5))) * 60_000;
       return wall - off;
     }

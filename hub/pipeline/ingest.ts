@@ -30,10 +30,12 @@ export interface InternalIngestOptions extends IngestOptions {
   /** Indexes of records whose text was sanitised before (a replayed quarantine entry): their observations keep the flag. */
   sanitised?: ReadonlySet<number>;
   /**
-   * A checkpoint computed inside the batch's transaction from what it stored (uploads keep their committed counts
-   * with their row offset): `inserted` observations were new, `quarantined` quarantine rows were written.
+   * A checkpoint committed with the batch and the batch's outcome as the store decided it (uploads keep their
+   * committed counts with their row offset): `value` plus `accepted` (observations newly stored), `duplicates`
+   * (readings already stored, or repeated in the batch) and `quarantined` (quarantine entries written, `rejected`
+   * included). Replaces `checkpoint`.
    */
-  checkpointOf?: (stored: { inserted: number; quarantined: number }) => { key: string; value: unknown };
+  countedCheckpoint?: { key: string; value: Record<string, unknown> };
 }
 
 export type Ingest = (adapter: string, batch: SourceReading[], opts?: InternalIngestOptions) => Promise<IngestResult>;
@@ -68,8 +70,9 @@ export function createIngest(d: PipelineDeps): Ingest {
     const started = performance.now();
     let inserted: Map<string, string>;
     try {
-      inserted = await commitBatch(d.db, { adapter, receivedAtMs, rows: p.rows, quarantine, checkpoint: storableCheckpoint(opts.checkpoint),
-        checkpointOf: opts.checkpointOf && ((inserted) => storableCheckpoint(opts.checkpointOf!({ inserted, quarantined: quarantine.length }))!) });
+      // Counted: the readings that reached the store are those the pipeline did not quarantine.
+      const counted = opts.countedCheckpoint && { ...storableCheckpoint({ key: opts.countedCheckpoint.key, value: { ...opts.countedCheckpoint.value, quarantined: quarantine.length } })!, counted: { offered: batch.length - p.quarantine.length } };
+      inserted = await commitBatch(d.db, { adapter, receivedAtMs, rows: p.rows, quarantine, checkpoint: counted ?? storableCheckpoint(opts.checkpoint) });
     } catch (cause) {
       d.metrics?.commitFailures.inc({ adapter });
       throw new LifelineError('STORE_COMMIT_FAILED', 'the batch could not be committed and was rolled back; nothing from it was stored', { cause, stage: 'store' });

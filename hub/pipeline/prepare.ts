@@ -36,6 +36,9 @@ function sourceUnitOf(r: SourceReading, p: PointEntry): string {
 const cvOf = (conv: Conversion, x: number | undefined | null) => (x === undefined || x === null ? null : applyConversion(conv, x));
 const outsideOf = (range: { min?: number; max?: number }, x: number | null) => x !== null && ((range.min !== undefined && x < range.min) || (range.max !== undefined && x > range.max));
 
+/** The conversion of a reading already in its indicator's unit (most readings): one object, not one per reading. */
+const SAME_UNIT: Conversion = Object.freeze({ scale: 1, offset: 0, converts: false });
+
 export function prepare(batch: SourceReading[], registry: Registry, o: PrepareOptions): Prepared {
   const rows: ObservationRow[] = [];
   const keys: string[] = [];
@@ -69,7 +72,7 @@ export function prepare(batch: SourceReading[], registry: Registry, o: PrepareOp
     }
 
     const unit = sourceUnitOf(r, p);
-    const conv: Conversion | LifelineError = unit === ind.unit ? { scale: 1, offset: 0, converts: false } : conversion(unit, ind.unit, p.doc.lel_percent_vol ?? ind.lel_percent_vol);
+    const conv: Conversion | LifelineError = unit === ind.unit ? SAME_UNIT : conversion(unit, ind.unit, p.doc.lel_percent_vol ?? ind.lel_percent_vol);
     if (conv instanceof LifelineError) { quarantineAs(i, conv.code, conv.message, '/unit'); continue; }
 
     const value = cvOf(conv, raw);

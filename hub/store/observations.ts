@@ -25,8 +25,7 @@ const LATEST_UPSERT = `  ON CONFLICT (point_id, kind) DO UPDATE SET time = exclu
 // possible when the old row was deleted and the reading stored again, and then the new row is the one that
 // exists. DISTINCT ON sorts by (point_id, kind), so every batch locks latest rows in the same order: two hub
 // processes never deadlock on them.
-const INSERT_BATCH = `
-WITH ins AS (${INSERT_OBSERVATIONS}
+const INSERT_ROWS = `ins AS (${INSERT_OBSERVATIONS}
   RETURNING id, point_id, kind, time
 ), ob AS (
   INSERT INTO outbox (topic, ref_ids, count, min_time, max_time)
@@ -34,28 +33,39 @@ WITH ins AS (${INSERT_OBSERVATIONS}
 ), lt AS (
   INSERT INTO observation_latest AS l (point_id, kind, time, id)
   SELECT DISTINCT ON (point_id, kind) point_id, kind, time, id FROM ins ORDER BY point_id, kind, time DESC, id DESC
-${LATEST_UPSERT})
-SELECT array_agg(ins.id ORDER BY x.n)::text AS ids
+${LATEST_UPSERT})`;
+// One bigint[] aligned with the rows: the new id, or NULL where the identity already existed.
+const RETURN_IDS = `SELECT array_agg(ins.id ORDER BY x.n)::text AS ids
 FROM unnest($1::int[], $3::text[], $4::float8[]) WITH ORDINALITY AS x(p, k, t, n)
 LEFT JOIN ins ON ins.point_id = x.p AND ins.kind = x.k AND ins.time = to_timestamp(x.t / 1000.0)`;
 
-const INSERT_QUARANTINE = `
-INSERT INTO quarantine (received_at, adapter, reason, message, field, record, text_sanitised)
-SELECT to_timestamp($1 / 1000.0), $2, u.r, u.m, u.f, u.rec::jsonb, u.ts
-FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[]) AS u(r, m, f, rec, ts)`;
+// $t: the received time, $a: the adapter, $n…: the quarantine's arrays.
+const INSERT_QUARANTINE = (t: number, a: number, n: number) => `q AS (
+  INSERT INTO quarantine (received_at, adapter, reason, message, field, record, text_sanitised)
+  SELECT to_timestamp($${t} / 1000.0), $${a}, u.r, u.m, u.f, u.rec::jsonb, u.ts
+  FROM unnest($${n}::text[], $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[], $${n + 4}::boolean[]) AS u(r, m, f, rec, ts)
+)`;
 
-const UPSERT_CHECKPOINT = `
-INSERT INTO adapter_checkpoint (adapter, key, value) VALUES ($1, $2, $3::jsonb)
-ON CONFLICT (adapter, key) DO UPDATE SET value = excluded.value, updated_at = now()`;
+// A counted checkpoint gets, beside its value, what the statement stored: `accepted` (rows ins returned) and
+// `duplicates` (the readings offered minus those).
+const UPSERT_CHECKPOINT = (a: number, n: number, counted: boolean, withRows: boolean) => `cp AS (
+  INSERT INTO adapter_checkpoint (adapter, key, value)
+  SELECT $${a}, $${n}, ${!counted ? `$${n + 1}::jsonb` : `$${n + 1}::jsonb || jsonb_build_object('accepted', c.n, 'duplicates', $${n + 2}::int - c.n)
+  FROM (SELECT ${withRows ? 'count(*)::int AS n FROM ins' : '0 AS n'}) c`}
+  ON CONFLICT (adapter, key) DO UPDATE SET value = excluded.value, updated_at = now()
+)`;
 
 export interface CommitInput {
   adapter: string;
   receivedAtMs: number;
   rows: ObservationRow[];
   quarantine: QuarantineRow[];
-  checkpoint?: { key: string; value: unknown };
-  /** A checkpoint computed in the transaction from the count of newly inserted observations (see InternalIngestOptions). */
-  checkpointOf?: (inserted: number) => { key: string; value: unknown };
+  /**
+   * The adapter's checkpoint, committed with the batch. With `counted`, its value (an object) also gets the batch's
+   * outcome as the store decided it: `accepted`, the observations newly inserted, and `duplicates`, `counted.offered`
+   * (the readings that reached the store, repeats within the batch included) minus that.
+   */
+  checkpoint?: { key: string; value: unknown; counted?: { offered: number } };
 }
 
 /** PostgreSQL array literals built here: pg's generic array encoding (prepareValue/escapeElement per element) costs more. */
@@ -99,46 +109,69 @@ export async function observationParams(db: Queryable, store: object, rows: Obse
   return [...cols.map((c, j) => (TEXT_COLS.has(j) ? textArray(c) : numArray(c))), receivedAtMs];
 }
 
+type Shape = { rows: boolean; quarantine: boolean; checkpoint: 'plain' | 'counted' | undefined };
+
 /**
- * Commit observations (dedup by identity), their outbox entry, quarantined records and the adapter's
- * checkpoint in ONE transaction. Returns the store id of each newly inserted observation by identity key.
+ * Parameter numbers of a batch statement's shape: with rows, $1–$12 their columns and $13 the received time (as
+ * INSERT_OBSERVATIONS); then the received time (when only the quarantine needs it), the adapter, the quarantine's 5
+ * arrays, the checkpoint's key, value and count offered. Only what the shape uses: PostgreSQL refuses a parameter no
+ * statement names (it cannot tell its type).
  */
-export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Map<string, string>> {
-  // Observations alone (the common case): INSERT_BATCH is one statement, and a statement is its own transaction.
-  // No BEGIN/COMMIT round trips, and the latest rows it locks are released as soon as it commits instead of after
-  // the hub's event loop gets round to sending COMMIT: concurrent batches of the same points wait less.
-  const params = input.rows.length ? await observationParams(db, db, input.rows, input.adapter, input.receivedAtMs) : undefined;
-  if (params && !input.quarantine.length && !input.checkpoint && !input.checkpointOf) return insertRows(db, input.rows, params);
-  return db.transaction(async (tx) => {
-    const inserted = params ? await insertRows(tx, input.rows, params) : new Map<string, string>();
-    if (input.quarantine.length) await insertQuarantine(tx, input.adapter, input.receivedAtMs, input.quarantine);
-    if (input.checkpoint) await tx.query(UPSERT_CHECKPOINT, [input.adapter, input.checkpoint.key, JSON.stringify(input.checkpoint.value)]);
-    if (input.checkpointOf) {
-      const c = input.checkpointOf(inserted.size);
-      await tx.query(UPSERT_CHECKPOINT, [input.adapter, c.key, JSON.stringify(c.value)]);
-    }
-    return inserted;
-  });
+function layout(s: Shape) {
+  let n = s.rows ? 14 : 1;
+  const time = s.rows ? 13 : s.quarantine ? n++ : 0;
+  const adapter = s.quarantine || s.checkpoint ? n++ : 0;
+  const quarantine = s.quarantine ? (n += 5) - 5 : 0;
+  const checkpoint = s.checkpoint ? n : 0;
+  return { time, adapter, quarantine, checkpoint };
 }
 
-async function insertRows(db: Queryable, rows: ObservationRow[], params: unknown[]): Promise<Map<string, string>> {
+/** The batch statement for a shape (8 of them, each built once). */
+const statements = new Map<string, string>();
+function batchStatement(s: Shape): string {
+  const key = `${s.rows}/${s.quarantine}/${s.checkpoint}`;
+  let sql = statements.get(key);
+  if (sql === undefined) {
+    const at = layout(s);
+    const ctes = s.rows ? [INSERT_ROWS] : [];
+    if (s.quarantine) ctes.push(INSERT_QUARANTINE(at.time, at.adapter, at.quarantine));
+    if (s.checkpoint) ctes.push(UPSERT_CHECKPOINT(at.adapter, at.checkpoint, s.checkpoint === 'counted', s.rows));
+    sql = `WITH ${ctes.join(', ')}\n${s.rows ? RETURN_IDS : 'SELECT NULL::text AS ids'}`;
+    statements.set(key, sql);
+  }
+  return sql;
+}
+
+/**
+ * Commit observations (dedup by identity), their outbox entry and latest values, quarantined records and the
+ * adapter's checkpoint in ONE statement: a statement is its own transaction, so they commit together or not at all,
+ * with no BEGIN/COMMIT round trips, and the latest rows it locks are released as soon as it commits instead of after
+ * the hub's event loop gets round to sending COMMIT: batches in flight on the same points wait less. Returns the
+ * store id of each newly inserted observation by identity key.
+ */
+export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Map<string, string>> {
+  const { rows, quarantine, checkpoint } = input;
+  const shape: Shape = { rows: rows.length > 0, quarantine: quarantine.length > 0, checkpoint: checkpoint && (checkpoint.counted ? 'counted' : 'plain') };
+  if (!shape.rows && !shape.quarantine && !shape.checkpoint) return new Map();
+  const at = layout(shape);
+  const params: unknown[] = shape.rows ? await observationParams(db, db, rows, input.adapter, input.receivedAtMs) : [];
+  if (at.time && !shape.rows) params.push(input.receivedAtMs);
+  if (at.adapter) params.push(input.adapter);
+  if (shape.quarantine) {
+    params.push(quarantine.map((x) => x.reason), quarantine.map((x) => x.message), quarantine.map((x) => x.field),
+      quarantine.map((x) => JSON.stringify(x.record ?? null) ?? 'null'), quarantine.map((x) => x.textSanitised));
+  }
+  if (checkpoint) {
+    params.push(checkpoint.key, JSON.stringify(checkpoint.value));
+    if (checkpoint.counted) params.push(checkpoint.counted.offered);
+  }
+  const res = await db.query<{ ids: string | null }>(batchStatement(shape), params);
   const inserted = new Map<string, string>();
-  const res = await db.query<{ ids: string }>(INSERT_BATCH, params);
-  // One bigint[] aligned with input.rows: the new id, or NULL where the identity already existed.
-  const ids = res.rows[0]!.ids.slice(1, -1).split(',');
+  const ids = shape.rows ? res.rows[0]!.ids!.slice(1, -1).split(',') : [];
   for (let i = 0; i < ids.length; i++) {
     if (ids[i] !== 'NULL') { const r = rows[i]!; inserted.set(identityKey(r.pointId, r.kind, r.timeMs), ids[i]!); }
   }
   return inserted;
-}
-
-// Text arrives here storable: the pipeline (hub/pipeline/sanitise.ts) replaced NUL and lone surrogates, which text
-// and jsonb cannot hold, before the batch's transaction began.
-async function insertQuarantine(tx: Queryable, adapter: string, receivedAtMs: number, q: QuarantineRow[]) {
-  await tx.query(INSERT_QUARANTINE, [
-    receivedAtMs, adapter,
-    q.map((x) => x.reason), q.map((x) => x.message), q.map((x) => x.field), q.map((x) => JSON.stringify(x.record ?? null) ?? 'null'), q.map((x) => x.textSanitised),
-  ]);
 }
 
 /**

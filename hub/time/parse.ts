@@ -3,7 +3,8 @@ const withOffset = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[
 const naive = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?$/;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const offsetCache = new Map<string, number>();
+/** zone → quarter hour (ms / 900,000) → offset: a number key, no string built per reading. */
+const offsetCache = new Map<string, Map<number, number>>();
 
 function formatter(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
@@ -16,14 +17,16 @@ function formatter(zone: string): Intl.DateTimeFormat {
 
 /** Offset of `zone` from UTC at instant `ms`, in ms. Cached per zone and quarter hour. */
 export function zoneOffsetMs(zone: string, ms: number): number {
-  const key = `${zone}|${Math.floor(ms / 900_000)}`;
-  let off = offsetCache.get(key);
+  const key = Math.floor(ms / 900_000);
+  let cache = offsetCache.get(zone);
+  if (cache === undefined) { cache = new Map(); offsetCache.set(zone, cache); }
+  let off = cache.get(key);
   if (off === undefined) {
     const p = Object.fromEntries(formatter(zone).formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
     const asUtc = Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!);
     off = asUtc - Math.floor(ms / 1000) * 1000;
-    if (offsetCache.size > 100_000) offsetCache.clear();
-    offsetCache.set(key, off);
+    if (cache.size > 100_000) cache.clear();
+    cache.set(key, off);
   }
   return off;
 }

@@ -19,6 +19,8 @@ import { EncodingSniffer, sniffFormat } from './read.ts';
 import { mapFile } from './map-file.ts';
 
 export const UPLOAD_ADAPTER = 'upload';
+/** Batches of one upload committing at once, by default (bench/upload gives its raw reference the same). */
+export const UPLOAD_IN_FLIGHT = 3;
 
 export interface UploadDeps {
   db: SqlDriver;
@@ -32,7 +34,7 @@ export interface UploadDeps {
   profilesDir?: string;
   /** Data rows per committed batch (default 2000). */
   batchRows?: number;
-  /** Batches committing at once (default 3). */
+  /** Batches committing at once (default UPLOAD_IN_FLIGHT). */
   inFlight?: number;
 }
 
@@ -227,7 +229,7 @@ export class UploadService {
       const batchRows = Number(u.batch_rows ?? this.d.batchRows ?? 2000);
       const batches = mapFile(spool, table, { format: u.format as 'csv' | 'xlsx', encoding: (u.encoding ?? 'utf-8') as never, batchRows, signal: abort.signal, progress: run.progress });
       const inFlight = new Set<Promise<void>>();
-      const most = this.d.inFlight ?? 3;
+      const most = this.d.inFlight ?? UPLOAD_IN_FLIGHT;
       let failed: unknown;
       let index = 0;
       // The next batches are read and mapped while earlier ones commit, up to `most` commits at once.
@@ -241,7 +243,7 @@ export class UploadService {
         const p: Promise<void> = this.d.ingest(UPLOAD_ADAPTER, b.readings, {
           rejected,
           trusted: true, // the table mapper builds readings within lifeline:source-reading's limits (hub/mapping/table.ts)
-          checkpointOf: ({ inserted, quarantined }) => ({ key, value: { rows: b.batchRows, readings: b.readings.length, accepted: inserted, duplicates: b.readings.length - (quarantined - rejected.length) - inserted, quarantined } }),
+          countedCheckpoint: { key, value: { rows: b.batchRows, readings: b.readings.length } },
         }).then(() => undefined, (e) => { failed ??= e; }).finally(() => inFlight.delete(p));
         inFlight.add(p);
       }
