@@ -8,7 +8,10 @@ import type { Registry } from '../registry/registry.ts';
 import { OutboxHorizon } from '../delivery/horizon.ts';
 import { Waker } from '../delivery/wait.ts';
 import { rollupLag } from '../store/rollups.ts';
-import { alarmStep, ensureAlarmCursor, noDataTick, remember, CURSOR, type AlarmContext } from './evaluate.ts';
+import type { AlarmContext } from './evaluate.ts';
+import { alarmStep, ensureAlarmCursor, CURSOR } from './step.ts';
+import { noDataTick } from './no-data.ts';
+import { Recent } from './recent.ts';
 import type { ObservationRow } from '../store/rows.ts';
 import { RuleBook, checkOverrides, type AlarmOverride } from './rules.ts';
 import { loadStoredRules } from './rule-store.ts';
@@ -35,8 +38,8 @@ export interface AlarmEvaluator {
   reloadRules(): Promise<void>;
   /** Evaluate now instead of at the next poll (after an ingest commit). */
   wake(): void;
-  /** Rows an ingest of this process committed: kept for the next step (not read back), and a wake. */
-  committed(rows: ReadonlyArray<{ id: string; row: ObservationRow }>): void;
+  /** A batch an ingest of this process committed (its outbox entry and rows): kept for the next step (not read back), and a wake. */
+  committed(c: { entry: string; rows: readonly ObservationRow[] }): void;
   /** Called after each commit that wrote alarm events (also call it after a handling step: `changed()`). */
   onEvents(f: () => void): () => void;
   changed(): void;
@@ -55,7 +58,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
       return r;
     },
     rules,
-    recent: new Map(),
+    recent: new Recent(),
     onRuleError: (pointId, e) => logger.error({ err: e, point_id: pointId }, 'alarm rule invalid for this point; skipped'),
   };
   const horizon = new OutboxHorizon(db);
@@ -150,7 +153,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
     invalidate() { rules.invalidate(); },
     reloadRules,
     wake() { woken = true; waker.wake(); },
-    committed(rows) { lastCommit = performance.now(); if (loop) remember(ctx.recent!, rows); woken = true; waker.wake(); },
+    committed(c) { lastCommit = performance.now(); if (loop) ctx.recent!.add(c.entry, c.rows); woken = true; waker.wake(); },
     onEvents(f) { listeners.add(f); return () => listeners.delete(f); },
     changed,
     context: () => ctx,

@@ -4,7 +4,7 @@ import type { IngestOptions, IngestResult, RecordOutcome } from '../sdk/adapter.
 import { LifelineError } from '../sdk/errors.ts';
 import { validator, fieldErrors } from '../schemas.ts';
 import type { SqlDriver } from '../store/driver.ts';
-import { commitBatch } from '../store/observations.ts';
+import { commitBatch, type Inserted } from '../store/observations.ts';
 import type { Registry } from '../registry/registry.ts';
 import { prepare, type PrepareOptions } from './prepare.ts';
 import { sanitiseRecords, storableQuarantine, storableCheckpoint } from './sanitise.ts';
@@ -18,8 +18,8 @@ export interface PipelineDeps {
   timezone: string;
   futureToleranceMs: number;
   lateAfterMs: number;
-  /** Called after each commit with the rows it inserted and their ids (the alarm evaluator wakes on it). */
-  onCommitted?: (rows: ReadonlyArray<{ id: string; row: import('../store/rows.ts').ObservationRow }>) => void;
+  /** Called after each commit that stored observations, with its outbox entry and the rows stored (the alarm evaluator wakes on it). */
+  onCommitted?: (c: { entry: string; rows: readonly import('../store/rows.ts').ObservationRow[] }) => void;
 }
 
 export interface InternalIngestOptions extends IngestOptions {
@@ -66,7 +66,7 @@ export function createIngest(d: PipelineDeps): Ingest {
     const rejectedRows = (opts.rejected ?? []).map((r) => ({ reason: typeof r.reason === 'string' && r.reason ? r.reason : 'REJECTED', message: String(r.message ?? ''), field: typeof r.field === 'string' ? r.field : null, record: r.record, textSanitised: false }));
     const quarantine = opts.replay ? [] : (rejectedRows.length ? p.quarantine.concat(rejectedRows) : p.quarantine).map(storableQuarantine);
     const started = performance.now();
-    let inserted: Map<string, string>;
+    let inserted: Inserted;
     try {
       inserted = await commitBatch(d.db, { adapter, receivedAtMs, rows: p.rows, quarantine, checkpoint: storableCheckpoint(opts.checkpoint),
         checkpointOf: opts.checkpointOf && ((inserted) => storableCheckpoint(opts.checkpointOf!({ inserted, quarantined: quarantine.length }))!) });
@@ -75,11 +75,7 @@ export function createIngest(d: PipelineDeps): Ingest {
       throw new LifelineError('STORE_COMMIT_FAILED', 'the batch could not be committed and was rolled back; nothing from it was stored', { cause, stage: 'store' });
     }
     d.metrics?.commitSeconds.observe((performance.now() - started) / 1000);
-    if (d.onCommitted) {
-      const out: Array<{ id: string; row: (typeof p.rows)[number] }> = [];
-      p.rows.forEach((row, i) => { const id = inserted.get(p.keys[i]!); if (id !== undefined) out.push({ id, row }); });
-      d.onCommitted(out);
-    }
+    if (d.onCommitted && inserted.entry !== null) d.onCommitted({ entry: inserted.entry, rows: inserted.rows });
 
     const results: RecordOutcome[] = new Array(batch.length);
     let accepted = 0, duplicates = 0, quarantined = 0;

@@ -31,11 +31,12 @@ WITH ins AS (${INSERT_OBSERVATIONS}
 ), ob AS (
   INSERT INTO outbox (topic, ref_ids, count, min_time, max_time)
   SELECT 'observation', array_agg(id ORDER BY id), count(*), min(time), max(time) FROM ins HAVING count(*) > 0
+  RETURNING id
 ), lt AS (
   INSERT INTO observation_latest AS l (point_id, kind, time, id)
   SELECT DISTINCT ON (point_id, kind) point_id, kind, time, id FROM ins ORDER BY point_id, kind, time DESC, id DESC
 ${LATEST_UPSERT})
-SELECT array_agg(ins.id ORDER BY x.n)::text AS ids
+SELECT array_agg(ins.id ORDER BY x.n)::text AS ids, (SELECT id::text FROM ob) AS entry
 FROM unnest($1::int[], $3::text[], $4::float8[]) WITH ORDINALITY AS x(p, k, t, n)
 LEFT JOIN ins ON ins.point_id = x.p AND ins.kind = x.k AND ins.time = to_timestamp(x.t / 1000.0)`;
 
@@ -103,14 +104,25 @@ export async function observationParams(db: Queryable, store: object, rows: Obse
  * Commit observations (dedup by identity), their outbox entry, quarantined records and the adapter's
  * checkpoint in ONE transaction. Returns the store id of each newly inserted observation by identity key.
  */
-export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Map<string, string>> {
+/**
+ * What commitBatch stored: the store id of each new observation by identity key (a Map), and beside it the batch's
+ * outbox entry and the rows it names (the alarm evaluator takes them from memory instead of reading them back).
+ */
+export class Inserted extends Map<string, string> {
+  /** The outbox entry naming the new observations (null: nothing new). */
+  entry: string | null = null;
+  /** The rows stored, in input order (duplicates left out). */
+  readonly rows: ObservationRow[] = [];
+}
+
+export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Inserted> {
   // Observations alone (the common case): INSERT_BATCH is one statement, and a statement is its own transaction.
   // No BEGIN/COMMIT round trips, and the latest rows it locks are released as soon as it commits instead of after
   // the hub's event loop gets round to sending COMMIT: concurrent batches of the same points wait less.
   const params = input.rows.length ? await observationParams(db, db, input.rows, input.adapter, input.receivedAtMs) : undefined;
   if (params && !input.quarantine.length && !input.checkpoint && !input.checkpointOf) return insertRows(db, input.rows, params);
   return db.transaction(async (tx) => {
-    const inserted = params ? await insertRows(tx, input.rows, params) : new Map<string, string>();
+    const inserted = params ? await insertRows(tx, input.rows, params) : new Inserted();
     if (input.quarantine.length) await insertQuarantine(tx, input.adapter, input.receivedAtMs, input.quarantine);
     if (input.checkpoint) await tx.query(UPSERT_CHECKPOINT, [input.adapter, input.checkpoint.key, JSON.stringify(input.checkpoint.value)]);
     if (input.checkpointOf) {
@@ -121,14 +133,15 @@ export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Ma
   });
 }
 
-async function insertRows(db: Queryable, rows: ObservationRow[], params: unknown[]): Promise<Map<string, string>> {
-  const inserted = new Map<string, string>();
-  const res = await db.query<{ ids: string }>(INSERT_BATCH, params);
+async function insertRows(db: Queryable, rows: ObservationRow[], params: unknown[]): Promise<Inserted> {
+  const inserted = new Inserted();
+  const res = await db.query<{ ids: string; entry: string | null }>(INSERT_BATCH, params);
   // One bigint[] aligned with input.rows: the new id, or NULL where the identity already existed.
   const ids = res.rows[0]!.ids.slice(1, -1).split(',');
   for (let i = 0; i < ids.length; i++) {
-    if (ids[i] !== 'NULL') { const r = rows[i]!; inserted.set(identityKey(r.pointId, r.kind, r.timeMs), ids[i]!); }
+    if (ids[i] !== 'NULL') { const r = rows[i]!; inserted.set(identityKey(r.pointId, r.kind, r.timeMs), ids[i]!); inserted.rows.push(r); }
   }
+  inserted.entry = res.rows[0]!.entry;
   return inserted;
 }
 

@@ -1,0 +1,40 @@
+// The observations this process committed, kept by their batch's outbox entry until the evaluator takes them, so a step
+// reads back only what another process committed (or what was dropped here). One array per batch: nothing per row.
+import type { Obs } from './evaluate.ts';
+
+/** How many committed observations are kept at most (the oldest batches go first). */
+export const RECENT_CAP = 200_000;
+
+export class Recent {
+  private readonly byEntry = new Map<string, readonly Obs[]>();
+  private size = 0;
+  constructor(private readonly cap = RECENT_CAP) {}
+
+  /** A batch ingest committed, under its outbox entry id. */
+  add(entry: string, rows: readonly Obs[]): void {
+    if (this.byEntry.has(entry)) return;
+    this.byEntry.set(entry, rows);
+    this.size += rows.length;
+    for (const [k, v] of this.byEntry) {
+      if (this.size <= this.cap) break;
+      this.byEntry.delete(k);
+      this.size -= v.length;
+    }
+  }
+
+  /** The batches held now (a step asks the store for the ids of the other entries only). */
+  held(): Map<string, readonly Obs[]> { return new Map(this.byEntry); }
+
+  /** Forgets entries the evaluator has evaluated (or that another process did: at or below its cursor). */
+  forget(entries: Iterable<string>, cursor?: bigint): void {
+    for (const e of entries) this.drop(e);
+    if (cursor !== undefined) for (const k of [...this.byEntry.keys()]) if (BigInt(k) <= cursor) this.drop(k);
+  }
+
+  private drop(entry: string): void {
+    const v = this.byEntry.get(entry);
+    if (!v) return;
+    this.byEntry.delete(entry);
+    this.size -= v.length;
+  }
+}
