@@ -27,6 +27,8 @@ export interface AlarmContext {
   cache?: { cursor: string; book: StateBook };
   /** Observations this process committed, by outbox entry: a step takes them from here instead of reading them back. */
   recent?: Recent;
+  /** How many ingest commits of this process are in flight (their batches may be visible before they are in `recent`). */
+  inflight?: () => number;
 }
 
 /**

@@ -21,9 +21,10 @@ const parseIdArray = (text: string): string[] => (text.length > 2 ? text.slice(1
 /**
  * The observation entries of the outbox after the cursor that are not in `seen`, in id order, whatever the horizon (all
  * visible ones are committed), about `cap` observations at most. `cut`: some were left for the next step. The ids an
- * entry names are read only for entries not `held` in memory.
+ * entry names are read only for entries not `held` in memory; `defer`: an entry to leave for the next step (with the
+ * ones after it).
  */
-async function takeVisible(tx: Queryable, cap: number, asyncCommit: boolean, safeMax: string, held: string[]) {
+async function takeVisible(tx: Queryable, cap: number, asyncCommit: boolean, safeMax: string, held: string[], defer: (entry: string) => boolean) {
   // The cursor row (locked: one evaluator at a time; SKIP LOCKED: the others move on) and the entries of every topic
   // after it, one round trip. An entry's ids (a thousand numbers as text) only where they are needed: not for the
   // entries already evaluated (in `seen`) nor for those this process holds.
@@ -52,6 +53,7 @@ async function takeVisible(tx: Queryable, cap: number, asyncCommit: boolean, saf
     if (id > expect && expect > safe) { gap = true; break; } // a gap that may still fill
     if (r.obs && !seen.has(r.id!)) {
       if (used.length && sum + r.n > cap) { cutAt = done; break; }
+      if (defer(r.id!)) { cutAt = done ?? BigInt(cur.c); break; } // for the next step, with its rows in memory
       sum += r.n;
       used.push(r);
     }
@@ -80,7 +82,11 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
     // synchronous commit, whose flush covers this one (docs/alarms.md, durability).
     // (Set in the step's first query: no round trip of its own.)
     // SKIP LOCKED (as the rollup roller): with several hub processes one evaluates while the others sleep.
-    const take = await takeVisible(tx, cap, db.kind === 'postgres', safeMax, [...held.keys()]);
+    const recent = ctx.recent;
+    // An entry not held while an ingest of this process is committing is most likely its batch, handed over in a moment:
+    // left for the next step once rather than read back.
+    const defer = (entry: string) => recent !== undefined && !held.has(entry) && recent.peek(entry) === undefined && (ctx.inflight?.() ?? 0) > 0 && recent.deferOnce(entry);
+    const take = await takeVisible(tx, cap, db.kind === 'postgres', safeMax, [...held.keys()], defer);
     if (!take) {
       const exists = (await tx.query('SELECT 1 FROM rollup_cursor WHERE name = $1', [CURSOR])).rows.length > 0;
       return { observations: 0, caughtUp: !exists, busy: exists, events: 0 };
@@ -107,7 +113,7 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
     const missing: string[] = [];
     const fromStore: typeof used = [];
     for (const r of used) {
-      const rows = held.get(r.id!);
+      const rows = held.get(r.id!) ?? recent?.peek(r.id!); // (or handed over while the entries were read)
       if (rows) { for (const o of rows) obs.push(o); continue; }
       if (r.ids.length > 2) { for (const x of parseIdArray(r.ids)) missing.push(x); fromStore.push(r); }
     }

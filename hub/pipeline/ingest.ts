@@ -18,8 +18,12 @@ export interface PipelineDeps {
   timezone: string;
   futureToleranceMs: number;
   lateAfterMs: number;
-  /** Called after each commit that stored observations, with its outbox entry and the rows stored (the alarm evaluator wakes on it). */
-  onCommitted?: (c: { entry: string; rows: readonly import('../store/rows.ts').ObservationRow[] }) => void;
+  /**
+   * Called as each commit starts; the function it returns is called once the commit ended, with the batch's outbox
+   * entry and the rows stored (undefined: it failed, or stored nothing new). The alarm evaluator wakes on the end, and
+   * knows a batch it sees in the outbox may be one of this process's not handed over yet while a commit is in flight.
+   */
+  onCommit?: () => (c: { entry: string; rows: readonly import('../store/rows.ts').ObservationRow[] } | undefined) => void;
 }
 
 export interface InternalIngestOptions extends IngestOptions {
@@ -67,15 +71,17 @@ export function createIngest(d: PipelineDeps): Ingest {
     const quarantine = opts.replay ? [] : (rejectedRows.length ? p.quarantine.concat(rejectedRows) : p.quarantine).map(storableQuarantine);
     const started = performance.now();
     let inserted: Inserted;
+    const ended = d.onCommit?.();
     try {
       inserted = await commitBatch(d.db, { adapter, receivedAtMs, rows: p.rows, quarantine, checkpoint: storableCheckpoint(opts.checkpoint),
         checkpointOf: opts.checkpointOf && ((inserted) => storableCheckpoint(opts.checkpointOf!({ inserted, quarantined: quarantine.length }))!) });
     } catch (cause) {
+      ended?.(undefined);
       d.metrics?.commitFailures.inc({ adapter });
       throw new LifelineError('STORE_COMMIT_FAILED', 'the batch could not be committed and was rolled back; nothing from it was stored', { cause, stage: 'store' });
     }
     d.metrics?.commitSeconds.observe((performance.now() - started) / 1000);
-    if (d.onCommitted && inserted.entry !== null) d.onCommitted({ entry: inserted.entry, rows: inserted.rows });
+    ended?.(inserted.entry !== null ? { entry: inserted.entry, rows: inserted.rows } : undefined);
 
     const results: RecordOutcome[] = new Array(batch.length);
     let accepted = 0, duplicates = 0, quarantined = 0;
