@@ -4,7 +4,7 @@
 import type { Queryable } from '../store/driver.ts';
 import { alarmType, type CompiledRule } from './rules.ts';
 import type { RuleState } from './threshold.ts';
-import { ALARM_TOPIC } from './enqueue.ts';
+import { ALARM_TOPIC, lockEventOrder } from './enqueue.ts';
 
 export type Memo = null | Array<[number, number]> | { v: number; n: number } | { n: number };
 /** A state's stored form when last written or loaded (compared field by field: no string per reading). */
@@ -189,6 +189,8 @@ export class Batch {
     const idOf = (id: string) => real.get(id) ?? id;
     if (this.pending.length) {
       const e = this.pending;
+      // Ids visible in id order (the SSE stream reads by id): held until commit. After the alarm rows above.
+      await lockEventOrder(this.tx);
       // With their notifications' outbox entry (topic alarm, hub/alarms/notify.ts), in the same statement.
       await this.tx.query(`WITH ev AS (INSERT INTO alarm_event (alarm_id, type, at, level, value, note)
         SELECT u.alarm, u.type, u.at, u.level, u.value, u.note FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::smallint[], $5::float8[], $6::text[])
