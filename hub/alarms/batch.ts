@@ -1,5 +1,5 @@
 // What one evaluator step (or no_data check, or backtest) changes, kept in memory and written at the end of its
-// transaction in a few statements (evaluate.ts): rule states (written only when their stored form changes), alarms,
+// transaction in a few statements (step.ts, no-data.ts, backtest.ts): rule states (written only when their stored form changes), alarms,
 // events with their notifications' outbox entry, and the cursor.
 import type { Queryable } from '../store/driver.ts';
 import { alarmType, type CompiledRule } from './rules.ts';
