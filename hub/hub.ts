@@ -118,7 +118,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
   const ingest = createIngest({
     db, registry: () => registry.registry, metrics, clock, timezone: c.timezone,
     futureToleranceMs: c.ingest.future_tolerance_s * 1000, lateAfterMs: c.ingest.late_after_s * 1000,
-    onCommitted: (rows) => alarms?.committed(rows),
+    onCommit: () => alarms?.committing() ?? (() => undefined),
   });
 
   progress('starting adapters and the API');

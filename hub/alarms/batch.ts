@@ -1,10 +1,10 @@
 // What one evaluator step (or no_data check, or backtest) changes, kept in memory and written at the end of its
-// transaction in a few statements (evaluate.ts): rule states (written only when their stored form changes), alarms,
+// transaction in a few statements (step.ts, no-data.ts, backtest.ts): rule states (written only when their stored form changes), alarms,
 // events with their notifications' outbox entry, and the cursor.
 import type { Queryable } from '../store/driver.ts';
 import { alarmType, type CompiledRule } from './rules.ts';
 import type { RuleState } from './threshold.ts';
-import { ALARM_TOPIC } from './enqueue.ts';
+import { ALARM_TOPIC, lockEventOrder } from './enqueue.ts';
 
 export type Memo = null | Array<[number, number]> | { v: number; n: number } | { n: number };
 /** A state's stored form when last written or loaded (compared field by field: no string per reading). */
@@ -39,6 +39,18 @@ interface AlarmMem { id: string; level: number; peakLevel: number; peak: number 
 export interface Tags { device: number; site: number; indicator: string }
 
 export const key = (rule: string, pointId: number) => `${rule}\u0000${pointId}`;
+
+/** A point's states aligned with its compiled rules (the same array rulesFor returns): one lookup per point and step. */
+export interface Slot { rules: CompiledRule[]; states: StateRow[] }
+
+/**
+ * The rule states a step works on: by (rule, point) key, and per point aligned with its rules. Kept between the steps
+ * of one process while the cursor is where it left it (AlarmContext.cache).
+ */
+export class StateBook {
+  readonly states = new Map<string, StateRow>();
+  readonly slots = new Map<number, Slot>();
+}
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Everything a step or tick changes, written at the end of its transaction. */
@@ -48,7 +60,21 @@ export class Batch {
   events = 0;
   private fresh: Array<{ id: string; rule: string; kind: string; type: string; pointId: number | null; tags: Tags; firstMs: number }> = [];
   private pending: Array<{ alarmId: string; type: string; at: string; level: number | null; value: number | null; note: string | null }> = [];
-  constructor(readonly tx: Queryable, readonly states = new Map<string, StateRow>()) {}
+  /** The states marked dirty in this batch (flush looks at these only, not at every state of the book). */
+  private touched: StateRow[] = [];
+  readonly states: Map<string, StateRow>;
+  readonly slots: Map<number, Slot>;
+  constructor(readonly tx: Queryable, book = new StateBook()) {
+    this.states = book.states;
+    this.slots = book.slots; // a book comes back from a committed flush: none of its states is dirty
+  }
+
+  /** Marks a state for flush to compare with its stored form. */
+  touch(s: StateRow): void {
+    if (s.dirty) return;
+    s.dirty = true;
+    this.touched.push(s);
+  }
 
   async loadStates(all: Array<[string, number]>): Promise<void> {
     const pairs = all.filter((p) => !this.states.has(key(p[0], p[1])));
@@ -70,7 +96,11 @@ export class Batch {
 
   stateKeyed(k: string, rule: string, pointId: number, initialLastMs: number | null, kind?: CompiledRule): StateRow {
     let s = this.states.get(k);
-    if (!s) { s = { rule, pointId, level: 0, candidate: 0, candidateCount: 0, candidateSinceMs: null, lastMs: initialLastMs, alarmId: null, memo: null, dirty: true }; this.states.set(k, s); }
+    if (!s) {
+      s = { rule, pointId, level: 0, candidate: 0, candidateCount: 0, candidateSinceMs: null, lastMs: initialLastMs, alarmId: null, memo: null, dirty: true };
+      this.states.set(k, s);
+      this.touched.push(s);
+    }
     if (kind && s.kind !== kind.kind) {
       s.kind = kind.kind;
       if (kind.kind === 'rate_of_change') s.quietBelow = Math.abs(kind.levels[kind.levels.length - 1]!.clear) / 2;
@@ -105,7 +135,7 @@ export class Batch {
 
   async raise(s: StateRow, rule: CompiledRule, p: Tags, level: number, value: number | null, timeMs: number): Promise<void> {
     s.alarmId = await this.insertAlarm(rule.id, rule.kind, alarmType(rule), s.pointId, p, level, value, timeMs);
-    s.dirty = true;
+    this.touch(s);
   }
 
   async event(alarmId: string, type: string, timeMs: number, level: number | null, value: number | null, note: string | null = null): Promise<void> {
@@ -123,7 +153,7 @@ export class Batch {
 
   async clear(s: StateRow, timeMs: number, value: number | null, note: string | null = null): Promise<void> {
     await this.clearAlarm(s.alarmId!, timeMs, value, note);
-    s.alarmId = null; s.dirty = true;
+    s.alarmId = null; this.touch(s);
   }
 
   /**
@@ -159,6 +189,8 @@ export class Batch {
     const idOf = (id: string) => real.get(id) ?? id;
     if (this.pending.length) {
       const e = this.pending;
+      // Ids visible in id order (the SSE stream reads by id): held until commit. After the alarm rows above.
+      await lockEventOrder(this.tx);
       // With their notifications' outbox entry (topic alarm, hub/alarms/notify.ts), in the same statement.
       await this.tx.query(`WITH ev AS (INSERT INTO alarm_event (alarm_id, type, at, level, value, note)
         SELECT u.alarm, u.type, u.at, u.level, u.value, u.note FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::smallint[], $5::float8[], $6::text[])
@@ -172,8 +204,9 @@ export class Batch {
     }
     this.fresh = []; this.pending = [];
     const st: StateRow[] = [];
-    for (const s of this.states.values()) {
-      if (!s.dirty) continue;
+    const touched = this.touched;
+    this.touched = [];
+    for (const s of touched) {
       s.dirty = false;
       if (s.alarmId !== null) s.alarmId = idOf(s.alarmId);
       if (!changed(s)) continue;

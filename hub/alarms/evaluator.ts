@@ -8,7 +8,10 @@ import type { Registry } from '../registry/registry.ts';
 import { OutboxHorizon } from '../delivery/horizon.ts';
 import { Waker } from '../delivery/wait.ts';
 import { rollupLag } from '../store/rollups.ts';
-import { alarmStep, ensureAlarmCursor, noDataTick, remember, CURSOR, type AlarmContext } from './evaluate.ts';
+import type { AlarmContext } from './evaluate.ts';
+import { alarmStep, ensureAlarmCursor, CURSOR } from './step.ts';
+import { noDataTick } from './no-data.ts';
+import { Recent } from './recent.ts';
 import type { ObservationRow } from '../store/rows.ts';
 import { RuleBook, checkOverrides, type AlarmOverride } from './rules.ts';
 import { loadStoredRules } from './rule-store.ts';
@@ -35,8 +38,11 @@ export interface AlarmEvaluator {
   reloadRules(): Promise<void>;
   /** Evaluate now instead of at the next poll (after an ingest commit). */
   wake(): void;
-  /** Rows an ingest of this process committed: kept for the next step (not read back), and a wake. */
-  committed(rows: ReadonlyArray<{ id: string; row: ObservationRow }>): void;
+  /**
+   * An ingest of this process starts to commit; call what it returns when the commit ended, with the batch's outbox
+   * entry and rows (kept for the next step, not read back) or undefined, and the evaluator wakes.
+   */
+  committing(): (c: { entry: string; rows: readonly ObservationRow[] } | undefined) => void;
   /** Called after each commit that wrote alarm events (also call it after a handling step: `changed()`). */
   onEvents(f: () => void): () => void;
   changed(): void;
@@ -55,7 +61,8 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
       return r;
     },
     rules,
-    recent: new Map(),
+    recent: new Recent(),
+    inflight: () => inflight,
     onRuleError: (pointId, e) => logger.error({ err: e, point_id: pointId }, 'alarm rule invalid for this point; skipped'),
   };
   const horizon = new OutboxHorizon(db);
@@ -67,6 +74,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
   const changed = () => { for (const f of listeners) { try { f(); } catch (e) { logger.error({ err: e }, 'alarm listener failed'); } } };
   let lastCheck = -Infinity;
   let lastCommit = -Infinity; // performance.now() of the latest ingest commit in this process
+  let inflight = 0; // ingest commits of this process started and not ended
   let loop: Promise<void> | undefined;
   let woken = true, lastSafe = '', lastCaughtUp = false, horizonAt = -Infinity;
   let rulesSeen = '';
@@ -150,7 +158,17 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
     invalidate() { rules.invalidate(); },
     reloadRules,
     wake() { woken = true; waker.wake(); },
-    committed(rows) { lastCommit = performance.now(); if (loop) remember(ctx.recent!, rows); woken = true; waker.wake(); },
+    committing() {
+      inflight++;
+      let ended = false;
+      return (c) => {
+        if (ended) return;
+        ended = true; inflight--;
+        lastCommit = performance.now();
+        if (c && loop) ctx.recent!.add(c.entry, c.rows);
+        woken = true; waker.wake();
+      };
+    },
     onEvents(f) { listeners.add(f); return () => listeners.delete(f); },
     changed,
     context: () => ctx,

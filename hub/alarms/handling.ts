@@ -2,7 +2,7 @@
 // lock and records who, when and a note as one alarm_event, in one transaction.
 import type { Queryable, SqlDriver } from '../store/driver.ts';
 import { LifelineError } from '../sdk/errors.ts';
-import { enqueueAlarmEvents } from './enqueue.ts';
+import { enqueueAlarmEvents, lockEventOrder } from './enqueue.ts';
 
 export { ACTIONS, type AlarmAction } from './actions.ts';
 import { ACTIONS, type AlarmAction } from './actions.ts';
@@ -21,6 +21,7 @@ export async function transition(db: SqlDriver, id: string, action: AlarmAction,
       throw new LifelineError('ALARM_TRANSITION_INVALID', `alarm ${id} is still active: it can be archived once its condition has cleared`, { details: { state: a.state, action, active: true } });
     }
     await tx.query(`UPDATE alarm SET state = $2, assignee = COALESCE($3, assignee), updated_at = now() WHERE id = $1::bigint`, [id, to, i.assignee ?? null]);
+    await lockEventOrder(tx); // ids visible in id order (the SSE stream reads by id): held until commit
     const ev = (await tx.query<{ id: string }>('INSERT INTO alarm_event (alarm_id, type, at, level, by_name, note, assignee) SELECT $1::bigint, $2, $3::timestamptz, level, $4, $5, $6 FROM alarm WHERE id = $1::bigint RETURNING id::text AS id',
       [id, to, new Date(i.nowMs).toISOString(), i.by, i.note ?? null, i.assignee ?? null])).rows.map((r) => r.id);
     await enqueueAlarmEvents(tx, ev); // its notification, in the same transaction

@@ -4,7 +4,7 @@ import type { IngestOptions, IngestResult, RecordOutcome } from '../sdk/adapter.
 import { LifelineError } from '../sdk/errors.ts';
 import { validator, fieldErrors } from '../schemas.ts';
 import type { SqlDriver } from '../store/driver.ts';
-import { commitBatch } from '../store/observations.ts';
+import { commitBatch, type Inserted } from '../store/observations.ts';
 import type { Registry } from '../registry/registry.ts';
 import { prepare, type PrepareOptions } from './prepare.ts';
 import { sanitiseRecords, storableQuarantine, storableCheckpoint } from './sanitise.ts';
@@ -18,8 +18,12 @@ export interface PipelineDeps {
   timezone: string;
   futureToleranceMs: number;
   lateAfterMs: number;
-  /** Called after each commit with the rows it inserted and their ids (the alarm evaluator wakes on it). */
-  onCommitted?: (rows: ReadonlyArray<{ id: string; row: import('../store/rows.ts').ObservationRow }>) => void;
+  /**
+   * Called as each commit starts; the function it returns is called once the commit ended, with the batch's outbox
+   * entry and the rows stored (undefined: it failed, or stored nothing new). The alarm evaluator wakes on the end, and
+   * knows a batch it sees in the outbox may be one of this process's not handed over yet while a commit is in flight.
+   */
+  onCommit?: () => (c: { entry: string; rows: readonly import('../store/rows.ts').ObservationRow[] } | undefined) => void;
 }
 
 export interface InternalIngestOptions extends IngestOptions {
@@ -68,21 +72,19 @@ export function createIngest(d: PipelineDeps): Ingest {
     const rejectedRows = (opts.rejected ?? []).map((r) => ({ reason: typeof r.reason === 'string' && r.reason ? r.reason : 'REJECTED', message: String(r.message ?? ''), field: typeof r.field === 'string' ? r.field : null, record: r.record, textSanitised: false }));
     const quarantine = opts.replay ? [] : (rejectedRows.length ? p.quarantine.concat(rejectedRows) : p.quarantine).map(storableQuarantine);
     const started = performance.now();
-    let inserted: Map<string, string>;
+    let inserted: Inserted;
+    const ended = d.onCommit?.();
     try {
       // Counted: the readings that reached the store are those the pipeline did not quarantine.
       const counted = opts.countedCheckpoint && { ...storableCheckpoint({ key: opts.countedCheckpoint.key, value: { ...opts.countedCheckpoint.value, quarantined: quarantine.length } })!, counted: { offered: batch.length - p.quarantine.length } };
       inserted = await commitBatch(d.db, { adapter, receivedAtMs, rows: p.rows, quarantine, checkpoint: counted ?? storableCheckpoint(opts.checkpoint) });
     } catch (cause) {
+      ended?.(undefined);
       d.metrics?.commitFailures.inc({ adapter });
       throw new LifelineError('STORE_COMMIT_FAILED', 'the batch could not be committed and was rolled back; nothing from it was stored', { cause, stage: 'store' });
     }
     d.metrics?.commitSeconds.observe((performance.now() - started) / 1000);
-    if (d.onCommitted) {
-      const out: Array<{ id: string; row: (typeof p.rows)[number] }> = [];
-      p.rows.forEach((row, i) => { const id = inserted.get(p.keys[i]!); if (id !== undefined) out.push({ id, row }); });
-      d.onCommitted(out);
-    }
+    ended?.(inserted.entry !== null ? { entry: inserted.entry, rows: inserted.rows } : undefined);
 
     const results: RecordOutcome[] = new Array(batch.length);
     let accepted = 0, duplicates = 0, quarantined = 0;

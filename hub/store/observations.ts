@@ -30,12 +30,13 @@ const INSERT_ROWS = `ins AS (${INSERT_OBSERVATIONS}
 ), ob AS (
   INSERT INTO outbox (topic, ref_ids, count, min_time, max_time)
   SELECT 'observation', array_agg(id ORDER BY id), count(*), min(time), max(time) FROM ins HAVING count(*) > 0
+  RETURNING id
 ), lt AS (
   INSERT INTO observation_latest AS l (point_id, kind, time, id)
   SELECT DISTINCT ON (point_id, kind) point_id, kind, time, id FROM ins ORDER BY point_id, kind, time DESC, id DESC
 ${LATEST_UPSERT})`;
-// One bigint[] aligned with the rows: the new id, or NULL where the identity already existed.
-const RETURN_IDS = `SELECT array_agg(ins.id ORDER BY x.n)::text AS ids
+// One bigint[] aligned with the rows: the new id, or NULL where the identity already existed; and the outbox entry.
+const RETURN_IDS = `SELECT array_agg(ins.id ORDER BY x.n)::text AS ids, (SELECT id::text FROM ob) AS entry
 FROM unnest($1::int[], $3::text[], $4::float8[]) WITH ORDINALITY AS x(p, k, t, n)
 LEFT JOIN ins ON ins.point_id = x.p AND ins.kind = x.k AND ins.time = to_timestamp(x.t / 1000.0)`;
 
@@ -117,6 +118,17 @@ type Shape = { rows: boolean; quarantine: boolean; checkpoint: 'plain' | 'counte
  * arrays, the checkpoint's key, value and count offered. Only what the shape uses: PostgreSQL refuses a parameter no
  * statement names (it cannot tell its type).
  */
+/**
+ * What commitBatch stored: the store id of each new observation by identity key (a Map), and beside it the batch's
+ * outbox entry and the rows it names (the alarm evaluator takes them from memory instead of reading them back).
+ */
+export class Inserted extends Map<string, string> {
+  /** The outbox entry naming the new observations (null: nothing new). */
+  entry: string | null = null;
+  /** The rows stored, in input order (duplicates left out). */
+  readonly rows: ObservationRow[] = [];
+}
+
 function layout(s: Shape) {
   let n = s.rows ? 14 : 1;
   const time = s.rows ? 13 : s.quarantine ? n++ : 0;
@@ -149,10 +161,10 @@ function batchStatement(s: Shape): string {
  * the hub's event loop gets round to sending COMMIT: batches in flight on the same points wait less. Returns the
  * store id of each newly inserted observation by identity key.
  */
-export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Map<string, string>> {
+export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Inserted> {
   const { rows, quarantine, checkpoint } = input;
   const shape: Shape = { rows: rows.length > 0, quarantine: quarantine.length > 0, checkpoint: checkpoint && (checkpoint.counted ? 'counted' : 'plain') };
-  if (!shape.rows && !shape.quarantine && !shape.checkpoint) return new Map();
+  if (!shape.rows && !shape.quarantine && !shape.checkpoint) return new Inserted();
   const at = layout(shape);
   const params: unknown[] = shape.rows ? await observationParams(db, db, rows, input.adapter, input.receivedAtMs) : [];
   if (at.time && !shape.rows) params.push(input.receivedAtMs);
@@ -165,11 +177,12 @@ export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Ma
     params.push(checkpoint.key, JSON.stringify(checkpoint.value));
     if (checkpoint.counted) params.push(checkpoint.counted.offered);
   }
-  const res = await db.query<{ ids: string | null }>(batchStatement(shape), params);
-  const inserted = new Map<string, string>();
+  const res = await db.query<{ ids: string | null; entry?: string | null }>(batchStatement(shape), params);
+  const inserted = new Inserted();
+  inserted.entry = res.rows[0]!.entry ?? null;
   const ids = shape.rows ? res.rows[0]!.ids!.slice(1, -1).split(',') : [];
   for (let i = 0; i < ids.length; i++) {
-    if (ids[i] !== 'NULL') { const r = rows[i]!; inserted.set(identityKey(r.pointId, r.kind, r.timeMs), ids[i]!); }
+    if (ids[i] !== 'NULL') { const r = rows[i]!; inserted.set(identityKey(r.pointId, r.kind, r.timeMs), ids[i]!); inserted.rows.push(r); }
   }
   return inserted;
 }

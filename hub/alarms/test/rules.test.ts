@@ -80,9 +80,10 @@ const run = (rule: Exclude<CompiledRule, { kind: 'no_data' }>, readings: Array<P
   const s: RuleState & { memo: null } = { level: 0, candidate: 0, candidateCount: 0, candidateSinceMs: null, memo: null };
   const out: Array<number | string> = [];
   for (const r of readings) {
-    const o: Obs = { point_id: 1, value: null, source_flag: 'N', kind: 'rtd', flags: [], ...r };
+    const { t, ...rest } = r;
+    const o: Obs = { pointId: 1, value: null, sourceFlag: 'N', kind: 'rtd', flags: [], timeMs: t, ...rest };
     const m = measure(rule, s, o);
-    out.push(m === undefined ? 'skip' : step(rule, s, m, o.t) ?? '-');
+    out.push(m === undefined ? 'skip' : step(rule, s, m, o.timeMs) ?? '-');
   }
   return out;
 };
@@ -97,12 +98,12 @@ t.test('rate_of_change: the change over the window, rise and fall, with hysteres
   t.match(fall, { levels: [{ level: 1, raise: -0.1, clear: -0.05 }, { level: 3 }] }, 'a change converts by the unit factor');
   t.same(run(fall as never, [0.4, 0.36, 0.25, 0.25, 0.25, 0.25].map((v, i) => ({ t: i * 30_000, value: v }))), ['-', 3, 1, '-', 0, '-'],
     'a fall of 40 kPa, then 150 kPa: level 3 then 1; flat again: cleared');
-  t.same(run(rise as never, [{ t: 0, value: 0.3 }, { t: 1000, value: null }, { t: 2000, value: 0.5, source_flag: 'M' }]).slice(0, 2), ['-', 'skip'], 'no value: skipped');
+  t.same(run(rise as never, [{ t: 0, value: 0.3 }, { t: 1000, value: null }, { t: 2000, value: 0.5, sourceFlag: 'M' }]).slice(0, 2), ['-', 'skip'], 'no value: skipped');
   const k = compileRule({ id: 'c', kind: 'rate_of_change', direction: 'upper', window_s: 60, unit: 'Cel', levels: [{ level: 3, raise: 5, clear: 2 }] }, { unit: 'K' }, 'w');
   t.match(k, { levels: [{ raise: 5, clear: 2 }] }, 'a change of 5 °C is 5 K (no offset)');
   t.throws(() => compileRule({ id: 'x', kind: 'rate_of_change', direction: 'upper', levels: [{ level: 1, raise: 1, clear: 0 }] }, { unit: 'MPa' }, 'w'), { message: /window_s/ });
   const s = { memo: null as never };
-  for (let i = 0; i < 1000; i++) measure(rise as never, s, { point_id: 1, t: i, value: i, source_flag: 'N', kind: 'rtd', flags: [] });
+  for (let i = 0; i < 1000; i++) measure(rise as never, s, { pointId: 1, timeMs: i, value: i, sourceFlag: 'N', kind: 'rtd', flags: [] });
   t.ok((s.memo as unknown[]).length <= 240, 'the window keeps at most 240 readings');
 });
 
@@ -115,7 +116,7 @@ t.test('stuck: the same value N times raises, another value clears', async (t) =
 
 t.test('quality: N bad or sensor-fault readings in a row raise, a good one clears', async (t) => {
   const rule = compileRule({ id: 'q', kind: 'quality', readings: 3 }, { unit: 'MPa' }, 'w');
-  const bad = { flags: ['bad'] }, fault = { source_flag: 'D', value: 0.2 }, good = { value: 0.3 };
+  const bad = { flags: ['bad'] }, fault = { sourceFlag: 'D', value: 0.2 }, good = { value: 0.3 };
   t.same(run(rule as never, [bad, fault, good, bad, bad, fault, fault, good].map((r, i) => ({ t: i, ...r }))), ['-', '-', '-', '-', '-', 3, '-', 0],
     'two bad then a good one: nothing; three in a row: level 3 (default); a good one clears');
 });

@@ -8,7 +8,7 @@ import { toFilter } from '../query.ts';
 import { filterProps } from './observation-filters.ts';
 import { compileRule, targetOf, type AlarmOverride, type CompiledRule } from '../../alarms/rules.ts';
 import { checkStoredRule, deleteStoredRule, insertStoredRule, loadStoredRules, replaceStoredRule, type StoredRule } from '../../alarms/rule-store.ts';
-import { backtest } from '../../alarms/evaluate.ts';
+import { backtest } from '../../alarms/backtest.ts';
 
 const overrideBody = {
   type: 'object', additionalProperties: false, required: ['rule'],
