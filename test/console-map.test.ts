@@ -17,7 +17,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startHub } from '../hub/hub.ts';
 import { testConfig, KEYS, auth } from './helpers/hub.ts';
 import { freshDatabase, needService, postgresUp } from './helpers/services.ts';
-import { pagePrerequisites, root, artifacts, CHROMIUM } from './helpers/console-page.ts';
+import { pagePrerequisites, root, artifacts, CHROMIUM, logIn as logInAt } from './helpers/console-page.ts';
 
 // Callbacks of evaluate() run in the page (this file is type-checked without the DOM library).
 declare const getComputedStyle: (el: unknown) => { fill: string; stroke: string };
@@ -72,14 +72,7 @@ const page: Page = await (await browser.newContext({ viewport: { width: 1440, he
 const requests: string[] = [];
 page.on('request', (r) => requests.push(r.url()));
 clearInterval(setupAlive);
-async function logIn(key: string) {
-  await page.goto(`${base}/console/#overview`);
-  await page.locator('#key, [data-testid=who]').first().waitFor();
-  if (await page.getByTestId('who').isVisible()) await page.getByRole('button', { name: '退出' }).click();
-  await page.fill('#key', key);
-  await page.click('button[type=submit]');
-  await page.getByTestId('who').waitFor();
-}
+const logIn = (key: string) => logInAt(page, base, key);
 const text = async (sel: string) => ((await page.locator(sel).first().textContent()) ?? '').trim();
 /** The computed colour of an SVG attribute value, as the browser resolves it (`red` → rgb(255, 0, 0)). */
 const rgb = (colour: string) => page.evaluate(`(() => { const s = document.createElement('span'); s.style.color = ${JSON.stringify(colour)}; document.body.append(s); const c = getComputedStyle(s).color; s.remove(); return c; })()`) as Promise<string>;

@@ -16,7 +16,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startHub } from '../hub/hub.ts';
 import { testConfig, KEYS, auth } from './helpers/hub.ts';
 import { freshDatabase, needService, postgresUp } from './helpers/services.ts';
-import { pagePrerequisites, artifacts, CHROMIUM } from './helpers/console-page.ts';
+import { pagePrerequisites, artifacts, CHROMIUM, logIn as logInAt } from './helpers/console-page.ts';
 import { alarmsQuery, nextAction, parseSse, refusalWords, UNFINISHED } from '../console/src/alarms-model.ts';
 import { deadLetterSummary } from '../console/src/delivery-model.ts';
 
@@ -98,14 +98,7 @@ const target = async (name: string) => (await api<{ data: ApiTarget[] }>('/v1/pu
 const page: Page = await browser.newPage({ viewport: { width: 1440, height: 900 }, timezoneId: 'Asia/Shanghai', locale: 'zh-CN' });
 const requests: string[] = [];
 page.on('request', (r) => requests.push(r.url()));
-async function logIn(key: string, hash: string) {
-  await page.goto(`${base}/console/${hash}`);
-  await page.locator('#key, [data-testid=who]').first().waitFor();
-  if (await page.getByTestId('who').isVisible()) await page.getByRole('button', { name: '退出' }).click();
-  await page.fill('#key', key);
-  await page.click('button[type=submit]');
-  await page.getByTestId('who').waitFor();
-}
+const logIn = (key: string, hash: string) => logInAt(page, base, key, hash);
 const text = async (sel: string) => ((await page.locator(sel).first().textContent()) ?? '').trim();
 let gasAlarm = '';
 

@@ -13,7 +13,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { startHub } from '../hub/hub.ts';
 import { testConfig, KEYS, auth } from './helpers/hub.ts';
 import { freshDatabase, needService, postgresUp } from './helpers/services.ts';
-import { pagePrerequisites, root, artifacts, CHROMIUM } from './helpers/console-page.ts';
+import { pagePrerequisites, root, artifacts, CHROMIUM, logIn as logInAt } from './helpers/console-page.ts';
 
 // Callbacks of evaluate() run in the page (this file is type-checked without the DOM library).
 declare const getComputedStyle: (el: unknown) => { color: string };
@@ -86,14 +86,7 @@ const setupMs = `hub and browser ${upMs} ms, registry ${registryMs} ms, readings
 const context: BrowserContext = await browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: 'Asia/Shanghai', locale: 'zh-CN' });
 const page: Page = await context.newPage();
 clearInterval(setupAlive);
-async function logIn(key: string) {
-  await page.goto(`${base}/console/#overview`);
-  await page.locator('#key, [data-testid=who]').first().waitFor();
-  if (await page.getByTestId('who').isVisible()) await page.getByRole('button', { name: '退出' }).click();
-  await page.fill('#key', key);
-  await page.click('button[type=submit]');
-  await page.getByTestId('who').waitFor();
-}
+const logIn = (key: string) => logInAt(page, base, key);
 await logIn(KEYS.read);
 clearInterval(setupAlive);
 const text = async (sel: string) => ((await page.locator(sel).first().textContent()) ?? '').trim();

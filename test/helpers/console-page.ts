@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
 // @ts-expect-error plain JavaScript without declarations (it runs at install, before anything is compiled)
 import { build } from '../../scripts/build.js';
 // @ts-expect-error plain JavaScript without declarations
@@ -25,4 +26,14 @@ export async function pagePrerequisites(t: Tap.Test): Promise<boolean> {
   }
   if (!buildState({ root }).fresh || !existsSync(join(root, 'dist/console/app.js'))) await build({ root });
   return true;
+}
+
+/** Log in to the console at `hash` with `key`, logging out first when a key is already in (the pages share one tab). */
+export async function logIn(page: Page, base: string, key: string, hash = '#overview'): Promise<void> {
+  await page.goto(`${base}/console/${hash}`);
+  await page.locator('#key, [data-testid=who]').first().waitFor();
+  if (await page.getByTestId('who').isVisible()) await page.getByRole('button', { name: '退出' }).click();
+  await page.fill('#key', key);
+  await page.click('button[type=submit]');
+  await page.getByTestId('who').waitFor();
 }
