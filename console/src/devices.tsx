@@ -25,11 +25,20 @@ const FIRST_ROWS = 60;
 
 interface Registry { index: IndexedDevice[]; indicators: Map<string, IndicatorDoc>; at: number }
 
-async function loadRegistry(): Promise<Registry> {
-  const [sites, devices, points, ind] = await Promise.all([
-    getJson<{ data: SiteDoc[] }>('/v1/sites'), getJson<{ data: DeviceDoc[] }>('/v1/devices'), getJson<{ data: PointDoc[] }>('/v1/points'), indicators(),
-  ]);
+/**
+ * The registry, and `onDevices` told the device codes as soon as /v1/devices answers (before the bigger /v1/points): the
+ * page asks the first screenful's values then, so they arrive with the rest of the registry instead of after it.
+ */
+async function loadRegistry(onDevices?: (codes: string[]) => void): Promise<Registry> {
+  const devicesP = getJson<{ data: DeviceDoc[] }>('/v1/devices');
+  if (onDevices) void devicesP.then((d) => onDevices(firstCodes(d.data)), () => undefined);
+  const [sites, devices, points, ind] = await Promise.all([getJson<{ data: SiteDoc[] }>('/v1/sites'), devicesP, getJson<{ data: PointDoc[] }>('/v1/points'), indicators()]);
   return { index: indexRegistry(sites.data, devices.data, points.data, ind), indicators: ind, at: Date.now() };
+}
+
+/** The codes of the first FIRST_ROWS devices in the list's order (device code, as indexRegistry sorts). */
+function firstCodes(devices: DeviceDoc[]): string[] {
+  return devices.map((d) => d.code).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, FIRST_ROWS);
 }
 
 const TONE: Record<Status, string> = { online: 'good', late: 'warn', offline: 'bad', never: 'muted', pending: 'muted' };
@@ -103,13 +112,15 @@ export function Devices() {
     const full = async () => {
       const began = Date.now();
       try {
-        const first = !regNow;
-        const r = !regNow || began - regAt > REGISTRY_MS ? await loadRegistry() : regNow;
+        // On open: the first screenful's values first (a small answer, asked as soon as the device codes are known),
+        // then the whole registry's (a big one, which would hold the small one up if asked at the same time).
+        let firstView: Promise<void> | undefined;
+        const r = !regNow || began - regAt > REGISTRY_MS
+          ? await loadRegistry(regNow ? undefined : (codes) => { firstView = viewLatest(codes).catch(fail); })
+          : regNow;
         if (stopped) return;
         if (r !== regNow) { regNow = r; regAt = began; setReg(r); }
-        // On open: the first screenful's values first (a small answer), then the whole registry's (a big one, which
-        // would hold the small one up if asked at the same time).
-        if (first) await viewLatest(r.index.slice(0, FIRST_ROWS).map((d) => d.code)).catch(fail);
+        await firstView;
         const all = await getJson<{ data: Observation[] }>('/v1/observations/latest');
         if (stopped) return;
         merge(all.data, null);
