@@ -6,10 +6,10 @@
 // copy of it (~40 MB, a fraction of a second). `npm install` builds the template (`lifeline prepare-store`), so even a
 // newcomer's first start copies instead of running initdb.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { migrate, migrationsFingerprint } from './store/migrate.ts';
+import { cacheRoot } from './cache-dir.ts';
 
 /** The PGlite version: a template is only valid for the version (PostgreSQL catalogue) that made it. */
 function pgliteVersion(): string {
@@ -24,8 +24,7 @@ function pgliteVersion(): string {
  * PGlite version and a fingerprint of the migrations: a release with a new migration makes a new template.
  */
 export function templateDir(env: NodeJS.ProcessEnv = process.env): string {
-  const root = env.LIFELINE_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'lifeline-hub');
-  return join(root, `pglite-${pgliteVersion()}-m${migrationsFingerprint()}`);
+  return join(cacheRoot(env), `pglite-${pgliteVersion()}-m${migrationsFingerprint()}`);
 }
 
 const isCluster = (dir: string) => existsSync(join(dir, 'PG_VERSION'));

@@ -59,11 +59,11 @@ Commands of the adapters and publishers (declared in their manifests; more from 
 
 Environment: DATABASE_URL (PostgreSQL instead of the embedded store), REDIS_URL (BullMQ delivery), PORT, HOST,
 LIFELINE_DATA_DIR, LOG_LEVEL, LIFELINE_API_KEY (the key to accept when api.keys is empty), LIFELINE_CACHE_DIR (the
-embedded store template, default ~/.cache/lifeline-hub), LIFELINE_EXIT_WITH_PARENT (1/0: stop when the launching
+embedded store template and the checked indicator catalogue, default ~/.cache/lifeline-hub), LIFELINE_EXIT_WITH_PARENT (1/0: stop when the launching
 process exits; default 1 under npm/npx, 0 otherwise), LIFELINE_PLUGINS (comma-separated adapter modules, paths or npm
 names, whose manifests add commands).`;
 
-/** Build the embedded store's template now (npm install runs this), so the first start copies instead of initdb. */
+/** Build the embedded store's template now (npm install runs this), so the first start copies instead of initdb; and the catalogue cache. */
 async function prepareStore() {
   const { ensureTemplate } = await import('../pglite-template.ts');
   const t = performance.now();
@@ -74,6 +74,8 @@ async function prepareStore() {
     // Never fail an install for this: without a template the first start runs initdb itself, only slower.
     console.log(`embedded store template not built (${(e as Error).message}); the first start will take a few seconds longer`);
   }
+  // The checked catalogue too, so even the first `lifeline indicators` reads it instead of parsing and validating YAML.
+  try { await (await import('../registry/catalogue-cache.ts')).cachedCatalogue(); } catch { /* made on first use instead */ }
 }
 
 async function checkConfig(args: string[]) {
@@ -88,8 +90,8 @@ async function checkConfig(args: string[]) {
 async function indicators(args: string[]) {
   const { values } = parseArgs({ args, options: { domain: { type: 'string' }, json: { type: 'boolean' } } });
   if (values.domain !== undefined && !domains.includes(values.domain as never)) throw new Error(`--domain: ${notOneOf('domain', values.domain, domains)}`);
-  const { loadCatalogue } = await import('../registry/catalogue.ts');
-  const list = loadCatalogue().filter((i) => !values.domain || i.domain === values.domain);
+  const { cachedCatalogue } = await import('../registry/catalogue-cache.ts');
+  const list = (await cachedCatalogue()).filter((i) => !values.domain || i.domain === values.domain);
   if (values.json) { console.log(JSON.stringify(list, null, 2)); return; }
   const rows = list.map((i) => [i.code, i.unit, i.range ? `${i.range.min ?? ''}..${i.range.max ?? ''}` : '', i.resolution?.toString() ?? '', `${i.name.zh} / ${i.name.en}`]);
   const head = ['code', 'unit', 'range', 'resolution', 'name'];
