@@ -36,6 +36,7 @@ import uploads from './routes/uploads.ts';
 import alarmRules from './routes/alarm-rules.ts';
 import reports from './routes/reports.ts';
 import { registerAdapterRoutes, type AdapterRoute } from './adapter-routes.ts';
+import { lazyCompilers } from './lazy-compilers.ts';
 
 export interface ApiOptions {
   keys: ApiKeyEntry[];
@@ -58,6 +59,7 @@ export async function buildApi(deps: ApiDeps, o: ApiOptions): Promise<FastifyIns
     loggerInstance: o.logger as FastifyBaseLogger, bodyLimit: o.bodyLimit, trustProxy: o.trustProxy ?? false, logController: new LogController({ disableRequestLogging: true }),
     // removeAdditional would silently drop a misspelt filter (?sites=…) and return everything: reject it instead.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    schemaController: { compilersFactory: lazyCompilers },
     // Requests node's parser or fastify's router refuse never reach a route: answered here with a typed code too.
     clientErrorHandler: answerClientError,
     frameworkErrors: answerFrameworkError,
