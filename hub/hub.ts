@@ -13,6 +13,7 @@ import { RegistryService } from './registry/service.ts';
 import { createIngest, type Ingest } from './pipeline/ingest.ts';
 import { createMetrics } from './metrics.ts';
 import { buildApi } from './api/server.ts';
+import { listenWhileStarting, type StartingListener } from './api/starting-listener.ts';
 import { UploadService } from './uploads/service.ts';
 import { generateKey, hashKey, type ApiKeyEntry } from './api/auth.ts';
 import { resolveAdapters, validateAdapterConfigs } from './adapters/loader.ts';
@@ -55,6 +56,11 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Called as each start step begins (the CLI prints them, so a slow first start is not silence). */
   onProgress?: (step: string) => void;
+  /**
+   * Answer `/health` ("starting") on server.port from the first moment, while the store opens (hub/api/
+   * starting-listener.ts). `lifeline start` sets it; only with a fixed port (not 0) and when listening.
+   */
+  answerWhileStarting?: boolean;
 }
 
 export async function openStore(loaded: LoadedConfig, progress: (step: string) => void = () => undefined, env: NodeJS.ProcessEnv = process.env): Promise<SqlDriver> {
@@ -78,7 +84,27 @@ export async function openStore(loaded: LoadedConfig, progress: (step: string) =
   }
 }
 
+/** A port another process holds: the same typed error whether the early listener or the API found it. */
+function portProblem(c: LoadedConfig['config'], cause: unknown): unknown {
+  if ((cause as NodeJS.ErrnoException).code !== 'EADDRINUSE') return cause;
+  return new LifelineError('CONFIG_INVALID', `port ${c.server.port} on ${c.server.host} is already in use: stop what uses it or set server.port / PORT`, { cause, details: { path: '/server/port' } });
+}
+
 export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): Promise<Hub> {
+  const c = loaded.config;
+  const early = opts.answerWhileStarting && opts.listen !== false && c.server.port !== 0
+    ? await listenWhileStarting(c.server.host, c.server.port).catch((e: unknown) => { throw portProblem(c, e); })
+    : undefined;
+  if (early) opts.onProgress?.(`port ${c.server.port} answers /health ("starting") until the API is up`);
+  try {
+    return await startHubOn(loaded, opts, early);
+  } catch (e) {
+    await early?.close();
+    throw e;
+  }
+}
+
+async function startHubOn(loaded: LoadedConfig, opts: StartOptions, early: StartingListener | undefined): Promise<Hub> {
   const c = loaded.config;
   const env = opts.env ?? process.env;
   const logger = opts.logger ?? pino({ level: c.log.level });
@@ -177,7 +203,11 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
     await alarms?.start(); // likewise
     await publish.start();
     await uploads.start(); // resumes what a previous run left half done
-    if (opts.listen !== false) url = await app.listen({ host: c.server.host, port: c.server.port });
+    if (opts.listen !== false) {
+      // Ready first (plugins, routes), so the port is without a listener only for the handover itself.
+      if (early) { await app.ready(); await early.close(); }
+      url = await app.listen({ host: c.server.host, port: c.server.port });
+    }
     else await app.ready();
   } catch (cause) {
     abort.abort();
@@ -190,10 +220,7 @@ export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): P
     registry.close();
     await upkeep.stop();
     await db.close();
-    if ((cause as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new LifelineError('CONFIG_INVALID', `port ${c.server.port} on ${c.server.host} is already in use: stop what uses it or set server.port / PORT`, { cause, details: { path: '/server/port' } });
-    }
-    throw cause;
+    throw portProblem(c, cause);
   }
 
   let stopped = false;

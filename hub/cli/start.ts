@@ -39,7 +39,7 @@ export async function start(args: string[], env: NodeJS.ProcessEnv = process.env
 
   const loaded = loadConfig(values.config ?? sampleConfigPath, env);
   if (!values.config) loaded.baseDir = process.cwd(); // sample's data_dir (./data) is relative to where you run it
-  hub = await startHub(loaded, { onProgress: progress, env });
+  hub = await startHub(loaded, { onProgress: progress, env, answerWhileStarting: true });
 
   const c = loaded.config;
   const store = c.store.url ? `PostgreSQL ${c.store.url.replace(/\/\/[^@]*@/, '//***@')}` : `PGlite in ${c.data_dir}`;
