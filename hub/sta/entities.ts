@@ -65,7 +65,7 @@ const geoOfSite = (e: string): Prop => ({
 });
 const point = (lon: unknown, lat: unknown) => (lon === null || lon === undefined ? null : { type: 'Point', coordinates: [Number(lon), Number(lat)] });
 const strip = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
-export const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : d === null || d === undefined ? null : new Date(String(d)).toISOString());
+const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : d === null || d === undefined ? null : new Date(String(d)).toISOString());
 
 const SITE_COLS = `{e}.id, {e}.code, {e}.doc, {e}.updated_at`;
 const siteProps = (): Record<string, Prop> => ({

@@ -258,11 +258,15 @@ async function expand(sc: StaContext, def: EntityDef, rows: Row[], o: QueryOptio
         c.params.push(x.opts.skip, x.opts.skip + x.opts.top + 1);
         // Numbered by id alone, the columns joined after: the window's sort then holds narrow rows (with the
         // documents it spilled to disk for 10,000 Datastreams).
+        const numbered = (cols: string) => `SELECT ${cols}, ${sub(nav.child, b)} AS _k, row_number() OVER (PARTITION BY ${sub(nav.child, b)} ORDER BY ${order}) AS _rn
+          FROM ${tfrom} WHERE ${where}`;
+        const inPage = `x._rn > $${c.params.length - 1} AND x._rn <= $${c.params.length} ORDER BY x._k, x._rn`;
         const r = c.alias();
-        sql = `SELECT ${lean ? columnsOf(target, r, x.opts) : sub(target.columns, r)}${linkCols(target, r, x.opts)}, x._k, x._rn FROM (
-          SELECT ${sub(target.id.sql, b)} AS _id, ${sub(nav.child, b)} AS _k, row_number() OVER (PARTITION BY ${sub(nav.child, b)} ORDER BY ${order}) AS _rn
-          FROM ${tfrom} WHERE ${where}) x, ${target.from(c, r)}
-          WHERE ${sub(target.id.sql, r)} = x._id AND x._rn > $${c.params.length - 1} AND x._rn <= $${c.params.length} ORDER BY x._k, x._rn`;
+        // Nothing shown but ids and links ($select=id): they come with the numbering, nothing joined after.
+        sql = lean && !needsPresent(target, x.opts.select)
+          ? `SELECT x.* FROM (${numbered(`${sub(target.id.sql, b)} AS id${linkCols(target, b, x.opts)}`)}) x WHERE ${inPage}`
+          : `SELECT ${sub(target.columns, r)}${linkCols(target, r, x.opts)}, x._k, x._rn FROM (${numbered(`${sub(target.id.sql, b)} AS _id`)}) x, ${target.from(c, r)}
+          WHERE ${sub(target.id.sql, r)} = x._id AND ${inPage}`;
       } else {
         // Observations: a LATERAL per parent, each an index range scan that stops at its LIMIT.
         c.params.push(keys);

@@ -4,12 +4,11 @@
 // the entity with its links) and a narrowed $select built every entity whole before dropping most of it, and the
 // garbage and the serialisation of it all were most of the request's time (docs/sensorthings.md#performance).
 // test/sta-write.test.ts compares both forms over every entity set, $select and $expand.
-import { ENTITIES, iso, presentObservationRow, type EntityDef } from './entities.ts';
+import { ENTITIES, type EntityDef } from './entities.ts';
 import { idOf, keyText, needsPresent, nextLink, type Expanded, type Row } from './json.ts';
 import type { QueryOptions } from './options.ts';
 
 const stringify = JSON.stringify;
-const OBS_FAST = process.env.STA_OBS !== '0'; // TEMP profiling switch
 
 /**
  * What to write of one entity set under one $select, worked out once per level rather than once per entity: the
@@ -52,8 +51,7 @@ export function writeEntity(base: string, def: EntityDef, r: Row, o: QueryOption
   let s = '';
   if (plan.self) s += `,"@iot.selfLink":${open}"`;
   if (plan.id) s += `,"@iot.id":${stringify(id)}`;
-  if (plan.present && !o.select && def.present === presentObservationRow && OBS_FAST) s += writeObservation(r);
-  else if (plan.present) {
+  if (plan.present) {
     const shown = def.present(r);
     const sel = o.select;
     for (const k in shown) {
@@ -76,25 +74,6 @@ export function writeEntity(base: string, def: EntityDef, r: Row, o: QueryOption
     if (got.more && x.opts.top > 0) s += `,${stringify(`${x.nav}@iot.nextLink`)}:${stringify(nextLink(`${self}/${x.nav}`, x.opts))}`;
   }
   return s ? `{${s.slice(1)}}` : '{}';
-}
-
-/** `,"key":value`, or nothing for undefined (JSON.stringify leaves such a member out). */
-const member = (key: string, v: unknown) => {
-  const j = stringify(v);
-  return j === undefined ? '' : `,"${key}":${j}`;
-};
-
-/**
- * What presentObservationRow(r) adds to an entity, written without building it (the latest values are 10,000
- * Observations): the same members in the same order.
- */
-function writeObservation(r: Row): string {
-  const t = stringify(iso(r.time));
-  let p = member('kind', r.kind) + member('unit', r.unit) + member('raw_value', r.raw_value) + member('raw_unit', r.raw_unit) + member('warnings', r.warnings)
-    + member('adapter', r.adapter) + member('message_id', r.message_id) + member('received_at', iso(r.received_at));
-  if (r.kind !== 'rtd') p += member('avg', r.avg) + member('min', r.min) + member('max', r.max) + member('cou', r.cou);
-  const q = member('source_flag', r.source_flag) + member('flags', r.flags);
-  return `,"phenomenonTime":${t},"resultTime":${t}${member('result', r.value)},"resultQuality":{${q.slice(1)}},"parameters":{${p.slice(1)}}`;
 }
 
 function writeArray(base: string, def: EntityDef, rows: Row[], o: QueryOptions): string {
