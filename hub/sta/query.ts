@@ -218,7 +218,9 @@ async function expand(sc: StaContext, def: EntityDef, rows: Row[], o: QueryOptio
   for (const x of o.expand) {
     const nav = navOf(def, x);
     const target = ENTITIES[nav.target];
-    const keys = [...new Set(rows.map((r) => r[`_l_${x.nav}`]).filter((v) => v !== null && v !== undefined))];
+    // The row keys made once, not per row (a key built per row is hashed per row: 10,000 Datastreams).
+    const lk = `_l_${x.nav}`, xk = `_x_${x.nav}`;
+    const keys = [...new Set(rows.map((r) => r[lk]).filter((v) => v !== null && v !== undefined))];
     const byKey = new Map<string, Row[]>();
     const counts = new Map<string, number>();
     if (keys.length) {
@@ -297,9 +299,9 @@ async function expand(sc: StaContext, def: EntityDef, rows: Row[], o: QueryOptio
       if (all.length && x.opts.expand.length) await expand(sc, target, all, x.opts, lean);
     }
     for (const r of rows) {
-      const k = String(r[`_l_${x.nav}`]);
+      const k = String(r[lk]);
       const ch = byKey.get(k) ?? [];
-      r[`_x_${x.nav}`] = nav.many
+      r[xk] = nav.many
         ? { rows: ch.slice(0, x.opts.top), more: ch.length > x.opts.top, count: x.opts.count ? counts.get(k) ?? 0 : undefined }
         : { one: ch[0] };
     }

@@ -19,6 +19,8 @@ interface Plan {
   id: boolean;
   present: boolean;
   navLinks: Array<{ head: string; tail: string }>;
+  /** Each $expand with the row key query.ts attaches it under. */
+  expands: Array<{ nav: string; key: string; opts: QueryOptions }>;
 }
 
 const plans = new WeakMap<QueryOptions, Map<EntityDef, Plan>>();
@@ -34,6 +36,7 @@ function planOf(def: EntityDef, o: QueryOptions): Plan {
       present: needsPresent(def, sel),
       // The key is ASCII letters and '@.': JSON.stringify writes it as it is.
       navLinks: Object.keys(def.navs).filter((nav) => !sel || sel.includes(nav)).map((nav) => ({ head: `"${nav}@iot.navigationLink":`, tail: `/${nav}"` })),
+      expands: o.expand.map((x) => ({ nav: x.nav, key: `_x_${x.nav}`, opts: x.opts })),
     };
     byDef.set(def, p);
   }
@@ -61,10 +64,10 @@ export function writeEntity(base: string, def: EntityDef, r: Row, o: QueryOption
     }
   }
   for (const l of plan.navLinks) s += `,${l.head}${open}${l.tail}`;
-  for (const x of o.expand) {
+  for (const x of plan.expands) {
     const nav = def.navs[x.nav]!;
     const target = ENTITIES[nav.target];
-    const got = r[`_x_${x.nav}`] as Expanded;
+    const got = r[x.key] as Expanded;
     if (!nav.many) {
       if (got.one) s += `,${stringify(x.nav)}:${writeEntity(base, target, got.one, x.opts)}`;
       continue;
