@@ -36,7 +36,6 @@ class Ctx implements SqlCtx {
   alias() { return `e${this.n++}`; }
 }
 
-
 // ─── path ────────────────────────────────────────────────────────────────────
 
 export interface Segment { name: string; key?: number | string }
