@@ -10,6 +10,8 @@ import { ENTITIES, OBSERVATION_COLUMNS, sub, type EntityDef, type Nav, type SetN
 import { FilterCompiler, OptionError } from './filter-sql.ts';
 import { packedCountSql, timeRangeOf, type TimeBound } from './count.ts';
 import type { QueryOptions, Expand } from './options.ts';
+import { collection, dataArray, entityJson, idOf, keyText, needsPresent, type Row } from './json.ts';
+import { writeCollection } from './write.ts';
 
 /** 404: the path names no entity (or one outside the caller's scope: the same answer, so nothing leaks). */
 export class NotFound extends Error { constructor(message: string) { super(message); this.name = 'NotFound'; } }
@@ -23,7 +25,6 @@ export interface StaContext {
   base: string;
 }
 
-type Row = Record<string, unknown>;
 type Cond = (c: SqlCtx, a: string) => string;
 
 class Ctx implements SqlCtx {
@@ -33,13 +34,6 @@ class Ctx implements SqlCtx {
   constructor(readonly scope: DataScope | undefined, private readonly catJson: string) {}
   catalogue() { if (!this.cat) { this.params.push(this.catJson); this.cat = `$${this.params.length}::jsonb`; } return this.cat; }
   alias() { return `e${this.n++}`; }
-}
-
-const keyText = (def: EntityDef, id: unknown) => (def.id.pg === 'text' ? `'${String(id).replaceAll("'", "''")}'` : String(id));
-const idOf = (def: EntityDef, r: Row) => (def.id.pg === 'bigint' ? safeNumber(r.id) : r.id);
-function safeNumber(v: unknown): unknown {
-  const n = Number(v);
-  return Number.isSafeInteger(n) ? n : v;
 }
 
 // ─── path ────────────────────────────────────────────────────────────────────
@@ -97,6 +91,14 @@ function linkCols(def: EntityDef, a: string, o: QueryOptions): string {
   return o.expand.map((x) => `, ${sub(navOf(def, x).parent, a)} AS "_l_${x.nav}"`).join('');
 }
 
+/**
+ * The select list of a level: the id alone when its $select shows nothing of the presentation (`$select=id`: 10,000
+ * Datastreams read without their documents), else every column present() reads. Observations always whole.
+ */
+function columnsOf(def: EntityDef, a: string, o: QueryOptions): string {
+  return def.set === 'Observations' || needsPresent(def, o.select) ? sub(def.columns, a) : `${sub(def.id.sql, a)} AS id`;
+}
+
 function navOf(def: EntityDef, x: Expand): Nav {
   const nav = def.navs[x.nav];
   if (!nav) throw new OptionError('$expand', `"${x.nav}" is not a navigation link of ${def.set} (${Object.keys(def.navs).join(', ')})`);
@@ -136,7 +138,7 @@ function horizonRange(bounds: TimeBound[] | undefined): { from?: string; to?: st
 }
 
 /** A collection page: rows [skip, skip + top) and whether there are more; the count when asked. */
-async function page(sc: StaContext, def: EntityDef, conds: Cond[], o: QueryOptions, option = '$filter', reach?: { points?: number[] }): Promise<{ rows: Row[]; more: boolean; count?: number }> {
+async function page(sc: StaContext, def: EntityDef, conds: Cond[], o: QueryOptions, option = '$filter', reach?: { points?: number[] }, lean = false): Promise<{ rows: Row[]; more: boolean; count?: number }> {
   const select = async (bound?: { at: string; desc: boolean; after?: boolean }) => {
     const c = new Ctx(sc.scope, sc.catalogue);
     const a = c.alias();
@@ -155,7 +157,7 @@ async function page(sc: StaContext, def: EntityDef, conds: Cond[], o: QueryOptio
     // Observations: plain and packed rows each ordered and limited, then merged (splitRead): the plain rows in index order.
     const sql = def.set === 'Observations'
       ? splitRead({ alias: a, select: `${sub(def.columns, a)}${linkCols(def, a, o)}`, where: `${where}${within}`, order, limit, offset })
-      : `SELECT ${sub(def.columns, a)}${linkCols(def, a, o)} FROM ${from} WHERE ${where}${within} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`;
+      : `SELECT ${lean ? columnsOf(def, a, o) : sub(def.columns, a)}${linkCols(def, a, o)} FROM ${from} WHERE ${where}${within} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`;
     return (await sc.db.query<Row>(sql, c.params)).rows;
   };
   // Packed days (migration 013): a page in time order without a $filter reads only as far as the packs' counts say
@@ -211,11 +213,13 @@ function isLatest(nav: Nav, o: QueryOptions): boolean {
 }
 
 /** Expanded children of `rows` (parents of `def`), attached in place as `_x_<nav>`. */
-async function expand(sc: StaContext, def: EntityDef, rows: Row[], o: QueryOptions): Promise<void> {
+async function expand(sc: StaContext, def: EntityDef, rows: Row[], o: QueryOptions, lean = false): Promise<void> {
   for (const x of o.expand) {
     const nav = navOf(def, x);
     const target = ENTITIES[nav.target];
-    const keys = [...new Set(rows.map((r) => r[`_l_${x.nav}`]).filter((v) => v !== null && v !== undefined))];
+    // The row keys made once, not per row (a key built per row is hashed per row: 10,000 Datastreams).
+    const lk = `_l_${x.nav}`, xk = `_x_${x.nav}`;
+    const keys = [...new Set(rows.map((r) => r[lk]).filter((v) => v !== null && v !== undefined))];
     const byKey = new Map<string, Row[]>();
     const counts = new Map<string, number>();
     if (keys.length) {
@@ -227,7 +231,7 @@ async function expand(sc: StaContext, def: EntityDef, rows: Row[], o: QueryOptio
       if (!nav.many) {
         const where = whereSql(c, target, b, [], x.opts, option);
         c.params.push(keys);
-        sql = `SELECT ${sub(target.columns, b)}${linkCols(target, b, x.opts)}, ${sub(nav.child, b)} AS _k FROM ${tfrom}
+        sql = `SELECT ${lean ? columnsOf(target, b, x.opts) : sub(target.columns, b)}${linkCols(target, b, x.opts)}, ${sub(nav.child, b)} AS _k FROM ${tfrom}
                WHERE ${sub(nav.child, b)} = ANY($${c.params.length}::${nav.pg}[]) AND ${where}`;
       } else if (isLatest(nav, x.opts)) {
         c.params.push(keys);
@@ -255,11 +259,15 @@ async function expand(sc: StaContext, def: EntityDef, rows: Row[], o: QueryOptio
         c.params.push(x.opts.skip, x.opts.skip + x.opts.top + 1);
         // Numbered by id alone, the columns joined after: the window's sort then holds narrow rows (with the
         // documents it spilled to disk for 10,000 Datastreams).
+        const numbered = (cols: string) => `SELECT ${cols}, ${sub(nav.child, b)} AS _k, row_number() OVER (PARTITION BY ${sub(nav.child, b)} ORDER BY ${order}) AS _rn
+          FROM ${tfrom} WHERE ${where}`;
+        const inPage = `x._rn > $${c.params.length - 1} AND x._rn <= $${c.params.length} ORDER BY x._k, x._rn`;
         const r = c.alias();
-        sql = `SELECT ${sub(target.columns, r)}${linkCols(target, r, x.opts)}, x._k, x._rn FROM (
-          SELECT ${sub(target.id.sql, b)} AS _id, ${sub(nav.child, b)} AS _k, row_number() OVER (PARTITION BY ${sub(nav.child, b)} ORDER BY ${order}) AS _rn
-          FROM ${tfrom} WHERE ${where}) x, ${target.from(c, r)}
-          WHERE ${sub(target.id.sql, r)} = x._id AND x._rn > $${c.params.length - 1} AND x._rn <= $${c.params.length} ORDER BY x._k, x._rn`;
+        // Nothing shown but ids and links ($select=id): they come with the numbering, nothing joined after.
+        sql = lean && !needsPresent(target, x.opts.select)
+          ? `SELECT x.* FROM (${numbered(`${sub(target.id.sql, b)} AS id${linkCols(target, b, x.opts)}`)}) x WHERE ${inPage}`
+          : `SELECT ${sub(target.columns, r)}${linkCols(target, r, x.opts)}, x._k, x._rn FROM (${numbered(`${sub(target.id.sql, b)} AS _id`)}) x, ${target.from(c, r)}
+          WHERE ${sub(target.id.sql, r)} = x._id AND ${inPage}`;
       } else {
         // Observations: a LATERAL per parent, each an index range scan that stops at its LIMIT.
         c.params.push(keys);
@@ -287,12 +295,12 @@ async function expand(sc: StaContext, def: EntityDef, rows: Row[], o: QueryOptio
         for (const r of (await sc.db.query<{ _k: unknown; n: string }>(q, cc.params)).rows) counts.set(String(r._k), Number(r.n));
       }
       const all = [...byKey.values()].flat();
-      if (all.length && x.opts.expand.length) await expand(sc, target, all, x.opts);
+      if (all.length && x.opts.expand.length) await expand(sc, target, all, x.opts, lean);
     }
     for (const r of rows) {
-      const k = String(r[`_l_${x.nav}`]);
+      const k = String(r[lk]);
       const ch = byKey.get(k) ?? [];
-      r[`_x_${x.nav}`] = nav.many
+      r[xk] = nav.many
         ? { rows: ch.slice(0, x.opts.top), more: ch.length > x.opts.top, count: x.opts.count ? counts.get(k) ?? 0 : undefined }
         : { one: ch[0] };
     }
@@ -315,65 +323,16 @@ function checkTree(def: EntityDef, o: QueryOptions, path = '') {
   }
 }
 
-function nextLink(url: string, o: QueryOptions): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(o.raw)) if (k !== '$top' && k !== '$skip') q.set(k, v);
-  q.set('$top', String(o.top));
-  q.set('$skip', String(o.skip + o.top));
-  return `${url}?${q.toString().replaceAll('+', '%20').replaceAll('%24', '$')}`;
-}
-
-const selected = (select: string[], key: string) => {
-  if (key === '@iot.id') return select.includes('id');
-  if (key === '@iot.selfLink') return select.includes('selfLink');
-  return select.includes(key.endsWith('@iot.navigationLink') ? key.slice(0, -'@iot.navigationLink'.length) : key);
-};
-
-function entityJson(sc: StaContext, def: EntityDef, r: Row, o: QueryOptions): Row {
-  const id = idOf(def, r);
-  const self = `${sc.base}/${def.set}(${keyText(def, id)})`;
-  const full: Row = { '@iot.selfLink': self, '@iot.id': id, ...def.present(r) };
-  for (const nav of Object.keys(def.navs)) full[`${nav}@iot.navigationLink`] = `${self}/${nav}`;
-  let out = full;
-  if (o.select) {
-    // A new object with the kept keys (deleting keys would make every entity a slow dictionary object).
-    out = {};
-    for (const k of Object.keys(full)) if (selected(o.select, k)) out[k] = full[k];
-  }
-  for (const x of o.expand) {
-    const nav = def.navs[x.nav]!;
-    const target = ENTITIES[nav.target];
-    const got = r[`_x_${x.nav}`] as { rows?: Row[]; more?: boolean; count?: number; one?: Row };
-    if (!nav.many) { if (got.one) out[x.nav] = entityJson(sc, target, got.one, x.opts); continue; }
-    if (got.count !== undefined) out[`${x.nav}@iot.count`] = got.count;
-    out[x.nav] = got.rows!.map((ch) => entityJson(sc, target, ch, x.opts));
-    if (got.more && x.opts.top > 0) out[`${x.nav}@iot.nextLink`] = nextLink(`${self}/${x.nav}`, x.opts);
-  }
-  return out;
-}
-
-function dataArray(sc: StaContext, rows: Row[], o: QueryOptions): Row[] {
-  const def = ENTITIES.Observations;
-  const components = o.select ?? ['id', 'phenomenonTime', 'resultTime', 'result'];
-  const groups = new Map<string, Row[]>();
-  for (const r of rows) { const k = String(r.point_id); (groups.get(k) ?? groups.set(k, []).get(k)!).push(r); }
-  return [...groups].map(([pid, rs]) => ({
-    'Datastream@iot.navigationLink': `${sc.base}/Datastreams(${pid})`,
-    components,
-    'dataArray@iot.count': rs.length,
-    dataArray: rs.map((r) => {
-      const e: Row = { id: idOf(def, r), ...def.present(r) };
-      return components.map((c) => e[c] ?? null);
-    }),
-  }));
-}
-
 // ─── request ─────────────────────────────────────────────────────────────────
 
-export type StaAnswer = { json: unknown } | { text: string };
+/** `body`: a collection page's JSON text (write.ts), `rows` its entities. */
+export type StaAnswer = { json: unknown } | { text: string } | { body: string; rows: number };
 
-/** Answer GET <base>/<path>?<options>. `url` is the absolute URL of the path (for nextLinks). */
-export async function answer(sc: StaContext, path: string, o: QueryOptions, url: string): Promise<StaAnswer> {
+/**
+ * Answer GET <base>/<path>?<options>. `url` is the absolute URL of the path (for nextLinks). `objects`: a collection
+ * page as objects (json.ts), every column read, instead of text: what the text must stringify to (test/sta-write.test.ts).
+ */
+export async function answer(sc: StaContext, path: string, o: QueryOptions, url: string, form: { objects?: boolean } = {}): Promise<StaAnswer> {
   const segs = parsePath(path);
   const first = segs[0]!;
   let def = ENTITIES[first.name as SetName];
@@ -430,7 +389,7 @@ export async function answer(sc: StaContext, path: string, o: QueryOptions, url:
     const row = r.rows[0];
     if (!row) throw new NotFound(`${where} does not exist`);
     await expand(sc, def, [row], o);
-    const e = entityJson(sc, def, row, { ...o, select: property ? undefined : o.select });
+    const e = entityJson(sc.base, def, row, { ...o, select: property ? undefined : o.select });
     if (!property) return { json: e };
     const v = property === 'id' ? e['@iot.id'] : e[property];
     if (value) return { text: v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v) };
@@ -439,17 +398,10 @@ export async function answer(sc: StaContext, path: string, o: QueryOptions, url:
 
   checkTree(def, o);
   if (o.resultFormat && def.set !== 'Observations') throw new OptionError('$resultFormat', 'dataArray applies to Observations only');
-  const r = await page(sc, def, conds, o, '$filter', single ? undefined : reach);
-  await expand(sc, def, r.rows, o);
-  const value2 = o.resultFormat === 'dataArray' ? dataArray(sc, r.rows, o) : r.rows.map((row) => entityJson(sc, def, row, o));
-  return { json: collection(r, value2, url, o) };
-}
-
-function collection(r: { more: boolean; count?: number }, value: unknown[], url: string, o: QueryOptions): Row {
-  const out: Row = {};
-  if (r.count !== undefined) out['@iot.count'] = r.count;
-  // $top=0 asks for the count alone: a link to the same empty page would loop a client that follows it.
-  if (r.more && o.top > 0) out['@iot.nextLink'] = nextLink(url, o);
-  out.value = value;
-  return out;
+  const lean = !o.resultFormat && !form.objects;
+  const r = await page(sc, def, conds, o, '$filter', single ? undefined : reach, lean);
+  await expand(sc, def, r.rows, o, lean);
+  if (o.resultFormat === 'dataArray') return { json: collection(r, dataArray(sc.base, r.rows, o), url, o) };
+  if (form.objects) return { json: collection(r, r.rows.map((row) => entityJson(sc.base, def, row, o)), url, o) };
+  return { body: writeCollection(sc.base, def, r, url, o), rows: r.rows.length };
 }

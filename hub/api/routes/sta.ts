@@ -19,7 +19,7 @@ const CONFORMANCE = [
 
 // The catalogue as jsonb_to_recordset rows, built once per catalogue (it changes only with a restart).
 const catalogueRows = new WeakMap<Map<string, Indicator>, string>();
-function catalogueJson(cat: Map<string, Indicator>): string {
+export function catalogueJson(cat: Map<string, Indicator>): string {
   let s = catalogueRows.get(cat);
   if (!s) {
     s = JSON.stringify([...cat.values()].map((i) => ({
@@ -64,6 +64,8 @@ const sta: RouteModule = (app, deps) => {
         path, o, `${base(req)}/${path}`,
       );
       if ('text' in res) { req.pulled = { rows: 1 }; return reply.type('text/plain; charset=utf-8').send(res.text); }
+      // A collection page already written as JSON text (hub/sta/write.ts): sent as it is, as fastify sends the JSON it serialises.
+      if ('body' in res) { req.pulled = { rows: res.rows }; return reply.type('application/json; charset=utf-8').send(res.body); }
       // For the pull audit: the entities of a collection's page, or the one entity asked for.
       const value = (res.json as { value?: unknown } | null)?.value;
       req.pulled = { rows: Array.isArray(value) ? value.length : 1 };

@@ -1,0 +1,96 @@
+// A page of entities (with what $expand attached) written straight to JSON text: the same bytes as
+// JSON.stringify(collection(…, rows.map(entityJson))) (json.ts), without building those objects first. The latest
+// values of 10,000 Datastreams are 6.5 MB of JSON; as objects, each Observation was built twice (its presentation, then
+// the entity with its links) and a narrowed $select built every entity whole before dropping most of it, and the
+// garbage and the serialisation of it all were most of the request's time (docs/sensorthings.md#performance).
+// test/sta-write.test.ts compares both forms over every entity set, $select and $expand.
+import { ENTITIES, type EntityDef } from './entities.ts';
+import { idOf, keyText, needsPresent, nextLink, type Expanded, type Row } from './json.ts';
+import type { QueryOptions } from './options.ts';
+
+const stringify = JSON.stringify;
+
+/**
+ * What to write of one entity set under one $select, worked out once per level rather than once per entity: the
+ * navigation links kept, as `,"<Nav>@iot.navigationLink":"` … `/<Nav>"` pieces around the quoted self link.
+ */
+interface Plan {
+  self: boolean;
+  id: boolean;
+  present: boolean;
+  navLinks: Array<{ head: string; tail: string }>;
+  /** Each $expand with the row key query.ts attaches it under. */
+  expands: Array<{ nav: string; key: string; opts: QueryOptions }>;
+}
+
+const plans = new WeakMap<QueryOptions, Map<EntityDef, Plan>>();
+function planOf(def: EntityDef, o: QueryOptions): Plan {
+  let byDef = plans.get(o);
+  if (!byDef) plans.set(o, (byDef = new Map()));
+  let p = byDef.get(def);
+  if (!p) {
+    const sel = o.select;
+    p = {
+      self: !sel || sel.includes('selfLink'),
+      id: !sel || sel.includes('id'),
+      present: needsPresent(def, sel),
+      // The key is ASCII letters and '@.': JSON.stringify writes it as it is.
+      navLinks: Object.keys(def.navs).filter((nav) => !sel || sel.includes(nav)).map((nav) => ({ head: `"${nav}@iot.navigationLink":`, tail: `/${nav}"` })),
+      expands: o.expand.map((x) => ({ nav: x.nav, key: `_x_${x.nav}`, opts: x.opts })),
+    };
+    byDef.set(def, p);
+  }
+  return p;
+}
+
+/** One entity as entityJson(base, def, r, o) would be stringified. */
+export function writeEntity(base: string, def: EntityDef, r: Row, o: QueryOptions): string {
+  const plan = planOf(def, o);
+  const id = idOf(def, r);
+  const self = `${base}/${def.set}(${keyText(def, id)})`;
+  // The quoted self link without its closing quote: each navigation link is it plus "/<Nav>" (ASCII letters, which
+  // JSON.stringify writes unchanged, so the concatenation is the stringified link).
+  const open = stringify(self).slice(0, -1);
+  let s = '';
+  if (plan.self) s += `,"@iot.selfLink":${open}"`;
+  if (plan.id) s += `,"@iot.id":${stringify(id)}`;
+  if (plan.present) {
+    const shown = def.present(r);
+    const sel = o.select;
+    for (const k in shown) {
+      if (sel && !sel.includes(k)) continue;
+      const v = stringify(shown[k]);
+      if (v !== undefined) s += `,${stringify(k)}:${v}`; // JSON.stringify leaves out a member whose value is undefined
+    }
+  }
+  for (const l of plan.navLinks) s += `,${l.head}${open}${l.tail}`;
+  for (const x of plan.expands) {
+    const nav = def.navs[x.nav]!;
+    const target = ENTITIES[nav.target];
+    const got = r[x.key] as Expanded;
+    if (!nav.many) {
+      if (got.one) s += `,${stringify(x.nav)}:${writeEntity(base, target, got.one, x.opts)}`;
+      continue;
+    }
+    if (got.count !== undefined) s += `,${stringify(`${x.nav}@iot.count`)}:${stringify(got.count)}`;
+    s += `,${stringify(x.nav)}:${writeArray(base, target, got.rows!, x.opts)}`;
+    if (got.more && x.opts.top > 0) s += `,${stringify(`${x.nav}@iot.nextLink`)}:${stringify(nextLink(`${self}/${x.nav}`, x.opts))}`;
+  }
+  return s ? `{${s.slice(1)}}` : '{}';
+}
+
+function writeArray(base: string, def: EntityDef, rows: Row[], o: QueryOptions): string {
+  if (!rows.length) return '[]';
+  let s = '[';
+  for (let i = 0; i < rows.length; i++) s += (i ? ',' : '') + writeEntity(base, def, rows[i]!, o);
+  return `${s}]`;
+}
+
+/** A collection page as collection(r, rows.map(entityJson), url, o) would be stringified. */
+export function writeCollection(base: string, def: EntityDef, r: { rows: Row[]; more: boolean; count?: number }, url: string, o: QueryOptions): string {
+  let s = '{';
+  if (r.count !== undefined) s += `"@iot.count":${stringify(r.count)},`;
+  // $top=0 asks for the count alone: a link to the same empty page would loop a client that follows it.
+  if (r.more && o.top > 0) s += `"@iot.nextLink":${stringify(nextLink(url, o))},`;
+  return `${s}"value":${writeArray(base, def, r.rows, o)}}`;
+}
