@@ -2,6 +2,8 @@
 // transaction in a few statements (step.ts, no-data.ts, backtest.ts): rule states (written only when their stored form changes), alarms,
 // events with their notifications' outbox entry, and the cursor.
 import type { Queryable } from '../store/driver.ts';
+import type { PointEntry, Registry } from '../registry/registry.ts';
+import type { Obs } from './evaluate.ts';
 import { alarmType, type CompiledRule } from './rules.ts';
 import type { RuleState } from './threshold.ts';
 import { ALARM_TOPIC, lockEventOrder } from './enqueue.ts';
@@ -40,16 +42,27 @@ export interface Tags { device: number; site: number; indicator: string }
 
 export const key = (rule: string, pointId: number) => `${rule}\u0000${pointId}`;
 
-/** A point's states aligned with its compiled rules (the same array rulesFor returns): one lookup per point and step. */
-export interface Slot { rules: CompiledRule[]; states: StateRow[] }
+/**
+ * Everything a step needs of one point, found with one lookup per reading (by point id, in an array): its registry entry,
+ * its compiled rules and its states aligned with them, valid while the registry and the rules are those it was built
+ * from (`reg`, `gen`). `p` undefined: the point is unknown or its rules did not compile; `rules` empty: none apply.
+ */
+export interface Slot {
+  reg: Registry; gen: number; p: PointEntry | undefined; rules: CompiledRule[]; states: StateRow[]; noData: boolean;
+  /** This step's readings of the point (emptied after each step), and the step they belong to. */
+  readings: Obs[]; mark: number;
+}
 
 /**
- * The rule states a step works on: by (rule, point) key, and per point aligned with its rules. Kept between the steps
+ * The rule states a step works on: by (rule, point) key, and per point in its slot. Kept between the steps
  * of one process while the cursor is where it left it (AlarmContext.cache).
  */
 export class StateBook {
   readonly states = new Map<string, StateRow>();
-  readonly slots = new Map<number, Slot>();
+  /** By point id (ids are a sequence's: dense). */
+  readonly slots: Array<Slot | undefined> = [];
+  /** Steps evaluated with this book (a slot's `mark` says whether its readings are this step's). */
+  mark = 0;
 }
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -63,10 +76,8 @@ export class Batch {
   /** The states marked dirty in this batch (flush looks at these only, not at every state of the book). */
   private touched: StateRow[] = [];
   readonly states: Map<string, StateRow>;
-  readonly slots: Map<number, Slot>;
-  constructor(readonly tx: Queryable, book = new StateBook()) {
-    this.states = book.states;
-    this.slots = book.slots; // a book comes back from a committed flush: none of its states is dirty
+  constructor(readonly tx: Queryable, readonly book = new StateBook()) {
+    this.states = book.states; // a book comes back from a committed flush: none of its states is dirty
   }
 
   /** Marks a state for flush to compare with its stored form. */
@@ -74,6 +85,14 @@ export class Batch {
     if (s.dirty) return;
     s.dirty = true;
     this.touched.push(s);
+  }
+
+  /**
+   * Marks a state for flush if its stored form changed: called right after its readings ran, while it is in the CPU's
+   * cache (flush then looks only at the few that changed, not at every state of the step).
+   */
+  touchIfChanged(s: StateRow): void {
+    if (!s.dirty && changed(s)) { s.dirty = true; this.touched.push(s); }
   }
 
   async loadStates(all: Array<[string, number]>): Promise<void> {
