@@ -2,6 +2,8 @@
 // transaction in a few statements (step.ts, no-data.ts, backtest.ts): rule states (written only when their stored form changes), alarms,
 // events with their notifications' outbox entry, and the cursor.
 import type { Queryable } from '../store/driver.ts';
+import type { PointEntry, Registry } from '../registry/registry.ts';
+import type { Obs } from './evaluate.ts';
 import { alarmType, type CompiledRule } from './rules.ts';
 import type { RuleState } from './threshold.ts';
 import { ALARM_TOPIC, lockEventOrder } from './enqueue.ts';
@@ -9,22 +11,35 @@ import { ALARM_TOPIC, lockEventOrder } from './enqueue.ts';
 export type Memo = null | Array<[number, number]> | { v: number; n: number } | { n: number };
 /** A state's stored form when last written or loaded (compared field by field: no string per reading). */
 interface Saved { level: number; candidate: number; count: number; since: number | null; alarm: string | null; extra: string }
-export interface StateRow extends RuleState { rule: string; pointId: number; lastMs: number | null; alarmId: string | null; memo: Memo; dirty: boolean; kind?: CompiledRule['kind']; quietBelow?: number; m?: number; saved?: Saved }
+export interface StateRow extends RuleState { rule: string; pointId: number; lastMs: number | null; alarmId: string | null; memo: Memo; dirty: boolean; kind?: CompiledRule['kind']; quietBelow?: number; /** stuck, quality: the shortest run written */ runFrom?: number; m?: number; saved?: Saved }
 
 /**
  * What of a state is worth a write beyond its level machine (level, candidate and its count and start, the alarm).
  * no_data: everything (its latest time is what the clock check reads). The others leave out what a restart can do
- * without: the latest time (late-data check only), a stuck or quality run of one or none (restarts at zero: at most
- * one reading fewer), and a rate_of_change window while its change is under half the mildest clear value (a restart
+ * without: the latest time (late-data check only), a short run (restarts at zero: a few readings fewer, see
+ * runFromOf), and a rate_of_change window while its change is under half the mildest clear value (a restart
  * keeps the last window written: older readings, all real, that age out).
  */
 function extra(s: StateRow): string {
   switch (s.kind) {
     case 'no_data': case undefined: return `${s.lastMs},${s.memo === null ? '' : JSON.stringify(s.memo)}`;
     case 'threshold': return '';
-    case 'stuck': case 'quality': return s.memo && !Array.isArray(s.memo) && s.memo.n >= (s.kind === 'stuck' ? 2 : 1) ? JSON.stringify(s.memo) : '';
+    case 'stuck': case 'quality': return s.memo && !Array.isArray(s.memo) && s.memo.n >= (s.runFrom ?? 1) ? JSON.stringify(s.memo) : '';
     case 'rate_of_change': return s.level !== 0 || s.candidateCount > 0 || Math.abs(s.m ?? 0) >= (s.quietBelow ?? 0) ? JSON.stringify(s.memo) : 'quiet';
   }
+}
+
+/**
+ * The shortest run of a stuck or quality rule that is written. A run is written when it reaches this length and again
+ * when it ends; a shorter one is not, so after a restart it counts from zero (a stored run shorter than this too: it
+ * may have gone on or ended since): a raise comes at most runFrom - 1 readings late, a tenth of the rule's
+ * `readings` (at least 1), never early. A stuck rule's runs of 2 equal readings are common
+ * (a quantised value that did not move), each one two writes: with `readings` 30, only runs of 4 or more are written.
+ * quality: every bad reading (rare) is written, as before.
+ */
+export function runFromOf(rule: CompiledRule): number {
+  if (rule.kind !== 'stuck') return 1;
+  return Math.max(2, Math.floor(rule.levels[0]!.raise / 10) + 1);
 }
 
 const snapshot = (s: StateRow): Saved => ({ level: s.level, candidate: s.candidate, count: s.candidateCount, since: s.candidateSinceMs, alarm: s.alarmId, extra: extra(s) });
@@ -40,16 +55,27 @@ export interface Tags { device: number; site: number; indicator: string }
 
 export const key = (rule: string, pointId: number) => `${rule}\u0000${pointId}`;
 
-/** A point's states aligned with its compiled rules (the same array rulesFor returns): one lookup per point and step. */
-export interface Slot { rules: CompiledRule[]; states: StateRow[] }
+/**
+ * Everything a step needs of one point, found with one lookup per reading (by point id, in an array): its registry entry,
+ * its compiled rules and its states aligned with them, valid while the registry and the rules are those it was built
+ * from (`reg`, `gen`). `p` undefined: the point is unknown or its rules did not compile; `rules` empty: none apply.
+ */
+export interface Slot {
+  reg: Registry; gen: number; p: PointEntry | undefined; rules: CompiledRule[]; states: StateRow[]; noData: boolean;
+  /** This step's readings of the point (emptied after each step), and the step they belong to. */
+  readings: Obs[]; mark: number;
+}
 
 /**
- * The rule states a step works on: by (rule, point) key, and per point aligned with its rules. Kept between the steps
+ * The rule states a step works on: by (rule, point) key, and per point in its slot. Kept between the steps
  * of one process while the cursor is where it left it (AlarmContext.cache).
  */
 export class StateBook {
   readonly states = new Map<string, StateRow>();
-  readonly slots = new Map<number, Slot>();
+  /** By point id (ids are a sequence's: dense). */
+  readonly slots: Array<Slot | undefined> = [];
+  /** Steps evaluated with this book (a slot's `mark` says whether its readings are this step's). */
+  mark = 0;
 }
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -63,10 +89,8 @@ export class Batch {
   /** The states marked dirty in this batch (flush looks at these only, not at every state of the book). */
   private touched: StateRow[] = [];
   readonly states: Map<string, StateRow>;
-  readonly slots: Map<number, Slot>;
-  constructor(readonly tx: Queryable, book = new StateBook()) {
-    this.states = book.states;
-    this.slots = book.slots; // a book comes back from a committed flush: none of its states is dirty
+  constructor(readonly tx: Queryable, readonly book = new StateBook()) {
+    this.states = book.states; // a book comes back from a committed flush: none of its states is dirty
   }
 
   /** Marks a state for flush to compare with its stored form. */
@@ -74,6 +98,14 @@ export class Batch {
     if (s.dirty) return;
     s.dirty = true;
     this.touched.push(s);
+  }
+
+  /**
+   * Marks a state for flush if its stored form changed: called right after its readings ran, while it is in the CPU's
+   * cache (flush then looks only at the few that changed, not at every state of the step).
+   */
+  touchIfChanged(s: StateRow): void {
+    if (!s.dirty && changed(s)) { s.dirty = true; this.touched.push(s); }
   }
 
   async loadStates(all: Array<[string, number]>): Promise<void> {
@@ -104,7 +136,13 @@ export class Batch {
     if (kind && s.kind !== kind.kind) {
       s.kind = kind.kind;
       if (kind.kind === 'rate_of_change') s.quietBelow = Math.abs(kind.levels[kind.levels.length - 1]!.clear) / 2;
-      if (s.saved === undefined && !s.dirty) s.saved = snapshot(s); // as loaded
+      if (kind.kind === 'stuck' || kind.kind === 'quality') s.runFrom = runFromOf(kind);
+      if (s.saved === undefined && !s.dirty) {
+        // As loaded. A run shorter than runFrom in the store may have gone on or ended since, unwritten: counted from
+        // zero (a few readings fewer, never more).
+        if (s.runFrom !== undefined && s.memo && !Array.isArray(s.memo) && s.memo.n < s.runFrom) s.memo = null;
+        s.saved = snapshot(s);
+      }
     }
     return s;
   }

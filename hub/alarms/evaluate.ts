@@ -2,7 +2,6 @@
 // Batch (batch.ts). Used by the evaluator's steps on the outbox (step.ts) and by backtests (backtest.ts); no_data runs
 // on the clock (no-data.ts). docs/alarms.md is the reference.
 import type { Registry } from '../registry/registry.ts';
-import type { PointEntry } from '../registry/registry.ts';
 import type { CompiledRule, GaugeRule, RuleBook } from './rules.ts';
 import { indicated, step } from './threshold.ts';
 import { key, type Batch, type Memo, type Slot, type StateBook, type StateRow, type Tags } from './batch.ts';
@@ -88,49 +87,57 @@ function inOrder(l: Obs[]): void {
   }
 }
 
-/** Whether a point's rules include a no_data rule, once per compiled list. */
-const noDataCache = new WeakMap<CompiledRule[], boolean>();
-function hasNoData(rules: CompiledRule[]): boolean {
-  let v = noDataCache.get(rules);
-  if (v === undefined) noDataCache.set(rules, (v = rules.some((r) => r.kind === 'no_data')));
-  return v;
-}
-
 /**
- * Runs readings through the rules of their points (per point, in time order). Points without rules cost a lookup; a
- * point with rules costs one lookup of its slot (its states aligned with its rules) per step, not one per rule.
+ * Runs readings through the rules of their points (per point, in time order). Each reading costs one lookup of its
+ * point's slot (registry entry, rules, states: batch.ts); a slot is built once per point, registry and rules.
  */
 export async function evaluate(b: Batch, ctx: AlarmContext, obs: Obs[], ruleFor?: (pointId: number) => CompiledRule[] | undefined): Promise<void> {
   const reg = ctx.registry();
-  const byPoint = new Map<number, Obs[]>();
-  for (const o of obs) { const l = byPoint.get(o.pointId); if (l) l.push(o); else byPoint.set(o.pointId, [o]); }
-  const work: Array<{ p: PointEntry; rules: CompiledRule[]; readings: Obs[]; slot: Slot | undefined }> = [];
-  let noDataDevices: Set<number> | undefined;
-  const unknown: Array<[string, number]> = [];
-  for (const [pointId, readings] of byPoint) {
-    const p = reg.pointById.get(pointId);
-    if (!p) continue;
-    let rules: CompiledRule[] | undefined;
-    try { rules = ruleFor ? ruleFor(pointId) : ctx.rules.rulesFor(p); } catch (e) { ctx.onRuleError?.(pointId, e); continue; }
-    if (!rules?.length) continue;
-    inOrder(readings);
-    let slot = b.slots.get(pointId);
-    if (slot && slot.rules !== rules) slot = undefined; // the rules changed: aligned again below
-    if (!slot) for (const r of rules) if (!b.states.has(key(r.id, pointId))) unknown.push([r.id, pointId]);
-    if (hasNoData(rules)) (noDataDevices ??= new Set()).add(p.device.id);
-    work.push({ p, rules, readings, slot });
+  // With rules of its own (a backtest) the book is the batch's own, fresh: every slot is built for this call.
+  const gen = ruleFor ? -1 : ctx.rules.generation;
+  const book = b.book;
+  const slots = book.slots;
+  const mark = ++book.mark;
+  const work: Slot[] = [];
+  const fresh: Slot[] = [];
+  for (const o of obs) {
+    let slot = slots[o.pointId];
+    if (slot === undefined || slot.reg !== reg || slot.gen !== gen) {
+      slot = { reg, gen, p: reg.pointById.get(o.pointId), rules: [], states: [], noData: false, readings: [], mark: 0 };
+      slots[o.pointId] = slot;
+      if (slot.p) {
+        try { slot.rules = (ruleFor ? ruleFor(o.pointId) : ctx.rules.rulesFor(slot.p)) ?? []; } catch (e) { ctx.onRuleError?.(o.pointId, e); slot.p = undefined; }
+        if (slot.rules.length) { slot.noData = slot.rules.some((r) => r.kind === 'no_data'); fresh.push(slot); }
+      }
+    }
+    if (!slot.rules.length || !slot.p) continue;
+    if (slot.mark !== mark) { slot.mark = mark; work.push(slot); }
+    slot.readings.push(o);
+  }
+  // The states of new slots: those not in memory read in one query.
+  if (fresh.length) {
+    const unknown: Array<[string, number]> = [];
+    for (const f of fresh) for (const r of f.rules) if (!b.states.has(key(r.id, f.p!.id))) unknown.push([r.id, f.p!.id]);
+    await b.loadStates(unknown);
+    for (const f of fresh) { const pointId = f.p!.id; f.states = f.rules.map((r) => b.stateKeyed(key(r.id, pointId), r.id, pointId, null, r)); }
   }
   // Points in id order: the alarms a step raises get their ids in the same order whatever order the readings came in.
-  work.sort((x, y) => x.p.id - y.p.id);
-  await b.loadStates(unknown);
+  for (let i = 1; i < work.length; i++) if (work[i - 1]!.p!.id > work[i]!.p!.id) { work.sort((x, y) => x.p!.id - y.p!.id); break; }
+  try {
+    await run(b, ctx, obs, work);
+  } finally {
+    for (const w of work) w.readings.length = 0; // the readings are not kept past the step
+  }
+}
+
+async function run(b: Batch, ctx: AlarmContext, obs: Obs[], work: Slot[]): Promise<void> {
+  const reg = ctx.registry();
+  let noDataDevices: Set<number> | undefined;
   const alarmIds: string[] = [];
   for (const w of work) {
-    if (!w.slot) {
-      const pointId = w.p.id;
-      w.slot = { rules: w.rules, states: w.rules.map((r) => b.stateKeyed(key(r.id, pointId), r.id, pointId, null, r)) };
-      b.slots.set(pointId, w.slot);
-    }
-    for (const s of w.slot.states) if (s.alarmId) alarmIds.push(s.alarmId);
+    inOrder(w.readings);
+    if (w.noData) (noDataDevices ??= new Set()).add(w.p!.device.id);
+    for (const s of w.states) if (s.alarmId) alarmIds.push(s.alarmId);
   }
   await b.preload(alarmIds);
   // Data from a device that is offline clears its device alarm (at the first reading that came back).
@@ -141,13 +148,12 @@ export async function evaluate(b: Batch, ctx: AlarmContext, obs: Obs[], ruleFor?
       if (first) await b.clearAlarm(r.id, first.timeMs, first.value);
     }
   }
-  for (const { p, readings, slot } of work) {
-    const { rules, states } = slot!;
+  for (const { p: point, readings, rules, states } of work) {
+    const p = point!;
     let tags: Tags | undefined;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
       const s = states[i]!;
-      b.touch(s);
       for (const o of readings) {
         const t = o.timeMs;
         const late = s.lastMs !== null && t < s.lastMs;
@@ -181,6 +187,7 @@ export async function evaluate(b: Batch, ctx: AlarmContext, obs: Obs[], ruleFor?
           a.dirty = true;
         }
       }
+      b.touchIfChanged(s);
     }
   }
 }

@@ -75,12 +75,14 @@ export function compileRule(r: AlarmRule, p: RuleTarget, where: string): Compile
 export class RuleBook {
   private cache = new Map<number, CompiledRule[]>();
   private extra: Array<{ id: string; override: AlarmOverride }> = [];
+  /** Moves at each invalidation: what was built from rulesFor before holds while it is the same. */
+  generation = 0;
   constructor(private readonly overrides: AlarmOverride[]) {}
 
-  invalidate(): void { this.cache.clear(); }
+  invalidate(): void { this.cache.clear(); this.generation++; }
 
   /** Overrides from the store (/v1/alarm-rules), applied after the config's at each scope. */
-  setStored(extra: Array<{ id: string; override: AlarmOverride }>): void { this.extra = extra; this.cache.clear(); }
+  setStored(extra: Array<{ id: string; override: AlarmOverride }>): void { this.extra = extra; this.cache.clear(); this.generation++; }
 
   rulesFor(p: PointEntry): CompiledRule[] {
     let out = this.cache.get(p.id);

@@ -8,6 +8,7 @@ import type { AlarmRule } from '../../../schemas/generated/types.ts';
 import { RuleBook, checkOverrides, compileRule, type CompiledRule } from '../rules.ts';
 import { indicated, step, type RuleState } from '../threshold.ts';
 import { measure, type Obs } from '../evaluate.ts';
+import { Batch, runFromOf } from '../batch.ts';
 
 const cat = catalogueByCode();
 const point = (code: string, device: string, site: string, indicator: string, id = 1): PointEntry => ({
@@ -112,6 +113,20 @@ t.test('stuck: the same value N times raises, another value clears', async (t) =
   t.same(run(rule as never, [0.3, 0.3, 0.3005, 0.3, 0.3, 0.31, 0.31].map((v, i) => ({ t: i, value: v }))), ['-', '-', '-', 4, '-', 0, '-'],
     'the 4th equal value (within the tolerance) raises level 4; a new value clears');
   t.throws(() => compileRule({ id: 'x', kind: 'stuck' }, { unit: 'MPa' }, 'w'), { message: /readings/ });
+});
+
+t.test('stuck runs: written from a tenth of the rule readings on; a shorter stored run counts from zero', async (t) => {
+  const stuck = (readings: number) => compileRule({ id: 's', kind: 'stuck', readings }, { unit: 'MPa' }, 'w');
+  t.same([2, 4, 19, 20, 30, 100].map((n) => runFromOf(stuck(n))), [2, 2, 2, 3, 4, 11], 'at least 2; a tenth of readings, plus one');
+  t.equal(runFromOf(compileRule({ id: 'q', kind: 'quality', readings: 3 }, { unit: 'MPa' }, 'w')), 1, 'quality: every bad reading');
+  // States as a restart loads them (a store answering the state query).
+  const stored = [{ rule: 's', point_id: 1, level: 0, candidate: 0, candidate_count: 0, since: null, last: null, alarm_id: null, memo: { v: 0.3, n: 3 } },
+    { rule: 's', point_id: 2, level: 0, candidate: 0, candidate_count: 0, since: null, last: null, alarm_id: null, memo: { v: 0.3, n: 4 } }];
+  const b = new Batch({ query: async () => ({ rows: stored }) } as never);
+  await b.loadStates([['s', 1], ['s', 2]]);
+  const rule = stuck(30);
+  t.same(b.state('s', 1, null, rule).memo, null, 'a run of 3 (under 4): it may have ended since, unwritten; counted from zero');
+  t.same(b.state('s', 2, null, rule).memo, { v: 0.3, n: 4 }, 'a run of 4 was written at each reading: taken on');
 });
 
 t.test('quality: N bad or sensor-fault readings in a row raise, a good one clears', async (t) => {
