@@ -268,7 +268,13 @@ async function countRows(db: Queryable): Promise<number> {
 }
 
 async function truncate(db: Queryable) {
-  await db.query('TRUNCATE observation_data, outbox, observation_latest RESTART IDENTITY');
+  // The hub's roller and alarm evaluator read these tables between phases; TRUNCATE's locks can deadlock with theirs
+  // (PostgreSQL then cancels one of the two): try again.
+  for (let i = 0; ; i++) {
+    try { await db.query('TRUNCATE observation_data, outbox, observation_latest RESTART IDENTITY'); return; } catch (e) {
+      if ((e as { code?: string }).code !== '40P01' || i >= 5) throw e;
+    }
+  }
 }
 
 /** Run `work(i)` for every batch index with `concurrency` in flight; a progress line every few seconds. */
