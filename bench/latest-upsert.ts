@@ -6,7 +6,6 @@
 // fillfactor F), rounds interleaved in alternating order. The CPU counted is that of this database's own backends
 // (/proc utime + stime), so other jobs on a shared machine change the wall-clock rates but hardly the CPU figures.
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
 import { openPostgres } from '../hub/store/postgres.ts';
 import { migrate } from '../hub/store/migrate.ts';
 import { commitBatch, INSERT_OBSERVATIONS, observationParams } from '../hub/store/observations.ts';
@@ -14,6 +13,7 @@ import { ensurePartition } from '../hub/store/partitions.ts';
 import type { ObservationRow } from '../hub/store/rows.ts';
 import type { SqlDriver } from '../hub/store/driver.ts';
 import { BenchUsageError } from './lib/errors.ts';
+import { ticksOf } from './lib/pg-backend-cpu.ts';
 
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const HELP = `usage: npm run bench -- latest-upsert [options]
@@ -35,16 +35,7 @@ function positive(name: string, v: string | undefined, dflt: number): number {
 }
 
 /** utime + stime (ms) of these processes; one that has exited counts 0. */
-function cpuMs(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    let stat: string;
-    try { stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { continue; }
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(f[11]) + Number(f[12]);
-  }
-  return ticks * 10;
-}
+const cpuMs = (pids: number[]) => pids.reduce((sum, pid) => sum + (ticksOf(pid) ?? 0), 0) * 10;
 
 const backends = async (db: SqlDriver) =>
   (await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).rows.map((r) => r.pid);

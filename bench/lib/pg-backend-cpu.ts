@@ -10,7 +10,8 @@ const TICKS_PER_S = 100; // USER_HZ
 
 export interface BackendSnapshot { ticks: Map<number, number> }
 
-function ticksOf(pid: number): number | undefined {
+/** utime + stime of a process, in USER_HZ ticks (Linux /proc); undefined when it is gone or not visible. */
+export function ticksOf(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
