@@ -50,6 +50,9 @@ t.test('the hub does not trust the server: rejected folder, then `lifeline opcua
   await opcuaCommand(['pki', 'init', '--config', config], (l) => lines.push(l));
   t.match(lines.join('\n'), `${ownCertificateFile(pki2)}\n  ${ownOf(pki2).thumbprint}  C=CN, O=Lifeline Test Heat, CN=lifeline-hub2  urn:lifeline:hub`);
   trustFile(sim.opts.pkiDir, ownCertificateFile(pki2), 'lifeline-hub2'); // the server trusts this hub; the hub does not know the server
+  // The running server rescans its folders now rather than whenever its file watcher reports the new file, which a
+  // loaded machine can delay past this test's waits (a guess at the CI failures this step had: see the message below).
+  await sim.certificateManager?.reloadCertificates();
   const h = await startOpcHub(t, sim, { pkiDir: pki2 });
   await until('untrusted server', async () => (await health(h)).endpoints[0]!.last_error?.code === 'OPCUA_SERVER_CERT_UNTRUSTED');
   const list = await cliIn(pki2, 'pki', 'list');
