@@ -8,10 +8,43 @@ import { alarmType, type CompiledRule } from './rules.ts';
 import type { RuleState } from './threshold.ts';
 import { ALARM_TOPIC, lockEventOrder } from './enqueue.ts';
 
-export type Memo = null | Array<[number, number]> | { v: number; n: number } | { n: number };
+/**
+ * A rule's memory between readings, as the evaluator keeps it: a rate_of_change window as one flat array (time, value,
+ * time, value …, oldest first: no array per reading, nothing per reading for the garbage collector to promote), a stuck
+ * or quality run. Stored as JSON (alarm_rule_state.memo), the window as [time, value] pairs (storedMemo, liveMemo).
+ */
+export type Memo = null | number[] | { v: number; n: number } | { n: number };
+/** The memo as alarm_rule_state.memo holds it: a window as [time, value] pairs. */
+export type StoredMemo = null | Array<[number, number]> | { v: number; n: number } | { n: number };
+
+export function storedMemo(m: Memo): StoredMemo {
+  if (!Array.isArray(m)) return m;
+  const pairs: Array<[number, number]> = [];
+  for (let i = 0; i + 1 < m.length; i += 2) pairs.push([m[i]!, m[i + 1]!]);
+  return pairs;
+}
+
+export function liveMemo(m: StoredMemo | number[]): Memo {
+  if (!Array.isArray(m) || !m.length || typeof m[0] === 'number') return m as Memo;
+  const flat: number[] = [];
+  for (const [t, v] of m as Array<[number, number]>) flat.push(t, v);
+  return flat;
+}
 /** A state's stored form when last written or loaded (compared field by field: no string per reading). */
 interface Saved { level: number; candidate: number; count: number; since: number | null; alarm: string | null; extra: string }
-export interface StateRow extends RuleState { rule: string; pointId: number; lastMs: number | null; alarmId: string | null; memo: Memo; dirty: boolean; kind?: CompiledRule['kind']; quietBelow?: number; /** stuck, quality: the shortest run written */ runFrom?: number; m?: number; saved?: Saved }
+/**
+ * One (rule, point)'s state in memory. Every state has the same fields from its creation on (one hidden class for the
+ * evaluator's loop), and the times it updates per reading are always numbers: a field that may hold null would box
+ * each new time in a fresh heap object that lives until the point's next reading, long enough to be promoted.
+ */
+export interface StateRow extends RuleState {
+  rule: string; pointId: number;
+  /** The time of the latest reading evaluated (ms); NaN: none yet. */
+  lastMs: number;
+  alarmId: string | null; memo: Memo; dirty: boolean; kind: CompiledRule['kind'] | undefined; quietBelow: number;
+  /** stuck, quality: the shortest run written */ runFrom: number | undefined;
+  /** rate_of_change: the latest change measured */ m: number; saved: Saved | undefined;
+}
 
 /**
  * What of a state is worth a write beyond its level machine (level, candidate and its count and start, the alarm).
@@ -25,7 +58,7 @@ function extra(s: StateRow): string {
     case 'no_data': case undefined: return `${s.lastMs},${s.memo === null ? '' : JSON.stringify(s.memo)}`;
     case 'threshold': return '';
     case 'stuck': case 'quality': return s.memo && !Array.isArray(s.memo) && s.memo.n >= (s.runFrom ?? 1) ? JSON.stringify(s.memo) : '';
-    case 'rate_of_change': return s.level !== 0 || s.candidateCount > 0 || Math.abs(s.m ?? 0) >= (s.quietBelow ?? 0) ? JSON.stringify(s.memo) : 'quiet';
+    case 'rate_of_change': return s.level !== 0 || s.candidateCount > 0 || Math.abs(s.m) >= s.quietBelow ? JSON.stringify(s.memo) : 'quiet';
   }
 }
 
@@ -111,13 +144,13 @@ export class Batch {
   async loadStates(all: Array<[string, number]>): Promise<void> {
     const pairs = all.filter((p) => !this.states.has(key(p[0], p[1])));
     if (!pairs.length) return;
-    const rows = (await this.tx.query<{ rule: string; point_id: number; level: number; candidate: number; candidate_count: number; since: number | null; last: number | null; alarm_id: string | null; memo: Memo }>(
+    const rows = (await this.tx.query<{ rule: string; point_id: number; level: number; candidate: number; candidate_count: number; since: number | null; last: number | null; alarm_id: string | null; memo: StoredMemo }>(
       `SELECT s.rule, s.point_id, s.level, s.candidate, s.candidate_count, (extract(epoch FROM s.candidate_since) * 1000)::float8 AS since,
               (extract(epoch FROM s.last_time) * 1000)::float8 AS last, s.alarm_id::text AS alarm_id, s.memo
        FROM alarm_rule_state s JOIN unnest($1::text[], $2::int[]) AS u(rule, point_id) ON u.rule = s.rule AND u.point_id = s.point_id
        ORDER BY s.rule, s.point_id FOR UPDATE OF s`, [pairs.map((p) => p[0]), pairs.map((p) => p[1])])).rows;
     for (const r of rows) {
-      const s: StateRow = { rule: r.rule, pointId: r.point_id, level: r.level, candidate: r.candidate, candidateCount: r.candidate_count, candidateSinceMs: r.since, lastMs: r.last, alarmId: r.alarm_id, memo: r.memo, dirty: false };
+      const s: StateRow = { rule: r.rule, pointId: r.point_id, level: r.level, candidate: r.candidate, candidateCount: r.candidate_count, candidateSinceMs: r.since, lastMs: r.last ?? Number.NaN, alarmId: r.alarm_id, memo: liveMemo(r.memo), dirty: false, kind: undefined, quietBelow: 0, runFrom: undefined, m: 0, saved: undefined };
       this.states.set(key(r.rule, r.point_id), s);
     }
   }
@@ -129,7 +162,7 @@ export class Batch {
   stateKeyed(k: string, rule: string, pointId: number, initialLastMs: number | null, kind?: CompiledRule): StateRow {
     let s = this.states.get(k);
     if (!s) {
-      s = { rule, pointId, level: 0, candidate: 0, candidateCount: 0, candidateSinceMs: null, lastMs: initialLastMs, alarmId: null, memo: null, dirty: true };
+      s = { rule, pointId, level: 0, candidate: 0, candidateCount: 0, candidateSinceMs: null, lastMs: initialLastMs ?? Number.NaN, alarmId: null, memo: null, dirty: true, kind: undefined, quietBelow: 0, runFrom: undefined, m: 0, saved: undefined };
       this.states.set(k, s);
       this.touched.push(s);
     }
@@ -259,7 +292,7 @@ export class Batch {
         ON CONFLICT (rule, point_id) DO UPDATE SET level = excluded.level, candidate = excluded.candidate, candidate_count = excluded.candidate_count,
           candidate_since = excluded.candidate_since, last_time = excluded.last_time, alarm_id = excluded.alarm_id, memo = excluded.memo`;
       const params = [st.map((s) => s.rule), st.map((s) => s.pointId), st.map((s) => s.level), st.map((s) => s.candidate), st.map((s) => s.candidateCount),
-        st.map((s) => s.candidateSinceMs), st.map((s) => s.lastMs), st.map((s) => s.alarmId), st.map((s) => (s.memo === null ? null : JSON.stringify(s.memo)))];
+        st.map((s) => s.candidateSinceMs), st.map((s) => (Number.isNaN(s.lastMs) ? null : s.lastMs)), st.map((s) => s.alarmId), st.map((s) => (s.memo === null ? null : JSON.stringify(storedMemo(s.memo))))];
       if (cursor) await this.tx.query(`WITH s AS (${upsert}) ${moveCursor}`, [cursor.name, cursor.next, cursor.seen, ...params]);
       else await this.tx.query(upsert.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) - 3}`), params);
     } else if (cursor) await this.tx.query(moveCursor, [cursor.name, cursor.next, cursor.seen]);

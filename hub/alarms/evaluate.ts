@@ -49,17 +49,22 @@ export function measure(rule: GaugeRule, s: { memo: Memo }, o: Obs): number | un
     case 'threshold': return o.value ?? undefined;
     case 'rate_of_change': {
       if (o.value === null) return undefined;
-      const w = Array.isArray(s.memo) ? s.memo : [];
+      // The window, flat (batch.ts Memo): time, value, time, value … oldest first.
+      let w = s.memo as number[] | null;
+      if (!Array.isArray(w)) { w = []; s.memo = w; }
       // The newest reading replaces the one before it when that one is less than window/WINDOW_CAP after its own
-      // predecessor (in place: no pair per reading).
+      // predecessor (in place: nothing allocated per reading).
       const gap = rule.windowMs / WINDOW_CAP;
-      const last = w[w.length - 1];
-      if (w.length >= 2 && last![0] - w[w.length - 2]![0] < gap) { last![0] = o.timeMs; last![1] = o.value; }
-      else w.push([o.timeMs, o.value]);
-      while (w.length > 1 && w[0]![0] < o.timeMs - rule.windowMs) w.shift();
-      if (w.length > WINDOW_CAP + 1) w.splice(1, 1);
-      s.memo = w;
-      const d = o.value - w[0]![1];
+      let n = w.length;
+      if (n >= 4 && w[n - 2]! - w[n - 4]! < gap) { w[n - 2] = o.timeMs; w[n - 1] = o.value; }
+      else { w.push(o.timeMs, o.value); n += 2; }
+      // Readings older than the window go (the newest always stays), then the second oldest beyond the cap.
+      const from = o.timeMs - rule.windowMs;
+      let drop = 0;
+      while (n - drop > 2 && w[drop]! < from) drop += 2;
+      if (n - drop > (WINDOW_CAP + 1) * 2) { w[drop + 2] = w[drop]!; w[drop + 3] = w[drop + 1]!; drop += 2; }
+      if (drop) { for (let i = drop; i < n; i++) w[i - drop] = w[i]!; w.length = n - drop; }
+      const d = o.value - w[1]!;
       (s as StateRow).m = d;
       return d;
     }
@@ -156,7 +161,7 @@ async function run(b: Batch, ctx: AlarmContext, obs: Obs[], work: Slot[]): Promi
       const s = states[i]!;
       for (const o of readings) {
         const t = o.timeMs;
-        const late = s.lastMs !== null && t < s.lastMs;
+        const late = t < s.lastMs; // (false while there was none: NaN)
         if (!late) s.lastMs = t;
         if (rule.kind === 'no_data') {
           if (s.alarmId) await b.clear(s, t, o.value); // data returned

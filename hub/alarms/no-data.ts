@@ -39,7 +39,7 @@ export async function noDataTick(db: SqlDriver, nowMs: number, ctx: AlarmContext
     if (!(await tx.query(`SELECT 1 FROM rollup_cursor WHERE name = $1 FOR UPDATE${opts.wait ? '' : ' SKIP LOCKED'}`, [CURSOR])).rows.length) return 0;
     const b = new Batch(tx);
     await b.loadStates(work.map((w) => [w.rule.id, w.pointId]));
-    const silent = (w: W) => { const s = b.state(w.rule.id, w.pointId, nowMs); return s.lastMs !== null && nowMs - s.lastMs > w.rule.silenceMs; };
+    const silent = (w: W) => { const s = b.state(w.rule.id, w.pointId, nowMs); return !Number.isNaN(s.lastMs) && nowMs - s.lastMs > w.rule.silenceMs; };
     const offlineNow = (await tx.query<{ device_id: number }>(`SELECT device_id FROM alarm WHERE active AND kind = 'offline'`)).rows.map((r) => r.device_id);
     const offline = new Set(offlineNow);
     for (const [device, d] of perDevice) {

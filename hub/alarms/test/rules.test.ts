@@ -7,8 +7,8 @@ import type { PointEntry } from '../../registry/registry.ts';
 import type { AlarmRule } from '../../../schemas/generated/types.ts';
 import { RuleBook, checkOverrides, compileRule, type CompiledRule } from '../rules.ts';
 import { indicated, step, type RuleState } from '../threshold.ts';
-import { measure, type Obs } from '../evaluate.ts';
-import { Batch, runFromOf } from '../batch.ts';
+import { measure, WINDOW_CAP, type Obs } from '../evaluate.ts';
+import { Batch, liveMemo, runFromOf, storedMemo, type StoredMemo } from '../batch.ts';
 
 const cat = catalogueByCode();
 const point = (code: string, device: string, site: string, indicator: string, id = 1): PointEntry => ({
@@ -106,6 +106,66 @@ t.test('rate_of_change: the change over the window, rise and fall, with hysteres
   const s = { memo: null as never };
   for (let i = 0; i < 1000; i++) measure(rise as never, s, { pointId: 1, timeMs: i, value: i, sourceFlag: 'N', kind: 'rtd', flags: [] });
   t.ok((s.memo as unknown[]).length <= 240, 'the window keeps at most 240 readings');
+});
+
+/** The window as it was kept before it was flat: an array of [time, value] pairs (the form alarm_rule_state stores). */
+function pairWindow(windowMs: number) {
+  const w: Array<[number, number]> = [];
+  return (timeMs: number, value: number): number => {
+    const gap = windowMs / WINDOW_CAP;
+    const last = w[w.length - 1];
+    if (w.length >= 2 && last![0] - w[w.length - 2]![0] < gap) { last![0] = timeMs; last![1] = value; } else w.push([timeMs, value]);
+    while (w.length > 1 && w[0]![0] < timeMs - windowMs) w.shift();
+    if (w.length > WINDOW_CAP + 1) w.splice(1, 1);
+    return value - w[0]![1];
+  };
+}
+
+t.test('rate_of_change: the flat window measures what the window of pairs measured, and is stored as pairs', async (t) => {
+  const rule = compileRule({ id: 'r', kind: 'rate_of_change', direction: 'upper', window_s: 60, levels: [{ level: 3, raise: 0.5, clear: 0.3 }] }, { unit: 'MPa' }, 'w');
+  // Seeded walks with irregular intervals: bursts (many readings inside one gap), gaps longer than the window, steady.
+  let seed = 7;
+  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  for (let walk = 0; walk < 40; walk++) {
+    const oracle = pairWindow(60_000);
+    const s: { memo: never } = { memo: null as never };
+    let time = 0, value = 0.4, same = 0;
+    const n = 400;
+    for (let i = 0; i < n; i++) {
+      const r = rnd();
+      time += r < 0.3 ? Math.floor(rnd() * 500) : r < 0.95 ? 1000 + Math.floor(rnd() * 3000) : 61_000 + Math.floor(rnd() * 120_000);
+      value = Math.round((value + (rnd() - 0.5) * 0.1) * 1000) / 1000;
+      if (measure(rule as never, s, { pointId: 1, timeMs: time, value, sourceFlag: 'N', kind: 'rtd', flags: [] }) === oracle(time, value)) same++;
+    }
+    if (same !== n) { t.equal(same, n, `walk ${walk}: every change equals the pair window's`); return; }
+  }
+  t.pass('40 walks of 400 readings: every change equal');
+
+  const s: { memo: never } = { memo: null as never };
+  for (const [i, v] of [0.3, 0.31, 0.35].entries()) measure(rule as never, s, { pointId: 1, timeMs: i * 30_000, value: v, sourceFlag: 'N', kind: 'rtd', flags: [] });
+  t.same(s.memo, [0, 0.3, 30_000, 0.31, 60_000, 0.35], 'kept flat: time, value, … oldest first');
+  const stored = storedMemo(s.memo);
+  t.same(stored, [[0, 0.3], [30_000, 0.31], [60_000, 0.35]], 'stored as [time, value] pairs, as before');
+  t.same(liveMemo(stored), s.memo, 'and read back flat');
+  for (const m of [null, { v: 0.3, n: 4 }, { n: 2 }, []] as StoredMemo[]) t.same(storedMemo(liveMemo(m)), m, `${JSON.stringify(m)}: unchanged both ways`);
+
+  // A window stored by an earlier release (pairs) is taken on after a restart, and written back as pairs.
+  const writes: unknown[][] = [];
+  const rows = [{ rule: 'r', point_id: 1, level: 0, candidate: 0, candidate_count: 0, since: null, last: 60_000, alarm_id: null, memo: [[0, 0.3], [30_000, 0.31], [60_000, 0.35]] }];
+  const b = new Batch({ query: async (_sql: string, params?: unknown[]) => { if (params && params.length > 2) writes.push(params); return { rows: writes.length ? [] : rows }; } } as never);
+  await b.loadStates([['r', 1]]);
+  const st = b.state('r', 1, null, rule);
+  t.same(st.memo, [0, 0.3, 30_000, 0.31, 60_000, 0.35], 'a stored window is read flat');
+  t.equal(measure(rule as never, st, { pointId: 1, timeMs: 90_000, value: 0.9, sourceFlag: 'N', kind: 'rtd', flags: [] }), 0.9 - 0.31, 'and measures over the readings it held (the oldest aged out)');
+  b.touch(st);
+  await b.flush();
+  const memoParam = (writes.at(-1)!.at(-1) as Array<string | null>)[0]!;
+  t.same(JSON.parse(memoParam), [[30_000, 0.31], [60_000, 0.35], [90_000, 0.9]], 'written back as pairs');
+  t.same((writes.at(-1)![6] as unknown[])[0], 60_000, 'with its latest time');
+  const fresh = b.state('r', 2, null, rule);
+  t.ok(Number.isNaN(fresh.lastMs), 'a new state has no latest time yet (NaN in memory)');
+  await b.flush();
+  t.same((writes.at(-1)![6] as unknown[])[0], null, 'and stores none (NULL)');
 });
 
 t.test('stuck: the same value N times raises, another value clears', async (t) => {
