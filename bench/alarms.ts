@@ -174,7 +174,7 @@ export async function run(args: string[]): Promise<void> {
       console.log(`round ${r + 1} (${a === out.get(order[0]!) ? 'rules first' : 'reference first'}): with 3 rules/point ${Math.round(a.rate).toLocaleString()} obs/s committed and evaluated `
         + `(ingest alone ${Math.round(a.ingestRate).toLocaleString()}), without alarms ${Math.round(b.rate).toLocaleString()} obs/s → ${pc(a.rate / b.rate)}; `
         + `CPU ms per 1,000 readings, hub + db backends: ${ms(a.hubMs)} + ${ms(a.dbMs)} with rules, ${ms(b.hubMs)} + ${ms(b.dbMs)} without`
-        + (total(a) !== undefined ? ` → ${pc(total(b)! / total(a)!)}` : '') + (a.lost + b.lost ? ` (${a.lost + b.lost} backends exited mid-phase: their CPU left out)` : ''));
+        + (total(a) !== undefined ? ` → ${pc(total(b)! / total(a)!)}` : '') + (a.lost + b.lost ? ` (${a.lost + b.lost} backends exited mid-phase: counted up to their last sample, 200 ms apart)` : ''));
     }
     const med = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
     const spread = (xs: number[]) => `${pc(Math.min(...xs))}–${pc(Math.max(...xs))}`;
