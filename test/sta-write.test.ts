@@ -64,7 +64,7 @@ t.test('the text a collection is written as is the objects, stringified', async 
       const text = await answer(context(scope), path!, parseOptions(raw), url);
       const objects = await answer(context(scope), path!, parseOptions(raw), url, { objects: true });
       if (!('body' in text) || !('json' in objects)) { t.fail(`${who} ${q}: a collection page`); continue; }
-      t.equal(text.body, JSON.stringify(objects.json), `${who} ${q}`);
+      t.equal(text.body.toString('utf8'), JSON.stringify(objects.json), `${who} ${q}`);
     }
   }
 });

@@ -325,8 +325,8 @@ function checkTree(def: EntityDef, o: QueryOptions, path = '') {
 
 // ─── request ─────────────────────────────────────────────────────────────────
 
-/** `body`: a collection page's JSON text (write.ts), `rows` its entities. */
-export type StaAnswer = { json: unknown } | { text: string } | { body: string; rows: number };
+/** `body`: a collection page's JSON text as UTF-8 (write.ts), `rows` its entities. */
+export type StaAnswer = { json: unknown } | { text: string } | { body: Buffer; rows: number };
 
 /**
  * Answer GET <base>/<path>?<options>. `url` is the absolute URL of the path (for nextLinks). `objects`: a collection

@@ -64,7 +64,7 @@ const sta: RouteModule = (app, deps) => {
         path, o, `${base(req)}/${path}`,
       );
       if ('text' in res) { req.pulled = { rows: 1 }; return reply.type('text/plain; charset=utf-8').send(res.text); }
-      // A collection page already written as JSON text (hub/sta/write.ts): sent as it is, as fastify sends the JSON it serialises.
+      // A collection page already written as JSON text in UTF-8 (hub/sta/write.ts): sent as it is, with the type fastify gives the JSON it serialises.
       if ('body' in res) { req.pulled = { rows: res.rows }; return reply.type('application/json; charset=utf-8').send(res.body); }
       // For the pull audit: the entities of a collection's page, or the one entity asked for.
       const value = (res.json as { value?: unknown } | null)?.value;
