@@ -19,6 +19,7 @@ import { packBounds, packClosed } from '../hub/store/pack.ts';
 import type { RegistryDocs } from '../hub/registry/check.ts';
 import { BenchUsageError } from './lib/errors.ts';
 import { currentLayout } from './lib/current-layout.ts';
+import { BackendCpu } from './lib/pg-backend-cpu.ts';
 
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const DAY = 86_400_000;
@@ -83,15 +84,20 @@ function registry(o: Options): RegistryDocs {
   };
 }
 
+const pgCpuText = (ms: number | undefined) => (ms === undefined ? '–' : ms.toLocaleString('en-US', { maximumFractionDigits: 0 }));
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const pctl = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!; };
-/** Wall times, and the hub process's CPU per run (routing, SQL client, JSON; the PostgreSQL server's work is not in it). */
-interface Timing { p50: number; p99: number; n: number; cpu: number }
+/**
+ * Wall times; the hub process's CPU per run (routing, SQL client, JSON, and the bench's parse of the answer); the CPU
+ * of the PostgreSQL backends serving the bench's database per run (`pgCpu`, undefined when /proc does not show them).
+ */
+interface Timing { p50: number; p99: number; n: number; cpu: number; pgCpu?: number }
 
-async function timed(samples: number, budgetMs: number, once: (i: number) => Promise<void>): Promise<Timing> {
+async function timed(samples: number, budgetMs: number, once: (i: number) => Promise<void>, backends?: BackendCpu): Promise<Timing> {
   await once(0); // warm (plans, caches)
   const ms: number[] = [];
   const t0 = performance.now();
+  const be0 = await backends?.snapshot();
   const cpu0 = process.cpuUsage();
   for (let i = 1; i <= samples && (ms.length < 5 || performance.now() - t0 < budgetMs); i++) {
     const s = performance.now();
@@ -99,7 +105,8 @@ async function timed(samples: number, budgetMs: number, once: (i: number) => Pro
     ms.push(performance.now() - s);
   }
   const cpu = process.cpuUsage(cpu0);
-  return { p50: pctl(ms, 0.5), p99: pctl(ms, 0.99), n: ms.length, cpu: (cpu.user + cpu.system) / 1000 / ms.length };
+  const be = await backends?.since(be0);
+  return { p50: pctl(ms, 0.5), p99: pctl(ms, 0.99), n: ms.length, cpu: (cpu.user + cpu.system) / 1000 / ms.length, pgCpu: be ? be.s * 1000 / ms.length : undefined };
 }
 
 /**
@@ -191,6 +198,8 @@ export async function run(args: string[]): Promise<void> {
       check(r.json());
     };
     const pointIds = (await db.query<{ id: number; code: string }>('SELECT id, code FROM point ORDER BY id')).rows;
+    // The PostgreSQL side of each figure (what SQL that builds JSON moves out of the hub shows there).
+    const backends = new BackendCpu(admin, name);
     const pick = (i: number) => pointIds[(i * 7919) % pointIds.length]!;
     const dayAgo = new Date(endMs - DAY).toISOString();
     const perDay = 1440 / o.every;
@@ -199,16 +208,16 @@ export async function run(args: string[]): Promise<void> {
 
     // 1. One Datastream's last day (all of it: $top 1000 > 144 rows).
     const expectDay = (n: number) => { if (Math.abs(n - perDay) > 1) throw new Error(`expected ~${perDay} rows of the last day, got ${n}`); };
-    const sta1 = await timed(o.samples, o.budgetMs, (i) => inject(`/sta/v1.1/Datastreams(${pick(i).id})/Observations?$filter=${enc(`phenomenonTime ge ${dayAgo}`)}&$orderby=phenomenonTime&$top=1000`, (b) => expectDay(b.value.length)));
-    const ref1 = await timed(o.samples, o.budgetMs, (i) => inject(`/v1/observations?point=${pick(i).code}&from=${dayAgo}&limit=1000`, (b) => expectDay(b.data.length)));
+    const sta1 = await timed(o.samples, o.budgetMs, (i) => inject(`/sta/v1.1/Datastreams(${pick(i).id})/Observations?$filter=${enc(`phenomenonTime ge ${dayAgo}`)}&$orderby=phenomenonTime&$top=1000`, (b) => expectDay(b.value.length)), backends);
+    const ref1 = await timed(o.samples, o.budgetMs, (i) => inject(`/v1/observations?point=${pick(i).code}&from=${dayAgo}&limit=1000`, (b) => expectDay(b.data.length)), backends);
     figures.push({ label: 'Datastreams(id)/Observations, last day', target: 50, pick: 'p99', sta: sta1, ref: ref1, refLabel: '/v1/observations?point=…&from=…' });
 
     // 2. The latest observation of every Datastream of 1,000 Things (from the latest-value table).
     const things = Math.min(1000, o.things);
     const expectAll = (n: number) => { if (n !== things * o.perThing) throw new Error(`expected ${things * o.perThing} latest values, got ${n}`); };
     const sta2 = await timed(Math.min(o.samples, 30), o.budgetMs, () => inject(`/sta/v1.1/Things?$top=${things}&$select=id&$expand=${enc('Datastreams($select=id;$expand=Observations($top=1;$orderby=phenomenonTime desc))')}`,
-      (b) => expectAll(b.value.reduce((s: number, t: any) => s + t.Datastreams.filter((d: any) => d.Observations.length === 1).length, 0)))); // eslint-disable-line @typescript-eslint/no-explicit-any
-    const ref2 = await timed(Math.min(o.samples, 30), o.budgetMs, () => inject('/v1/observations/latest', (b) => expectAll(b.data.length)));
+      (b) => expectAll(b.value.reduce((s: number, t: any) => s + t.Datastreams.filter((d: any) => d.Observations.length === 1).length, 0))), backends); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const ref2 = await timed(Math.min(o.samples, 30), o.budgetMs, () => inject('/v1/observations/latest', (b) => expectAll(b.data.length)), backends);
     figures.push({ label: `latest Observation of every Datastream of ${fmt(things)} Things`, target: 300, pick: 'p99', sta: sta2, ref: ref2, refLabel: '/v1/observations/latest (all points)' });
 
     // 3. $count over one day ($top=0: the count alone; the first rows of a whole-city packed day open every point's
@@ -217,21 +226,21 @@ export async function run(args: string[]): Promise<void> {
     const day0 = Math.ceil(fromMs / DAY) * DAY;
     const dayFilter = `phenomenonTime ge ${new Date(day0).toISOString()} and phenomenonTime lt ${new Date(day0 + DAY).toISOString()}`;
     const expectCount = (n: number) => { if (n !== points * perDay) throw new Error(`expected a count of ${points * perDay}, got ${n}`); };
-    const sta3 = await timed(Math.min(o.samples, 50), o.budgetMs, () => inject(`/sta/v1.1/Observations?$filter=${enc(dayFilter)}&$count=true&$top=0`, (b) => expectCount(b['@iot.count'])));
+    const sta3 = await timed(Math.min(o.samples, 50), o.budgetMs, () => inject(`/sta/v1.1/Observations?$filter=${enc(dayFilter)}&$count=true&$top=0`, (b) => expectCount(b['@iot.count'])), backends);
     const ref3 = await timed(Math.min(o.samples, 50), o.budgetMs, async () => {
       // The count as a reader of the view makes it (packs unnested, bounded by their span: docs/store.md).
       const r = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM observation WHERE time >= to_timestamp($1 / 1000.0) AND time < to_timestamp($2 / 1000.0)
         AND ${packBounds('to_timestamp($1 / 1000.0)', 'to_timestamp($2 / 1000.0)')}`, [day0, day0 + DAY]);
       expectCount(Number(r.rows[0]!.n));
-    });
+    }, backends);
     figures.push({ label: '$count=true on Observations, one-day filter', target: 100, pick: 'p99', sta: sta3, ref: ref3, refLabel: 'SELECT count(*) FROM observation … one day (SQL, no HTTP)' });
 
-    console.log(`| figure | SensorThings p50 / p99 (ms) | target | reference p50 / p99 (ms) | ratio p50 | hub CPU per run, SensorThings / reference (ms) |`);
-    console.log(`|---|---|---|---|---|---|`);
+    console.log(`| figure | SensorThings p50 / p99 (ms) | target | reference p50 / p99 (ms) | ratio p50 | hub CPU per run, SensorThings / reference (ms) | PostgreSQL CPU per run, SensorThings / reference (ms) |`);
+    console.log(`|---|---|---|---|---|---|---|`);
     for (const f of figures) {
       const ok = f.sta[f.pick] < f.target;
       if (!ok) failures.push(f.label);
-      console.log(`| ${f.label} (${f.sta.n} runs) | ${fmt(f.sta.p50, 1)} / ${fmt(f.sta.p99, 1)} | ${f.pick} < ${f.target} ${ok ? 'met' : 'MISSED'} | ${f.refLabel}: ${fmt(f.ref.p50, 1)} / ${fmt(f.ref.p99, 1)} | ${fmt(f.sta.p50 / f.ref.p50, 2)}× | ${fmt(f.sta.cpu, 1)} / ${fmt(f.ref.cpu, 1)} (${fmt(f.sta.cpu / f.ref.cpu, 2)}×) |`);
+      console.log(`| ${f.label} (${f.sta.n} runs) | ${fmt(f.sta.p50, 1)} / ${fmt(f.sta.p99, 1)} | ${f.pick} < ${f.target} ${ok ? 'met' : 'MISSED'} | ${f.refLabel}: ${fmt(f.ref.p50, 1)} / ${fmt(f.ref.p99, 1)} | ${fmt(f.sta.p50 / f.ref.p50, 2)}× | ${fmt(f.sta.cpu, 1)} / ${fmt(f.ref.cpu, 1)} (${fmt(f.sta.cpu / f.ref.cpu, 2)}×) | ${pgCpuText(f.sta.pgCpu)} / ${pgCpuText(f.ref.pgCpu)} |`);
     }
     console.log(`\nload average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     console.log(`${failures.length ? `missed on this run: ${failures.join('; ')}` : 'every target met'} (at ${fmt(rows)} rows; the issue's figures are for 50 M)`);
