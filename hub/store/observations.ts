@@ -67,10 +67,17 @@ export interface CommitInput {
    * (the readings that reached the store, repeats within the batch included) minus that.
    */
   checkpoint?: { key: string; value: unknown; counted?: { offered: number } };
+  /** false: the result names the rows stored (`rows`) but is not keyed by identity (nobody will look ids up). */
+  keyed?: boolean;
 }
 
 /** PostgreSQL array literals built here: pg's generic array encoding (prepareValue/escapeElement per element) costs more. */
 function numArray(a: unknown[]): string {
+  // No NULL in it (most columns of most batches): one native join. None but NULLs: '{}', which unnest() pads with NULLs.
+  let nulls = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === null || a[i] === undefined) nulls++;
+  if (nulls === 0) return `{${a.join(',')}}`;
+  if (nulls === a.length) return '{}';
   let s = '{';
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
@@ -181,8 +188,12 @@ export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<In
   const inserted = new Inserted();
   inserted.entry = res.rows[0]!.entry ?? null;
   const ids = shape.rows ? res.rows[0]!.ids!.slice(1, -1).split(',') : [];
+  const keyed = input.keyed !== false;
   for (let i = 0; i < ids.length; i++) {
-    if (ids[i] !== 'NULL') { const r = rows[i]!; inserted.set(identityKey(r.pointId, r.kind, r.timeMs), ids[i]!); inserted.rows.push(r); }
+    if (ids[i] === 'NULL') continue;
+    const r = rows[i]!;
+    if (keyed) inserted.set(identityKey(r.pointId, r.kind, r.timeMs), ids[i]!);
+    inserted.rows.push(r);
   }
   return inserted;
 }
