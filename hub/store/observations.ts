@@ -88,6 +88,10 @@ function numArray(a: unknown[]): string {
 }
 const needsEscape = /["\\]/;
 function textArray(a: unknown[]): string {
+  // Nothing to quote and no NULL (most columns of most batches): one native join.
+  let plain = true;
+  for (let i = 0; i < a.length && plain; i++) { const v = a[i]; plain = typeof v === 'string' && !needsEscape.test(v); }
+  if (plain) return a.length ? `{"${a.join('","')}"}` : '{}';
   let s = '{';
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
@@ -187,12 +191,21 @@ export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<In
   const res = await db.query<{ ids: string | null; entry?: string | null }>(batchStatement(shape), params);
   const inserted = new Inserted();
   inserted.entry = res.rows[0]!.entry ?? null;
-  const ids = shape.rows ? res.rows[0]!.ids!.slice(1, -1).split(',') : [];
-  const keyed = input.keyed !== false;
-  for (let i = 0; i < ids.length; i++) {
-    if (ids[i] === 'NULL') continue;
+  if (!shape.rows) return inserted;
+  const ids = res.rows[0]!.ids!;
+  if (input.keyed === false) {
+    // Only which rows are new: read off the array text ({12,NULL,13}) without a string per element.
+    for (let i = 0, at = 1; i < rows.length; i++) {
+      if (ids.charCodeAt(at) !== 0x4e /* N: NULL */) inserted.rows.push(rows[i]!);
+      at = ids.indexOf(',', at) + 1;
+    }
+    return inserted;
+  }
+  const each = ids.slice(1, -1).split(',');
+  for (let i = 0; i < each.length; i++) {
+    if (each[i] === 'NULL') continue;
     const r = rows[i]!;
-    if (keyed) inserted.set(identityKey(r.pointId, r.kind, r.timeMs), ids[i]!);
+    inserted.set(identityKey(r.pointId, r.kind, r.timeMs), each[i]!);
     inserted.rows.push(r);
   }
   return inserted;
