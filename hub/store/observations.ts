@@ -3,6 +3,7 @@ import type { Queryable, SqlDriver } from './driver.ts';
 import { identityKey, type ObservationRow, type QuarantineRow } from './rows.ts';
 import { tagIdsOf } from './tags.ts';
 import { isoOf, packBounds, packHorizon, splitRead } from './pack.ts';
+import { numArray, textArray } from './array-literals.ts';
 
 /** The plain batch insert of observations (bench/ingest measures the raw store rate with exactly this). */
 export const INSERT_OBSERVATIONS = `
@@ -71,37 +72,6 @@ export interface CommitInput {
   keyed?: boolean;
 }
 
-/** PostgreSQL array literals built here: pg's generic array encoding (prepareValue/escapeElement per element) costs more. */
-function numArray(a: unknown[]): string {
-  // No NULL in it (most columns of most batches): one native join. None but NULLs: '{}', which unnest() pads with NULLs.
-  let nulls = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] === null || a[i] === undefined) nulls++;
-  if (nulls === 0) return `{${a.join(',')}}`;
-  if (nulls === a.length) return '{}';
-  let s = '{';
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i];
-    if (i) s += ',';
-    s += v === null || v === undefined ? 'NULL' : String(v);
-  }
-  return s + '}';
-}
-const needsEscape = /["\\]/;
-function textArray(a: unknown[]): string {
-  // Nothing to quote and no NULL (most columns of most batches): one native join.
-  let plain = true;
-  for (let i = 0; i < a.length && plain; i++) { const v = a[i]; plain = typeof v === 'string' && !needsEscape.test(v); }
-  if (plain) return a.length ? `{"${a.join('","')}"}` : '{}';
-  let s = '{';
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i];
-    if (i) s += ',';
-    if (v === null || v === undefined) { s += 'NULL'; continue; }
-    const t = String(v);
-    s += needsEscape.test(t) ? '"' + t.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"' : '"' + t + '"';
-  }
-  return s + '}';
-}
 const TEXT_COLS = new Set([2, 9, 10]);
 
 /**
