@@ -27,6 +27,7 @@ import type { ObservationRow } from '../hub/store/rows.ts';
 import type { Queryable } from '../hub/store/driver.ts';
 import { UPLOAD_IN_FLIGHT } from '../hub/uploads/service.ts';
 import { spawnHub } from './lib/hub-process.ts';
+import { BackendCpu } from './lib/pg-backend-cpu.ts';
 import { BenchUsageError } from './lib/errors.ts';
 
 const RATE_TARGET = 0.5;
@@ -207,27 +208,35 @@ export async function run(args: string[]): Promise<void> {
       }
       // The raw insert of every batch, UPLOAD_IN_FLIGHT at once; rows/s. The tables are emptied before and after (the
       // ids go on: the hub's followers remember the ids the upload stored).
+      // CPU of the PostgreSQL backends serving the bench database (the raw pool's, then the hub's): where the work went.
+      const backends = new BackendCpu(admin, dbName);
+      const rawPgSeconds: number[] = [];
       const rawRun = async (): Promise<number> => {
         await raw!.query('TRUNCATE observation_data, observation_latest');
         await admin.query('CHECKPOINT').catch(() => undefined);
+        const pg0 = await backends.snapshot();
         const r0 = performance.now();
         let next = 0;
         await Promise.all(Array.from({ length: UPLOAD_IN_FLIGHT }, async () => {
           while (next < batches.length) { const b = batches[next++]!; await raw!.query(INSERT_OBSERVATIONS, await observationParams(raw!, raw!, b, 'upload', Date.now())); }
         }));
         const r = rows / ((performance.now() - r0) / 1000);
+        rawPgSeconds.push((await backends.since(pg0))?.s ?? Number.NaN);
         const stored = Number((await raw!.query<{ n: string }>('SELECT count(*)::text AS n FROM observation')).rows[0]!.n);
         if (stored !== rows) throw new Error(`raw phase stored ${stored} rows, expected ${rows}`);
         await raw!.query('TRUNCATE observation_data, observation_latest');
         return r;
       };
       const rawBefore = await rawRun();
-      console.log(`    raw insert        ${fmt(rawBefore).padStart(9)} rows/s  (${UPLOAD_IN_FLIGHT} batches of ${fmt(batch)} in flight)`);
+      const us = (s: number) => `${(s / rows * 1e6).toFixed(1)} µs a row`;
+      console.log(`    raw insert        ${fmt(rawBefore).padStart(9)} rows/s  (${UPLOAD_IN_FLIGHT} batches of ${fmt(batch)} in flight), PostgreSQL backends' CPU ${rawPgSeconds[0]!.toFixed(1)} s (${us(rawPgSeconds[0]!)})`);
       await admin.query('CHECKPOINT').catch(() => undefined);
+      const upPg0 = await backends.snapshot();
       const up = await upload(hub.api, file, pid, maxMs);
+      const upPg = (await backends.since(upPg0))?.s ?? Number.NaN;
       const n = Number((await raw.query<{ n: string }>('SELECT count(*)::text AS n FROM observation')).rows[0]!.n);
       if (up.status !== 'done' || n !== rows) throw new Error(`upload ended ${up.status} with ${n} rows stored, expected ${rows}`);
-      console.log(`    upload            ${fmt(rows / up.seconds).padStart(9)} rows/s  (${up.seconds.toFixed(1)} s from the first byte to done; processing alone ${fmt(rows / up.processSeconds)} rows/s), hub CPU ${up.cpuSeconds.toFixed(1)} s (${(up.cpuSeconds / up.seconds * 100).toFixed(0)} % of a core), RSS peak ${up.peakRssMb.toFixed(0)} MB`);
+      console.log(`    upload            ${fmt(rows / up.seconds).padStart(9)} rows/s  (${up.seconds.toFixed(1)} s from the first byte to done; processing alone ${fmt(rows / up.processSeconds)} rows/s), hub CPU ${up.cpuSeconds.toFixed(1)} s (${us(up.cpuSeconds)}, ${(up.cpuSeconds / up.seconds * 100).toFixed(0)} % of a core), PostgreSQL backends' CPU ${upPg.toFixed(1)} s (${us(upPg)}), RSS peak ${up.peakRssMb.toFixed(0)} MB`);
       // The hub's roller and alarm evaluator follow the upload's outbox entries: let them finish before the raw
       // insert runs again, so it does not share the server with them.
       const caughtUp = await followersCaughtUp(raw);
@@ -235,7 +244,7 @@ export async function run(args: string[]): Promise<void> {
       const rawAfter = await rawRun();
       batches.length = 0;
       const rawRate = (rawBefore + rawAfter) / 2;
-      console.log(`    raw insert again  ${fmt(rawAfter).padStart(9)} rows/s  (reference: the mean, ${fmt(rawRate)} rows/s)`);
+      console.log(`    raw insert again  ${fmt(rawAfter).padStart(9)} rows/s  (reference: the mean, ${fmt(rawRate)} rows/s), PostgreSQL backends' CPU ${rawPgSeconds[1]!.toFixed(1)} s (${us(rawPgSeconds[1]!)})`);
       const ratio = rows / up.seconds / rawRate;
       const pass = ratio >= RATE_TARGET;
       if (!pass) fail = true;

@@ -5,6 +5,7 @@ import { LifelineError } from '../sdk/errors.ts';
 import { validator, fieldErrors } from '../schemas.ts';
 import type { SqlDriver } from '../store/driver.ts';
 import { commitBatch, type Inserted } from '../store/observations.ts';
+import { identityKey } from '../store/rows.ts';
 import type { Registry } from '../registry/registry.ts';
 import { prepare, type PrepareOptions } from './prepare.ts';
 import { sanitiseRecords, storableQuarantine, storableCheckpoint } from './sanitise.ts';
@@ -40,6 +41,11 @@ export interface InternalIngestOptions extends IngestOptions {
    * included). Replaces `checkpoint`.
    */
   countedCheckpoint?: { key: string; value: Record<string, unknown> };
+  /**
+   * false: only the counts are wanted (uploads: their counts are the checkpoint's), `results` is left empty and no
+   * outcome is built per record — at hundreds of thousands of rows those objects were a share of the hub's CPU.
+   */
+  outcomes?: boolean;
 }
 
 export type Ingest = (adapter: string, batch: SourceReading[], opts?: InternalIngestOptions) => Promise<IngestResult>;
@@ -77,7 +83,7 @@ export function createIngest(d: PipelineDeps): Ingest {
     try {
       // Counted: the readings that reached the store are those the pipeline did not quarantine.
       const counted = opts.countedCheckpoint && { ...storableCheckpoint({ key: opts.countedCheckpoint.key, value: { ...opts.countedCheckpoint.value, quarantined: quarantine.length } })!, counted: { offered: batch.length - p.quarantine.length } };
-      inserted = await commitBatch(d.db, { adapter, receivedAtMs, rows: p.rows, quarantine, checkpoint: counted ?? storableCheckpoint(opts.checkpoint) });
+      inserted = await commitBatch(d.db, { adapter, receivedAtMs, rows: p.rows, quarantine, checkpoint: counted ?? storableCheckpoint(opts.checkpoint), keyed: opts.outcomes !== false });
     } catch (cause) {
       ended?.(undefined);
       d.metrics?.commitFailures.inc({ adapter });
@@ -86,20 +92,29 @@ export function createIngest(d: PipelineDeps): Ingest {
     d.metrics?.commitSeconds.observe((performance.now() - started) / 1000);
     ended?.(inserted.entry !== null ? { entry: inserted.entry, rows: inserted.rows } : undefined);
 
-    const results: RecordOutcome[] = new Array(batch.length);
     let accepted = 0, duplicates = 0, quarantined = 0;
-    for (let i = 0; i < batch.length; i++) {
-      const s = p.slots[i]!;
-      if ('quarantine' in s) {
-        const q = p.quarantine[s.quarantine]!;
-        results[i] = q.field ? { outcome: 'quarantined', reason: q.reason, message: q.message, field: q.field } : { outcome: 'quarantined', reason: q.reason, message: q.message };
-        quarantined++;
-        continue;
+    let results: RecordOutcome[];
+    if (opts.outcomes === false) {
+      results = [];
+      quarantined = p.quarantine.length;
+      accepted = inserted.rows.length;
+      duplicates = batch.length - quarantined - accepted;
+    } else {
+      results = new Array(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        const s = p.slots[i]!;
+        if ('quarantine' in s) {
+          const q = p.quarantine[s.quarantine]!;
+          results[i] = q.field ? { outcome: 'quarantined', reason: q.reason, message: q.message, field: q.field } : { outcome: 'quarantined', reason: q.reason, message: q.message };
+          quarantined++;
+          continue;
+        }
+        const row = 'row' in s ? s.row : s.duplicateOf;
+        const r = p.rows[row]!;
+        const id = 'row' in s ? inserted.get(identityKey(r.pointId, r.kind, r.timeMs)) : undefined;
+        if (id === undefined) { results[i] = { outcome: 'duplicate' }; duplicates++; }
+        else { results[i] = { outcome: 'accepted', id, flags: r.flags }; accepted++; }
       }
-      const row = 'row' in s ? s.row : s.duplicateOf;
-      const id = 'row' in s ? inserted.get(p.keys[row]!) : undefined;
-      if (id === undefined) { results[i] = { outcome: 'duplicate' }; duplicates++; }
-      else { results[i] = { outcome: 'accepted', id, flags: p.rows[row]!.flags }; accepted++; }
     }
     if (d.metrics) {
       if (accepted) d.metrics.records.inc({ adapter, outcome: 'accepted' }, accepted);

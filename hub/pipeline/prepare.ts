@@ -1,9 +1,9 @@
 // The pipeline's pure part: map → parse time → convert units → validate against the indicator → flag.
 // No I/O and no clock of its own, so it can be tested and benchmarked on its own.
 import type { SourceReading } from '../../schemas/generated/types.ts';
-import type { Registry, PointEntry } from '../registry/registry.ts';
+import type { Registry, PointEntry, Resolution } from '../registry/registry.ts';
 import type { ObservationRow, QuarantineRow } from '../store/rows.ts';
-import { identityKey } from '../store/rows.ts';
+import { IdentitySeen } from './identity-seen.ts';
 import { conversion, applyConversion, type Conversion } from '../units/convert.ts';
 import { LifelineError } from '../sdk/errors.ts';
 import { parseTime } from '../time/parse.ts';
@@ -24,7 +24,6 @@ export type Slot = { row: number } | { quarantine: number } | { duplicateOf: num
 
 export interface Prepared {
   rows: ObservationRow[];
-  keys: string[];
   quarantine: QuarantineRow[];
   slots: Slot[];
 }
@@ -38,13 +37,16 @@ const outsideOf = (range: { min?: number; max?: number }, x: number | null) => x
 
 /** The conversion of a reading already in its indicator's unit (most readings): one object, not one per reading. */
 const SAME_UNIT: Conversion = Object.freeze({ scale: 1, offset: 0, converts: false });
+/** The flags and warnings of a row that has none (most rows): one frozen array, not one per row. */
+const NONE: string[] = Object.freeze([]) as unknown as string[];
 
 export function prepare(batch: SourceReading[], registry: Registry, o: PrepareOptions): Prepared {
   const rows: ObservationRow[] = [];
-  const keys: string[] = [];
   const quarantine: QuarantineRow[] = [];
   const slots: Slot[] = new Array(batch.length);
-  const seen = new Map<string, number>();
+  const seen = new IdentitySeen(rows);
+  let last: SourceReading | undefined, lastRes: Resolution | undefined;
+  const found: string[] = []; // a row's flags while they are worked out; copied only when there are some
   const quarantineAs = (i: number, reason: string, message: string, field: string | null) => {
     slots[i] = { quarantine: quarantine.length };
     quarantine.push({ reason, message, field, record: batch[i], textSanitised: o.sanitised?.has(i) ?? false });
@@ -52,7 +54,10 @@ export function prepare(batch: SourceReading[], registry: Registry, o: PrepareOp
 
   for (let i = 0; i < batch.length; i++) {
     const r = batch[i]!;
-    const res = registry.resolve(r);
+    // Consecutive readings of one point (a file's series, a device's frame) resolve once.
+    const same = last !== undefined && r.point === last.point && r.device === last.device && r.field === last.field && r.identity === undefined && last.identity === undefined;
+    const res = same ? lastRes! : registry.resolve(r);
+    if ('point' in res) { last = r; lastRes = res; }
     if ('error' in res) { quarantineAs(i, res.error, res.message, res.field); continue; }
     const p = res.point;
     const ind = p.indicator;
@@ -76,33 +81,30 @@ export function prepare(batch: SourceReading[], registry: Registry, o: PrepareOp
     if (conv instanceof LifelineError) { quarantineAs(i, conv.code, conv.message, '/unit'); continue; }
 
     const value = cvOf(conv, raw);
-    const flags: string[] = [];
-    if (quality !== sourceQualityDefault) flags.push(quality);
-    if (conv.converts) flags.push('unit_converted');
+    found.length = 0;
+    if (quality !== sourceQualityDefault) found.push(quality);
+    if (conv.converts) found.push('unit_converted');
     const range = ind.range;
     if (range) {
-      if (outsideOf(range, value) || outsideOf(range, cvOf(conv, r.min)) || outsideOf(range, cvOf(conv, r.max))) flags.push('out_of_range');
+      if (outsideOf(range, value) || outsideOf(range, cvOf(conv, r.min)) || outsideOf(range, cvOf(conv, r.max))) found.push('out_of_range');
     }
     if (ind.resolution && value !== null && kind === 'rtd') {
       const steps = value / ind.resolution;
-      if (Math.abs(steps - Math.round(steps)) > 1e-6 * Math.max(1, Math.abs(steps))) flags.push('finer_than_resolution');
+      if (Math.abs(steps - Math.round(steps)) > 1e-6 * Math.max(1, Math.abs(steps))) found.push('finer_than_resolution');
     }
-    if (timeMs - o.receivedAtMs > o.futureToleranceMs) flags.push('future_time');
-    else if (o.lateAfterMs > 0 && kind === 'rtd' && o.receivedAtMs - timeMs > o.lateAfterMs) flags.push('late');
-    if (o.sanitised?.has(i)) flags.push('text_sanitised');
+    if (timeMs - o.receivedAtMs > o.futureToleranceMs) found.push('future_time');
+    else if (o.lateAfterMs > 0 && kind === 'rtd' && o.receivedAtMs - timeMs > o.lateAfterMs) found.push('late');
+    if (o.sanitised?.has(i)) found.push('text_sanitised');
 
-    const key = identityKey(p.id, kind, timeMs);
-    const prior = seen.get(key);
+    const prior = seen.firstOf(p.id, kind, timeMs, rows.length);
     if (prior !== undefined) { slots[i] = { duplicateOf: prior }; continue; }
-    seen.set(key, rows.length);
     slots[i] = { row: rows.length };
-    keys.push(key);
     rows.push({
       pointId: p.id, deviceId: p.device.id, siteId: p.device.site.id, indicator: ind.code, kind, timeMs,
       value, avg: cvOf(conv, r.avg), min: cvOf(conv, r.min), max: cvOf(conv, r.max), cou: r.cou ?? null, unit: ind.unit,
-      sourceFlag: flag, flags, warnings: r.warnings ?? [], messageId: r.message_id ?? null,
+      sourceFlag: flag, flags: found.length ? found.slice() : NONE, warnings: r.warnings ?? NONE, messageId: r.message_id ?? null,
       rawValue: conv.converts ? raw : null, rawUnit: conv.converts ? unit : null,
     });
   }
-  return { rows, keys, quarantine, slots };
+  return { rows, quarantine, slots };
 }

@@ -57,7 +57,14 @@ function clean(v: unknown, depth: number): unknown {
   }
   if (!isPlainObject(v)) return v; // Buffer, Date…: JSON.stringify turns them into clean text or numbers
   const src = v as Record<string, unknown>;
-  // The common case allocates nothing: look for the first key or value to clean, rebuild only from there.
+  // The common case allocates nothing (for-in walks the object's cached key list; Object.keys copied it for every
+  // record of every batch): only when a key or value needs cleaning is the object rebuilt, from there on.
+  let dirty = false;
+  for (const k in src) {
+    if (!Object.hasOwn(src, k)) continue;
+    if (clean(src[k], depth + 1) !== src[k] || !isStorableText(k)) { dirty = true; break; }
+  }
+  if (!dirty) return v;
   const keys = Object.keys(src);
   let i = 0;
   let first: unknown;

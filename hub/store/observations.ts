@@ -3,6 +3,7 @@ import type { Queryable, SqlDriver } from './driver.ts';
 import { identityKey, type ObservationRow, type QuarantineRow } from './rows.ts';
 import { tagIdsOf } from './tags.ts';
 import { isoOf, packBounds, packHorizon, splitRead } from './pack.ts';
+import { numArray, textArray } from './array-literals.ts';
 
 /** The plain batch insert of observations (bench/ingest measures the raw store rate with exactly this). */
 export const INSERT_OBSERVATIONS = `
@@ -67,30 +68,10 @@ export interface CommitInput {
    * (the readings that reached the store, repeats within the batch included) minus that.
    */
   checkpoint?: { key: string; value: unknown; counted?: { offered: number } };
+  /** false: the result names the rows stored (`rows`) but is not keyed by identity (nobody will look ids up). */
+  keyed?: boolean;
 }
 
-/** PostgreSQL array literals built here: pg's generic array encoding (prepareValue/escapeElement per element) costs more. */
-function numArray(a: unknown[]): string {
-  let s = '{';
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i];
-    if (i) s += ',';
-    s += v === null || v === undefined ? 'NULL' : String(v);
-  }
-  return s + '}';
-}
-const needsEscape = /["\\]/;
-function textArray(a: unknown[]): string {
-  let s = '{';
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i];
-    if (i) s += ',';
-    if (v === null || v === undefined) { s += 'NULL'; continue; }
-    const t = String(v);
-    s += needsEscape.test(t) ? '"' + t.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"' : '"' + t + '"';
-  }
-  return s + '}';
-}
 const TEXT_COLS = new Set([2, 9, 10]);
 
 /**
@@ -180,9 +161,22 @@ export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<In
   const res = await db.query<{ ids: string | null; entry?: string | null }>(batchStatement(shape), params);
   const inserted = new Inserted();
   inserted.entry = res.rows[0]!.entry ?? null;
-  const ids = shape.rows ? res.rows[0]!.ids!.slice(1, -1).split(',') : [];
-  for (let i = 0; i < ids.length; i++) {
-    if (ids[i] !== 'NULL') { const r = rows[i]!; inserted.set(identityKey(r.pointId, r.kind, r.timeMs), ids[i]!); inserted.rows.push(r); }
+  if (!shape.rows) return inserted;
+  const ids = res.rows[0]!.ids!;
+  if (input.keyed === false) {
+    // Only which rows are new: read off the array text ({12,NULL,13}) without a string per element.
+    for (let i = 0, at = 1; i < rows.length; i++) {
+      if (ids.charCodeAt(at) !== 0x4e /* N: NULL */) inserted.rows.push(rows[i]!);
+      at = ids.indexOf(',', at) + 1;
+    }
+    return inserted;
+  }
+  const each = ids.slice(1, -1).split(',');
+  for (let i = 0; i < each.length; i++) {
+    if (each[i] === 'NULL') continue;
+    const r = rows[i]!;
+    inserted.set(identityKey(r.pointId, r.kind, r.timeMs), each[i]!);
+    inserted.rows.push(r);
   }
   return inserted;
 }

@@ -2,8 +2,8 @@
 // transaction with its row offset), `lifeline upload --dry-run` and `lifeline mapping test`.
 import type { SourceReading, Table } from '../../schemas/generated/types.ts';
 import { LifelineError } from '../sdk/errors.ts';
-import type { CompiledTable, RowFailure, RowMapper, TableRow } from '../mapping/table.ts';
-import { readRows, sniffFormat, detectFile, type Detected, type Encoding } from './read.ts';
+import type { CompiledTable, RowFailure, RowMapper } from '../mapping/table.ts';
+import { readRowBatches, sniffFormat, detectFile, type Detected, type Encoding } from './read.ts';
 
 export interface Batch {
   readings: SourceReading[];
@@ -46,25 +46,27 @@ export async function* mapFile(file: string, table: CompiledTable, o: MapFileOpt
   let rows = 0;
   let b: Batch = { readings: [], failures: [], rows: 0, batchRows: 0 };
   const rowFailures: RowFailure[] = [];
-  for await (const r of readRows(file, t, o.format, o.encoding, o.progress) as AsyncIterable<TableRow>) {
-    if (r.sheet !== sheet) {
-      sheet = r.sheet;
-      mapper = headerRow === 0 ? table.bind([], r.sheet) : undefined;
-    }
-    if (r.row < headerRow) continue;
-    if (r.row === headerRow) { mapper = table.bind(r.cells, r.sheet); continue; }
-    if (!mapper) throw new LifelineError('UPLOAD_BAD_HEADER', `${r.sheet ? `sheet "${r.sheet}"` : 'the file'} has no header row ${headerRow} (its first row is ${r.row}); set /table/header_row`, { details: { path: '/table/header_row', sheet: r.sheet } });
-    rows++;
-    if (rows <= skip) continue;
-    rowFailures.length = 0;
-    mapper.map(r, b.readings, rowFailures);
-    for (const f of rowFailures) b.failures.push({ ...f, cells: r.cells.map(jsonCell) });
-    b.batchRows++;
-    if (b.batchRows >= per || b.readings.length >= 10_000) {
-      b.rows = rows;
-      yield b;
-      if (o.signal?.aborted) return;
-      b = { readings: [], failures: [], rows: 0, batchRows: 0 };
+  for await (const run of readRowBatches(file, t, o.format, o.encoding, o.progress)) {
+    for (const r of run) {
+      if (r.sheet !== sheet) {
+        sheet = r.sheet;
+        mapper = headerRow === 0 ? table.bind([], r.sheet) : undefined;
+      }
+      if (r.row < headerRow) continue;
+      if (r.row === headerRow) { mapper = table.bind(r.cells, r.sheet); continue; }
+      if (!mapper) throw new LifelineError('UPLOAD_BAD_HEADER', `${r.sheet ? `sheet "${r.sheet}"` : 'the file'} has no header row ${headerRow} (its first row is ${r.row}); set /table/header_row`, { details: { path: '/table/header_row', sheet: r.sheet } });
+      rows++;
+      if (rows <= skip) continue;
+      rowFailures.length = 0;
+      mapper.map(r, b.readings, rowFailures);
+      for (const f of rowFailures) b.failures.push({ ...f, cells: r.cells.map(jsonCell) });
+      b.batchRows++;
+      if (b.batchRows >= per || b.readings.length >= 10_000) {
+        b.rows = rows;
+        yield b;
+        if (o.signal?.aborted) return;
+        b = { readings: [], failures: [], rows: 0, batchRows: 0 };
+      }
     }
   }
   if (b.batchRows || rows <= skip) { b.rows = Math.max(rows, skip); yield b; }

@@ -1,5 +1,5 @@
 // Reading an uploaded file row by row, streamed: the encoding (BOM, else the whole file's bytes), CSV through
-// csv-parse, XLSX through exceljs' streaming WorkbookReader. Memory stays flat whatever the file size.
+// csv-parse (or split directly when it has no quote: plain-csv.ts), XLSX through exceljs' streaming WorkbookReader. Memory stays flat whatever the file size.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { TextDecoder } from 'node:util';
@@ -9,6 +9,7 @@ import type ExcelJS from 'exceljs';
 import type { Table } from '../../schemas/generated/types.ts';
 import { LifelineError } from '../sdk/errors.ts';
 import { cellValue, type Cell, type TableRow } from '../mapping/table.ts';
+import { quoteFree, splitPlainCsv } from './plain-csv.ts';
 
 export type Encoding = 'utf-8' | 'gbk' | 'gb18030' | 'utf-16le' | 'utf-16be';
 
@@ -83,23 +84,46 @@ const isEmpty = (cells: Cell[]) => cells.every((c) => c === null || c === undefi
 
 /** Every non-empty row of the file (all sheets of an XLSX, or those named in `table.sheets`), in order. */
 export async function* readRows(file: string, t: Table, format: 'csv' | 'xlsx', encoding: Encoding, progress?: { bytes: number }): AsyncGenerator<TableRow> {
-  if (format === 'xlsx') { yield* readXlsx(file, t, progress); return; }
+  for await (const rows of readRowBatches(file, t, format, encoding, progress)) yield* rows;
+}
+
+/**
+ * The same rows, in runs. A quote-free CSV (hub/uploads/plain-csv.ts) yields a run per chunk of the file, so a row costs
+ * no promise or iterator step of its own: at hundreds of thousands of rows those and csv-parse's per-character work
+ * were most of an upload's mapping CPU. Any other CSV goes through csv-parse, an XLSX through exceljs, a row at a time.
+ */
+export async function* readRowBatches(file: string, t: Table, format: 'csv' | 'xlsx', encoding: Encoding, progress?: { bytes: number }): AsyncGenerator<TableRow[]> {
+  if (format === 'xlsx') { for await (const r of readXlsx(file, t, progress)) yield [r]; return; }
+  const plain = encoding !== 'utf-16le' && encoding !== 'utf-16be' && await quoteFree(file);
   const input = createReadStream(file, { highWaterMark: 256 * 1024 });
   if (progress) input.on('data', (c) => { progress.bytes += c.length; });
-  const text = encoding === 'utf-8' ? input.setEncoding('utf8') : input.pipe(iconv.decodeStream(encoding, { stripBOM: true }));
-  const parser = text.pipe(parse({ delimiter: t.delimiter ?? ',', relax_column_count: true, bom: true, skip_empty_lines: false }));
-  input.on('error', (e) => parser.destroy(e));
+  const text: NodeJS.ReadableStream & { destroy(e?: Error): void } = encoding === 'utf-8' ? input.setEncoding('utf8') : input.pipe(iconv.decodeStream(encoding, { stripBOM: true })) as never;
   let row = 0;
   try {
+    if (plain) {
+      if (text !== input) input.on('error', (e) => text.destroy(e));
+      for await (const records of splitPlainCsv(text as AsyncIterable<string>, t.delimiter ?? ',')) {
+        const rows: TableRow[] = [];
+        for (const cells of records) {
+          row++;
+          if (cells.length === 1 && cells[0] === '') continue;
+          rows.push({ row, cells });
+        }
+        if (rows.length) yield rows;
+      }
+      return;
+    }
+    const parser = text.pipe(parse({ delimiter: t.delimiter ?? ',', relax_column_count: true, bom: true, skip_empty_lines: false }));
+    input.on('error', (e) => parser.destroy(e));
     for await (const cells of parser as AsyncIterable<string[]>) {
       row++;
       if (cells.length === 1 && cells[0] === '') continue;
-      yield { row, cells };
+      yield [{ row, cells }];
     }
   } catch (e) {
     if (e instanceof LifelineError) throw e;
     throw new LifelineError('UPLOAD_UNREADABLE', `the CSV cannot be read after row ${row}: ${(e as Error).message}`, { cause: e, details: { row: row + 1 } });
-  } finally { input.destroy(); }
+  } finally { input.destroy(); if (text !== input) text.destroy(); }
 }
 
 async function* readXlsx(file: string, t: Table, progress?: { bytes: number }): AsyncGenerator<TableRow> {

@@ -243,6 +243,7 @@ export class UploadService {
         const p: Promise<void> = this.d.ingest(UPLOAD_ADAPTER, b.readings, {
           rejected,
           trusted: true, // the table mapper builds readings within lifeline:source-reading's limits (hub/mapping/table.ts)
+          outcomes: false, // the counts are the checkpoint's, computed by the store
           countedCheckpoint: { key, value: { rows: b.batchRows, readings: b.readings.length } },
         }).then(() => undefined, (e) => { failed ??= e; }).finally(() => inFlight.delete(p));
         inFlight.add(p);
