@@ -16,6 +16,7 @@ import type { EndpointConfig, ItemConfig, OpcUaConfig } from './manifest.ts';
 import { qualifyBrowsePath } from './browse-path.ts';
 import { toReading } from './map.ts';
 import { describeError, type ErrorInfo } from './errors.ts';
+import { dropRejectedCopiesOfTrusted } from './pki.ts';
 
 type State = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped';
 
@@ -88,9 +89,21 @@ export class Endpoint {
   private async run(): Promise<void> {
     let delay = this.opts.reconnect_initial_delay_ms;
     let first = true;
+    let rescanPki = false;
     while (!this.abort.signal.aborted) {
       this.state = first ? 'connecting' : 'reconnecting';
       try {
+        // Trusting the server is done in another process (`lifeline opcua pki trust` moves its certificate): the PKI
+        // folders are read again right before the next try, not right after the failure: a trust made while the
+        // endpoint waited (its backoff reaches reconnect_max_delay_ms) is then seen, whether or not the file watchers,
+        // which a busy machine can delay, reported it. A rejected copy of a trusted certificate goes first (pki.ts).
+        if (rescanPki) {
+          rescanPki = false;
+          let dropped: string[] = [];
+          try { dropped = dropRejectedCopiesOfTrusted(this.cm.rootDir); } catch (e) { this.ctx.logger.warn({ endpoint: this.cfg.key, err: e }, 'OPC UA PKI: could not look for rejected copies of trusted certificates'); }
+          if (dropped.length) this.ctx.logger.info({ endpoint: this.cfg.key, thumbprints: dropped }, 'OPC UA PKI: rejected copies of trusted certificates removed');
+          await this.cm.reloadCertificates().catch(() => undefined);
+        }
         await this.connect();
         delay = this.opts.reconnect_initial_delay_ms;
         if (!first) this.reconnections++;
@@ -106,9 +119,7 @@ export class Endpoint {
         this.markOutage(info);
         this.ctx.metrics.error(info.code.toLowerCase());
         this.ctx.logger.warn({ endpoint: this.cfg.key, url: this.cfg.url, code: info.code, err: info.message }, 'OPC UA connection failed');
-        // Trusting the server is done in another process (`lifeline opcua pki trust` moves its certificate): rescan
-        // the PKI folders before the next try instead of relying on the file watchers, which a busy machine can delay.
-        if (info.code === 'OPCUA_SERVER_CERT_UNTRUSTED') await this.cm.reloadCertificates().catch(() => undefined);
+        if (info.code === 'OPCUA_SERVER_CERT_UNTRUSTED') rescanPki = true;
       }
       first = false;
       await this.teardown();

@@ -2,7 +2,7 @@
 // application certificate created on first start, and the trust-list operations behind `lifeline opcua pki`.
 import { OPCUACertificateManager, getHostname } from 'node-opcua';
 import { X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LifelineError } from '../../hub/sdk/index.ts';
 import { certificateSubject, type HubIdentity } from './identity.ts';
@@ -78,6 +78,24 @@ export function findCertificate(pkiDir: string, ref: string): { der: Buffer; inf
   return { der: readCertificate(info.file).raw, info };
 }
 
+/**
+ * Removes the rejected copy of every certificate that is also trusted; returns their thumbprints. node-opcua checks
+ * rejected/ before trusted/, so such a copy would win for ever, and one appears when a hub's verification races
+ * `pki trust`'s move: its watcher reports the file gone from rejected/ before it reports it in trusted/, the hub takes
+ * the server's certificate for unknown and writes it to rejected/ again. Trusting is the operator's later, deliberate
+ * decision: it wins.
+ */
+export function dropRejectedCopiesOfTrusted(pkiDir: string): string[] {
+  const trusted = new Set(certsIn(join(pkiDir, 'trusted', 'certs'), 'trusted').map((c) => c.thumbprint));
+  const dropped: string[] = [];
+  for (const c of certsIn(join(pkiDir, 'rejected'), 'rejected')) {
+    if (!trusted.has(c.thumbprint)) continue;
+    rmSync(c.file, { force: true });
+    dropped.push(c.thumbprint);
+  }
+  return dropped;
+}
+
 /** Trust (or reject) a certificate: node-opcua moves it between rejected/ and trusted/certs. */
 export async function setTrust(pkiDir: string, ref: string, trust: boolean): Promise<{ thumbprint: string; subject: string }> {
   const { der } = findCertificate(pkiDir, ref);
@@ -86,6 +104,7 @@ export async function setTrust(pkiDir: string, ref: string, trust: boolean): Pro
   try {
     if (trust) await cm.trustCertificate(der); else await cm.rejectCertificate(der);
   } finally { await cm.dispose(); }
+  if (trust) dropRejectedCopiesOfTrusted(pkiDir);
   const c = new X509Certificate(der);
   return { thumbprint: thumbprintOf(c), subject: c.subject.replace(/\n/g, ', ') };
 }

@@ -173,3 +173,28 @@ t.test('an opcua command prints no CVE-2023-46809 warning (node-opcua runs its s
   t.match(r.stdout, /no certificates/);
   t.notMatch(`${r.stdout}${r.stderr}`, /CVE-2023-46809|NODE-OPCUA-W27/, refused ? 'this Node refuses PKCS#1 v1.5 decryption, and nothing says so' : 'this Node decrypts PKCS#1 v1.5 (nothing to warn about)');
 });
+
+t.test('a certificate both trusted and rejected: node-opcua rejects it; dropRejectedCopiesOfTrusted makes the trust count', async (t) => {
+  const { tempDir, hubCertificate, HUB_ID } = await import('./helpers.ts');
+  const { dropRejectedCopiesOfTrusted, openPki, readCertificate } = await import('../pki.ts');
+  const { copyFileSync, existsSync, mkdirSync } = await import('node:fs');
+  const dir = tempDir(t, 'opcua-dup-');
+  // A peer's certificate (another PKI's own), then the state a verification racing `pki trust` leaves: a copy in both.
+  const peer = await hubCertificate(join(dir, 'peer'));
+  const pki = join(dir, 'pki');
+  const cm = await openPki(pki, HUB_ID);
+  t.teardown(() => cm.dispose());
+  mkdirSync(join(pki, 'trusted', 'certs'), { recursive: true });
+  copyFileSync(peer, join(pki, 'trusted', 'certs', 'peer.pem'));
+  copyFileSync(peer, join(pki, 'rejected', 'peer.pem'));
+  await cm.reloadCertificates();
+  const der = readCertificate(peer).raw;
+  t.equal(await cm.verifyCertificate(der), 'BadCertificateUntrusted', 'node-opcua looks at rejected/ first: the trust does not count');
+  const dropped = dropRejectedCopiesOfTrusted(pki);
+  t.equal(dropped.length, 1, 'one rejected copy removed');
+  t.notOk(existsSync(join(pki, 'rejected', 'peer.pem')), 'from rejected/');
+  t.ok(existsSync(join(pki, 'trusted', 'certs', 'peer.pem')), 'the trusted copy stays');
+  await cm.reloadCertificates();
+  t.equal(await cm.verifyCertificate(der), 'Good', 'trusted now');
+  t.same(dropRejectedCopiesOfTrusted(pki), [], 'nothing left to remove');
+});
