@@ -9,13 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { declaredCommands, matchCommand, commandProblems, commandHelp, asksHelp, HUB_WORDS } from '../hub/cli/adapter-commands.ts';
 import { launchHub } from './helpers/child-hub.ts';
+import { childEnv } from './helpers/child-env.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const echoPlugin = fileURLToPath(new URL('./fixtures/echo-adapter/index.ts', import.meta.url));
 
 function lifeline(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['bin/lifeline.js', ...args], { cwd: root, env: { ...process.env, ...env } });
+    const p = spawn(process.execPath, ['bin/lifeline.js', ...args], { cwd: root, env: childEnv(env) });
     let out = '', err = '';
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { err += d; });

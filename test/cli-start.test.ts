@@ -6,11 +6,12 @@ import { mkdtempSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
+import { childEnv } from './helpers/child-env.ts';
 
 const bin = new URL('../bin/lifeline.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'lifeline-cli-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', LIFELINE_API_KEY: 'cli-key', LOG_LEVEL: 'warn' };
+const env = childEnv({ PORT: '0', HOST: '127.0.0.1', LIFELINE_API_KEY: 'cli-key', LOG_LEVEL: 'warn' });
 
 const proc = spawn(process.execPath, [bin, 'start'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
 let err = '';

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-expect-error plain JavaScript without declarations (it runs at install, before anything is compiled)
 import { build, check } from '../scripts/build.js';
+import { childEnv } from './helpers/child-env.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const copy = mkdtempSync(join(tmpdir(), 'lifeline-compiled-'));
@@ -19,7 +20,7 @@ for (const entry of ['hub', 'adapters', 'conformance', 'schemas', 'console', 'bi
 symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'));
 
 const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
-  const r = spawnSync(process.execPath, [join(copy, 'bin/lifeline.js'), ...args], { encoding: 'utf8', env: { ...process.env, LIFELINE_RUN: '', ...env } });
+  const r = spawnSync(process.execPath, [join(copy, 'bin/lifeline.js'), ...args], { encoding: 'utf8', env: childEnv({ LIFELINE_RUN: '', ...env }) });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;

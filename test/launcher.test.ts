@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { childEnv } from './helpers/child-env.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'lifeline-launcher-'));
@@ -59,7 +60,7 @@ async function launch(command: string, args: string[], name: string, ownGroup = 
   const dataDir = join(work, name);
   const marker = `LIFELINE_DATA_DIR=${dataDir}`;
   markers.push(marker);
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), LIFELINE_DATA_DIR: dataDir, LIFELINE_API_KEY: 'launcher-key', LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = childEnv({ PORT: String(port), LIFELINE_DATA_DIR: dataDir, LIFELINE_API_KEY: 'launcher-key', LOG_LEVEL: 'warn' });
   delete env.HOST; // the sample's own host, as a newcomer gets it
   const proc = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'], detached: ownGroup }); // own group: Ctrl-C's target
   let err = '';

@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { postgresUp, needService, freshDatabase } from './helpers/services.ts';
 import { openPostgres } from '../hub/store/postgres.ts';
 import { migrate } from '../hub/store/migrate.ts';
+import { childEnv } from './helpers/child-env.ts';
 
 const BIN = fileURLToPath(new URL('../bin/lifeline.js', import.meta.url));
 const ROWS = 60_000;
@@ -21,7 +22,7 @@ const COLS = `id::text AS id, point_id, device_id, site_id, indicator, kind, tim
 /** Run `lifeline store migrate`; with killAfter, SIGKILL it once it has reported that many chunks. */
 function storeMigrate(cfg: string, killAfter?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; lines: string[] }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [BIN, 'store', 'migrate', '--config', cfg, '--chunk', String(CHUNK)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [BIN, 'store', 'migrate', '--config', cfg, '--chunk', String(CHUNK)], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
     let buf = '';
     proc.stdout.on('data', (d: Buffer) => {

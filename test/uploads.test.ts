@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestHub, auth, KEYS } from './helpers/hub.ts';
 import { postgresUp, needService } from './helpers/services.ts';
+import { childEnv } from './helpers/child-env.ts';
 
 const FIXED_CLOCK = { now: () => Date.parse('2026-11-26T00:00:00Z') };
 const T0 = Date.UTC(2026, 10, 25, 0, 0, 0); // 08:00 Beijing
@@ -134,7 +135,7 @@ t.test('uploads', async (t) => {
     const file = join(dir, 'cli.csv');
     writeFileSync(file, longCsv(120, T0 + 2 * 86_400_000, { 9: 'D1,pressure,nope,1,MPa,N' }));
     const run = (args: string[]) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const p = spawn(process.execPath, ['bin/lifeline.js', ...args], { cwd: fileURLToPath(new URL('../', import.meta.url)), env: { ...process.env, LIFELINE_API_KEY: KEYS.ingest } });
+      const p = spawn(process.execPath, ['bin/lifeline.js', ...args], { cwd: fileURLToPath(new URL('../', import.meta.url)), env: childEnv({ LIFELINE_API_KEY: KEYS.ingest }) });
       let out = '', err = '';
       p.stdout.on('data', (d) => { out += d; });
       p.stderr.on('data', (d) => { err += d; });

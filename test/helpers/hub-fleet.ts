@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
+import { childEnv } from './child-env.ts';
 
 const bin = new URL('../../bin/lifeline.js', import.meta.url).pathname;
 
@@ -80,7 +81,7 @@ function launch(o: FleetOptions, i: number): Promise<FleetHub> {
   const file = join(dir, 'hub.yaml');
   writeFileSync(file, stringify(hubConfig(o, i)));
   const proc = spawn(process.execPath, [bin, 'start', '--config', file], {
-    env: { ...process.env, DATABASE_URL: o.databaseUrl, REDIS_URL: o.redisUrl, LIFELINE_API_KEY: o.apiKey, LOG_LEVEL: o.logLevel ?? 'warn', LIFELINE_EXIT_WITH_PARENT: '1', PORT: '', HOST: '' },
+    env: childEnv({ DATABASE_URL: o.databaseUrl, REDIS_URL: o.redisUrl, LIFELINE_API_KEY: o.apiKey, LOG_LEVEL: o.logLevel ?? 'warn', LIFELINE_EXIT_WITH_PARENT: '1', PORT: '', HOST: '' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code, signal) => r(code ?? (signal ? -1 : null))));

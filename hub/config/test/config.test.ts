@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadConfig, sampleConfigPath, validateConfigDoc } from '../load.ts';
+import { childEnv } from '../../../test/helpers/child-env.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeline-cfg-'));
 const write = (name: string, text: string) => { const f = join(dir, name); writeFileSync(f, text); return f; };
@@ -49,30 +50,30 @@ t.test('errors name the offending path', async (t) => {
 });
 
 t.test('lifeline check-config', async (t) => {
-  const good = spawnSync(process.execPath, [bin, 'check-config', sampleConfigPath], { encoding: 'utf8' });
+  const good = spawnSync(process.execPath, [bin, 'check-config', sampleConfigPath], { encoding: 'utf8', env: childEnv() });
   t.equal(good.status, 0, good.stderr);
   t.match(good.stdout, /OK \(5 sites, 6 devices, 6 points/);
   const f = write('bad.yaml', 'server:\n  port: -1\nregistry:\n  points:\n    - { code: P, device: NOPE, indicator: gas.pipe_pressure }\n');
-  const bad = spawnSync(process.execPath, [bin, 'check-config', f], { encoding: 'utf8' });
+  const bad = spawnSync(process.execPath, [bin, 'check-config', f], { encoding: 'utf8', env: childEnv() });
   t.equal(bad.status, 1);
   t.match(bad.stderr, /CONFIG_INVALID/);
   t.match(bad.stderr, /\/server\/port/);
-  const syntax = spawnSync(process.execPath, [bin, 'check-config', write('syntax.yaml', 'server: [\n')], { encoding: 'utf8' });
+  const syntax = spawnSync(process.execPath, [bin, 'check-config', write('syntax.yaml', 'server: [\n')], { encoding: 'utf8', env: childEnv() });
   t.equal(syntax.status, 1);
   t.match(syntax.stderr, /YAML syntax/);
-  const missing = spawnSync(process.execPath, [bin, 'check-config', join(dir, 'nope.yaml')], { encoding: 'utf8' });
+  const missing = spawnSync(process.execPath, [bin, 'check-config', join(dir, 'nope.yaml')], { encoding: 'utf8', env: childEnv() });
   t.match(missing.stderr, /CONFIG_NOT_FOUND/);
 });
 
 t.test('lifeline indicators prints the catalogue', async (t) => {
-  const r = spawnSync(process.execPath, [bin, 'indicators', '--domain', 'water'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bin, 'indicators', '--domain', 'water'], { encoding: 'utf8', env: childEnv() });
   t.equal(r.status, 0);
   t.match(r.stdout, /water\.pipe_pressure\s+MPa\s+0\.\.2\.5/);
   t.match(r.stdout, /water\.hydrant_flow\s+m3\/h\s+1\.8\.\.180/);
   t.notMatch(r.stdout, /gas\./);
-  const json = JSON.parse(spawnSync(process.execPath, [bin, 'indicators', '--json'], { encoding: 'utf8' }).stdout) as unknown[];
+  const json = JSON.parse(spawnSync(process.execPath, [bin, 'indicators', '--json'], { encoding: 'utf8', env: childEnv() }).stdout) as unknown[];
   t.equal(json.length, 49);
-  const hk = spawnSync(process.execPath, [bin, 'hash-key', 'test'], { encoding: 'utf8' });
+  const hk = spawnSync(process.execPath, [bin, 'hash-key', 'test'], { encoding: 'utf8', env: childEnv() });
   t.equal(hk.stdout.trim(), 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08');
 });
 
@@ -105,7 +106,7 @@ t.test('check-config lists every mistake of a file in one run', async (t) => {
     'publish:', '  targets:', '    up: { type: http_push, config: { url: 12 } }',
     '',
   ].join('\n'));
-  const r = spawnSync(process.execPath, [bin, 'check-config', f], { encoding: 'utf8', env: { ...process.env, LIFELINE_RUN: 'ts' } });
+  const r = spawnSync(process.execPath, [bin, 'check-config', f], { encoding: 'utf8', env: childEnv({ LIFELINE_RUN: 'ts' }) });
   t.equal(r.status, 1);
   const lines = r.stderr.split('\n').filter((l) => l.startsWith('  /')).map((l) => l.trim());
   t.same(lines.map((l) => l.split(':')[0]), [

@@ -1,0 +1,16 @@
+// The environment for a node child process a test starts (a hub, a CLI command).
+//
+// tap puts `--import=…/@tapjs/processinfo/…` into NODE_OPTIONS, so every node process a test starts inherits tap's
+// loader hook: one more hooks thread and a hook call per imported module, ~0.5 s CPU per child even for a short CLI
+// command. It only records which files each test touched (tap's --changed and its own coverage, both unused here).
+// c8's coverage comes from NODE_V8_COVERAGE, which is kept, so children are covered as before.
+const tapHook = /--import=\S*@tapjs[\\/]processinfo\S*/g;
+
+export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  if (env.NODE_OPTIONS) {
+    const rest = env.NODE_OPTIONS.replace(/"(--import=\S*@tapjs[\\/]processinfo\S*)"/g, '$1').replace(tapHook, '').trim();
+    if (rest) env.NODE_OPTIONS = rest; else delete env.NODE_OPTIONS;
+  }
+  return env;
+}
