@@ -34,22 +34,34 @@ function lineEnding(s: string, atEnd: boolean): string | undefined {
 /**
  * Records of quote-free CSV text, a run per chunk, as csv-parse gives them with bom, relax_column_count and
  * skip_empty_lines false: a leading BOM dropped; each line ending ends a record (an empty line is the record ['']);
- * text after the last line ending is a record when it is not empty.
+ * text after the last line ending is a record when it is not empty. Each character is scanned a bounded number of
+ * times: a chunk without a line ending is only kept (a very long line is joined once, when it ends), so a file of
+ * few or no line endings costs what a file of many does, not the square of its length.
  */
 export async function* splitPlainCsv(text: AsyncIterable<string>, delimiter: string): AsyncGenerator<string[][]> {
-  let carry = '';
+  // The text since the last line ending, in the pieces it came in.
+  let pending: string[] = [];
   let eol: string | undefined;
   let first = true;
   const cells = (lines: string[]) => { const out = new Array<string[]>(lines.length); for (let i = 0; i < lines.length; i++) out[i] = lines[i]!.split(delimiter); return out; };
-  for await (const chunk of text) {
-    let s = carry + chunk;
-    if (first && s.length) { first = false; if (s.charCodeAt(0) === 0xfeff) s = s.slice(1); }
-    eol ??= lineEnding(s, false);
-    if (eol === undefined) { carry = s; continue; }
-    const lines = s.split(eol);
-    carry = lines.pop()!;
+  for await (const piece of text) {
+    let chunk = piece;
+    if (first && chunk.length) { first = false; if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1); }
+    if (!chunk.length) continue; // nothing in it (and the last piece kept stays the one a \r may end)
+    if (eol === undefined) {
+      // The pieces before held no line ending but perhaps a last \r (whose \n may start this chunk): only that
+      // character and this chunk are looked at.
+      const tail = pending.length ? pending[pending.length - 1]!.slice(-1) : '';
+      eol = lineEnding(tail + chunk, false);
+      if (eol === undefined) { pending.push(chunk); continue; }
+    }
+    // A \r\n is complete once its \n is here: the records end in this chunk only if it holds the ending's last character.
+    if (chunk.indexOf(eol === '\r' ? '\r' : '\n') === -1) { pending.push(chunk); continue; }
+    const lines = (pending.length ? pending.join('') + chunk : chunk).split(eol);
+    pending = [lines.pop()!];
     if (lines.length) yield cells(lines);
   }
+  const carry = pending.join('');
   if (first || carry === '') return;
   eol ??= lineEnding(carry, true);
   const lines = eol === undefined ? [carry] : carry.split(eol);
