@@ -40,10 +40,15 @@ export class PullAudit {
     else if (!this.timer) { this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.o.flushMs); this.timer.unref(); }
   }
 
-  /** Write what is pending (one write at a time, in order); resolves when it is in the store (or failed and kept). */
+  /**
+   * Write what is pending (one write at a time, in order); resolves when it is in the store (or failed and kept).
+   * Each write takes what was pending when it started, no more: under steady reads entries keep arriving, and a
+   * write that went on until none was left would never end (GET /v1/audit, which flushes first, then never answered).
+   */
   flush(): Promise<void> {
     this.writing = this.writing.then(async () => {
-      while (this.pending.length) {
+      let left = this.pending.length;
+      while (left > 0 && this.pending.length) {
         const batch = this.pending.slice(0, BATCH);
         try {
           await this.db.query(INSERT, [
@@ -57,6 +62,7 @@ export class PullAudit {
           return;
         }
         this.pending.splice(0, batch.length);
+        left -= batch.length;
       }
     });
     return this.writing;
