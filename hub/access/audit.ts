@@ -28,6 +28,8 @@ export class PullAudit {
   private pending: AuditEntry[] = [];
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
+  /** The write not started yet, which a flush call joins. */
+  private queued?: Promise<void>;
   /** Entries dropped because the store did not take them for too long. */
   dropped = 0;
 
@@ -46,7 +48,12 @@ export class PullAudit {
    * write that went on until none was left would never end (GET /v1/audit, which flushes first, then never answered).
    */
   flush(): Promise<void> {
-    this.writing = this.writing.then(async () => {
+    // One write waiting at most: every call until it starts joins it (record() calls flush for each entry while a
+    // batch's worth is pending; chained one by one, thousands of writes queued behind a slow one, and a GET /v1/audit
+    // waited for all of them).
+    if (this.queued) return this.queued;
+    const next = this.writing.then(async () => {
+      this.queued = undefined;
       let left = this.pending.length;
       while (left > 0 && this.pending.length) {
         const batch = this.pending.slice(0, BATCH);
@@ -65,7 +72,9 @@ export class PullAudit {
         left -= batch.length;
       }
     });
-    return this.writing;
+    this.queued = next;
+    this.writing = next;
+    return next;
   }
 
   async close(): Promise<void> {

@@ -26,3 +26,29 @@ t.test('flush resolves while entries keep being recorded', async (t) => {
   traffic = false; // the reads stop: what is left is written, and the test ends
   await audit.close();
 });
+
+t.test('reads arriving while writes are slow are written together, not one write queued per read', async (t) => {
+  let inserts = 0, rowsWritten = 0;
+  const db = { query: async (_sql: string, params?: unknown[]) => {
+    inserts++;
+    rowsWritten += (params?.[0] as unknown[] | undefined)?.length ?? 0;
+    await new Promise((r) => setTimeout(r, 50));
+    return { rows: [], rowCount: 0 };
+  } };
+  const audit = new PullAudit(db as never, { flushMs: 1000 });
+  // A batch's worth pending, then a read every millisecond while each write takes 50 ms (every read past a batch's
+  // worth asks for a flush); after 1.5 s, a flush (GET /v1/audit) while the reads go on.
+  let n = 0;
+  for (; n < 500; n++) audit.record(entry(n));
+  const reads = setInterval(() => audit.record(entry(n++)), 1);
+  await new Promise((r) => setTimeout(r, 1500));
+  const t0 = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([audit.flush().then(() => true), new Promise<false>((r) => { timer = setTimeout(() => r(false), 1000); })]);
+  clearTimeout(timer);
+  clearInterval(reads);
+  t.ok(ended, `a flush among them resolved within 1 s (${Math.round(performance.now() - t0)} ms)`);
+  await audit.close();
+  t.equal(rowsWritten, n, `every entry written (${n})`);
+  t.ok(inserts <= 20, `in ${inserts} inserts (a write joins the one waiting: not a write queued per read past a batch)`);
+});
