@@ -267,11 +267,19 @@ async function countRows(db: Queryable): Promise<number> {
   return Number((await db.query<{ n: string }>('SELECT count(*)::text AS n FROM observation')).rows[0]!.n);
 }
 
-async function truncate(db: Queryable) {
+async function truncate(db: SqlDriver) {
   // The hub's roller and alarm evaluator read these tables between phases; TRUNCATE's locks can deadlock with theirs
-  // (PostgreSQL then cancels one of the two): try again.
+  // (PostgreSQL then cancels one of the two): try again. Their cursors go back to the start with the outbox's ids, in
+  // the same transaction: a cursor left at the last phase's end would skip the next phase's first entries (no
+  // rollup work in that phase) and then roll the rest, a share that changed from phase to phase.
   for (let i = 0; ; i++) {
-    try { await db.query('TRUNCATE observation_data, outbox, observation_latest RESTART IDENTITY'); return; } catch (e) {
+    try {
+      await db.transaction(async (tx) => {
+        await tx.query('TRUNCATE observation_data, outbox, observation_latest, rollup RESTART IDENTITY');
+        await tx.query(`UPDATE rollup_cursor SET outbox_id = 0, seen = '{}'`);
+      });
+      return;
+    } catch (e) {
       if ((e as { code?: string }).code !== '40P01' || i >= 5) throw e;
     }
   }

@@ -31,15 +31,20 @@ const INSERT_ROWS = `ins AS (${INSERT_OBSERVATIONS}
 ), ob AS (
   INSERT INTO outbox (topic, ref_ids, count, min_time, max_time)
   SELECT 'observation', array_agg(id ORDER BY id), count(*), min(time), max(time) FROM ins HAVING count(*) > 0
-  RETURNING id
+  RETURNING id, ref_ids, count
 ), lt AS (
   INSERT INTO observation_latest AS l (point_id, kind, time, id)
   SELECT DISTINCT ON (point_id, kind) point_id, kind, time, id FROM ins ORDER BY point_id, kind, time DESC, id DESC
 ${LATEST_UPSERT})`;
 // One bigint[] aligned with the rows: the new id, or NULL where the identity already existed; and the outbox entry.
-const RETURN_IDS = `SELECT array_agg(ins.id ORDER BY x.n)::text AS ids, (SELECT id::text FROM ob) AS entry
-FROM unnest($1::int[], $3::text[], $4::float8[]) WITH ORDINALITY AS x(p, k, t, n)
-LEFT JOIN ins ON ins.point_id = x.p AND ins.kind = x.k AND ins.time = to_timestamp(x.t / 1000.0)`;
+// When every row was new (the usual batch) that array is the outbox entry's: the ids come from the sequence in the
+// order the rows are inserted, which is the order unnest() gives them, so sorted by id they are in input order. Only a
+// batch with duplicates pays for the join that places the NULLs (a subquery in the CASE runs only when reached).
+const RETURN_IDS = `SELECT CASE WHEN ob.count = cardinality($1::int[]) THEN ob.ref_ids ELSE (
+  SELECT array_agg(ins.id ORDER BY x.n) FROM unnest($1::int[], $3::text[], $4::float8[]) WITH ORDINALITY AS x(p, k, t, n)
+  LEFT JOIN ins ON ins.point_id = x.p AND ins.kind = x.k AND ins.time = to_timestamp(x.t / 1000.0)) END::text AS ids,
+  ob.id::text AS entry
+FROM (SELECT) one LEFT JOIN ob ON true`;
 
 // $t: the received time, $a: the adapter, $n…: the quarantine's arrays.
 const INSERT_QUARANTINE = (t: number, a: number, n: number) => `q AS (

@@ -84,6 +84,30 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     t.equal(hour.size, 1);
   });
 
+  t.test('each returned id is the stored id of its own reading: all new, some duplicates, rows out of time order', async (t) => {
+    const stored = async () => new Map((await db.query<{ id: string; time: Date; kind: string }>('SELECT id::text AS id, time, kind FROM observation WHERE point_id = $1', [p2.id]))
+      .rows.map((r) => [`${p2.id}|${r.kind}|${r.time.getTime()}`, r.id]));
+    // Times shuffled, two kinds: input order is neither time nor kind order.
+    const order = [7, 2, 9, 0, 5, 3, 8, 1, 6, 4];
+    const fresh = order.map((i) => row(p2.id, p2.dev, p2.site, 2000 + i, { kind: i % 3 ? 'rtd' : 'min', avg: 1, value: i }));
+    const all = await commitBatch(db, { adapter: 'test', receivedAtMs: T0, rows: fresh, quarantine: [] });
+    t.same([...all.entries()].sort(), [...(await stored()).entries()].sort(), 'all new: every key maps to its row\'s stored id');
+    t.same(all.rows, fresh, 'rows stored, in input order');
+    // Half of these were stored above; the new ones sit between them.
+    const mixed = [10, 4, 11, 7, 12, 0].map((i) => row(p2.id, p2.dev, p2.site, 2000 + i, { kind: i % 3 ? 'rtd' : 'min', avg: 1, value: i }));
+    const some = await commitBatch(db, { adapter: 'test', receivedAtMs: T0, rows: mixed, quarantine: [] });
+    const now = await stored();
+    t.same([...some.keys()].sort(), [10, 11, 12].map((i) => `${p2.id}|${i % 3 ? 'rtd' : 'min'}|${T0 + (2000 + i) * 60_000}`).sort(), 'only the new ones are returned');
+    for (const [k, id] of some) t.equal(id, now.get(k), `${k}: its stored id`);
+    t.same(some.rows.map((r) => r.value), [10, 11, 12], 'rows stored, in input order');
+    // Unkeyed: which rows are new, nothing else.
+    const unkeyed = await commitBatch(db, { adapter: 'test', receivedAtMs: T0, rows: [13, 10, 14].map((i) => row(p2.id, p2.dev, p2.site, 2000 + i, { value: i })), quarantine: [], keyed: false });
+    t.same(unkeyed.rows.map((r) => r.value), [13, 14], 'unkeyed: the new rows');
+    t.equal(unkeyed.size, 0, 'unkeyed: no ids');
+    await db.query('DELETE FROM observation WHERE point_id = $1', [p2.id]);
+    await db.query('DELETE FROM observation_latest WHERE point_id = $1', [p2.id]);
+  });
+
   t.test('text values survive array encoding whatever they contain', async (t) => {
     const nasty = ['a"b,c\\d{e} f', 'NULL', '', '中文,逗号', "it's"];
     const rows = nasty.map((m, i) => row(p2.id, p2.dev, p2.site, 1000 + i, { messageId: m, rawUnit: m, rawValue: i + 0.5, value: i === 0 ? null : 1e-7 * i }));
