@@ -65,7 +65,8 @@ const geoOfSite = (e: string): Prop => ({
 });
 const point = (lon: unknown, lat: unknown) => (lon === null || lon === undefined ? null : { type: 'Point', coordinates: [Number(lon), Number(lat)] });
 const strip = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
-const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : d === null || d === undefined ? null : new Date(String(d)).toISOString());
+/** A time column as ISO 8601 text (a Date from node-postgres, text from elsewhere; null stays null). */
+export const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : d === null || d === undefined ? null : new Date(String(d)).toISOString());
 
 const SITE_COLS = `{e}.id, {e}.code, {e}.doc, {e}.updated_at`;
 const siteProps = (): Record<string, Prop> => ({
