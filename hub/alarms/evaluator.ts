@@ -25,6 +25,22 @@ export interface EvaluatorOptions {
   pollMs?: number;
   /** Share of the time the evaluator may work while it has a backlog (as the rollup roller's `duty`; default 0.5). */
   duty?: number;
+  /**
+   * Least time (ms; default 50) from the start of one step to the start of the next, commits or wake() notwithstanding:
+   * an alarm is raised at most this much later, and a stream of batches is evaluated a few batches a step instead of
+   * one (docs/alarms.md, fifth pass).
+   */
+  minStepMs?: number;
+}
+
+/** Sleep ms (nothing when ≤ 0), cut short only by an abort. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => { clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 export interface AlarmEvaluator {
@@ -69,6 +85,7 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
   const waker = new Waker();
   const abort = new AbortController();
   const pollMs = o.pollMs ?? 100;
+  const minStepMs = o.minStepMs ?? 50;
   const duty = Math.min(1, Math.max(0.05, o.duty ?? 0.5));
   const listeners = new Set<() => void>();
   const changed = () => { for (const f of listeners) { try { f(); } catch (e) { logger.error({ err: e }, 'alarm listener failed'); } } };
@@ -119,6 +136,9 @@ export function createAlarmEvaluator(db: SqlDriver, o: EvaluatorOptions, logger:
         logger.error({ err: e }, 'alarm evaluation failed; retrying');
         await waker.sleep(1000, abort.signal);
       }
+      // Steps start minStepMs apart however often commits wake the loop: under a stream of batches a step per commit
+      // paid a transaction and a step's fixed work for each batch, now for the few that arrived meanwhile.
+      await pause(minStepMs - (performance.now() - t0), abort.signal);
       if (caughtUp) await waker.sleep(pollMs, abort.signal);
       // The duty cycle yields to ingest: with no commit in this process for a second, a backlog is worked off at once.
       else if (duty < 1 && performance.now() - lastCommit < 1000) await waker.sleep(Math.min(5000, (performance.now() - t0) * (1 - duty) / duty), abort.signal);
