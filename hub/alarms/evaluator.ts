@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { SqlDriver } from '../store/driver.ts';
 import type { Registry } from '../registry/registry.ts';
 import { OutboxHorizon } from '../delivery/horizon.ts';
-import { Waker } from '../delivery/wait.ts';
+import { Waker, pause } from '../delivery/wait.ts';
 import { rollupLag } from '../store/rollups.ts';
 import type { AlarmContext } from './evaluate.ts';
 import { alarmStep, ensureAlarmCursor, CURSOR } from './step.ts';
@@ -33,15 +33,6 @@ export interface EvaluatorOptions {
   minStepMs?: number;
 }
 
-/** Sleep ms (nothing when ≤ 0), cut short only by an abort. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => { clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 export interface AlarmEvaluator {
   start(): Promise<void>;

@@ -19,3 +19,13 @@ export class Waker {
     });
   }
 }
+
+/** Sleep ms (nothing when ≤ 0), cut short only by an abort: not by a Waker's wake(). */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => { clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -269,14 +269,31 @@ export function OBSERVATION_COLUMNS(a: string): string {
   return `${a}.id, ${a}.point_id, ${a}.site_id, ${a}.kind, ${a}.time, ${a}.value, ${a}.avg, ${a}.min, ${a}.max, ${a}.cou, ${a}.unit, ${a}.source_flag, ${a}.flags, ${a}.warnings, ${a}.adapter, ${a}.message_id, ${a}.received_at, ${a}.raw_value, ${a}.raw_unit`;
 }
 
+/** A member of a presented object: its key (an ASCII identifier) and how its value is read from the row. */
+export type Field = readonly [key: string, read: (r: Record<string, unknown>) => unknown];
+
+/**
+ * An Observation's nested members, in the order they are presented: `resultQuality`, then `parameters` (with the
+ * aggregate's statistics after them when the kind is not rtd). presentObservationRow builds the object from these
+ * lists and hub/sta/write.ts writes its JSON text from them: one description, two forms.
+ */
+export const OBSERVATION_QUALITY: readonly Field[] = [['source_flag', (r) => r.source_flag], ['flags', (r) => r.flags]];
+export const OBSERVATION_PARAMETERS: readonly Field[] = [
+  ['kind', (r) => r.kind], ['unit', (r) => r.unit], ['raw_value', (r) => r.raw_value], ['raw_unit', (r) => r.raw_unit],
+  ['warnings', (r) => r.warnings], ['adapter', (r) => r.adapter], ['message_id', (r) => r.message_id], ['received_at', (r) => iso(r.received_at)],
+];
+export const OBSERVATION_STATISTICS: readonly Field[] = [['avg', (r) => r.avg], ['min', (r) => r.min], ['max', (r) => r.max], ['cou', (r) => r.cou]];
+
+function fieldsOf(r: Record<string, unknown>, fields: readonly Field[], into: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [k, read] of fields) into[k] = read(r);
+  return into;
+}
+
 export function presentObservationRow(r: Record<string, unknown>): Record<string, unknown> {
   const t = iso(r.time);
-  const parameters: Record<string, unknown> = {
-    kind: r.kind, unit: r.unit, raw_value: r.raw_value, raw_unit: r.raw_unit, warnings: r.warnings,
-    adapter: r.adapter, message_id: r.message_id, received_at: iso(r.received_at),
-  };
-  if (r.kind !== 'rtd') Object.assign(parameters, { avg: r.avg, min: r.min, max: r.max, cou: r.cou });
-  return { phenomenonTime: t, resultTime: t, result: r.value, resultQuality: { source_flag: r.source_flag, flags: r.flags }, parameters };
+  const parameters = fieldsOf(r, OBSERVATION_PARAMETERS);
+  if (r.kind !== 'rtd') fieldsOf(r, OBSERVATION_STATISTICS, parameters);
+  return { phenomenonTime: t, resultTime: t, result: r.value, resultQuality: fieldsOf(r, OBSERVATION_QUALITY), parameters };
 }
 
 /** The singular name of each entity set (its `@iot.navigationLink` from a to-one link). */
