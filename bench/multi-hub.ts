@@ -195,10 +195,9 @@ async function step(n: number, o: Options, cleanup: Cleanup): Promise<StepResult
   measuring = false;
   sampling = false;
   clearInterval(progress);
-  const cpu = cpuSince(cpu0, true);
   // Ticks of every process named postgres, other users' sessions included: a session that ends in the window takes
-  // its ticks with it, so a negative figure means "unknown", not zero.
-  if (cpu.postgresCores !== undefined && cpu.postgresCores < 0) cpu.postgresCores = undefined;
+  // its ticks with it, and cpuSince then reports the split as unknown.
+  const cpu = cpuSince(cpu0, true);
   const hubCores = f.hubs.map((h, i) => Math.max(0, cpuSecondsOf(h.pid) - hub0[i]!) / ((w1 - w0) / 1000)); // a killed hub: 0
   const backendS = backendCpuSince(be0, await backendCpu(mon));
   const windowS = (w1 - w0) / 1000;

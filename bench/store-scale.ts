@@ -26,6 +26,7 @@ import { generateKey } from '../hub/api/auth.ts';
 import type { SourceReading } from '../schemas/generated/types.ts';
 import { BenchUsageError } from './lib/errors.ts';
 import { LoadClient } from './lib/load-client.ts';
+import { cpuSnapshot, cpuSince } from './lib/cpu.ts';
 import { migrateToday, commitToday, latestToday, hourlyToday, dropDayToday, historySqlToday, pointRangeToday } from './lib/today-layout.ts';
 import { currentLayout, relationBytes, type Layout } from './lib/current-layout.ts';
 
@@ -296,11 +297,20 @@ async function benchNow(p: Plan, hub: Hub, key: string, layout: Layout, hist: Hi
         bodies.push(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer);
         counts.push(Math.min(o.batch, records.length - i));
       }
+      const cpu0 = cpuSnapshot(true);
       const r = await client.run(`now ingest minutes ${a}–${b}`, hub.url, key, { bodies, records: counts }, o.concurrency, true);
+      const cpu = cpuSince(cpu0, true);
       if (r.error) throw new Error(`ingest failed: ${r.error}`);
       if (r.accepted !== records.length) throw new Error(`ingest accepted ${r.accepted} of ${records.length}`);
       rates.push(r.accepted / (r.elapsedMs / 1000));
-      console.log(`    ingest (HTTP → pipeline → commit): ${fmt(r.accepted)} rows at ${fmt(rates.at(-1)!)} obs/s`);
+      // Where the time went, per chunk: a rate that falls from chunk to chunk shows here as more CPU per reading on
+      // one side, or as readers (roller, alarm evaluator) left further behind.
+      const perObs = (cores: number | undefined) => (cores === undefined ? '?' : fmt((cores * cpu.wallS * 1e6) / r.accepted));
+      const behind = (await db.query<{ name: string; n: number }>(`SELECT c.name, (SELECT count(*)::int FROM outbox WHERE id > c.outbox_id) AS n
+        FROM rollup_cursor c ORDER BY c.name`)).rows.map((x) => `${x.name} ${fmt(x.n)}`).join(', ');
+      console.log(`    ingest (HTTP → pipeline → commit): ${fmt(r.accepted)} rows at ${fmt(rates.at(-1)!)} obs/s; ` +
+        `CPU µs per reading: PostgreSQL ${perObs(cpu.postgresCores)}, this process ${perObs(cpu.processCores)} (hub loop ${Math.round(cpu.mainElu * 100)} %), ` +
+        `other ${perObs(cpu.otherCores)}; outbox entries not yet read: ${behind || 'none'}; heap ${fmt(process.memoryUsage().heapUsed / 2 ** 20)} MiB`);
     }
   } finally {
     await client.close();

@@ -73,7 +73,9 @@ export function cpuSince(a: Snapshot, withPostgres: boolean): CpuReport {
   if (a.machine && b.machine && b.machine.total > a.machine.total) {
     r.machineCores = ((b.machine.busy - a.machine.busy) / (b.machine.total - a.machine.total)) * cores;
   }
-  if (a.postgres !== undefined && b.postgres !== undefined) r.postgresCores = (b.postgres - a.postgres) / TICKS_PER_S / wallS;
-  if (r.machineCores !== undefined) r.otherCores = Math.max(0, r.machineCores - r.processCores - (r.postgresCores ?? 0));
+  // A postgres process that exited meanwhile (a parallel worker, an autovacuum worker, a closed connection) takes its
+  // ticks with it: when that makes the sum go down, the split is unknown rather than negative.
+  if (a.postgres !== undefined && b.postgres !== undefined && b.postgres >= a.postgres) r.postgresCores = (b.postgres - a.postgres) / TICKS_PER_S / wallS;
+  if (r.machineCores !== undefined && (a.postgres === undefined || r.postgresCores !== undefined)) r.otherCores = Math.max(0, r.machineCores - r.processCores - (r.postgresCores ?? 0));
   return r;
 }

@@ -27,13 +27,18 @@ const parseIdArray = (text: string): string[] => (text.length > 2 ? text.slice(1
 async function takeVisible(tx: Queryable, cap: number, asyncCommit: boolean, safeMax: string, held: string[], defer: (entry: string) => boolean) {
   // The cursor row (locked: one evaluator at a time; SKIP LOCKED: the others move on) and the entries of every topic
   // after it, one round trip. An entry's ids (a thousand numbers as text) only where they are needed: not for the
-  // entries already evaluated (in `seen`) nor for those this process holds.
+  // entries already evaluated (in `seen`) nor for those this process holds, nor for those after the step's `cap`
+  // (the observations of the entries before one reach it): an evaluator far behind used to get a thousand entries'
+  // ids, a million numbers, for the twenty it takes.
   const all = (await tx.query<{ c: string; seen: string; id: string | null; obs: boolean; ids: string; n: number } & SpanRow>(
     `WITH cur AS (SELECT outbox_id, seen${asyncCommit ? ", set_config('synchronous_commit', 'off', true) AS sc" : ''} FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED)
      SELECT cur.outbox_id::text AS c, cur.seen::text AS seen, o.* FROM cur LEFT JOIN LATERAL (
        SELECT id::text AS id, topic = 'observation' AS obs,
-         CASE WHEN topic = 'observation' AND id <> ALL(cur.seen) AND id <> ALL($2::bigint[]) THEN ref_ids::text ELSE '{}' END AS ids, count AS n, ${SPAN_COLS}
-       FROM outbox WHERE id > cur.outbox_id ORDER BY outbox.id LIMIT 1000) o ON true`, [CURSOR, held])).rows;
+         CASE WHEN topic = 'observation' AND id <> ALL(cur.seen) AND id <> ALL($2::bigint[])
+           AND coalesce(sum(count) FILTER (WHERE topic = 'observation' AND id <> ALL(cur.seen))
+                        OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) < $3
+         THEN ref_ids::text ELSE '{}' END AS ids, count AS n, ${SPAN_COLS}
+       FROM outbox WHERE id > cur.outbox_id ORDER BY outbox.id LIMIT 1000) o ON true`, [CURSOR, held, cap])).rows;
   if (!all.length) return undefined;
   const cur = { c: all[0]!.c, seen: all[0]!.seen };
   const seen = new Set(parseIdArray(cur.seen));

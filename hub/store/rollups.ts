@@ -80,8 +80,9 @@ WITH t AS (
   SELECT t.point_id, '${to}', t.b, max(r.device_id), max(r.site_id), max(r.indicator), max(r.unit), sum(r.count), sum(r.sum),
          min(r.min), max(r.max), min(r.first_time), (array_agg(r.first_value ORDER BY r.first_time))[1],
          max(r.last_time), (array_agg(r.last_value ORDER BY r.last_time DESC))[1], sum(r.flagged), ${ON_TIME_UP}, count(*)
-  FROM t JOIN rollup r ON r.point_id = t.point_id AND r.interval = '${from}'
-   AND r.bucket >= t.b AND r.bucket < t.b + interval '${span}' AND date_trunc('${unit}', r.bucket, $3) = t.b
+  FROM t CROSS JOIN LATERAL (
+    SELECT * FROM rollup r WHERE r.point_id = t.point_id AND r.interval = '${from}'
+     AND r.bucket >= t.b AND r.bucket < t.b + interval '${span}' AND date_trunc('${unit}', r.bucket, $3) = t.b OFFSET 0) r
   GROUP BY t.point_id, t.b
   ${UPSERT}
   RETURNING point_id, bucket
