@@ -9,7 +9,7 @@ import { migrate } from '../migrate.ts';
 import { HOURS, DAYS } from '../rollups.ts';
 import { freshDatabase, postgresUp, needService } from '../../../test/helpers/services.ts';
 
-t.test('hours and days probe the rollup key per touched bucket, even when the table looks huge', async (t) => {
+t.test('hours and days probe the rollup key per touched bucket on an analysed table', async (t) => {
   if (!needService(t, 'PostgreSQL', await postgresUp())) return;
   const fresh = await freshDatabase();
   t.teardown(() => fresh.drop());
