@@ -14,8 +14,10 @@ export interface RollerOptions {
   /** Observations per step (one transaction). */
   stepSize?: number;
   /**
-   * Share of the time the roller may work while it has a backlog (default 0.5): after a step of d ms it pauses
-   * d × (1 − duty) / duty, so a burst of ingest keeps most of the store's CPU and the roller catches up behind it.
+   * Share of the time the roller may work while it has a backlog and batches keep being committed (default 0.5):
+   * after a step of d ms it pauses d × (1 − duty) / duty, so a burst of ingest keeps most of the store's CPU and the
+   * roller catches up behind it. Once nothing new was committed during a step (the burst is over), the backlog is
+   * worked off without pausing.
    */
   duty?: number;
 }
@@ -39,6 +41,7 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
   const duty = Math.min(1, Math.max(0.05, o.duty ?? 0.5));
   let loop: Promise<void> | undefined;
   let lastGauge = 0;
+  let lastSafe = '';
 
   async function gauge(): Promise<void> {
     if (!metrics || Date.now() - lastGauge < 2000) return;
@@ -48,10 +51,14 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
 
   async function run(): Promise<void> {
     while (!abort.signal.aborted) {
-      let caughtUp = true;
+      let caughtUp = true, ingesting = false;
       const t0 = performance.now();
       try {
-        const r = await rollStep(db, await horizon.safeMax(), o.zone, o.stepSize);
+        // The horizon moved since the last step: something was committed meanwhile, by this process or another.
+        const safe = await horizon.safeMax();
+        ingesting = lastSafe !== '' && safe !== lastSafe;
+        lastSafe = safe;
+        const r = await rollStep(db, safe, o.zone, o.stepSize);
         caughtUp = r.caughtUp || r.busy === true; // busy: another process is rolling up; look again after pollMs
         if (r.observations) metrics?.rollupObservations.inc(r.observations);
         await gauge();
@@ -61,7 +68,7 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
         await waker.sleep(1000, abort.signal);
       }
       if (caughtUp) await waker.sleep(pollMs, abort.signal);
-      else if (duty < 1) await waker.sleep(Math.min(5000, (performance.now() - t0) * (1 - duty) / duty), abort.signal);
+      else if (duty < 1 && ingesting) await waker.sleep(Math.min(5000, (performance.now() - t0) * (1 - duty) / duty), abort.signal);
     }
   }
 

@@ -131,6 +131,30 @@ export function rollupsSuite(t: Test, open: () => Promise<SqlDriver>) {
     t.equal((await db.query('SELECT 1 FROM outbox')).rows.length, 0, 'once read it may go');
   });
 
+  t.test('a backlog left once ingest has stopped is worked off without the duty cycle\'s pauses', async (t) => {
+    const p = pts[2]!;
+    // Two backlogs of 20 entries (one step each: stepSize 50, batches of 50). The first is rolled by catchUp(), steps
+    // back to back: the time one step takes, times 20. The second by the roller's loop at duty 0.05, which pauses 19×
+    // each step while batches keep being committed: nothing is committed meanwhile, so it must go as fast.
+    const backlog = async (dayMs: number) => {
+      for (let b = 0; b < 20; b++) await commit(Array.from({ length: 50 }, (_, i) => row(p, T0 + dayMs + (b * 50 + i) * 60_000, i)));
+    };
+    const slow = () => createRoller(db, { zone: ZONE, duty: 0.05, stepSize: 50, pollMs: 20 }, pino({ level: 'silent' }));
+    await backlog(10 * 86_400_000);
+    let t0 = performance.now();
+    await slow().catchUp();
+    const backToBack = performance.now() - t0;
+    await backlog(20 * 86_400_000);
+    const r = slow();
+    t0 = performance.now();
+    await r.start();
+    while ((await r.status()).lag_seconds > 0 && performance.now() - t0 < 60_000) await new Promise((res) => setTimeout(res, 10));
+    const looped = performance.now() - t0;
+    await r.stop();
+    t.ok(looped < 3 * backToBack + 500, `the loop caught up in ${looped.toFixed(0)} ms; back to back ${backToBack.toFixed(0)} ms (with a pause of 19× each step: about ${(20 * backToBack).toFixed(0)} ms)`);
+    await same(t, 'after both backlogs');
+  });
+
   t.test('hours follow the zone too: a half-hour zone has hours starting at :30 UTC', async (t) => {
     const p = pts[2]!;
     const res = await commit([0, 10, 40, 70].map((m) => row(p, Date.UTC(2026, 0, 1, 0, m), m)));
