@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 // Entry point. Runs the compiled CLI in dist/ (`npm ci` builds it: the `prepare` script) when that build is up to date
 // with the sources; otherwise the TypeScript sources through tsx, after saying why on stderr. So an edited source is
 // never run from an old build (docs/build.md).

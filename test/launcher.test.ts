@@ -9,6 +9,7 @@ import { connect, createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { childEnv } from './helpers/child-env.ts';
+import { HUB_NODE_FLAGS } from '../bin/node-flags.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'lifeline-launcher-'));
@@ -117,6 +118,30 @@ t.test('npm start with no config binds 127.0.0.1 only, and the banner says so', 
   if (nonLoopback) t.equal(await probe(nonLoopback, hub.port), 'ECONNREFUSED', `refused on ${nonLoopback} (this machine's non-loopback address)`);
   else t.comment('no non-loopback IPv4 address on this machine: the kernel socket table below is the check');
   t.same(listeners(hub.port), ['0100007F'], 'the kernel shows one listening socket, on 127.0.0.1');
+});
+
+/** The command line of this hub's node process (the one running bin/lifeline.js, or its link node_modules/.bin/lifeline under npx), from /proc. */
+const hubCommandLine = (hub: Launched) => {
+  for (const pid of processesWith(hub.marker)) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      if (/(^|\/)node$/.test(argv[0] ?? '') && argv.some((a) => /(bin\/lifeline\.js|\.bin\/lifeline)$/.test(a))) return argv;
+    } catch { /* gone */ }
+  }
+  return [];
+};
+
+t.test('npm start and the lifeline command run the hub with its V8 flags (bin/node-flags.js)', async (t) => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const shebang = readFileSync(join(root, 'bin/lifeline.js'), 'utf8').split('\n')[0]!;
+  t.equal(shebang, `#!/usr/bin/env -S node ${HUB_NODE_FLAGS.join(' ')}`, 'the #! line of bin/lifeline.js carries them');
+  t.equal(pkg.scripts.start, `exec node ${HUB_NODE_FLAGS.join(' ')} bin/lifeline.js start`, 'so does npm start');
+  t.ok(pkg.scripts.bench!.startsWith(`node ${HUB_NODE_FLAGS.join(' ')} `), "and npm run bench (the hubs a bench starts in its own process)");
+  for (const hub of [npmTerm, npxTerm]) {
+    const argv = hubCommandLine(hub);
+    t.ok(argv.length > 0, `found the hub's node process (${argv.join(' ')})`);
+    for (const flag of HUB_NODE_FLAGS) t.ok(argv.includes(flag), `${hub === npmTerm ? 'npm start' : 'npx lifeline start'}: the hub runs with ${flag}`);
+  }
 });
 
 t.test('npm start: SIGTERM to the npm PID stops the hub', (t) => stopsCleanly(t, npmTerm, 'SIGTERM'));
