@@ -1,0 +1,169 @@
+// `npm test`: every *.test.ts file in its own `node --import=tsx FILE` process, `jobs` at a time, their TAP read with
+// tap-parser and summed. The files are tap tests and still run alone with `npx tap FILE` or `node --import=tsx FILE`.
+//
+// Why not the `tap` command: it starts every test process with `--import=@tapjs/processinfo`, a module loader hook
+// that posts each loaded module's source to the main thread to record its line lengths and writes a JSON record at
+// exit (for tap's own coverage and `--changed`, neither used here: coverage is c8's). That cannot be turned off, and
+// it cost 1.5-2.5 s of CPU per file that loads the hub (tenancy-matrix: 17.7 s alone, 22.2 s with it), about a fifth
+// of the suite's CPU. Everything else this needs from tap is here: .taprc's include, exclude, jobs, timeout and
+// node-arg; a per-file timeout; counts of every assertion; a failing file's whole TAP and stderr.
+//
+// usage: npm test [-- [--jobs N] [FILE|DIR ...]]      (-R REPORTER is accepted and ignored: the output is TAP)
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Parser } from 'tap-parser';
+import { parse as parseYaml } from 'yaml';
+
+const root = resolve(new URL('..', import.meta.url).pathname);
+const rc = parseYaml(readFileSync(join(root, '.taprc'), 'utf8')) ?? {};
+
+/** A .taprc glob (`**`, `*`, literal path parts) as a RegExp over a path relative to the project, with `/`. */
+function globRegExp(glob) {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (glob.startsWith('**/', i)) { re += '(?:.*/)?'; i += 2; }
+    else if (glob.startsWith('**', i)) { re += '.*'; i += 1; }
+    else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+const include = (rc.include ?? ['**/*.test.ts']).map(globRegExp);
+const exclude = (rc.exclude ?? ['node_modules/**']).map(globRegExp);
+const isTest = (rel) => include.some((r) => r.test(rel)) && !exclude.some((r) => r.test(rel));
+
+function findTests(dir, out) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) continue;
+    const full = join(dir, entry.name);
+    const rel = relative(root, full).split(sep).join('/');
+    if (entry.isDirectory()) {
+      if (exclude.some((r) => r.test(`${rel}/`) || r.test(`${rel}/x`))) continue;
+      findTests(full, out);
+    } else if (isTest(rel)) out.push(rel);
+  }
+  return out;
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { jobs: { type: 'string', short: 'j' }, reporter: { type: 'string', short: 'R' }, help: { type: 'boolean', short: 'h' } },
+});
+if (values.help) {
+  console.log('usage: npm test [-- [--jobs N] [FILE|DIR ...]]   (files and folders default to .taprc include/exclude)');
+  process.exit(0);
+}
+const jobs = Number(values.jobs ?? rc.jobs ?? 2);
+if (!Number.isInteger(jobs) || jobs < 1) { console.error(`--jobs must be a positive integer, got ${values.jobs}`); process.exit(2); }
+const timeoutS = Number(rc.timeout ?? 30);
+const nodeArgs = rc['node-arg'] ?? [];
+
+let files = [];
+for (const p of positionals.length ? positionals : ['.']) {
+  const full = resolve(p);
+  let st;
+  try { st = statSync(full); } catch { console.error(`no such file or folder: ${p}`); process.exit(2); }
+  if (st.isDirectory()) findTests(full, files);
+  else files.push(relative(root, full).split(sep).join('/'));
+}
+files = [...new Set(files)].sort();
+if (!files.length) { console.error('no test files found'); process.exit(1); }
+
+// tap's own lines for a root test that ended before its last assertion: the file then reports passing, with the rest
+// of its assertions never run.
+const CUT_SHORT = /^Error: (assertion after automatic end|cannot create subtest after parent test ends)/m;
+
+/** Assertions of one TAP stream and its subtests; a subtest's own summary line is not counted again. */
+function counter(parser, counts) {
+  const children = [];
+  parser.on('child', (child) => {
+    const seen = { failed: false };
+    children.push(seen);
+    child.on('complete', (r) => { seen.failed = r.fail > 0; });
+    counter(child, counts);
+  });
+  parser.on('assert', (a) => {
+    const child = children.shift();
+    if (child) {
+      // A subtest that failed without a failing assertion of its own (it threw, or timed out): one failure.
+      if (!a.ok && !a.todo && !a.skip && !child.failed) counts.fail++;
+      return;
+    }
+    counts.total++;
+    if (a.todo) counts.todo++;
+    else if (a.skip) counts.skip++;
+    else if (a.ok) counts.pass++;
+    else counts.fail++;
+  });
+}
+
+const totals = { total: 0, pass: 0, fail: 0, skip: 0, todo: 0 };
+const failedFiles = [];
+const started = performance.now();
+const running = new Set();
+let n = 0;
+
+function runFile(file, id) {
+  return new Promise((resolveRun) => {
+    const t0 = performance.now();
+    const counts = { total: 0, pass: 0, fail: 0, skip: 0, todo: 0 };
+    const parser = new Parser();
+    counter(parser, counts);
+    let out = '';
+    let err = '';
+    const proc = spawn(process.execPath, [...nodeArgs, join(root, file)], {
+      cwd: root,
+      env: { ...process.env, TAP: '1', TAP_CHILD_ID: String(id), TAP_JOB_ID: String(id % jobs), TAP_TIMEOUT: String(timeoutS) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.add(proc);
+    // The file's own root test times out at TAP_TIMEOUT (or what the file sets) and exits; this is the last resort
+    // for a process that does not, e.g. one stuck in a synchronous loop.
+    const hardKill = setTimeout(() => { err += `\n# killed: still running ${Math.max(timeoutS * 3, 360)} s after it started\n`; proc.kill('SIGKILL'); }, Math.max(timeoutS * 3, 360) * 1000);
+    proc.stdout.setEncoding('utf8').on('data', (d) => { out += d; parser.write(d); });
+    proc.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
+    proc.on('close', (code, signal) => {
+      clearTimeout(hardKill);
+      running.delete(proc);
+      parser.end();
+      const ms = performance.now() - t0;
+      const results = parser.results ?? { ok: false };
+      const cutShort = CUT_SHORT.test(out) || CUT_SHORT.test(err);
+      const ok = code === 0 && !signal && results.ok && counts.fail === 0 && !cutShort && counts.total > 0;
+      if (!ok && counts.fail === 0) counts.fail = 1; // exited badly, ran no assertion, or was cut short: one failure
+      for (const k of Object.keys(totals)) totals[k] += counts[k];
+      n++;
+      if (ok) {
+        if (err.trim()) process.stderr.write(err.endsWith('\n') ? err : `${err}\n`);
+        process.stdout.write(`ok ${n} - ${file} # time=${ms.toFixed(3)}ms\n`);
+      } else {
+        failedFiles.push(file);
+        const why = signal ? `killed by ${signal}` : code !== 0 ? `exit code ${code}` : cutShort ? 'assertions after its root test had ended' : counts.total === 0 ? 'no assertion ran' : 'failed assertions';
+        process.stdout.write(`# Subtest: ${file}\n${out.replace(/^(?=.)/gm, '    ')}${out.endsWith('\n') || !out ? '' : '\n'}`);
+        if (err.trim()) process.stdout.write(`    # stderr:\n${err.replace(/^/gm, '    # ')}\n`);
+        process.stdout.write(`not ok ${n} - ${file} # time=${ms.toFixed(3)}ms\n  ---\n  reason: ${why}\n  ...\n`);
+      }
+      resolveRun();
+    });
+  });
+}
+
+const stop = (sig) => { for (const p of running) p.kill(sig); process.exit(130); };
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
+
+console.log('TAP version 14');
+let next = 0;
+await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, async () => {
+  while (next < files.length) { const i = next++; await runFile(files[i], i + 1); }
+}));
+console.log(`1..${files.length}`);
+const shown = Object.fromEntries(Object.entries(totals).filter(([k, v]) => k === 'total' || k === 'pass' || v > 0));
+console.log(`# { ${Object.entries(shown).map(([k, v]) => `${k}: ${v}`).join(', ')} }`);
+console.log(`# time=${(performance.now() - started).toFixed(3)}ms`);
+if (failedFiles.length) console.log(`# failed files (${failedFiles.length}):\n${failedFiles.map((f) => `#   ${f}`).join('\n')}`);
+process.exitCode = failedFiles.length ? 1 : 0;
