@@ -2,6 +2,7 @@
 // one INSERT per batch (every flushMs, or at once past BATCH rows), off the request's path: a read never waits for
 // its audit row. GET /v1/audit reads them back (admin); the hourly store upkeep deletes them by age.
 import type { Queryable } from '../store/driver.ts';
+import { cleanText, sanitiseJson } from '../sdk/text.ts';
 
 export interface AuditEntry {
   atMs: number; keyId: string; keyName: string; method: string; route: string; filter: Record<string, unknown>;
@@ -32,11 +33,14 @@ export class PullAudit {
   private queued?: Promise<void>;
   /** Entries dropped because the store did not take them for too long. */
   dropped = 0;
+  /** Entries the store refused for their content (a data error on that entry alone): dropped, not retried. */
+  refused = 0;
 
   constructor(private readonly db: Queryable, private readonly o: { flushMs: number; onError?: (e: unknown) => void }) {}
 
   record(e: AuditEntry): void {
-    this.pending.push(e);
+    // A filter is what the client sent: PostgreSQL text and jsonb take no NUL and no lone surrogate (U+FFFD instead).
+    this.pending.push({ ...e, route: cleanText(e.route), keyName: cleanText(e.keyName), filter: sanitiseJson(e.filter).value });
     if (this.pending.length > MAX_PENDING) { this.pending.splice(0, this.pending.length - MAX_PENDING); this.dropped++; }
     if (this.pending.length >= BATCH) void this.flush();
     else if (!this.timer) { this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.o.flushMs); this.timer.unref(); }
@@ -58,15 +62,29 @@ export class PullAudit {
       while (left > 0 && this.pending.length) {
         const batch = this.pending.slice(0, BATCH);
         try {
-          await this.db.query(INSERT, [
-            batch.map((e) => e.atMs), batch.map((e) => e.keyId), batch.map((e) => e.keyName), batch.map((e) => e.method),
-            batch.map((e) => e.route), batch.map((e) => JSON.stringify(e.filter)), batch.map((e) => e.status), batch.map((e) => e.rows),
-            batch.map((e) => e.bytes), batch.map((e) => e.durationMs),
-          ]);
+          await this.insert(batch);
         } catch (e) {
-          this.o.onError?.(e); // kept: the next flush tries again
-          if (!this.timer) { this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.o.flushMs); this.timer.unref(); }
-          return;
+          if (!isDataError(e)) {
+            this.o.onError?.(e); // kept: the next flush tries again
+            if (!this.timer) { this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.o.flushMs); this.timer.unref(); }
+            return;
+          }
+          // The store refused something in the batch for its content, and would refuse it on every retry: each entry
+          // alone, so one bad entry neither blocks the audit nor takes the others with it.
+          for (const entry of batch) {
+            try { await this.insert([entry]); } catch (one) {
+              if (!isDataError(one)) {
+                this.o.onError?.(one);
+                if (!this.timer) { this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.o.flushMs); this.timer.unref(); }
+                return;
+              }
+              this.refused++;
+              this.o.onError?.(one);
+            }
+            this.pending.shift();
+            left--;
+          }
+          continue;
         }
         this.pending.splice(0, batch.length);
         left -= batch.length;
@@ -77,11 +95,25 @@ export class PullAudit {
     return next;
   }
 
+  private async insert(batch: AuditEntry[]): Promise<void> {
+    await this.db.query(INSERT, [
+      batch.map((e) => e.atMs), batch.map((e) => e.keyId), batch.map((e) => e.keyName), batch.map((e) => e.method),
+      batch.map((e) => e.route), batch.map((e) => JSON.stringify(e.filter)), batch.map((e) => e.status), batch.map((e) => e.rows),
+      batch.map((e) => e.bytes), batch.map((e) => e.durationMs),
+    ]);
+  }
+
   async close(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.flush();
   }
+}
+
+/** SQLSTATE class 22 (data exception) or 23 (integrity): the same statement with the same values fails again. */
+function isDataError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
 }
 
 export interface AuditQuery { keyId?: string; route?: string; fromMs?: number; toMs?: number; beforeId?: string; limit: number }
