@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlDriver, Queryable } from './driver.ts';
 import { LifelineError } from '../sdk/errors.ts';
+import { bareClusterDump } from '../pglite-template.ts';
 
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; } };
 
@@ -31,14 +32,15 @@ function lock(dir: string): () => void {
 }
 
 /**
- * Embedded PostgreSQL (WASM). `dir` undefined → in memory (tests, conformance kit); `loadDataDir` (a dumped cluster,
- * dumpDataDir's tar) starts that in-memory store from a copy instead of running initdb.
+ * Embedded PostgreSQL (WASM). `dir` undefined → in memory (tests, conformance kit), a bare cluster copied from the
+ * cached initdb dump (bareClusterDump); `loadDataDir` (a dumped cluster, dumpDataDir's tar) starts it from that one.
  */
 export async function openPglite(dir?: string, o: { loadDataDir?: Blob } = {}): Promise<SqlDriver> {
   let unlock = () => {};
   if (dir) { mkdirSync(dir, { recursive: true }); unlock = lock(dir); }
   let db: PGlite;
-  try { db = await PGlite.create(dir ? { dataDir: dir } : o.loadDataDir ? { loadDataDir: o.loadDataDir } : {}); } catch (e) { unlock(); throw e; }
+  const loadDataDir = dir ? undefined : o.loadDataDir ?? await bareClusterDump();
+  try { db = await PGlite.create(dir ? { dataDir: dir } : loadDataDir ? { loadDataDir } : {}); } catch (e) { unlock(); throw e; }
   const q: Queryable['query'] = async (sql, params) => db.query(sql, params) as never;
   return {
     kind: 'pglite',
