@@ -86,7 +86,7 @@ export async function seedFromTemplate(dataDir: string, env: NodeJS.ProcessEnv =
   return built ? 'built' : 'copied';
 }
 
-let bareDump: Promise<Blob | undefined> | undefined;
+const bareDumps = new Map<string, Promise<Blob | undefined>>();
 
 /**
  * A bare cluster (initdb only, no migrations) as a dumpDataDir tar, for in-memory stores: openPglite() without a
@@ -94,8 +94,9 @@ let bareDump: Promise<Blob | undefined> | undefined;
  * PGlite version into the cache directory, read once per process. Undefined when it cannot be made: initdb then.
  */
 export function bareClusterDump(env: NodeJS.ProcessEnv = process.env): Promise<Blob | undefined> {
-  return bareDump ??= (async () => {
-    const file = join(cacheRoot(env), `pglite-${pgliteVersion()}-bare.tar`);
+  const file = join(cacheRoot(env), `pglite-${pgliteVersion()}-bare.tar`);
+  let dump = bareDumps.get(file);
+  if (!dump) bareDumps.set(file, dump = (async () => {
     try { return new Blob([readFileSync(file)]); } catch { /* not made yet */ }
     try {
       const { PGlite } = await import('@electric-sql/pglite');
@@ -110,5 +111,6 @@ export function bareClusterDump(env: NodeJS.ProcessEnv = process.env): Promise<B
     } catch {
       return undefined;
     }
-  })();
+  })());
+  return dump;
 }

@@ -4,7 +4,7 @@ import t from 'tap';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seedFromTemplate, templateDir } from '../hub/pglite-template.ts';
+import { bareClusterDump, seedFromTemplate, templateDir } from '../hub/pglite-template.ts';
 import { openPglite } from '../hub/store/pglite.ts';
 import { migrate } from '../hub/store/migrate.ts';
 
@@ -38,4 +38,20 @@ t.test('a directory that holds anything is left alone', async (t) => {
   mkdirSync(`${empty}.seed-${dead}`);
   t.match(await seedFromTemplate(empty), /^(copied|built)$/, 'an empty directory (made by hand, say) is seeded');
   t.same(readdirSync(join(work, 'empty')), ['pglite'], 'and the copy a killed hub left beside it is gone');
+});
+
+t.test('an in-memory store starts from the cached dump of a bare cluster: made once, then read', async (t) => {
+  const env = { ...process.env, LIFELINE_CACHE_DIR: join(work, 'cache') };
+  const made = await bareClusterDump(env);
+  t.ok(made && made.size > 1_000_000, `a dump was made (${made?.size} bytes)`);
+  const files = readdirSync(join(work, 'cache'));
+  t.equal(files.length, 1, `one file in the cache, no temporary left (${files})`);
+  t.ok(files[0]!.endsWith('-bare.tar'));
+  const db = await openPglite(undefined, { loadDataDir: made });
+  t.teardown(() => db.close());
+  t.same((await db.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'")).rows, [{ n: 0 }], 'bare: no tables before migrate');
+  t.ok((await migrate(db)).length > 0, 'and it migrates like a new cluster');
+  const fresh = await openPglite();
+  t.teardown(() => fresh.close());
+  t.same((await fresh.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'")).rows, [{ n: 0 }], 'openPglite() without a directory: a bare cluster too');
 });
