@@ -12,12 +12,12 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Parser } from 'tap-parser';
 import { parse as parseYaml } from 'yaml';
 
-const root = resolve(new URL('..', import.meta.url).pathname);
+const root = fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]$/, '');
 const rc = parseYaml(readFileSync(join(root, '.taprc'), 'utf8')) ?? {};
 
 /** A .taprc glob (`**`, `*`, literal path parts) as a RegExp over a path relative to the project, with `/`. */
@@ -160,8 +160,9 @@ function runFile(file, id) {
       const ms = performance.now() - t0;
       const results = parser.results ?? { ok: false };
       const cutShort = CUT_SHORT.test(out) || CUT_SHORT.test(err);
-      const ok = code === 0 && !signal && results.ok && counts.fail === 0 && !cutShort && counts.total > 0;
-      if (!ok && counts.fail === 0) counts.fail = 1; // exited badly, ran no assertion, or was cut short: one failure
+      const ranNone = counts.total === 0;
+      const ok = code === 0 && !signal && results.ok && counts.fail === 0 && !cutShort && !ranNone;
+      if (!ok && counts.fail === 0) { counts.fail = 1; counts.total++; } // exited badly, ran no assertion, or was cut short: one failure
       for (const k of Object.keys(totals)) totals[k] += counts[k];
       n++;
       if (ok) {
@@ -169,7 +170,7 @@ function runFile(file, id) {
         process.stdout.write(`ok ${n} - ${file} # time=${ms.toFixed(3)}ms\n`);
       } else {
         failedFiles.push(file);
-        const why = signal ? `killed by ${signal}` : code !== 0 ? `exit code ${code}` : cutShort ? 'assertions after its root test had ended' : counts.total === 0 ? 'no assertion ran' : 'failed assertions';
+        const why = signal ? `killed by ${signal}` : code !== 0 ? `exit code ${code}` : cutShort ? 'assertions after its root test had ended' : ranNone ? 'no assertion ran' : 'failed assertions';
         process.stdout.write(`# Subtest: ${file}\n${out.replace(/^(?=.)/gm, '    ')}${out.endsWith('\n') || !out ? '' : '\n'}`);
         if (err.trim()) process.stdout.write(`    # stderr:\n${err.replace(/^/gm, '    # ')}\n`);
         process.stdout.write(`not ok ${n} - ${file} # time=${ms.toFixed(3)}ms\n  ---\n  reason: ${why}\n  ...\n`);
@@ -194,5 +195,5 @@ console.log(`1..${files.length}`);
 const shown = Object.fromEntries(Object.entries(totals).filter(([k, v]) => k === 'total' || k === 'pass' || v > 0));
 console.log(`# { ${Object.entries(shown).map(([k, v]) => `${k}: ${v}`).join(', ')} }`);
 console.log(`# time=${(performance.now() - started).toFixed(3)}ms`);
-if (failedFiles.length) console.log(`# failed files (${failedFiles.length}):\n${failedFiles.map((f) => `#   ${f}`).join('\n')}`);
+if (failedFiles.length) console.log(`# failed files (${failedFiles.length}):\n${failedFiles.sort().map((f) => `#   ${f}`).join('\n')}`);
 process.exitCode = failedFiles.length ? 1 : 0;

@@ -39,8 +39,13 @@ export async function openPglite(dir?: string, o: { loadDataDir?: Blob } = {}): 
   let unlock = () => {};
   if (dir) { mkdirSync(dir, { recursive: true }); unlock = lock(dir); }
   let db: PGlite;
-  const loadDataDir = dir ? undefined : o.loadDataDir ?? await bareClusterDump();
-  try { db = await PGlite.create(dir ? { dataDir: dir } : loadDataDir ? { loadDataDir } : {}); } catch (e) { unlock(); throw e; }
+  const cached = dir || o.loadDataDir ? undefined : await bareClusterDump();
+  const loadDataDir = o.loadDataDir ?? cached;
+  try {
+    db = await PGlite.create(dir ? { dataDir: dir } : loadDataDir ? { loadDataDir } : {})
+      // A cached dump that does not load (damaged on disk) costs an initdb, not the store.
+      .catch((e) => { if (cached) return PGlite.create(); throw e; });
+  } catch (e) { unlock(); throw e; }
   const q: Queryable['query'] = async (sql, params) => db.query(sql, params) as never;
   return {
     kind: 'pglite',
