@@ -5,7 +5,6 @@ import { LifelineError } from '../sdk/errors.ts';
 import { validator, fieldErrors } from '../schemas.ts';
 import type { SqlDriver } from '../store/driver.ts';
 import { commitBatch, type Inserted } from '../store/observations.ts';
-import { identityKey } from '../store/rows.ts';
 import type { Registry } from '../registry/registry.ts';
 import { prepare, type PrepareOptions } from './prepare.ts';
 import { sanitiseRecords, storableQuarantine, storableCheckpoint } from './sanitise.ts';
@@ -83,7 +82,7 @@ export function createIngest(d: PipelineDeps): Ingest {
     try {
       // Counted: the readings that reached the store are those the pipeline did not quarantine.
       const counted = opts.countedCheckpoint && { ...storableCheckpoint({ key: opts.countedCheckpoint.key, value: { ...opts.countedCheckpoint.value, quarantined: quarantine.length } })!, counted: { offered: batch.length - p.quarantine.length } };
-      inserted = await commitBatch(d.db, { adapter, receivedAtMs, rows: p.rows, quarantine, checkpoint: counted ?? storableCheckpoint(opts.checkpoint), keyed: opts.outcomes !== false });
+      inserted = await commitBatch(d.db, { adapter, receivedAtMs, rows: p.rows, quarantine, checkpoint: counted ?? storableCheckpoint(opts.checkpoint), keyed: opts.outcomes === false ? false : 'rows' });
     } catch (cause) {
       ended?.(undefined);
       d.metrics?.commitFailures.inc({ adapter });
@@ -109,11 +108,10 @@ export function createIngest(d: PipelineDeps): Ingest {
           quarantined++;
           continue;
         }
-        const row = 'row' in s ? s.row : s.duplicateOf;
-        const r = p.rows[row]!;
-        const id = 'row' in s ? inserted.get(identityKey(r.pointId, r.kind, r.timeMs)) : undefined;
-        if (id === undefined) { results[i] = { outcome: 'duplicate' }; duplicates++; }
-        else { results[i] = { outcome: 'accepted', id, flags: r.flags }; accepted++; }
+        // A repeat within the batch (duplicateOf) or a row whose identity was already stored (no id) is a duplicate.
+        const id = 'row' in s ? inserted.idOf[s.row] : null;
+        if ('row' in s && id) { results[i] = { outcome: 'accepted', id, flags: p.rows[s.row]!.flags }; accepted++; }
+        else { results[i] = { outcome: 'duplicate' }; duplicates++; }
       }
     }
     if (d.metrics) {

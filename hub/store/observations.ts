@@ -73,8 +73,11 @@ export interface CommitInput {
    * (the readings that reached the store, repeats within the batch included) minus that.
    */
   checkpoint?: { key: string; value: unknown; counted?: { offered: number } };
-  /** false: the result names the rows stored (`rows`) but is not keyed by identity (nobody will look ids up). */
-  keyed?: boolean;
+  /**
+   * How the result names the new ids: true (default) keyed by identity; 'rows' only by position (`idOf`, aligned with
+   * `rows`: what the pipeline reads, without a key string per row); false not at all, only which rows are new (`rows`).
+   */
+  keyed?: boolean | 'rows';
 }
 
 const TEXT_COLS = new Set([2, 9, 10]);
@@ -113,6 +116,8 @@ export class Inserted extends Map<string, string> {
   entry: string | null = null;
   /** The rows stored, in input order (duplicates left out). */
   readonly rows: ObservationRow[] = [];
+  /** With `keyed: 'rows'`: the store id of each input row, null where its identity was already stored. */
+  readonly idOf: Array<string | null> = [];
 }
 
 function layout(s: Shape) {
@@ -177,6 +182,15 @@ export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<In
     return inserted;
   }
   const each = ids.slice(1, -1).split(',');
+  if (input.keyed === 'rows') {
+    for (let i = 0; i < each.length; i++) {
+      const id = each[i]!;
+      if (id === 'NULL') { inserted.idOf.push(null); continue; }
+      inserted.idOf.push(id);
+      inserted.rows.push(rows[i]!);
+    }
+    return inserted;
+  }
   for (let i = 0; i < each.length; i++) {
     if (each[i] === 'NULL') continue;
     const r = rows[i]!;

@@ -104,6 +104,14 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     const unkeyed = await commitBatch(db, { adapter: 'test', receivedAtMs: T0, rows: [13, 10, 14].map((i) => row(p2.id, p2.dev, p2.site, 2000 + i, { value: i })), quarantine: [], keyed: false });
     t.same(unkeyed.rows.map((r) => r.value), [13, 14], 'unkeyed: the new rows');
     t.equal(unkeyed.size, 0, 'unkeyed: no ids');
+    // By position (what the pipeline reads): an id per input row, null where the identity was stored already.
+    const byRow = [15, 13, 16].map((i) => row(p2.id, p2.dev, p2.site, 2000 + i, { value: i }));
+    const placed = await commitBatch(db, { adapter: 'test', receivedAtMs: T0, rows: byRow, quarantine: [], keyed: 'rows' });
+    const after = await stored();
+    t.same(placed.idOf, [after.get(`${p2.id}|rtd|${T0 + 2015 * 60_000}`), null, after.get(`${p2.id}|rtd|${T0 + 2016 * 60_000}`)], 'by position: ids of the new rows, null for the stored one');
+    t.ok(placed.idOf[0] && placed.idOf[2], 'both new rows have an id');
+    t.same(placed.rows.map((r) => r.value), [15, 16], 'by position: the new rows');
+    t.equal(placed.size, 0, 'by position: not keyed by identity');
     await db.query('DELETE FROM observation WHERE point_id = $1', [p2.id]);
     await db.query('DELETE FROM observation_latest WHERE point_id = $1', [p2.id]);
   });
