@@ -43,7 +43,7 @@ export class PullAudit {
     this.pending.push({ ...e, route: cleanText(e.route), keyName: cleanText(e.keyName), filter: sanitiseJson(e.filter).value });
     if (this.pending.length > MAX_PENDING) { this.pending.splice(0, this.pending.length - MAX_PENDING); this.dropped++; }
     if (this.pending.length >= BATCH) void this.flush();
-    else if (!this.timer) { this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.o.flushMs); this.timer.unref(); }
+    else this.later();
   }
 
   /**
@@ -66,7 +66,7 @@ export class PullAudit {
         } catch (e) {
           if (!isDataError(e)) {
             this.o.onError?.(e); // kept: the next flush tries again
-            if (!this.timer) { this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.o.flushMs); this.timer.unref(); }
+            this.later();
             return;
           }
           // The store refused something in the batch for its content, and would refuse it on every retry: each entry
@@ -75,7 +75,7 @@ export class PullAudit {
             try { await this.insert([entry]); } catch (one) {
               if (!isDataError(one)) {
                 this.o.onError?.(one);
-                if (!this.timer) { this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.o.flushMs); this.timer.unref(); }
+                this.later();
                 return;
               }
               this.refused++;
@@ -93,6 +93,11 @@ export class PullAudit {
     this.queued = next;
     this.writing = next;
     return next;
+  }
+
+  /** A flush in flushMs, unless one is set already. */
+  private later(): void {
+    if (!this.timer) { this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.o.flushMs); this.timer.unref(); }
   }
 
   private async insert(batch: AuditEntry[]): Promise<void> {

@@ -4,10 +4,8 @@
 // range beside the list, a run of the sequence is read as that range of the id index and joined to the list, and a
 // sparse list is still probed id by id. Either way, exactly the listed rows come back.
 import t from 'tap';
-import { openPostgres } from '../postgres.ts';
-import { migrate } from '../migrate.ts';
 import { byIdsWhere, idBounds, SPAN_COLS, type SpanRow } from '../time-span.ts';
-import { freshDatabase, postgresUp, needService } from '../../../test/helpers/services.ts';
+import { migratedPostgres, withLiterals } from '../../../test/helpers/plans.ts';
 
 t.test('idBounds compares ids as numbers, not as text', async (t) => {
   t.same(idBounds(['9', '10', '8', '100', '11']), ['8', '100']);
@@ -16,12 +14,8 @@ t.test('idBounds compares ids as numbers, not as text', async (t) => {
 });
 
 t.test('a run of ids reads the id index as a range; a sparse list probes it; both find exactly their rows', async (t) => {
-  if (!needService(t, 'PostgreSQL', await postgresUp())) return;
-  const fresh = await freshDatabase();
-  t.teardown(() => fresh.drop());
-  const db = await openPostgres(fresh.url, 2);
-  t.teardown(() => db.close());
-  await migrate(db);
+  const db = await migratedPostgres(t);
+  if (!db) return;
   // 100 points × 1,000 minutes, all in one partition (the default one: no daily partition is made for 2026-01-01).
   await db.query(`INSERT INTO observation (point_id, device_id, site_id, indicator, kind, time, value, unit, source_flag, adapter, received_at)
     SELECT p, 1, 1, 'water.pipe_pressure', 'rtd', timestamptz '2026-01-01 00:00Z' + m * interval '1 minute', m, 'MPa', 'N', 'sql', now()
@@ -35,8 +29,7 @@ t.test('a run of ids reads the id index as a range; a sparse list probes it; bot
     const params: unknown[] = [ids];
     const where = byIdsWhere('$1', span.lo === null ? undefined : { lo: span.lo, hi: span.hi! }, params);
     const sql = `SELECT id::text AS id FROM observation WHERE ${where} ORDER BY observation.id`;
-    const literal = sql.replace(/\$(\d+)/g, (_, n: string) => { const v = params[Number(n) - 1]; return Array.isArray(v) ? `'{${v.join(',')}}'` : `'${String(v)}'`; });
-    const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${literal}`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+    const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${withLiterals(sql, params)}`)).rows.map((r) => r['QUERY PLAN']).join('\n');
     const rows = (await db.query<{ id: string }>(sql, params)).rows.map((r) => r.id);
     return { plan, rows };
   };

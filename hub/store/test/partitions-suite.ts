@@ -9,6 +9,7 @@ import { moveLegacy } from '../legacy.ts';
 import { commitToday } from '../../../bench/lib/today-layout.ts';
 import { storeStatus, formatStatus } from '../cli.ts';
 import { byIdsWhere, spanOf, SPAN_COLS, type SpanRow } from '../time-span.ts';
+import { withLiterals } from '../../../test/helpers/plans.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 11, 3, 10, 0, 0);
@@ -118,9 +119,7 @@ export function partitionsSuite(t: Test, open: () => Promise<SqlDriver>) {
     const plan = async (withSpan: boolean) => {
       const params: unknown[] = [ids];
       const sql = `SELECT id FROM observation WHERE ${byIdsWhere('$1', withSpan ? span : undefined, params)}`;
-      // The parameters written in as literals: the plan a custom plan of the statement gets (what pg and PGlite run).
-      const literal = sql.replace(/\$(\d+)/g, (_, n: string) => { const v = params[Number(n) - 1]; return Array.isArray(v) ? `'{${v.join(',')}}'` : `'${String(v)}'`; });
-      const text = (await db.query<Record<string, string>>(`EXPLAIN (COSTS OFF) ${literal}`)).rows.map((r) => Object.values(r)[0]).join('\n');
+      const text = (await db.query<Record<string, string>>(`EXPLAIN (COSTS OFF) ${withLiterals(sql, params)}`)).rows.map((r) => Object.values(r)[0]).join('\n');
       return new Set(text.match(/observation_rtd_p\d{8}/g) ?? []);
     };
     t.same([...await plan(true)].sort(), ['observation_rtd_p20261201', 'observation_rtd_p20261202'], 'with the span: only the two days the batch touched');

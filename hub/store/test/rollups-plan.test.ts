@@ -4,18 +4,12 @@
 // at 59 M rollup rows one roller step read 9 GB and took 20 s. A day of minutes of 200 points is enough for a statement
 // that leaves the planner that choice to take it (and fail here).
 import t from 'tap';
-import { openPostgres } from '../postgres.ts';
-import { migrate } from '../migrate.ts';
 import { HOURS, DAYS } from '../rollups.ts';
-import { freshDatabase, postgresUp, needService } from '../../../test/helpers/services.ts';
+import { migratedPostgres } from '../../../test/helpers/plans.ts';
 
 t.test('hours and days probe the rollup key per touched bucket on an analysed table', async (t) => {
-  if (!needService(t, 'PostgreSQL', await postgresUp())) return;
-  const fresh = await freshDatabase();
-  t.teardown(() => fresh.drop());
-  const db = await openPostgres(fresh.url, 2);
-  t.teardown(() => db.close());
-  await migrate(db);
+  const db = await migratedPostgres(t);
+  if (!db) return;
   // A day of minute buckets, ten days of hour and day buckets, of 200 points, analysed.
   await db.query(`INSERT INTO rollup (point_id, interval, bucket, device_id, site_id, indicator, unit, count, sum, min, max,
       first_time, first_value, last_time, last_value, flagged, on_time, filled)
