@@ -16,6 +16,8 @@ export interface SimOptions {
   segmentEvery?: number;
   prefix?: string;
   log?: (line: string) => void;
+  /** Stops the stations after their current send, as SIGINT does (for a caller that runs the sim until it has seen enough). */
+  signal?: AbortSignal;
 }
 
 export interface SimStats {
@@ -50,12 +52,17 @@ export async function runSim(o: SimOptions): Promise<SimStats> {
   let stopping = false;
   const stop = () => { stopping = true; };
   process.once('SIGINT', stop);
+  if (o.signal?.aborted) stopping = true;
+  o.signal?.addEventListener('abort', stop, { once: true });
 
   const station = async (s: SimStation) => {
     const client = new Hj212Client({ host: o.host, port: o.port, nextQn: () => qns.next(), timeoutMs: 10_000, retries: 3, maxDataLength: 1024 });
     // Spread the stations over the interval so the load is even.
     await new Promise((r) => setTimeout(r, (s.index / o.devices) * o.intervalS * 1000));
     let n = 0;
+    // The schedule keeps its own clock: the frame's DataTime is whole seconds, and waiting from that would send a
+    // burst for the rest of each second when the interval is under one.
+    let due = Date.now();
     while (!stopping && Date.now() < until) {
       const t = Math.floor(Date.now() / 1000) * 1000;
       n++;
@@ -75,14 +82,17 @@ export async function runSim(o: SimOptions): Promise<SimStats> {
         stats.failures.set(why, seen + 1);
         if (!seen) o.log?.(`sim: ${s.code}: ${why}`);
       }
-      const next = t + o.intervalS * 1000 - Date.now();
+      due += o.intervalS * 1000;
+      const next = due - Date.now();
+      // Behind schedule (a slow target): carry on from now rather than send a burst to catch up.
       if (next > 0) await new Promise((r) => setTimeout(r, next));
+      else due = Date.now();
     }
     client.close();
   };
 
   const progress = setInterval(() => o.log?.(`sim: ${stats.sent} sent, ${stats.acked} acknowledged, ${stats.failed} failed`), 5000);
-  try { await Promise.all(stations.map(station)); } finally { clearInterval(progress); process.off('SIGINT', stop); }
+  try { await Promise.all(stations.map(station)); } finally { clearInterval(progress); process.off('SIGINT', stop); o.signal?.removeEventListener('abort', stop); }
   return stats;
 }
 
