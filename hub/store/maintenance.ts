@@ -1,7 +1,8 @@
 // The store's scheduled upkeep inside the hub: partitions created ahead (and rows moved out of DEFAULT
-// partitions), then retention applied by dropping expired partitions, then closed partitions packed (pack.ts). Runs every hour (the start does the
-// partitions only: hub/store/upgrade.ts); a second hub
-// process on the same PostgreSQL does the same work under the same advisory lock, finding it done.
+// partitions), then retention applied by dropping expired partitions, then closed partitions packed (pack.ts), and on
+// PGlite the tables the hub updates and deletes from vacuumed. Runs every hour (the start does the partitions only:
+// hub/store/upgrade.ts); a second hub process on the same PostgreSQL does the same work under the same advisory lock,
+// finding it done.
 import type { SqlDriver } from './driver.ts';
 import { applyRetention, maintainPartitions, type Retention } from './partitions.ts';
 import { pruneAudit } from '../access/audit.ts';
@@ -17,8 +18,26 @@ export interface MaintenanceOptions {
   auditRetentionDays?: number | null;
   /** Pack partitions whose range ended this long ago (migration 013; default a day); false: never pack. */
   packAfterMs?: number | false;
-  onResult?: (r: { created: string[]; movedFromDefault: number; dropped: string[]; auditPruned: number; packed: string[] }) => void;
+  onResult?: (r: { created: string[]; movedFromDefault: number; dropped: string[]; auditPruned: number; packed: string[]; vacuumed: string[] }) => void;
   onError?: (e: unknown) => void;
+}
+
+/**
+ * The tables the hub updates or deletes rows of (the latest values, rollups, cursors, the outbox and delivery, alarm
+ * state, pruned quarantine and audit, uploads). Observation partitions are insert-only and dropped whole.
+ */
+export const CHURNED_TABLES = ['outbox', 'observation_latest', 'rollup', 'rollup_cursor', 'adapter_checkpoint', 'delivery_batch',
+  'delivery_target', 'alarm', 'alarm_rule_state', 'quarantine', 'pull_audit', 'upload'] as const;
+
+/**
+ * On PGlite, `VACUUM (ANALYZE)` of CHURNED_TABLES; returns the tables vacuumed. PGlite runs no autovacuum: without this
+ * the index entries of deleted and updated rows (every pruned outbox entry, every rollup recomputed) stayed forever,
+ * and the planner never had statistics. On PostgreSQL nothing: vacuuming is autovacuum's (and the DBA's) job.
+ */
+export async function vacuumChurned(db: SqlDriver): Promise<string[]> {
+  if (db.kind !== 'pglite') return [];
+  await db.exec(`VACUUM (ANALYZE) ${CHURNED_TABLES.join(', ')}`);
+  return [...CHURNED_TABLES];
 }
 
 export async function runMaintenance(db: SqlDriver, o: Omit<MaintenanceOptions, 'onError'>) {
@@ -28,7 +47,9 @@ export async function runMaintenance(db: SqlDriver, o: Omit<MaintenanceOptions, 
   const auditPruned = o.auditRetentionDays ? await pruneAudit(db, o.auditRetentionDays, nowMs) : 0;
   // After retention: a partition about to be dropped is not packed first.
   const packed = o.packAfterMs === false ? [] : (await packClosed(db, { nowMs, afterMs: o.packAfterMs ?? 86_400_000 })).map((p) => p.name);
-  const r = { ...m, dropped, auditPruned, packed };
+  // Last: after pruning and dropping, what they freed is reclaimed in the same pass.
+  const vacuumed = await vacuumChurned(db);
+  const r = { ...m, dropped, auditPruned, packed, vacuumed };
   o.onResult?.(r);
   return r;
 }
