@@ -24,10 +24,11 @@ export interface MaintenanceOptions {
 
 /**
  * The tables the hub updates or deletes rows of (the latest values, rollups, cursors, the outbox and delivery, alarm
- * state, pruned quarantine and audit, uploads). Observation partitions are insert-only and dropped whole.
+ * state, pruned quarantine and audit, uploads, and packed days, which retention deletes day by day). Observation
+ * partitions are insert-only and dropped whole.
  */
 export const CHURNED_TABLES = ['outbox', 'observation_latest', 'rollup', 'rollup_cursor', 'adapter_checkpoint', 'delivery_batch',
-  'delivery_target', 'alarm', 'alarm_rule_state', 'quarantine', 'pull_audit', 'upload'] as const;
+  'delivery_target', 'alarm', 'alarm_rule_state', 'quarantine', 'pull_audit', 'upload', 'observation_pack'] as const;
 
 /**
  * On PGlite, `VACUUM (ANALYZE)` of CHURNED_TABLES; returns the tables vacuumed. PGlite runs no autovacuum: without this

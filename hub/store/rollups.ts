@@ -75,8 +75,9 @@ SELECT point_id, bucket FROM agg`;
 // The range is written as bounds on the whole key (point_id, interval, bucket), which only the primary key can scan
 // as a range: with plain bounds on bucket, a table never analysed (a new store; PGlite, which has no autovacuum;
 // any table after TRUNCATE) got a scan of rollup_bucket (interval, bucket, point_id) for each touched bucket, which
-// reads every point's finer buckets of those two hours (26) and keeps one point's: 0.26 ms a probe at 1,000 points,
-// 10× the key's, and growing with the number of points.
+// reads every point's finer buckets of the range (2 h for an hour, 26 h for a day) and keeps one point's: 0.26 ms a
+// probe at 1,000 points against the key's 0.004 ms (an hour statement of 1,000 buckets: 277 ms, not 26), growing
+// with the number of points.
 const rollUp = (from: RollupInterval, to: RollupInterval, unit: 'hour' | 'day', span: string) => `
 WITH t AS (
   SELECT DISTINCT u.p AS point_id, date_trunc('${unit}', u.b, $3) AS b FROM unnest($1::int[], $2::timestamptz[]) AS u(p, b)

@@ -8,11 +8,13 @@ import { HOURS, DAYS } from '../rollups.ts';
 import { migratedPostgres } from '../../../test/helpers/plans.ts';
 import type { SqlDriver } from '../driver.ts';
 
-const FILL = (p: number, since: string, until: string) => `INSERT INTO rollup (point_id, interval, bucket, device_id, site_id, indicator, unit, count, sum, min, max,
+/** Rollup rows of points 1..p: per interval, every bucket from its `since` to `until`. */
+const FILL = (p: number, since: { '1m': string; '1h': string; '1d'?: string }, until: string) => `INSERT INTO rollup (point_id, interval, bucket, device_id, site_id, indicator, unit, count, sum, min, max,
       first_time, first_value, last_time, last_value, flagged, on_time, filled)
     SELECT p, iv, b, 1, 1, 'water.pipe_pressure', 'MPa', 1, 0.3, 0.3, 0.3, b, 0.3, b, 0.3, 0, 1, 1
     FROM generate_series(1, ${p}) AS p,
-         (VALUES ('1m', interval '1 minute', timestamptz '${since}'), ('1h', interval '1 hour', timestamptz '${since}')) AS s(iv, step, since),
+         (VALUES ('1m', interval '1 minute', timestamptz '${since['1m']}'), ('1h', interval '1 hour', timestamptz '${since['1h']}')${since['1d'] ? `,
+                 ('1d', interval '1 day', timestamptz '${since['1d']}')` : ''}) AS s(iv, step, since),
          LATERAL generate_series(s.since, timestamptz '${until}', s.step) AS b`;
 
 async function plans(db: SqlDriver, points: number[], at: Date[]) {
@@ -27,13 +29,7 @@ t.test('hours and days probe the rollup key per touched bucket on an analysed ta
   const db = await migratedPostgres(t);
   if (!db) return;
   // A day of minute buckets, ten days of hour and day buckets, of 200 points, analysed.
-  await db.query(`INSERT INTO rollup (point_id, interval, bucket, device_id, site_id, indicator, unit, count, sum, min, max,
-      first_time, first_value, last_time, last_value, flagged, on_time, filled)
-    SELECT p, iv, b, 1, 1, 'water.pipe_pressure', 'MPa', 1, 0.3, 0.3, 0.3, b, 0.3, b, 0.3, 0, 1, 1
-    FROM generate_series(1, 200) AS p,
-         (VALUES ('1m', interval '1 minute', timestamptz '2026-12-03 16:00Z'), ('1h', interval '1 hour', timestamptz '2026-11-24 16:00Z'),
-                 ('1d', interval '1 day', timestamptz '2026-11-24 16:00Z')) AS s(iv, step, since),
-         LATERAL generate_series(s.since, timestamptz '2026-12-04 15:59Z', s.step) AS b`);
+  await db.query(FILL(200, { '1m': '2026-12-03 16:00Z', '1h': '2026-11-24 16:00Z', '1d': '2026-11-24 16:00Z' }, '2026-12-04 15:59Z'));
   await db.query('ANALYZE rollup');
   const points = Array.from({ length: 10_000 }, (_, i) => (i % 200) + 1);
   const at = points.map(() => new Date(Date.UTC(2026, 11, 4, 3, 7)));
@@ -49,7 +45,7 @@ t.test('hours and days probe the rollup key on a table never analysed (a new sto
   // Autovacuum off for this table: nothing may analyse it while the test looks.
   await db.query('ALTER TABLE rollup SET (autovacuum_enabled = false)');
   // The first minutes of a store: six minutes of 1,000 points, never analysed.
-  await db.query(FILL(1000, '2026-12-04 03:00Z', '2026-12-04 03:05Z'));
+  await db.query(FILL(1000, { '1m': '2026-12-04 03:00Z', '1h': '2026-12-04 03:00Z' }, '2026-12-04 03:05Z'));
   t.equal((await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM pg_stat_user_tables
     WHERE relname = 'rollup' AND (last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL)`)).rows[0]!.n, '0', 'rollup was never analysed');
   const points = Array.from({ length: 1000 }, (_, i) => i + 1);
