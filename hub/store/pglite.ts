@@ -1,5 +1,6 @@
 import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlDriver, Queryable } from './driver.ts';
 import { LifelineError } from '../sdk/errors.ts';
@@ -31,16 +32,32 @@ function lock(dir: string): () => void {
   throw new LifelineError('STORE_UNAVAILABLE', `cannot lock ${file}`);
 }
 
+export interface PgliteOptions {
+  /** A dumped cluster (dumpDataDir's tar) to start from, instead of the cached bare cluster (in-memory stores only). */
+  loadDataDir?: Blob;
+  /**
+   * Where the engine runs. 'main' (default): in this thread. 'worker': in a worker thread of its own
+   * (hub/store/pglite-worker.mjs), so the store's work and the caller's run on two cores; every statement's parameters
+   * and rows then cross between the threads by structured clone. The hub's embedded store uses 'worker'.
+   */
+  thread?: 'main' | 'worker';
+}
+
 /**
  * Embedded PostgreSQL (WASM). `dir` undefined → in memory (tests, conformance kit), a bare cluster copied from the
  * cached initdb dump (bareClusterDump); `loadDataDir` (a dumped cluster, dumpDataDir's tar) starts it from that one.
  */
-export async function openPglite(dir?: string, o: { loadDataDir?: Blob } = {}): Promise<SqlDriver> {
+export async function openPglite(dir?: string, o: PgliteOptions = {}): Promise<SqlDriver> {
   let unlock = () => {};
   if (dir) { mkdirSync(dir, { recursive: true }); unlock = lock(dir); }
-  let db: PGlite;
   const cached = dir || o.loadDataDir ? undefined : await bareClusterDump();
   const loadDataDir = o.loadDataDir ?? cached;
+  if (o.thread === 'worker') {
+    try {
+      return await openInWorker(dir, loadDataDir && await loadDataDir.arrayBuffer(), unlock);
+    } catch (e) { unlock(); throw e; }
+  }
+  let db: PGlite;
   try {
     db = await PGlite.create(dir ? { dataDir: dir } : loadDataDir ? { loadDataDir } : {})
       // A cached dump that does not load (damaged on disk) costs an initdb, not the store.
@@ -53,5 +70,87 @@ export async function openPglite(dir?: string, o: { loadDataDir?: Blob } = {}): 
     async exec(sql) { await db.exec(sql); },
     transaction: (fn) => db.transaction((tx) => fn({ query: (sql, params) => tx.query(sql, params) as never })),
     async close() { if (!db.closed) await db.close(); unlock(); },
+  };
+}
+
+type Reply = { id: number; ok: true; rows?: unknown[] } | { id: number; ok: false; error: Record<string, unknown> & { name: string; message: string } };
+
+/** The engine's error, rebuilt here with its PostgreSQL fields (code, detail, …) and the stack of the call. */
+function rebuilt(e: Reply & { ok: false }, site: Error): Error {
+  const { name, message, ...fields } = e.error;
+  const out = Object.assign(new Error(message), { name }, fields);
+  out.stack = `${name}: ${message}${site.stack!.slice(site.stack!.indexOf('\n'))}`;
+  return out;
+}
+
+/** The same driver, with PGlite in a worker thread (hub/store/pglite-worker.mjs). */
+async function openInWorker(dir: string | undefined, loadDataDir: ArrayBuffer | undefined, unlock: () => void): Promise<SqlDriver> {
+  const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
+    // No execArgv of this process's (a TypeScript loader, --input-type, …): the worker is plain JavaScript.
+    workerData: { dataDir: dir, loadDataDir }, transferList: loadDataDir ? [loadDataDir] : [], execArgv: [],
+  });
+  const pending = new Map<number, { resolve: (rows: unknown[] | undefined) => void; reject: (e: Error) => void; site: Error }>();
+  let nextId = 1;
+  let dead: Error | undefined;
+  // The worker keeps the process alive only while a call waits on it, as an in-thread store would.
+  const settle = () => { if (!pending.size) worker.unref(); };
+  const failAll = (e: Error) => {
+    dead ??= e;
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  };
+  const ready = new Promise<void>((resolve, reject) => {
+    pending.set(0, { resolve: () => resolve(), reject, site: new Error() });
+  });
+  worker.on('message', (m: Reply) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.ok) p.resolve(m.rows); else p.reject(rebuilt(m, p.site));
+    settle();
+  });
+  worker.on('error', (e) => failAll(Object.assign(new Error(`the embedded store's thread failed: ${e.message}`), { cause: e })));
+  worker.on('exit', (code) => failAll(new Error(`the embedded store's thread ended (exit code ${code})`)));
+  const call = (msg: Record<string, unknown>): Promise<unknown[] | undefined> => {
+    if (dead) return Promise.reject(dead);
+    const id = nextId++;
+    const site = new Error(); // where the statement was sent from: the stack an engine error gets
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject, site });
+      worker.ref();
+      worker.postMessage({ ...msg, id });
+    });
+  };
+  await ready;
+  settle();
+  const query = async <T>(sql: string, params?: unknown[], tx?: number) => ({ rows: (await call({ op: 'query', sql, params, tx })) as T[] });
+  let closed = false;
+  return {
+    kind: 'pglite',
+    query: (sql, params) => query(sql, params),
+    async exec(sql) { await call({ op: 'exec', sql }); },
+    async transaction(fn) {
+      const id = nextId; // the 'begin' request's id names the transaction
+      await call({ op: 'begin' });
+      let out;
+      try {
+        out = await fn({ query: (sql, params) => query(sql, params, id) });
+      } catch (e) {
+        await call({ op: 'end', tx: id, commit: false }).catch(() => undefined);
+        throw e;
+      }
+      await call({ op: 'end', tx: id, commit: true });
+      return out;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        if (!dead) await call({ op: 'close' });
+      } finally {
+        await worker.terminate();
+        unlock();
+      }
+    },
   };
 }

@@ -6,6 +6,8 @@ import { freshDatabase, postgresUp, needService } from '../../../test/helpers/se
 
 t.test('PGlite', async (t) => storeSuite(t, () => openPglite()));
 
+t.test('PGlite, engine in a worker thread', async (t) => storeSuite(t, () => openPglite(undefined, { thread: 'worker' })));
+
 t.test('PostgreSQL', async (t) => {
   if (!needService(t, 'PostgreSQL', await postgresUp())) return;
   const db = await freshDatabase();

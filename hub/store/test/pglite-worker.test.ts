@@ -1,0 +1,102 @@
+// The embedded store with its engine in a worker thread (openPglite thread: 'worker', the hub's default): what the
+// thread boundary could lose or change. The store suite (store.test.ts) runs on it as well.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openPglite } from '../pglite.ts';
+
+const worker = () => openPglite(undefined, { thread: 'worker' });
+
+t.test('an engine error keeps its PostgreSQL fields (code, constraint, detail) and gets this thread\'s stack', async (t) => {
+  const db = await worker();
+  t.teardown(() => db.close());
+  await db.exec('CREATE TABLE k (id int PRIMARY KEY, v text NOT NULL)');
+  await db.query('INSERT INTO k VALUES ($1, $2)', [1, 'a']);
+  const e = await db.query('INSERT INTO k VALUES ($1, $2)', [1, 'b']).then(() => undefined, (x: unknown) => x as Error & Record<string, unknown>);
+  t.ok(e instanceof Error, 'an Error');
+  t.equal(e?.code, '23505', 'unique_violation');
+  t.equal(e?.constraint, 'k_pkey');
+  t.match(String(e?.detail), /Key \(id\)=\(1\) already exists/);
+  t.match(e?.message, /duplicate key value violates unique constraint "k_pkey"/);
+  t.match(e?.stack, /pglite-worker\.test\.ts/, 'the stack names the caller');
+  const syntax = await db.query('SELEC 1').then(() => undefined, (x: unknown) => x as Record<string, unknown>);
+  t.equal(syntax?.code, '42601', 'syntax_error');
+});
+
+t.test('types cross the thread as they come from PGlite in-thread: Date, bigint text, arrays, jsonb, bytea, null', async (t) => {
+  const here = await openPglite();
+  const there = await worker();
+  t.teardown(async () => { await here.close(); await there.close(); });
+  const sql = `SELECT now()::timestamptz AS ts, 9007199254740993::bigint AS big, ARRAY[1,2,NULL]::int[] AS arr,
+    '{"a":[1,"x"]}'::jsonb AS doc, '\\x0102ff'::bytea AS bin, NULL::text AS nothing, $1::text[] AS param`;
+  const params = [['a', 'b,c', '"q"']];
+  const [a, b] = [(await here.query<Record<string, unknown>>(sql, params)).rows[0]!, (await there.query<Record<string, unknown>>(sql, params)).rows[0]!];
+  t.ok(b.ts instanceof Date, 'timestamptz → Date');
+  t.same(Object.keys(b).sort(), Object.keys(a).sort());
+  for (const k of ['big', 'arr', 'doc', 'nothing', 'param']) t.same(b[k], a[k], k);
+  t.same(Buffer.from(b.bin as Uint8Array), Buffer.from([1, 2, 255]), 'bytea → bytes');
+});
+
+t.test('transactions: commit, rollback on a throw, an aborted one reported at COMMIT; other statements wait their turn', async (t) => {
+  const db = await worker();
+  t.teardown(() => db.close());
+  await db.exec('CREATE TABLE n (v int)');
+  const out = await db.transaction(async (tx) => {
+    await tx.query('INSERT INTO n VALUES (1)');
+    return (await tx.query<{ c: number }>('SELECT count(*)::int AS c FROM n')).rows[0]!.c;
+  });
+  t.equal(out, 1, 'the callback\'s result');
+  await t.rejects(db.transaction(async (tx) => {
+    await tx.query('INSERT INTO n VALUES (2)');
+    throw new Error('changed my mind');
+  }), /changed my mind/, 'the callback\'s own error');
+  // A failed statement the callback swallows leaves the transaction aborted: COMMIT then fails, nothing is kept.
+  await t.rejects(db.transaction(async (tx) => {
+    await tx.query('INSERT INTO n VALUES (3)');
+    await tx.query('INSERT INTO nowhere VALUES (1)').catch(() => undefined);
+  }));
+  t.same((await db.query<{ v: number }>('SELECT v FROM n ORDER BY v')).rows, [{ v: 1 }], 'only the committed row');
+
+  // A statement sent while a transaction is open runs after it ends (as PGlite does in-thread): it sees the commit.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  const tx = db.transaction(async (q) => { await q.query('INSERT INTO n VALUES (4)'); await gate; await q.query('INSERT INTO n VALUES (5)'); });
+  await new Promise((r) => setTimeout(r, 20));
+  const outside = db.query<{ c: number }>('SELECT count(*)::int AS c FROM n');
+  release();
+  await tx;
+  t.equal((await outside).rows[0]!.c, 3, 'the outside read saw 1, 4 and 5');
+});
+
+t.test('exec runs several statements; after close every call is refused', async (t) => {
+  const db = await worker();
+  await db.exec('CREATE TABLE a (x int); INSERT INTO a VALUES (1), (2);');
+  t.equal((await db.query<{ s: number }>('SELECT sum(x)::int AS s FROM a')).rows[0]!.s, 3);
+  await db.close();
+  await db.close(); // twice is fine
+  await t.rejects(db.query('SELECT 1'), /embedded store's thread ended/);
+});
+
+t.test('on disk: the data directory is locked while open and reopens with its data; an unclosed store does not keep the process alive', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lifeline-worker-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const db = await openPglite(dir, { thread: 'worker' });
+  await db.exec('CREATE TABLE d (x int); INSERT INTO d VALUES (42);');
+  t.ok(existsSync(join(dir, 'lifeline.lock')), 'lock file');
+  await db.close();
+  t.notOk(existsSync(join(dir, 'lifeline.lock')), 'lock released');
+  const again = await openPglite(dir, { thread: 'worker' });
+  t.equal((await again.query<{ x: number }>('SELECT x FROM d')).rows[0]!.x, 42, 'data kept');
+  await again.close();
+
+  // A script that queries and ends without close(): it must exit by itself, with its result printed.
+  const script = `import { openPglite } from ${JSON.stringify(new URL('../pglite.ts', import.meta.url).href)};
+    const db = await openPglite(undefined, { thread: 'worker' });
+    console.log((await db.query('SELECT 6 * 7 AS x')).rows[0].x);`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  t.equal(r.signal, null, 'not killed by the timeout');
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout.trim(), '42');
+});
