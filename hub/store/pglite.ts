@@ -1,7 +1,7 @@
 import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { SqlDriver, Queryable } from './driver.ts';
 import { LifelineError } from '../sdk/errors.ts';
 import { bareClusterDump } from '../pglite-template.ts';
@@ -57,11 +57,13 @@ export async function openPglite(dir?: string, o: PgliteOptions = {}): Promise<S
       return await openInWorker(dir, loadDataDir && await loadDataDir.arrayBuffer(), unlock);
     } catch (e) { unlock(); throw e; }
   }
+  // Loaded here, not at the top: with the engine in a worker, this thread never loads PGlite at all.
+  const { PGlite: Engine } = await import('@electric-sql/pglite');
   let db: PGlite;
   try {
-    db = await PGlite.create(dir ? { dataDir: dir } : loadDataDir ? { loadDataDir } : {})
+    db = await Engine.create(dir ? { dataDir: dir } : loadDataDir ? { loadDataDir } : {})
       // A cached dump that does not load (damaged on disk) costs an initdb, not the store.
-      .catch((e) => { if (cached) return PGlite.create(); throw e; });
+      .catch((e) => { if (cached) return Engine.create(); throw e; });
   } catch (e) { unlock(); throw e; }
   const q: Queryable['query'] = async (sql, params) => db.query(sql, params) as never;
   return {
