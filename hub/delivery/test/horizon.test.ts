@@ -43,3 +43,25 @@ t.test('postgres: an open transaction holds the horizon below its outbox id', as
   await add(db);
   t.equal(await h.safeMax(), '5', 'a rolled-back id leaves a gap the cursor may pass');
 });
+
+t.test('pglite: the visible maximum at once (one transaction at a time), without asking pg_stat_activity', async (t) => {
+  const { openPglite } = await import('../../store/pglite.ts');
+  const db = await openPglite();
+  await migrate(db);
+  t.teardown(() => db.close());
+  const seen: string[] = [];
+  const watched = { kind: db.kind, query: <T>(sql: string, params?: unknown[]) => { seen.push(sql); return db.query<T>(sql, params); } };
+  const h = new OutboxHorizon(watched);
+  t.equal(await h.safeMax(), '0', 'empty outbox');
+  // A transaction's own outbox entry: PGlite runs nothing else while it is open, so the horizon is asked after it.
+  const open = db.transaction(async (tx) => {
+    await tx.query(`INSERT INTO outbox (topic, ref_ids, count) VALUES ('observation', '{1}', 1)`);
+    await new Promise((r) => setTimeout(r, 50));
+  });
+  const during = h.safeMax();
+  await open;
+  t.equal(await during, '1', 'asked while a transaction was open: answered after it, with its entry');
+  await db.query(`INSERT INTO outbox (topic, ref_ids, count) VALUES ('observation', '{2}', 1)`);
+  t.equal(await h.safeMax(), '2');
+  t.notOk(seen.some((s) => s.includes('pg_stat_activity')), 'pg_stat_activity never asked');
+});
