@@ -6,12 +6,17 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPglite } from '../pglite.ts';
+import type { SqlDriver } from '../driver.ts';
+import { seedFromTemplate } from '../../pglite-template.ts';
 
 const worker = () => openPglite(undefined, { thread: 'worker' });
+// One store for the cases that leave it open: each open is a new isolate compiling the engine (1–3 s).
+let shared: Promise<SqlDriver> | undefined;
+const sharedStore = () => (shared ??= worker());
+t.teardown(async () => { if (shared) await (await shared).close(); });
 
 t.test('an engine error keeps its PostgreSQL fields (code, constraint, detail) and gets this thread\'s stack', async (t) => {
-  const db = await worker();
-  t.teardown(() => db.close());
+  const db = await sharedStore();
   await db.exec('CREATE TABLE k (id int PRIMARY KEY, v text NOT NULL)');
   await db.query('INSERT INTO k VALUES ($1, $2)', [1, 'a']);
   const e = await db.query('INSERT INTO k VALUES ($1, $2)', [1, 'b']).then(() => undefined, (x: unknown) => x as Error & Record<string, unknown>);
@@ -27,8 +32,8 @@ t.test('an engine error keeps its PostgreSQL fields (code, constraint, detail) a
 
 t.test('types cross the thread as they come from PGlite in-thread: Date, bigint text, arrays, jsonb, bytea, null', async (t) => {
   const here = await openPglite();
-  const there = await worker();
-  t.teardown(async () => { await here.close(); await there.close(); });
+  const there = await sharedStore();
+  t.teardown(() => here.close());
   const sql = `SELECT now()::timestamptz AS ts, 9007199254740993::bigint AS big, ARRAY[1,2,NULL]::int[] AS arr,
     '{"a":[1,"x"]}'::jsonb AS doc, '\\x0102ff'::bytea AS bin, NULL::text AS nothing, $1::text[] AS param`;
   const params = [['a', 'b,c', '"q"']];
@@ -40,8 +45,7 @@ t.test('types cross the thread as they come from PGlite in-thread: Date, bigint 
 });
 
 t.test('transactions: commit, rollback on a throw, an aborted one reported at COMMIT; other statements wait their turn', async (t) => {
-  const db = await worker();
-  t.teardown(() => db.close());
+  const db = await sharedStore();
   await db.exec('CREATE TABLE n (v int)');
   const out = await db.transaction(async (tx) => {
     await tx.query('INSERT INTO n VALUES (1)');
@@ -80,8 +84,9 @@ t.test('exec runs several statements; after close every call is refused', async 
 });
 
 t.test('on disk: the data directory is locked while open and reopens with its data; an unclosed store does not keep the process alive', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lifeline-worker-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = join(mkdtempSync(join(tmpdir(), 'lifeline-worker-')), 'pglite');
+  t.teardown(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
+  await seedFromTemplate(dir); // as the hub starts a new store: a copy of the template cluster, not an initdb
   const db = await openPglite(dir, { thread: 'worker' });
   await db.exec('CREATE TABLE d (x int); INSERT INTO d VALUES (42);');
   t.ok(existsSync(join(dir, 'lifeline.lock')), 'lock file');
