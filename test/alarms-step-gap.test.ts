@@ -16,21 +16,21 @@ function countSteps(db: SqlDriver): number[] {
     // When the step asked for its transaction: the store (one engine, in its own thread) may first finish a commit.
     const asked = performance.now();
     return transaction((tx) => {
-    let first = true;
-    const watched = new Proxy(tx, {
-      get(target, key) {
-        if (key === 'query') {
-          return (sql: string, params?: unknown[]) => {
-            if (first && /FROM rollup_cursor WHERE name = \$1 FOR UPDATE SKIP LOCKED/.test(sql) && params?.[0] === 'alarms') starts.push(asked);
-            first = false;
-            return target.query(sql, params);
-          };
-        }
-        const v = (target as unknown as Record<string | symbol, unknown>)[key];
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-    return fn(watched);
+      let first = true;
+      const watched = new Proxy(tx, {
+        get(target, key) {
+          if (key === 'query') {
+            return (sql: string, params?: unknown[]) => {
+              if (first && /FROM rollup_cursor WHERE name = \$1 FOR UPDATE SKIP LOCKED/.test(sql) && params?.[0] === 'alarms') starts.push(asked);
+              first = false;
+              return target.query(sql, params);
+            };
+          }
+          const v = (target as unknown as Record<string | symbol, unknown>)[key];
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      return fn(watched);
     });
   }) as SqlDriver['transaction'];
   return starts;

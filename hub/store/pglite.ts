@@ -113,9 +113,8 @@ async function openInWorker(dir: string | undefined, loadDataDir: ArrayBuffer | 
   });
   worker.on('error', (e) => failAll(Object.assign(new Error(`the embedded store's thread failed: ${e.message}`), { cause: e })));
   worker.on('exit', (code) => failAll(new Error(`the embedded store's thread ended (exit code ${code})`)));
-  const call = (msg: Record<string, unknown>): Promise<unknown[] | undefined> => {
+  const call = (msg: Record<string, unknown>, id = nextId++): Promise<unknown[] | undefined> => {
     if (dead) return Promise.reject(dead);
-    const id = nextId++;
     const site = new Error(); // where the statement was sent from: the stack an engine error gets
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject, site });
@@ -132,8 +131,8 @@ async function openInWorker(dir: string | undefined, loadDataDir: ArrayBuffer | 
     query: (sql, params) => query(sql, params),
     async exec(sql) { await call({ op: 'exec', sql }); },
     async transaction(fn) {
-      const id = nextId; // the 'begin' request's id names the transaction
-      await call({ op: 'begin' });
+      const id = nextId++; // the 'begin' request's id names the transaction
+      await call({ op: 'begin' }, id);
       let out;
       try {
         out = await fn({ query: (sql, params) => query(sql, params, id) });

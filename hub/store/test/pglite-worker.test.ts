@@ -2,7 +2,7 @@
 // thread boundary could lose or change. The store suite (store.test.ts) runs on it as well.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPglite } from '../pglite.ts';
@@ -104,4 +104,19 @@ t.test('on disk: the data directory is locked while open and reopens with its da
   t.equal(r.signal, null, 'not killed by the timeout');
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stdout.trim(), '42');
+});
+
+t.test('a data directory the engine cannot open: the open fails with the engine\'s error and the lock is released', async (t) => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'lifeline-worker-bad-')), 'pglite');
+  t.teardown(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
+  mkdirSync(join(dir, 'base'), { recursive: true });
+  writeFileSync(join(dir, 'PG_VERSION'), 'garbage\n');
+  await t.rejects(openPglite(dir, { thread: 'worker' }), /PGlite failed to initialize/);
+  t.notOk(existsSync(join(dir, 'lifeline.lock')), 'lock released');
+  // Nothing of it keeps this process busy: a good store opens on the same directory once it is repaired.
+  rmSync(dir, { recursive: true, force: true });
+  await seedFromTemplate(dir);
+  const db = await openPglite(dir, { thread: 'worker' });
+  t.equal((await db.query<{ x: number }>('SELECT 1 AS x')).rows[0]!.x, 1);
+  await db.close();
 });
