@@ -76,7 +76,7 @@ export async function openStore(loaded: LoadedConfig, progress: (step: string) =
     progress(`opening the embedded store in ${dir}`);
     await seedFromTemplate(dir, env, progress).catch(() => undefined); // no template: PGlite runs initdb itself, only slower
     const { openPglite } = await import('./store/pglite.ts');
-    return await openPglite(dir, { thread: 'worker' });
+    return await openPglite(dir, { thread: 'worker', cacheMb: c.store.embedded_cache_mb });
   } catch (cause) {
     if (cause instanceof LifelineError) throw cause;
     const where = c.store.url ? c.store.url.replace(/\/\/[^@]*@/, '//***@') : resolve(loaded.baseDir, c.data_dir);

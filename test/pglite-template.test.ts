@@ -1,10 +1,10 @@
 // A new embedded store is a copy of the cached template cluster (no WASM initdb on each first start): the copy is a
 // working, independent store; a directory that already holds anything is never touched.
 import t from 'tap';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bareClusterDump, seedFromTemplate, templateDir } from '../hub/pglite-template.ts';
+import { BytesBlob, bareClusterDump, seedFromTemplate, templateDir } from '../hub/pglite-template.ts';
 import { openPglite } from '../hub/store/pglite.ts';
 import { migrate } from '../hub/store/migrate.ts';
 
@@ -54,4 +54,21 @@ t.test('an in-memory store starts from the cached dump of a bare cluster: made o
   const fresh = await openPglite();
   t.teardown(() => fresh.close());
   t.same((await fresh.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'")).rows, [{ n: 0 }], 'openPglite() without a directory: a bare cluster too');
+});
+
+t.test('the dump read back from the cache: each store gets a copy of its own, in this thread and in the engine thread', async (t) => {
+  const file = join(work, 'cache', readdirSync(join(work, 'cache')).find((f) => f.endsWith('-bare.tar'))!);
+  const dump = new BytesBlob(readFileSync(file));
+  t.equal(dump.size, statSync(file).size, 'size is the file\'s');
+  const [a, b] = [await dump.arrayBuffer(), await dump.arrayBuffer()];
+  t.ok(a !== b, 'arrayBuffer() returns a new buffer each time');
+  t.ok(Buffer.from(a).equals(readFileSync(file)), 'holding the file\'s bytes');
+  const first = await openPglite(undefined, { loadDataDir: dump });
+  t.teardown(() => first.close());
+  await first.exec('CREATE TABLE only_in_first (x int)');
+  for (const thread of ['main', 'worker'] as const) {
+    const other = await openPglite(undefined, { loadDataDir: dump, thread });
+    t.same((await other.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'only_in_first'")).rows, [{ n: 0 }], `a second store (${thread} thread) from the same dump does not see the first one's table`);
+    await other.close();
+  }
 });

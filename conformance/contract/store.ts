@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { SqlDriver } from '../../hub/store/driver.ts';
 import { openPglite } from '../../hub/store/pglite.ts';
-import { seedFromTemplate, templateDir } from '../../hub/pglite-template.ts';
+import { BytesBlob, seedFromTemplate, templateDir } from '../../hub/pglite-template.ts';
 import { migrate } from '../../hub/store/migrate.ts';
 
 async function dumpFile(): Promise<string | undefined> {
@@ -31,7 +31,7 @@ async function dumpFile(): Promise<string | undefined> {
 /** A migrated in-memory store for one contract run. */
 export async function openContractStore(): Promise<SqlDriver> {
   const file = await dumpFile();
-  const db = await openPglite(undefined, file ? { loadDataDir: new Blob([readFileSync(file)]) } : {});
+  const db = await openPglite(undefined, file ? { loadDataDir: new BytesBlob(readFileSync(file)) } : {});
   await migrate(db);
   return db;
 }

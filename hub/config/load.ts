@@ -109,7 +109,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   return { config: applyEnv(doc as HubConfig, env), baseDir: dirname(path), source: path };
 }
 
-/** DATABASE_URL, PORT, HOST, LIFELINE_DATA_DIR override the file (twelve-factor). */
+/** DATABASE_URL, PORT, HOST, LIFELINE_DATA_DIR, LIFELINE_EMBEDDED_CACHE_MB, LOG_LEVEL override the file (twelve-factor). */
 export function applyEnv(c: HubConfig, env: NodeJS.ProcessEnv): HubConfig {
   const bad = (name: string, why: string) => new LifelineError('CONFIG_INVALID', `environment ${name}=${JSON.stringify(env[name])}: ${why}`, { details: { path: `env:${name}` }, stage: 'config' });
   if (env.DATABASE_URL) c.store.url = env.DATABASE_URL;
@@ -120,6 +120,11 @@ export function applyEnv(c: HubConfig, env: NodeJS.ProcessEnv): HubConfig {
   }
   if (env.HOST) c.server.host = env.HOST;
   if (env.LIFELINE_DATA_DIR) c.data_dir = env.LIFELINE_DATA_DIR;
+  if (env.LIFELINE_EMBEDDED_CACHE_MB) {
+    const mb = Number(env.LIFELINE_EMBEDDED_CACHE_MB);
+    if (!Number.isInteger(mb) || mb < 1 || mb > 65536) throw bad('LIFELINE_EMBEDDED_CACHE_MB', 'must be an integer 1–65536 (MB)');
+    c.store.embedded_cache_mb = mb;
+  }
   if (env.LOG_LEVEL) {
     const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
     if (!levels.includes(env.LOG_LEVEL)) throw bad('LOG_LEVEL', `must be one of ${levels.join(', ')}`);

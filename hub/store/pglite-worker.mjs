@@ -13,7 +13,15 @@ import { PGlite } from '@electric-sql/pglite';
 /** @typedef {{ id: number, op: string, sql?: string, params?: unknown[], tx?: number, commit?: boolean }} Request */
 
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
-const { dataDir, loadDataDir } = /** @type {{ dataDir?: string, loadDataDir?: ArrayBuffer }} */ (workerData);
+const { dataDir, loadDataDir, extraParams } = /** @type {{ dataDir?: string, loadDataDir?: ArrayBuffer, extraParams: string[] }} */ (workerData);
+const startParams = [...PGlite.defaultStartParams, ...extraParams];
+
+/** The dump handed over by the calling thread, as PGlite reads it (arrayBuffer()) without Node's chunked Blob read. */
+class BytesBlob extends Blob {
+  /** @param {ArrayBuffer} bytes */
+  constructor(bytes) { super([]); this.bytes = bytes; Object.defineProperty(this, 'size', { value: bytes.byteLength }); }
+  async arrayBuffer() { return this.bytes; } // read once: this thread owns the transferred buffer
+}
 
 /** @param {unknown} e */
 function errorOf(e) {
@@ -32,8 +40,8 @@ const fail = (id, e) => port.postMessage({ id, ok: false, error: errorOf(e) });
 /** @type {PGlite} */
 let db;
 try {
-  const opts = dataDir ? { dataDir } : loadDataDir ? { loadDataDir: new Blob([loadDataDir]) } : {};
-  db = await PGlite.create(opts).catch((e) => { if (!dataDir && loadDataDir) return PGlite.create(); throw e; });
+  const opts = dataDir ? { dataDir } : loadDataDir ? { loadDataDir: new BytesBlob(loadDataDir) } : {};
+  db = await PGlite.create({ ...opts, startParams }).catch((e) => { if (!dataDir && loadDataDir) return PGlite.create({ startParams }); throw e; });
   port.postMessage({ id: 0, ok: true });
 } catch (e) {
   port.postMessage({ id: 0, ok: false, error: errorOf(e) });

@@ -489,6 +489,10 @@ export interface Config {
      */
     pool_size?: number;
     /**
+     * The embedded store's page cache (its PostgreSQL shared_buffers), in MB. It is allocated and zeroed when the hub starts (about 4 ms of CPU per MB: 128 MB is half a second). Less suits a small gateway; more keeps more of a large store in memory. Not used with PostgreSQL.
+     */
+    embedded_cache_mb?: number;
+    /**
      * Observation partitions are created this many days ahead (hourly, and at start). A reading outside them still commits, into a DEFAULT partition, and is moved into its own partition by the next run.
      */
     partitions_ahead_days?: number;

@@ -17,6 +17,7 @@ export function testConfig(dataDir: string, edit?: (c: LoadedConfig['config']) =
   c.data_dir = dataDir;
   c.server.port = 0;
   c.server.host = '127.0.0.1';
+  c.store.embedded_cache_mb = 16; // small stores, many opens: a smaller cache to zero at each start (docs/store.md)
   c.api.keys = [
     { name: 'reader', hash: hashKey(KEYS.read), scopes: ['read'] },
     { name: 'ingester', hash: hashKey(KEYS.ingest), scopes: ['ingest'] },

@@ -24,6 +24,9 @@ t.test('env overrides', async (t) => {
   t.equal(config.store.url, 'postgres://x@h/db');
   t.equal(config.server.port, 9999);
   t.equal(config.data_dir, '/var/x');
+  t.equal(config.store.embedded_cache_mb, 128, 'the embedded page cache defaults to PostgreSQL\'s 128 MB');
+  t.equal(loadConfig(sampleConfigPath, { LIFELINE_EMBEDDED_CACHE_MB: '24' }).config.store.embedded_cache_mb, 24);
+  for (const v of ['0', '1.5', 'lots']) t.throws(() => loadConfig(sampleConfigPath, { LIFELINE_EMBEDDED_CACHE_MB: v }), { code: 'CONFIG_INVALID', message: /LIFELINE_EMBEDDED_CACHE_MB/ }, v);
   t.throws(() => loadConfig(sampleConfigPath, { PORT: 'abc' }), { code: 'CONFIG_INVALID', message: /PORT/ });
   t.throws(() => loadConfig(sampleConfigPath, { LOG_LEVEL: 'loud' }), { code: 'CONFIG_INVALID', message: /LOG_LEVEL/ });
 });

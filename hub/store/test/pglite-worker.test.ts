@@ -74,6 +74,20 @@ t.test('transactions: commit, rollback on a throw, an aborted one reported at CO
   t.equal((await outside).rows[0]!.c, 3, 'the outside read saw 1, 4 and 5');
 });
 
+t.test('the page cache (shared_buffers): 16 MB in memory by default, cacheMb sets it, in the thread and in-thread alike', async (t) => {
+  const show = async (db: SqlDriver) => (await db.query<{ shared_buffers: string }>('SHOW shared_buffers')).rows[0]!.shared_buffers;
+  t.equal(await show(await sharedStore()), '16MB', 'in memory, worker');
+  const main = await openPglite(undefined, { cacheMb: 24 });
+  t.equal(await show(main), '24MB', 'cacheMb, in-thread');
+  await main.close();
+  const dir = join(mkdtempSync(join(tmpdir(), 'lifeline-worker-')), 'pglite');
+  t.teardown(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
+  await seedFromTemplate(dir);
+  const onDisk = await openPglite(dir, { thread: 'worker' });
+  t.equal(await show(onDisk), '128MB', 'on disk: PostgreSQL\'s default');
+  await onDisk.close();
+});
+
 t.test('exec runs several statements; after close every call is refused', async (t) => {
   const db = await worker();
   await db.exec('CREATE TABLE a (x int); INSERT INTO a VALUES (1), (2);');
