@@ -1,5 +1,5 @@
 // A smoke run of the four fuzz targets (fuzz/, docs/fuzzing.md) at once, each against its own hub process:
-// FUZZ_SECONDS each (10 s). The real runs are CI's own step (`npm run fuzz -- all --seconds 60`, before the tests)
+// FUZZ_SECONDS each (4 s). The real runs are CI's own step (`npm run fuzz -- all --seconds 60`, before the tests)
 // and the long ones in docs/fuzzing.md. Fails on a crash, an untyped answer, a missed /health or probe, or RSS past
 // the limit: the summary printed says which input did it (crash files under crashes/).
 import t from 'tap';
@@ -11,7 +11,7 @@ import { ALL_TARGETS, fuzzAll, mosquittoUp } from '../fuzz/lib/all.ts';
 import { chooseStore } from '../fuzz/lib/hub.ts';
 import { loadTarget } from '../fuzz/run.ts';
 
-const seconds = Number(process.env.FUZZ_SECONDS ?? 10);
+const seconds = Number(process.env.FUZZ_SECONDS ?? 4);
 const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 // Hub starts (four at once on two cores), the run, the last in-flight inputs and the teardown.
 t.setTimeout((seconds + 120) * 1000);
