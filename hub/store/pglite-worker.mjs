@@ -16,11 +16,14 @@ const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPor
 const { dataDir, loadDataDir, extraParams } = /** @type {{ dataDir?: string, loadDataDir?: ArrayBuffer, extraParams: string[] }} */ (workerData);
 const startParams = [...PGlite.defaultStartParams, ...extraParams];
 
-/** The dump handed over by the calling thread, as PGlite reads it (arrayBuffer()) without Node's chunked Blob read. */
-class BytesBlob extends Blob {
+/**
+ * The dump handed over by the calling thread: a whole Blob, whose arrayBuffer() (what PGlite reads) hands over the
+ * buffer itself instead of Node's chunked Blob read. This thread owns that buffer (transferred) and PGlite reads it once.
+ */
+class TransferredDump extends Blob {
   /** @param {ArrayBuffer} bytes */
-  constructor(bytes) { super([]); this.bytes = bytes; Object.defineProperty(this, 'size', { value: bytes.byteLength }); }
-  async arrayBuffer() { return this.bytes; } // read once: this thread owns the transferred buffer
+  constructor(bytes) { super([bytes]); this.bytes = bytes; }
+  async arrayBuffer() { return this.bytes; }
 }
 
 /** @param {unknown} e */
@@ -40,7 +43,7 @@ const fail = (id, e) => port.postMessage({ id, ok: false, error: errorOf(e) });
 /** @type {PGlite} */
 let db;
 try {
-  const opts = dataDir ? { dataDir } : loadDataDir ? { loadDataDir: new BytesBlob(loadDataDir) } : {};
+  const opts = dataDir ? { dataDir } : loadDataDir ? { loadDataDir: new TransferredDump(loadDataDir) } : {};
   db = await PGlite.create({ ...opts, startParams }).catch((e) => { if (!dataDir && loadDataDir) return PGlite.create({ startParams }); throw e; });
   port.postMessage({ id: 0, ok: true });
 } catch (e) {

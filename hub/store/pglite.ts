@@ -51,7 +51,8 @@ export interface PgliteOptions {
 
 /** What the engine is started with beyond PGlite's own start parameters (defaultStartParams). */
 const extraStartParams = (cacheMb: number) => ['-c', `shared_buffers=${cacheMb}MB`];
-export const DEFAULT_CACHE_MB = { disk: 128, memory: 16 } as const;
+// On disk, PostgreSQL's own default (as store.embedded_cache_mb's); in memory, small stores opened many times.
+const DEFAULT_CACHE_MB = { disk: 128, memory: 16 } as const;
 
 /**
  * Embedded PostgreSQL (WASM). `dir` undefined → in memory (tests, conformance kit), a bare cluster copied from the
