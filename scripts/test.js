@@ -1,5 +1,6 @@
-// `npm test`: every *.test.ts file in its own `node --import=tsx FILE` process, `jobs` at a time, their TAP read with
-// tap-parser and summed. The files are tap tests and still run alone with `npx tap FILE` or `node --import=tsx FILE`.
+// `npm test`: every *.test.ts file in its own `node --import=./scripts/ts-loader.mjs FILE` process (.taprc's node-arg),
+// `jobs` at a time, their TAP read with tap-parser and summed. The files are tap tests and still run alone with
+// `npx tap FILE` or `node --import=./scripts/ts-loader.mjs FILE` (or tsx).
 //
 // Why not the `tap` command: it starts every test process with `--import=@tapjs/processinfo`, a module loader hook
 // that posts each loaded module's source to the main thread to record its line lengths and writes a JSON record at

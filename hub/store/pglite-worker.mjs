@@ -13,18 +13,25 @@ import { PGlite } from '@electric-sql/pglite';
 /** @typedef {{ id: number, op: string, sql?: string, params?: unknown[], tx?: number, commit?: boolean }} Request */
 
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
-const { dataDir, loadDataDir, extraParams } = /** @type {{ dataDir?: string, loadDataDir?: ArrayBuffer, extraParams: string[] }} */ (workerData);
+const { dataDir, loadDataDir, extraParams, engine } = /** @type {{ dataDir?: string, loadDataDir?: ArrayBuffer, extraParams: string[], engine?: import('./pglite.ts').EngineArtifacts }} */ (workerData);
 const startParams = [...PGlite.defaultStartParams, ...extraParams];
 
 /**
- * The dump handed over by the calling thread: a whole Blob, whose arrayBuffer() (what PGlite reads) hands over the
- * buffer itself instead of Node's chunked Blob read. This thread owns that buffer (transferred) and PGlite reads it once.
+ * Bytes this thread owns (the dump transferred to it, its copy of the engine's file-system bundle) as a whole Blob,
+ * whose arrayBuffer() (what PGlite reads, once) hands over the buffer itself instead of Node's chunked Blob read.
  */
-class TransferredDump extends Blob {
+class OwnedBytes extends Blob {
   /** @param {ArrayBuffer} bytes */
   constructor(bytes) { super([bytes]); this.bytes = bytes; }
   async arrayBuffer() { return this.bytes; }
 }
+
+/**
+ * The bytes of a view as one ArrayBuffer: its own when it spans it whole (a structured clone gives this thread a copy
+ * of its own), else a copy.
+ * @param {Uint8Array} view
+ */
+const ownBuffer = (view) => (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? /** @type {ArrayBuffer} */ (view.buffer) : view.slice().buffer);
 
 /** @param {unknown} e */
 function errorOf(e) {
@@ -43,8 +50,10 @@ const fail = (id, e) => port.postMessage({ id, ok: false, error: errorOf(e) });
 /** @type {PGlite} */
 let db;
 try {
-  const opts = dataDir ? { dataDir } : loadDataDir ? { loadDataDir: new TransferredDump(loadDataDir) } : {};
-  db = await PGlite.create({ ...opts, startParams }).catch((e) => { if (!dataDir && loadDataDir) return PGlite.create({ startParams }); throw e; });
+  const opts = dataDir ? { dataDir } : loadDataDir ? { loadDataDir: new OwnedBytes(loadDataDir) } : {};
+  // The engine compiled by the calling thread (engineArtifacts in pglite.ts): its code is shared, not compiled again.
+  const compiled = engine ? { pgliteWasmModule: engine.pglite, initdbWasmModule: engine.initdb, fsBundle: new OwnedBytes(ownBuffer(engine.fsBundle)) } : {};
+  db = await PGlite.create({ ...opts, ...compiled, startParams }).catch((e) => { if (!dataDir && loadDataDir) return PGlite.create({ startParams }); throw e; });
   port.postMessage({ id: 0, ok: true });
 } catch (e) {
   port.postMessage({ id: 0, ok: false, error: errorOf(e) });

@@ -1,5 +1,7 @@
 import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PGlite } from '@electric-sql/pglite';
 import type { SqlDriver, Queryable } from './driver.ts';
@@ -98,11 +100,40 @@ function rebuilt(e: Reply & { ok: false }, site: Error): Error {
   return out;
 }
 
+/** PGlite's engine: its two WASM modules, compiled, and its file-system bundle (the share/ files), as bytes. */
+export interface EngineArtifacts { pglite: WebAssembly.Module; initdb: WebAssembly.Module; fsBundle: Uint8Array }
+
+let artifacts: Promise<EngineArtifacts | undefined> | undefined;
+
+/**
+ * The engine, compiled once per process. Every engine thread is a new isolate: left to itself, PGlite compiles its
+ * 9 MB WASM module in each (about 0.8 s of CPU, background tier-up included), where a compiled module handed over
+ * shares its code with the thread. One hub opens its store once, so this is for the processes that open many (tests,
+ * the conformance kit). Undefined when the files are not where PGlite keeps them: PGlite then loads them itself.
+ */
+export function engineArtifacts(): Promise<EngineArtifacts | undefined> {
+  artifacts ??= (async () => {
+    try {
+      const dir = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+      const [pglite, initdb, fsBundle] = await Promise.all([
+        readFile(join(dir, 'pglite.wasm')).then((b) => WebAssembly.compile(b)),
+        readFile(join(dir, 'initdb.wasm')).then((b) => WebAssembly.compile(b)),
+        readFile(join(dir, 'pglite.data')),
+      ]);
+      return { pglite, initdb, fsBundle };
+    } catch {
+      return undefined;
+    }
+  })();
+  return artifacts;
+}
+
 /** The same driver, with PGlite in a worker thread (hub/store/pglite-worker.mjs). */
 async function openInWorker(dir: string | undefined, loadDataDir: ArrayBuffer | undefined, extraParams: string[], unlock: () => void): Promise<SqlDriver> {
+  const engine = await engineArtifacts();
   const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
     // No execArgv of this process's (a TypeScript loader, --input-type, …): the worker is plain JavaScript.
-    workerData: { dataDir: dir, loadDataDir, extraParams }, transferList: loadDataDir ? [loadDataDir] : [], execArgv: [],
+    workerData: { dataDir: dir, loadDataDir, extraParams, engine }, transferList: loadDataDir ? [loadDataDir] : [], execArgv: [],
   });
   const pending = new Map<number, { resolve: (rows: unknown[] | undefined) => void; reject: (e: Error) => void; site: Error }>();
   let nextId = 1;

@@ -5,12 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPglite } from '../pglite.ts';
+import { openPglite, engineArtifacts } from '../pglite.ts';
 import type { SqlDriver } from '../driver.ts';
 import { seedFromTemplate } from '../../pglite-template.ts';
 
 const worker = () => openPglite(undefined, { thread: 'worker' });
-// One store for the cases that leave it open: each open is a new isolate compiling the engine (1–3 s).
+// One store for the cases that leave it open: each open is a new isolate starting the engine.
 let shared: Promise<SqlDriver> | undefined;
 const sharedStore = () => (shared ??= worker());
 t.teardown(async () => { if (shared) await (await shared).close(); });
@@ -72,6 +72,22 @@ t.test('transactions: commit, rollback on a throw, an aborted one reported at CO
   release();
   await tx;
   t.equal((await outside).rows[0]!.c, 3, 'the outside read saw 1, 4 and 5');
+});
+
+t.test('the engine is compiled once per process and shared by every engine thread; their stores stay apart', async (t) => {
+  const a = await engineArtifacts();
+  t.ok(a, 'PGlite\'s files found');
+  t.equal(await engineArtifacts(), a, 'the same compiled engine on every call');
+  t.ok(a!.pglite instanceof WebAssembly.Module && a!.initdb instanceof WebAssembly.Module, 'both WASM modules compiled');
+  t.ok(WebAssembly.Module.exports(a!.pglite).some((e) => e.name === 'memset'), 'the PostgreSQL engine (exports memset)');
+  t.ok(a!.fsBundle.byteLength > 1_000_000, 'the file-system bundle read');
+  // Two threads at once from the one compiled module: each has its own memory, file system and data.
+  const [x, y] = await Promise.all([worker(), worker()]);
+  t.teardown(async () => { await x.close(); await y.close(); });
+  await x.exec('CREATE TABLE only_x (v int); INSERT INTO only_x VALUES (1);');
+  t.same((await x.query('SELECT v FROM only_x')).rows, [{ v: 1 }]);
+  t.equal((await y.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'only_x'")).rows[0]!.n, 0, 'the other store does not see it');
+  t.equal((await y.query<{ x: number }>('SELECT 6 * 7 AS x')).rows[0]!.x, 42);
 });
 
 t.test('the page cache (shared_buffers): 16 MB in memory by default, cacheMb sets it, in the thread and in-thread alike', async (t) => {
