@@ -104,12 +104,16 @@ function rebuilt(e: Reply & { ok: false }, site: Error): Error {
 export interface EngineArtifacts { pglite: WebAssembly.Module; initdb: WebAssembly.Module; fsBundle: Uint8Array }
 
 let artifacts: Promise<EngineArtifacts | undefined> | undefined;
+/** Engine threads this process has started. */
+let workerOpens = 0;
 
 /**
  * The engine, compiled once per process. Every engine thread is a new isolate: left to itself, PGlite compiles its
  * 9 MB WASM module in each (about 0.8 s of CPU, background tier-up included), where a compiled module handed over
- * shares its code with the thread. One hub opens its store once, so this is for the processes that open many (tests,
- * the conformance kit). Undefined when the files are not where PGlite keeps them: PGlite then loads them itself.
+ * shares its code with the thread. A hub opens its store once, and its one engine thread compiles the engine itself
+ * as before (holding a second copy of the artifacts here cost it 50–80 MB of RSS in `npm run bench -- modbus`); from
+ * a process's second engine thread on (tests, the conformance kit), the threads get this one. Undefined when the files
+ * are not where PGlite keeps them: PGlite then loads them itself.
  */
 export function engineArtifacts(): Promise<EngineArtifacts | undefined> {
   artifacts ??= (async () => {
@@ -130,7 +134,7 @@ export function engineArtifacts(): Promise<EngineArtifacts | undefined> {
 
 /** The same driver, with PGlite in a worker thread (hub/store/pglite-worker.mjs). */
 async function openInWorker(dir: string | undefined, loadDataDir: ArrayBuffer | undefined, extraParams: string[], unlock: () => void): Promise<SqlDriver> {
-  const engine = await engineArtifacts();
+  const engine = workerOpens++ > 0 ? await engineArtifacts() : undefined;
   const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
     // No execArgv of this process's (a TypeScript loader, --input-type, …): the worker is plain JavaScript.
     workerData: { dataDir: dir, loadDataDir, extraParams, engine }, transferList: loadDataDir ? [loadDataDir] : [], execArgv: [],
