@@ -112,7 +112,7 @@ let workerOpens = 0;
  * 9 MB WASM module in each (about 0.8 s of CPU, background tier-up included), where a compiled module handed over
  * shares its code with the thread. A hub opens its store once, and its one engine thread compiles the engine itself
  * as before (holding a second copy of the artifacts here cost it 50–80 MB of RSS in `npm run bench -- modbus`); from
- * a process's second engine thread on (tests, the conformance kit), the threads get this one. Undefined when the files
+ * a process's second engine thread on (test files that start several hubs), the threads get this one. Undefined when the files
  * are not where PGlite keeps them: PGlite then loads them itself.
  */
 export function engineArtifacts(): Promise<EngineArtifacts | undefined> {
