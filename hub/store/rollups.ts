@@ -1,6 +1,16 @@
-// Derived rollups (migration 005): recomputed bucket by bucket from what they summarise, never incremented, so a
-// late reading re-aggregates its bucket and replaying the same outbox entries changes nothing.
-// minute ← raw rtd observations, hour ← minute rollups, day ← hour rollups; buckets on the hub zone's boundaries.
+// Derived rollups (migration 005), kept up to date by the roller from the outbox: minute ← raw rtd observations,
+// hour ← minute rollups, day ← hour rollups; buckets on the hub zone's boundaries.
+//
+// A step folds its new readings into their buckets where it can prove they are not in them yet, and recomputes a
+// bucket from what it summarises where it cannot. A bucket holds readings up to its last_time: when every new reading
+// of a bucket is later than that, none of them is in it (a reading in the bucket is at most last_time), and adding
+// them (count + n, least/greatest, the new last) gives what a recomputation would. In-order ingest, the usual case, is
+// folded: only the new rows are read, and an hour is not re-read minute by minute. A late reading, a replay of
+// entries already rolled (on purpose, or their rows were in a recomputation) or a bucket rolled before migration 014
+// (no on_time, filled) are recomputed, as every bucket was before: so a late reading re-aggregates its bucket and a
+// replay changes nothing. The same holds one level up: an hour folds the new readings of its folded minutes when
+// they are all later than its own last_time; an hour with a recomputed minute that changed is recomputed from its
+// minutes (HOURS), and likewise days.
 import type { Queryable, SqlDriver } from './driver.ts';
 import { takeOutbox } from './outbox-follow.ts';
 import { byIdsWhere, type TimeSpan } from './time-span.ts';
@@ -37,38 +47,101 @@ const UPSERT = `ON CONFLICT (point_id, interval, bucket) DO UPDATE SET device_id
          excluded.last_time, excluded.last_value, excluded.flagged, excluded.device_id, excluded.site_id, excluded.indicator, excluded.unit,
          excluded.on_time, excluded.filled)`;
 
-// $1 observation ids, $2 zone. The touched minutes are recomputed from every rtd row in them (not only the new ones).
+// Folding: the delta of a step's new readings per bucket, in the columns deltasOf() writes and json_to_recordset reads
+// back one level up (the statements hand them on as JSON text: floats and instants exact, no parsing in between).
+const DELTA_COLS = `point_id int, b timestamptz, n int, s float8, mn float8, mx float8, ft timestamptz, fv float8, lt timestamptz,
+  lv float8, fl int, ot int, fresh int, device_id int, site_id int, indicator text, unit text`;
+/** The folded buckets of `source` (columns as DELTA_COLS, `created`: the bucket is new) summed up into `unit` buckets. */
+const deltasOf = (source: string, unit: 'hour' | 'day') => `SELECT point_id, date_trunc('${unit}', b, $2) AS b, sum(n)::int AS n, sum(s) AS s,
+  min(mn) AS mn, max(mx) AS mx, min(ft) AS ft, (array_agg(fv ORDER BY ft))[1] AS fv, max(lt) AS lt, (array_agg(lv ORDER BY lt DESC))[1] AS lv,
+  sum(fl)::int AS fl, sum(ot)::int AS ot, count(*) FILTER (WHERE created)::int AS fresh, max(device_id) AS device_id, max(site_id) AS site_id,
+  max(indicator) AS indicator, max(unit) AS unit
+  FROM ${source} GROUP BY 1, 2`;
+// The stored bucket a delta would fold into, probed by the rollup key one delta at a time (LATERAL … OFFSET 0: never
+// a join over the whole table, see HOURS). A delta folds when the bucket is new, or when all its readings are later
+// than the bucket's last and the bucket knows on_time and filled (rolled since migration 014).
+const FOLDABLE = (x: string, iv: RollupInterval) => `SELECT ${x}.*, r.last_time IS NULL AS created,
+    (r.last_time IS NULL OR (${x}.ft > r.last_time AND r.on_time IS NOT NULL AND r.filled IS NOT NULL)) AS fold
+  FROM ${x} LEFT JOIN LATERAL (SELECT r.last_time, r.on_time, r.filled FROM rollup r
+    WHERE r.point_id = ${x}.point_id AND r.interval = '${iv}' AND r.bucket = ${x}.b OFFSET 0) r ON true`;
+// A folded delta written: new, or added to the stored bucket. Its first reading is after the bucket's last, so the
+// bucket's first stays and its last is the delta's. A minute's `filled` stays 1; an hour's or a day's grows by the
+// finer buckets the fold created.
+const FOLD = (iv: RollupInterval) => `INSERT INTO rollup (${COLS})
+  SELECT point_id, '${iv}', b, device_id, site_id, indicator, unit, n, s, mn, mx, ft, fv, lt, lv, fl, ot, ${iv === '1m' ? '1' : 'fresh'} FROM c WHERE fold
+  ON CONFLICT (point_id, interval, bucket) DO UPDATE SET device_id = greatest(rollup.device_id, excluded.device_id),
+    site_id = greatest(rollup.site_id, excluded.site_id), indicator = greatest(rollup.indicator, excluded.indicator),
+    unit = greatest(rollup.unit, excluded.unit), count = rollup.count + excluded.count, sum = rollup.sum + excluded.sum,
+    min = least(rollup.min, excluded.min), max = greatest(rollup.max, excluded.max), last_time = excluded.last_time,
+    last_value = excluded.last_value, flagged = rollup.flagged + excluded.flagged, on_time = rollup.on_time + excluded.on_time,
+    filled = ${iv === '1m' ? '1' : 'rollup.filled + excluded.filled'}`;
+
+const FLAGGED_TAG = `(g.source_flag <> 'N' OR g.flags && '{${SUSPECT_FLAGS.join(',')}}'::text[])`;
+// $1 observation ids, $2 zone (then byIdsWhere's). The step's rtd readings with a value, summed per (point, minute):
+// folded where they can be (FOLDABLE), and the other minutes recomputed from every reading in them, the plain rows
+// through the identity index and packed ones (migration 013) only for minutes a pack may cover (none for new data);
+// per minute, its readings summed per tag first, so each tag is looked up once. Returns `up`, the folded minutes
+// summed per hour (JSON, for FOLD_HOURS), the hours of recomputed minutes that changed (for HOURS), and the number
+// of minute buckets written.
 export const MINUTES = `
-WITH t AS (
-  SELECT DISTINCT point_id, date_trunc('minute', time, $2) AS b FROM observation
-  WHERE BY_IDS AND kind = 'rtd' AND value IS NOT NULL
-), agg AS (
+WITH d AS (
+  SELECT o.point_id, date_trunc('minute', o.time, $2) AS b, count(*)::int AS n, sum(o.value) AS s, min(o.value) AS mn, max(o.value) AS mx,
+         min(o.time) AS ft, (array_agg(o.value ORDER BY o.time))[1] AS fv, max(o.time) AS lt, (array_agg(o.value ORDER BY o.time DESC))[1] AS lv,
+         count(*) FILTER (WHERE ${FLAGGED})::int AS fl, ${ON_TIME}::int AS ot,
+         max(o.device_id) AS device_id, max(o.site_id) AS site_id, max(o.indicator) AS indicator, max(o.unit) AS unit
+  FROM observation o WHERE BY_IDS AND o.kind = 'rtd' AND o.value IS NOT NULL
+  GROUP BY 1, 2
+), c AS (${FOLDABLE('d', '1m')}
+), folded AS (${FOLD('1m')}
+), recomputed AS (
   INSERT INTO rollup (${COLS})
-  SELECT o.point_id, '1m', o.b, max(o.device_id), max(o.site_id), max(o.indicator), max(o.unit), count(*), sum(o.value),
-         min(o.value), max(o.value), min(o.time), (array_agg(o.value ORDER BY o.time))[1],
-         max(o.time), (array_agg(o.value ORDER BY o.time DESC))[1], count(*) FILTER (WHERE ${FLAGGED}), ${ON_TIME}, 1
-  FROM (
-    -- Every rtd row of each touched minute: the plain rows by a join on the table (a join on the UNION ALL view of
-    -- migration 013 would read the view whole), and packed readings probed per minute, only for minutes a pack may
-    -- cover (none for new data).
-    SELECT t.point_id, t.b, od.time, od.value, od.received_at, g.device_id, g.site_id, g.indicator, g.unit, g.source_flag, g.flags
-    FROM t JOIN observation_data od ON od.point_id = t.point_id AND od.kind = 'rtd' AND od.value IS NOT NULL
-     AND od.time >= t.b AND od.time < t.b + interval '1 minute'
-    LEFT JOIN observation_tag g ON g.id = od.tag
-    UNION ALL
-    SELECT tp.point_id, tp.b, u.time, u.value, u.received_at, g.device_id, g.site_id, g.indicator, g.unit, g.source_flag, g.flags
-    FROM (SELECT point_id, b FROM t WHERE b <= (SELECT max(hi) FROM observation_pack WHERE kind = 'rtd')) tp
-    CROSS JOIN LATERAL (SELECT * FROM observation_pack pk WHERE pk.point_id = tp.point_id AND pk.kind = 'rtd' AND pk.hi >= tp.b
-                        AND pk.lo < tp.b + interval '1 minute' OFFSET 0) pk
-    CROSS JOIN LATERAL unnest(pk.times, pk.received, pk.vals, pk.tags) AS u(time, received_at, value, tag)
-    LEFT JOIN observation_tag g ON g.id = u.tag
-    WHERE u.value IS NOT NULL AND u.time >= tp.b AND u.time < tp.b + interval '1 minute'
-  ) o
-  GROUP BY o.point_id, o.b
+  SELECT c.point_id, '1m', c.b, a.device_id, a.site_id, a.indicator, a.unit, a.count, a.sum, a.min, a.max,
+         a.first_time, a.first_value, a.last_time, a.last_value, a.flagged, a.on_time, 1
+  FROM c CROSS JOIN LATERAL (
+    SELECT max(g.device_id) AS device_id, max(g.site_id) AS site_id, max(g.indicator) AS indicator, max(g.unit) AS unit,
+           sum(x.n) AS count, sum(x.s) AS sum, min(x.mn) AS min, max(x.mx) AS max, min(x.ft) AS first_time,
+           (array_agg(x.fv ORDER BY x.ft))[1] AS first_value, max(x.lt) AS last_time, (array_agg(x.lv ORDER BY x.lt DESC))[1] AS last_value,
+           coalesce(sum(x.n) FILTER (WHERE ${FLAGGED_TAG}), 0) AS flagged, sum(x.ot) AS on_time
+    FROM (
+      SELECT o.tag, count(*) AS n, sum(o.value) AS s, min(o.value) AS mn, max(o.value) AS mx, min(o.time) AS ft,
+             (array_agg(o.value ORDER BY o.time))[1] AS fv, max(o.time) AS lt, (array_agg(o.value ORDER BY o.time DESC))[1] AS lv, ${ON_TIME} AS ot
+      FROM (
+        SELECT od.tag, od.time, od.value, od.received_at FROM observation_data od
+        WHERE od.point_id = c.point_id AND od.kind = 'rtd' AND od.value IS NOT NULL AND od.time >= c.b AND od.time < c.b + interval '1 minute'
+        UNION ALL
+        SELECT u.tag, u.time, u.value, u.received_at
+        FROM observation_pack pk CROSS JOIN LATERAL unnest(pk.times, pk.received, pk.vals, pk.tags) AS u(time, received_at, value, tag)
+        WHERE c.b <= (SELECT max(hi) FROM observation_pack WHERE kind = 'rtd')
+          AND pk.point_id = c.point_id AND pk.kind = 'rtd' AND pk.hi >= c.b AND pk.lo < c.b + interval '1 minute'
+          AND u.value IS NOT NULL AND u.time >= c.b AND u.time < c.b + interval '1 minute'
+      ) o GROUP BY o.tag
+    ) x LEFT JOIN observation_tag g ON g.id = x.tag
+  ) a
+  WHERE NOT c.fold AND a.count > 0
   ${UPSERT}
   RETURNING point_id, bucket
 )
-SELECT point_id, bucket FROM agg`;
+SELECT u.up, f.points, f.buckets, ((SELECT count(*) FROM c WHERE fold) + f.n)::int AS minutes
+FROM (SELECT coalesce(json_agg(u), '[]')::text AS up FROM (${deltasOf('c WHERE fold', 'hour')}) u) u,
+     (SELECT coalesce(array_agg(p ORDER BY p, b), '{}') AS points, coalesce(array_agg(b ORDER BY p, b), '{}') AS buckets,
+             (SELECT count(*) FROM recomputed) AS n
+      FROM (SELECT DISTINCT point_id AS p, date_trunc('hour', bucket, $2) AS b FROM recomputed) r) f`;
+
+// $1 the finer level's folded deltas per bucket of this level (JSON), $2 zone, $3/$4 (point ids, instants): the
+// buckets holding these instants are recomputed instead (HOURS/DAYS), so their deltas are left out. Returns `up`, the folded buckets summed one level up (days: none),
+// and the buckets that could not fold, to recompute.
+const foldUp = (iv: '1h' | '1d') => `
+WITH x AS (
+  SELECT x.* FROM json_to_recordset($1::json) AS x(${DELTA_COLS})
+  WHERE (x.point_id, x.b) NOT IN (SELECT u.p, date_trunc('${iv === '1h' ? 'hour' : 'day'}', u.b, $2) FROM unnest($3::int[], $4::timestamptz[]) AS u(p, b))
+), c AS (${FOLDABLE('x', iv)}
+), folded AS (${FOLD(iv)})
+SELECT (SELECT coalesce(json_agg(u), '[]') FROM (${iv === '1h' ? deltasOf('c WHERE fold', 'day') : 'SELECT $2::text WHERE false'}) u)::text AS up,
+  coalesce(array_agg(point_id ORDER BY point_id, b) FILTER (WHERE NOT fold), '{}') AS points,
+  coalesce(array_agg(b ORDER BY point_id, b) FILTER (WHERE NOT fold), '{}') AS buckets
+FROM c`;
+export const FOLD_HOURS = foldUp('1h');
+export const FOLD_DAYS = foldUp('1d');
 
 // Rolls the `from` buckets named by ($1 point ids, $2 bucket instants) up into `to` buckets. A zone's hour is at most
 // 2 h long and its day at most 26 h (DST), so the range bounds the index scan; date_trunc picks the bucket exactly.
@@ -116,16 +189,26 @@ WITH agg AS (
 )
 SELECT count(*)::int AS n, coalesce(array_agg(DISTINCT point_id), '{}') AS points FROM agg`;
 
-/** Recompute the minute, hour and day buckets the given observations fall in. Run inside the caller's transaction. */
+interface Level { up: string; points: number[]; buckets: Date[] }
+
+/**
+ * Bring the minute, hour and day buckets the given observations fall in up to date: folded in where they provably are
+ * not in them yet, else recomputed (see the top of this file), so a replay changes nothing. Run inside the caller's
+ * transaction. Returns the minute buckets written.
+ */
 export async function recomputeFor(tx: Queryable, observationIds: string[], zone: string, span?: TimeSpan): Promise<number> {
   if (!observationIds.length) return 0;
   const params: unknown[] = [observationIds, zone];
-  const sql = MINUTES.replace('BY_IDS', byIdsWhere('$1', span, params));
-  const m = (await tx.query<Touched[number]>(sql, params)).rows;
-  if (!m.length) return 0;
-  const h = (await tx.query<Touched[number]>(HOURS, [m.map((r) => r.point_id), m.map((r) => r.bucket), zone])).rows;
-  await tx.query(DAYS, [h.map((r) => r.point_id), h.map((r) => r.bucket), zone]);
-  return m.length;
+  const m = (await tx.query<Level & { minutes: number }>(MINUTES.replace('BY_IDS', byIdsWhere('$1', span, params)), params)).rows[0]!;
+  // `redo`: instants whose buckets at the next level are recomputed (their finer buckets changed by recomputation).
+  let up = m.up, redo: Touched = m.points.map((p, i) => ({ point_id: p, bucket: m.buckets[i]! }));
+  for (const [fold, recompute] of [[FOLD_HOURS, HOURS], [FOLD_DAYS, DAYS]] as const) {
+    const f = up === '[]' ? undefined : (await tx.query<Level>(fold, [up, zone, redo.map((r) => r.point_id), redo.map((r) => r.bucket)])).rows[0]!;
+    const again = f ? [...redo, ...f.points.map((p, i) => ({ point_id: p, bucket: f.buckets[i]! }))] : redo;
+    redo = again.length ? (await tx.query<Touched[number]>(recompute, [again.map((r) => r.point_id), again.map((r) => r.bucket), zone])).rows : [];
+    up = f?.up ?? '[]';
+  }
+  return m.minutes;
 }
 
 // Rebuilding a time range set-based: each stage one INSERT … SELECT … GROUP BY over the whole range (no bucket
@@ -166,6 +249,9 @@ export async function rebuildRollups(db: SqlDriver, zone: string, fromMs: number
   for (let a = Math.floor(fromMs / 60_000) * 60_000; a < toMs; ) {
     const b = Math.min(Math.floor(a / DAY) * DAY + DAY, Math.ceil(toMs / 60_000) * 60_000);
     minutes += await db.transaction(async (tx) => {
+      // The roller's cursor held meanwhile: a step must not fold readings into a bucket this rebuild is recomputing
+      // with them (it would count them twice); it waits, or skips while this runs (SKIP LOCKED).
+      await tx.query(`SELECT 1 FROM rollup_cursor WHERE name = 'rollup' FOR UPDATE`);
       // A day of a city is a few million rows to group: sorted in memory, not in temporary files (this transaction only).
       await tx.query("SET LOCAL work_mem = '64MB'");
       const m = (await tx.query<{ n: number; points: number[] }>(MINUTES_OF_RANGE, [a, b, zone])).rows[0]!;
