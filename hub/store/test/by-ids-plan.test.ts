@@ -42,6 +42,13 @@ t.test('a run of ids reads the id index as a range; a sparse list probes it; bot
   t.notMatch(dense.plan, /= ANY/, 'and the list joined to it, not tested element by element');
   t.same(dense.rows, run, 'exactly the listed rows, not the others in their range');
 
+  // Every id of a range (consecutive batches, nothing else committed between them): the range alone.
+  const whole = all.slice(-5_000);
+  const ranged = await read(whole);
+  t.match(ranged.plan, /Index Cond: \(\(id >= /, 'a whole range of ids: the id index read as the range');
+  t.notMatch(ranged.plan, /= ANY|unnest/, 'without the list');
+  t.same(ranged.rows, whole, 'exactly the listed rows');
+
   // A sparse list: every 50th row of the table.
   const sparse = all.filter((_, i) => i % 50 === 0);
   const probed = await read(sparse);

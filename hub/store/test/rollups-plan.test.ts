@@ -4,7 +4,7 @@
 // at 59 M rollup rows one roller step read 9 GB and took 20 s. A day of minutes of 200 points is enough for a statement
 // that leaves the planner that choice to take it (and fail here).
 import t from 'tap';
-import { HOURS, DAYS } from '../rollups.ts';
+import { HOURS, DAYS, FOLD_HOURS, FOLD_DAYS } from '../rollups.ts';
 import { migratedPostgres } from '../../../test/helpers/plans.ts';
 import type { SqlDriver } from '../driver.ts';
 
@@ -54,5 +54,35 @@ t.test('hours and days probe the rollup key on a table never analysed (a new sto
     // rollup_bucket (interval, bucket, point_id) would read every point's finer buckets of the range for each probe.
     t.notMatch(plan, /rollup_bucket/, `${name}: not through rollup_bucket`);
     t.match(plan, /Index Scan using rollup_pkey on rollup r\b/, `${name}: the finer buckets come through the rollup key`);
+  }
+});
+
+// A fold (hub/store/rollups.ts) probes the stored bucket of each delta by its whole key, one delta at a time: never a
+// scan or a hash of the table, which has a row per point and minute.
+async function foldPlans(db: SqlDriver, points: number[], hour: string, day: string) {
+  const delta = (b: string) => JSON.stringify(points.map((p) => ({ point_id: p, b, n: 1, s: 0.3, mn: 0.3, mx: 0.3, ft: b, fv: 0.3, lt: b, lv: 0.3, fl: 0, ot: 1, fresh: 1,
+    device_id: 1, site_id: 1, indicator: 'water.pipe_pressure', unit: 'MPa' })));
+  const out: Array<[string, string]> = [];
+  for (const [name, sql, b] of [['FOLD_HOURS', FOLD_HOURS, hour], ['FOLD_DAYS', FOLD_DAYS, day]] as const) {
+    out.push([name, (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, [delta(b), 'Asia/Shanghai', [], []])).rows.map((r) => r['QUERY PLAN']).join('\n')]);
+  }
+  return out;
+}
+
+t.test('a fold probes each stored bucket by its whole key, on an analysed table and on one never analysed', async (t) => {
+  const db = await migratedPostgres(t);
+  if (!db) return;
+  await db.query('ALTER TABLE rollup SET (autovacuum_enabled = false)');
+  await db.query(FILL(1000, { '1m': '2026-12-04 03:00Z', '1h': '2026-12-04 03:00Z', '1d': '2026-12-03 16:00Z' }, '2026-12-04 03:05Z'));
+  const points = Array.from({ length: 1000 }, (_, i) => i + 1);
+  for (const analysed of [false, true]) {
+    if (analysed) await db.query('ANALYZE rollup');
+    for (const [name, plan] of await foldPlans(db, points, '2026-12-04T03:00:00Z', '2026-12-03T16:00:00Z')) {
+      const what = `${name}${analysed ? ' (analysed)' : ' (never analysed)'}`;
+      t.notMatch(plan, /Seq Scan on rollup/, `${what}: no sequential scan of rollup`);
+      // Either index serves: both hold (point_id, interval, bucket), and each probe names all three (an equality, not a range).
+      const probe = /Index Scan using rollup_\w+ on rollup r\b[^\n]*\n\s*Index Cond: ([^\n]*)/.exec(plan)?.[1] ?? '';
+      t.ok(/point_id = x\.point_id/.test(probe) && /bucket = x\.b\b/.test(probe) && /"interval" = /.test(probe), `${what}: each bucket probed by its whole key (${probe || 'no index probe'})`);
+    }
   }
 });
