@@ -81,6 +81,8 @@ function push(tx, r) {
 }
 
 const ROLLBACK = Symbol('rollback');
+/** Transactions whose BEGIN failed, and why: a statement sent for one later fails at once (rare: kept). */
+const failedTx = new Map();
 
 /** @param {Request} m */
 async function begin(m) {
@@ -102,14 +104,24 @@ async function begin(m) {
     if (end) ok(end.id);
   } catch (e) {
     if (end) { if (e === ROLLBACK) ok(end.id); else fail(end.id, e); }
-    else fail(m.id, e); // BEGIN itself failed
+    else {
+      // BEGIN itself failed: so do the statements the caller sent after it without waiting (an 'end' may follow
+      // them; it finds no queue and fails too).
+      fail(m.id, e);
+      for (const r of queueOf(tx).items) fail(r.id, e);
+      failedTx.set(tx, e);
+    }
   } finally {
     txQueues.delete(tx);
   }
 }
 
 port.on('message', (/** @type {Request} */ m) => {
-  if (m.tx !== undefined) { push(m.tx, m); return; }
+  if (m.tx !== undefined) {
+    const e = failedTx.get(m.tx);
+    if (e) fail(m.id, e); else push(m.tx, m);
+    return;
+  }
   switch (m.op) {
     case 'query': db.query(/** @type {string} */ (m.sql), m.params).then((r) => ok(m.id, r.rows), (e) => fail(m.id, e)); break;
     case 'exec': db.exec(/** @type {string} */ (m.sql)).then(() => ok(m.id), (e) => fail(m.id, e)); break;

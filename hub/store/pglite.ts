@@ -180,14 +180,19 @@ async function openInWorker(dir: string | undefined, loadDataDir: ArrayBuffer | 
     async exec(sql) { await call({ op: 'exec', sql }); },
     async transaction(fn) {
       const id = nextId++; // the 'begin' request's id names the transaction
-      await call({ op: 'begin' }, id);
+      // Not awaited before the first statement: the engine thread queues the transaction's statements and runs the
+      // first right after BEGIN, instead of idling (the whole engine held) until this thread hears BEGIN went through
+      // and sends it. When BEGIN fails, the statements queued behind it fail with its error.
+      const begun = call({ op: 'begin' }, id).then(() => true, (e: Error) => { failedBegin = e; return false; });
+      let failedBegin: Error | undefined;
       let out;
       try {
         out = await fn({ query: (sql, params) => query(sql, params, id) });
       } catch (e) {
-        await call({ op: 'end', tx: id, commit: false }).catch(() => undefined);
-        throw e;
+        if (await begun) await call({ op: 'end', tx: id, commit: false }).catch(() => undefined);
+        throw failedBegin ?? e;
       }
+      if (!(await begun)) throw failedBegin!;
       await call({ op: 'end', tx: id, commit: true });
       return out;
     },
