@@ -216,5 +216,11 @@ export function rollupsSuite(t: Test, open: () => Promise<SqlDriver>) {
     t.same(hours, [['2025-12-31T23:30:00.000Z', 2], ['2026-01-01T00:30:00.000Z', 2]], 'India (UTC+5:30) hours');
     const day = await queryAggregates(db, { interval: '1d', pointIds: [p.id], fromMs: Date.UTC(2025, 11, 31), toMs: Date.UTC(2026, 0, 2), limit: 10 });
     t.same(day.map((d) => d.bucket.toISOString()), ['2025-12-31T18:30:00.000Z'], 'India day starts 18:30 UTC');
+    // Liberia kept UTC−0:44:30 until 1972: its minutes then started at :30 s past UTC's. 12:00:10 and 12:00:40 UTC are
+    // 11:15:40 and 11:16:10 local, two minutes.
+    const old = await commit([10, 40].map((s) => row(p, Date.UTC(1971, 5, 1, 12, 0, s), s)));
+    await db.transaction((tx) => recomputeFor(tx, [...old.values()], 'Africa/Monrovia'));
+    const minutes = await queryAggregates(db, { interval: '1m', pointIds: [p.id], fromMs: Date.UTC(1971, 5, 1), toMs: Date.UTC(1971, 5, 2), limit: 10 });
+    t.same(minutes.map((m) => [m.bucket.toISOString(), m.count]), [['1971-06-01T11:59:30.000Z', 1], ['1971-06-01T12:00:30.000Z', 1]], 'a minute of a zone whose offset had seconds');
   });
 }
