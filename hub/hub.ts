@@ -144,7 +144,11 @@ async function startHubOn(loaded: LoadedConfig, opts: StartOptions, early: Start
   const ingest = createIngest({
     db, registry: () => registry.registry, metrics, clock, timezone: c.timezone,
     futureToleranceMs: c.ingest.future_tolerance_s * 1000, lateAfterMs: c.ingest.late_after_s * 1000,
-    onCommit: () => alarms?.committing() ?? (() => undefined),
+    // The alarm evaluator and the roller each hold what this process committed until their step takes it.
+    onCommit: () => {
+      const a = alarms?.committing(), r = rollups.committing();
+      return (c) => { a?.(c); r(c); };
+    },
   });
 
   progress('starting adapters and the API');

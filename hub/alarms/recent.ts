@@ -1,19 +1,21 @@
-// The observations this process committed, kept by their batch's outbox entry until the evaluator takes them, so a step
-// reads back only what another process committed (or what was dropped here). One array per batch: nothing per row.
+// The observations this process committed, kept by their batch's outbox entry until a follower of the outbox (the alarm
+// evaluator, the rollup roller) takes them, so a step reads back only what another process committed (or what was
+// dropped here). One value per batch (its rows, as an array or beside other facts): nothing per row.
 import type { Obs } from './evaluate.ts';
 
 /** How many committed observations are kept at most (the oldest batches go first). */
 export const RECENT_CAP = 200_000;
 
-export class Recent {
-  private readonly byEntry = new Map<string, readonly Obs[]>();
+/** `B`: what is kept of one batch; its `length` is its rows' count (what the cap counts). */
+export class Recent<B extends { readonly length: number } = readonly Obs[]> {
+  private readonly byEntry = new Map<string, B>();
   private size = 0;
   /** Entries a step left for later once, waiting for their batch to be handed over (never twice: see deferOnce). */
   private readonly deferred = new Set<string>();
   constructor(private readonly cap = RECENT_CAP) {}
 
   /** A batch ingest committed, under its outbox entry id. */
-  add(entry: string, rows: readonly Obs[]): void {
+  add(entry: string, rows: B): void {
     if (this.byEntry.has(entry)) return;
     this.byEntry.set(entry, rows);
     this.size += rows.length;
@@ -25,10 +27,10 @@ export class Recent {
   }
 
   /** The batches held now (a step asks the store for the ids of the other entries only). */
-  held(): Map<string, readonly Obs[]> { return new Map(this.byEntry); }
+  held(): Map<string, B> { return new Map(this.byEntry); }
 
   /** One batch if held. */
-  peek(entry: string): readonly Obs[] | undefined { return this.byEntry.get(entry); }
+  peek(entry: string): B | undefined { return this.byEntry.get(entry); }
 
   /**
    * Whether a step should leave this entry for the next one (true once per entry): a batch of this process committed

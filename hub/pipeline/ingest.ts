@@ -20,10 +20,11 @@ export interface PipelineDeps {
   lateAfterMs: number;
   /**
    * Called as each commit starts; the function it returns is called once the commit ended, with the batch's outbox
-   * entry and the rows stored (undefined: it failed, or stored nothing new). The alarm evaluator wakes on the end, and
-   * knows a batch it sees in the outbox may be one of this process's not handed over yet while a commit is in flight.
+   * entry, the rows stored and when they were received (undefined: it failed, or stored nothing new). The alarm
+   * evaluator wakes on the end, and knows a batch it sees in the outbox may be one of this process's not handed over yet
+   * while a commit is in flight; it and the rollup roller keep the rows until their steps take them.
    */
-  onCommit?: () => (c: { entry: string; rows: readonly import('../store/rows.ts').ObservationRow[] } | undefined) => void;
+  onCommit?: () => (c: { entry: string; rows: readonly import('../store/rows.ts').ObservationRow[]; receivedAtMs: number } | undefined) => void;
 }
 
 export interface InternalIngestOptions extends IngestOptions {
@@ -89,7 +90,7 @@ export function createIngest(d: PipelineDeps): Ingest {
       throw new LifelineError('STORE_COMMIT_FAILED', 'the batch could not be committed and was rolled back; nothing from it was stored', { cause, stage: 'store' });
     }
     d.metrics?.commitSeconds.observe((performance.now() - started) / 1000);
-    ended?.(inserted.entry !== null ? { entry: inserted.entry, rows: inserted.rows } : undefined);
+    ended?.(inserted.entry !== null ? { entry: inserted.entry, rows: inserted.rows, receivedAtMs } : undefined);
 
     let accepted = 0, duplicates = 0, quarantined = 0;
     let results: RecordOutcome[];

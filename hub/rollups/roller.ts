@@ -5,7 +5,10 @@ import type { SqlDriver } from '../store/driver.ts';
 import type { HubMetrics } from '../metrics.ts';
 import { OutboxHorizon } from '../delivery/horizon.ts';
 import { Waker } from '../delivery/wait.ts';
-import { ensureCursor, rollStep, rollupLag } from '../store/rollups.ts';
+import { ensureCursor, rollStep, rollupLag, type HeldRows } from '../store/rollups.ts';
+import type { ObservationRow } from '../store/rows.ts';
+import { Recent } from '../alarms/recent.ts';
+import { minuteDeltas, type HeldBatch } from './deltas.ts';
 
 export interface RollerOptions {
   zone: string;
@@ -31,10 +34,30 @@ export interface Roller {
   /** Roll everything committed so far, now (tests, CLI). Resolves when caught up with what was visible at the call. */
   catchUp(): Promise<void>;
   status(): Promise<RollerStatus>;
+  /**
+   * Ingest is committing a batch: the callback gets what it stored (or undefined), which the roller then holds until
+   * its step, so the step sums it from memory instead of reading it back (only while the roller runs).
+   */
+  committing(): (c: { entry: string; rows: readonly ObservationRow[]; receivedAtMs: number } | undefined) => void;
+}
+
+/** The batches a roller holds, as a step takes them (HeldRows). */
+export function heldRows(recent = new Recent<HeldBatch>()): HeldRows & { add(entry: string, batch: HeldBatch): void } {
+  return {
+    add: (entry, batch) => recent.add(entry, batch),
+    has: (entry) => recent.peek(entry) !== undefined,
+    sums(entries, timelyS) {
+      const batches = entries.map((e) => recent.peek(e)!);
+      const json = minuteDeltas(batches, timelyS);
+      return json === undefined ? undefined : { json, observations: batches.reduce((n, b) => n + b.length, 0) };
+    },
+    forget: (entries, cursor) => recent.forget(entries, cursor),
+  };
 }
 
 export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, metrics?: HubMetrics): Roller {
   const horizon = new OutboxHorizon(db);
+  const held = heldRows();
   const waker = new Waker();
   const abort = new AbortController();
   const pollMs = o.pollMs ?? 500;
@@ -58,7 +81,7 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
         const safe = await horizon.safeMax();
         ingesting = lastSafe !== '' && safe !== lastSafe;
         lastSafe = safe;
-        const r = await rollStep(db, safe, o.zone, o.stepSize);
+        const r = await rollStep(db, safe, o.zone, o.stepSize, undefined, held);
         caughtUp = r.caughtUp || r.busy === true; // busy: another process is rolling up; look again after pollMs
         if (r.observations) metrics?.rollupObservations.inc(r.observations);
         await gauge();
@@ -80,7 +103,7 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
       // The horizon only hands out a position once the transactions in flight at its first look have ended.
       for (let i = 0; i < 10_000; i++) {
         const safe = await horizon.safeMax();
-        const r = await rollStep(db, safe, o.zone, o.stepSize);
+        const r = await rollStep(db, safe, o.zone, o.stepSize, undefined, held);
         if (r.busy) { await new Promise((res) => setTimeout(res, 20)); continue; }
         if (r.caughtUp) {
           const max = (await db.query<{ m: string }>('SELECT COALESCE(max(id), 0)::text AS m FROM outbox')).rows[0]!.m;
@@ -90,5 +113,8 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
       }
     },
     async status() { return { ...(await rollupLag(db)), running: loop !== undefined && !abort.signal.aborted }; },
+    committing() {
+      return (c) => { if (c && loop && !abort.signal.aborted) held.add(c.entry, { rows: c.rows, receivedAtMs: c.receivedAtMs, length: c.rows.length }); };
+    },
   };
 }

@@ -13,21 +13,32 @@ export interface OutboxTake {
   next: string;
   /** everything up to safeMax is read (other topics included) */
   all: boolean;
+  /**
+   * The entries taken whose rows the caller holds (`isHeld`): their ids are not in `ids` nor their times in `span`;
+   * `ids` here is the entry's id list as the store prints it, for a caller that must read them back after all.
+   */
+  held: Array<{ entry: string; ids: string }>;
 }
 
-export async function takeOutbox(tx: Queryable, after: string, safeMax: string, cap: number): Promise<OutboxTake> {
+export async function takeOutbox(tx: Queryable, after: string, safeMax: string, cap: number, isHeld?: (entry: string) => boolean): Promise<OutboxTake> {
   const rows = (await tx.query<{ id: string; ids: string; n: number } & SpanRow>(
     `SELECT id::text AS id, ref_ids::text AS ids, count AS n, ${SPAN_COLS} FROM outbox
      WHERE id > $1::bigint AND id <= $2::bigint AND topic = 'observation' ORDER BY outbox.id LIMIT 1000`, [after, safeMax])).rows;
   let taken = 0, sum = 0;
   const ids: string[] = [];
+  const held: OutboxTake['held'] = [];
+  const read: typeof rows = [];
   for (const r of rows) {
     if (taken && sum + r.n > cap) break;
-    if (r.ids.length > 2) for (const id of r.ids.slice(1, -1).split(',')) ids.push(id);
+    if (isHeld?.(r.id)) held.push({ entry: r.id, ids: r.ids });
+    else {
+      if (r.ids.length > 2) for (const id of r.ids.slice(1, -1).split(',')) ids.push(id);
+      read.push(r);
+    }
     sum += r.n;
     taken++;
   }
   // Fewer than the limit and none held back: everything up to safeMax is read.
   const all = taken === rows.length && rows.length < 1000;
-  return { entries: taken, ids, span: spanOf(rows.slice(0, taken)), next: all ? safeMax : rows[taken - 1]!.id, all };
+  return { entries: taken, ids, span: spanOf(read), next: all ? safeMax : rows[taken - 1]!.id, all, held };
 }

@@ -82,7 +82,8 @@ const FOLD = (iv: RollupInterval) => `INSERT INTO rollup (${COLS})
 const MINUTE_OF = (t: string) => `CASE WHEN ${t} >= timestamptz '1973-01-01 00:00Z' THEN date_bin('1 minute', ${t}, timestamptz '2000-01-01 00:00Z')
   ELSE date_trunc('minute', ${t}, $2) END`;
 const FLAGGED_TAG = `(g.source_flag <> 'N' OR g.flags && '{${SUSPECT_FLAGS.join(',')}}'::text[])`;
-// $1 observation ids, $2 zone (then byIdsWhere's). The step's rtd readings with a value, summed per (point, minute):
+// $1 observation ids, $2 zone, $3 minute sums made from held rows (JSON, hub/rollups/deltas.ts; '[]': none), then
+// byIdsWhere's. The step's rtd readings with a value, summed per (point, minute) (those read and those held, together):
 // folded where they can be (FOLDABLE), and the other minutes recomputed from every reading in them, the plain rows
 // through the identity index and packed ones (migration 013) only for minutes a pack may cover (none for new data);
 // per minute, its readings summed per tag first, so each tag is looked up once. `fv` and `lv` are the first and last
@@ -90,13 +91,21 @@ const FLAGGED_TAG = `(g.source_flag <> 'N' OR g.flags && '{${SUSPECT_FLAGS.join(
 // summed per hour (JSON, for FOLD_HOURS), the hours of recomputed minutes that changed (for HOURS), and the number
 // of minute buckets written.
 export const MINUTES = `
-WITH d AS (
+WITH d0 AS (
   SELECT o.point_id, ${MINUTE_OF('o.time')} AS b, count(*)::int AS n, sum(o.value) AS s, min(o.value) AS mn, max(o.value) AS mx,
          min(o.time) AS ft, (array_agg(o.value ORDER BY o.time))[1] AS fv, max(o.time) AS lt, (array_agg(o.value ORDER BY o.time))[count(*)] AS lv,
          count(*) FILTER (WHERE ${FLAGGED})::int AS fl, ${ON_TIME}::int AS ot,
          max(o.device_id) AS device_id, max(o.site_id) AS site_id, max(o.indicator) AS indicator, max(o.unit) AS unit
   FROM observation o WHERE BY_IDS AND o.kind = 'rtd' AND o.value IS NOT NULL
   GROUP BY 1, 2
+  UNION ALL
+  SELECT h.* FROM json_to_recordset($3::json) AS h(point_id int, b timestamptz, n int, s float8, mn float8, mx float8, ft timestamptz,
+    fv float8, lt timestamptz, lv float8, fl int, ot int, device_id int, site_id int, indicator text, unit text)
+), d AS (
+  SELECT point_id, b, sum(n)::int AS n, sum(s) AS s, min(mn) AS mn, max(mx) AS mx, min(ft) AS ft, (array_agg(fv ORDER BY ft))[1] AS fv,
+         max(lt) AS lt, (array_agg(lv ORDER BY lt DESC))[1] AS lv, sum(fl)::int AS fl, sum(ot)::int AS ot,
+         max(device_id) AS device_id, max(site_id) AS site_id, max(indicator) AS indicator, max(unit) AS unit
+  FROM d0 GROUP BY 1, 2
 ), c AS (${FOLDABLE('d', '1m')}
 ), folded AS (${FOLD('1m')}
 ), recomputed AS (
@@ -200,11 +209,12 @@ interface Level { up: string; points: number[]; buckets: Date[] }
 /**
  * Bring the minute, hour and day buckets the given observations fall in up to date: folded in where they provably are
  * not in them yet, else recomputed (see the top of this file), so a replay changes nothing. Run inside the caller's
- * transaction. Returns the minute buckets written.
+ * transaction. `heldSums`: the minute sums of more observations, made from rows the caller holds (hub/rollups/deltas.ts).
+ * Returns the minute buckets written.
  */
-export async function recomputeFor(tx: Queryable, observationIds: string[], zone: string, span?: TimeSpan): Promise<number> {
-  if (!observationIds.length) return 0;
-  const params: unknown[] = [observationIds, zone];
+export async function recomputeFor(tx: Queryable, observationIds: string[], zone: string, span?: TimeSpan, heldSums = '[]'): Promise<number> {
+  if (!observationIds.length && heldSums === '[]') return 0;
+  const params: unknown[] = [observationIds, zone, heldSums];
   const m = (await tx.query<Level & { minutes: number }>(MINUTES.replace('BY_IDS', byIdsWhere('$1', span, params)), params)).rows[0]!;
   // `redo`: instants whose buckets at the next level are recomputed (their finer buckets changed by recomputation).
   let up = m.up, redo: Touched = m.points.map((p, i) => ({ point_id: p, bucket: m.buckets[i]! }));
@@ -283,24 +293,50 @@ export interface RollStep {
 }
 
 /**
- * One step of the roller: the outbox entries after the cursor (up to safeMax, at most about `cap` observations) →
- * their buckets recomputed, and the cursor moved past them, in ONE transaction (a crash loses or doubles nothing).
+ * Batches the caller committed and still holds, by outbox entry (the roller's, hub/rollups/roller.ts): a step sums
+ * their minutes from memory instead of reading their rows back.
  */
-export async function rollStep(db: SqlDriver, safeMax: string, zone: string, cap = 50_000, name = 'rollup'): Promise<RollStep> {
-  return db.transaction(async (tx) => {
+export interface HeldRows {
+  has(entry: string): boolean;
+  /** The minute sums of these entries' rows (hub/rollups/deltas.ts), or undefined: read them back. */
+  sums(entries: string[], timelyS: number | null): { json: string; observations: number } | undefined;
+  /** Done with these entries, and with every entry up to `cursor`. */
+  forget(entries: string[], cursor: bigint): void;
+}
+
+/**
+ * One step of the roller: the outbox entries after the cursor (up to safeMax, at most about `cap` observations) →
+ * their buckets brought up to date, and the cursor moved past them, in ONE transaction (a crash loses or doubles
+ * nothing). Entries in `held` are summed from memory.
+ */
+export async function rollStep(db: SqlDriver, safeMax: string, zone: string, cap = 50_000, name = 'rollup', held?: HeldRows): Promise<RollStep> {
+  let done: { entries: string[]; next: string } | undefined;
+  const r = await db.transaction(async (tx) => {
     // SKIP LOCKED: with several hub processes, one rolls up while the others sleep, instead of each queueing on the
     // cursor row with a pooled connection held and then recomputing a sliver of buckets.
-    const cur = (await tx.query<{ c: string }>('SELECT outbox_id::text AS c FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED', [name])).rows[0];
+    const cur = (await tx.query<{ c: string; timely: number | null }>(`SELECT outbox_id::text AS c, (SELECT timely_within_s FROM report_setting LIMIT 1) AS timely
+      FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED`, [name])).rows[0];
     if (!cur) {
       const exists = (await tx.query('SELECT 1 FROM rollup_cursor WHERE name = $1', [name])).rows.length > 0;
       return { entries: 0, observations: 0, minutes: 0, caughtUp: !exists, busy: exists };
     }
     if (BigInt(cur.c) >= BigInt(safeMax)) return { entries: 0, observations: 0, minutes: 0, caughtUp: true };
-    const { entries: taken, ids, span, next, all } = await takeOutbox(tx, cur.c, safeMax, cap);
-    const minutes = await recomputeFor(tx, ids, zone, span);
-    await tx.query('UPDATE rollup_cursor SET outbox_id = $2::bigint, updated_at = now() WHERE name = $1', [name, next]);
-    return { entries: taken, observations: ids.length, minutes, caughtUp: all };
+    const take = await takeOutbox(tx, cur.c, safeMax, cap, held && ((entry) => held.has(entry)));
+    let { ids, span } = take;
+    const sums = take.held.length ? held!.sums(take.held.map((h) => h.entry), cur.timely) : undefined;
+    if (take.held.length && !sums) {
+      // Not summable here after all: read back like the others (the span then bounds no partition: unknown).
+      ids = [...ids];
+      for (const h of take.held) if (h.ids.length > 2) for (const id of h.ids.slice(1, -1).split(',')) ids.push(id);
+      span = undefined;
+    }
+    const minutes = await recomputeFor(tx, ids, zone, span, sums?.json);
+    await tx.query('UPDATE rollup_cursor SET outbox_id = $2::bigint, updated_at = now() WHERE name = $1', [name, take.next]);
+    done = { entries: take.held.map((h) => h.entry), next: take.next };
+    return { entries: take.entries, observations: ids.length + (sums?.observations ?? 0), minutes, caughtUp: take.all };
   });
+  if (done && held) held.forget(done.entries, BigInt(done.next));
+  return r;
 }
 
 /** Seconds since the oldest outbox entry the roller has not read was committed (0 when it is caught up). */
