@@ -19,13 +19,16 @@ class Sum {
 
 /**
  * The batches' rtd readings with a value, summed per (point, minute) as MINUTES sums stored rows: as JSON for
- * json_to_recordset (point_id, b, n, s, mn, mx, ft, fv, lt, lv, fl, ot, device_id, site_id, indicator, unit). `timelyS`:
+ * json_to_recordset (point_id, b, n, s, mn, mx, ft, fv, lt, lv, fl, ot, device_id, site_id, indicator, unit), with
+ * how many sums and readings that is; undefined when there are fewer than `minReadingsPerSum` readings per sum (too few
+ * to be worth handing over). `timelyS`:
  * report_setting.timely_within_s (null: none, so nothing is on time). Undefined where the store must sum them itself:
  * a reading before 1973 or at a fraction of a millisecond, a value or sum JSON cannot carry (not finite), or a minute
  * whose readings name two indicators or units (the store's max() of text follows its collation, not JavaScript's).
  */
-export function minuteDeltas(batches: Iterable<HeldBatch>, timelyS: number | null): string | undefined {
+export function minuteDeltas(batches: Iterable<HeldBatch>, timelyS: number | null, minReadingsPerSum = 0): { json: string; sums: number; readings: number } | undefined {
   const byPoint = new Map<number, Map<number, Sum>>();
+  let readings = 0;
   for (const batch of batches) {
     const lateAfter = timelyS === null ? Infinity : batch.receivedAtMs - timelyS * 1000; // on time: at or after this
     for (const r of batch.rows) {
@@ -39,7 +42,7 @@ export function minuteDeltas(batches: Iterable<HeldBatch>, timelyS: number | nul
       let m = minutes.get(b);
       if (!m) minutes.set(b, (m = new Sum(r.pointId, b, r.indicator, r.unit)));
       else if (m.ind !== r.indicator || m.u !== r.unit) return undefined;
-      m.n++; m.s += v;
+      m.n++; m.s += v; readings++;
       if (v < m.mn) m.mn = v;
       if (v > m.mx) m.mx = v;
       if (t < m.ft) { m.ft = t; m.fv = v; }
@@ -50,6 +53,9 @@ export function minuteDeltas(batches: Iterable<HeldBatch>, timelyS: number | nul
       if (r.siteId > m.si) m.si = r.siteId;
     }
   }
+  let sums = 0;
+  for (const minutes of byPoint.values()) sums += minutes.size;
+  if (sums * minReadingsPerSum > readings) return undefined;
   const out: string[] = [];
   for (const minutes of byPoint.values()) {
     for (const m of minutes.values()) {
@@ -60,5 +66,5 @@ export function minuteDeltas(batches: Iterable<HeldBatch>, timelyS: number | nul
       }));
     }
   }
-  return `[${out.join(',')}]`;
+  return { json: `[${out.join(',')}]`, sums: out.length, readings };
 }

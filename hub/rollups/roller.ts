@@ -41,15 +41,24 @@ export interface Roller {
   committing(): (c: { entry: string; rows: readonly ObservationRow[]; receivedAtMs: number } | undefined) => void;
 }
 
-/** The batches a roller holds, as a step takes them (HeldRows). */
-export function heldRows(recent = new Recent<HeldBatch>()): HeldRows & { add(entry: string, batch: HeldBatch): void } {
+/**
+ * The batches a roller holds, as a step takes them (HeldRows). `minReadingsPerSum` (default 2): the step sums held rows
+ * only when there are at least that many readings per minute sum, else it reads them back.
+ */
+export function heldRows(o: { minReadingsPerSum?: number } = {}): HeldRows & { add(entry: string, batch: HeldBatch): void } {
+  const recent = new Recent<HeldBatch>();
+  const minReadings = o.minReadingsPerSum ?? 2;
   return {
     add: (entry, batch) => recent.add(entry, batch),
     has: (entry) => recent.peek(entry) !== undefined,
     sums(entries, timelyS) {
       const batches = entries.map((e) => recent.peek(e)!);
-      const json = minuteDeltas(batches, timelyS);
-      return json === undefined ? undefined : { json, observations: batches.reduce((n, b) => n + b.length, 0) };
+      const d = minuteDeltas(batches, timelyS, minReadings);
+      // Worth it only where points read more often than once a minute: the store parses a sum's JSON dearer than it
+      // reads a row back (bench/rollups: one reading a minute, 32,000 observations/s held against 59,000/s read
+      // back; at one a second, a sixtieth of the rows to hand over).
+      if (!d) return undefined;
+      return { json: d.json, observations: batches.reduce((n, b) => n + b.length, 0) };
     },
     forget: (entries, cursor) => recent.forget(entries, cursor),
   };

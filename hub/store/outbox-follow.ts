@@ -14,7 +14,7 @@ export interface OutboxTake {
   /** everything up to safeMax is read (other topics included) */
   all: boolean;
   /**
-   * The entries taken whose rows the caller holds (`isHeld`): their ids are not in `ids` nor their times in `span`;
+   * The entries taken whose rows the caller holds (`isHeld`): their ids are not in `ids` (`span` covers them too);
    * `ids` here is the entry's id list as the store prints it, for a caller that must read them back after all.
    */
   held: Array<{ entry: string; ids: string }>;
@@ -27,18 +27,14 @@ export async function takeOutbox(tx: Queryable, after: string, safeMax: string, 
   let taken = 0, sum = 0;
   const ids: string[] = [];
   const held: OutboxTake['held'] = [];
-  const read: typeof rows = [];
   for (const r of rows) {
     if (taken && sum + r.n > cap) break;
     if (isHeld?.(r.id)) held.push({ entry: r.id, ids: r.ids });
-    else {
-      if (r.ids.length > 2) for (const id of r.ids.slice(1, -1).split(',')) ids.push(id);
-      read.push(r);
-    }
+    else if (r.ids.length > 2) for (const id of r.ids.slice(1, -1).split(',')) ids.push(id);
     sum += r.n;
     taken++;
   }
   // Fewer than the limit and none held back: everything up to safeMax is read.
   const all = taken === rows.length && rows.length < 1000;
-  return { entries: taken, ids, span: spanOf(read), next: all ? safeMax : rows[taken - 1]!.id, all, held };
+  return { entries: taken, ids, span: spanOf(rows.slice(0, taken)), next: all ? safeMax : rows[taken - 1]!.id, all, held };
 }

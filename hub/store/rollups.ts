@@ -322,15 +322,14 @@ export async function rollStep(db: SqlDriver, safeMax: string, zone: string, cap
     }
     if (BigInt(cur.c) >= BigInt(safeMax)) return { entries: 0, observations: 0, minutes: 0, caughtUp: true };
     const take = await takeOutbox(tx, cur.c, safeMax, cap, held && ((entry) => held.has(entry)));
-    let { ids, span } = take;
+    let { ids } = take;
     const sums = take.held.length ? held!.sums(take.held.map((h) => h.entry), cur.timely) : undefined;
     if (take.held.length && !sums) {
-      // Not summable here after all: read back like the others (the span then bounds no partition: unknown).
+      // Not summed here after all: read back like the others.
       ids = [...ids];
       for (const h of take.held) if (h.ids.length > 2) for (const id of h.ids.slice(1, -1).split(',')) ids.push(id);
-      span = undefined;
     }
-    const minutes = await recomputeFor(tx, ids, zone, span, sums?.json);
+    const minutes = await recomputeFor(tx, ids, zone, take.span, sums?.json);
     await tx.query('UPDATE rollup_cursor SET outbox_id = $2::bigint, updated_at = now() WHERE name = $1', [name, take.next]);
     done = { entries: take.held.map((h) => h.entry), next: take.next };
     return { entries: take.entries, observations: ids.length + (sums?.observations ?? 0), minutes, caughtUp: take.all };

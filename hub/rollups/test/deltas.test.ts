@@ -10,7 +10,7 @@ const row = (timeMs: number, value: number | null, over: Partial<ObservationRow>
   unit: '%LEL', sourceFlag: 'N', flags: [], warnings: [], messageId: null, rawValue: null, rawUnit: null, ...over,
 });
 const batch = (receivedAtMs: number, ...rows: ObservationRow[]): HeldBatch => ({ rows, receivedAtMs, length: rows.length });
-const parse = (json: string | undefined) => JSON.parse(json!) as Array<Record<string, unknown>>;
+const parse = (d: { json: string } | undefined) => JSON.parse(d!.json) as Array<Record<string, unknown>>;
 
 t.test('per point and minute: count, sum, min, max, first and last by time (in any order), flagged, on time, tags', async (t) => {
   const sums = parse(minuteDeltas([
@@ -18,6 +18,7 @@ t.test('per point and minute: count, sum, min, max, first and last by time (in a
     batch(T + 400_000, row(T + 40_000, -2, { flags: ['out_of_range'] }), row(T + 61_000, 7), row(T + 20_000, null), row(T + 25_000, 3, { kind: 'min' })),
     batch(T, row(T + 5_000, 4, { pointId: 9, deviceId: 8 })),
   ], 300));
+  t.same(sums.length, 3);
   t.same(sums, [
     { point_id: 1, b: new Date(T).toISOString(), n: 4, s: 13, mn: -2, mx: 9, ft: new Date(T + 10_000).toISOString(), fv: 1,
       lt: new Date(T + 50_000).toISOString(), lv: 5, fl: 2, ot: 3, device_id: 2, site_id: 3, indicator: 'gas.methane', unit: '%LEL' },
@@ -42,5 +43,5 @@ t.test('declines what the store must sum itself', async (t) => {
   t.equal(minuteDeltas([batch(T, row(T, 1), row(T + 1_000, 2, { unit: 'ppm' }))], 300), undefined, 'two units in one minute');
   t.equal(minuteDeltas([batch(T, row(T, 1), row(T + 1_000, 2, { indicator: 'gas.other' }))], 300), undefined, 'two indicators in one minute');
   t.equal(minuteDeltas([batch(T, row(T, Number.MAX_VALUE), row(T + 1_000, Number.MAX_VALUE))], 300), undefined, 'a sum beyond a double');
-  t.equal(minuteDeltas([batch(T, row(T, 1, { kind: 'hour' }))], 300), '[]', 'nothing to sum: an empty list');
+  t.same(minuteDeltas([batch(T, row(T, 1, { kind: 'hour' }))], 300), { json: '[]', sums: 0, readings: 0 }, 'nothing to sum: an empty list');
 });
