@@ -317,8 +317,10 @@ export async function rollStep(db: SqlDriver, safeMax: string, zone: string, cap
     const cur = (await tx.query<{ c: string; timely: number | null }>(`SELECT outbox_id::text AS c, (SELECT timely_within_s FROM report_setting LIMIT 1) AS timely
       FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED`, [name])).rows[0];
     if (!cur) {
-      const exists = (await tx.query('SELECT 1 FROM rollup_cursor WHERE name = $1', [name])).rows.length > 0;
-      return { entries: 0, observations: 0, minutes: 0, caughtUp: !exists, busy: exists };
+      // Another process is rolling up: what this one holds up to where that one got is not needed any more.
+      const other = (await tx.query<{ c: string }>('SELECT outbox_id::text AS c FROM rollup_cursor WHERE name = $1', [name])).rows[0];
+      if (other) done = { entries: [], next: other.c };
+      return { entries: 0, observations: 0, minutes: 0, caughtUp: !other, busy: !!other };
     }
     if (BigInt(cur.c) >= BigInt(safeMax)) return { entries: 0, observations: 0, minutes: 0, caughtUp: true };
     const take = await takeOutbox(tx, cur.c, safeMax, cap, held && ((entry) => held.has(entry)));
