@@ -216,6 +216,28 @@ export function rollupsSuite(t: Test, open: () => Promise<SqlDriver>) {
     t.ok(folded > 0 && summed > 0, `${folded} observations rolled in single steps, ${summed} of them summed from held rows`);
   });
 
+  // Only where two transactions can be open at once: one PGlite is one connection.
+  t.test('a roller that finds another rolling up forgets what it held up to that one\'s cursor', async (t) => {
+    if (db.kind !== 'postgres') { t.pass('PostgreSQL only'); return; }
+    const held = heldRows({ minReadingsPerSum: 0 });
+    const res = await commit([row(pts[0]!, T0 + 90 * 86_400_000, 1)]);
+    held.add(res.entry!, { rows: res.rows, receivedAtMs: T0, length: res.rows.length });
+    await roller().catchUp(); // another process's roller took it: the cursor is past it
+    t.ok(held.has(res.entry!), 'still held here');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    let locked!: () => void;
+    const holding = new Promise<void>((r) => { locked = r; });
+    const other = db.transaction(async (tx) => { await tx.query(`SELECT 1 FROM rollup_cursor WHERE name = 'rollup' FOR UPDATE`); locked(); await gate; });
+    await holding;
+    const safe = (await db.query<{ m: string }>('SELECT max(id)::text AS m FROM outbox')).rows[0]!.m;
+    const step = await rollStep(db, safe, ZONE, 100, 'rollup', held);
+    release();
+    await other;
+    t.equal(step.busy, true, 'the step found the cursor taken');
+    t.notOk(held.has(res.entry!), 'and forgot the batch the other had rolled');
+  });
+
   t.test('hours follow the zone too: a half-hour zone has hours starting at :30 UTC', async (t) => {
     const p = pts[2]!;
     const res = await commit([0, 10, 40, 70].map((m) => row(p, Date.UTC(2026, 0, 1, 0, m), m)));
