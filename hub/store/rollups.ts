@@ -87,9 +87,9 @@ const FLAGGED_TAG = `(g.source_flag <> 'N' OR g.flags && '{${SUSPECT_FLAGS.join(
 // folded where they can be (FOLDABLE), and the other minutes recomputed from every reading in them, the plain rows
 // through the identity index and packed ones (migration 013) only for minutes a pack may cover (none for new data);
 // per minute, its readings summed per tag first, so each tag is looked up once. `fv` and `lv` are the first and last
-// element of one array_agg (PostgreSQL computes an aggregate written twice once: one ordering of the rows, not two). Returns `up`, the folded minutes
-// summed per hour (JSON, for FOLD_HOURS), the hours of recomputed minutes that changed (for HOURS), and the number
-// of minute buckets written.
+// element of one array_agg (PostgreSQL computes an aggregate written twice once: one ordering of the rows, not two).
+// Returns `up`, the folded minutes summed per hour (JSON, for FOLD_HOURS), the hours of recomputed minutes that changed
+// (for HOURS), and the number of minute buckets written.
 export const MINUTES = `
 WITH d0 AS (
   SELECT o.point_id, ${MINUTE_OF('o.time')} AS b, count(*)::int AS n, sum(o.value) AS s, min(o.value) AS mn, max(o.value) AS mx,
