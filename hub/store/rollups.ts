@@ -47,10 +47,8 @@ const UPSERT = `ON CONFLICT (point_id, interval, bucket) DO UPDATE SET device_id
          excluded.last_time, excluded.last_value, excluded.flagged, excluded.device_id, excluded.site_id, excluded.indicator, excluded.unit,
          excluded.on_time, excluded.filled)`;
 
-// Folding: the delta of a step's new readings per bucket, in the columns deltasOf() writes and json_to_recordset reads
-// back one level up (the statements hand them on as JSON text: floats and instants exact, no parsing in between).
-const DELTA_COLS = `point_id int, b timestamptz, n int, s float8, mn float8, mx float8, ft timestamptz, fv float8, lt timestamptz,
-  lv float8, fl int, ot int, fresh int, device_id int, site_id int, indicator text, unit text`;
+// Folding: the sums of a step's new readings per bucket (point_id, b, n, s, mn, mx, ft, fv, lt, lv, fl, ot, device_id,
+// site_id, indicator, unit; one level up also `fresh`, the finer buckets the fold created).
 /** The folded buckets of `source` (columns as DELTA_COLS, `created`: the bucket is new) summed up into `unit` buckets. */
 const deltasOf = (source: string, unit: 'hour' | 'day') => `SELECT point_id, date_trunc('${unit}', b, $2) AS b, sum(n)::int AS n, sum(s) AS s,
   min(mn) AS mn, max(mx) AS mx, min(ft) AS ft, (array_agg(fv ORDER BY ft))[1] AS fv, max(lt) AS lt, (array_agg(lv ORDER BY lt DESC))[1] AS lv,
@@ -67,8 +65,8 @@ const FOLDABLE = (x: string, iv: RollupInterval) => `SELECT ${x}.*, r.last_time 
 // A folded delta written: new, or added to the stored bucket. Its first reading is after the bucket's last, so the
 // bucket's first stays and its last is the delta's. A minute's `filled` stays 1; an hour's or a day's grows by the
 // finer buckets the fold created.
-const FOLD = (iv: RollupInterval) => `INSERT INTO rollup (${COLS})
-  SELECT point_id, '${iv}', b, device_id, site_id, indicator, unit, n, s, mn, mx, ft, fv, lt, lv, fl, ot, ${iv === '1m' ? '1' : 'fresh'} FROM c WHERE fold
+const FOLD = (iv: RollupInterval, source: string) => `INSERT INTO rollup (${COLS})
+  SELECT point_id, '${iv}', b, device_id, site_id, indicator, unit, n, s, mn, mx, ft, fv, lt, lv, fl, ot, ${iv === '1m' ? '1' : 'fresh'} FROM ${source} WHERE fold
   ON CONFLICT (point_id, interval, bucket) DO UPDATE SET device_id = greatest(rollup.device_id, excluded.device_id),
     site_id = greatest(rollup.site_id, excluded.site_id), indicator = greatest(rollup.indicator, excluded.indicator),
     unit = greatest(rollup.unit, excluded.unit), count = rollup.count + excluded.count, sum = rollup.sum + excluded.sum,
@@ -88,8 +86,9 @@ const FLAGGED_TAG = `(g.source_flag <> 'N' OR g.flags && '{${SUSPECT_FLAGS.join(
 // through the identity index and packed ones (migration 013) only for minutes a pack may cover (none for new data);
 // per minute, its readings summed per tag first, so each tag is looked up once. `fv` and `lv` are the first and last
 // element of one array_agg (PostgreSQL computes an aggregate written twice once: one ordering of the rows, not two).
-// Returns `up`, the folded minutes summed per hour (JSON, for FOLD_HOURS), the hours of recomputed minutes that changed
-// (for HOURS), and the number of minute buckets written.
+// Then the hours and days, in the same statement: folded from the sums of the folded minutes (hours) and hours (days)
+// where they can be. Returns the number of minute buckets written and the hours and days left to recompute (HOURS,
+// DAYS): those of minutes recomputed with a change, and those that could not fold.
 export const MINUTES = `
 WITH d0 AS (
   SELECT o.point_id, ${MINUTE_OF('o.time')} AS b, count(*)::int AS n, sum(o.value) AS s, min(o.value) AS mn, max(o.value) AS mx,
@@ -107,7 +106,7 @@ WITH d0 AS (
          max(device_id) AS device_id, max(site_id) AS site_id, max(indicator) AS indicator, max(unit) AS unit
   FROM d0 GROUP BY 1, 2
 ), c AS (${FOLDABLE('d', '1m')}
-), folded AS (${FOLD('1m')}
+), folded AS (${FOLD('1m', 'c')}
 ), recomputed AS (
   INSERT INTO rollup (${COLS})
   SELECT c.point_id, '1m', c.b, a.device_id, a.site_id, a.indicator, a.unit, a.count, a.sum, a.min, a.max,
@@ -135,28 +134,23 @@ WITH d0 AS (
   WHERE NOT c.fold AND a.count > 0
   ${UPSERT}
   RETURNING point_id, bucket
-)
-SELECT u.up, f.points, f.buckets, ((SELECT count(*) FROM c WHERE fold) + f.n)::int AS minutes
-FROM (SELECT coalesce(json_agg(u), '[]')::text AS up FROM (${deltasOf('c WHERE fold', 'hour')}) u) u,
-     (SELECT coalesce(array_agg(p ORDER BY p, b), '{}') AS points, coalesce(array_agg(b ORDER BY p, b), '{}') AS buckets,
-             (SELECT count(*) FROM recomputed) AS n
-      FROM (SELECT DISTINCT point_id AS p, date_trunc('hour', bucket, $2) AS b FROM recomputed) r) f`;
-
-// $1 the finer level's folded deltas per bucket of this level (JSON), $2 zone, $3/$4 (point ids, instants): the
-// buckets holding these instants are recomputed instead (HOURS/DAYS), so their deltas are left out. Returns `up`, the folded buckets summed one level up (days: none),
-// and the buckets that could not fold, to recompute.
-const foldUp = (iv: '1h' | '1d') => `
-WITH x AS (
-  SELECT x.* FROM json_to_recordset($1::json) AS x(${DELTA_COLS})
-  WHERE (x.point_id, x.b) NOT IN (SELECT u.p, date_trunc('${iv === '1h' ? 'hour' : 'day'}', u.b, $2) FROM unnest($3::int[], $4::timestamptz[]) AS u(p, b))
-), c AS (${FOLDABLE('x', iv)}
-), folded AS (${FOLD(iv)})
-SELECT (SELECT coalesce(json_agg(u), '[]') FROM (${iv === '1h' ? deltasOf('c WHERE fold', 'day') : 'SELECT $2::text WHERE false'}) u)::text AS up,
-  coalesce(array_agg(point_id ORDER BY point_id, b) FILTER (WHERE NOT fold), '{}') AS points,
-  coalesce(array_agg(b ORDER BY point_id, b) FILTER (WHERE NOT fold), '{}') AS buckets
-FROM c`;
-export const FOLD_HOURS = foldUp('1h');
-export const FOLD_DAYS = foldUp('1d');
+),
+-- Hours: those of recomputed minutes that changed are recomputed (HOURS, after this statement); the others fold the
+-- sums of their folded minutes, or are recomputed when they cannot. Days likewise from the hours.
+redo_h AS (SELECT DISTINCT point_id, date_trunc('hour', bucket, $2) AS b FROM recomputed
+), hx AS (SELECT * FROM (${deltasOf('c WHERE fold', 'hour')}) x WHERE (point_id, b) NOT IN (SELECT point_id, b FROM redo_h)
+), hc AS (${FOLDABLE('hx', '1h')}
+), hfolded AS (${FOLD('1h', 'hc')}
+), redo_d AS (SELECT DISTINCT point_id, date_trunc('day', b, $2) AS b FROM (SELECT point_id, b FROM redo_h UNION ALL SELECT point_id, b FROM hc WHERE NOT fold) h
+), dx AS (SELECT * FROM (${deltasOf('hc WHERE fold', 'day')}) x WHERE (point_id, b) NOT IN (SELECT point_id, b FROM redo_d)
+), dc AS (${FOLDABLE('dx', '1d')}
+), dfolded AS (${FOLD('1d', 'dc')})
+SELECT ((SELECT count(*) FROM c WHERE fold) + (SELECT count(*) FROM recomputed))::int AS minutes,
+  h.points AS hour_points, h.buckets AS hours, d.points AS day_points, d.buckets AS days
+FROM (SELECT coalesce(array_agg(point_id ORDER BY point_id, b), '{}') AS points, coalesce(array_agg(b ORDER BY point_id, b), '{}') AS buckets
+      FROM (SELECT point_id, b FROM redo_h UNION SELECT point_id, b FROM hc WHERE NOT fold) x) h,
+     (SELECT coalesce(array_agg(point_id ORDER BY point_id, b), '{}') AS points, coalesce(array_agg(b ORDER BY point_id, b), '{}') AS buckets
+      FROM (SELECT point_id, b FROM redo_d UNION SELECT point_id, b FROM dc WHERE NOT fold) x) d`;
 
 // Rolls the `from` buckets named by ($1 point ids, $2 bucket instants) up into `to` buckets. A zone's hour is at most
 // 2 h long and its day at most 26 h (DST), so the range bounds the index scan; date_trunc picks the bucket exactly.
@@ -187,7 +181,6 @@ SELECT point_id, bucket FROM agg`;
 export const HOURS = rollUp('1m', '1h', 'hour', '2 hours');
 export const DAYS = rollUp('1h', '1d', 'day', '26 hours');
 
-type Touched = Array<{ point_id: number; bucket: Date }>;
 // $1, $2 a time range (epoch ms, on minute boundaries), $3 zone: every minute bucket of it, from its raw rtd rows.
 export const MINUTES_OF_RANGE = `
 WITH agg AS (
@@ -204,7 +197,7 @@ WITH agg AS (
 )
 SELECT count(*)::int AS n, coalesce(array_agg(DISTINCT point_id), '{}') AS points FROM agg`;
 
-interface Level { up: string; points: number[]; buckets: Date[] }
+interface Step { minutes: number; hour_points: number[]; hours: Date[]; day_points: number[]; days: Date[] }
 
 /**
  * Bring the minute, hour and day buckets the given observations fall in up to date: folded in where they provably are
@@ -215,16 +208,11 @@ interface Level { up: string; points: number[]; buckets: Date[] }
 export async function recomputeFor(tx: Queryable, observationIds: string[], zone: string, span?: TimeSpan, heldSums = '[]'): Promise<number> {
   if (!observationIds.length && heldSums === '[]') return 0;
   const params: unknown[] = [observationIds, zone, heldSums];
-  const m = (await tx.query<Level & { minutes: number }>(MINUTES.replace('BY_IDS', byIdsWhere('$1', span, params)), params)).rows[0]!;
-  // `redo`: instants whose buckets at the next level are recomputed (their finer buckets changed by recomputation).
-  let up = m.up, redo: Touched = m.points.map((p, i) => ({ point_id: p, bucket: m.buckets[i]! }));
-  for (const [fold, recompute] of [[FOLD_HOURS, HOURS], [FOLD_DAYS, DAYS]] as const) {
-    const f = up === '[]' ? undefined : (await tx.query<Level>(fold, [up, zone, redo.map((r) => r.point_id), redo.map((r) => r.bucket)])).rows[0]!;
-    const again = f ? [...redo, ...f.points.map((p, i) => ({ point_id: p, bucket: f.buckets[i]! }))] : redo;
-    redo = again.length ? (await tx.query<Touched[number]>(recompute, [again.map((r) => r.point_id), again.map((r) => r.bucket), zone])).rows : [];
-    up = f?.up ?? '[]';
-  }
-  return m.minutes;
+  // One statement folds minutes, hours and days; what could not fold is recomputed after it, hours before days.
+  const r = (await tx.query<Step>(MINUTES.replace('BY_IDS', byIdsWhere('$1', span, params)), params)).rows[0]!;
+  if (r.hours.length) await tx.query(HOURS, [r.hour_points, r.hours, zone]);
+  if (r.days.length) await tx.query(DAYS, [r.day_points, r.days, zone]);
+  return r.minutes;
 }
 
 // Rebuilding a time range set-based: each stage one INSERT … SELECT … GROUP BY over the whole range (no bucket
