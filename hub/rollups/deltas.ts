@@ -20,11 +20,11 @@ class Sum {
 /**
  * The batches' rtd readings with a value, summed per (point, minute) as MINUTES sums stored rows: as JSON for
  * json_to_recordset (point_id, b, n, s, mn, mx, ft, fv, lt, lv, fl, ot, device_id, site_id, indicator, unit), with
- * how many sums and readings that is; undefined when there are fewer than `minReadingsPerSum` readings per sum (too few
- * to be worth handing over). `timelyS`:
- * report_setting.timely_within_s (null: none, so nothing is on time). Undefined where the store must sum them itself:
- * a reading before 1973 or at a fraction of a millisecond, a value or sum JSON cannot carry (not finite), or a minute
- * whose readings name two indicators or units (the store's max() of text follows its collation, not JavaScript's).
+ * how many sums and readings that is. `timelyS`: report_setting.timely_within_s (null: none, so nothing is on time).
+ * Undefined where the store must sum them itself: a reading before 1973 or at a fraction of a millisecond, a value or
+ * sum JSON cannot carry (not finite), a minute whose readings name two indicators or units (the store's max() of text
+ * follows its collation, not JavaScript's); and where there are fewer than `minReadingsPerSum` readings per sum (too
+ * few to be worth handing over: decided before any JSON is built).
  */
 export function minuteDeltas(batches: Iterable<HeldBatch>, timelyS: number | null, minReadingsPerSum = 0): { json: string; sums: number; readings: number } | undefined {
   const byPoint = new Map<number, Map<number, Sum>>();

@@ -55,8 +55,8 @@ export function heldRows(o: { minReadingsPerSum?: number } = {}): HeldRows & { a
       const batches = entries.map((e) => recent.peek(e)!);
       const d = minuteDeltas(batches, timelyS, minReadings);
       // Worth it only where points read more often than once a minute: the store parses a sum's JSON dearer than it
-      // reads a row back (bench/rollups: one reading a minute, 32,000 observations/s held against 59,000/s read
-      // back; at one a second, a sixtieth of the rows to hand over).
+      // reads a row back (bench/rollups, one reading a minute, when every held batch was summed: 32,000-41,000
+      // observations/s against 56,000-59,000/s read back; at 20 a minute, 401,000/s against 227,000/s).
       if (!d) return undefined;
       return { json: d.json, observations: batches.reduce((n, b) => n + b.length, 0) };
     },
