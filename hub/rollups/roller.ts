@@ -14,6 +14,14 @@ export interface RollerOptions {
   zone: string;
   /** Idle poll (ms) when caught up. */
   pollMs?: number;
+  /**
+   * Least time (ms; default 2,000) from the start of one step to the start of the next while it keeps up with what is
+   * committed. A step's work grows with the buckets it touches (each point's minute, hour and day) more than with the
+   * readings in them: under a steady stream, a step every 2 s writes each point's buckets once per 2 s instead of once
+   * per step of the half-second poll. Rollups trail ingest by up to that much more. A backlog is still worked off
+   * step after step (within `duty`).
+   */
+  minStepMs?: number;
   /** Observations per step (one transaction). */
   stepSize?: number;
   /**
@@ -70,6 +78,7 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
   const waker = new Waker();
   const abort = new AbortController();
   const pollMs = o.pollMs ?? 500;
+  const minStepMs = o.minStepMs ?? 2000;
   const duty = Math.min(1, Math.max(0.05, o.duty ?? 0.5));
   let loop: Promise<void> | undefined;
   let lastGauge = 0;
@@ -99,7 +108,7 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
         logger.error({ err: e }, 'rolling up failed; retrying');
         await waker.sleep(1000, abort.signal);
       }
-      if (caughtUp) await waker.sleep(pollMs, abort.signal);
+      if (caughtUp) await waker.sleep(Math.max(pollMs, minStepMs - (performance.now() - t0)), abort.signal);
       else if (duty < 1 && ingesting) await waker.sleep(Math.min(5000, (performance.now() - t0) * (1 - duty) / duty), abort.signal);
     }
   }
