@@ -1,7 +1,7 @@
 // The alarm evaluator under a stream of commits (hub/alarms/evaluator.ts, minStepMs): every commit wakes it, but its
 // steps start at least 50 ms apart, so back-to-back batches are evaluated a few a step; every alarm is still raised.
-// PGlite; a step is known by its first statement (the alarm cursor's row, locked) and timed from when it asked for its
-// transaction.
+// PGlite; a step is known by its first statement (the alarm cursor's row, locked), timed from when it asked for its
+// transaction (PostgreSQL) or sent that statement (PGlite: the step reads outside a transaction, hub/alarms/step.ts).
 import t from 'tap';
 import type { Queryable, SqlDriver } from '../hub/store/driver.ts';
 import { startTestHub, auth, KEYS } from './helpers/hub.ts';
@@ -11,6 +11,12 @@ const T0 = Date.parse('2026-11-26T02:00:00Z');
 /** Records when each alarm step begins, by wrapping the hub's driver (the evaluator calls it at run time). */
 function countSteps(db: SqlDriver): number[] {
   const starts: number[] = [];
+  const isStep = (sql: string, params?: unknown[]) => /FROM rollup_cursor WHERE name = \$1 FOR UPDATE SKIP LOCKED/.test(sql) && params?.[0] === 'alarms';
+  const query = db.query.bind(db);
+  db.query = (<T>(sql: string, params?: unknown[]) => {
+    if (isStep(sql, params)) starts.push(performance.now());
+    return query<T>(sql, params);
+  }) as SqlDriver['query'];
   const transaction = db.transaction.bind(db);
   db.transaction = (<T>(fn: (tx: Queryable) => Promise<T>) => {
     // When the step asked for its transaction: the store (one engine, in its own thread) may first finish a commit.
@@ -21,7 +27,7 @@ function countSteps(db: SqlDriver): number[] {
         get(target, key) {
           if (key === 'query') {
             return (sql: string, params?: unknown[]) => {
-              if (first && /FROM rollup_cursor WHERE name = \$1 FOR UPDATE SKIP LOCKED/.test(sql) && params?.[0] === 'alarms') starts.push(asked);
+              if (first && isStep(sql, params)) starts.push(asked);
               first = false;
               return target.query(sql, params);
             };

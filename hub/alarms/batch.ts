@@ -1,7 +1,7 @@
 // What one evaluator step (or no_data check, or backtest) changes, kept in memory and written at the end of its
 // transaction in a few statements (step.ts, no-data.ts, backtest.ts): rule states (written only when their stored form changes), alarms,
 // events with their notifications' outbox entry, and the cursor.
-import type { Queryable } from '../store/driver.ts';
+import type { Queryable, SqlDriver } from '../store/driver.ts';
 import type { PointEntry, Registry } from '../registry/registry.ts';
 import type { Obs } from './evaluate.ts';
 import { alarmType, type CompiledRule } from './rules.ts';
@@ -122,7 +122,7 @@ export class Batch {
   /** The states marked dirty in this batch (flush looks at these only, not at every state of the book). */
   private touched: StateRow[] = [];
   readonly states: Map<string, StateRow>;
-  constructor(readonly tx: Queryable, readonly book = new StateBook()) {
+  constructor(public tx: Queryable, readonly book = new StateBook()) {
     this.states = book.states; // a book comes back from a committed flush: none of its states is dirty
   }
 
@@ -225,6 +225,18 @@ export class Batch {
   async clear(s: StateRow, timeMs: number, value: number | null, note: string | null = null): Promise<void> {
     await this.clearAlarm(s.alarmId!, timeMs, value, note);
     s.alarmId = null; this.touch(s);
+  }
+
+  /**
+   * flush() on `db` (the embedded store: a step that read and evaluated outside a transaction): one statement, atomic by
+   * itself, when only rule states and the cursor change (nearly every step); a transaction when alarms or events are
+   * written too.
+   */
+  async commit(db: SqlDriver, cursor: { name: string; next: string; seen: string[] }): Promise<void> {
+    let alarms = this.fresh.length > 0 || this.pending.length > 0;
+    for (const a of this.alarms.values()) if (a.dirty && !a.id.startsWith('n')) alarms = true;
+    if (!alarms) { this.tx = db; await this.flush(cursor); return; }
+    await db.transaction(async (tx) => { this.tx = tx; await this.flush(cursor); });
   }
 
   /**

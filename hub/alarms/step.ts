@@ -79,7 +79,37 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
   // The batches this process committed, as held now (ingest may add more while the step runs; none is lost to the cap
   // in between).
   const held = ctx.recent?.held() ?? new Map<string, readonly Obs[]>();
-  return db.transaction(async (tx) => {
+  // PGlite: one process, and an open transaction holds the whole engine, idle while this thread evaluates and while it
+  // gets round to the engine's replies between statements (10 ms a step in the ingest bench, an eighth of the engine's
+  // time). So there the step reads and evaluates outside any transaction, one step at a time in this process
+  // (oneAtATime; the cursor row's lock did that), and writes in one statement, or in a transaction only when alarms
+  // changed (Batch.commit). On PostgreSQL a transaction holds only its rows: the step stays one transaction, and the
+  // cursor's row lock keeps one process at a time.
+  const step = db.kind === 'pglite'
+    ? () => oneAtATime(db, () => stepOn(db, db, safeMax, ctx, cap, held))
+    : () => db.transaction((tx) => stepOn(tx, undefined, safeMax, ctx, cap, held));
+  return step().then((r) => {
+    const { commit, entries, next, ...out } = r as AlarmStep & { commit?: { cursor: string; book: StateBook }; entries?: string[]; next?: bigint };
+    if (commit) ctx.cache = commit;
+    if (entries) ctx.recent?.forget(entries, next);
+    return out;
+  });
+}
+
+const chains = new WeakMap<object, Promise<unknown>>();
+/**
+ * Runs `fn` after every call queued before it for the same store has ended (embedded store: the evaluator's steps and
+ * no_data checks, which outside a transaction no row lock keeps apart).
+ */
+export function oneAtATime<T>(db: object, fn: () => Promise<T>): Promise<T> {
+  const run = (chains.get(db) ?? Promise.resolve()).then(fn, fn);
+  chains.set(db, run.catch(() => undefined));
+  return run;
+}
+
+/** The step's work on `tx` (a transaction, or the embedded store itself); `writer`: commit through Batch.commit on it. */
+async function stepOn(tx: Queryable, writer: SqlDriver | undefined, safeMax: string, ctx: AlarmContext, cap: number, held: Map<string, readonly Obs[]>) {
+  {
     // What a step writes is derived from committed observations and the committed state: its commit need not wait for
     // its own WAL flush (one fsync per step less, beside ingest's). A hub crash loses nothing (the server has it); a
     // server crash may lose the last steps, which the evaluator then redoes from the state and cursor that remain.
@@ -91,7 +121,7 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
     // An entry not held while an ingest of this process is committing is most likely its batch, handed over in a moment:
     // left for the next step once rather than read back.
     const defer = (entry: string) => recent !== undefined && !held.has(entry) && recent.peek(entry) === undefined && (ctx.inflight?.() ?? 0) > 0 && recent.deferOnce(entry);
-    const take = await takeVisible(tx, cap, db.kind === 'postgres', safeMax, [...held.keys()], defer);
+    const take = await takeVisible(tx, cap, !writer /* PostgreSQL's transaction */, safeMax, [...held.keys()], defer);
     if (!take) {
       const exists = (await tx.query('SELECT 1 FROM rollup_cursor WHERE name = $1', [CURSOR])).rows.length > 0;
       return { observations: 0, caughtUp: !exists, busy: exists, events: 0 };
@@ -133,13 +163,9 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
     const b = new Batch(tx, book);
     // Per point in (time, id) order: evaluate() groups them and sorts a point's readings only when they are not.
     if (obs.length) await evaluate(b, ctx, obs);
-    await b.flush({ name: CURSOR, next: String(next), seen: nextSeen });
+    const cursor = { name: CURSOR, next: String(next), seen: nextSeen };
+    if (writer) await b.commit(writer, cursor); else await b.flush(cursor);
     events = b.events;
     return { observations: obs.length, caughtUp: !cut, events, commit: { cursor: nextPosition, book }, entries, next };
-  }).then((r) => {
-    const { commit, entries, next, ...out } = r as AlarmStep & { commit?: { cursor: string; book: StateBook }; entries?: string[]; next?: bigint };
-    if (commit) ctx.cache = commit;
-    if (entries) ctx.recent?.forget(entries, next);
-    return out;
-  });
+  }
 }

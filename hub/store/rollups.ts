@@ -292,12 +292,15 @@ export interface HeldRows {
   forget(entries: string[], cursor: bigint): void;
 }
 
+/** Observations a roller step takes at most (about: whole outbox entries). */
+export const STEP_CAP = 50_000;
+
 /**
  * One step of the roller: the outbox entries after the cursor (up to safeMax, at most about `cap` observations) →
  * their buckets brought up to date, and the cursor moved past them, in ONE transaction (a crash loses or doubles
  * nothing). Entries in `held` are summed from memory.
  */
-export async function rollStep(db: SqlDriver, safeMax: string, zone: string, cap = 50_000, name = 'rollup', held?: HeldRows): Promise<RollStep> {
+export async function rollStep(db: SqlDriver, safeMax: string, zone: string, cap = STEP_CAP, name = 'rollup', held?: HeldRows): Promise<RollStep> {
   let done: { entries: string[]; next: string } | undefined;
   const r = await db.transaction(async (tx) => {
     // SKIP LOCKED: with several hub processes, one rolls up while the others sleep, instead of each queueing on the

@@ -1,0 +1,39 @@
+// On the embedded store the alarm evaluator's step reads and evaluates outside a transaction (hub/alarms/step.ts): no
+// row lock keeps two steps of the process apart, oneAtATime does. Steps started together must still evaluate each
+// reading exactly once and raise one alarm per episode.
+import t from 'tap';
+import { startTestHub, auth, KEYS } from './helpers/hub.ts';
+import { alarmStep } from '../hub/alarms/step.ts';
+import { OutboxHorizon } from '../hub/delivery/horizon.ts';
+
+const T0 = Date.parse('2026-11-26T02:00:00Z');
+
+t.test('steps started together: every reading evaluated once, one raise and one clear', async (t) => {
+  const { hub, cleanup } = await startTestHub('pglite');
+  t.teardown(cleanup);
+  await hub.alarms!.stop(); // the steps below are the only ones
+  // 12 batches of 10 readings of GS-001-C1 (methane, %LEL): high in batches 2-5, low around them.
+  for (let b = 0; b < 12; b++) {
+    const value = b >= 2 && b <= 5 ? 60 : 1;
+    const records = Array.from({ length: 10 }, (_, k) => ({ point: 'GS-001-C1', time: new Date(T0 + (b * 10 + k) * 10_000).toISOString(), value }));
+    const r = await hub.app.inject({ method: 'POST', url: '/v1/observations', headers: auth(KEYS.ingest), payload: { records } });
+    t.equal(r.json().accepted, 10);
+  }
+  const ctx = { ...hub.alarms!.context(), recent: undefined }; // read back: each step takes what the last one left
+  const safe = await new OutboxHorizon(hub.db).safeMax();
+  let evaluated = 0;
+  for (let round = 0; round < 10; round++) {
+    // Three at once, each capped at 20 readings (two entries).
+    const steps = await Promise.all([0, 1, 2].map(() => alarmStep(hub.db, safe, ctx, 20)));
+    evaluated += steps.reduce((n, s) => n + s.observations, 0);
+    if (steps.every((s) => s.caughtUp && !s.observations)) break;
+  }
+  t.equal(evaluated, 120, 'each of the 120 readings evaluated once');
+  const events = (await hub.db.query<{ type: string }>(`SELECT e.type FROM alarm_event e JOIN alarm a ON a.id = e.alarm_id
+    JOIN point p ON p.id = a.point_id WHERE p.code = 'GS-001-C1' ORDER BY e.id`)).rows.map((r) => r.type);
+  t.equal(events[0], 'raised', 'raised first');
+  t.equal(events.filter((e) => e === 'raised').length, 1, 'one raise');
+  t.equal(events.filter((e) => e === 'cleared').length, 1, 'one clear');
+  const cursor = (await hub.db.query<{ seen: string }>(`SELECT seen::text AS seen FROM rollup_cursor WHERE name = 'alarms'`)).rows[0]!;
+  t.equal(cursor.seen, '{}', 'the cursor past every entry');
+});
