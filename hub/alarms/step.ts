@@ -76,24 +76,22 @@ async function takeVisible(tx: Queryable, cap: number, asyncCommit: boolean, saf
  * its own commit only, not for every transaction in flight, and each entry is evaluated exactly once.
  */
 export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContext, cap = 20_000): Promise<AlarmStep> {
-  // The batches this process committed, as held now (ingest may add more while the step runs; none is lost to the cap
-  // in between).
-  const held = ctx.recent?.held() ?? new Map<string, readonly Obs[]>();
   // PGlite: one process, and an open transaction holds the whole engine, idle while this thread evaluates and while it
   // gets round to the engine's replies between statements (10 ms a step in the ingest bench, an eighth of the engine's
   // time). So there the step reads and evaluates outside any transaction, one step at a time in this process
   // (oneAtATime; the cursor row's lock did that), and writes in one statement, or in a transaction only when alarms
   // changed (Batch.commit). On PostgreSQL a transaction holds only its rows: the step stays one transaction, and the
   // cursor's row lock keeps one process at a time.
-  const step = db.kind === 'pglite'
-    ? () => oneAtATime(db, () => stepOn(db, db, safeMax, ctx, cap, held))
-    : () => db.transaction((tx) => stepOn(tx, undefined, safeMax, ctx, cap, held));
-  return step().then((r) => {
+  // After the commit (and, on PGlite, before the next step starts): the states as committed, for the next step.
+  const committed = (r: Awaited<ReturnType<typeof stepOn>>): AlarmStep => {
     const { commit, entries, next, ...out } = r as AlarmStep & { commit?: { cursor: string; book: StateBook }; entries?: string[]; next?: bigint };
     if (commit) ctx.cache = commit;
     if (entries) ctx.recent?.forget(entries, next);
     return out;
-  });
+  };
+  return db.kind === 'pglite'
+    ? oneAtATime(db, () => stepOn(db, db, safeMax, ctx, cap).then(committed))
+    : db.transaction((tx) => stepOn(tx, undefined, safeMax, ctx, cap)).then(committed);
 }
 
 const chains = new WeakMap<object, Promise<unknown>>();
@@ -108,64 +106,65 @@ export function oneAtATime<T>(db: object, fn: () => Promise<T>): Promise<T> {
 }
 
 /** The step's work on `tx` (a transaction, or the embedded store itself); `writer`: commit through Batch.commit on it. */
-async function stepOn(tx: Queryable, writer: SqlDriver | undefined, safeMax: string, ctx: AlarmContext, cap: number, held: Map<string, readonly Obs[]>) {
-  {
-    // What a step writes is derived from committed observations and the committed state: its commit need not wait for
-    // its own WAL flush (one fsync per step less, beside ingest's). A hub crash loses nothing (the server has it); a
-    // server crash may lose the last steps, which the evaluator then redoes from the state and cursor that remain.
-    // Nothing of them leaves the hub first but the SSE stream: a notification's batch is built by a later,
-    // synchronous commit, whose flush covers this one (docs/alarms.md, durability).
-    // (Set in the step's first query: no round trip of its own.)
-    // SKIP LOCKED (as the rollup roller): with several hub processes one evaluates while the others sleep.
-    const recent = ctx.recent;
-    // An entry not held while an ingest of this process is committing is most likely its batch, handed over in a moment:
-    // left for the next step once rather than read back.
-    const defer = (entry: string) => recent !== undefined && !held.has(entry) && recent.peek(entry) === undefined && (ctx.inflight?.() ?? 0) > 0 && recent.deferOnce(entry);
-    const take = await takeVisible(tx, cap, !writer /* PostgreSQL's transaction */, safeMax, [...held.keys()], defer);
-    if (!take) {
-      const exists = (await tx.query('SELECT 1 FROM rollup_cursor WHERE name = $1', [CURSOR])).rows.length > 0;
-      return { observations: 0, caughtUp: !exists, busy: exists, events: 0 };
-    }
-    const { cur, used, cut } = take;
-    const seen = parseIdArray(cur.seen);
-    const position = `${cur.c}|${cur.seen}`;
-    const entries = used.map((r) => r.id!);
-    // Below safeMax every entry is committed and so was taken now or before; with some left for the next step, the
-    // cursor stops at the last one taken.
-    let next = BigInt(safeMax);
-    if (take.cutAt !== undefined && take.cutAt < next) next = take.cutAt;
-    if (next < BigInt(cur.c)) next = BigInt(cur.c);
-    const nextSeen = [...seen, ...entries].filter((id) => BigInt(id) > next).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-    const nextPosition = `${next}|{${nextSeen.join(',')}}`;
-    const cached = ctx.cache?.cursor === position ? ctx.cache.book : undefined;
-    if (!entries.length && nextPosition === position) return { observations: 0, caughtUp: true, events: 0, commit: { cursor: position, book: cached ?? new StateBook() }, entries, next };
-    let events = 0;
-    // The cache holds only while the cursor is where this process left it; it is handed back only after a commit.
-    const book = cached ?? new StateBook();
-    ctx.cache = undefined;
-    // Rows this process committed come from memory; the rest (another process's, or not held) are read back.
-    const obs: Obs[] = [];
-    const missing: string[] = [];
-    const fromStore: typeof used = [];
-    for (const r of used) {
-      const rows = held.get(r.id!) ?? recent?.peek(r.id!); // (or handed over while the entries were read)
-      if (rows) { for (const o of rows) obs.push(o); continue; }
-      if (r.ids.length > 2) { for (const x of parseIdArray(r.ids)) missing.push(x); fromStore.push(r); }
-    }
-    if (missing.length) {
-      const params: unknown[] = [missing];
-      for (const o of (await tx.query<Obs & { id: string }>(`SELECT id::text AS id, ${OBS_COLS} FROM observation WHERE ${byIdsWhere('$1', spanOf(fromStore), params)}`, params)).rows) {
-        const { id, ...rest } = o;
-        rest.n = Number(id);
-        obs.push(rest);
-      }
-    }
-    const b = new Batch(tx, book);
-    // Per point in (time, id) order: evaluate() groups them and sorts a point's readings only when they are not.
-    if (obs.length) await evaluate(b, ctx, obs);
-    const cursor = { name: CURSOR, next: String(next), seen: nextSeen };
-    if (writer) await b.commit(writer, cursor); else await b.flush(cursor);
-    events = b.events;
-    return { observations: obs.length, caughtUp: !cut, events, commit: { cursor: nextPosition, book }, entries, next };
+async function stepOn(tx: Queryable, writer: SqlDriver | undefined, safeMax: string, ctx: AlarmContext, cap: number) {
+  // The batches this process committed, as held now (ingest may add more while the step runs; none is lost to the cap
+  // in between).
+  const held = ctx.recent?.held() ?? new Map<string, readonly Obs[]>();
+  // What a step writes is derived from committed observations and the committed state: its commit need not wait for
+  // its own WAL flush (one fsync per step less, beside ingest's). A hub crash loses nothing (the server has it); a
+  // server crash may lose the last steps, which the evaluator then redoes from the state and cursor that remain.
+  // Nothing of them leaves the hub first but the SSE stream: a notification's batch is built by a later,
+  // synchronous commit, whose flush covers this one (docs/alarms.md, durability).
+  // (Set in the step's first query: no round trip of its own.)
+  // SKIP LOCKED (as the rollup roller): with several hub processes one evaluates while the others sleep.
+  const recent = ctx.recent;
+  // An entry not held while an ingest of this process is committing is most likely its batch, handed over in a moment:
+  // left for the next step once rather than read back.
+  const defer = (entry: string) => recent !== undefined && !held.has(entry) && recent.peek(entry) === undefined && (ctx.inflight?.() ?? 0) > 0 && recent.deferOnce(entry);
+  const take = await takeVisible(tx, cap, !writer /* PostgreSQL's transaction */, safeMax, [...held.keys()], defer);
+  if (!take) {
+    const exists = (await tx.query('SELECT 1 FROM rollup_cursor WHERE name = $1', [CURSOR])).rows.length > 0;
+    return { observations: 0, caughtUp: !exists, busy: exists, events: 0 };
   }
+  const { cur, used, cut } = take;
+  const seen = parseIdArray(cur.seen);
+  const position = `${cur.c}|${cur.seen}`;
+  const entries = used.map((r) => r.id!);
+  // Below safeMax every entry is committed and so was taken now or before; with some left for the next step, the
+  // cursor stops at the last one taken.
+  let next = BigInt(safeMax);
+  if (take.cutAt !== undefined && take.cutAt < next) next = take.cutAt;
+  if (next < BigInt(cur.c)) next = BigInt(cur.c);
+  const nextSeen = [...seen, ...entries].filter((id) => BigInt(id) > next).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  const nextPosition = `${next}|{${nextSeen.join(',')}}`;
+  const cached = ctx.cache?.cursor === position ? ctx.cache.book : undefined;
+  if (!entries.length && nextPosition === position) return { observations: 0, caughtUp: true, events: 0, commit: { cursor: position, book: cached ?? new StateBook() }, entries, next };
+  let events = 0;
+  // The cache holds only while the cursor is where this process left it; it is handed back only after a commit.
+  const book = cached ?? new StateBook();
+  ctx.cache = undefined;
+  // Rows this process committed come from memory; the rest (another process's, or not held) are read back.
+  const obs: Obs[] = [];
+  const missing: string[] = [];
+  const fromStore: typeof used = [];
+  for (const r of used) {
+    const rows = held.get(r.id!) ?? recent?.peek(r.id!); // (or handed over while the entries were read)
+    if (rows) { for (const o of rows) obs.push(o); continue; }
+    if (r.ids.length > 2) { for (const x of parseIdArray(r.ids)) missing.push(x); fromStore.push(r); }
+  }
+  if (missing.length) {
+    const params: unknown[] = [missing];
+    for (const o of (await tx.query<Obs & { id: string }>(`SELECT id::text AS id, ${OBS_COLS} FROM observation WHERE ${byIdsWhere('$1', spanOf(fromStore), params)}`, params)).rows) {
+      const { id, ...rest } = o;
+      rest.n = Number(id);
+      obs.push(rest);
+    }
+  }
+  const b = new Batch(tx, book);
+  // Per point in (time, id) order: evaluate() groups them and sorts a point's readings only when they are not.
+  if (obs.length) await evaluate(b, ctx, obs);
+  const cursor = { name: CURSOR, next: String(next), seen: nextSeen };
+  if (writer) await b.commit(writer, cursor); else await b.flush(cursor);
+  events = b.events;
+  return { observations: obs.length, caughtUp: !cut, events, commit: { cursor: nextPosition, book }, entries, next };
 }
