@@ -26,6 +26,9 @@ export class Recent<B extends { readonly length: number } = readonly Obs[]> {
     }
   }
 
+  /** How many observations are held (what the cap counts). */
+  get count(): number { return this.size; }
+
   /** The batches held now (a step asks the store for the ids of the other entries only). */
   held(): Map<string, B> { return new Map(this.byEntry); }
 
