@@ -7,6 +7,43 @@ import { SUSPECT_FLAGS } from '../store/rollups.ts';
 /** A committed batch as the roller holds it until its step: the rows stored, and when the hub received them. */
 export interface HeldBatch { readonly rows: readonly ObservationRow[]; readonly receivedAtMs: number; readonly length: number }
 
+/**
+ * A held batch reduced to what its minute sums need: the rtd readings with a value, in columns (about 45 bytes a
+ * reading instead of a row object and its numbers), so the batch's rows can go as soon as ingest and the alarm
+ * evaluator are done with them. The roller holds up to a step's worth (50,000 readings) for up to 2 s.
+ * `declines`: the batch has a reading the sums cannot carry (minuteDeltas then declines).
+ */
+export interface HeldColumns {
+  readonly length: number; readonly receivedAtMs: number; readonly declines: boolean; readonly n: number;
+  readonly point: Int32Array; readonly device: Int32Array; readonly site: Int32Array;
+  readonly time: Float64Array; readonly value: Float64Array; readonly flagged: Uint8Array;
+  readonly indicator: string[]; readonly unit: string[];
+}
+
+/** The columns of a batch's rows (HeldColumns). `length` stays the batch's row count (what the roller's cap counts). */
+export function heldColumns(batch: HeldBatch): HeldColumns {
+  const rows = batch.rows;
+  let n = 0;
+  for (const r of rows) if (r.kind === 'rtd' && r.value !== null) n++;
+  const c = {
+    length: batch.length, receivedAtMs: batch.receivedAtMs, declines: false, n,
+    point: new Int32Array(n), device: new Int32Array(n), site: new Int32Array(n), time: new Float64Array(n), value: new Float64Array(n),
+    flagged: new Uint8Array(n), indicator: new Array<string>(n), unit: new Array<string>(n),
+  };
+  let i = 0;
+  for (const r of rows) {
+    const v = r.value;
+    if (r.kind !== 'rtd' || v === null) continue;
+    const t = r.timeMs;
+    if (t < ZONE_MINUTE_IS_UTC || !Number.isInteger(t) || !Number.isFinite(v)) c.declines = true;
+    c.point[i] = r.pointId; c.device[i] = r.deviceId; c.site[i] = r.siteId; c.time[i] = t; c.value[i] = v;
+    c.flagged[i] = r.sourceFlag !== 'N' || (r.flags.length > 0 && r.flags.some((f) => SUSPECT.has(f))) ? 1 : 0;
+    c.indicator[i] = r.indicator; c.unit[i] = r.unit;
+    i++;
+  }
+  return c;
+}
+
 /** From here on every zone's minute is UTC's (MINUTE_OF in hub/store/rollups.ts). */
 const ZONE_MINUTE_IS_UTC = Date.UTC(1973, 0, 1);
 const SUSPECT = new Set<string>(SUSPECT_FLAGS);
@@ -26,31 +63,30 @@ class Sum {
  * follows its collation, not JavaScript's); and where there are fewer than `minReadingsPerSum` readings per sum (too
  * few to be worth handing over: decided before any JSON is built).
  */
-export function minuteDeltas(batches: Iterable<HeldBatch>, timelyS: number | null, minReadingsPerSum = 0): { json: string; sums: number; readings: number } | undefined {
+export function minuteDeltas(batches: Iterable<HeldBatch | HeldColumns>, timelyS: number | null, minReadingsPerSum = 0): { json: string; sums: number; readings: number } | undefined {
   const byPoint = new Map<number, Map<number, Sum>>();
   let readings = 0;
-  for (const batch of batches) {
-    const lateAfter = timelyS === null ? Infinity : batch.receivedAtMs - timelyS * 1000; // on time: at or after this
-    for (const r of batch.rows) {
-      const v = r.value;
-      if (r.kind !== 'rtd' || v === null) continue;
-      const t = r.timeMs;
-      if (t < ZONE_MINUTE_IS_UTC || !Number.isInteger(t) || !Number.isFinite(v)) return undefined;
+  for (const held of batches) {
+    const c = 'rows' in held ? heldColumns(held) : held;
+    if (c.declines) return undefined;
+    const lateAfter = timelyS === null ? Infinity : c.receivedAtMs - timelyS * 1000; // on time: at or after this
+    for (let i = 0; i < c.n; i++) {
+      const v = c.value[i]!, t = c.time[i]!, p = c.point[i]!, ind = c.indicator[i]!, u = c.unit[i]!;
       const b = t - (t % 60_000);
-      let minutes = byPoint.get(r.pointId);
-      if (!minutes) byPoint.set(r.pointId, (minutes = new Map()));
+      let minutes = byPoint.get(p);
+      if (!minutes) byPoint.set(p, (minutes = new Map()));
       let m = minutes.get(b);
-      if (!m) minutes.set(b, (m = new Sum(r.pointId, b, r.indicator, r.unit)));
-      else if (m.ind !== r.indicator || m.u !== r.unit) return undefined;
+      if (!m) minutes.set(b, (m = new Sum(p, b, ind, u)));
+      else if (m.ind !== ind || m.u !== u) return undefined;
       m.n++; m.s += v; readings++;
       if (v < m.mn) m.mn = v;
       if (v > m.mx) m.mx = v;
       if (t < m.ft) { m.ft = t; m.fv = v; }
       if (t > m.lt) { m.lt = t; m.lv = v; }
-      if (r.sourceFlag !== 'N' || (r.flags.length && r.flags.some((f) => SUSPECT.has(f)))) m.fl++;
+      m.fl += c.flagged[i]!;
       if (t >= lateAfter) m.ot++;
-      if (r.deviceId > m.d) m.d = r.deviceId;
-      if (r.siteId > m.si) m.si = r.siteId;
+      if (c.device[i]! > m.d) m.d = c.device[i]!;
+      if (c.site[i]! > m.si) m.si = c.site[i]!;
     }
   }
   let sums = 0;

@@ -50,3 +50,14 @@ t.test('a step that took something else, or read another setting, sums what it t
   held.forget(['2', '3'], 3n);
   t.equal(held.presum('3', 1e9), undefined, 'nothing held after the cursor');
 });
+
+t.test('what is held is a copy in columns: the batch\'s rows may go (or change) once handed over', async (t) => {
+  const held = heldRows();
+  const want = direct([5], 300);
+  const b = batch(5);
+  const rows = b.rows as ObservationRow[];
+  held.add('5', { rows, receivedAtMs: b.receivedAtMs, length: rows.length });
+  rows.length = 0; // ingest is done with them
+  t.equal(held.count(), 3, 'counted as handed over');
+  t.equal(held.sums(['5'], 300)!.json, want, 'the sums of the rows as they were handed over');
+});
