@@ -274,15 +274,17 @@ async function truncate(db: SqlDriver) {
   // The hub's roller and alarm evaluator read these tables between phases, each step after taking its cursor row
   // (FOR UPDATE SKIP LOCKED). Holding every cursor row first makes their steps skip while TRUNCATE takes its locks,
   // instead of deadlocking with it (PostgreSQL would cancel one of the two, and the hub would log an error). Should
-  // another reader deadlock with it anyway, try again. The cursors go back to the start with the outbox's ids, in
-  // the same transaction: a cursor left at the last phase's end would skip the next phase's first entries (no
-  // rollup work in that phase) and then roll the rest, a share that changed from phase to phase.
+  // another reader deadlock with it anyway, try again. The cursors move to the outbox's last id, in the same
+  // transaction: a cursor left at the last phase's end would skip the next phase's first entries (no rollup work in
+  // that phase) and then roll the rest, a share that changed from phase to phase.
   for (let i = 0; ; i++) {
     try {
       await db.transaction(async (tx) => {
         await tx.query('SELECT 1 FROM rollup_cursor ORDER BY name FOR UPDATE');
-        await tx.query('TRUNCATE observation_data, outbox, observation_latest, rollup RESTART IDENTITY');
-        await tx.query(`UPDATE rollup_cursor SET outbox_id = 0, seen = '{}'`);
+        // Ids are not restarted: the hub's roller and alarm evaluator hold committed batches by outbox entry id, and
+        // a reused id would hand them a batch of the phase before (a batch is held once per id).
+        await tx.query('TRUNCATE observation_data, outbox, observation_latest, rollup');
+        await tx.query(`UPDATE rollup_cursor SET outbox_id = (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM outbox_id_seq), seen = '{}'`);
       });
       return;
     } catch (e) {
