@@ -227,15 +227,16 @@ export class Batch {
     s.alarmId = null; this.touch(s);
   }
 
+  /** Stored alarms this batch changed (new ones, ids starting with n, are `fresh`). */
+  private changedAlarms(): AlarmMem[] { return [...this.alarms.values()].filter((a) => a.dirty && !a.id.startsWith('n')); }
+
   /**
    * flush() on `db` (the embedded store: a step that read and evaluated outside a transaction): one statement, atomic by
    * itself, when only rule states and the cursor change (nearly every step); a transaction when alarms or events are
    * written too.
    */
   async commit(db: SqlDriver, cursor: { name: string; next: string; seen: string[] }): Promise<void> {
-    let alarms = this.fresh.length > 0 || this.pending.length > 0;
-    for (const a of this.alarms.values()) if (a.dirty && !a.id.startsWith('n')) alarms = true;
-    if (!alarms) { this.tx = db; await this.flush(cursor); return; }
+    if (!this.fresh.length && !this.pending.length && !this.changedAlarms().length) { this.tx = db; await this.flush(cursor); return; }
     await db.transaction(async (tx) => { this.tx = tx; await this.flush(cursor); });
   }
 
@@ -245,7 +246,7 @@ export class Batch {
    */
   /** `cursor`: moved in the same statement as the states (one round trip less per step). */
   async flush(cursor?: { name: string; next: string; seen: string[] }): Promise<void> {
-    const old = [...this.alarms.values()].filter((a) => a.dirty && !a.id.startsWith('n'));
+    const old = this.changedAlarms();
     if (old.length) {
       await this.tx.query(`UPDATE alarm SET level = u.level, peak_level = u.peak_level, peak_value = u.peak, latest_value = u.latest, latest_time = to_timestamp(u.latest_ms / 1000.0),
           count = u.count, active = u.active, cleared_time = to_timestamp(u.cleared_ms / 1000.0), updated_at = now()

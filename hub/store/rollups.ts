@@ -49,7 +49,7 @@ const UPSERT = `ON CONFLICT (point_id, interval, bucket) DO UPDATE SET device_id
 
 // Folding: the sums of a step's new readings per bucket (point_id, b, n, s, mn, mx, ft, fv, lt, lv, fl, ot, device_id,
 // site_id, indicator, unit; one level up also `fresh`, the finer buckets the fold created).
-/** The folded buckets of `source` (columns as DELTA_COLS, `created`: the bucket is new) summed up into `unit` buckets. */
+/** The folded buckets of `source` (columns as above, `created`: the bucket is new) summed up into `unit` buckets. */
 const deltasOf = (source: string, unit: 'hour' | 'day') => `SELECT point_id, date_trunc('${unit}', b, $2) AS b, sum(n)::int AS n, sum(s) AS s,
   min(mn) AS mn, max(mx) AS mx, min(ft) AS ft, (array_agg(fv ORDER BY ft))[1] AS fv, max(lt) AS lt, (array_agg(lv ORDER BY lt DESC))[1] AS lv,
   sum(fl)::int AS fl, sum(ot)::int AS ot, count(*) FILTER (WHERE created)::int AS fresh, max(device_id) AS device_id, max(site_id) AS site_id,
