@@ -4,7 +4,7 @@ import type { SqlDriver } from '../store/driver.ts';
 import type { CompiledRule } from './rules.ts';
 import { Batch, type Tags } from './batch.ts';
 import { OFFLINE_RULE, type AlarmContext } from './evaluate.ts';
-import { CURSOR, oneAtATime } from './step.ts';
+import { lockSteps, oneAtATime } from './step.ts';
 
 /**
  * no_data on the clock: a point with a no_data rule whose latest reading (its time, as the evaluator has seen it) is
@@ -33,11 +33,11 @@ export async function noDataTick(db: SqlDriver, nowMs: number, ctx: AlarmContext
   if (!work.length) return 0;
   const pointsOf = new Map<number, number>();
   for (const p of reg.pointById.values()) pointsOf.set(p.device.id, (pointsOf.get(p.device.id) ?? 0) + 1);
-  // The embedded store's steps take no row lock on the cursor: one at a time with them in this process (oneAtATime).
+  // The embedded store's steps take no lock: one at a time with them in this process (oneAtATime).
   const tick = () => db.transaction(async (tx) => {
-    // One writer at a time with alarmStep; another process holding the cursor runs the check itself.
+    // One writer at a time with alarmStep (the step lock); another process holding it runs the check itself.
     // wait (catchUp): after the step or check holding it, so the check has surely run when this returns.
-    if (!(await tx.query(`SELECT 1 FROM rollup_cursor WHERE name = $1 FOR UPDATE${opts.wait ? '' : ' SKIP LOCKED'}`, [CURSOR])).rows.length) return 0;
+    if (db.kind !== 'pglite' && !(await lockSteps(tx, opts.wait ?? false))) return 0;
     const b = new Batch(tx);
     await b.loadStates(work.map((w) => [w.rule.id, w.pointId]));
     const silent = (w: W) => { const s = b.state(w.rule.id, w.pointId, nowMs); return !Number.isNaN(s.lastMs) && nowMs - s.lastMs > w.rule.silenceMs; };

@@ -9,6 +9,26 @@ import { evaluate, OBS_COLS, type AlarmContext, type Obs } from './evaluate.ts';
 
 export const CURSOR = 'alarms';
 
+/**
+ * The key of the transaction-level advisory lock every evaluator step and no_data check takes first on PostgreSQL (one
+ * writer of the rule states and the cursor at a time, across hub processes; the others skip or wait). A lock on the
+ * cursor row did that until 2026-12: locking a row gives the transaction an id at once, and an open transaction id
+ * holds back the horizon below which PostgreSQL may prune dead row versions, for the whole step, most of it this
+ * thread evaluating. Every ingest batch updates the latest-value row of each point it carries; while a step was open
+ * none of the versions it replaced could be pruned, and the upsert slowed (docs/alarms.md). An advisory lock gives no
+ * transaction id: the step gets one only when it writes, at its end.
+ */
+export const STEP_LOCK = 0x6c6c_6173; // 'llas'
+
+/**
+ * Takes the step lock in `tx` (a transaction on PostgreSQL): false when `wait` is off and another process holds it.
+ * Then the next statement's snapshot sees that process's last commit: it released the lock only after its commit.
+ */
+export async function lockSteps(tx: Queryable, wait: boolean): Promise<boolean> {
+  const r = await tx.query<{ ok: boolean }>(wait ? 'SELECT true AS ok FROM pg_advisory_xact_lock($1::bigint)' : 'SELECT pg_try_advisory_xact_lock($1::bigint) AS ok', [STEP_LOCK]);
+  return r.rows[0]!.ok;
+}
+
 /** The cursor row (at the outbox's start when new). */
 export async function ensureAlarmCursor(db: Queryable): Promise<void> {
   await db.query('INSERT INTO rollup_cursor (name, outbox_id) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING', [CURSOR]);
@@ -25,13 +45,13 @@ const parseIdArray = (text: string): string[] => (text.length > 2 ? text.slice(1
  * ones after it).
  */
 async function takeVisible(tx: Queryable, cap: number, asyncCommit: boolean, safeMax: string, held: string[], defer: (entry: string) => boolean) {
-  // The cursor row (locked: one evaluator at a time; SKIP LOCKED: the others move on) and the entries of every topic
-  // after it, one round trip. An entry's ids (a thousand numbers as text) only where they are needed: not for the
+  // The cursor row (the caller holds the step lock: one evaluator at a time) and the entries of every topic after it,
+  // one round trip. An entry's ids (a thousand numbers as text) only where they are needed: not for the
   // entries already evaluated (in `seen`) nor for those this process holds, nor for those after the step's `cap`
   // (the observations of the entries before one reach it): an evaluator far behind used to get a thousand entries'
   // ids, a million numbers, for the twenty it takes.
   const all = (await tx.query<{ c: string; seen: string; id: string | null; obs: boolean; ids: string; n: number } & SpanRow>(
-    `WITH cur AS (SELECT outbox_id, seen${asyncCommit ? ", set_config('synchronous_commit', 'off', true) AS sc" : ''} FROM rollup_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED)
+    `WITH cur AS (SELECT outbox_id, seen${asyncCommit ? ", set_config('synchronous_commit', 'off', true) AS sc" : ''} FROM rollup_cursor WHERE name = $1)
      SELECT cur.outbox_id::text AS c, cur.seen::text AS seen, o.* FROM cur LEFT JOIN LATERAL (
        SELECT id::text AS id, topic = 'observation' AS obs,
          CASE WHEN topic = 'observation' AND id <> ALL(cur.seen) AND id <> ALL($2::bigint[])
@@ -81,7 +101,7 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
   // time). So there the step reads and evaluates outside any transaction, one step at a time in this process
   // (oneAtATime; the cursor row's lock did that), and writes in one statement, or in a transaction only when alarms
   // changed (Batch.commit). On PostgreSQL a transaction holds only its rows: the step stays one transaction, and the
-  // cursor's row lock keeps one process at a time.
+  // step lock (an advisory lock: no transaction id until the step writes, see STEP_LOCK) keeps one process at a time.
   // After the commit (and, on PGlite, before the next step starts): the states as committed, for the next step.
   const committed = (r: Awaited<ReturnType<typeof stepOn>>): AlarmStep => {
     const { commit, entries, next, ...out } = r as AlarmStep & { commit?: { cursor: string; book: StateBook }; entries?: string[]; next?: bigint };
@@ -91,8 +111,11 @@ export async function alarmStep(db: SqlDriver, safeMax: string, ctx: AlarmContex
   };
   return db.kind === 'pglite'
     ? oneAtATime(db, () => stepOn(db, db, safeMax, ctx, cap).then(committed))
-    : db.transaction((tx) => stepOn(tx, undefined, safeMax, ctx, cap)).then(committed);
+    : db.transaction(async (tx) => (await lockSteps(tx, false) ? stepOn(tx, undefined, safeMax, ctx, cap) : BUSY)).then(committed);
 }
+
+/** Another process holds the step lock: it evaluates, this one sleeps a little. */
+const BUSY = { observations: 0, caughtUp: false, busy: true, events: 0 } as const;
 
 const chains = new WeakMap<object, Promise<unknown>>();
 /**
@@ -122,10 +145,7 @@ async function stepOn(tx: Queryable, writer: SqlDriver | undefined, safeMax: str
   // left for the next step once rather than read back.
   const defer = (entry: string) => recent !== undefined && !held.has(entry) && recent.peek(entry) === undefined && (ctx.inflight?.() ?? 0) > 0 && recent.deferOnce(entry);
   const take = await takeVisible(tx, cap, !writer /* PostgreSQL's transaction */, safeMax, [...held.keys()], defer);
-  if (!take) {
-    const exists = (await tx.query('SELECT 1 FROM rollup_cursor WHERE name = $1', [CURSOR])).rows.length > 0;
-    return { observations: 0, caughtUp: !exists, busy: exists, events: 0 };
-  }
+  if (!take) return { observations: 0, caughtUp: true, events: 0 }; // no cursor row (yet): nothing to follow
   const { cur, used, cut } = take;
   const seen = parseIdArray(cur.seen);
   const position = `${cur.c}|${cur.seen}`;
