@@ -32,6 +32,7 @@ import { cpuSnapshot, cpuSince, type CpuReport } from './lib/cpu.ts';
 import { LoadClient, PROGRESS_MS, type ClientRun } from './lib/load-client.ts';
 import { Profiler, summarize } from './lib/profile.ts';
 import { BenchUsageError } from './lib/errors.ts';
+import { lockSteps } from '../hub/alarms/step.ts';
 
 type StoreKind = 'postgres' | 'pglite';
 
@@ -272,7 +273,8 @@ async function countRows(db: Queryable): Promise<number> {
 
 async function truncate(db: SqlDriver) {
   // The hub's roller and alarm evaluator read these tables between phases, each step after taking its cursor row
-  // (FOR UPDATE SKIP LOCKED). Holding every cursor row first makes their steps skip while TRUNCATE takes its locks,
+  // (the roller: FOR UPDATE SKIP LOCKED) or the evaluator's step lock (PostgreSQL: an advisory lock, try-only; on
+  // PGlite a transaction holds the whole engine). Holding both first makes their steps skip while TRUNCATE takes its locks,
   // instead of deadlocking with it (PostgreSQL would cancel one of the two, and the hub would log an error). Should
   // another reader deadlock with it anyway, try again. The cursors move to the outbox's last id, in the same
   // transaction: a cursor left at the last phase's end would skip the next phase's first entries (no rollup work in
@@ -280,6 +282,7 @@ async function truncate(db: SqlDriver) {
   for (let i = 0; ; i++) {
     try {
       await db.transaction(async (tx) => {
+        if (db.kind !== 'pglite') await lockSteps(tx, true);
         await tx.query('SELECT 1 FROM rollup_cursor ORDER BY name FOR UPDATE');
         // Ids are not restarted: the hub's roller and alarm evaluator hold committed batches by outbox entry id, and
         // a reused id would hand them a batch of the phase before (a batch is held once per id).
