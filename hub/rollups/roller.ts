@@ -5,7 +5,7 @@ import type { SqlDriver } from '../store/driver.ts';
 import type { HubMetrics } from '../metrics.ts';
 import { OutboxHorizon } from '../delivery/horizon.ts';
 import { Waker } from '../delivery/wait.ts';
-import { ensureCursor, rollStep, rollupLag, STEP_CAP, type HeldRows } from '../store/rollups.ts';
+import { ensureCursor, rollStep, rollupLag, HELD_STEP_CAP, type HeldRows } from '../store/rollups.ts';
 import type { ObservationRow } from '../store/rows.ts';
 import { Recent } from '../alarms/recent.ts';
 import { heldColumns, minuteDeltas, type HeldBatch, type HeldColumns } from './deltas.ts';
@@ -19,12 +19,17 @@ export interface RollerOptions {
    * committed. A step's work grows with the buckets it touches (each point's minute, hour and day) more than with the
    * readings in them: under a steady stream, a step every 2 s writes each point's buckets once per 2 s instead of once
    * per step of the half-second poll. Rollups trail ingest by up to that much more. A backlog is still worked off
-   * step after step (within `duty`), and a step starts sooner once this process holds a step's worth (`stepSize`) of
-   * committed readings: no more is held than a step takes.
+   * step after step (within `duty`), and a step starts sooner once this process holds a step's worth (`heldStepSize`)
+   * of committed readings: no more is held than a step takes.
    */
   minStepMs?: number;
-  /** Observations per step (one transaction). */
+  /** Observations per step (one transaction) read back from the store (default STEP_CAP, 50,000). */
   stepSize?: number;
+  /**
+   * Observations per step when the rest are this process's own batches, summed in memory (default HELD_STEP_CAP,
+   * 200,000; with `stepSize` set, that).
+   */
+  heldStepSize?: number;
   /**
    * Share of the time the roller may work while it has a backlog and batches keep being committed (default 0.5):
    * after a step of d ms it pauses d × (1 − duty) / duty, so a burst of ingest keeps most of the store's CPU and the
@@ -124,7 +129,7 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
   const abort = new AbortController();
   const pollMs = o.pollMs ?? 500;
   const minStepMs = o.minStepMs ?? 2000;
-  const stepCap = o.stepSize ?? STEP_CAP;
+  const heldCap = o.heldStepSize ?? o.stepSize ?? HELD_STEP_CAP;
   const duty = Math.min(1, Math.max(0.05, o.duty ?? 0.5));
   let loop: Promise<void> | undefined;
   let lastGauge = 0;
@@ -147,8 +152,8 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
         lastSafe = safe;
         // PGlite only: there the step's transaction holds the engine (on PostgreSQL it holds one row, and a guess
         // that missed, with another process's entries among ours, would sum twice).
-        if (db.kind === 'pglite') held.presum(safe, stepCap);
-        const r = await rollStep(db, safe, o.zone, o.stepSize, undefined, held);
+        if (db.kind === 'pglite') held.presum(safe, heldCap);
+        const r = await rollStep(db, safe, o.zone, o.stepSize, undefined, held, heldCap);
         caughtUp = r.caughtUp || r.busy === true; // busy: another process is rolling up; look again after pollMs
         if (r.observations) metrics?.rollupObservations.inc(r.observations);
         await gauge();
@@ -170,7 +175,7 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
       // The horizon only hands out a position once the transactions in flight at its first look have ended.
       for (let i = 0; i < 10_000; i++) {
         const safe = await horizon.safeMax();
-        const r = await rollStep(db, safe, o.zone, o.stepSize, undefined, held);
+        const r = await rollStep(db, safe, o.zone, o.stepSize, undefined, held, heldCap);
         if (r.busy) { await new Promise((res) => setTimeout(res, 20)); continue; }
         if (r.caughtUp) {
           const max = (await db.query<{ m: string }>('SELECT COALESCE(max(id), 0)::text AS m FROM outbox')).rows[0]!.m;
@@ -184,9 +189,9 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
       return (c) => {
         if (!c || !loop || abort.signal.aborted) return;
         held.add(c.entry, { rows: c.rows, receivedAtMs: c.receivedAtMs, length: c.rows.length });
-        // A step's worth held: step now rather than at minStepMs (memory: a 1 GB upload held up to 200,000 rows,
-        // 110 MB more at its peak, waiting for the next step).
-        if (held.count() >= stepCap) stepWorth.wake();
+        // A step's worth held: step now rather than at minStepMs (memory: what is held waits for the next step; as
+        // columns, about 45 bytes a reading, 9 MB for a step's worth).
+        if (held.count() >= heldCap) stepWorth.wake();
       };
     },
   };

@@ -12,7 +12,7 @@
 // they are all later than its own last_time; an hour with a recomputed minute that changed is recomputed from its
 // minutes (HOURS), and likewise days.
 import type { Queryable, SqlDriver } from './driver.ts';
-import { takeOutbox } from './outbox-follow.ts';
+import { readBackAll, takeOutbox } from './outbox-follow.ts';
 import { byIdsWhere, type TimeSpan } from './time-span.ts';
 
 export type RollupInterval = '1m' | '1h' | '1d';
@@ -292,15 +292,23 @@ export interface HeldRows {
   forget(entries: string[], cursor: bigint): void;
 }
 
-/** Observations a roller step takes at most (about: whole outbox entries). */
+/** Observations a roller step takes at most (about: whole outbox entries) that it reads back from the store. */
 export const STEP_CAP = 50_000;
+/**
+ * Observations a roller step takes at most in all, when the rest are batches this process committed and holds (their
+ * minute sums made in memory: the store folds in one row per point and minute, not a row per reading). A step's store
+ * work grows with the buckets it touches (each point's minute, hour and day) more than with the readings in them, so
+ * fewer, larger steps cost less per reading: `npm run bench -- ingest --store postgres --count 1000000` (1,000 points,
+ * 72,000 obs/s) held 61,500 obs/s with 50,000 a step, 72,000 with 200,000 (docs/store.md, "Pace").
+ */
+export const HELD_STEP_CAP = 200_000;
 
 /**
  * One step of the roller: the outbox entries after the cursor (up to safeMax, at most about `cap` observations) →
  * their buckets brought up to date, and the cursor moved past them, in ONE transaction (a crash loses or doubles
- * nothing). Entries in `held` are summed from memory.
+ * nothing). Entries in `held` are summed from memory, and count against `heldCap` only.
  */
-export async function rollStep(db: SqlDriver, safeMax: string, zone: string, cap = STEP_CAP, name = 'rollup', held?: HeldRows): Promise<RollStep> {
+export async function rollStep(db: SqlDriver, safeMax: string, zone: string, cap = STEP_CAP, name = 'rollup', held?: HeldRows, heldCap = HELD_STEP_CAP): Promise<RollStep> {
   let done: { entries: string[]; next: string } | undefined;
   const r = await db.transaction(async (tx) => {
     // SKIP LOCKED: with several hub processes, one rolls up while the others sleep, instead of each queueing on the
@@ -314,14 +322,11 @@ export async function rollStep(db: SqlDriver, safeMax: string, zone: string, cap
       return { entries: 0, observations: 0, minutes: 0, caughtUp: !other, busy: !!other };
     }
     if (BigInt(cur.c) >= BigInt(safeMax)) return { entries: 0, observations: 0, minutes: 0, caughtUp: true };
-    const take = await takeOutbox(tx, cur.c, safeMax, cap, held && ((entry) => held.has(entry)));
-    let { ids } = take;
+    let take = await takeOutbox(tx, cur.c, safeMax, cap, held && ((entry) => held.has(entry)), heldCap);
     const sums = take.held.length ? held!.sums(take.held.map((h) => h.entry), cur.timely) : undefined;
-    if (take.held.length && !sums) {
-      // Not summed here after all: read back like the others.
-      ids = [...ids];
-      for (const h of take.held) if (h.ids.length > 2) for (const id of h.ids.slice(1, -1).split(',')) ids.push(id);
-    }
+    // Not summed here after all (too few readings per point and minute): read back like the others, `cap` at most.
+    if (take.held.length && !sums) take = readBackAll(take, cap);
+    const { ids } = take;
     const minutes = await recomputeFor(tx, ids, zone, take.span, sums?.json);
     await tx.query('UPDATE rollup_cursor SET outbox_id = $2::bigint, updated_at = now() WHERE name = $1', [name, take.next]);
     done = { entries: take.held.map((h) => h.entry), next: take.next };
