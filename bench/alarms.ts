@@ -4,7 +4,8 @@
 // with a registry of 1 site, 100 devices, --points points (water.pipe_pressure):
 //   - reference: alarms.enabled false. Rules: --points × 3 (a threshold, a rate_of_change and a stuck rule as site
 //     overrides; the catalogue's own low_pressure rule switched off so that each point has exactly 3);
-//   - throughput: --count readings (a random walk that seldom crosses a limit) through ctx.ingest (the pipeline and
+//   - throughput: --count readings (default 300,000: a phase of about 5 s, so that the rollup roller's steps, 2 s apart,
+//     fall about as often in each hub's phases; a random walk that seldom crosses a limit) through ctx.ingest (the pipeline and
 //     commit, no HTTP), 2 batches of 1,000 in flight; the rate is readings / (time until all are committed AND, with
 //     rules, evaluated: the evaluator's cursor at the end of the outbox). Each round runs both hubs, interleaved
 //     (rules, reference, reference, rules …: the order alternates), each after both have settled (rollups caught up, each
@@ -149,7 +150,7 @@ async function throughput(h: BenchHub, work: SourceReading[][], profile?: string
 
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, strict: true, options: {
-    points: { type: 'string', default: '10000' }, count: { type: 'string', default: '100000' },
+    points: { type: 'string', default: '10000' }, count: { type: 'string', default: '300000' },
     rounds: { type: 'string', default: '6' }, rate: { type: 'string', default: '10000' }, seconds: { type: 'string', default: '15' },
     profile: { type: 'string' },
   } });
