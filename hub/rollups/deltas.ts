@@ -10,7 +10,7 @@ export interface HeldBatch { readonly rows: readonly ObservationRow[]; readonly 
 /**
  * A held batch reduced to what its minute sums need: the rtd readings with a value, in columns (about 45 bytes a
  * reading instead of a row object and its numbers), so the batch's rows can go as soon as ingest and the alarm
- * evaluator are done with them. The roller holds up to a step's worth (200,000 readings) for up to 2 s.
+ * evaluator are done with them. The roller holds up to a step's worth (200,000 readings; 50,000 on PGlite) for up to 2 s.
  * `declines`: the batch has a reading the sums cannot carry (minuteDeltas then declines).
  */
 export interface HeldColumns {

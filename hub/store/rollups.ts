@@ -299,7 +299,8 @@ export const STEP_CAP = 50_000;
  * minute sums made in memory: the store folds in one row per point and minute, not a row per reading). A step's store
  * work grows with the buckets it touches (each point's minute, hour and day) more than with the readings in them, so
  * fewer, larger steps cost less per reading: `npm run bench -- ingest --store postgres --count 1000000` (1,000 points,
- * 72,000 obs/s) held 61,500 obs/s with 50,000 a step, 72,000 with 200,000 (docs/store.md, "Pace").
+ * 72,000 obs/s) held 61,500 obs/s with 50,000 a step, 72,000 with 200,000 (docs/store.md, "Pace"). The roller uses it
+ * on PostgreSQL only: on PGlite a step's transaction holds the whole engine.
  */
 export const HELD_STEP_CAP = 200_000;
 
