@@ -130,7 +130,7 @@ export function createRoller(db: SqlDriver, o: RollerOptions, logger: Logger, me
   const pollMs = o.pollMs ?? 500;
   const minStepMs = o.minStepMs ?? 2000;
   // PGlite: STEP_CAP. A step's transaction holds the whole engine, ingest waiting: a step four times longer stalled
-  // commits (\`npm run bench -- modbus\`, 20,000 points/s: 16,900–18,100 stored a second against 19,800–20,400).
+  // commits (`npm run bench -- modbus`, 20,000 points/s: 16,900–18,100 stored a second against 19,800–20,400).
   const heldCap = o.heldStepSize ?? o.stepSize ?? (db.kind === 'pglite' ? STEP_CAP : HELD_STEP_CAP);
   const duty = Math.min(1, Math.max(0.05, o.duty ?? 0.5));
   let loop: Promise<void> | undefined;

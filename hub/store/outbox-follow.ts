@@ -15,15 +15,20 @@ export interface OutboxTake {
   /** everything up to safeMax is read (other topics included) */
   all: boolean;
   /**
-   * The entries taken whose rows the caller holds (`isHeld`): their ids are not in `ids` (`span` covers them too);
-   * `ids` here is the entry's id list as the store prints it, for a caller that must read them back after all.
+   * The entries taken whose rows the caller holds (`isHeld`): their ids are not in `ids` (`span` covers them too; a
+   * caller that must read them back after all has readBackAll).
    */
-  held: Array<{ entry: string; ids: string }>;
-  /** The entries taken, in id order. */
+  held: Array<{ entry: string }>;
+  /** The entries taken, in id order, with their id lists as the store prints them. */
   taken: TakenEntry[];
 }
 
 type TakenEntry = { id: string; ids: string; n: number } & SpanRow;
+
+/** The ids of an entry's list as the store prints it (`{1,2,3}`), appended to `out`. */
+function pushIds(text: string, out: string[]): void {
+  if (text.length > 2) for (const id of text.slice(1, -1).split(',')) out.push(id);
+}
 
 export async function takeOutbox(tx: Queryable, after: string, safeMax: string, cap: number, isHeld?: (entry: string) => boolean, heldCap = cap): Promise<OutboxTake> {
   const rows = (await tx.query<{ id: string; ids: string; n: number } & SpanRow>(
@@ -35,9 +40,9 @@ export async function takeOutbox(tx: Queryable, after: string, safeMax: string, 
   for (const r of rows) {
     const isH = isHeld?.(r.id) ?? false;
     if (taken && (sum + r.n > Math.max(cap, heldCap) || (!isH && readBack + r.n > cap))) break;
-    if (isH) held.push({ entry: r.id, ids: r.ids });
+    if (isH) held.push({ entry: r.id });
     else {
-      if (r.ids.length > 2) for (const id of r.ids.slice(1, -1).split(',')) ids.push(id);
+      pushIds(r.ids, ids);
       readBack += r.n;
     }
     sum += r.n;
@@ -57,7 +62,7 @@ export function readBackAll(take: OutboxTake, cap: number): OutboxTake {
   let k = 0, sum = 0;
   for (const r of take.taken) {
     if (k && sum + r.n > cap) break;
-    if (r.ids.length > 2) for (const id of r.ids.slice(1, -1).split(',')) ids.push(id);
+    pushIds(r.ids, ids);
     sum += r.n;
     k++;
   }
