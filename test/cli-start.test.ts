@@ -11,8 +11,9 @@ import { childEnv } from './helpers/child-env.ts';
 const bin = new URL('../bin/lifeline.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'lifeline-cli-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-// The embedded store's own page cache default (128 MB), not the suite's 16 MB: this is the start a new user gets.
-const env = childEnv({ PORT: '0', HOST: '127.0.0.1', LIFELINE_API_KEY: 'cli-key', LOG_LEVEL: 'warn', LIFELINE_EMBEDDED_CACHE_MB: undefined });
+// The embedded store's own page cache default (128 MB), not the suite's 16 MB, and its engine's default compiler, not
+// the suite's baseline one: this is the start a new user gets.
+const env = childEnv({ PORT: '0', HOST: '127.0.0.1', LIFELINE_API_KEY: 'cli-key', LOG_LEVEL: 'warn', LIFELINE_EMBEDDED_CACHE_MB: undefined, LIFELINE_EMBEDDED_JIT: undefined });
 
 const proc = spawn(process.execPath, [bin, 'start'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
 let err = '';

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
 import type { SqlDriver, Queryable } from './driver.ts';
 import { LifelineError } from '../sdk/errors.ts';
@@ -56,11 +57,33 @@ const extraStartParams = (cacheMb: number) => ['-c', `shared_buffers=${cacheMb}M
 // On disk, PostgreSQL's own default (as store.embedded_cache_mb's); in memory, small stores opened many times.
 const DEFAULT_CACHE_MB = { disk: 128, memory: 16 } as const;
 
+/** The values of LIFELINE_EMBEDDED_JIT (docs/store.md, "Engine compiler"). */
+export const ENGINE_JIT = ['optimizing', 'baseline'] as const;
+let jitApplied = false;
+
+/**
+ * LIFELINE_EMBEDDED_JIT=baseline: V8 compiles PGlite's WASM engine with its baseline compiler only (Liftoff), never
+ * optimizing its hot functions. A process's first engine then costs about 1.5 s of CPU less to start, the next ones
+ * about 0.8 s less (the optimizing compiler's work on the functions a start runs hot), and its queries run slower:
+ * for short-lived processes (the test suite: 24 % less CPU; one-shot commands), not for a hub that runs.
+ * A V8 flag, so for the whole process, and only before the engine is first compiled: read once, at the first open.
+ */
+function applyEngineJit(): void {
+  if (jitApplied) return;
+  const v = process.env.LIFELINE_EMBEDDED_JIT;
+  if (v !== undefined && v !== '' && !(ENGINE_JIT as readonly string[]).includes(v)) {
+    throw new LifelineError('CONFIG_INVALID', `LIFELINE_EMBEDDED_JIT=${v}: expected ${ENGINE_JIT.join(' or ')} (docs/store.md)`, { details: { variable: 'LIFELINE_EMBEDDED_JIT' }, retryable: false });
+  }
+  jitApplied = true;
+  if (v === 'baseline') setFlagsFromString('--liftoff-only');
+}
+
 /**
  * Embedded PostgreSQL (WASM). `dir` undefined → in memory (tests, conformance kit), a bare cluster copied from the
  * cached initdb dump (bareClusterDump); `loadDataDir` (a dumped cluster, dumpDataDir's tar) starts it from that one.
  */
 export async function openPglite(dir?: string, o: PgliteOptions = {}): Promise<SqlDriver> {
+  applyEngineJit();
   let unlock = () => {};
   if (dir) { mkdirSync(dir, { recursive: true }); unlock = lock(dir); }
   const cached = dir || o.loadDataDir ? undefined : await bareClusterDump();
