@@ -12,16 +12,13 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const cacheDir = fileURLToPath(new URL('../node_modules/.cache/lifeline-ts/', import.meta.url));
+// A cached file is valid for the source, its path (in the source map) and the compiler that made it.
+const salt = `1\0${JSON.parse(readFileSync(new URL('../node_modules/esbuild/package.json', import.meta.url), 'utf8')).version}\0${process.versions.node}`;
 // tsx's settings (what the coverage figures were measured with): this Node's own syntax (a bare `node20` would strip
-// import attributes, which Node 20 needs for JSON), names kept for stack traces, one inline source map. The map leaves
-// out the sources' text (as the build's do, scripts/build.js): c8 reads them from disk, and every process that runs
-// under coverage decodes and parses the map of each module it loads (about 0.5 s of CPU less for a test that loads the
-// hub, 2026-12-05).
+// import attributes, which Node 20 needs for JSON), names kept for stack traces, one source map with the sources in it.
 const options = /** @type {const} */ ({
-  loader: 'ts', format: 'esm', target: `node${process.versions.node}`, sourcemap: 'inline', sourcesContent: false, minifyWhitespace: true, keepNames: true,
+  loader: 'ts', format: 'esm', target: `node${process.versions.node}`, sourcemap: 'inline', sourcesContent: true, minifyWhitespace: true, keepNames: true,
 });
-// A cached file is valid for the source, its path (in the source map) and the compiler and options that made it.
-const salt = `${JSON.stringify(options)}\0${JSON.parse(readFileSync(new URL('../node_modules/esbuild/package.json', import.meta.url), 'utf8')).version}\0${process.versions.node}`;
 /** @type {typeof import('esbuild') | undefined} */
 let esbuild;
 
