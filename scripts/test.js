@@ -11,7 +11,7 @@
 //
 // usage: npm test [-- [--jobs N] [FILE|DIR ...]]      (-R REPORTER is accepted and ignored: the output is TAP)
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -139,6 +139,9 @@ if (!process.env.TMPDIR) {
   try {
     accessSync('/dev/shm', constants.W_OK);
     runTmp = mkdtempSync('/dev/shm/lifeline-test-run-');
+    // As /tmp (sticky, open to all): a peer a test starts may drop root for its own user (Debian's mosquitto writes
+    // its persistence file as user mosquitto).
+    chmodSync(runTmp, 0o1777);
   } catch { /* no /dev/shm (not Linux): the default temporary directory */ }
 }
 const removeRunTmp = () => { if (runTmp) try { rmSync(runTmp, { recursive: true, force: true }); } catch { /* best effort */ } };
