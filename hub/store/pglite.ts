@@ -63,8 +63,9 @@ let jitApplied = false;
 
 /**
  * LIFELINE_EMBEDDED_JIT=baseline: V8 compiles PGlite's WASM engine with its baseline compiler only (Liftoff), never
- * optimizing its hot functions. A process's first engine then costs about 1.5 s of CPU less to start, the next ones
- * about 0.8 s less (the optimizing compiler's work on the functions a start runs hot), and its queries run slower:
+ * optimizing its hot functions. A process's first engine then costs about 1.5 s of CPU less to start, its second
+ * about 0.8 s less (the optimizing compiler's work on the functions a start runs hot; later ones share the compiled
+ * engine and cost about the same either way), and its queries run slower:
  * for short-lived processes (the test suite: 24 % less CPU; one-shot commands), not for a hub that runs.
  * A V8 flag, so for the whole process, and only before the engine is first compiled: read once, at the first open.
  */
