@@ -11,7 +11,7 @@
 //
 // usage: npm test [-- [--jobs N] [FILE|DIR ...]]      (-R REPORTER is accepted and ignored: the output is TAP)
 import { spawn } from 'node:child_process';
-import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -134,11 +134,20 @@ function trimCoverage() {
 // template there (40 MB, 1,130 files) and removes it at its end: on the machine's disk (ext4) that cost 0.16–0.43 s more
 // CPU per start and stop than in memory (sys time: 5 starts, 4.7–6.1 s against 3.9–4.1 s, 2026-12-05), plus the
 // kernel's writing it all back to disk, and a test's leftovers stayed in /tmp.
+// Named by the runner's pid: a run killed before its end (SIGKILL) leaves its directory in memory, and the next run
+// removes those whose runner no longer runs.
 let runTmp;
 if (!process.env.TMPDIR) {
   try {
     accessSync('/dev/shm', constants.W_OK);
-    runTmp = mkdtempSync('/dev/shm/lifeline-test-run-');
+    const alive = (pid) => { try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
+    for (const name of readdirSync('/dev/shm')) {
+      const pid = Number(/^lifeline-test-run-(\d+)$/.exec(name)?.[1]);
+      if (pid && pid !== process.pid && !alive(pid)) rmSync(join('/dev/shm', name), { recursive: true, force: true });
+    }
+    runTmp = join('/dev/shm', `lifeline-test-run-${process.pid}`);
+    rmSync(runTmp, { recursive: true, force: true });
+    mkdirSync(runTmp);
     // As /tmp (sticky, open to all): a peer a test starts may drop root for its own user (Debian's mosquitto writes
     // its persistence file as user mosquitto).
     chmodSync(runTmp, 0o1777);
