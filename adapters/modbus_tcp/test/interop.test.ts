@@ -90,7 +90,8 @@ t.test('mbpoll reads our simulator: the register image matches the profile', asy
   t.ok(Math.abs(Number(kpa) - Number(decodeRegisters(Array.from(pt.image.tables.holding_registers.subarray(0, 2)), { type: 'float32', order: 'CDAB' }))) < 1e-3, `mbpoll float ${kpa} kPa = our decode`);
   t.ok(Number(kpa) > 300 && Number(kpa) < 400, `pressure ${kpa} kPa within the profile's 350 ± 40 (e.g. ${Number(want).toFixed(1)} at t=0)`);
   const [[, flow]] = (await mbpoll(rtu.unitId, ['-t', '4:float', '-r', '104', '-c', '1'])) as unknown as [[number, string]];
-  t.ok(Number(flow) > 360 && Number(flow) < 480, `heating supply flow (float32 CDAB at 104) ${flow} m3/h`);
+  // The profile's wave is 420 ± 60 with its ends included: mbpoll prints a trough's 360.00001 as 360.
+  t.ok(Number(flow) >= 360 && Number(flow) <= 480, `heating supply flow (float32 CDAB at 104) ${flow} m3/h within 420 ± 60`);
   const sp = await mbpoll(rtu.unitId, ['-t', '4', '-r', '100', '-c', '2']);
   t.ok(Number(sp[0]![1]) >= 1100 && Number(sp[0]![1]) <= 1300, `supply pressure raw ${sp[0]![1]} (MPa × 0.001)`);
   const coil = await mbpoll(rtu.unitId, ['-t', '0', '-r', '0', '-c', '1']);
