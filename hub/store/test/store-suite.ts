@@ -223,6 +223,18 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     t.same(await queryLatest(db, { pointIds: [p2.id], fromMs: T0 + 30 * 60_000 }), [], 'from after the latest: none');
   });
 
+  t.test('an outbox entry of 1,000 ids is stored uncompressed (migration 018) and names exactly the rows stored', async (t) => {
+    const storage = await db.query<{ s: string }>("SELECT attstorage::text AS s FROM pg_attribute WHERE attrelid = 'outbox'::regclass AND attname = 'ref_ids'");
+    t.same(storage.rows, [{ s: 'e' }], 'ref_ids: external storage (out of line, no compression)');
+    const rows = Array.from({ length: 1000 }, (_, i) => row(p2.id, p2.dev, p2.site, 60_000 + i));
+    const put = await commitBatch(db, { adapter: 'test', receivedAtMs: T0, rows, quarantine: [], keyed: 'rows' });
+    t.equal(put.rows.length, 1000);
+    const entry = (await db.query<{ size: number; ids: string[] }>('SELECT pg_column_size(ref_ids) AS size, ref_ids::text[] AS ids FROM outbox WHERE id = $1', [put.entry])).rows[0]!;
+    // 1,000 bigints are 8,024 bytes as an array; pglz would have made them about 3,300.
+    t.ok(entry.size >= 8000, `stored as is: ${entry.size} bytes`);
+    t.same(entry.ids, put.idOf, 'the entry reads back the ids of the batch, in order');
+  });
+
   t.test('registry persists and refuses to delete what is referenced', async (t) => {
     await t.rejects(reg.remove('devices', 'D1'), { code: 'REGISTRY_CONFLICT' });
     await t.rejects(reg.remove('points', 'P1'), { code: 'REGISTRY_CONFLICT' }, 'point with observations');
