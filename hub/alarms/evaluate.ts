@@ -13,6 +13,12 @@ export type { StateRow } from './batch.ts';
 export const NO_RAISE_FLAGS = new Set(['M', 'C']);
 /** The device-offline alarm's rule id and kind. */
 export const OFFLINE_RULE = 'device_offline';
+/**
+ * Readings a step evaluates between two turns of the event loop. Evaluation shares the hub's one thread with ingest,
+ * at about 2 µs a reading in a busy hub: a step of a few batches held the thread 5–10 ms, one at its cap (20,000
+ * readings, catching up) about 40 ms, and the replies to ingest's commits waited behind it (docs/alarms.md).
+ */
+export const YIELD_EVERY = 500;
 /** A rate_of_change rule keeps at most this many readings of its window, at least window/WINDOW_CAP apart (the oldest stays as the anchor). */
 export const WINDOW_CAP = 32;
 
@@ -153,7 +159,10 @@ async function run(b: Batch, ctx: AlarmContext, obs: Obs[], work: Slot[]): Promi
       if (first) await b.clearAlarm(r.id, first.timeMs, first.value);
     }
   }
+  let done = 0;
   for (const { p: point, readings, rules, states } of work) {
+    done += readings.length;
+    if (done >= YIELD_EVERY) { done = 0; await new Promise<void>((r) => setImmediate(r)); }
     const p = point!;
     let tags: Tags | undefined;
     for (let i = 0; i < rules.length; i++) {

@@ -7,7 +7,7 @@ import type { PointEntry } from '../../registry/registry.ts';
 import type { AlarmRule } from '../../../schemas/generated/types.ts';
 import { RuleBook, checkOverrides, compileRule, type CompiledRule } from '../rules.ts';
 import { indicated, step, type RuleState } from '../threshold.ts';
-import { measure, WINDOW_CAP, type Obs } from '../evaluate.ts';
+import { evaluate, measure, WINDOW_CAP, YIELD_EVERY, type Obs } from '../evaluate.ts';
 import { Batch, liveMemo, runFromOf, storedMemo, type StoredMemo } from '../batch.ts';
 
 const cat = catalogueByCode();
@@ -202,4 +202,20 @@ t.test('no_data takes its interval from the rule, the point or the indicator', a
   const p = point('X1', 'D', 'S', 'water.pipe_pressure');
   (p.doc as { expected_interval_s?: number }).expected_interval_s = 5;
   t.match(new RuleBook([{ point: 'X1', rule: { id: 'n', kind: 'no_data' } }]).rulesFor(p).find((r) => r.id === 'n'), { silenceMs: 15_000 }, 'from the registry point');
+});
+
+t.test('evaluation takes turns with the event loop: a step of many readings lets I/O in every YIELD_EVERY readings', async (t) => {
+  const points = Array.from({ length: 2_000 }, (_, i) => point(`P${i}`, 'D', 'S', 'water.pipe_pressure', i + 1));
+  const registry = { pointById: new Map(points.map((p) => [p.id, p])) } as never;
+  const rules = new RuleBook([{ site: 'S', rule: { id: 'high', kind: 'threshold', direction: 'upper', levels: [{ level: 2, raise: 1.0, clear: 0.8 }] } }]);
+  const obs: Obs[] = points.map((p) => ({ pointId: p.id, timeMs: 60_000, value: p.id % 2 ? 1.5 : 0.5, sourceFlag: 'N', kind: 'rtd', flags: [] }));
+  const b = new Batch({ query: async () => ({ rows: [] }) } as never);
+  let turns = 0;
+  let ended = false;
+  const tick = () => { if (ended) return; turns++; setImmediate(tick); };
+  setImmediate(tick);
+  await evaluate(b, { registry: () => registry, rules }, obs);
+  ended = true;
+  t.ok(turns >= Math.floor(obs.length / YIELD_EVERY) - 1, `the event loop turned ${turns} times during the evaluation of ${obs.length} readings`);
+  t.equal(b.events, 1_000, 'and every reading was evaluated: one raise per point over the limit');
 });
