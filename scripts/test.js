@@ -9,10 +9,15 @@
 // of the suite's CPU. Everything else this needs from tap is here: .taprc's include, exclude, jobs, timeout and
 // node-arg; a per-file timeout; counts of every assertion; a failing file's whole TAP and stderr.
 //
-// usage: npm test [-- [--jobs N] [FILE|DIR ...]]      (-R REPORTER is accepted and ignored: the output is TAP)
-import { spawn } from 'node:child_process';
-import { accessSync, chmodSync, constants, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// Coverage: every test process and every node process a test starts (NODE_OPTIONS) runs scripts/coverage-hook.mjs,
+// which writes the V8 coverage of the project's own scripts to .c8rc.json's temp-directory; at the end `c8 report`
+// maps it back to the .ts sources and checks .c8rc.json's thresholds. `--no-coverage` leaves all of that out.
+//
+// usage: npm test [-- [--jobs N] [--no-coverage] [FILE|DIR ...]]      (-R REPORTER is accepted and ignored: the output is TAP)
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, chmodSync, constants, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Parser } from 'tap-parser';
@@ -53,10 +58,10 @@ function findTests(dir, out) {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { jobs: { type: 'string', short: 'j' }, reporter: { type: 'string', short: 'R' }, help: { type: 'boolean', short: 'h' } },
+  options: { jobs: { type: 'string', short: 'j' }, reporter: { type: 'string', short: 'R' }, 'no-coverage': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
 });
 if (values.help) {
-  console.log('usage: npm test [-- [--jobs N] [FILE|DIR ...]]   (files and folders default to .taprc include/exclude)');
+  console.log('usage: npm test [-- [--jobs N] [--no-coverage] [FILE|DIR ...]]   (files and folders default to .taprc include/exclude)');
   process.exit(0);
 }
 const jobs = Number(values.jobs ?? rc.jobs ?? 2);
@@ -103,30 +108,18 @@ function counter(parser, counts) {
   });
 }
 
-// Under c8 every process writes V8 coverage of every script it ran, mostly node_modules (a hub's test process: 2,800
-// scripts, 15 MB; the suite: ~1 GB). c8 keeps them all until it has mapped them back through their source maps
-// (.c8rc.json's exclude-after-remap, needed for the compiled hubs in dist/), which took ~30 s after the last test.
-// Keeping only the project's own scripts as each file ends gives the same report (same counts) in ~4 s.
-const coverageDir = process.env.NODE_V8_COVERAGE;
-const ownScript = (url) => url.startsWith(`${pathToFileURL(root).href}/`) && !url.includes('/node_modules/');
-const coverageDone = new Set();
-function trimCoverage() {
-  if (!coverageDir) return;
-  let names;
-  try { names = readdirSync(coverageDir); } catch { return; }
-  for (const name of names) {
-    if (!/^coverage-.*\.json$/.test(name) || coverageDone.has(name)) continue;
-    const path = join(coverageDir, name);
-    let cov;
-    try { cov = JSON.parse(readFileSync(path, 'utf8')); } catch { continue; } // still being written: next time
-    coverageDone.add(name);
-    if (!Array.isArray(cov.result)) continue;
-    cov.result = cov.result.filter((r) => ownScript(r.url));
-    const maps = cov['source-map-cache'];
-    if (maps) cov['source-map-cache'] = Object.fromEntries(Object.entries(maps).filter(([url]) => ownScript(url)));
-    writeFileSync(`${path}.part`, JSON.stringify(cov));
-    renameSync(`${path}.part`, path);
-  }
+// Coverage (scripts/coverage-hook.mjs): into .c8rc.json's temp-directory, emptied first, as c8 does.
+const c8rc = JSON.parse(readFileSync(join(root, '.c8rc.json'), 'utf8'));
+// Inside a run that collects coverage already (a test of this runner), the outer run's hooks are inherited as they are.
+const coverageDir = values['no-coverage'] || process.env.LIFELINE_COVERAGE_DIR ? undefined : resolve(root, c8rc['temp-directory'] ?? 'coverage/tmp');
+const coverageEnv = {};
+if (coverageDir) {
+  rmSync(coverageDir, { recursive: true, force: true });
+  rmSync(`${coverageDir}.maps`, { recursive: true, force: true });
+  mkdirSync(coverageDir, { recursive: true });
+  coverageEnv.LIFELINE_COVERAGE_DIR = coverageDir;
+  const hook = `--import=${pathToFileURL(join(root, 'scripts', 'coverage-hook.mjs')).href}`;
+  coverageEnv.NODE_OPTIONS = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ${hook}` : hook;
 }
 
 // The test processes' temporary directory (TMPDIR, read by os.tmpdir()): one per run in /dev/shm, a file system in
@@ -176,7 +169,7 @@ function runFile(file, id) {
       // (test/helpers/child-env.ts passes the environment on): a test's engines start and stop, they never run long
       // enough for optimized code to pay for its compiling. The suite then took 790 core-s instead of 1,039 and
       // 519 s instead of 665 (2026-12-05; docs/store.md, "Engine compiler").
-      env: { LIFELINE_EMBEDDED_JIT: 'baseline', ...process.env, ...(runTmp ? { TMPDIR: runTmp } : {}), TAP: '1', TAP_CHILD_ID: String(id), TAP_JOB_ID: String(id % jobs), TAP_TIMEOUT: String(timeoutS) },
+      env: { LIFELINE_EMBEDDED_JIT: 'baseline', ...process.env, ...coverageEnv, ...(runTmp ? { TMPDIR: runTmp } : {}), TAP: '1', TAP_CHILD_ID: String(id), TAP_JOB_ID: String(id % jobs), TAP_TIMEOUT: String(timeoutS) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     running.add(proc);
@@ -207,7 +200,6 @@ function runFile(file, id) {
         if (err.trim()) process.stdout.write(`    # stderr:\n${err.replace(/^/gm, '    # ')}\n`);
         process.stdout.write(`not ok ${n} - ${file} # time=${ms.toFixed(3)}ms\n  ---\n  reason: ${why}\n  ...\n`);
       }
-      trimCoverage();
       resolveRun();
     });
   });
@@ -222,10 +214,15 @@ let next = 0;
 await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, async () => {
   while (next < files.length) { const i = next++; await runFile(files[i], i + 1); }
 }));
-trimCoverage();
 console.log(`1..${files.length}`);
 const shown = Object.fromEntries(Object.entries(totals).filter(([k, v]) => k === 'total' || k === 'pass' || v > 0));
 console.log(`# { ${Object.entries(shown).map(([k, v]) => `${k}: ${v}`).join(', ')} }`);
 console.log(`# time=${(performance.now() - started).toFixed(3)}ms`);
 if (failedFiles.length) console.log(`# failed files (${failedFiles.length}):\n${failedFiles.sort().map((f) => `#   ${f}`).join('\n')}`);
 process.exitCode = failedFiles.length ? 1 : 0;
+if (coverageDir) {
+  // c8's report of what the hooks wrote (.c8rc.json: sources, reporter, thresholds); below a threshold it fails the run.
+  const c8 = spawnSync(process.execPath, [createRequire(import.meta.url).resolve('c8/bin/c8.js'), 'report'], { cwd: root, stdio: 'inherit' });
+  rmSync(`${coverageDir}.maps`, { recursive: true, force: true });
+  if (c8.status !== 0) process.exitCode = 1;
+}

@@ -7,8 +7,8 @@ import { childEnv } from './helpers/child-env.ts';
 const root = new URL('..', import.meta.url).pathname;
 const run = (...files: string[]) => {
   const env = childEnv();
-  delete env.NODE_V8_COVERAGE; // the fixtures are no project code; and the outer run's coverage files stay its own
-  const r = spawnSync(process.execPath, ['scripts/test.js', ...files.map((f) => `test/fixtures/runner/${f}.test.ts`)], { cwd: root, env, encoding: 'utf8', timeout: 90_000 });
+  delete env.LIFELINE_COVERAGE_DIR; // the fixtures are no project code; and the outer run's coverage files stay its own
+  const r = spawnSync(process.execPath, ['scripts/test.js', '--no-coverage', ...files.map((f) => `test/fixtures/runner/${f}.test.ts`)], { cwd: root, env, encoding: 'utf8', timeout: 90_000 });
   return { status: r.status, out: r.stdout, err: r.stderr };
 };
 

@@ -3,7 +3,7 @@
 // tap puts `--import=…/@tapjs/processinfo/…` into NODE_OPTIONS, so every node process a test starts inherits tap's
 // loader hook: one more hooks thread and a hook call per imported module, ~0.5 s CPU per child even for a short CLI
 // command. It only records which files each test touched (tap's --changed and its own coverage, both unused here).
-// c8's coverage comes from NODE_V8_COVERAGE, which is kept, so children are covered as before.
+// The coverage hook npm test adds to NODE_OPTIONS (scripts/coverage-hook.mjs) is kept, so children are covered too.
 const tapHook = /--import=\S*@tapjs[\\/]processinfo\S*/g;
 
 // A test's hub keeps a small store: its page cache is 16 MB instead of 128, zeroed at every start (about 0.4 s of CPU
