@@ -141,6 +141,13 @@ export class Batch {
     if (!s.dirty && changed(s)) { s.dirty = true; this.touched.push(s); }
   }
 
+  /**
+   * Reads states (and, in preload, alarms) without a row lock. Their only writers are the evaluator's steps and no_data
+   * checks, one at a time (the step lock on PostgreSQL, oneAtATime on the embedded store); the handling loop writes
+   * other columns of an alarm (state, assignee) and locks the row itself. A row lock here gave the step a transaction id
+   * at its start (a locked row is written) and held back the horizon below which PostgreSQL may prune dead row versions
+   * while the step evaluated, as STEP_LOCK (step.ts) explains: every step that saw an active alarm did (2026-12-05).
+   */
   async loadStates(all: Array<[string, number]>): Promise<void> {
     const pairs = all.filter((p) => !this.states.has(key(p[0], p[1])));
     if (!pairs.length) return;
@@ -148,7 +155,7 @@ export class Batch {
       `SELECT s.rule, s.point_id, s.level, s.candidate, s.candidate_count, (extract(epoch FROM s.candidate_since) * 1000)::float8 AS since,
               (extract(epoch FROM s.last_time) * 1000)::float8 AS last, s.alarm_id::text AS alarm_id, s.memo
        FROM alarm_rule_state s JOIN unnest($1::text[], $2::int[]) AS u(rule, point_id) ON u.rule = s.rule AND u.point_id = s.point_id
-       ORDER BY s.rule, s.point_id FOR UPDATE OF s`, [pairs.map((p) => p[0]), pairs.map((p) => p[1])])).rows;
+       ORDER BY s.rule, s.point_id`, [pairs.map((p) => p[0]), pairs.map((p) => p[1])])).rows;
     for (const r of rows) {
       const s: StateRow = { rule: r.rule, pointId: r.point_id, level: r.level, candidate: r.candidate, candidateCount: r.candidate_count, candidateSinceMs: r.since, lastMs: r.last ?? Number.NaN, alarmId: r.alarm_id, memo: liveMemo(r.memo), dirty: false, kind: undefined, quietBelow: 0, runFrom: undefined, m: 0, saved: undefined };
       this.states.set(key(r.rule, r.point_id), s);
@@ -186,7 +193,7 @@ export class Batch {
     if (!want.length) return;
     const rows = (await this.tx.query<{ id: string; level: number; peak_level: number; peak_value: number | null; latest_value: number | null; latest: number; count: number; active: boolean; rule: string; point_id: number | null }>(
       `SELECT id::text AS id, level, peak_level, peak_value, latest_value, (extract(epoch FROM latest_time) * 1000)::float8 AS latest, count, active, rule, point_id
-       FROM alarm WHERE id = ANY($1::bigint[]) ORDER BY alarm.id FOR UPDATE`, [want])).rows;
+       FROM alarm WHERE id = ANY($1::bigint[]) ORDER BY alarm.id`, [want])).rows;
     for (const r of rows) this.alarms.set(r.id, { id: r.id, level: r.level, peakLevel: r.peak_level, peak: r.peak_value, latest: r.latest_value, latestMs: r.latest, count: r.count, active: r.active, clearedMs: null, dirty: false });
   }
 
