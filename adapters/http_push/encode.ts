@@ -1,16 +1,11 @@
 // Batch bodies: JSON envelope or protobuf lifeline.v1.ObservationBatch; and the request signature.
 import { createHmac } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import protobuf from 'protobufjs';
+import type { Type } from 'protobufjs';
+import { lifelineType } from '../../schemas/proto/lifeline.ts';
 import type { Observation, PublishBatch } from '../../hub/sdk/index.ts';
 
-const protoPath = fileURLToPath(new URL('../../schemas/proto/lifeline/v1/observation.proto', import.meta.url));
-let batchType: protobuf.Type | undefined;
-/** lifeline.v1.ObservationBatch (loaded on first use; keepCase: snake_case fields as in the JSON form). */
-export function observationBatchType(): protobuf.Type {
-  batchType ??= new protobuf.Root().loadSync(protoPath, { keepCase: true }).lookupType('lifeline.v1.ObservationBatch');
-  return batchType;
-}
+/** lifeline.v1.ObservationBatch (loaded on first use: schemas/proto/lifeline.ts). */
+export const observationBatchType = (): Type => lifelineType('ObservationBatch');
 
 export const jsonBody = (b: PublishBatch): Buffer => Buffer.from(JSON.stringify({ idempotency_key: b.idempotencyKey, observations: b.observations }));
 

@@ -1,23 +1,21 @@
 // application/x-protobuf bodies: schemas/proto/lifeline/v1/observation.proto → SourceReading objects.
-import { fileURLToPath } from 'node:url';
-import protobuf from 'protobufjs';
+import type { Message } from 'protobufjs';
+import { lifelineType } from '../../schemas/proto/lifeline.ts';
 import type { SourceReading } from '../../schemas/generated/types.ts';
 import { LifelineError } from '../sdk/errors.ts';
 
-const protoPath = fileURLToPath(new URL('../../schemas/proto/lifeline/v1/observation.proto', import.meta.url));
-// keepCase: field names stay snake_case, as in the JSON form.
-const root = new protobuf.Root().loadSync(protoPath, { keepCase: true });
-export const IngestBatchType = root.lookupType('lifeline.v1.IngestBatch');
+/** lifeline.v1.IngestBatch (protobufjs is loaded on first use: schemas/proto/lifeline.ts). */
+export const ingestBatchType = () => lifelineType('IngestBatch');
 
 /** Decode a protobuf IngestBatch into the JSON form the schema validates. */
 export function decodeIngestBatch(buf: Uint8Array): { records: SourceReading[] } {
-  let msg: protobuf.Message;
+  let msg: Message;
   try {
-    msg = IngestBatchType.decode(buf);
+    msg = ingestBatchType().decode(buf);
   } catch (cause) {
     throw new LifelineError('INGEST_INVALID', `protobuf body is not a lifeline.v1.IngestBatch: ${(cause as Error).message}`, { cause, details: { path: '/' } });
   }
-  const obj = IngestBatchType.toObject(msg, { longs: Number, defaults: false, arrays: false }) as { records?: Array<Record<string, unknown>> };
+  const obj = ingestBatchType().toObject(msg, { longs: Number, defaults: false, arrays: false }) as { records?: Array<Record<string, unknown>> };
   const records = (obj.records ?? []).map((r) => {
     const { time_ms: ms, ...rest } = r as Record<string, unknown> & { time_ms?: number };
     const out: Record<string, unknown> = { ...rest };
@@ -34,7 +32,7 @@ export function encodeIngestBatch(batch: { records: SourceReading[] }): Uint8Arr
     const { time, ...rest } = r;
     return typeof time === 'number' ? { ...rest, time_ms: time } : { ...rest, time };
   });
-  const err = IngestBatchType.verify({ records });
+  const err = ingestBatchType().verify({ records });
   if (err) throw new LifelineError('INGEST_INVALID', `cannot encode batch: ${err}`);
-  return IngestBatchType.encode(IngestBatchType.fromObject({ records })).finish();
+  return ingestBatchType().encode(ingestBatchType().fromObject({ records })).finish();
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { generateTypes } from '../../scripts/gen-types.ts';
 import { schemaById, loadSchemas, createAjv } from '../../hub/schemas.ts';
 import type { SourceReading } from '../generated/types.ts';
-import { IngestBatchType, decodeIngestBatch, encodeIngestBatch } from '../../hub/api/protobuf.ts';
+import { ingestBatchType, decodeIngestBatch, encodeIngestBatch } from '../../hub/api/protobuf.ts';
 
 t.test('schemas/generated/types.ts is what npm run gen writes', async (t) => {
   const committed = readFileSync(new URL('../generated/types.ts', import.meta.url), 'utf8');
@@ -23,7 +23,7 @@ t.test('every schema compiles and has a title and description', async (t) => {
 
 t.test('the protobuf SourceReading carries exactly the JSON schema fields', async (t) => {
   const json = Object.keys((schemaById('lifeline:source-reading') as unknown as { properties: Record<string, unknown> }).properties).sort();
-  const reading = IngestBatchType.lookupType('lifeline.v1.SourceReading');
+  const reading = ingestBatchType().lookupType('lifeline.v1.SourceReading');
   const proto = Object.keys(reading.fields).map((f) => (f === 'time_ms' ? 'time' : f));
   t.same([...new Set(proto)].sort(), json);
 });
