@@ -3,7 +3,6 @@
 // events with their notifications' outbox entry, and the cursor.
 import type { Queryable, SqlDriver } from '../store/driver.ts';
 import type { PointEntry, Registry } from '../registry/registry.ts';
-import type { Obs } from './evaluate.ts';
 import { alarmType, type CompiledRule } from './rules.ts';
 import type { RuleState } from './threshold.ts';
 import { ALARM_TOPIC, lockEventOrder } from './enqueue.ts';
@@ -95,8 +94,8 @@ export const key = (rule: string, pointId: number) => `${rule}\u0000${pointId}`;
  */
 export interface Slot {
   reg: Registry; gen: number; p: PointEntry | undefined; rules: CompiledRule[]; states: StateRow[]; noData: boolean;
-  /** This step's readings of the point (emptied after each step), and the step they belong to. */
-  readings: Obs[]; mark: number;
+  /** This step's readings of the point: `count` indexes into the step's readings from `first` (evaluate.ts), valid in the step `mark`. */
+  first: number; count: number; mark: number;
 }
 
 /**

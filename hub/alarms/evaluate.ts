@@ -90,11 +90,14 @@ export function measure(rule: GaugeRule, s: { memo: Memo }, o: Obs): number | un
   }
 }
 
-/** A point's readings in (time, id) order: as they come nearly always; sorted when not. */
-function inOrder(l: Obs[]): void {
-  for (let i = 1; i < l.length; i++) {
-    const a = l[i - 1]!, b = l[i]!;
-    if (a.timeMs > b.timeMs || (a.timeMs === b.timeMs && (a.n ?? 0) > (b.n ?? 0))) { l.sort((x, y) => x.timeMs - y.timeMs || (x.n ?? 0) - (y.n ?? 0)); return; }
+/** A point's readings (order[from, to) into obs) in (time, id) order: as they come nearly always; sorted when not. */
+function inOrder(obs: Obs[], order: Int32Array, from: number, to: number): void {
+  for (let i = from + 1; i < to; i++) {
+    const a = obs[order[i - 1]!]!, b = obs[order[i]!]!;
+    if (a.timeMs > b.timeMs || (a.timeMs === b.timeMs && (a.n ?? 0) > (b.n ?? 0))) {
+      order.subarray(from, to).sort((x, y) => obs[x]!.timeMs - obs[y]!.timeMs || (obs[x]!.n ?? 0) - (obs[y]!.n ?? 0));
+      return;
+    }
   }
 }
 
@@ -111,10 +114,16 @@ export async function evaluate(b: Batch, ctx: AlarmContext, obs: Obs[], ruleFor?
   const mark = ++book.mark;
   const work: Slot[] = [];
   const fresh: Slot[] = [];
-  for (const o of obs) {
+  // Each reading's slot, then the readings grouped by slot as indexes into `obs` (`order`, a slot's run from its
+  // `first`): numbers only. A slot lives as long as the hub, its readings only for the step: an array per slot that
+  // held them put a pointer from an old object to a young one per reading, which every scavenge had to visit, and kept
+  // the readings alive to their next promotion.
+  const slotOf: Array<Slot | undefined> = new Array(obs.length);
+  for (let i = 0; i < obs.length; i++) {
+    const o = obs[i]!;
     let slot = slots[o.pointId];
     if (slot === undefined || slot.reg !== reg || slot.gen !== gen) {
-      slot = { reg, gen, p: reg.pointById.get(o.pointId), rules: [], states: [], noData: false, readings: [], mark: 0 };
+      slot = { reg, gen, p: reg.pointById.get(o.pointId), rules: [], states: [], noData: false, first: 0, count: 0, mark: 0 };
       slots[o.pointId] = slot;
       if (slot.p) {
         try { slot.rules = (ruleFor ? ruleFor(o.pointId) : ctx.rules.rulesFor(slot.p)) ?? []; } catch (e) { ctx.onRuleError?.(o.pointId, e); slot.p = undefined; }
@@ -122,9 +131,14 @@ export async function evaluate(b: Batch, ctx: AlarmContext, obs: Obs[], ruleFor?
       }
     }
     if (!slot.rules.length || !slot.p) continue;
-    if (slot.mark !== mark) { slot.mark = mark; work.push(slot); }
-    slot.readings.push(o);
+    if (slot.mark !== mark) { slot.mark = mark; slot.count = 0; work.push(slot); }
+    slot.count++;
+    slotOf[i] = slot;
   }
+  let at = 0;
+  for (const w of work) { w.first = at; at += w.count; w.count = 0; }
+  const order = new Int32Array(at);
+  for (let i = 0; i < obs.length; i++) { const w = slotOf[i]; if (w) order[w.first + w.count++] = i; }
   // The states of new slots: those not in memory read in one query.
   if (fresh.length) {
     const unknown: Array<[string, number]> = [];
@@ -134,19 +148,15 @@ export async function evaluate(b: Batch, ctx: AlarmContext, obs: Obs[], ruleFor?
   }
   // Points in id order: the alarms a step raises get their ids in the same order whatever order the readings came in.
   for (let i = 1; i < work.length; i++) if (work[i - 1]!.p!.id > work[i]!.p!.id) { work.sort((x, y) => x.p!.id - y.p!.id); break; }
-  try {
-    await run(b, ctx, obs, work);
-  } finally {
-    for (const w of work) w.readings.length = 0; // the readings are not kept past the step
-  }
+  await run(b, ctx, obs, order, work);
 }
 
-async function run(b: Batch, ctx: AlarmContext, obs: Obs[], work: Slot[]): Promise<void> {
+async function run(b: Batch, ctx: AlarmContext, obs: Obs[], order: Int32Array, work: Slot[]): Promise<void> {
   const reg = ctx.registry();
   let noDataDevices: Set<number> | undefined;
   const alarmIds: string[] = [];
   for (const w of work) {
-    inOrder(w.readings);
+    inOrder(obs, order, w.first, w.first + w.count);
     if (w.noData) (noDataDevices ??= new Set()).add(w.p!.device.id);
     for (const s of w.states) if (s.alarmId) alarmIds.push(s.alarmId);
   }
@@ -160,15 +170,16 @@ async function run(b: Batch, ctx: AlarmContext, obs: Obs[], work: Slot[]): Promi
     }
   }
   let done = 0;
-  for (const { p: point, readings, rules, states } of work) {
-    done += readings.length;
+  for (const { p: point, first, count, rules, states } of work) {
+    done += count;
     if (done >= YIELD_EVERY) { done = 0; await new Promise<void>((r) => setImmediate(r)); }
     const p = point!;
     let tags: Tags | undefined;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
       const s = states[i]!;
-      for (const o of readings) {
+      for (let j = first; j < first + count; j++) {
+        const o = obs[order[j]!]!;
         const t = o.timeMs;
         const late = t < s.lastMs; // (false while there was none: NaN)
         if (!late) s.lastMs = t;

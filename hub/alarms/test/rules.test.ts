@@ -219,3 +219,20 @@ t.test('evaluation takes turns with the event loop: a step of many readings lets
   t.ok(turns >= Math.floor(obs.length / YIELD_EVERY) - 1, `the event loop turned ${turns} times during the evaluation of ${obs.length} readings`);
   t.equal(b.events, 1_000, 'and every reading was evaluated: one raise per point over the limit');
 });
+
+t.test('a step\'s readings: grouped by point, each point\'s in time order whatever order they came in', async (t) => {
+  const pts = [point('A', 'D', 'S', 'water.pipe_pressure', 1), point('B', 'D', 'S', 'water.pipe_pressure', 2)];
+  const registry = { pointById: new Map(pts.map((p) => [p.id, p])) } as never;
+  const rules = new RuleBook([{ site: 'S', rule: { id: 'high', kind: 'threshold', direction: 'upper', levels: [{ level: 2, raise: 1.0, clear: 0.8 }] } }]);
+  const r = (pointId: number, timeMs: number, value: number): Obs => ({ pointId, timeMs, value, sourceFlag: 'N', kind: 'rtd', flags: [] });
+  // A: raise at 1 s, clear at 2 s, given newest first and interleaved with B (raise at 1 s, still high at 3 s).
+  const obs = [r(1, 2000, 0.5), r(2, 3000, 1.4), r(1, 1000, 1.5), r(2, 1000, 1.2)];
+  const b = new Batch({ query: async () => ({ rows: [] }) } as never);
+  await evaluate(b, { registry: () => registry, rules }, obs);
+  t.equal(b.events, 3, 'A raised and cleared, B raised: in time order (newest first, A\'s 1 s reading would be late and its raise lost)');
+  const a = b.state('high', 1, null), bb = b.state('high', 2, null);
+  t.equal(a.level, 0, 'A cleared');
+  t.equal(a.lastMs, 2000, 'A\'s latest reading: 2 s');
+  t.equal(bb.level, 2, 'B at level 2');
+  t.equal(bb.lastMs, 3000, 'B\'s latest reading: 3 s');
+});
