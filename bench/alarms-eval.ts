@@ -15,18 +15,12 @@
 import { parseArgs } from 'node:util';
 import { catalogueByCode } from '../hub/registry/catalogue.ts';
 import type { PointEntry, Registry } from '../hub/registry/registry.ts';
-import { RuleBook, type AlarmOverride } from '../hub/alarms/rules.ts';
+import { RuleBook } from '../hub/alarms/rules.ts';
 import { evaluate, type Obs } from '../hub/alarms/evaluate.ts';
 import { Batch, StateBook } from '../hub/alarms/batch.ts';
 import type { Queryable } from '../hub/store/driver.ts';
 import { BenchUsageError } from './lib/errors.ts';
-
-const RULES = [
-  { site: 'S', rule: { id: 'low_pressure', kind: 'threshold', enabled: false } },
-  { site: 'S', rule: { id: 'high', kind: 'threshold', direction: 'upper', levels: [{ level: 2, raise: 1.0, clear: 0.8 }] } },
-  { site: 'S', rule: { id: 'jump', kind: 'rate_of_change', direction: 'upper', window_s: 60, levels: [{ level: 3, raise: 0.5, clear: 0.3 }] } },
-  { site: 'S', rule: { id: 'frozen', kind: 'stuck', readings: 30, level: 4 } },
-] as unknown as AlarmOverride[];
+import { benchRules } from './lib/alarm-rules.ts';
 
 /** A store that answers no rows and keeps nothing: the evaluator's CPU alone. */
 const noStore: Queryable = { query: async () => ({ rows: [] }) } as unknown as Queryable;
@@ -41,7 +35,7 @@ async function phase(points: number, steps: number, stepSize: number, garbage: n
     device: { id: 1 + (i % 100), code: `D${i % 100}`, doc: {} as never, site: { id: 1, code: 'S', doc: {} as never } },
   }));
   const registry = { pointById: new Map(list.map((p) => [p.id, p])) } as unknown as Registry;
-  const ctx = { registry: () => registry, rules: new RuleBook(RULES) };
+  const ctx = { registry: () => registry, rules: new RuleBook(benchRules('S')) };
   const book = new StateBook();
   const v = new Float64Array(points).fill(0.4);
   let p = 0, second = 0;

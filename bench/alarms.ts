@@ -33,6 +33,7 @@ import type { SourceReading } from '../schemas/generated/types.ts';
 import { rollupLag } from '../hub/store/rollups.ts';
 import { BackendCpu, type BackendSnapshot } from './lib/pg-backend-cpu.ts';
 import { Profiler } from './lib/profile.ts';
+import { benchRules } from './lib/alarm-rules.ts';
 
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const KEY = 'bench-alarms-key';
@@ -60,12 +61,7 @@ async function hubOn(adminUrl: string, name: string, points: number, rules: bool
     points: Array.from({ length: points }, (_, p) => ({ code: `BP-${p}`, device: `BD-${p % devices}`, indicator: 'water.pipe_pressure', field: `f${p}`, source_unit: 'MPa' })),
   } as typeof c.registry;
   c.alarms.enabled = rules;
-  c.alarms.overrides = rules ? [
-    { site: 'BS-1', rule: { id: 'low_pressure', kind: 'threshold', enabled: false } },
-    { site: 'BS-1', rule: { id: 'high', kind: 'threshold', direction: 'upper', levels: [{ level: 2, raise: 1.0, clear: 0.8 }] } },
-    { site: 'BS-1', rule: { id: 'jump', kind: 'rate_of_change', direction: 'upper', window_s: 60, levels: [{ level: 3, raise: 0.5, clear: 0.3 }] } },
-    { site: 'BS-1', rule: { id: 'frozen', kind: 'stuck', readings: 30, level: 4 } },
-  ] : [];
+  c.alarms.overrides = rules ? benchRules('BS-1') as typeof c.alarms.overrides : [];
   const hub = await startHub(loaded, { logger: pino({ level: 'silent' }), env: {} });
   return {
     hub, rules, db: new BackendCpu(admin, name),

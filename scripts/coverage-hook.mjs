@@ -12,7 +12,9 @@
 // them as it reads NODE_V8_COVERAGE's. A `.ts` file ran as the test loader compiled it (scripts/ts-compile.mjs): its
 // source map and line lengths come from that compiled text, written once per run for each file (a marker file per
 // script in DIR.maps). Compiled builds (dist/) carry their own `sourceMappingURL`, which c8 follows from the file.
-// Threads: each worker thread runs this too (NODE_OPTIONS), with its own session and file.
+// Threads: a worker thread runs this too (NODE_OPTIONS) and writes its own file when it ends by itself; one ended by
+// terminate() emits no 'exit' and writes nothing. That is the embedded store's engine thread (hub/store/pglite-worker.mjs),
+// whose .mjs c8 does not count (.c8rc.json's extension: .ts only), so the report loses nothing.
 import { Session } from 'node:inspector';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
