@@ -107,7 +107,7 @@ t.test('uploads', async (t) => {
     }
     const body = Buffer.from(await wb.xlsx.writeBuffer());
     const u = await j(post('xlsx-sheets', body, '&name=book.xlsx'));
-    t.match(u, { status: 'done', format: 'xlsx', encoding: null, rows: 65, readings: 65, accepted: 65, quarantined: 0 });
+    t.match(u, { status: 'done', format: 'xlsx', encoding: null, rows: 65, readings: 65, accepted: 65, quarantined: 0 }, `the upload: ${JSON.stringify(u.error ?? u.status)}`);
     t.equal(await count(`WHERE p.code = 'D1-PX'`), 40);
     t.equal(await count(`WHERE p.code = 'D2-PX'`), 25);
     const last = (await j(fetch(`${url}/v1/observations?point=D2-PX&limit=100`, { headers: auth(KEYS.read) }))).data;

@@ -1,15 +1,15 @@
 // Reading an uploaded file row by row, streamed: the encoding (BOM, else the whole file's bytes), CSV through
-// csv-parse (or split directly when it has no quote: plain-csv.ts), XLSX through exceljs' streaming WorkbookReader. Memory stays flat whatever the file size.
+// csv-parse (or split directly when it has no quote: plain-csv.ts), XLSX a sheet at a time (xlsx-sheets.ts). Memory stays flat whatever the file size.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { TextDecoder } from 'node:util';
 import iconv from 'iconv-lite';
 import { parse } from 'csv-parse';
-import type ExcelJS from 'exceljs';
 import type { Table } from '../../schemas/generated/types.ts';
 import { LifelineError } from '../sdk/errors.ts';
 import { cellValue, type Cell, type TableRow } from '../mapping/table.ts';
 import { quoteFree, splitPlainCsv } from './plain-csv.ts';
+import { xlsxSheets } from './xlsx-sheets.ts';
 
 export type Encoding = 'utf-8' | 'gbk' | 'gb18030' | 'utf-16le' | 'utf-16be';
 
@@ -129,30 +129,22 @@ export async function* readRowBatches(file: string, t: Table, format: 'csv' | 'x
 async function* readXlsx(file: string, t: Table, progress?: { bytes: number }): AsyncGenerator<TableRow> {
   const wanted = t.sheets ? new Set(t.sheets) : undefined;
   const seen = new Set<string>();
-  // exceljs costs ~0.7 s of CPU to load: only an XLSX upload pays it, not every hub start. Loaded before the stream
-  // opens: a stream with a 'data' listener flows at once, and what it read during the import would be lost.
-  const { default: excel } = await import('exceljs');
-  const input = createReadStream(file, { highWaterMark: 256 * 1024 });
-  if (progress) input.on('data', (c) => { progress.bytes += c.length; });
-  const reader = new excel.stream.xlsx.WorkbookReader(input, { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
+  const onBytes = progress ? (n: number) => { progress.bytes += n; } : undefined;
   try {
-    for await (const ws of reader) {
-      const name = (ws as unknown as { name: string }).name;
-      const take = !wanted || wanted.has(name);
-      if (take) seen.add(name);
-      for await (const r of ws as AsyncIterable<ExcelJS.Row>) {
-        if (!take) continue;
+    for await (const sheet of xlsxSheets(file, { want: wanted && ((name) => wanted.has(name)), onBytes })) {
+      seen.add(sheet.name);
+      for await (const r of sheet.rows) {
         const values = r.values as unknown[];
         const cells: Cell[] = [];
         for (let i = 1; i < values.length; i++) cells.push(cellValue(values[i]));
         if (isEmpty(cells)) continue;
-        yield { sheet: name, row: r.number, cells };
+        yield { sheet: sheet.name, row: r.number, cells };
       }
     }
   } catch (e) {
     if (e instanceof LifelineError) throw e;
     throw new LifelineError('UPLOAD_UNREADABLE', `the XLSX file cannot be read: ${(e as Error).message}`, { cause: e });
-  } finally { input.destroy(); }
+  }
   const missing = [...(wanted ?? [])].filter((s) => !seen.has(s));
   if (missing.length) throw new LifelineError('UPLOAD_BAD_HEADER', `the XLSX file has no sheet named ${missing.map((s) => `"${s}"`).join(', ')} (/table/sheets)`, { details: { path: '/table/sheets' } });
 }
