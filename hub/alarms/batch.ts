@@ -30,7 +30,6 @@ export function liveMemo(m: StoredMemo | number[]): Memo {
   return flat;
 }
 /** A state's stored form when last written or loaded (compared field by field: no string per reading). */
-interface Saved { level: number; candidate: number; count: number; since: number | null; alarm: string | null; extra: string }
 /**
  * One (rule, point)'s state in memory. Every state has the same fields from its creation on (one hidden class for the
  * evaluator's loop), and the times it updates per reading are always numbers: a field that may hold null would box
@@ -42,7 +41,12 @@ export interface StateRow extends RuleState {
   lastMs: number;
   alarmId: string | null; memo: Memo; dirty: boolean; kind: CompiledRule['kind'] | undefined; quietBelow: number;
   /** stuck, quality: the shortest run written */ runFrom: number | undefined;
-  /** rate_of_change: the latest change measured */ m: number; saved: Saved | undefined;
+  /** rate_of_change: the latest change measured */ m: number;
+  /**
+   * The stored form as last saved (`sv` false: never), in fields of the state itself rather than an object of its own:
+   * the check after each point's readings then reads no other object, cold in the CPU's cache by the next step.
+   */
+  sv: boolean; svLevel: number; svCandidate: number; svCount: number; svSince: number | null; svAlarm: string | null; svExtra: string;
 }
 
 /**
@@ -74,13 +78,16 @@ export function runFromOf(rule: CompiledRule): number {
   return Math.max(2, Math.floor(rule.levels[0]!.raise / 10) + 1);
 }
 
-const snapshot = (s: StateRow): Saved => ({ level: s.level, candidate: s.candidate, count: s.candidateCount, since: s.candidateSinceMs, alarm: s.alarmId, extra: extra(s) });
+/** Records the state's stored form as saved. */
+function save(s: StateRow): void {
+  s.sv = true; s.svLevel = s.level; s.svCandidate = s.candidate; s.svCount = s.candidateCount; s.svSince = s.candidateSinceMs; s.svAlarm = s.alarmId; s.svExtra = extra(s);
+}
 
 /** Whether the stored form changed since it was saved (cheap fields first). */
 function changed(s: StateRow): boolean {
-  const v = s.saved;
-  return !v || v.level !== s.level || v.candidate !== s.candidate || v.count !== s.candidateCount || v.since !== s.candidateSinceMs || v.alarm !== s.alarmId || v.extra !== extra(s);
+  return !s.sv || s.svLevel !== s.level || s.svCandidate !== s.candidate || s.svCount !== s.candidateCount || s.svSince !== s.candidateSinceMs || s.svAlarm !== s.alarmId || s.svExtra !== extra(s);
 }
+
 
 interface AlarmMem { id: string; level: number; peakLevel: number; peak: number | null; latest: number | null; latestMs: number; count: number; active: boolean; clearedMs: number | null; dirty: boolean }
 export interface Tags { device: number; site: number; indicator: string }
@@ -156,7 +163,7 @@ export class Batch {
        FROM alarm_rule_state s JOIN unnest($1::text[], $2::int[]) AS u(rule, point_id) ON u.rule = s.rule AND u.point_id = s.point_id
        ORDER BY s.rule, s.point_id`, [pairs.map((p) => p[0]), pairs.map((p) => p[1])])).rows;
     for (const r of rows) {
-      const s: StateRow = { rule: r.rule, pointId: r.point_id, level: r.level, candidate: r.candidate, candidateCount: r.candidate_count, candidateSinceMs: r.since, lastMs: r.last ?? Number.NaN, alarmId: r.alarm_id, memo: liveMemo(r.memo), dirty: false, kind: undefined, quietBelow: 0, runFrom: undefined, m: 0, saved: undefined };
+      const s: StateRow = { rule: r.rule, pointId: r.point_id, level: r.level, candidate: r.candidate, candidateCount: r.candidate_count, candidateSinceMs: r.since, lastMs: r.last ?? Number.NaN, alarmId: r.alarm_id, memo: liveMemo(r.memo), dirty: false, kind: undefined, quietBelow: 0, runFrom: undefined, m: 0, sv: false, svLevel: 0, svCandidate: 0, svCount: 0, svSince: null, svAlarm: null, svExtra: '' };
       this.states.set(key(r.rule, r.point_id), s);
     }
   }
@@ -168,7 +175,7 @@ export class Batch {
   stateKeyed(k: string, rule: string, pointId: number, initialLastMs: number | null, kind?: CompiledRule): StateRow {
     let s = this.states.get(k);
     if (!s) {
-      s = { rule, pointId, level: 0, candidate: 0, candidateCount: 0, candidateSinceMs: null, lastMs: initialLastMs ?? Number.NaN, alarmId: null, memo: null, dirty: true, kind: undefined, quietBelow: 0, runFrom: undefined, m: 0, saved: undefined };
+      s = { rule, pointId, level: 0, candidate: 0, candidateCount: 0, candidateSinceMs: null, lastMs: initialLastMs ?? Number.NaN, alarmId: null, memo: null, dirty: true, kind: undefined, quietBelow: 0, runFrom: undefined, m: 0, sv: false, svLevel: 0, svCandidate: 0, svCount: 0, svSince: null, svAlarm: null, svExtra: '' };
       this.states.set(k, s);
       this.touched.push(s);
     }
@@ -176,11 +183,11 @@ export class Batch {
       s.kind = kind.kind;
       if (kind.kind === 'rate_of_change') s.quietBelow = Math.abs(kind.levels[kind.levels.length - 1]!.clear) / 2;
       if (kind.kind === 'stuck' || kind.kind === 'quality') s.runFrom = runFromOf(kind);
-      if (s.saved === undefined && !s.dirty) {
+      if (!s.sv && !s.dirty) {
         // As loaded. A run shorter than runFrom in the store may have gone on or ended since, unwritten: counted from
         // zero (a few readings fewer, never more).
         if (s.runFrom !== undefined && s.memo && !Array.isArray(s.memo) && s.memo.n < s.runFrom) s.memo = null;
-        s.saved = snapshot(s);
+        save(s);
       }
     }
     return s;
@@ -300,7 +307,7 @@ export class Batch {
       s.dirty = false;
       if (s.alarmId !== null) s.alarmId = idOf(s.alarmId);
       if (!changed(s)) continue;
-      s.saved = snapshot(s);
+      save(s);
       st.push(s);
     }
     const moveCursor = `UPDATE rollup_cursor SET outbox_id = $2::bigint, seen = $3::bigint[], updated_at = now() WHERE name = $1`;
