@@ -215,6 +215,39 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     await db.query(`INSERT INTO observation_latest (point_id, kind, time, id) SELECT DISTINCT ON (point_id, kind) point_id, kind, time, id FROM observation WHERE point_id = $1 ORDER BY point_id, kind, time DESC, id DESC`, [p.id]);
   });
 
+  t.test('latest table, random batches: late, repeated, out of order, two kinds, points new mid-way', async (t) => {
+    // The embedded engine writes the latest rows through a join and inserts the new ones; PostgreSQL upserts
+    // (observations.ts): both must equal a recomputation after every batch, whatever the batches hold.
+    for (const code of ['R1', 'R2', 'R3']) await reg.put('points', code, { device: 'D1', indicator: 'water.pipe_pressure', field: code });
+    const pts = ['P1', 'P2', 'R1', 'R2', 'R3'].map((c) => { const e = reg.registry.points.get(c)!; return { id: e.id, dev: e.device.id, site: e.device.site.id }; });
+    let seed = 12345;
+    const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    const base = 20_000;
+    const sent = new Set<string>();
+    for (let b = 0; b < 40; b++) {
+      // Early batches touch only the first points: the others come new to the table later.
+      const reach = Math.min(pts.length, 2 + Math.floor(b / 10));
+      const rows = Array.from({ length: 1 + rand(12) }, () => {
+        const p = pts[rand(reach)]!;
+        const i = base + rand(30) + Math.floor(b / 4);
+        return rand(4) === 0 ? row(p.id, p.dev, p.site, i, { kind: 'min', value: i, avg: 1, min: 0, max: 2, cou: 3 }) : row(p.id, p.dev, p.site, i, { value: b });
+      });
+      await commitBatch(db, { adapter: 'latest-random', receivedAtMs: T0, rows, quarantine: [] });
+      for (const r of rows) if (r.pointId !== pts[0]!.id && r.pointId !== pts[1]!.id) sent.add(`${r.pointId}/${r.kind}`);
+      const off = await latestMismatch(db);
+      if (off.length) { t.same(off, [], `batch ${b}: observation_latest equals DISTINCT ON over observation`); return; }
+    }
+    const fresh = pts.slice(2).map((p) => p.id);
+    const n = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM observation_latest WHERE point_id = ANY($1::int[])`, [fresh]);
+    t.equal(Number(n.rows[0]!.n), sent.size, `the points new to the table: one row per point and kind sent (${sent.size})`);
+    t.same(await latestMismatch(db), [], 'after 40 random batches, observation_latest equals DISTINCT ON over observation');
+    const ids = fresh;
+    await db.query(`DELETE FROM observation WHERE point_id = ANY($1::int[]) OR (point_id = ANY($2::int[]) AND time >= to_timestamp($3 / 1000.0))`, [ids, [pts[0]!.id, pts[1]!.id], T0 + base * 60_000]);
+    await db.query(`DELETE FROM observation_latest WHERE point_id = ANY($1::int[])`, [pts.map((p) => p.id)]);
+    await db.query(`INSERT INTO observation_latest (point_id, kind, time, id) SELECT DISTINCT ON (point_id, kind) point_id, kind, time, id FROM observation WHERE point_id = ANY($1::int[]) ORDER BY point_id, kind, time DESC, id DESC`, [pts.map((p) => p.id)]);
+    t.same(await latestMismatch(db), [], 'cleaned up: the earlier tests\' rows are the latest again');
+  });
+
   t.test('latest with an upper time bound answers "as of" from history', async (t) => {
     const to = T0 + 10 * 60_000;
     const got = await queryLatest(db, { pointIds: [p2.id], toMs: to });
