@@ -29,7 +29,6 @@ export function liveMemo(m: StoredMemo | number[]): Memo {
   for (const [t, v] of m as Array<[number, number]>) flat.push(t, v);
   return flat;
 }
-/** A state's stored form when last written or loaded (compared field by field: no string per reading). */
 /**
  * One (rule, point)'s state in memory. Every state has the same fields from its creation on (one hidden class for the
  * evaluator's loop), and the times it updates per reading are always numbers: a field that may hold null would box
@@ -87,7 +86,6 @@ function save(s: StateRow): void {
 function changed(s: StateRow): boolean {
   return !s.sv || s.svLevel !== s.level || s.svCandidate !== s.candidate || s.svCount !== s.candidateCount || s.svSince !== s.candidateSinceMs || s.svAlarm !== s.alarmId || s.svExtra !== extra(s);
 }
-
 
 interface AlarmMem { id: string; level: number; peakLevel: number; peak: number | null; latest: number | null; latestMs: number; count: number; active: boolean; clearedMs: number | null; dirty: boolean }
 export interface Tags { device: number; site: number; indicator: string }

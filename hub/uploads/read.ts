@@ -9,7 +9,7 @@ import type { Table } from '../../schemas/generated/types.ts';
 import { LifelineError } from '../sdk/errors.ts';
 import { cellValue, type Cell, type TableRow } from '../mapping/table.ts';
 import { quoteFree, splitPlainCsv } from './plain-csv.ts';
-import { xlsxSheets } from './xlsx-sheets.ts';
+import { xlsxSheets, xlsxUnreadable } from './xlsx-sheets.ts';
 
 export type Encoding = 'utf-8' | 'gbk' | 'gb18030' | 'utf-16le' | 'utf-16be';
 
@@ -143,7 +143,7 @@ async function* readXlsx(file: string, t: Table, progress?: { bytes: number }): 
     }
   } catch (e) {
     if (e instanceof LifelineError) throw e;
-    throw new LifelineError('UPLOAD_UNREADABLE', `the XLSX file cannot be read: ${(e as Error).message}`, { cause: e });
+    throw xlsxUnreadable((e as Error).message, e); // a damaged part (its XML, its compression) met while reading rows
   }
   const missing = [...(wanted ?? [])].filter((s) => !seen.has(s));
   if (missing.length) throw new LifelineError('UPLOAD_BAD_HEADER', `the XLSX file has no sheet named ${missing.map((s) => `"${s}"`).join(', ')} (/table/sheets)`, { details: { path: '/table/sheets' } });

@@ -41,7 +41,8 @@ export interface XlsxSheetsOptions {
   onBytes?: (bytes: number) => void;
 }
 
-const unreadable = (message: string, cause?: unknown) => new LifelineError('UPLOAD_UNREADABLE', `the XLSX file cannot be read: ${message}`, { cause });
+/** The error for an XLSX file that cannot be read (also for what fails while a caller iterates a sheet's rows). */
+export const xlsxUnreadable = (message: string, cause?: unknown) => new LifelineError('UPLOAD_UNREADABLE', `the XLSX file cannot be read: ${message}`, { cause });
 
 /**
  * The worksheets of the XLSX file at `file`, in workbook order. Each sheet's rows must be read (or skipped) before the
@@ -66,7 +67,7 @@ export async function* xlsxSheets(file: string, options: XlsxSheetsOptions = {})
   };
   try {
     let directory;
-    try { directory = await unzipper.Open.custom(source); } catch (e) { throw unreadable(`it is not a ZIP archive (${(e as Error).message})`, e); }
+    try { directory = await unzipper.Open.custom(source); } catch (e) { throw xlsxUnreadable(`it is not a ZIP archive (${(e as Error).message})`, e); }
     const parts = new Map(directory.files.map((f) => [f.path.replace(/^\//, ''), f]));
     const part = (path: string) => {
       const f = parts.get(path);
@@ -78,7 +79,7 @@ export async function* xlsxSheets(file: string, options: XlsxSheetsOptions = {})
       }
       return s;
     };
-    const required = (path: string) => part(path) ?? (() => { throw unreadable(`it has no ${path}: not an XLSX workbook`); })();
+    const required = (path: string) => part(path) ?? (() => { throw xlsxUnreadable(`it has no ${path}: not an XLSX workbook`); })();
 
     await reader._parseRels(required('xl/_rels/workbook.xml.rels'));
     await reader._parseWorkbook(required('xl/workbook.xml'));
@@ -90,10 +91,10 @@ export async function* xlsxSheets(file: string, options: XlsxSheetsOptions = {})
     for (const sheet of reader.model?.sheets ?? []) {
       if (options.want && !options.want(sheet.name)) continue;
       const target = reader.workbookRels?.find((r) => r.Id === sheet.rId)?.Target;
-      if (!target) throw unreadable(`sheet "${sheet.name}" has no relationship ${sheet.rId} in xl/_rels/workbook.xml.rels`);
+      if (!target) throw xlsxUnreadable(`sheet "${sheet.name}" has no relationship ${sheet.rId} in xl/_rels/workbook.xml.rels`);
       const path = target.startsWith('/') ? target.slice(1) : `xl/${target}`;
       const entry: CentralDirectoryFile | undefined = parts.get(path);
-      if (!entry) throw unreadable(`sheet "${sheet.name}" is ${path}, which the archive does not hold`);
+      if (!entry) throw xlsxUnreadable(`sheet "${sheet.name}" is ${path}, which the archive does not hold`);
       const sheetNo = /(\d+)\.xml$/.exec(path)?.[1] ?? '0';
       for (const { eventType, value } of reader._parseWorksheet(required(path), sheetNo)) {
         if (eventType !== 'worksheet') continue;

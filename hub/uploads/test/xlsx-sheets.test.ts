@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { xlsxSheets, READER_PARTS } from '../xlsx-sheets.ts';
+import { readRows } from '../read.ts';
 import { LifelineError } from '../../sdk/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'xlsx-sheets-'));
@@ -121,6 +122,29 @@ t.test('damaged files: UPLOAD_UNREADABLE, saying what is wrong', async (t) => {
   await refuse('empty.xlsx', Buffer.alloc(0), /not a ZIP archive/);
   await refuse('no-workbook.xlsx', await rezip(bytes, (p) => p.filter((x) => x !== 'xl/workbook.xml')), /no xl\/workbook\.xml/);
   await refuse('no-sheet.xlsx', await rezip(bytes, (p) => p.filter((x) => x !== 'xl/worksheets/sheet2.xml')), /sheet "D2" is xl\/worksheets\/sheet2\.xml, which the archive does not hold/);
+});
+
+t.test('damaged files at random: rows or UPLOAD_UNREADABLE, never another error, never a hang', async (t) => {
+  // What an upload does with the file (read.ts): bytes flipped, the file cut short, bytes inserted. A damaged part's
+  // XML or compression fails while the rows are read, after xlsxSheets has handed the sheet over.
+  const good = await twoSheets();
+  let seed = 20261206;
+  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const outcomes = new Map<string, number>();
+  for (let k = 0; k < 150; k++) {
+    let bytes = Buffer.from(good);
+    const how = k % 3;
+    if (how === 0) for (let i = 0; i < 1 + rand(8); i++) bytes[rand(bytes.length)] = rand(256);
+    else if (how === 1) bytes = bytes.subarray(0, rand(bytes.length));
+    else { const at = rand(bytes.length); bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from(Array.from({ length: 1 + rand(50) }, () => rand(256))), bytes.subarray(at)]); }
+    const path = fileOf(`damaged-${k}.xlsx`, bytes);
+    const read = (async () => { let n = 0; for await (const _ of readRows(path, { format: 'xlsx' } as never, 'xlsx', 'utf-8')) n++; return 'rows'; })()
+      .catch((e: unknown) => (e instanceof LifelineError ? e.code : `not a LifelineError: ${String(e)}`));
+    const got = await Promise.race([read, sleep(10_000, undefined, { ref: false }).then(() => 'still reading after 10 s')]);
+    outcomes.set(got, (outcomes.get(got) ?? 0) + 1);
+  }
+  t.same([...outcomes.keys()].filter((k) => k !== 'rows' && k !== 'UPLOAD_UNREADABLE'), [], `150 damaged files: ${JSON.stringify(Object.fromEntries(outcomes))}`);
+  t.ok((outcomes.get('UPLOAD_UNREADABLE') ?? 0) > 50, 'most of them refused');
 });
 
 t.test("exceljs' reader still has the parts this reads through", async (t) => {
