@@ -2,7 +2,7 @@
 import type { Test } from 'tap';
 import type { SqlDriver } from '../driver.ts';
 import { migrate } from '../migrate.ts';
-import { commitBatch, queryObservations, queryLatest, queryQuarantine, readCheckpoint, COLUMNS } from '../observations.ts';
+import { commitBatch, repeatsPointKind, queryObservations, queryLatest, queryQuarantine, readCheckpoint, COLUMNS } from '../observations.ts';
 import type { Queryable } from '../driver.ts';
 import type { ObservationRow } from '../rows.ts';
 import { RegistryService } from '../../registry/service.ts';
@@ -224,6 +224,11 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     const rand = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
     const base = 20_000;
     const sent = new Set<string>();
+    const shapes = { repeating: 0, once: 0 }; // the embedded engine's two statements: with and without DISTINCT ON
+    const [a, b2] = pts;
+    t.same([[row(a!.id, a!.dev, a!.site, 1), row(b2!.id, b2!.dev, b2!.site, 1)], [row(a!.id, a!.dev, a!.site, 1), row(a!.id, a!.dev, a!.site, 2)],
+      [row(a!.id, a!.dev, a!.site, 1), row(b2!.id, b2!.dev, b2!.site, 1, { kind: 'min' })], [row(a!.id, a!.dev, a!.site, 1)], []].map(repeatsPointKind),
+    [false, true, true, false, false], 'repeatsPointKind: a point twice, or two kinds, repeat; distinct points of one kind do not');
     for (let b = 0; b < 40; b++) {
       // Early batches touch only the first points: the others come new to the table later.
       const reach = Math.min(pts.length, 2 + Math.floor(b / 10));
@@ -233,6 +238,7 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
         return rand(4) === 0 ? row(p.id, p.dev, p.site, i, { kind: 'min', value: i, avg: 1, min: 0, max: 2, cou: 3 }) : row(p.id, p.dev, p.site, i, { value: b });
       });
       await commitBatch(db, { adapter: 'latest-random', receivedAtMs: T0, rows, quarantine: [] });
+      shapes[repeatsPointKind(rows) ? 'repeating' : 'once']++;
       for (const r of rows) if (r.pointId !== pts[0]!.id && r.pointId !== pts[1]!.id) sent.add(`${r.pointId}/${r.kind}`);
       const off = await latestMismatch(db);
       if (off.length) { t.same(off, [], `batch ${b}: observation_latest equals DISTINCT ON over observation`); return; }
@@ -241,6 +247,7 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     const n = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM observation_latest WHERE point_id = ANY($1::int[])`, [fresh]);
     t.equal(Number(n.rows[0]!.n), sent.size, `the points new to the table: one row per point and kind sent (${sent.size})`);
     t.same(await latestMismatch(db), [], 'after 40 random batches, observation_latest equals DISTINCT ON over observation');
+    t.ok(shapes.repeating >= 5 && shapes.once >= 5, `batches repeating a (point, kind) and batches naming each once: ${JSON.stringify(shapes)}`);
     const ids = fresh;
     await db.query(`DELETE FROM observation WHERE point_id = ANY($1::int[]) OR (point_id = ANY($2::int[]) AND time >= to_timestamp($3 / 1000.0))`, [ids, [pts[0]!.id, pts[1]!.id], T0 + base * 60_000]);
     await db.query(`DELETE FROM observation_latest WHERE point_id = ANY($1::int[])`, [pts.map((p) => p.id)]);
