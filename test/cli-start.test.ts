@@ -89,3 +89,15 @@ t.test('on a fixed port, /health answers "starting" from the first moment; the A
   hub.kill('SIGTERM');
   t.equal(await gone, 0, 'stops cleanly');
 });
+
+t.test('--help says how to start and which environment it reads; an unknown option is a usage error, not a start', async (t) => {
+  const help = spawnSync(process.execPath, [bin, 'start', '--help'], { cwd: dir, env, encoding: 'utf8', timeout: 20_000 });
+  t.equal(help.status, 0);
+  t.match(help.stdout, /^usage: lifeline start \[--config FILE\]/);
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'HOST, PORT', 'LIFELINE_DATA_DIR', 'LIFELINE_EMBEDDED_CACHE_MB', 'LOG_LEVEL', 'LIFELINE_API_KEY']) t.match(help.stdout, name);
+  t.notMatch(help.stderr, /opening|listening/, 'nothing started');
+  const wrong = spawnSync(process.execPath, [bin, 'start', '--conf', 'x.yaml'], { cwd: dir, env, encoding: 'utf8', timeout: 20_000 });
+  t.equal(wrong.status, 2);
+  t.match(wrong.stderr, /^lifeline start: Unknown option '--conf'[^]*usage: lifeline start/m);
+  t.notMatch(wrong.stderr, /opening|listening/, 'nothing started');
+});

@@ -16,8 +16,33 @@ export function boundUrl(a: AddressInfo): string {
 const isLoopback = (address: string) => /^127\./.test(address) || address === '::1' || address === '::ffff:127.0.0.1';
 const isAnyAddress = (address: string) => address === '0.0.0.0' || address === '::';
 
+export const START_USAGE = `usage: lifeline start [--config FILE]
+
+Runs the hub in this process until SIGINT (Ctrl-C) or SIGTERM.
+
+  -c, --config FILE   the hub's YAML configuration (docs/config.md). Without it: the built-in sample, an
+                      embedded store in ./data, a sample registry, 127.0.0.1 on port 8080
+  -h, --help          this text
+
+Environment (overrides the file):
+  DATABASE_URL                 PostgreSQL instead of the embedded store (postgres://user@host:5432/db)
+  REDIS_URL                    BullMQ (Redis) for delivery instead of the store's own outbox queue
+  HOST, PORT                   where to listen (HOST=0.0.0.0 serves other machines)
+  LIFELINE_DATA_DIR            the data directory (the embedded store lives in DIR/pglite)
+  LIFELINE_EMBEDDED_CACHE_MB   the embedded store's page cache (default 128)
+  LOG_LEVEL                    fatal, error, warn, info (default), debug, trace or silent
+  LIFELINE_API_KEY             with no api.keys configured: this run's key instead of a new random one`;
+
 export async function start(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
+  let values: { config?: string; help?: boolean };
+  try {
+    values = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } }).values;
+  } catch (e) {
+    process.stderr.write(`lifeline start: ${(e as Error).message}\n\n${START_USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (values.help) { console.log(START_USAGE); return; }
   const began = performance.now();
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const progress = (step: string) => say(`lifeline: ${step}… (${((performance.now() - began) / 1000).toFixed(1)} s)`);
