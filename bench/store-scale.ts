@@ -188,7 +188,8 @@ async function timed(label: string, samples: number, budgetMs: number, once: (i:
     if ((i >= 2 || xs[0]! > budgetMs) && performance.now() - t0 > budgetMs) break;
   }
   const t = { p50: pctl(xs, 0.5), p99: pctl(xs, 0.99), n: xs.length };
-  console.log(`      ${label}: p50 ${fmt(t.p50, 1)} ms, p99 ${fmt(t.p99, 1)} ms over ${t.n} runs`);
+  const slowest = xs.map((x, i) => [x, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 3).map(([x, i]) => `${fmt(x, 1)} (run ${i + 1})`).join(', ');
+  console.log(`      ${label}: p50 ${fmt(t.p50, 1)} ms, p99 ${fmt(t.p99, 1)} ms over ${t.n} runs; slowest ${slowest}`);
   return t;
 }
 
