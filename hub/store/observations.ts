@@ -40,8 +40,8 @@ ${LATEST_UPSERT})`;
 // The embedded engine runs one transaction at a time, so no two batches ever write latest rows together: one MERGE
 // (PostgreSQL 17's, in a WITH) updates the rows it finds through a single join and inserts the (point, kind) pairs new
 // to the table. In the engine that is cheaper than ON CONFLICT's arbitration row by row, and than an UPDATE join
-// followed by an anti-join for the new pairs: the batch statement 14.3–14.9 ms per 1,000 rows against 15.5–15.7 for
-// the two joins and 16.7–17.1 for the upsert (the plain insert 10.8–11.6; docs/store.md). A batch that names each
+// followed by an anti-join for the new pairs: the batch statement 14.3–15.3 ms per 1,000 rows against 15.5–16.7 for
+// the two joins and 16.7–17.1 for the upsert (the plain insert 10.8–12.5; docs/store.md). A batch that names each
 // (point, kind) at most once (`repeats` false: the usual gateway batch, one reading per point) skips DISTINCT ON's
 // sort. MERGE needs that: a target row matched twice is an error. PostgreSQL keeps the upsert: there batches run side
 // by side, the upsert takes their rows' locks in (point, kind) order (a join's order is the plan's), and PostgreSQL
