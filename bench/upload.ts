@@ -82,6 +82,20 @@ async function writeCsv(file: string, rows: number, base: number, pad = 0): Prom
   return statSync(file).size;
 }
 
+/** What of the hub's RSS is V8's, from its /metrics (prom-client's process metrics): where a high resting RSS sits. */
+async function heapOf(api: string): Promise<string> {
+  try {
+    const text = await (await fetch(`${api}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })).text();
+    const mb = (name: string) => {
+      const m = new RegExp(`^lifeline_${name}(?:\\{[^}]*\\})? ([0-9.eE+]+)$`, 'm').exec(text);
+      return m ? `${(Number(m[1]) / 2 ** 20).toFixed(0)} MB` : '?';
+    };
+    return `V8 heap ${mb('nodejs_heap_size_used_bytes')} used of ${mb('nodejs_heap_size_total_bytes')}, external ${mb('nodejs_external_memory_bytes')}`;
+  } catch (e) {
+    return `heap not read: ${(e as Error).message}`;
+  }
+}
+
 function rssMb(pid: number): number {
   try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024; } catch { return 0; }
 }
@@ -257,7 +271,7 @@ export async function run(args: string[]): Promise<void> {
       const bigRows = Math.ceil((rssMbWanted * 2 ** 20) / rowBytes);
       perPoint = Math.ceil(bigRows / POINTS);
       const bytes = await writeCsv(file, bigRows, T0 + 400 * 86_400_000, rowBytes - 40);
-      console.log(`  memory phase: ${(bytes / 2 ** 20).toFixed(0)} MB CSV, ${fmt(bigRows)} rows of ~${rowBytes} bytes; hub RSS before ${rssMb(pid).toFixed(0)} MB`);
+      console.log(`  memory phase: ${(bytes / 2 ** 20).toFixed(0)} MB CSV, ${fmt(bigRows)} rows of ~${rowBytes} bytes; hub RSS before ${rssMb(pid).toFixed(0)} MB (${await heapOf(hub.api)})`);
       const up = await upload(hub.api, file, pid, maxMs);
       if (up.status !== 'done' || up.rows !== bigRows) throw new Error(`big upload ended ${up.status} after ${up.rows} rows`);
       const pass = up.peakRssMb < RSS_TARGET_MB;
