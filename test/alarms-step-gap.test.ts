@@ -64,11 +64,13 @@ t.test('40 back-to-back batches: fewer steps than batches, 50 ms apart on averag
   const gaps = during.slice(1).map((s, i) => s - during[i]!);
   // The evaluator starts its steps 50 ms apart, where its loop turns; seen here a step begins a little later, after the
   // horizon's query, which may first wait for PGlite (one statement at a time) to finish an ingest commit, and the next
-  // one not: single gaps seen here were as short as 23.6 ms. Those waits shift single steps, not the pace, so the pace
-  // is judged on the mean gap (the first step to the last). Without minStepMs a step follows each commit: the mean gap
-  // is then the time between two batches (a few ms).
+  // one not: single gaps seen here were as short as 23.6 ms. Such a wait shifts one step, not the pace: the first step
+  // to the last span at least 50 ms a gap less one wait (under 30 ms). With 5 gaps (a run in CI) a first step that
+  // waited 12 ms made the mean 47.6 ms, so the bound is that, not a flat 48. Without minStepMs a step follows each
+  // commit: the mean gap is then the time between two batches (a few ms), far below it.
   const mean = (during[during.length - 1]! - during[0]!) / gaps.length;
-  t.ok(mean >= 48, `steps began 50 ms apart on average (mean gap ${mean.toFixed(1)} ms, shortest ${Math.min(...gaps).toFixed(1)} ms)`);
+  const bound = 50 - 30 / gaps.length;
+  t.ok(mean >= bound, `steps began 50 ms apart on average (mean gap ${mean.toFixed(1)} ms ≥ ${bound.toFixed(1)}, shortest ${Math.min(...gaps).toFixed(1)} ms)`);
   // Nothing lost to the merging: every high run raised its alarm, and the last one is still active.
   const events = (await hub.db.query<{ type: string }>(`SELECT e.type FROM alarm_event e JOIN alarm a ON a.id = e.alarm_id JOIN point p ON p.id = a.point_id
     WHERE p.code = 'GS-001-C1' ORDER BY e.id`)).rows.map((r) => r.type);
