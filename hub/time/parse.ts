@@ -35,9 +35,15 @@ export function isValidZone(zone: string): boolean {
   try { formatter(zone); return true; } catch { return false; }
 }
 
+/** Days in month `m` (1–12) of year `y`, proleptic Gregorian. */
+function daysIn(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
 /** Date.parse and Date.UTC roll 2026-02-30 over to March; a source that sends it is wrong, not early. */
 function realDate(y: number, m: number, d: number): boolean {
-  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m);
 }
 
 /** Earliest and latest instants the hub stores (0001-01-01 … 9999-12-31 UTC): what ISO 8601's four-digit year can
@@ -62,21 +68,33 @@ export function parseTime(input: string | number, zone: string): number {
 
 const last: { input: string | undefined; zone: string; ms: number } = { input: undefined, zone: '', ms: Number.NaN };
 
-/** Days in month `m` (1–12) of year `y`, proleptic Gregorian (as Date.UTC). */
-function daysIn(y: number, m: number): number {
-  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
-}
-
-/** The value of `n` ASCII digits at `at`, or -1 if one of them is not a digit. */
+/** The value of `n` ASCII digits at `at`, or -1 if one of them is not a digit (or past the end). */
 function digits(s: string, at: number, n: number): number {
   let v = 0;
   for (let i = at; i < at + n; i++) {
     const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
+    if (!(d >= 0 && d <= 9)) return -1;
     v = v * 10 + d;
   }
   return v;
+}
+
+/** The fields readFields found (one object for every call: nothing allocated per time). */
+const F = { y: 0, mo: 0, d: 0, h: 0, mi: 0, sec: 0, ms: 0 };
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.sss]` at the start of `s` (with `space`, a space for the `T` too) into F: the index after it,
+ * or -1 when the text is not that, or its year is before 1000 (what only the general path reads). Ranges unchecked.
+ */
+function readFields(s: string, space: boolean): number {
+  const sep = s.charCodeAt(10);
+  if (s.length < 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || (sep !== 84 && !(space && sep === 32)) ||
+    s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return -1;
+  F.y = digits(s, 0, 4); F.mo = digits(s, 5, 2); F.d = digits(s, 8, 2); F.h = digits(s, 11, 2); F.mi = digits(s, 14, 2); F.sec = digits(s, 17, 2);
+  if (F.y < 1000 || F.mo < 0 || F.d < 0 || F.h < 0 || F.mi < 0 || F.sec < 0) return -1;
+  if (s.charCodeAt(19) !== 46) { F.ms = 0; return 19; }
+  F.ms = digits(s, 20, 3);
+  return F.ms < 0 ? -1 : 23;
 }
 
 /**
@@ -86,30 +104,20 @@ function digits(s: string, at: number, n: number): number {
  * caller then takes the general path, so both always agree (hub/time/test/parse.test.ts compares them on random input).
  */
 export function parseCanonicalOffsetTime(s: string): number | undefined {
-  const n = s.length;
-  if (n !== 20 && n !== 24 && n !== 25 && n !== 29) return undefined;
-  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
-  const y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2), h = digits(s, 11, 2), mi = digits(s, 14, 2), sec = digits(s, 17, 2);
-  if (y < 1000 || mo < 0 || d < 0 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return undefined;
-  let at = 19, ms = 0;
-  if (n === 24 || n === 29) {
-    if (s.charCodeAt(19) !== 46) return undefined;
-    ms = digits(s, 20, 3);
-    if (ms < 0) return undefined;
-    at = 23;
-  }
+  const at = readFields(s, false);
+  if (at < 0 || F.h > 23 || F.mi > 59 || F.sec > 59) return undefined;
   let offsetMin = 0;
   const z = s.charCodeAt(at);
-  if (at + 1 === n) {
+  if (at + 1 === s.length) {
     if (z !== 90) return undefined; // Z
   } else {
-    if ((z !== 43 && z !== 45) || s.charCodeAt(at + 3) !== 58) return undefined; // ±HH:MM
+    if (at + 6 !== s.length || (z !== 43 && z !== 45) || s.charCodeAt(at + 3) !== 58) return undefined; // ±HH:MM
     const oh = digits(s, at + 1, 2), om = digits(s, at + 4, 2);
     if (oh < 0 || oh > 23 || om < 0 || om > 59) return undefined;
     offsetMin = (z === 43 ? 1 : -1) * (oh * 60 + om);
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo)) return Number.NaN; // 2026-02-30: wrong, not early (realDate)
-  return Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offsetMin * 60_000;
+  if (!realDate(F.y, F.mo, F.d)) return Number.NaN; // 2026-02-30: wrong, not early
+  return Date.UTC(F.y, F.mo - 1, F.d, F.h, F.mi, F.sec, F.ms) - offsetMin * 60_000;
 }
 
 /**
@@ -118,20 +126,9 @@ export function parseCanonicalOffsetTime(s: string): number | undefined {
  * anything else and for a year before 1000; a field out of range is NaN, as on the general path.
  */
 export function parseCanonicalWallTime(s: string, zone: string): number | undefined {
-  const n = s.length;
-  if (n !== 19 && n !== 23) return undefined;
-  const sep = s.charCodeAt(10);
-  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || (sep !== 84 && sep !== 32) || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
-  const y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2), h = digits(s, 11, 2), mi = digits(s, 14, 2), sec = digits(s, 17, 2);
-  if (y < 1000 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return undefined;
-  let ms = 0;
-  if (n === 23) {
-    if (s.charCodeAt(19) !== 46) return undefined;
-    ms = digits(s, 20, 3);
-    if (ms < 0) return undefined;
-  }
-  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h > 23 || mi > 59 || sec > 59) return Number.NaN;
-  const wall = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
+  if (readFields(s, true) !== s.length) return undefined;
+  if (!realDate(F.y, F.mo, F.d) || F.h > 23 || F.mi > 59 || F.sec > 59) return Number.NaN;
+  const wall = Date.UTC(F.y, F.mo - 1, F.d, F.h, F.mi, F.sec, F.ms);
   // As the general path: the offset at the wall time, then once more at the instant that gives (DST edges).
   return wall - zoneOffsetMs(zone, wall - zoneOffsetMs(zone, wall));
 }
