@@ -15,6 +15,12 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/** Date.UTC, with years 0–99 read as written (Date.UTC reads them as 1900–1999). */
+function utcMs(y: number, month0: number, d: number, h: number, mi: number, s: number, ms: number): number {
+  if (y >= 100 || y < 0) return Date.UTC(y, month0, d, h, mi, s, ms);
+  return new Date(Date.UTC(2000, month0, d, h, mi, s, ms)).setUTCFullYear(y); // 2000: a leap year, so 29 February stays
+}
+
 /** Offset of `zone` from UTC at instant `ms`, in ms. Cached per zone and quarter hour. */
 export function zoneOffsetMs(zone: string, ms: number): number {
   const key = Math.floor(ms / 900_000);
@@ -23,7 +29,7 @@ export function zoneOffsetMs(zone: string, ms: number): number {
   let off = cache.get(key);
   if (off === undefined) {
     const p = Object.fromEntries(formatter(zone).formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
-    const asUtc = Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!);
+    const asUtc = utcMs(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!, 0);
     off = asUtc - Math.floor(ms / 1000) * 1000;
     if (cache.size > 100_000) cache.clear();
     cache.set(key, off);
@@ -136,7 +142,9 @@ export function parseCanonicalWallTime(s: string, zone: string): number | undefi
 function parseTimeString(input: string, zone: string): number {
   const fast = parseCanonicalOffsetTime(input) ?? parseCanonicalWallTime(input, zone);
   if (fast !== undefined) return fast;
-  return parseTimeGeneral(input, zone);
+  // Only the general path reads years before 1000: year 0000, or a wall time in 0001 east of UTC, is before 0001.
+  const ms = parseTimeGeneral(input, zone);
+  return inTimeRange(ms) ? ms : Number.NaN;
 }
 
 /** Every form parseTime takes (ISO 8601 / RFC 3339 with or without an offset): the general path. */
@@ -149,7 +157,7 @@ export function parseTimeGeneral(input: string, zone: string): number {
   if (!m) return Number.NaN;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '0'] = m;
   if (!realDate(+y!, +mo!, +d!) || +h > 23 || +mi > 59 || +s > 59) return Number.NaN;
-  const wall = Date.UTC(+y!, +mo! - 1, +d!, +h, +mi, +s, Math.round(Number(`0.${frac}`) * 1000));
+  const wall = utcMs(+y!, +mo! - 1, +d!, +h, +mi, +s, Math.round(Number(`0.${frac}`) * 1000));
   // First guess with the offset at the wall time, then correct once for DST edges.
   let utc = wall - zoneOffsetMs(zone, wall);
   utc = wall - zoneOffsetMs(zone, utc);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseTime, zoneOffsetMs, isValidZone, parseCanonicalOffsetTime, parseCanonicalWallTime, parseTimeGeneral } from '../parse.ts';
+import { parseTime, zoneOffsetMs, isValidZone, parseCanonicalOffsetTime, parseCanonicalWallTime, parseTimeGeneral, MIN_TIME_MS } from '../parse.ts';
 
 t.equal(parseTime('2026-11-25T10:00:00+08:00', 'UTC'), Date.UTC(2026, 10, 25, 2), 'offset wins over zone');
 t.equal(parseTime('2026-11-25T02:00:00Z', 'Asia/Shanghai'), Date.UTC(2026, 10, 25, 2));
@@ -98,4 +98,14 @@ t.test('the wall-clock fast path agrees with the general path, DST edges include
   t.equal(parseCanonicalWallTime('2026-11-25 10:00:00', 'Asia/Shanghai'), Date.UTC(2026, 10, 25, 2));
   t.equal(parseCanonicalWallTime('2026-11-25 10:00', 'Asia/Shanghai'), undefined, 'without seconds: the general path');
   t.equal(parseCanonicalWallTime('0099-11-25 10:00:00', 'UTC'), undefined, 'a year before 1000: the general path');
+});
+
+t.test('years before 1000: read as written, and nothing before 0001 comes out', async (t) => {
+  const year50 = new Date(Date.UTC(2000, 0, 1)).setUTCFullYear(50);
+  t.equal(parseTime('0050-01-01 00:00:00', 'UTC'), year50, 'a wall time in year 50 is year 50, not 1950');
+  t.equal(parseTime('0050-01-01T00:00:00Z', 'UTC'), year50, 'the same with an offset');
+  t.equal(parseTime('0001-01-01T00:00:00Z', 'UTC'), MIN_TIME_MS, 'the first instant the hub stores');
+  for (const s of ['0000-06-01T00:00:00Z', '0000-02-29T00:00:00Z', '0001-01-01 00:00:00']) {
+    t.ok(Number.isNaN(parseTime(s, 'Asia/Shanghai')), `${s} (Asia/Shanghai) is before 0001-01-01T00:00Z: NaN`);
+  }
 });
