@@ -1,14 +1,16 @@
 import pg from 'pg';
 import type { SqlDriver } from './driver.ts';
+import { hubTypes } from './pg-parsers.ts';
 
-// bigint ids come back as strings (exact); timestamptz as Date; arrays parsed by pg.
+// bigint ids come back as strings (exact); timestamptz as Date and text[] as arrays, by pg-parsers.ts (pg's own values,
+// faster); other arrays parsed by pg.
 // JIT off for the hub's sessions: its reads are short index probes, but over a month of daily partitions the
 // planner's cost estimates pass jit_above_cost, and compiling took 600 ms of a 17 ms query (latest values of one
 // indicator over 34 partitions, bench store-scale). An `options` parameter in the URL replaces this one.
 const SESSION_OPTIONS = '-c jit=off';
 
 export async function openPostgres(url: string, poolSize = 8): Promise<SqlDriver> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: SESSION_OPTIONS });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: SESSION_OPTIONS, types: hubTypes });
   pool.on('error', () => { /* a broken idle client is dropped by the pool; queries report their own errors */ });
   const c = await pool.connect(); // fail fast when the server is unreachable
   c.release();
