@@ -10,7 +10,7 @@ import { toFilter, encodeCursor, type ObservationQuery } from '../query.ts';
 import { filterProps } from './observation-filters.ts';
 
 
-const ingestResult = {
+export const ingestResult = {
   type: 'object',
   properties: {
     accepted: { type: 'integer' }, duplicates: { type: 'integer' }, quarantined: { type: 'integer' },
@@ -34,7 +34,7 @@ const observations: RouteModule = (app, deps) => {
       body: { $ref: 'lifeline:ingest-batch#' },
       response: { 200: ingestResult },
     },
-  }, async (req) => {
+  }, async (req, reply) => {
     const body = Buffer.isBuffer(req.body) ? decodeIngestBatch(req.body) : req.body;
     // Refused before validation: with allErrors, ajv would build one error per item of an oversized array.
     const records = (body as { records?: unknown } | null)?.records;
@@ -47,9 +47,13 @@ const observations: RouteModule = (app, deps) => {
       deps.metrics.batches.inc({ result: 'invalid' });
       throw new LifelineError('INGEST_INVALID', `${errors[0]!.path} ${errors[0]!.message}; nothing from this batch was stored`, { details: { path: errors[0]!.path, errors: errors.slice(0, 50) } });
     }
-    const res = await deps.ingest('http', body.records, { trusted: true });
+    // The answer as JSON text, built by ingest as `ingestResult` serialises it (a string with this content type is
+    // sent as it is).
+    const res = await deps.ingest('http', body.records, { trusted: true, outcomes: 'json' });
     deps.metrics.batches.inc({ result: 'committed' });
-    return res;
+    if (res.json === undefined) return res;
+    reply.header('content-type', 'application/json; charset=utf-8');
+    return res.json;
   });
 
   app.get<{ Querystring: ObservationQuery }>('/v1/observations', {

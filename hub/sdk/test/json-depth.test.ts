@@ -1,4 +1,4 @@
-// jsonTooDeep: iterative, agrees with a recursive reference, and handles depths that overflow JSON.stringify.
+// jsonTooDeep: recursion bounded by the limit, agrees with a reference depth, and handles depths that overflow JSON.stringify.
 import t from 'tap';
 import fc from 'fast-check';
 import { jsonTooDeep, MAX_DEPTH } from '../text.ts';
