@@ -4,6 +4,7 @@ import { identityKey, type ObservationRow, type QuarantineRow } from './rows.ts'
 import { tagIdsOf } from './tags.ts';
 import { isoOf, packBounds, packHorizon, splitRead } from './pack.ts';
 import { numArray, textArray } from './array-literals.ts';
+import { BARE_PICK, bareColumns, withTags, type BareObservationRow } from './tag-reads.ts';
 
 /** The plain batch insert of observations (bench/ingest measures the raw store rate with exactly this). */
 export const INSERT_OBSERVATIONS = `
@@ -328,9 +329,14 @@ async function pageWithin(db: Queryable, f: ObservationFilter, limit: number, pa
   if (past !== undefined) { params.push(past); w.push(`time > $${params.length}::timestamptz`, `pack_hi > $${params.length}::timestamptz`); }
   if (upTo !== undefined) { params.push(upTo); w.push(`time <= $${params.length}::timestamptz`, packBounds(undefined, `$${params.length}::timestamptz`)); }
   params.push(limit);
-  // Plain rows and packed ones each in order, then merged: the plain rows by their time or identity index.
-  const sql = splitRead({ alias: 'observation', select: COLUMNS, where: w.length ? w.join(' AND ') : 'true', order: 'time, observation.id', limit: `$${params.length}` });
-  return (await db.query<StoredObservationRow>(sql, params)).rows;
+  // Plain rows and packed ones each in order, then merged: the plain rows by their time or identity index. Each row
+  // names its tag, whose columns come from the hub's cache (tag-reads.ts): without a filter on what rows were stored
+  // with, PostgreSQL joins no tag at all.
+  const sql = splitRead({
+    alias: 'observation', select: bareColumns('observation'), pick: BARE_PICK('observation'),
+    where: w.length ? w.join(' AND ') : 'true', order: 'time, observation.id', limit: `$${params.length}`,
+  });
+  return withTags(db, (await db.query<BareObservationRow>(sql, params)).rows);
 }
 
 /**

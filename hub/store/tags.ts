@@ -4,6 +4,7 @@
 // and asks PostgreSQL only for combinations it has not met (a new point, a new flag, a new raw unit).
 import type { Queryable } from './driver.ts';
 import type { ObservationRow } from './rows.ts';
+import { learnTag } from './tag-reads.ts';
 
 // A class, so every tag has one hidden class and `same` stays monomorphic (object spreads made it 10× slower).
 class Tag {
@@ -61,6 +62,7 @@ export async function tagIdsOf(db: Queryable, store: object, rows: ReadonlyArray
   news.forEach((m, k) => {
     const id = res.rows[k]!.id;
     const tag = new Tag(m.row, m.flags, adapter, id);
+    learnTag(store, id, tag);
     const list = cache.get(m.row.pointId);
     if (list) list.push(tag); else cache.set(m.row.pointId, [tag]);
     for (const i of m.at) ids[i] = id;

@@ -143,7 +143,7 @@ export function partitionsSuite(t: Test, open: () => Promise<SqlDriver>) {
     const refs = (await db.query<{ ids: string[] }>('SELECT ref_ids::text[] AS ids FROM outbox ORDER BY id')).rows.flatMap((r) => r.ids);
     t.equal(refs.length, 100);
 
-    t.same(await migrate(db), ['004_latest.sql', '005_rollups.sql', '006_partitions.sql', '007_time_spans.sql', '008_compact_rows.sql', '009_alarms.sql', '010_uploads.sql', '011_access.sql', '012_alarms_more.sql', '013_packed_days.sql', '014_reports.sql', '015_alarm_seen.sql', '017_latest_sparse.sql', '018_outbox_ids_uncompressed.sql'], 'the upgrade applies on top of 001–003');
+    t.same(await migrate(db), ['004_latest.sql', '005_rollups.sql', '006_partitions.sql', '007_time_spans.sql', '008_compact_rows.sql', '009_alarms.sql', '010_uploads.sql', '011_access.sql', '012_alarms_more.sql', '013_packed_days.sql', '014_reports.sql', '015_alarm_seen.sql', '017_latest_sparse.sql', '018_outbox_ids_uncompressed.sql', '019_view_tag.sql'], 'the upgrade applies on top of 001–003');
     t.equal(await count(db, 'observation_legacy'), 100, 'rows wait in the legacy table');
     const progress: number[] = [];
     const part = await moveLegacy(db, { chunk: 15, maxChunks: 3, onProgress: (p) => progress.push(p.moved) });
@@ -187,7 +187,7 @@ export function partitionsSuite(t: Test, open: () => Promise<SqlDriver>) {
     const before = (await db.query(`SELECT ${cols} FROM observation ORDER BY id`)).rows;
     t.equal(before.length, 240);
 
-    t.same(await migrate(db), ['008_compact_rows.sql', '009_alarms.sql', '010_uploads.sql', '011_access.sql', '012_alarms_more.sql', '013_packed_days.sql', '014_reports.sql', '015_alarm_seen.sql', '017_latest_sparse.sql', '018_outbox_ids_uncompressed.sql'], 'the upgrade applies 008');
+    t.same(await migrate(db), ['008_compact_rows.sql', '009_alarms.sql', '010_uploads.sql', '011_access.sql', '012_alarms_more.sql', '013_packed_days.sql', '014_reports.sql', '015_alarm_seen.sql', '017_latest_sparse.sql', '018_outbox_ids_uncompressed.sql', '019_view_tag.sql'], 'the upgrade applies 008');
     t.equal(await count(db, 'observation_v6'), 240, 'the wide rows wait in observation_v6');
     const part = await moveLegacy(db, { chunk: 50, maxChunks: 2 });
     t.same({ moved: part.moved, done: part.done }, { moved: 100, done: false }, 'stopped after 2 chunks (as if killed)');

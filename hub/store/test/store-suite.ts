@@ -37,7 +37,7 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
 
   t.before(async () => {
     db = await open();
-    t.same(await migrate(db), ['001_init.sql', '002_delivery.sql', '003_text_sanitised.sql', '004_latest.sql', '005_rollups.sql', '006_partitions.sql', '007_time_spans.sql', '008_compact_rows.sql', '009_alarms.sql', '010_uploads.sql', '011_access.sql', '012_alarms_more.sql', '013_packed_days.sql', '014_reports.sql', '015_alarm_seen.sql', '017_latest_sparse.sql', '018_outbox_ids_uncompressed.sql'], 'fresh store gets the migrations, in order');
+    t.same(await migrate(db), ['001_init.sql', '002_delivery.sql', '003_text_sanitised.sql', '004_latest.sql', '005_rollups.sql', '006_partitions.sql', '007_time_spans.sql', '008_compact_rows.sql', '009_alarms.sql', '010_uploads.sql', '011_access.sql', '012_alarms_more.sql', '013_packed_days.sql', '014_reports.sql', '015_alarm_seen.sql', '017_latest_sparse.sql', '018_outbox_ids_uncompressed.sql', '019_view_tag.sql'], 'fresh store gets the migrations, in order');
     t.same(await migrate(db), [], 'migrations are applied once');
     reg = new RegistryService(db, catalogueByCode());
     await reg.reload();
