@@ -3,7 +3,7 @@ import type { Queryable, SqlDriver } from './driver.ts';
 import { identityKey, type ObservationRow, type QuarantineRow } from './rows.ts';
 import { tagIdsOf } from './tags.ts';
 import { isoOf, packBounds, packHorizon, splitRead } from './pack.ts';
-import { numArray, textArray } from './array-literals.ts';
+import { float8ArrayBinary, int4ArrayBinary, numArray, textArray } from './array-literals.ts';
 import { BARE_PICK, bareColumns, withTags, type BareObservationRow } from './tag-reads.ts';
 
 /** The plain batch insert of observations (bench/ingest measures the raw store rate with exactly this). */
@@ -98,6 +98,7 @@ export interface CommitInput {
 }
 
 const TEXT_COLS = new Set([2, 9, 10]);
+const INT_COLS = new Set([0, 1]);
 
 /**
  * Parameters of INSERT_OBSERVATIONS: column arrays for unnest(), one round trip per batch whatever its size. `store`
@@ -113,7 +114,9 @@ export async function observationParams(db: Queryable, store: object, rows: Obse
     cols[5]![i] = r.avg; cols[6]![i] = r.min; cols[7]![i] = r.max; cols[8]![i] = r.cou;
     cols[9]![i] = r.warnings.length ? textArray(r.warnings) : ''; cols[10]![i] = r.messageId; cols[11]![i] = r.rawValue;
   }
-  return [...cols.map((c, j) => (TEXT_COLS.has(j) ? textArray(c) : numArray(c))), receivedAtMs];
+  // pg sends a Buffer in binary: numbers go as their bytes (array-literals.ts); PGlite reads text literals.
+  const binary = (store as Partial<SqlDriver>).kind === 'postgres';
+  return [...cols.map((c, j) => (TEXT_COLS.has(j) ? textArray(c) : !binary ? numArray(c) : INT_COLS.has(j) ? int4ArrayBinary(c) : float8ArrayBinary(c))), receivedAtMs];
 }
 
 /** `repeats`: some (point, kind) comes more than once among the rows (only the embedded engine's statement asks). */
