@@ -13,6 +13,7 @@
 // history, day by day), so both cores work; ingest and reads then run one side at a time.
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
+import { PerformanceObserver, constants as perf } from 'node:perf_hooks';
 import pg from 'pg';
 import { loadConfig, sampleConfigPath } from '../hub/config/load.ts';
 import { startHub, type Hub } from '../hub/hub.ts';
@@ -179,16 +180,34 @@ interface Timing { p50: number; p99: number; n: number }
  * longer than the budget: the 0.1 layout's whole-city reads take minutes each at 50 M rows); latencies in ms.
  */
 async function timed(label: string, samples: number, budgetMs: number, once: (i: number) => Promise<unknown>): Promise<Timing> {
-  const xs: number[] = [];
+  const xs: number[] = [], starts: number[] = [];
+  // This process's garbage collections, so a slow run can be told apart: the hub and the bench share its heap.
+  const gcs: Array<[number, number, number]> = [];
+  const obs = new PerformanceObserver((l) => { for (const e of l.getEntries()) gcs.push([e.startTime, e.startTime + e.duration, ((e as { detail?: { kind?: number } }).detail?.kind ?? 0)]); });
+  obs.observe({ entryTypes: ['gc'] });
   const t0 = performance.now();
-  for (let i = 0; i < samples; i++) {
-    const a = performance.now();
-    await once(i);
-    xs.push(performance.now() - a);
-    if ((i >= 2 || xs[0]! > budgetMs) && performance.now() - t0 > budgetMs) break;
+  try {
+    for (let i = 0; i < samples; i++) {
+      const a = performance.now();
+      await once(i);
+      starts.push(a);
+      xs.push(performance.now() - a);
+      if ((i >= 2 || xs[0]! > budgetMs) && performance.now() - t0 > budgetMs) break;
+    }
+  } finally {
+    await new Promise((r) => setImmediate(r)); // the last entries are delivered asynchronously
+    obs.disconnect();
   }
+  const inRun = (i: number) => gcs.filter(([a, b]) => Math.min(b, starts[i]! + xs[i]!) > Math.max(a, starts[i]!));
+  const gcIn = (i: number) => inRun(i).reduce((s, [a, b]) => s + Math.min(b, starts[i]! + xs[i]!) - Math.max(a, starts[i]!), 0);
+  const names: Record<number, string> = {
+    [perf.NODE_PERFORMANCE_GC_MINOR]: 'minor', [perf.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+    [perf.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking', [perf.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+  };
+  const kinds = (i: number) => [...new Set(inRun(i).map(([, , k]) => names[k] ?? String(k)))].join('+');
   const t = { p50: pctl(xs, 0.5), p99: pctl(xs, 0.99), n: xs.length };
-  const slowest = xs.map((x, i) => [x, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 3).map(([x, i]) => `${fmt(x, 1)} (run ${i + 1})`).join(', ');
+  const slowest = xs.map((x, i) => [x, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 3)
+    .map(([x, i]) => `${fmt(x, 1)} (run ${i + 1}${gcIn(i) >= 0.1 ? `, GC ${fmt(gcIn(i), 1)} ms ${kinds(i)}` : ''})`).join(', ');
   console.log(`      ${label}: p50 ${fmt(t.p50, 1)} ms, p99 ${fmt(t.p99, 1)} ms over ${t.n} runs; slowest ${slowest}`);
   return t;
 }
@@ -233,11 +252,20 @@ async function readFigures(label: string, db: Queryable, p: Plan, ids: Ids, ops:
   const { o } = p;
   const pick = (xs: number[], i: number) => xs[(i * 2_654_435_761) % xs.length]!;
   console.log(`    reads (${label}):`);
+  const cp0 = await checkpointer(db);
   const point24h = await timed("one point's last 24 h", o.samples, o.budgetMs, (i) => ops.range(pick(ids.points, i), p.endMs - DAY, p.endMs + 60_000));
   const latestSite = await timed('latest values of one site', o.samples, o.budgetMs, (i) => ops.latest({ siteIds: [pick(ids.sites, i)] }));
   const latestIndicator = await timed(`latest values of one indicator (${fmt(o.points / INDICATORS.length)} points)`, o.samples, o.budgetMs, (i) => ops.latest({ indicators: [INDICATORS[i % INDICATORS.length]!] }));
   const hourly30d = await timed('hourly aggregate of one point over 30 days', o.samples, o.budgetMs, (i) => ops.hourly(pick(ids.points, i), p.endMs - 30 * DAY, p.endMs));
+  const cp1 = await checkpointer(db);
+  console.log(`      (the server's checkpointer during these reads: ${fmt(cp1.buffers - cp0.buffers)} buffers written, ${cp1.checkpoints - cp0.checkpoints} checkpoint(s) begun)`);
   return { point24h, latestSite, latestIndicator, hourly30d };
+}
+
+/** What the server's checkpointer has done so far (pg_stat_bgwriter, whole server). */
+async function checkpointer(db: Queryable): Promise<{ buffers: number; checkpoints: number }> {
+  const r = (await db.query<{ b: string; c: string }>('SELECT buffers_checkpoint::text AS b, (checkpoints_timed + checkpoints_req)::text AS c FROM pg_stat_bgwriter')).rows[0]!;
+  return { buffers: Number(r.b), checkpoints: Number(r.c) };
 }
 
 interface Ids { points: number[]; sites: number[] }
