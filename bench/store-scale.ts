@@ -14,8 +14,6 @@
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
 import { PerformanceObserver, constants as perf } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import pg from 'pg';
 import { loadConfig, sampleConfigPath } from '../hub/config/load.ts';
 import { startHub, type Hub } from '../hub/hub.ts';
@@ -254,7 +252,6 @@ async function readFigures(label: string, db: Queryable, p: Plan, ids: Ids, ops:
   const { o } = p;
   const pick = (xs: number[], i: number) => xs[(i * 2_654_435_761) % xs.length]!;
   console.log(`    reads (${label}):`);
-  collectGarbage();
   const cp0 = await checkpointer(db);
   const point24h = await timed("one point's last 24 h", o.samples, o.budgetMs, (i) => ops.range(pick(ids.points, i), p.endMs - DAY, p.endMs + 60_000));
   const latestSite = await timed('latest values of one site', o.samples, o.budgetMs, (i) => ops.latest({ siteIds: [pick(ids.sites, i)] }));
@@ -263,22 +260,6 @@ async function readFigures(label: string, db: Queryable, p: Plan, ids: Ids, ops:
   const cp1 = await checkpointer(db);
   console.log(`      (the server's checkpointer during these reads: ${fmt(cp1.buffers - cp0.buffers)} buffers written, ${cp1.checkpoints - cp0.checkpoints} checkpoint(s) begun)`);
   return { point24h, latestSite, latestIndicator, hourly30d };
-}
-
-/**
- * A full garbage collection of this process before the reads are timed, as the store is vacuumed and checkpointed
- * before them. The ingest just before left hundreds of MB of garbage in the old generation (the bench's generated
- * readings and request bodies, the hub's batches): until a full collection ran, every minor collection during the
- * reads took 7–20 ms and promoted most of what it found, instead of about 1 ms (--trace-gc, 2026-12-06). That is the
- * bench's burst, not the reads; the reads' own collections still count.
- */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  const before = process.memoryUsage().heapUsed;
-  const t0 = performance.now();
-  gc();
-  console.log(`      (this process's heap collected before the reads: ${fmt(before / 2 ** 20)} → ${fmt(process.memoryUsage().heapUsed / 2 ** 20)} MiB in ${fmt(performance.now() - t0)} ms)`);
 }
 
 /** What the server's checkpointer has done so far (pg_stat_bgwriter, whole server). */
