@@ -5,6 +5,8 @@
 // ingest calls the raw insert) and `batch@F` (commitBatch: rows, outbox, latest values, with observation_latest at
 // fillfactor F), rounds interleaved in alternating order. The CPU counted is that of this database's own backends
 // (/proc utime + stime), so other jobs on a shared machine change the wall-clock rates but hardly the CPU figures.
+// With --encoding text,binary the raw phase runs once per encoding of the number columns (text literals, as PGlite
+// gets them, or binary arrays, as the hub sends them to PostgreSQL): `raw/text`, `raw/binary`.
 import { parseArgs } from 'node:util';
 import { openPostgres } from '../hub/store/postgres.ts';
 import { migrate } from '../hub/store/migrate.ts';
@@ -23,6 +25,8 @@ const HELP = `usage: npm run bench -- latest-upsert [options]
   --batches N       batches per phase (default 60)
   --rounds N        measured rounds (default 3), after one warm-up round; figures are medians
   --fillfactor LIST observation_latest fillfactors to compare (default 50,10)
+  --encoding LIST   encodings of the number columns for the raw phase: binary (default, the hub's on PostgreSQL),
+                    text (array literals, as PGlite gets them), or both: text,binary
 
 PostgreSQL: DATABASE_URL (default ${DEFAULT_PG_URL}), a role that may CREATE DATABASE; a fresh database
 lifeline_latest_<pid> is dropped at the end. Linux only (/proc).`;
@@ -43,7 +47,7 @@ const backends = async (db: SqlDriver) =>
 export async function run(args: string[]): Promise<void> {
   const options = {
     points: { type: 'string' }, lanes: { type: 'string' }, batches: { type: 'string' }, rounds: { type: 'string' },
-    fillfactor: { type: 'string', default: '50,10' }, help: { type: 'boolean', short: 'h', default: false },
+    fillfactor: { type: 'string', default: '50,10' }, encoding: { type: 'string', default: 'binary' }, help: { type: 'boolean', short: 'h', default: false },
   } as const;
   let values;
   try { values = parseArgs({ args, options, strict: true }).values; } catch (e) { throw new BenchUsageError(`${(e as Error).message}\n\n${HELP}`); }
@@ -52,6 +56,8 @@ export async function run(args: string[]): Promise<void> {
   const batches = positive('batches', values.batches, 60), rounds = positive('rounds', values.rounds, 3);
   const fills = values.fillfactor.split(',').map((x) => positive('fillfactor', x, 50));
   if (fills.some((f) => f < 10 || f > 100)) throw new BenchUsageError('--fillfactor values must be 10–100');
+  const encodings = values.encoding.split(',');
+  if (!encodings.length || encodings.some((e) => e !== 'text' && e !== 'binary')) throw new BenchUsageError(`--encoding takes text, binary or both, got "${values.encoding}"`);
 
   const adminUrl = process.env.DATABASE_URL || DEFAULT_PG_URL;
   let admin: SqlDriver;
@@ -69,10 +75,14 @@ export async function run(args: string[]): Promise<void> {
     const pts = (await db.query<{ id: number; device_id: number }>('SELECT id, device_id FROM point ORDER BY id')).rows;
     let base = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000; // yesterday (UTC), an hour further each phase
     const batch = (step: number): ObservationRow[] => pts.map((p) => ({
-      pointId: p.id, deviceId: p.device_id, siteId: 1, indicator: 'water.leak_noise', kind: 'rtd', timeMs: base + step * 1000, value: 20 + (step % 7),
+      pointId: p.id, deviceId: p.device_id, siteId: 1, indicator: 'water.leak_noise', kind: 'rtd', timeMs: base + step * 1000,
+      // A sensor's decimals (a pressure in MPa, three places), as real readings and bench ingest's are: parsing a
+      // number as text costs more than an integer's (before 2026-12-06 this bench sent 20–26).
+      value: Math.round((0.2 + ((p.id * 7919 + step * 104_729) % 1000) / 2500) * 1000) / 1000,
       avg: null, min: null, max: null, cou: null, unit: 'dB', sourceFlag: 'N', flags: [], warnings: [], messageId: null, rawValue: null, rawUnit: null,
     }));
-    const phases = ['raw', ...fills.map((f) => `batch@${f}`)];
+    const raws = encodings.length === 1 ? ['raw'] : encodings.map((e) => `raw/${e}`);
+    const phases = [...raws, ...fills.map((f) => `batch@${f}`)];
     const phase = async (p: string) => {
       await db.query('TRUNCATE observation_data, outbox, observation_latest RESTART IDENTITY');
       await db.query(`ALTER TABLE observation_latest SET (fillfactor = ${p.startsWith('batch@') ? p.slice(6) : 50})`);
@@ -86,7 +96,10 @@ export async function run(args: string[]): Promise<void> {
       await Promise.all(Array.from({ length: lanes }, async () => {
         while (next < batches) {
           const rows = batch(next++);
-          if (p === 'raw') await db.query(INSERT_OBSERVATIONS, await observationParams(db, db, rows, 'bench', Date.now()));
+          if (p.startsWith('raw')) {
+            const numbers = (p === 'raw' ? encodings[0] : p.slice(4)) as 'binary' | 'text';
+            await db.query(INSERT_OBSERVATIONS, await observationParams(db, db, rows, 'bench', Date.now(), numbers));
+          }
           else await commitBatch(db, { adapter: 'bench', receivedAtMs: Date.now(), rows, quarantine: [] });
         }
       }));
@@ -107,11 +120,11 @@ export async function run(args: string[]): Promise<void> {
       }
     }
     const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
-    const rawCpu = median(got.get('raw')!.map((x) => x.cpuPer1k));
+    const rawCpu = median(got.get(raws.at(-1)!)!.map((x) => x.cpuPer1k));
     console.log('medians (PostgreSQL CPU of this database\'s backends):');
     for (const p of phases) {
       const c = median(got.get(p)!.map((x) => x.cpuPer1k));
-      console.log(`  ${p.padEnd(10)} ${c.toFixed(2)} ms per 1,000 rows${p === 'raw' ? '' : ` (${(c / rawCpu).toFixed(2)} × raw)`}; ${Math.round(median(got.get(p)!.map((x) => x.rate))).toLocaleString('en-US')} rows/s`);
+      console.log(`  ${p.padEnd(10)} ${c.toFixed(2)} ms per 1,000 rows${p === raws.at(-1) ? '' : ` (${(c / rawCpu).toFixed(2)} × ${raws.at(-1)})`}; ${Math.round(median(got.get(p)!.map((x) => x.rate))).toLocaleString('en-US')} rows/s`);
     }
   } finally {
     await db.close();

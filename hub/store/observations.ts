@@ -103,8 +103,10 @@ const INT_COLS = new Set([0, 1]);
 /**
  * Parameters of INSERT_OBSERVATIONS: column arrays for unnest(), one round trip per batch whatever its size. `store`
  * is the handle whose tag cache serves (hub/store/tags.ts); `db` runs the rare tag lookups, outside any transaction.
+ * `numbers`: the number columns as binary arrays (for pg, the default on PostgreSQL) or as text literals (PGlite).
  */
-export async function observationParams(db: Queryable, store: object, rows: ObservationRow[], adapter: string, receivedAtMs: number): Promise<unknown[]> {
+export async function observationParams(db: Queryable, store: object, rows: ObservationRow[], adapter: string, receivedAtMs: number,
+  numbers: 'binary' | 'text' = (store as Partial<SqlDriver>).kind === 'postgres' ? 'binary' : 'text'): Promise<unknown[]> {
   const tags = await tagIdsOf(db, store, rows, adapter);
   const n = rows.length;
   const cols = Array.from({ length: 12 }, () => new Array<unknown>(n));
@@ -115,7 +117,7 @@ export async function observationParams(db: Queryable, store: object, rows: Obse
     cols[9]![i] = r.warnings.length ? textArray(r.warnings) : ''; cols[10]![i] = r.messageId; cols[11]![i] = r.rawValue;
   }
   // pg sends a Buffer in binary: numbers go as their bytes (array-literals.ts); PGlite reads text literals.
-  const binary = (store as Partial<SqlDriver>).kind === 'postgres';
+  const binary = numbers === 'binary';
   return [...cols.map((c, j) => (TEXT_COLS.has(j) ? textArray(c) : !binary ? numArray(c) : INT_COLS.has(j) ? int4ArrayBinary(c) : float8ArrayBinary(c))), receivedAtMs];
 }
 
