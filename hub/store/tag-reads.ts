@@ -13,13 +13,17 @@ export interface BareObservationRow {
   tag: number;
 }
 
-/** The select list of a tag-free read, over rows of the observation views named `a` (id as text, as COLUMNS). */
-export const bareColumns = (a: string) => `${a}.id::text AS id, ${a}.point_id, ${a}.kind, ${a}.time, ${a}.value, ${a}.avg, ${a}.min,
-  ${a}.max, ${a}.cou, ${a}.warnings, ${a}.message_id, ${a}.received_at, ${a}.raw_value, ${a}.tag`;
+// observation's own columns and the tag id: what a tag-free read takes from the views.
+const BARE = ['id', 'point_id', 'kind', 'time', 'value', 'avg', 'min', 'max', 'cou', 'warnings', 'message_id', 'received_at', 'raw_value', 'tag'];
 
-/** What each half of splitRead passes on for a tag-free read: the view's own columns the select list and order need. */
-export const BARE_PICK = (a: string) => `${a}.id, ${a}.point_id, ${a}.kind, ${a}.time, ${a}.value, ${a}.avg, ${a}.min, ${a}.max, ${a}.cou,
-  ${a}.warnings, ${a}.message_id, ${a}.received_at, ${a}.raw_value, ${a}.tag`;
+/** The select list of a tag-free read, over rows of the observation views named `a` (id as text, as COLUMNS). */
+export const bareColumns = (a: string) => BARE.map((c) => (c === 'id' ? `${a}.id::text AS id` : `${a}.${c}`)).join(', ');
+
+/**
+ * What each half of splitRead passes on for a tag-free read. PostgreSQL would drop the halves' unused columns by
+ * itself; naming them keeps the read's intent plain.
+ */
+export const BARE_PICK = (a: string) => BARE.map((c) => `${a}.${c}`).join(', ');
 
 // A class: one hidden class for every cached tag. Its arrays are frozen: rows share them.
 class TagColumns {
