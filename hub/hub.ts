@@ -5,7 +5,7 @@ import type { LoadedConfig } from './config/load.ts';
 import type { SqlDriver } from './store/driver.ts';
 import { seedFromTemplate } from './pglite-template.ts';
 import { migrate } from './store/migrate.ts';
-import { packAfterOf, prepareStoreLayout, retentionOf } from './store/upgrade.ts';
+import { packAfterOf, packHoursAfterOf, prepareStoreLayout, retentionOf } from './store/upgrade.ts';
 import { scheduleMaintenance } from './store/maintenance.ts';
 import { scopedKeyProblem } from './access/scope.ts';
 import { catalogueByCode } from './registry/catalogue.ts';
@@ -130,8 +130,8 @@ async function startHubOn(loaded: LoadedConfig, opts: StartOptions, early: Start
   if (layout.moved || layout.movedFromDefault) logger.info(layout, 'store partitions maintained');
   const upkeep = scheduleMaintenance(db, {
     retention: retentionOf(c.store), daysAhead: c.store.partitions_ahead_days ?? 3, now: () => clock.now(), auditRetentionDays: c.api.audit?.retention_days === undefined ? 180 : c.api.audit.retention_days,
-    packAfterMs: packAfterOf(c.store),
-    onResult: (r) => { if (r.created.length || r.dropped.length || r.auditPruned || r.packed.length) logger.info(r, 'store partitions maintained'); },
+    packAfterMs: packAfterOf(c.store), packHoursAfterMs: packHoursAfterOf(c.store),
+    onResult: (r) => { if (r.created.length || r.dropped.length || r.auditPruned || r.packed.length || r.packedHours.length) logger.info(r, 'store partitions maintained'); },
     onError: (e) => logger.error({ err: e }, 'store partition maintenance failed'),
   });
   progress('loading the registry');

@@ -3,10 +3,11 @@
 import type { Queryable, SqlDriver } from '../../hub/store/driver.ts';
 import { queryLatest, rebuildLatest } from '../../hub/store/observations.ts';
 import { queryAggregates, rebuildRollups, rollStep, rollupLag } from '../../hub/store/rollups.ts';
-import { packClosed } from '../../hub/store/pack.ts';
+import { packClosed, packOpenHours } from '../../hub/store/pack.ts';
 import { applyRetention, ensurePartition, partitionName, underLock } from '../../hub/store/partitions.ts';
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 
 export interface Layout {
   /** Before rows are loaded by SQL: the partitions of their range (else they would all land in DEFAULT). */
@@ -46,6 +47,7 @@ export function currentLayout(timezone: string): Layout {
   // after it, as for any bulk load: kept up row by row it cost the history's rollups about half their rate. The
   // rollups of the history and the roller read by primary key; nothing reads by bucket until ingest starts.
   let bucketIndex: string | undefined;
+  let historyEnd = 0;
   return {
     async beforeBulkLoad(db, fromMs, toMs) {
       for (let d = Math.floor(fromMs / DAY) * DAY; d < toMs; d += DAY) await underLock(db, (tx) => ensurePartition(tx, 'rtd', d));
@@ -71,6 +73,12 @@ export function currentLayout(timezone: string): Layout {
       const t2 = performance.now();
       const packed = await packClosed(db, { nowMs: Date.now(), afterMs: DAY });
       progress(`${packed.length} closed day(s) packed (${packed.reduce((a, p) => a + p.n, 0).toLocaleString('en-US')} readings) in ${((performance.now() - t2) / 1000).toFixed(1)} s`);
+      // And the open days' hours, as the upkeep (store.pack_hours_after: 1) had them when the ingested part began: the
+      // ingest then writes above the dedup trigger's horizon, as a live hub does.
+      historyEnd = toMs;
+      const t3 = performance.now();
+      const hours = await packOpenHours(db, { nowMs: Math.floor(toMs / HOUR) * HOUR + HOUR, afterMs: HOUR });
+      progress(`the open days' hours packed up to the history's end (${hours.reduce((a, p) => a + p.n, 0).toLocaleString('en-US')} readings) in ${((performance.now() - t3) / 1000).toFixed(1)} s`);
       progress(`history: ${unpacked.toFixed(1)} bytes per observation unpacked, ${(await perObs()).toFixed(1)} packed (tables + indexes, before ingest)`);
     },
     // Ingest has ended and every batch is committed: the backlog is the whole outbox. The bench drains it with the
@@ -92,6 +100,14 @@ export function currentLayout(timezone: string): Layout {
         }
       }
       progress(`rollups caught up ${((performance.now() - t0) / 1000).toFixed(1)} s after ingest ended`);
+      // The hours the ingest wrote, packed as the hourly upkeep packs them in a live store: an hour at a time, those
+      // that ended an hour ago (store.pack_hours_after: 1).
+      const t1 = performance.now();
+      let readings = 0, runs = 0;
+      for (let h = Math.floor(historyEnd / HOUR) * HOUR + 2 * HOUR; h <= Date.now(); h += HOUR, runs++) {
+        readings += (await packOpenHours(db, { nowMs: Math.min(h, Date.now()), afterMs: HOUR })).reduce((a, p) => a + p.n, 0);
+      }
+      progress(`the ingested hours packed by ${runs} hourly upkeep run(s): ${readings.toLocaleString('en-US')} readings in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
     },
     // The registry-held part of a row is its tag (migration 008): one per point here, looked up once per statement.
     historySql: (value) => `

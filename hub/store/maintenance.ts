@@ -1,12 +1,13 @@
 // The store's scheduled upkeep inside the hub: partitions created ahead (and rows moved out of DEFAULT
-// partitions), then retention applied by dropping expired partitions, then closed partitions packed (pack.ts), and on
+// partitions), then retention applied by dropping expired partitions, then closed partitions packed and the open
+// days' past hours (pack.ts), and on
 // PGlite the tables the hub updates and deletes from vacuumed. Runs every hour (the start does the partitions only:
 // hub/store/upgrade.ts); a second hub process on the same PostgreSQL does the same work under the same advisory lock,
 // finding it done.
 import type { SqlDriver } from './driver.ts';
 import { applyRetention, maintainPartitions, type Retention } from './partitions.ts';
 import { pruneAudit } from '../access/audit.ts';
-import { packClosed } from './pack.ts';
+import { packClosed, packOpenHours } from './pack.ts';
 
 export const MAINTENANCE_INTERVAL_MS = 3_600_000;
 
@@ -18,7 +19,12 @@ export interface MaintenanceOptions {
   auditRetentionDays?: number | null;
   /** Pack partitions whose range ended this long ago (migration 013; default a day); false: never pack. */
   packAfterMs?: number | false;
-  onResult?: (r: { created: string[]; movedFromDefault: number; dropped: string[]; auditPruned: number; packed: string[]; vacuumed: string[] }) => void;
+  /**
+   * Pack the readings of the days not yet packed whole an hour at a time, those of hours that ended this long ago
+   * (pack.ts packOpenHours); false or absent: whole days only. Not when packAfterMs is false.
+   */
+  packHoursAfterMs?: number | false;
+  onResult?: (r: { created: string[]; movedFromDefault: number; dropped: string[]; auditPruned: number; packed: string[]; packedHours: string[]; vacuumed: string[] }) => void;
   onError?: (e: unknown) => void;
 }
 
@@ -47,10 +53,14 @@ export async function runMaintenance(db: SqlDriver, o: Omit<MaintenanceOptions, 
   const dropped = await applyRetention(db, o.retention, nowMs);
   const auditPruned = o.auditRetentionDays ? await pruneAudit(db, o.auditRetentionDays, nowMs) : 0;
   // After retention: a partition about to be dropped is not packed first.
-  const packed = o.packAfterMs === false ? [] : (await packClosed(db, { nowMs, afterMs: o.packAfterMs ?? 86_400_000 })).map((p) => p.name);
+  const closedAfterMs = o.packAfterMs ?? 86_400_000;
+  const packed = closedAfterMs === false ? [] : (await packClosed(db, { nowMs, afterMs: closedAfterMs })).map((p) => p.name);
+  // Then the days not packed whole yet, up to the hour horizon.
+  const packedHours = closedAfterMs === false || !o.packHoursAfterMs ? []
+    : (await packOpenHours(db, { nowMs, afterMs: o.packHoursAfterMs, closedAfterMs })).map((p) => p.name);
   // Last: after pruning and dropping, what they freed is reclaimed in the same pass.
   const vacuumed = await vacuumChurned(db);
-  const r = { ...m, dropped, auditPruned, packed, vacuumed };
+  const r = { ...m, dropped, auditPruned, packed, packedHours, vacuumed };
   o.onResult?.(r);
   return r;
 }

@@ -2,10 +2,33 @@
 // the readings as arrays in time order; the partition is truncated and keeps taking late data, deduplicated against
 // the packs by a trigger. `observation` reads both. Each pack names its time span (lo, hi): reads that may reach old
 // days bound it (packBounds) so PostgreSQL reads only the packs they need.
+//
+// Packed hours: a day partition still open (today's, or yesterday's before it is packed whole) has its readings older
+// than an hour horizon packed the same way, a slice of points at a time, and deleted from it (packOpenHours). In an
+// open partition every minute's readings of the whole city lie between two readings of one point, so a point's day
+// there is a heap page per reading; packed, it is a pack per hour. The dedup trigger then fires only for readings
+// older than the horizon (its WHEN clause): the current minute's inserts do not run it.
 import type { Queryable, SqlDriver } from './driver.ts';
-import { listPartitionNames, parsePartitionName, tableExists, underLock } from './partitions.ts';
+import { KIND_GRANULARITY, listPartitionNames, parsePartitionName, tableExists, underLock } from './partitions.ts';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+// The packs of a set of plain rows (`from`: a table or a CTE with observation_data's columns), one per point and kind.
+const some = (col: string, expr = col) => `CASE WHEN count(${col}) > 0 THEN array_agg(${expr} ORDER BY time) END`;
+const PACK_ROWS = (from: string) => `INSERT INTO observation_pack (point_id, kind, lo, hi, n, id_lo, id_hi, ids, times, received, vals, tags, avgs, mins, maxs, cous, raws, msgs, warns)
+        SELECT point_id, kind, min(time), max(time), count(*), min(id), max(id), array_agg(id ORDER BY time), array_agg(time ORDER BY time),
+               array_agg(received_at ORDER BY time), array_agg(value ORDER BY time), array_agg(tag ORDER BY time),
+               ${some('avg')}, ${some('min')}, ${some('max')}, ${some('cou')}, ${some('raw_value')}, ${some('message_id')},
+               ${some('warnings', 'warnings::text')}
+        FROM ${from} GROUP BY point_id, kind
+        RETURNING n`;
+
+/** The partition's dedup trigger: 'all' (a packed day), 'before' (packed hours: WHEN on the time), or none. */
+async function dedupTrigger(tx: Queryable, name: string): Promise<'all' | 'before' | undefined> {
+  const r = await tx.query<{ all: boolean }>(`SELECT tgqual IS NULL AS all FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = 'observation_packed_dedup'`, [name]);
+  return r.rows.length ? (r.rows[0]!.all ? 'all' : 'before') : undefined;
+}
 
 /** A partition's rows into packs, then the partition emptied and given the dedup trigger. Returns the readings packed. */
 export async function packPartition(db: SqlDriver, name: string): Promise<number> {
@@ -14,21 +37,95 @@ export async function packPartition(db: SqlDriver, name: string): Promise<number
     if (!(await tableExists(tx, name))) return 0;
     // Inserts into the partition (late data) wait until the packs are committed; reads go on.
     await tx.query(`LOCK TABLE ${name} IN SHARE ROW EXCLUSIVE MODE`);
-    const some = (col: string, expr = col) => `CASE WHEN count(${col}) > 0 THEN array_agg(${expr} ORDER BY time) END`;
-    const r = await tx.query<{ n: number }>(`WITH p AS (
-        INSERT INTO observation_pack (point_id, kind, lo, hi, n, id_lo, id_hi, ids, times, received, vals, tags, avgs, mins, maxs, cous, raws, msgs, warns)
-        SELECT point_id, kind, min(time), max(time), count(*), min(id), max(id), array_agg(id ORDER BY time), array_agg(time ORDER BY time),
-               array_agg(received_at ORDER BY time), array_agg(value ORDER BY time), array_agg(tag ORDER BY time),
-               ${some('avg')}, ${some('min')}, ${some('max')}, ${some('cou')}, ${some('raw_value')}, ${some('message_id')},
-               ${some('warnings', 'warnings::text')}
-        FROM ${name} GROUP BY point_id, kind
-        RETURNING n)
+    const r = await tx.query<{ n: number }>(`WITH p AS (${PACK_ROWS(name)})
       SELECT coalesce(sum(n), 0)::int AS n FROM p`);
     await tx.query(`TRUNCATE ${name}`);
-    const has = (await tx.query(`SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname = 'observation_packed_dedup'`, [name])).rows.length > 0;
-    if (!has) await tx.query(`CREATE TRIGGER observation_packed_dedup BEFORE INSERT ON ${name} FOR EACH ROW EXECUTE FUNCTION observation_packed_dedup()`);
+    // A partition with packed hours has the trigger for readings before their horizon: now it takes every reading.
+    if ((await dedupTrigger(tx, name)) !== 'all') {
+      await tx.query(`CREATE OR REPLACE TRIGGER observation_packed_dedup BEFORE INSERT ON ${name} FOR EACH ROW EXECUTE FUNCTION observation_packed_dedup()`);
+    }
     return r.rows[0]!.n;
   });
+}
+
+export interface PackOpenOptions {
+  nowMs: number;
+  /** Pack the readings of whole hours that ended at least this long before `nowMs`. */
+  afterMs: number;
+  /**
+   * Partitions whose range ended this long ago are packed whole (packClosed, the same run): left alone here. Default a
+   * day.
+   */
+  closedAfterMs?: number;
+  /** Aim of one slice's transaction, in ms (inserts into the partition wait for it). Default 250. */
+  sliceMs?: number;
+  onPacked?: (name: string, n: number) => void;
+}
+
+/**
+ * Pack the readings of every open day partition (rtd, min) older than the hour horizon: whole hours that ended at
+ * least `afterMs` ago. Returns the partitions with readings packed, and how many.
+ */
+export async function packOpenHours(db: SqlDriver, o: PackOpenOptions): Promise<Array<{ name: string; n: number }>> {
+  const horizon = Math.floor((o.nowMs - o.afterMs) / HOUR_MS) * HOUR_MS;
+  const closedBy = o.nowMs - (o.closedAfterMs ?? DAY_MS);
+  const out: Array<{ name: string; n: number }> = [];
+  for (const name of await listPartitionNames(db)) {
+    const p = parsePartitionName(name);
+    if (!p || KIND_GRANULARITY[p.kind] !== 'day' || p.fromMs >= horizon || p.toMs <= closedBy) continue;
+    // A day wholly behind the horizon is packed whole (its last hours, and then the trigger takes every reading).
+    const n = p.toMs <= horizon ? await packWholeIfPlain(db, name) : await packBefore(db, name, p, horizon, o.sliceMs ?? 250);
+    if (n) { o.onPacked?.(name, n); out.push({ name, n }); }
+  }
+  // The new packs' times lie past the statistics' last bucket: PostgreSQL would then think a recent time range holds
+  // almost no packs and read them by time (observation_pack_time) for one point's day, every pack of those hours.
+  if (out.length) await db.exec('ANALYZE observation_pack');
+  return out;
+}
+
+async function packWholeIfPlain(db: SqlDriver, name: string): Promise<number> {
+  return (await db.query(`SELECT 1 FROM ${name} LIMIT 1`)).rows.length ? packPartition(db, name) : 0;
+}
+
+/**
+ * The readings of partition `name` older than `beforeMs` into packs and out of the partition. First the dedup trigger
+ * is set for readings older than the horizon (never lowered: older than every pack of the partition), so a reading
+ * for a slice already packed is checked against its packs; then slices of points, each in its own transaction under
+ * the partition lock (its inserts wait, as for packPartition), sized to take about `sliceMs`; then the partition is
+ * vacuumed, so the next hours' rows reuse the room.
+ */
+async function packBefore(db: SqlDriver, name: string, p: { kind: string; fromMs: number; toMs: number }, beforeMs: number, sliceMs: number): Promise<number> {
+  const bounds = await underLock(db, async (tx) => {
+    if (!(await tableExists(tx, name)) || (await dedupTrigger(tx, name)) === 'all') return undefined;
+    const r = (await tx.query<{ lo: number | null; hi: number | null; packed: Date | null; plain: boolean }>(`SELECT
+        (SELECT min(point_id) FROM ${name}) AS lo, (SELECT max(point_id) FROM ${name}) AS hi,
+        (SELECT max(hi) FROM observation_pack WHERE kind = $1 AND hi >= to_timestamp($2 / 1000.0) AND hi < to_timestamp($3 / 1000.0)) AS packed,
+        EXISTS (SELECT 1 FROM ${name} WHERE time < to_timestamp($4 / 1000.0)) AS plain`, [p.kind, p.fromMs, p.toMs, beforeMs])).rows[0]!;
+    if (!r.plain) return undefined;
+    const horizon = Math.max(beforeMs, r.packed ? r.packed.getTime() + 1 : 0);
+    await tx.query(`CREATE OR REPLACE TRIGGER observation_packed_dedup BEFORE INSERT ON ${name} FOR EACH ROW
+      WHEN (NEW.time < '${new Date(horizon).toISOString()}'::timestamptz) EXECUTE FUNCTION observation_packed_dedup()`);
+    return { lo: r.lo!, hi: r.hi! };
+  });
+  if (!bounds) return 0;
+  let n = 0;
+  let width = 64;
+  for (let at = bounds.lo, to = at; at <= bounds.hi; at = to) {
+    const t0 = performance.now();
+    to = at + width;
+    n += await underLock(db, async (tx) => {
+      await tx.query(`LOCK TABLE ${name} IN SHARE ROW EXCLUSIVE MODE`);
+      const r = await tx.query<{ n: number }>(`WITH d AS (
+          DELETE FROM ${name} WHERE point_id >= $1 AND point_id < $2 AND time < to_timestamp($3 / 1000.0) RETURNING *
+        ), p AS (${PACK_ROWS('d')})
+        SELECT coalesce(sum(n), 0)::int AS n FROM p`, [at, to, beforeMs]);
+      return r.rows[0]!.n;
+    });
+    const ms = performance.now() - t0;
+    width = Math.max(1, Math.min(width * 4, Math.round((width * sliceMs) / Math.max(ms, 1))));
+  }
+  await db.exec(`VACUUM (ANALYZE) ${name}`);
+  return n;
 }
 
 /**
@@ -41,8 +138,8 @@ export async function packClosed(db: SqlDriver, opts: { nowMs: number; afterMs?:
   for (const name of await listPartitionNames(db)) {
     const p = parsePartitionName(name);
     if (!p || p.toMs > opts.nowMs - afterMs) continue;
-    if (!(await db.query(`SELECT 1 FROM ${name} LIMIT 1`)).rows.length) continue;
-    const n = await packPartition(db, name);
+    const n = await packWholeIfPlain(db, name);
+    if (!n) continue;
     opts.onPacked?.(name, n);
     out.push({ name, n });
   }

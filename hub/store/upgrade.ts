@@ -6,13 +6,17 @@ import type { SqlDriver } from './driver.ts';
 import { moveLegacy } from './legacy.ts';
 import { maintainPartitions, type Retention } from './partitions.ts';
 
-export interface StoreUpkeepConfig { retention?: Retention; partitions_ahead_days?: number; pack_closed_days?: number | null }
+export interface StoreUpkeepConfig { retention?: Retention; partitions_ahead_days?: number; pack_closed_days?: number | null; pack_hours_after?: number | null }
 
 export const retentionOf = (c: StoreUpkeepConfig): Retention => ({ rtd: 180, min: 730, hour: null, day: null, ...c.retention });
 
 /** store.pack_closed_days as the upkeep's packAfterMs: a partition is packed this long after its range ended; false: never. */
 export const packAfterOf = (c: StoreUpkeepConfig): number | false =>
   (c.pack_closed_days === null ? false : (c.pack_closed_days ?? 1) * 86_400_000);
+
+/** store.pack_hours_after as the upkeep's packHoursAfterMs; false: whole days only (and whenever days are never packed). */
+export const packHoursAfterOf = (c: StoreUpkeepConfig): number | false =>
+  (c.pack_closed_days === null || c.pack_hours_after === null ? false : (c.pack_hours_after ?? 1) * 3_600_000);
 
 export async function prepareStoreLayout(db: SqlDriver, c: StoreUpkeepConfig, now: () => number, progress: (line: string) => void) {
   const t0 = performance.now();

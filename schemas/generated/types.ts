@@ -501,6 +501,10 @@ export interface Config {
      */
     pack_closed_days?: number | null;
     /**
+     * The hourly upkeep also packs the days not yet packed whole (rtd and min: today's, and yesterday's until pack_closed_days), an hour at a time: the readings of every whole hour that ended this many hours ago or more become packs, a slice of points at a time, and leave the partition (docs/store.md#packed-hours). One point's last day then reads a pack per hour instead of a heap page per reading. null packs whole days only. Ignored when pack_closed_days is null.
+     */
+    pack_hours_after?: number | null;
+    /**
      * Days of observations kept, per kind; null keeps them for ever. Applied hourly by dropping whole partitions (a day of rtd/min, a month of hour, a year of day) once their whole range is older; never row by row.
      */
     retention?: {
