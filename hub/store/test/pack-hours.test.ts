@@ -9,6 +9,7 @@ import { openPglite } from '../pglite.ts';
 import { migrate } from '../migrate.ts';
 import { COLUMNS, commitBatch, queryLatest, queryObservations } from '../observations.ts';
 import type { ObservationRow } from '../rows.ts';
+import { row } from './observation-row.ts';
 import { maintainPartitions, partitionName } from '../partitions.ts';
 import { packOpenHours } from '../pack.ts';
 import { runMaintenance } from '../maintenance.ts';
@@ -22,13 +23,6 @@ const D = Date.UTC(2026, 11, 3); // today
 const Y = D - DAY; // yesterday: not packed whole yet (pack_closed_days 1)
 const NOW = D + 10 * HOUR + 20 * MIN;
 
-function row(pointId: number, timeMs: number, value: number | null, over: Partial<ObservationRow> = {}): ObservationRow {
-  return {
-    pointId, deviceId: 1, siteId: 1, indicator: 'water.pipe_pressure', kind: 'rtd', timeMs, value,
-    avg: null, min: null, max: null, cou: null, unit: 'MPa', sourceFlag: 'N', flags: [], warnings: [],
-    messageId: null, rawValue: null, rawUnit: null, ...over,
-  };
-}
 
 t.test('store.pack_hours_after as the upkeep option', async (t) => {
   t.equal(packHoursAfterOf({}), HOUR, 'default: hours that ended an hour ago');

@@ -8,6 +8,7 @@ import { openPglite } from '../pglite.ts';
 import { migrate } from '../migrate.ts';
 import { COLUMNS, commitBatch, queryLatest, queryObservations, type ObservationFilter } from '../observations.ts';
 import type { ObservationRow } from '../rows.ts';
+import { row } from './observation-row.ts';
 import { applyRetention, maintainPartitions, partitionName } from '../partitions.ts';
 import { packClosed } from '../pack.ts';
 import { formatStatus, storeStatus } from '../cli.ts';
@@ -23,13 +24,6 @@ const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 11, 3, 10, 0, 0);
 const D1 = Date.UTC(2026, 10, 30); // a closed day
 
-function row(pointId: number, timeMs: number, value: number | null, over: Partial<ObservationRow> = {}): ObservationRow {
-  return {
-    pointId, deviceId: 1, siteId: 1, indicator: 'water.pipe_pressure', kind: 'rtd', timeMs, value,
-    avg: null, min: null, max: null, cou: null, unit: 'MPa', sourceFlag: 'N', flags: [], warnings: [],
-    messageId: null, rawValue: null, rawUnit: null, ...over,
-  };
-}
 
 t.test('PostgreSQL', async (t) => {
   if (!needService(t, 'PostgreSQL', await postgresUp())) return;
