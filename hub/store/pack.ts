@@ -59,6 +59,8 @@ export interface PackOpenOptions {
   closedAfterMs?: number;
   /** Aim of one slice's transaction, in ms (inserts into the partition wait for it). Default 250. */
   sliceMs?: number;
+  /** Points in the first slice (then sized by `sliceMs`). Default 64. */
+  slicePoints?: number;
   onPacked?: (name: string, n: number) => void;
 }
 
@@ -74,7 +76,7 @@ export async function packOpenHours(db: SqlDriver, o: PackOpenOptions): Promise<
     const p = parsePartitionName(name);
     if (!p || KIND_GRANULARITY[p.kind] !== 'day' || p.fromMs >= horizon || p.toMs <= closedBy) continue;
     // A day wholly behind the horizon is packed whole (its last hours, and then the trigger takes every reading).
-    const n = p.toMs <= horizon ? await packWholeIfPlain(db, name) : await packBefore(db, name, p, horizon, o.sliceMs ?? 250);
+    const n = p.toMs <= horizon ? await packWholeIfPlain(db, name) : await packBefore(db, name, p, horizon, o.sliceMs ?? 250, o.slicePoints ?? 64);
     if (n) { o.onPacked?.(name, n); out.push({ name, n }); }
   }
   // The new packs' times lie past the statistics' last bucket: PostgreSQL would then think a recent time range holds
@@ -94,7 +96,7 @@ async function packWholeIfPlain(db: SqlDriver, name: string): Promise<number> {
  * the partition lock (its inserts wait, as for packPartition), sized to take about `sliceMs`; then the partition is
  * vacuumed, so the next hours' rows reuse the room.
  */
-async function packBefore(db: SqlDriver, name: string, p: { kind: string; fromMs: number; toMs: number }, beforeMs: number, sliceMs: number): Promise<number> {
+async function packBefore(db: SqlDriver, name: string, p: { kind: string; fromMs: number; toMs: number }, beforeMs: number, sliceMs: number, firstWidth: number): Promise<number> {
   const bounds = await underLock(db, async (tx) => {
     if (!(await tableExists(tx, name)) || (await dedupTrigger(tx, name)) === 'all') return undefined;
     const r = (await tx.query<{ lo: number | null; hi: number | null; packed: Date | null; plain: boolean }>(`SELECT
@@ -109,7 +111,7 @@ async function packBefore(db: SqlDriver, name: string, p: { kind: string; fromMs
   });
   if (!bounds) return 0;
   let n = 0;
-  let width = 64;
+  let width = firstWidth;
   for (let at = bounds.lo, to = at; at <= bounds.hi; at = to) {
     const t0 = performance.now();
     to = at + width;
