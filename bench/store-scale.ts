@@ -12,6 +12,7 @@
 // unless --keep. The two histories are built at the same time (the current layout's rollups alongside its
 // history, day by day), so both cores work; ingest and reads then run one side at a time.
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { cpus } from 'node:os';
 import { PerformanceObserver, constants as perf } from 'node:perf_hooks';
 import pg from 'pg';
@@ -27,6 +28,7 @@ import { generateKey } from '../hub/api/auth.ts';
 import type { SourceReading } from '../schemas/generated/types.ts';
 import { BenchUsageError } from './lib/errors.ts';
 import { LoadClient } from './lib/load-client.ts';
+import { readingsChunk as readingsOf } from './lib/scale-readings.mjs';
 import { cpuSnapshot, cpuSince } from './lib/cpu.ts';
 import { migrateToday, commitToday, latestToday, hourlyToday, dropDayToday, historySqlToday, pointRangeToday } from './lib/today-layout.ts';
 import { currentLayout, relationBytes, type Layout } from './lib/current-layout.ts';
@@ -108,21 +110,22 @@ function cityRegistry(points: number): RegistryDocs {
   };
 }
 
-/** A plausible value for point k at minute m, the same in both stores (pressures in MPa, the others in their units). */
-function valueOf(k: number, m: number): number {
-  const h = (k * 7919 + m * 104_729) % 1000;
-  return Math.round((0.2 + h / 2500) * 1000) / 1000;
+/** The ingested part's bodies, built in a worker thread (bench/lib/scale-readings.mjs) so the hub's heap holds none of them. */
+async function chunkBodiesOff(reg: RegistryDocs, fromStep: number, toStep: number, baseMs: number, batch: number): Promise<{ bodies: ArrayBuffer[]; counts: number[] }> {
+  const w = new Worker(new URL('./lib/scale-readings.mjs', import.meta.url));
+  try {
+    return await new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+      w.postMessage({ codes: reg.points.map((p) => p.code), fromStep, toStep, baseMs, batch });
+    });
+  } finally {
+    await w.terminate();
+  }
 }
 
-/** The ingested part: minute `step` of every point, ending a minute before `endMs`. */
-function readingsChunk(reg: RegistryDocs, fromStep: number, toStep: number, baseMs: number): SourceReading[] {
-  const out: SourceReading[] = [];
-  for (let step = fromStep; step < toStep; step++) {
-    const time = new Date(baseMs + step * 60_000).toISOString();
-    for (let k = 0; k < reg.points.length; k++) out.push({ point: reg.points[k]!.code, time, value: valueOf(k, step) });
-  }
-  return out;
-}
+const readingsChunk = (reg: RegistryDocs, fromStep: number, toStep: number, baseMs: number): SourceReading[] =>
+  readingsOf(reg.points.map((p) => p.code), fromStep, toStep, baseMs);
 
 // History by SQL, one day of readings per statement (points × 1440/every rows): $1 from, $2 to (ms), $3 minutes apart.
 // Each side stores it its own way (bench/lib/today-layout.ts, bench/lib/current-layout.ts); both get the same rows.
@@ -319,18 +322,13 @@ async function benchNow(p: Plan, hub: Hub, key: string, layout: Layout, hist: Hi
   const rates: number[] = [];
   try {
     for (const [a, b] of chunks(p)) {
-      const records = readingsChunk(p.reg, a, b, p.ingestBase);
-      const bodies: ArrayBuffer[] = [], counts: number[] = [];
-      for (let i = 0; i < records.length; i += o.batch) {
-        const body = new TextEncoder().encode(JSON.stringify({ records: records.slice(i, i + o.batch) }));
-        bodies.push(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer);
-        counts.push(Math.min(o.batch, records.length - i));
-      }
+      const { bodies, counts } = await chunkBodiesOff(p.reg, a, b, p.ingestBase, o.batch);
+      const n = counts.reduce((x, y) => x + y, 0);
       const cpu0 = cpuSnapshot(true);
       const r = await client.run(`now ingest minutes ${a}–${b}`, hub.url, key, { bodies, records: counts }, o.concurrency, true);
       const cpu = cpuSince(cpu0, true);
       if (r.error) throw new Error(`ingest failed: ${r.error}`);
-      if (r.accepted !== records.length) throw new Error(`ingest accepted ${r.accepted} of ${records.length}`);
+      if (r.accepted !== n) throw new Error(`ingest accepted ${r.accepted} of ${n}`);
       rates.push(r.accepted / (r.elapsedMs / 1000));
       // Where the time went, per chunk: a rate that falls from chunk to chunk shows here as more CPU per reading on
       // one side, or as readers (roller, alarm evaluator) left further behind.
