@@ -171,8 +171,12 @@ interface Workload {
   /** JSON bodies for POST /v1/observations (ArrayBuffers, handed over to the client worker on first use). */
   bodies: ArrayBuffer[];
   records: number[];
-  /** The same batches as prepare() turns them into rows, for the raw and store-layer phases. */
-  rows: ObservationRow[][];
+  /**
+   * The same batches as prepare() turns them into rows, for the raw and store-layer phases: built again for each
+   * phase and dropped after it, so the hub phase runs without them in the heap it shares with the bench (200,000 rows
+   * kept for the whole run were tens of MB of live objects every major collection of the hub had to mark).
+   */
+  rows(): ObservationRow[][];
   count: number;
   converted: number;
   jsonBytes: number;
@@ -182,10 +186,16 @@ interface Workload {
 const enc = new TextEncoder();
 
 function buildWorkload(reg: RegistryDocs, registry: Registry, po: PrepareOptions, count: number, batch: number, baseMs: number): Workload {
-  const w: Workload = { bodies: [], records: [], rows: [], count, converted: 0, jsonBytes: 0, prepareMs: 0 };
+  const recordsOf = (start: number) => Array.from({ length: Math.min(batch, count - start) }, (_, j) => reading(reg, baseMs, start + j));
+  const rows = () => {
+    const out: ObservationRow[][] = [];
+    for (let start = 0; start < count; start += batch) out.push(prepare(recordsOf(start), registry, po).rows);
+    return out;
+  };
+  const w: Workload = { bodies: [], records: [], rows, count, converted: 0, jsonBytes: 0, prepareMs: 0 };
   for (let start = 0; start < count; start += batch) {
-    const n = Math.min(batch, count - start);
-    const records = Array.from({ length: n }, (_, j) => reading(reg, baseMs, start + j));
+    const records = recordsOf(start);
+    const n = records.length;
     const body = enc.encode(JSON.stringify({ records }));
     w.bodies.push(body.byteOffset === 0 && body.buffer.byteLength === body.byteLength ? body.buffer as ArrayBuffer : body.slice().buffer as ArrayBuffer);
     w.records.push(n);
@@ -195,7 +205,6 @@ function buildWorkload(reg: RegistryDocs, registry: Registry, po: PrepareOptions
     const p = prepare(records, registry, po);
     w.prepareMs += performance.now() - t0;
     if (p.quarantine.length || p.rows.length !== n) throw new Error(`bench data did not prepare cleanly: ${JSON.stringify(p.quarantine[0])}`);
-    w.rows.push(p.rows);
   }
   return w;
 }
@@ -410,18 +419,21 @@ async function benchStore(kind: StoreKind, o: Options): Promise<StoreResult> {
 
     raw = await store.rawDriver(hub, concurrency);
     const rawDb = raw.db;
-    const rawBatch = (w: Workload) => async (i: number) => {
-      const rows = w.rows[i]!;
+    const rawBatch = (batches: ObservationRow[][]) => async (i: number) => {
+      const rows = batches[i]!;
       await rawDb.query(INSERT_OBSERVATIONS, await observationParams(rawDb, rawDb, rows, 'http', Date.now()));
       return rows.length;
     };
-    const layerBatch = (w: Workload) => (i: number) => commitBatch(rawDb, { adapter: 'http', receivedAtMs: Date.now(), rows: w.rows[i]!, quarantine: [] }).then((m) => m.size);
+    const layerBatch = (batches: ObservationRow[][]) => (i: number) => commitBatch(rawDb, { adapter: 'http', receivedAtMs: Date.now(), rows: batches[i]!, quarantine: [] }).then((m) => m.size);
 
     // Warm-up (JIT, connections, plan caches), on an empty table each time.
     client = new LoadClient();
-    await lanes('raw warm-up', warm.rows.length, concurrency, rawBatch(warm));
-    await truncate(rawDb);
-    if (o.storeLayer) { await lanes('store layer warm-up', warm.rows.length, concurrency, layerBatch(warm)); await truncate(rawDb); }
+    {
+      const warmRows = warm.rows();
+      await lanes('raw warm-up', warmRows.length, concurrency, rawBatch(warmRows));
+      await truncate(rawDb);
+      if (o.storeLayer) { await lanes('store layer warm-up', warmRows.length, concurrency, layerBatch(warmRows)); await truncate(rawDb); }
+    }
     const w0 = await client.run('hub warm-up', hub.url, key, warm, concurrency, false);
     if (w0.error) throw new Error(`hub warm-up failed: ${w0.error}`);
     await truncate(hub.db);
@@ -434,9 +446,10 @@ async function benchStore(kind: StoreKind, o: Options): Promise<StoreResult> {
       console.log(`  round ${r}/${o.rounds}`);
       const round: Partial<Round> = {};
       const rawPhase = async () => {
+        const rows = main.rows();
         await store.settle();
         const cpu0 = cpuSnapshot(withPg);
-        const x = await lanes('raw store insert', main.rows.length, concurrency, rawBatch(main));
+        const x = await lanes('raw store insert', rows.length, concurrency, rawBatch(rows));
         round.rawCpu = cpuSince(cpu0, withPg);
         const stored = await countRows(rawDb);
         if (stored !== count) throw new Error(`raw run stored ${stored} rows, expected ${count}`);
@@ -445,9 +458,10 @@ async function benchStore(kind: StoreKind, o: Options): Promise<StoreResult> {
         console.log(`    raw store insert ${fmt(round.raw).padStart(8)} rows/s  ${secs(x.ms)}   ${cpuLine(round.rawCpu, 'main loop')}`);
       };
       const layerPhase = async () => {
+        const rows = main.rows();
         await store.settle();
         const cpu0 = cpuSnapshot(withPg);
-        const x = await lanes('store layer', main.rows.length, concurrency, layerBatch(main));
+        const x = await lanes('store layer', rows.length, concurrency, layerBatch(rows));
         round.layerCpu = cpuSince(cpu0, withPg);
         if (x.rows !== count) throw new Error(`commitBatch stored ${x.rows} rows, expected ${count}`);
         await truncate(rawDb);
