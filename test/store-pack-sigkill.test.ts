@@ -3,7 +3,7 @@
 // lost, nothing doubled); packing again finishes the work with the same result, and a replay of the day's readings
 // stores none of them again. The same for packing the open day's past hours, killed inside a slice. PostgreSQL and
 // PGlite; small data, one child process per store.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,38 +34,48 @@ for (let m = 0; m < 3 * 1440; m += 5) {
   }
 }
 
+const all = async (db: SqlDriver) => (await db.query(`SELECT ${COLUMNS} FROM observation ORDER BY observation.id`)).rows;
+
+/**
+ * A store on `engine` holding `rows` (committed at `now`), closed, then the packing child (fixtures/pack-kill) run on
+ * it in `mode` and SIGKILLed where it says `mid-pack`. Returns what the child printed, how to open the store again,
+ * and every row of `observation` before the run.
+ */
+async function killedMidPack(t: Test, engine: 'postgres' | 'pglite', now: number, mode: 'days' | 'hours') {
+  const pg = engine === 'postgres' ? await freshDatabase() : undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'lifeline-packkill-'));
+  t.teardown(async () => { await pg?.drop(); rmSync(dir, { recursive: true, force: true }); });
+  const where = pg?.url ?? join(dir, 'pglite');
+  const open = (): Promise<SqlDriver> => (pg ? openPostgres(pg.url, 2) : openPglite(where));
+  const db = await open();
+  await migrate(db);
+  await maintainPartitions(db, { nowMs: D1, daysAhead: 3 });
+  for (let i = 0; i < rows.length; i += 500) await commitBatch(db, { adapter: 'test', receivedAtMs: now, rows: rows.slice(i, i + 500), quarantine: [] });
+  const before = await all(db);
+  await db.close(); // PGlite: one process owns the data directory
+
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, engine, where, String(now), mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  proc.stderr.on('data', (d) => (err += d));
+  const exited = new Promise((r) => proc.once('exit', r));
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout.on('data', (d) => { out += d; if (out.includes('mid-pack')) resolve(); });
+    proc.once('exit', (code) => reject(new Error(`the packing run exited (${code}) before it was mid-pack:\n${out}\n${err}`)));
+  });
+  proc.kill('SIGKILL');
+  await exited;
+  return { out, open, before };
+}
+
 for (const engine of ['postgres', 'pglite'] as const) {
   t.test(`${engine}: a packing run killed mid-pack loses and doubles nothing, and the next run finishes it`, async (t) => {
     t.setTimeout(60_000);
     if (engine === 'postgres' && !needService(t, 'PostgreSQL', await postgresUp())) return;
-    const pg = engine === 'postgres' ? await freshDatabase() : undefined;
-    const dir = mkdtempSync(join(tmpdir(), 'lifeline-packkill-'));
-    t.teardown(async () => { await pg?.drop(); rmSync(dir, { recursive: true, force: true }); });
-    const where = pg?.url ?? join(dir, 'pglite');
-    const open = (): Promise<SqlDriver> => (pg ? openPostgres(pg.url, 2) : openPglite(where));
-    const all = async (db: SqlDriver) => (await db.query(`SELECT ${COLUMNS} FROM observation ORDER BY observation.id`)).rows;
-
-    let db = await open();
-    await migrate(db);
-    await maintainPartitions(db, { nowMs: D1, daysAhead: 3 });
-    for (let i = 0; i < rows.length; i += 500) await commitBatch(db, { adapter: 'test', receivedAtMs: NOW, rows: rows.slice(i, i + 500), quarantine: [] });
-    const before = await all(db);
+    const { out, open, before } = await killedMidPack(t, engine, NOW, 'days');
     t.equal(before.length, rows.length);
-    await db.close(); // PGlite: one process owns the data directory
-
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, engine, where, String(NOW)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    proc.stderr.on('data', (d) => (err += d));
-    const exited = new Promise((r) => proc.once('exit', r));
-    await new Promise<void>((resolve, reject) => {
-      proc.stdout.on('data', (d) => { out += d; if (out.includes('mid-pack')) resolve(); });
-      proc.once('exit', (code) => reject(new Error(`the packing run exited (${code}) before packing the second day:\n${out}\n${err}`)));
-    });
-    proc.kill('SIGKILL');
-    await exited;
     t.match(out, /^packed observation_rtd_p20261128 \d+\nmid-pack\n$/, 'killed inside the second day\'s transaction, after the first day committed');
 
-    db = await open();
+    const db = await open();
     t.teardown(() => db.close());
     t.same(await all(db), before, 'after the kill: every reading there once, every column as before');
     const packed = async () => (await db.query<{ lo: Date }>(`SELECT DISTINCT date_trunc('day', lo, 'UTC') AS lo FROM observation_pack ORDER BY 1`)).rows.map((r) => r.lo.getTime());
@@ -89,33 +99,10 @@ for (const engine of ['postgres', 'pglite'] as const) {
   t.test(`${engine}: packing the open day's hours killed mid-slice loses and doubles nothing, and the next run finishes it`, async (t) => {
     t.setTimeout(60_000);
     if (engine === 'postgres' && !needService(t, 'PostgreSQL', await postgresUp())) return;
-    const pg = engine === 'postgres' ? await freshDatabase() : undefined;
-    const dir = mkdtempSync(join(tmpdir(), 'lifeline-packkill-'));
-    t.teardown(async () => { await pg?.drop(); rmSync(dir, { recursive: true, force: true }); });
-    const where = pg?.url ?? join(dir, 'pglite');
-    const open = (): Promise<SqlDriver> => (pg ? openPostgres(pg.url, 2) : openPglite(where));
-    const all = async (db: SqlDriver) => (await db.query(`SELECT ${COLUMNS} FROM observation ORDER BY observation.id`)).rows;
-
-    let db = await open();
-    await migrate(db);
-    await maintainPartitions(db, { nowMs: D1, daysAhead: 3 });
-    for (let i = 0; i < rows.length; i += 500) await commitBatch(db, { adapter: 'test', receivedAtMs: NOW_OPEN, rows: rows.slice(i, i + 500), quarantine: [] });
-    const before = await all(db);
-    await db.close();
-
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, engine, where, String(NOW_OPEN), 'hours'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    proc.stderr.on('data', (d) => (err += d));
-    const exited = new Promise((r) => proc.once('exit', r));
-    await new Promise<void>((resolve, reject) => {
-      proc.stdout.on('data', (d) => { out += d; if (out.includes('mid-pack')) resolve(); });
-      proc.once('exit', (code) => reject(new Error(`the packing run exited (${code}) before its second slice:\n${out}\n${err}`)));
-    });
-    proc.kill('SIGKILL');
-    await exited;
+    const { out, open, before } = await killedMidPack(t, engine, NOW_OPEN, 'hours');
     t.match(out, /^packed observation_rtd_p20261129 \d+\nmid-pack\n$/, 'yesterday packed whole, then killed inside the open day\'s second slice');
 
-    db = await open();
+    const db = await open();
     t.teardown(() => db.close());
     t.same(await all(db), before, 'after the kill: every reading there once, every column as before');
     const packedPoints = async () => (await db.query<{ p: number }>(`SELECT DISTINCT point_id AS p FROM observation_pack WHERE lo >= to_timestamp($1 / 1000.0) ORDER BY 1`, [D1 + 2 * DAY])).rows.map((r) => r.p);
