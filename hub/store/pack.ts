@@ -112,15 +112,16 @@ async function packBefore(db: SqlDriver, name: string, p: { kind: string; fromMs
   if (!bounds) return 0;
   let n = 0;
   let width = firstWidth;
-  for (let at = bounds.lo, to = at; at <= bounds.hi; at = to) {
+  // `last` inclusive and at most the partition's highest point id: a bound past it could leave int4's range.
+  for (let at = bounds.lo, last = at; at <= bounds.hi; at = last + 1) {
     const t0 = performance.now();
-    to = at + width;
+    last = Math.min(at + width - 1, bounds.hi);
     n += await underLock(db, async (tx) => {
       await tx.query(`LOCK TABLE ${name} IN SHARE ROW EXCLUSIVE MODE`);
       const r = await tx.query<{ n: number }>(`WITH d AS (
-          DELETE FROM ${name} WHERE point_id >= $1 AND point_id < $2 AND time < to_timestamp($3 / 1000.0) RETURNING *
+          DELETE FROM ${name} WHERE point_id >= $1 AND point_id <= $2 AND time < to_timestamp($3 / 1000.0) RETURNING *
         ), p AS (${PACK_ROWS('d')})
-        SELECT coalesce(sum(n), 0)::int AS n FROM p`, [at, to, beforeMs]);
+        SELECT coalesce(sum(n), 0)::int AS n FROM p`, [at, last, beforeMs]);
       return r.rows[0]!.n;
     });
     const ms = performance.now() - t0;
