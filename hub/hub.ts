@@ -27,6 +27,7 @@ import { createRoller, type Roller } from './rollups/roller.ts';
 import { hubVersion } from './version.ts';
 import { createAlarmEvaluator, type AlarmEvaluator } from './alarms/evaluator.ts';
 import { applyReportSettings } from './reports/settings.ts';
+import { tuneHeap } from './heap-tuning.ts';
 
 export { hubVersion }; // defined in version.ts, so that `lifeline --help` does not load the hub
 
@@ -91,6 +92,7 @@ function portProblem(c: LoadedConfig['config'], cause: unknown): unknown {
 }
 
 export async function startHub(loaded: LoadedConfig, opts: StartOptions = {}): Promise<Hub> {
+  tuneHeap();
   const c = loaded.config;
   const early = opts.answerWhileStarting && opts.listen !== false && c.server.port !== 0
     ? await listenWhileStarting(c.server.host, c.server.port).catch((e: unknown) => { throw portProblem(c, e); })
