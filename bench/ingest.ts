@@ -6,6 +6,9 @@
 //     layer with the hub's own statement (INSERT_OBSERVATIONS: INSERT … SELECT FROM unnest(…) ON CONFLICT DO
 //     NOTHING, parameters from observationParams); no HTTP, no validation, no pipeline. PostgreSQL: a separate
 //     pool; PGlite: the hub's own instance while the hub serves nothing (one PGlite per data directory);
+//   - plain insert (a second reference): INSERT_NEW_OBSERVATIONS, the same insert without ON CONFLICT, which fails on a
+//     reading already stored: what the hub runs for a batch of new readings (it arbitrates only after a conflict,
+//     hub/store/arbitration.ts). The target is against raw; the ratio against this is printed beside it;
 //   - store layer (diagnostic): the hub's commitBatch() on the same rows, i.e. its INSERT … RETURNING + outbox;
 //   - hub: POST /v1/observations JSON batches with N keep-alive connections from a worker thread, summing
 //     `accepted` from the responses, then count(*) of observation against that;
@@ -23,7 +26,7 @@ import { loadConfig, sampleConfigPath, type LoadedConfig } from '../hub/config/l
 import { startHub, type Hub } from '../hub/hub.ts';
 import { openPostgres } from '../hub/store/postgres.ts';
 import type { SqlDriver, Queryable } from '../hub/store/driver.ts';
-import { observationParams, commitBatch, INSERT_OBSERVATIONS } from '../hub/store/observations.ts';
+import { observationParams, commitBatch, INSERT_OBSERVATIONS, INSERT_NEW_OBSERVATIONS } from '../hub/store/observations.ts';
 import type { ObservationRow } from '../hub/store/rows.ts';
 import type { Registry } from '../hub/registry/registry.ts';
 import type { RegistryDocs } from '../hub/registry/check.ts';
@@ -58,6 +61,8 @@ const HELP = `usage: npm run bench -- ingest [options]
                                  of the rounds' ratios, the rates medians
   --points N, --devices N        registry size (default 1000 points on 50 devices, 1 site)
   --no-store-layer               skip the "store layer" phase (the hub's commitBatch() without HTTP)
+  --no-plain                     skip the "plain insert" phase (the raw insert without ON CONFLICT: the second
+                                 reference, printed beside the target's)
   --no-alarms                    diagnostic: the hub without its alarm evaluator (on in the sample config, and here
                                  by default); shows what the evaluator takes of the ratio
   --profile                      afterwards, send the batches once more with the V8 profiler on the main
@@ -78,6 +83,7 @@ interface Options {
   points: number;
   devices: number;
   storeLayer: boolean;
+  plain: boolean;
   alarms: boolean;
   profile: boolean;
 }
@@ -99,6 +105,7 @@ const OPTIONS = {
   points: { type: 'string' },
   devices: { type: 'string' },
   'no-store-layer': { type: 'boolean', default: false },
+  'no-plain': { type: 'boolean', default: false },
   'no-alarms': { type: 'boolean', default: false },
   profile: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -121,7 +128,7 @@ function parseOptions(args: string[]): Options | undefined {
   if (devices > points) throw new BenchUsageError('--devices must not exceed --points');
   return {
     stores, count: parseCount('count', values.count), batch, concurrency: parseCount('concurrency', values.concurrency),
-    rounds: parseCount('rounds', values.rounds) ?? 5, points, devices, storeLayer: !values['no-store-layer'], alarms: !values['no-alarms'], profile: values.profile,
+    rounds: parseCount('rounds', values.rounds) ?? 5, points, devices, storeLayer: !values['no-store-layer'], plain: !values['no-plain'], alarms: !values['no-alarms'], profile: values.profile,
   };
 }
 
@@ -374,8 +381,8 @@ async function profileHub(hub: Hub, client: LoadClient, key: string, kind: Store
   for (const t of top.filter((x) => !x.fn.startsWith('(idle)')).slice(0, 12)) console.log(`      ${per1k(t.ms).padStart(6)}  ${t.fn}`);
 }
 
-interface Round { raw: number; rawCpu: CpuReport; layer?: number; layerCpu?: CpuReport; hub: number; hubCpu: CpuReport; hubRun: ClientRun; commitMsPerBatch?: number }
-interface StoreResult { kind: StoreKind; raw: number; layer?: number; hub: number; ratio: number; pass: boolean; disturbedRounds: number; rounds: number }
+interface Round { raw: number; rawCpu: CpuReport; plain?: number; plainCpu?: CpuReport; layer?: number; layerCpu?: CpuReport; hub: number; hubCpu: CpuReport; hubRun: ClientRun; commitMsPerBatch?: number }
+interface StoreResult { kind: StoreKind; raw: number; plain?: number; plainRatio?: number; layer?: number; hub: number; ratio: number; pass: boolean; disturbedRounds: number; rounds: number }
 
 async function benchStore(kind: StoreKind, o: Options): Promise<StoreResult> {
   const count = o.count ?? DEFAULTS[kind].count;
@@ -419,9 +426,9 @@ async function benchStore(kind: StoreKind, o: Options): Promise<StoreResult> {
 
     raw = await store.rawDriver(hub, concurrency);
     const rawDb = raw.db;
-    const rawBatch = (batches: ObservationRow[][]) => async (i: number) => {
+    const rawBatch = (batches: ObservationRow[][], sql = INSERT_OBSERVATIONS) => async (i: number) => {
       const rows = batches[i]!;
-      await rawDb.query(INSERT_OBSERVATIONS, await observationParams(rawDb, rawDb, rows, 'http', Date.now()));
+      await rawDb.query(sql, await observationParams(rawDb, rawDb, rows, 'http', Date.now()));
       return rows.length;
     };
     const layerBatch = (batches: ObservationRow[][]) => (i: number) => commitBatch(rawDb, { adapter: 'http', receivedAtMs: Date.now(), rows: batches[i]!, quarantine: [] }).then((m) => m.size);
@@ -432,12 +439,14 @@ async function benchStore(kind: StoreKind, o: Options): Promise<StoreResult> {
       const warmRows = warm.rows();
       await lanes('raw warm-up', warmRows.length, concurrency, rawBatch(warmRows));
       await truncate(rawDb);
+      if (o.plain) { await lanes('plain insert warm-up', warmRows.length, concurrency, rawBatch(warmRows, INSERT_NEW_OBSERVATIONS)); await truncate(rawDb); }
       if (o.storeLayer) { await lanes('store layer warm-up', warmRows.length, concurrency, layerBatch(warmRows)); await truncate(rawDb); }
     }
     const w0 = await client.run('hub warm-up', hub.url, key, warm, concurrency, false);
     if (w0.error) throw new Error(`hub warm-up failed: ${w0.error}`);
     await truncate(hub.db);
-    console.log(`raw phases: ${raw.what}, INSERT_OBSERVATIONS (the hub's INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING, without commitBatch's RETURNING/outbox), autocommit`);
+    console.log(`raw phases: ${raw.what}, INSERT_OBSERVATIONS (INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING: the store's insert with the identity's dedup, without commitBatch's RETURNING/outbox/latest), autocommit`);
+    if (o.plain) console.log(`plain insert phase: the same without ON CONFLICT (fails on a reading already stored; what the hub runs first for a batch)`);
     console.log(`hub phase: POST /v1/observations, JSON, ${concurrency} keep-alive connections from a worker thread (client), the hub in the main thread`);
 
     const rounds: Round[] = [];
@@ -445,18 +454,20 @@ async function benchStore(kind: StoreKind, o: Options): Promise<StoreResult> {
     for (let r = 1; r <= o.rounds; r++) {
       console.log(`  round ${r}/${o.rounds}`);
       const round: Partial<Round> = {};
-      const rawPhase = async () => {
+      const insertPhase = (label: string, sql: string, put: (rate: number, cpu: CpuReport) => void) => async () => {
         const rows = main.rows();
         await store.settle();
         const cpu0 = cpuSnapshot(withPg);
-        const x = await lanes('raw store insert', rows.length, concurrency, rawBatch(rows));
-        round.rawCpu = cpuSince(cpu0, withPg);
+        const x = await lanes(label, rows.length, concurrency, rawBatch(rows, sql));
+        const cpu = cpuSince(cpu0, withPg);
         const stored = await countRows(rawDb);
-        if (stored !== count) throw new Error(`raw run stored ${stored} rows, expected ${count}`);
+        if (stored !== count) throw new Error(`${label} run stored ${stored} rows, expected ${count}`);
         await truncate(rawDb);
-        round.raw = x.rows / (x.ms / 1000);
-        console.log(`    raw store insert ${fmt(round.raw).padStart(8)} rows/s  ${secs(x.ms)}   ${cpuLine(round.rawCpu, 'main loop')}`);
+        put(x.rows / (x.ms / 1000), cpu);
+        console.log(`    ${label.padEnd(16)} ${fmt(x.rows / (x.ms / 1000)).padStart(8)} rows/s  ${secs(x.ms)}   ${cpuLine(cpu, 'main loop')}`);
       };
+      const rawPhase = insertPhase('raw store insert', INSERT_OBSERVATIONS, (rate, cpu) => { round.raw = rate; round.rawCpu = cpu; });
+      const plainPhase = insertPhase('plain insert', INSERT_NEW_OBSERVATIONS, (rate, cpu) => { round.plain = rate; round.plainCpu = cpu; });
       const layerPhase = async () => {
         const rows = main.rows();
         await store.settle();
@@ -488,9 +499,9 @@ async function benchStore(kind: StoreKind, o: Options): Promise<StoreResult> {
         console.log(`                     count(*) = ${fmt(stored)} = accepted ✓; latency p50 ${x.latencyMs.p50.toFixed(0)} ms, p95 ${x.latencyMs.p95.toFixed(0)} ms; ` +
           `commitBatch ${round.commitMsPerBatch?.toFixed(1) ?? '?'} ms/batch (incl. waiting for a connection)`);
       };
-      const phases = [rawPhase, ...(o.storeLayer ? [layerPhase] : []), hubPhase];
+      const phases = [rawPhase, ...(o.plain ? [plainPhase] : []), ...(o.storeLayer ? [layerPhase] : []), hubPhase];
       for (const phase of r % 2 ? phases : phases.reverse()) await phase();
-      console.log(`    round ratio ${pct(round.hub! / round.raw!)}${disturbed(round.rawCpu!) || disturbed(round.hubCpu!) ? ' (disturbed by other processes)' : ''}`);
+      console.log(`    round ratio ${pct(round.hub! / round.raw!)}${round.plain ? ` (of the plain insert ${pct(round.hub! / round.plain)})` : ''}${disturbed(round.rawCpu!) || disturbed(round.hubCpu!) ? ' (disturbed by other processes)' : ''}`);
       rounds.push(round as Round);
     }
 
@@ -499,19 +510,23 @@ async function benchStore(kind: StoreKind, o: Options): Promise<StoreResult> {
     const rawRate = median(rounds.map((r) => r.raw));
     const hubRate = median(rounds.map((r) => r.hub));
     const layerRate = o.storeLayer ? median(rounds.map((r) => r.layer!)) : undefined;
+    const plainRate = o.plain ? median(rounds.map((r) => r.plain!)) : undefined;
+    const plainRatio = o.plain ? median(rounds.map((r) => r.hub / r.plain!)) : undefined;
     const ratio = median(rounds.map((r) => r.hub / r.raw));
     const pass = ratio >= TARGET;
     const disturbedRounds = rounds.filter((r) => disturbed(r.rawCpu) || disturbed(r.hubCpu)).length;
     const m = o.rounds > 1 ? `median of ${o.rounds} rounds: ` : '';
     console.log(`  ${kind}: batch ${fmt(o.batch)}, ${fmt(count)} observations per run, concurrency ${concurrency}`);
     console.log(`  raw store insert: ${fmt(rawRate)} rows/s  (${m}${rounds.map((r) => fmt(r.raw)).join(', ')})`);
+    if (plainRate !== undefined) console.log(`  plain insert:     ${fmt(plainRate)} rows/s  (${m}${rounds.map((r) => fmt(r.plain!)).join(', ')}; no dedup: ${pct(plainRate / rawRate)} of raw)`);
     if (layerRate !== undefined) console.log(`  store layer:      ${fmt(layerRate)} rows/s  (${m}${rounds.map((r) => fmt(r.layer!)).join(', ')}; ${pct(layerRate / rawRate)} of raw)`);
     console.log(`  hub HTTP ingest:  ${fmt(hubRate)} obs/s   (${m}${rounds.map((r) => fmt(r.hub)).join(', ')})`);
     const m2 = o.rounds > 1 ? `median of the ${o.rounds} rounds' ratios ${rounds.map((r) => pct(r.hub / r.raw)).join(', ')}; the ratio of the median rates is ${pct(hubRate / rawRate)}` : '';
     console.log(`  ratio: ${pct(ratio)} (target ≥ ${TARGET * 100}%) ${pass ? 'PASS' : 'BELOW TARGET'}${m2 ? `  (${m2})` : ''}${o.alarms ? '' : '  [alarm evaluator off]'}`);
+    if (plainRatio !== undefined) console.log(`  ratio of the plain insert (no dedup; the hub's first attempt at each batch): ${pct(plainRatio)}${o.rounds > 1 ? `  (median of ${rounds.map((r) => pct(r.hub / r.plain!)).join(', ')})` : ''}`);
     console.log(`  committed: count(*) of observation equalled the acknowledged accepted count (${fmt(count)}) after each of the ${rounds.length} hub runs`);
     if (disturbedRounds) console.log(`  note: other processes used more than ${DISTURBED_CORES} cores in ${disturbedRounds} of ${rounds.length} rounds; the figures are disturbed`);
-    return { kind, raw: rawRate, layer: layerRate, hub: hubRate, ratio, pass, disturbedRounds, rounds: rounds.length };
+    return { kind, raw: rawRate, plain: plainRate, plainRatio, layer: layerRate, hub: hubRate, ratio, pass, disturbedRounds, rounds: rounds.length };
   } finally {
     await client?.close().catch(() => undefined);
     if (raw?.own) await raw.db.close().catch(() => undefined);
@@ -529,9 +544,9 @@ export async function run(args: string[]): Promise<void> {
   for (const kind of o.stores) results.push(await benchStore(kind, o));
 
   console.log(`\nsummary (rates: medians${o.rounds > 1 ? ` of ${o.rounds} rounds; ratio: the median of the rounds' ratios` : ''}; batch ${fmt(o.batch)}${o.alarms ? '' : '; alarm evaluator off'})`);
-  console.log(`  ${'store'.padEnd(9)} ${'raw rows/s'.padStart(11)} ${'store layer'.padStart(12)} ${'hub obs/s'.padStart(10)} ${'ratio'.padStart(7)}  target ≥ ${TARGET * 100}%`);
+  console.log(`  ${'store'.padEnd(9)} ${'raw rows/s'.padStart(11)} ${'plain rows/s'.padStart(13)} ${'store layer'.padStart(12)} ${'hub obs/s'.padStart(10)} ${'ratio'.padStart(7)} ${'of plain'.padStart(9)}  target ≥ ${TARGET * 100}% of raw`);
   for (const r of results) {
-    console.log(`  ${r.kind.padEnd(9)} ${fmt(r.raw).padStart(11)} ${(r.layer ? fmt(r.layer) : '-').padStart(12)} ${fmt(r.hub).padStart(10)} ${pct(r.ratio).padStart(7)}  ` +
+    console.log(`  ${r.kind.padEnd(9)} ${fmt(r.raw).padStart(11)} ${(r.plain ? fmt(r.plain) : '-').padStart(13)} ${(r.layer ? fmt(r.layer) : '-').padStart(12)} ${fmt(r.hub).padStart(10)} ${pct(r.ratio).padStart(7)} ${(r.plainRatio ? pct(r.plainRatio) : '-').padStart(9)}  ` +
       `${r.pass ? 'PASS' : 'BELOW TARGET'}${r.disturbedRounds ? `  (${r.disturbedRounds}/${r.rounds} rounds disturbed by other load)` : ''}`);
   }
 }

@@ -116,6 +116,51 @@ export function storeSuite(t: Test, open: () => Promise<SqlDriver>) {
     await db.query('DELETE FROM observation_latest WHERE point_id = $1', [p2.id]);
   });
 
+  t.test('new readings go in without arbitration; a stored one fails that attempt whole, the batch commits arbitrated, and its source is arbitrated until 8 clean batches', async (t) => {
+    // The statements a commit runs (the batch statement only), as the store saw them: arbitrated or not, and failed how.
+    const seen: Array<{ arbitrated: boolean; failed?: string }> = [];
+    const spy = Object.create(db, {
+      query: {
+        value: async (sql: string, params?: unknown[]) => {
+          if (!sql.startsWith('WITH ins')) return db.query(sql, params);
+          const s: { arbitrated: boolean; failed?: string } = { arbitrated: sql.includes('ON CONFLICT (point_id, kind, time) DO NOTHING') };
+          seen.push(s);
+          try { return await db.query(sql, params); } catch (e) { s.failed = (e as { code?: string }).code; throw e; }
+        },
+      },
+    }) as SqlDriver;
+    const count = async (sql: string, params: unknown[] = []) => Number((await db.query<{ n: string }>(sql, params)).rows[0]!.n);
+    const at = (i: number, value = i) => row(p2.id, p2.dev, p2.site, 3000 + i, { value });
+    const commit = (rows: ObservationRow[]) => commitBatch(spy, { adapter: 'optimist', receivedAtMs: T0, rows, quarantine: [], keyed: 'rows' });
+
+    t.same((await commit([at(0), at(1), at(2)])).idOf.map((x) => x !== null), [true, true, true]);
+    t.same(seen.splice(0), [{ arbitrated: false }], 'new readings: one statement, no arbitration');
+
+    const outboxBefore = await count('SELECT count(*)::text AS n FROM outbox');
+    // Reading 1 is stored (with value 1); 3 and 4 are new. The first attempt fails on 1 and must leave nothing behind.
+    const mixed = await commit([at(3), at(1, 99), at(4)]);
+    t.same(seen.splice(0), [{ arbitrated: false, failed: '23505' }, { arbitrated: true }], 'a stored reading: the plain insert fails, the arbitrated one commits');
+    t.same(mixed.idOf.map((x) => x !== null), [true, false, true], 'the outcome is the arbitrated statement\'s: the stored reading is a duplicate');
+    t.same(mixed.rows.map((r) => r.value), [3, 4]);
+    t.equal(await count('SELECT count(*)::text AS n FROM observation WHERE point_id = $1', [p2.id]), 5, 'five readings stored, none twice');
+    t.same((await queryObservations(db, { pointIds: [p2.id], fromMs: T0 + 3001 * 60_000, toMs: T0 + 3001 * 60_000 + 1, limit: 5 })).map((r) => r.value), [1], 'first write wins');
+    t.equal(await count('SELECT count(*)::text AS n FROM outbox'), outboxBefore + 1, 'one outbox entry for the batch, none for the failed attempt');
+    t.same(await latestMismatch(db), [], 'observation_latest equals a recomputation');
+
+    for (let i = 5; i < 5 + 8; i++) await commit([at(i)]);
+    t.same(seen.splice(0), Array.from({ length: 8 }, () => ({ arbitrated: true })), 'the next 8 batches of that source are arbitrated');
+    await commitBatch(spy, { adapter: 'another', receivedAtMs: T0, rows: [at(13)], quarantine: [] });
+    t.same(seen.splice(0), [{ arbitrated: false }], 'another source is not');
+    await commit([at(14)]);
+    t.same(seen.splice(0), [{ arbitrated: false }], 'after 8 clean batches the source goes in without arbitration again');
+    await commit([at(14), at(15)]);
+    await commit([at(16)]);
+    t.same(seen.splice(0), [{ arbitrated: false, failed: '23505' }, { arbitrated: true }, { arbitrated: true }], 'and a stored reading starts it over');
+    t.same(await latestMismatch(db), []);
+    await db.query('DELETE FROM observation WHERE point_id = $1', [p2.id]);
+    await db.query('DELETE FROM observation_latest WHERE point_id = $1', [p2.id]);
+  });
+
   t.test('text values survive array encoding whatever they contain', async (t) => {
     const nasty = ['a"b,c\\d{e} f', 'NULL', '', '中文,逗号', "it's"];
     const rows = nasty.map((m, i) => row(p2.id, p2.dev, p2.site, 1000 + i, { messageId: m, rawUnit: m, rawValue: i + 0.5, value: i === 0 ? null : 1e-7 * i }));
