@@ -10,6 +10,7 @@ export function createMetrics() {
     batches: new Counter({ name: 'lifeline_ingest_batches_total', help: 'Batches ingested through the HTTP API, by result.', labelNames: ['result'], registers: [registry] }),
     commitSeconds: new Histogram({ name: 'lifeline_store_commit_seconds', help: 'Time to commit one batch.', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),
     commitFailures: new Counter({ name: 'lifeline_store_commit_failures_total', help: 'Batches whose transaction failed.', labelNames: ['adapter'], registers: [registry] }),
+    commitArbitrated: new Counter({ name: 'lifeline_store_commit_arbitrated_total', help: 'Batches whose plain insert met a reading already stored, committed again with ON CONFLICT (hub/store/arbitration.ts).', labelNames: ['adapter'], registers: [registry] }),
     adapterEvents: new Counter({ name: 'lifeline_adapter_events_total', help: 'Adapter component events (received, sent, error, dropped).', labelNames: ['adapter', 'event', 'error_type'], registers: [registry] }),
     publishDelivered: new Counter({ name: 'lifeline_publish_delivered_total', help: 'Observations delivered to a publish target (acknowledged by it).', labelNames: ['target'], registers: [registry] }),
     publishAttempts: new Counter({ name: 'lifeline_publish_attempts_total', help: 'Batch delivery attempts, by target and outcome (ok, retry, permanent).', labelNames: ['target', 'outcome'], registers: [registry] }),

@@ -84,6 +84,9 @@ for (const store of ['pglite', 'postgres'] as const) {
       const b = (await app.inject({ method: 'POST', url: '/v1/observations', headers: auth(KEYS.ingest), payload: batch })).json();
       t.match(a, { accepted: 1 });
       t.match(b, { accepted: 0, duplicates: 1 });
+      // The first attempt at the second batch (a plain insert) met the stored reading; it was committed again arbitrated.
+      const metrics = (await app.inject({ url: '/metrics', headers: auth(KEYS.read) })).body;
+      t.match(metrics, /^lifeline_store_commit_arbitrated_total\{adapter="http"\} 1$/m, 'the retried batch is counted');
       const got = (await app.inject({ url: '/v1/observations?device=HT-001-PT', headers: auth(KEYS.read) })).json().data;
       t.equal(got.length, 1);
       t.match(got[0], { value: 0.8, unit: 'MPa', time: '2026-11-25T00:00:00.000Z' }, 'kPa point source unit, wall time read in Asia/Shanghai');

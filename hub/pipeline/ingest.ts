@@ -128,6 +128,7 @@ export function createIngest(d: PipelineDeps): Ingest {
       throw new LifelineError('STORE_COMMIT_FAILED', 'the batch could not be committed and was rolled back; nothing from it was stored', { cause, stage: 'store' });
     }
     d.metrics?.commitSeconds.observe((performance.now() - started) / 1000);
+    if (inserted.retried) d.metrics?.commitArbitrated.inc({ adapter });
     ended?.(inserted.entry !== null ? { entry: inserted.entry, rows: inserted.rows, receivedAtMs } : undefined);
 
     let accepted = 0, duplicates = 0, quarantined = 0;

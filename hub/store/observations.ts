@@ -162,6 +162,8 @@ export class Inserted extends Map<string, string> {
   readonly rows: ObservationRow[] = [];
   /** With `keyed: 'rows'`: the store id of each input row, null where its identity was already stored. */
   readonly idOf: Array<string | null> = [];
+  /** The batch's plain insert met a reading already stored, and the batch was committed again with arbitration. */
+  retried = false;
 }
 
 function layout(s: Shape) {
@@ -235,17 +237,18 @@ export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<In
     params.push(checkpoint.key, JSON.stringify(checkpoint.value));
     if (checkpoint.counted) params.push(checkpoint.counted.offered);
   }
-  let res;
+  let res, retried = false;
   try {
     res = await db.query<{ ids: string | null; entry?: string | null }>(batchStatement(shape, db.kind), params);
   } catch (e) {
     if (!shape.rows || shape.arbitrate || (e as { code?: string }).code !== UNIQUE_VIOLATION) throw e;
     arbitrationOf(db).conflicted(input.adapter);
-    shape.arbitrate = true;
+    shape.arbitrate = retried = true;
     res = await db.query<{ ids: string | null; entry?: string | null }>(batchStatement(shape, db.kind), params);
   }
   const inserted = new Inserted();
   inserted.entry = res.rows[0]!.entry ?? null;
+  inserted.retried = retried;
   if (!shape.rows) return inserted;
   const ids = res.rows[0]!.ids!;
   if (shape.arbitrate) arbitrationOf(db).arbitrated(input.adapter, ids.includes('NULL'));
