@@ -214,8 +214,8 @@ export function repeatsPointKind(rows: readonly ObservationRow[]): boolean {
  * store id of each newly inserted observation by identity key.
  *
  * The rows go in optimistically (no arbitration, hub/store/arbitration.ts) unless their adapter recently sent a
- * reading already stored. When one is, the statement fails on it having committed nothing (the insert runs first,
- * before the latest rows are locked) and runs again with arbitration: the outcome is the same either way.
+ * reading already stored. When a row is already stored, the statement fails on it, having committed nothing (the
+ * insert runs first, before any latest row is locked), and runs again with arbitration: the outcome is the same.
  */
 export async function commitBatch(db: SqlDriver, input: CommitInput): Promise<Inserted> {
   const { rows, quarantine, checkpoint } = input;
